@@ -1,0 +1,206 @@
+import { RingBuffer } from 'ringbuf.js';
+import { designResampler, resamplerStateLength, type ResamplerDesign } from './dsp/resampler.js';
+import type { FrontEndGeometry } from './features/front-end-config.js';
+import { VAD_INITIAL_FLOOR } from './features/voice-activity.js';
+
+/**
+ * The shared memory of one call's actor. Workers are stateless executors: everything a step needs to resume — the
+ * audio rings, the streaming DSP state, the feature history and the event mailbox — lives in SharedArrayBuffers that
+ * the supervisor allocates and sends with every task. A worker that dies mid-step leaves a consistent slab behind:
+ *
+ * - Audio: one ringbuf.js SPSC ring of PCM16 per leg. Producer: the ingest thread. Consumer: whichever worker runs the
+ *   call's step (a call is in at most one task at a time, which keeps each ring single-consumer).
+ * - Streaming state: two copies (A/B) per leg; a step works on the inactive copy and publishes it with one atomic store
+ *   of the active index. The popped chunk is journalled (sequence number, length, ring read pointer before the pop), so
+ *   a step interrupted anywhere replays exactly the chunk the committed state has not consumed.
+ * - Feature history: an append-only ring of feature rows; rows past the committed frame count are scratch until the
+ *   commit, so it needs no second copy.
+ * - Events: a ringbuf.js byte ring of length-prefixed msgpack records, producer the worker, consumer the supervisor.
+ *   A replayed step may re-emit a window; the supervisor drops it by (leg, window index).
+ */
+
+export const CALL_MAGIC = 0x43474331; // "CGC1"
+export const LEG_MAGIC = 0x43474c31; // "CGL1"
+
+/** Int32 header slots of a leg. */
+export const H = {
+  magic: 0,
+  active: 1,
+  inflightSeq: 2,
+  inflightLen: 3,
+  readPtrBefore: 4,
+  inputRate: 5,
+  restarts: 6,
+  droppedChunks: 7,
+} as const;
+const LEG_HEADER_INTS = 8;
+
+/** Float64 slots of a leg's streaming state; arrays follow at the offsets in LegLayout. */
+export const S = {
+  chunkSeq: 0,
+  totalIn: 1,
+  totalModel: 2,
+  frameFill: 3,
+  firWrite: 4,
+  pitchWrite: 5,
+  frames: 6,
+  vadFloor: 7,
+  vadHang: 8,
+  windows: 9,
+  lastWindowEnd: 10,
+  finalized: 11,
+} as const;
+const STATE_SCALARS = 12;
+
+/** Byte offsets and lengths of one leg's regions inside the call's state buffer. */
+export interface LegLayout {
+  headerOffset: number;
+  inflightOffset: number;
+  maxChunk: number;
+  stateOffsets: [number, number];
+  stateLength: number;
+  resamplerAt: number;
+  frameAt: number;
+  firAt: number;
+  pitchAt: number;
+  prevMagAt: number;
+  historyOffset: number;
+  historyRows: number;
+}
+
+/** Sizes for a call's slab. */
+export interface SlabSpec {
+  geometry: FrontEndGeometry;
+  /** Input sample rate per leg. */
+  inputRates: number[];
+  /** Ring capacity per leg, in samples. */
+  ringSamples: number;
+  /** Largest chunk a step pops from a ring at once, in input samples. */
+  maxChunkSamples: number;
+  /** Event mailbox capacity in bytes. */
+  eventBytes: number;
+}
+
+/** What a task carries per call: the buffers (shared, not copied) and the rates needed to rebuild the views. */
+export interface CallSlabHandles {
+  callId: string;
+  inputRates: number[];
+  maxChunkSamples: number;
+  state: SharedArrayBuffer;
+  rings: SharedArrayBuffer[];
+  events: SharedArrayBuffer;
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+const CALL_HEADER_BYTES = 16;
+
+const designCache = new Map<string, ResamplerDesign>();
+/** The resampler for inputRate → model rate, designed once per thread. */
+export function resamplerFor(inputRate: number, modelRate: number): ResamplerDesign {
+  const key = `${inputRate}:${modelRate}`;
+  let d = designCache.get(key);
+  if (!d) {
+    d = designResampler(inputRate, modelRate);
+    designCache.set(key, d);
+  }
+  return d;
+}
+
+/** Model-rate samples one chunk can produce, plus slack for the resampler phase. */
+function modelSamplesPerChunk(g: FrontEndGeometry, inputRate: number, maxChunk: number): number {
+  return Math.ceil((maxChunk * g.cfg.sampleRate) / inputRate) + 2;
+}
+
+/** Lay out the legs of a call; identical on both sides of the thread boundary given the same inputs. */
+export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: number): { legs: LegLayout[]; bytes: number } {
+  let off = CALL_HEADER_BYTES;
+  const legs: LegLayout[] = [];
+  for (const rate of inputRates) {
+    const rs = resamplerStateLength(resamplerFor(rate, g.cfg.sampleRate));
+    const headerOffset = off;
+    off = align8(off + LEG_HEADER_INTS * 4);
+    const inflightOffset = off;
+    off = align8(off + maxChunk * 2);
+    const resamplerAt = STATE_SCALARS;
+    const frameAt = resamplerAt + rs;
+    const firAt = frameAt + g.frameLength;
+    const pitchAt = firAt + g.firTaps;
+    const prevMagAt = pitchAt + g.pitchBuffer;
+    const stateLength = prevMagAt + g.bins;
+    const a = off;
+    off += stateLength * 8;
+    const b = off;
+    off += stateLength * 8;
+    const historyRows = g.windowFrames + Math.ceil(modelSamplesPerChunk(g, rate, maxChunk) / g.hop) + 2;
+    const historyOffset = off;
+    off = align8(off + historyRows * g.rowStride * 4);
+    legs.push({ headerOffset, inflightOffset, maxChunk, stateOffsets: [a, b], stateLength, resamplerAt, frameAt, firAt, pitchAt, prevMagAt, historyOffset, historyRows });
+  }
+  return { legs, bytes: off };
+}
+
+/** Allocate and initialise a call's slab (supervisor side). */
+export function createCallSlab(callId: string, spec: SlabSpec): CallSlabHandles {
+  const { legs, bytes } = layoutLegs(spec.geometry, spec.inputRates, spec.maxChunkSamples);
+  const state = new SharedArrayBuffer(bytes);
+  const head = new Int32Array(state, 0, 4);
+  head[0] = CALL_MAGIC;
+  head[1] = legs.length;
+  legs.forEach((l, i) => {
+    const h = new Int32Array(state, l.headerOffset, LEG_HEADER_INTS);
+    h[H.magic] = LEG_MAGIC;
+    h[H.inputRate] = spec.inputRates[i];
+    initLegState(new Float64Array(state, l.stateOffsets[0], l.stateLength));
+  });
+  const rings = spec.inputRates.map(() => RingBuffer.getStorageForCapacity(spec.ringSamples, Int16Array));
+  const events = RingBuffer.getStorageForCapacity(spec.eventBytes, Uint8Array);
+  return { callId, inputRates: spec.inputRates.slice(), maxChunkSamples: spec.maxChunkSamples, state, rings, events };
+}
+
+/** Fresh streaming state (also used when an actor is restarted after an error). */
+export function initLegState(st: Float64Array): void {
+  st.fill(0);
+  st[S.vadFloor] = VAD_INITIAL_FLOOR;
+}
+
+/** Views over one leg, built per task on the worker side (cheap: a few typed-array headers). */
+export interface LegView {
+  index: number;
+  layout: LegLayout;
+  header: Int32Array;
+  inflight: Int16Array;
+  states: [Float64Array, Float64Array];
+  history: Float32Array;
+  ring: RingBuffer;
+  /** ringbuf.js keeps its read index as a Uint32 at byte 4 of the ring's buffer; the journal compares against it. */
+  ringReadPtr: Uint32Array;
+  inputRate: number;
+}
+
+export class SlabError extends Error {
+  constructor(readonly code: 'CG_SLAB_CORRUPT', message: string) {
+    super(message);
+  }
+}
+
+/** Attach views to a call's slab; throws SlabError if the memory does not hold a valid call. */
+export function attachLegs(g: FrontEndGeometry, h: CallSlabHandles): LegView[] {
+  const head = new Int32Array(h.state, 0, 4);
+  if (head[0] !== CALL_MAGIC || head[1] !== h.rings.length) throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId}: slab header is corrupt`);
+  const { legs } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
+  return legs.map((l, i) => {
+    const header = new Int32Array(h.state, l.headerOffset, LEG_HEADER_INTS);
+    if (header[H.magic] !== LEG_MAGIC) throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId} leg ${i}: state header is corrupt`);
+    return {
+      index: i,
+      layout: l,
+      header,
+      inflight: new Int16Array(h.state, l.inflightOffset, l.maxChunk),
+      states: [new Float64Array(h.state, l.stateOffsets[0], l.stateLength), new Float64Array(h.state, l.stateOffsets[1], l.stateLength)],
+      history: new Float32Array(h.state, l.historyOffset, l.historyRows * g.rowStride),
+      ring: new RingBuffer(h.rings[i], Int16Array),
+      ringReadPtr: new Uint32Array(h.rings[i], 4, 1),
+      inputRate: h.inputRates[i],
+    };
+  });
+}

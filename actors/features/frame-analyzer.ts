@@ -1,0 +1,115 @@
+import FFT from 'fft.js';
+import { DctII } from '../dsp/dct.js';
+import { MelFilterbank } from '../dsp/mel-filterbank.js';
+import { makeWindow } from '../dsp/window-functions.js';
+import { yin, type YinResult } from '../dsp/yin-pitch.js';
+import { PITCH_RATE, ROW, type FrontEndGeometry } from './front-end-config.js';
+
+const LOG_FLOOR = 1e-10;
+
+/**
+ * Computes one feature row from one raw frame: level, zero crossings, spectrum (pre-emphasis, window, real FFT),
+ * centroid, flux, log-mel, MFCC and YIN pitch. Owns only scratch memory (one per worker thread, shared by every
+ * call that thread serves); all streaming state is passed in, so the analyzer itself is stateless between frames.
+ */
+export class FrameAnalyzer {
+  private readonly fft: FFT;
+  private readonly window: Float64Array;
+  private readonly mel: MelFilterbank;
+  private readonly dct: DctII;
+  private readonly fftIn: Float64Array;
+  private readonly fftOut: number[];
+  private readonly power: Float64Array;
+  private readonly mag: Float64Array;
+  private readonly melOut: Float64Array;
+  private readonly diff: Float64Array;
+  private readonly cmnd: Float64Array;
+  private readonly pitch: YinResult = { period: 0, aperiodicity: 1, periodic: false };
+
+  constructor(readonly g: FrontEndGeometry) {
+    const c = g.cfg;
+    this.fft = new FFT(g.fftSize);
+    this.window = makeWindow(c.window, g.frameLength);
+    this.mel = new MelFilterbank({ sampleRate: c.sampleRate, fftSize: g.fftSize, melBands: c.melBands, fmin: c.fminHz, fmax: g.fmaxHz, scale: c.melScale, norm: c.melNorm });
+    this.dct = new DctII(c.melBands, c.mfccCount);
+    this.fftIn = new Float64Array(g.fftSize);
+    this.fftOut = this.fft.createComplexArray() as number[];
+    this.power = new Float64Array(g.bins);
+    this.mag = new Float64Array(g.bins);
+    this.melOut = new Float64Array(c.melBands);
+    this.diff = new Float64Array(g.yin.tauMax + 2);
+    this.cmnd = new Float64Array(g.yin.tauMax + 2);
+  }
+
+  /**
+   * Analyse `frame[0..frameLength)` (raw samples in [-1, 1)) with `pitchBuf[0..pitchBuffer)` (the decimated history
+   * ending at this frame's end). Reads and updates `prevMag` (the last frame's magnitude spectrum, for flux).
+   * Writes the row at `row[rowOffset..]`; the VAD slot is left to the caller (it is stateful).
+   */
+  analyze(frame: Float64Array, pitchBuf: Float64Array, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
+    const g = this.g;
+    const N = g.frameLength;
+    let energy = 0;
+    let crossings = 0;
+    let prevPositive = frame[0] >= 0;
+    for (let i = 0; i < N; i++) {
+      const v = frame[i];
+      energy += v * v;
+      const positive = v >= 0;
+      if (i > 0 && positive !== prevPositive) crossings++;
+      prevPositive = positive;
+    }
+    const rms = Math.sqrt(energy / N);
+    const dbfs = 20 * Math.log10(Math.max(rms, LOG_FLOOR));
+    row[rowOffset + ROW.rms] = rms;
+    row[rowOffset + ROW.dbfs] = dbfs;
+    row[rowOffset + ROW.logEnergy] = Math.log(Math.max(energy, LOG_FLOOR));
+    row[rowOffset + ROW.zcr] = crossings / (N - 1);
+
+    // Kaldi-style per-frame pre-emphasis (the first sample against itself), window, zero-pad.
+    const pe = g.cfg.preemphasis;
+    const w = this.window;
+    const x = this.fftIn;
+    x[0] = (frame[0] - pe * frame[0]) * w[0];
+    for (let i = 1; i < N; i++) x[i] = (frame[i] - pe * frame[i - 1]) * w[i];
+    for (let i = N; i < g.fftSize; i++) x[i] = 0;
+    const out = this.fftOut;
+    this.fft.realTransform(out, x);
+
+    const binHz = g.cfg.sampleRate / g.fftSize;
+    let magSum = 0;
+    let weighted = 0;
+    let flux = 0;
+    for (let k = 0; k < g.bins; k++) {
+      const re = out[2 * k];
+      const im = out[2 * k + 1];
+      const p = re * re + im * im;
+      const m = Math.sqrt(p);
+      this.power[k] = p;
+      this.mag[k] = m;
+      magSum += m;
+      weighted += k * binHz * m;
+      const d = m - prevMag[prevMagOffset + k];
+      flux += d * d;
+      prevMag[prevMagOffset + k] = m;
+    }
+    row[rowOffset + ROW.centroid] = magSum > 0 ? weighted / magSum : 0;
+    row[rowOffset + ROW.flux] = Math.sqrt(flux);
+
+    const mel = this.melOut;
+    this.mel.apply(this.power, mel, 0);
+    const melOffset = rowOffset + g.melOffset;
+    for (let m = 0; m < mel.length; m++) {
+      const v = Math.log(Math.max(mel[m], LOG_FLOOR));
+      mel[m] = v;
+      row[melOffset + m] = v;
+    }
+    this.dct.apply(mel, 0, row, rowOffset + g.mfccOffset);
+
+    yin(pitchBuf, g.yin, this.diff, this.cmnd, this.pitch);
+    const voiced = this.pitch.periodic && dbfs > g.cfg.voicingDbfs;
+    row[rowOffset + ROW.voiced] = voiced ? 1 : 0;
+    row[rowOffset + ROW.aperiodicity] = this.pitch.aperiodicity;
+    row[rowOffset + ROW.f0] = voiced ? PITCH_RATE / this.pitch.period : 0;
+  }
+}
