@@ -204,3 +204,21 @@ export function attachLegs(g: FrontEndGeometry, h: CallSlabHandles): LegView[] {
     };
   });
 }
+
+/** Restart an actor whose memory failed validation: fresh headers and DSP state; the audio rings are kept as they are. */
+export function resetCallSlab(g: FrontEndGeometry, h: CallSlabHandles): void {
+  const { legs } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
+  const head = new Int32Array(h.state, 0, 4);
+  head[0] = CALL_MAGIC;
+  head[1] = legs.length;
+  legs.forEach((l, i) => {
+    const header = new Int32Array(h.state, l.headerOffset, LEG_HEADER_INTS);
+    const restarts = header[H.restarts];
+    header.fill(0);
+    header[H.magic] = LEG_MAGIC;
+    header[H.inputRate] = h.inputRates[i];
+    header[H.restarts] = restarts + 1;
+    initLegState(new Float64Array(h.state, l.stateOffsets[0], l.stateLength));
+    initLegState(new Float64Array(h.state, l.stateOffsets[1], l.stateLength));
+  });
+}

@@ -1,0 +1,81 @@
+import { Packr } from 'msgpackr';
+import type { RingBuffer } from 'ringbuf.js';
+import type { WindowSummary } from './features/window-summary.js';
+
+/** A window of one leg finished (timeline entry; the model issue adds labels to it). */
+export interface WindowEvent extends WindowSummary {
+  type: 'window';
+  leg: number;
+  index: number;
+  startFrame: number;
+  frames: number;
+  partial: boolean;
+  tStart: number;
+  tEnd: number;
+}
+
+/** A leg's processing threw; the actor restarted that leg's state and carried on. */
+export interface ActorErrorEvent {
+  type: 'actor-error';
+  leg: number;
+  code: string;
+  message: string;
+}
+
+/** Everything an actor step reports to the supervisor. */
+export type ActorEvent = WindowEvent | ActorErrorEvent;
+
+const packr = new Packr({ useRecords: false });
+const HEADER = 4;
+
+/** Encodes events into a byte ring as [u32 length LE][msgpack], one ring push per record so a record is all or nothing. */
+export class EventWriter {
+  private scratch = new Uint8Array(4096);
+
+  constructor(private readonly ring: RingBuffer) {}
+
+  /** Room left in the mailbox, in bytes. */
+  space(): number {
+    return this.ring.availableWrite();
+  }
+
+  /** Append one event; returns false (and writes nothing) if the mailbox is full. */
+  write(ev: ActorEvent): boolean {
+    const body = packr.pack(ev);
+    const need = HEADER + body.length;
+    if (need > this.ring.availableWrite()) return false;
+    if (need > this.scratch.length) this.scratch = new Uint8Array(need * 2);
+    const s = this.scratch;
+    s[0] = body.length & 0xff;
+    s[1] = (body.length >>> 8) & 0xff;
+    s[2] = (body.length >>> 16) & 0xff;
+    s[3] = (body.length >>> 24) & 0xff;
+    s.set(body, HEADER);
+    return this.ring.push(s, need) === need;
+  }
+}
+
+/** Drains a mailbox written by EventWriter (the supervisor side). */
+export class EventReader {
+  private buf = new Uint8Array(65536);
+
+  constructor(private readonly ring: RingBuffer) {}
+
+  /** Pop every complete record and decode it. */
+  drain(): ActorEvent[] {
+    const n = this.ring.availableRead();
+    if (n === 0) return [];
+    if (n > this.buf.length) this.buf = new Uint8Array(n);
+    const got = this.ring.pop(this.buf, n);
+    const out: ActorEvent[] = [];
+    let off = 0;
+    while (off + HEADER <= got) {
+      const len = this.buf[off] | (this.buf[off + 1] << 8) | (this.buf[off + 2] << 16) | (this.buf[off + 3] << 24);
+      off += HEADER;
+      if (len < 0 || off + len > got) break;
+      out.push(packr.unpack(this.buf.subarray(off, off + len)) as ActorEvent);
+      off += len;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, redactConfig } from '../config/load-config.js';
+import { Engine } from '../engine.js';
+import { createLogger } from '../logger.js';
+import { WavError } from '../media/wav-reader.js';
+import { analyzeFile, formatTimeline } from './analyze-command.js';
+
+const USAGE = `Usage: callguard <command> [options]
+
+Commands:
+  serve                     run the engine (SIPREC in, SMS alerts out) until SIGINT/SIGTERM
+  analyze <file.wav>        stream a WAV file through the engine and print the per-window timeline
+      --json                one JSON object per window and leg (NDJSON) instead of the table
+  config --print            print the effective configuration (secrets masked)
+  help                      this text
+
+Common options:
+  --config FILE             YAML or JSON config file (environment CALLGUARD_<SECTION>_<KEY> overrides it)
+  --version                 print the version`;
+
+/** A usage mistake: printed with a pointer to `callguard help`, exit status 2. */
+class UsageError extends Error {}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function serve(configFile: string | undefined): Promise<void> {
+  const cfg = loadConfig({ file: configFile });
+  const log = createLogger(cfg.log.level);
+  const engine = new Engine(cfg, log);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    engine.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await engine.start();
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, config: { type: 'string' }, print: { type: 'boolean' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`callguard ${version()}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (!command || command === 'help' || values.help) {
+    process.stdout.write(USAGE + '\n');
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'serve':
+      await serve(values.config);
+      return -1; // keeps running until a signal
+    case 'analyze': {
+      if (rest.length !== 1) throw new UsageError('analyze takes exactly one WAV file');
+      const cfg = loadConfig({ file: values.config });
+      const log = createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 2);
+      const result = await analyzeFile(rest[0], cfg, log);
+      if (values.json) for (const e of result.entries) process.stdout.write(JSON.stringify(e) + '\n');
+      else process.stdout.write(formatTimeline(result).join('\n') + '\n');
+      return result.actorErrors ? 1 : 0;
+    }
+    case 'config': {
+      if (!values.print) throw new UsageError('config takes --print');
+      process.stdout.write(JSON.stringify(redactConfig(loadConfig({ file: values.config })), null, 2) + '\n');
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`callguard: ${err.message} (see "callguard help")\n`);
+      process.exitCode = 2;
+    } else if (err instanceof WavError || err instanceof ConfigError) {
+      process.stderr.write(`callguard: error: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`callguard: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

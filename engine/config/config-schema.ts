@@ -1,0 +1,105 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
+
+/**
+ * Every setting of the engine with its default. Each key can be set in the config file (`--config FILE`, YAML or
+ * JSON) and overridden by the environment variable CALLGUARD_<SECTION>_<KEY> (camelCase key in UPPER_SNAKE), e.g.
+ * pool.threads → CALLGUARD_POOL_THREADS, rtp.portMin → CALLGUARD_RTP_PORT_MIN. Names are stable once documented.
+ */
+export const configSchema = z
+  .object({
+    pool: z
+      .object({
+        /** Worker threads running actor steps; default: the machine's cores. */
+        threads: z.number().int().min(1).max(256).default(Math.max(1, availableParallelism())),
+      })
+      .strict()
+      .prefault({}),
+    engine: z
+      .object({
+        /** Supervisor scheduling period: how often calls with new audio are handed to the pool. */
+        tickMs: z.number().int().min(1).max(1000).default(100),
+        /** Audio ring per leg, in seconds at the leg's rate: the backlog a call can build before overruns. */
+        ringSeconds: z.number().min(0.5).max(60).default(4),
+        /** Largest chunk of one leg a step pops at once, and the least audio worth a step (seconds). */
+        maxChunkSeconds: z.number().min(0.02).max(5).default(0.5),
+        minChunkSeconds: z.number().min(0.01).max(5).default(0.1),
+        /** Chunks per leg per step, bounding how long one call holds a worker. */
+        chunksPerStep: z.number().int().min(1).max(64).default(4),
+        /** Concurrent calls accepted; more are refused. */
+        maxCalls: z.number().int().min(1).max(100000).default(2000),
+        /** Actor restarts (after failed steps) before a call's analysis is abandoned. */
+        maxRestarts: z.number().int().min(0).max(100).default(3),
+      })
+      .strict()
+      .prefault({}),
+    features: z
+      .object({
+        sampleRate: z.union([z.literal(8000), z.literal(16000)]).default(DEFAULT_FRONT_END.sampleRate as 8000),
+        frameMs: z.number().min(5).max(100).default(DEFAULT_FRONT_END.frameMs),
+        hopMs: z.number().min(2.5).max(100).default(DEFAULT_FRONT_END.hopMs),
+        window: z.enum(['hann', 'hamming', 'povey']).default(DEFAULT_FRONT_END.window),
+        preemphasis: z.number().min(0).max(1).default(DEFAULT_FRONT_END.preemphasis),
+        melBands: z.number().int().min(8).max(128).default(DEFAULT_FRONT_END.melBands),
+        fminHz: z.number().min(0).default(DEFAULT_FRONT_END.fminHz),
+        fmaxHz: z.number().min(0).default(DEFAULT_FRONT_END.fmaxHz),
+        melScale: z.enum(['htk', 'slaney']).default(DEFAULT_FRONT_END.melScale),
+        melNorm: z.enum(['slaney', 'none']).default(DEFAULT_FRONT_END.melNorm),
+        mfccCount: z.number().int().min(1).max(64).default(DEFAULT_FRONT_END.mfccCount),
+        pitchFminHz: z.number().min(40).max(1000).default(DEFAULT_FRONT_END.pitchFminHz),
+        pitchFmaxHz: z.number().min(80).max(1000).default(DEFAULT_FRONT_END.pitchFmaxHz),
+        pitchThreshold: z.number().min(0.01).max(1).default(DEFAULT_FRONT_END.pitchThreshold),
+        voicingDbfs: z.number().min(-120).max(0).default(DEFAULT_FRONT_END.voicingDbfs),
+        windowSeconds: z.number().min(0.2).max(30).default(DEFAULT_FRONT_END.windowSeconds),
+        windowHopSeconds: z.number().min(0.05).max(30).default(DEFAULT_FRONT_END.windowHopSeconds),
+        minFinalSeconds: z.number().min(0.05).max(30).default(DEFAULT_FRONT_END.minFinalSeconds),
+      })
+      .strict()
+      .prefault({}),
+    sip: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(5060),
+        /** SBC source addresses or CIDRs allowed to send SIP. */
+        allow: z.array(z.string().min(1)).default(['127.0.0.1/8', '::1']),
+      })
+      .strict()
+      .prefault({}),
+    rtp: z
+      .object({
+        portMin: z.number().int().min(1024).max(65535).default(20000),
+        portMax: z.number().int().min(1024).max(65535).default(29999),
+        timeoutSeconds: z.number().min(1).max(3600).default(30),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .prefault({}),
+    smpp: z
+      .object({
+        /** smpp://system_id:password@host:port (ssmpp:// for TLS), comma-separated for fail-over; empty: bundled simulator. */
+        url: z.string().default(''),
+        window: z.number().int().min(1).max(1000).default(10),
+        tps: z.number().min(0.1).max(100000).default(50),
+        sender: z.string().default('CallGuard'),
+        systemType: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
+    data: z.object({ dir: z.string().min(1).default('./data') }).strict().prefault({}),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.rtp.portMin > c.rtp.portMax) ctx.addIssue({ code: 'custom', path: ['rtp', 'portMin'], message: 'must not exceed rtp.portMax' });
+    if (c.engine.minChunkSeconds > c.engine.maxChunkSeconds) ctx.addIssue({ code: 'custom', path: ['engine', 'minChunkSeconds'], message: 'must not exceed engine.maxChunkSeconds' });
+  });
+
+/** The validated, complete configuration. */
+export type CallguardConfig = z.infer<typeof configSchema>;

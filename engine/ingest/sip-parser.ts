@@ -1,0 +1,127 @@
+import type { SipHeader, SipMessage } from './sip-message.js';
+
+/**
+ * SIP message parser (RFC 3261 section 7). Never throws: hostile input yields a coded error. Bounded by the caller's
+ * limits so a flood of headers or a huge datagram costs at most `maxMessageBytes` of work.
+ */
+export interface SipParseLimits {
+  /** Whole message (headers + body) in bytes. */
+  maxMessageBytes: number;
+  /** Header fields (after unfolding). */
+  maxHeaders: number;
+}
+
+export type SipParseErrorCode =
+  | 'SIP_EMPTY'
+  | 'SIP_OVERSIZE'
+  | 'SIP_NO_HEADER_END'
+  | 'SIP_BAD_START_LINE'
+  | 'SIP_BAD_VERSION'
+  | 'SIP_BAD_HEADER'
+  | 'SIP_TOO_MANY_HEADERS'
+  | 'SIP_BAD_CONTENT_LENGTH'
+  | 'SIP_BODY_TRUNCATED';
+
+export type SipParseResult =
+  | { ok: true; message: SipMessage }
+  | { ok: false; code: SipParseErrorCode; detail: string };
+
+const COMPACT: Record<string, string> = {
+  v: 'via',
+  f: 'from',
+  t: 'to',
+  i: 'call-id',
+  m: 'contact',
+  l: 'content-length',
+  c: 'content-type',
+  k: 'supported',
+  s: 'subject',
+  e: 'content-encoding',
+  o: 'event',
+  r: 'refer-to',
+  u: 'allow-events',
+};
+
+// RFC 3261 token characters, for header names and methods.
+const TOKEN_RE = /^[A-Za-z0-9.!%*_+`'~-]+$/;
+const REQUEST_LINE_RE = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) SIP\/(\d+\.\d+)$/;
+const STATUS_LINE_RE = /^SIP\/(\d+\.\d+) (\d{3}) ?(.*)$/;
+
+/** Offset of the CRLFCRLF (or bare LFLF, tolerated) ending the header block, and the separator length; -1 if none. */
+export function findHeaderEnd(buf: Buffer, from = 0, limit = buf.length): { index: number; sepLength: number } {
+  const end = Math.min(limit, buf.length);
+  for (let i = from; i < end - 1; i++) {
+    if (buf[i] !== 10) continue;
+    if (buf[i + 1] === 10) return { index: i, sepLength: 2 };
+    if (buf[i + 1] === 13 && i + 2 < end && buf[i + 2] === 10) return { index: i, sepLength: 3 };
+  }
+  return { index: -1, sepLength: 0 };
+}
+
+/** Parses one complete SIP message (a UDP datagram, or one message framed from a TCP stream). */
+export function parseSipMessage(buf: Buffer, limits: SipParseLimits): SipParseResult {
+  if (buf.length > limits.maxMessageBytes) {
+    return { ok: false, code: 'SIP_OVERSIZE', detail: `${buf.length} bytes > ${limits.maxMessageBytes}` };
+  }
+  // RFC 3261 7.5: ignore CRLFs preceding the start line.
+  let start = 0;
+  while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
+  if (start >= buf.length) return { ok: false, code: 'SIP_EMPTY', detail: 'no content' };
+  const { index: headEnd, sepLength } = findHeaderEnd(buf, start);
+  if (headEnd === -1) return { ok: false, code: 'SIP_NO_HEADER_END', detail: 'missing empty line after headers' };
+  // latin1 never throws and maps bytes 1:1; header values are ASCII in practice and UTF-8 display names stay intact
+  // as bytes if re-encoded with latin1 on the way out.
+  const head = buf.toString('latin1', start, headEnd);
+  const rawLines = head.split('\n');
+  const lines: string[] = [];
+  for (const raw of rawLines) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length > 1) {
+      // Header folding (LWS continuation): join onto the previous header line.
+      lines[lines.length - 1] += ' ' + line.trim();
+    } else {
+      lines.push(line);
+    }
+    if (lines.length > limits.maxHeaders + 1) {
+      return { ok: false, code: 'SIP_TOO_MANY_HEADERS', detail: `more than ${limits.maxHeaders} header fields` };
+    }
+  }
+  const startLine = lines[0] ?? '';
+  const headers: SipHeader[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon <= 0) return { ok: false, code: 'SIP_BAD_HEADER', detail: `no colon in header line ${i}` };
+    const rawName = line.slice(0, colon).trim();
+    if (!TOKEN_RE.test(rawName)) return { ok: false, code: 'SIP_BAD_HEADER', detail: `bad header name on line ${i}` };
+    const lower = rawName.toLowerCase();
+    headers.push({ name: COMPACT[lower] ?? lower, value: line.slice(colon + 1).trim() });
+  }
+
+  const bodyStart = headEnd + sepLength;
+  const available = buf.length - bodyStart;
+  let bodyLength = available;
+  const cl = headers.find((h) => h.name === 'content-length');
+  if (cl) {
+    if (!/^\d{1,9}$/.test(cl.value)) return { ok: false, code: 'SIP_BAD_CONTENT_LENGTH', detail: 'not a number' };
+    const n = Number(cl.value);
+    if (n > available) return { ok: false, code: 'SIP_BODY_TRUNCATED', detail: `Content-Length ${n} > ${available}` };
+    bodyLength = n;
+  }
+  // subarray keeps a view (no copy); callers that keep bodies past the datagram's life copy them.
+  const body = buf.subarray(bodyStart, bodyStart + bodyLength);
+
+  const req = REQUEST_LINE_RE.exec(startLine);
+  if (req) {
+    if (req[3] !== '2.0') return { ok: false, code: 'SIP_BAD_VERSION', detail: `SIP/${req[3]}` };
+    return { ok: true, message: { kind: 'request', method: req[1].toUpperCase(), uri: req[2], headers, body } };
+  }
+  const res = STATUS_LINE_RE.exec(startLine);
+  if (res) {
+    if (res[1] !== '2.0') return { ok: false, code: 'SIP_BAD_VERSION', detail: `SIP/${res[1]}` };
+    const status = Number(res[2]);
+    if (status < 100 || status > 699) return { ok: false, code: 'SIP_BAD_START_LINE', detail: `status ${status}` };
+    return { ok: true, message: { kind: 'response', status, reason: res[3], headers, body } };
+  }
+  return { ok: false, code: 'SIP_BAD_START_LINE', detail: 'neither a request line nor a status line' };
+}

@@ -1,0 +1,428 @@
+import { EventEmitter } from 'node:events';
+import { RingBuffer } from 'ringbuf.js';
+import { EventReader, type ActorErrorEvent, type WindowEvent } from '../actors/actor-events.js';
+import type { StepTaskResult } from '../actors/actor-worker.js';
+import { createCallSlab, H, layoutLegs, resetCallSlab, S, type CallSlabHandles } from '../actors/call-slab.js';
+import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
+import { ActorPool } from './actor-pool.js';
+import type { CallguardConfig } from './config/config-schema.js';
+import type { Logger } from './logger.js';
+
+/** One audio stream of a call (a SIPREC participant, or a channel of a file). */
+export interface LegSpec {
+  sampleRate: number;
+  label?: string;
+  role?: 'caller' | 'callee' | 'unknown';
+  /** E.164 number of the participant, when known. */
+  number?: string;
+}
+
+export interface CallSpec {
+  callId: string;
+  legs: LegSpec[];
+  /** Which leg is the protected subscriber (receives alerts). */
+  subscriberLeg?: number;
+  source?: 'siprec' | 'file' | 'load-test';
+}
+
+export type CallState = 'active' | 'ending' | 'ended' | 'failed';
+
+/** Live view of a call, for the API, the console and tests. */
+export interface CallInfo {
+  callId: string;
+  state: CallState;
+  source: string;
+  startedAt: string;
+  subscriberLeg: number | null;
+  legs: Array<LegSpec & { receivedSeconds: number; processedSeconds: number; backlogSeconds: number; overrunSamples: number; windows: number }>;
+  /** How far behind real time the actor is: the largest unprocessed backlog over the legs, in seconds. */
+  lagSeconds: number;
+  restarts: number;
+}
+
+export interface CallEnded {
+  callId: string;
+  reason: string;
+  state: 'ended' | 'failed';
+  info: CallInfo;
+}
+
+interface CallEntry {
+  spec: CallSpec;
+  slab: CallSlabHandles;
+  rings: RingBuffer[];
+  events: EventReader;
+  startedAt: Date;
+  state: CallState;
+  endReason: string;
+  inFlight: boolean;
+  received: number[];
+  overrun: number[];
+  lastWindow: number[];
+  windows: number[];
+  restarts: number;
+  taskFailures: number;
+  waiters: Array<() => void>;
+  ended: Promise<CallEnded>;
+  resolveEnded: (e: CallEnded) => void;
+}
+
+/** Producer side of a call, handed to whatever feeds its audio (RTP ingest, a file, the load generator). */
+export interface CallHandle {
+  readonly callId: string;
+  /** Push PCM16 into a leg's ring; samples that do not fit are dropped and counted as an overrun. Returns samples written. */
+  write(leg: number, pcm: Int16Array, offset?: number, length?: number): number;
+  /** Push all samples, waiting for the actor to make room (files and tests: never overruns). */
+  writeAll(leg: number, pcm: Int16Array): Promise<void>;
+  /** Resolves when the call has been fully analysed and removed. */
+  readonly ended: Promise<CallEnded>;
+}
+
+export class SupervisorError extends Error {
+  constructor(readonly code: 'CG_TOO_MANY_CALLS' | 'CG_DUPLICATE_CALL' | 'CG_BAD_CALL' | 'CG_NOT_RUNNING', message: string) {
+    super(message);
+  }
+}
+
+/** Counters the supervisor keeps (exported as metrics later). */
+export interface SupervisorStats {
+  activeCalls: number;
+  callsStarted: number;
+  callsEnded: number;
+  callsFailed: number;
+  tasks: number;
+  workerCrashes: number;
+  actorRestarts: number;
+  actorErrors: number;
+  overrunSamples: number;
+  windows: number;
+  duplicateWindowsDropped: number;
+}
+
+/**
+ * The supervisor: owns the call registry, allocates each call's actor (its slab of shared memory), and every tick hands
+ * the calls that have enough new audio to the pool, at most one task per worker and each call in at most one task.
+ * Routes actor events onward ('window', 'actor-error', 'call-ended'), restarts failed actors and resubmits the calls
+ * of a crashed worker: their audio and state are still in the slab.
+ */
+export class Supervisor extends EventEmitter {
+  readonly geometry: FrontEndGeometry;
+  private pool: ActorPool | null = null;
+  private readonly calls = new Map<string, CallEntry>();
+  private timer: NodeJS.Timeout | null = null;
+  private tasksInFlight = 0;
+  private rotate = 0;
+  private tickQueued = false;
+  private readonly maxChunkSamples: number;
+  private readonly counters: SupervisorStats = {
+    activeCalls: 0,
+    callsStarted: 0,
+    callsEnded: 0,
+    callsFailed: 0,
+    tasks: 0,
+    workerCrashes: 0,
+    actorRestarts: 0,
+    actorErrors: 0,
+    overrunSamples: 0,
+    windows: 0,
+    duplicateWindowsDropped: 0,
+  };
+
+  constructor(private readonly cfg: CallguardConfig, private readonly log: Logger) {
+    super();
+    this.geometry = frontEndGeometry(cfg.features);
+    // Chunks are sized for the highest input rate we accept (48 kHz); lower rates simply use part of the buffer.
+    this.maxChunkSamples = Math.ceil(cfg.engine.maxChunkSeconds * 48000);
+  }
+
+  /** Start the worker pool and the scheduling tick. */
+  async start(): Promise<void> {
+    const e = this.cfg.engine;
+    this.pool = new ActorPool(this.cfg.pool.threads, {
+      frontEnd: this.cfg.features,
+      maxChunkSamples: this.maxChunkSamples,
+      minChunkSamples: Math.round(e.minChunkSeconds * 8000),
+      chunksPerStep: e.chunksPerStep,
+    });
+    this.timer = setInterval(() => this.tick(), e.tickMs);
+    this.log.info({ threads: this.cfg.pool.threads, tickMs: e.tickMs }, 'supervisor started');
+  }
+
+  /** Register a call and spawn its actor; returns the producer handle for its legs. */
+  createCall(spec: CallSpec): CallHandle {
+    if (!this.pool) throw new SupervisorError('CG_NOT_RUNNING', 'supervisor is not started');
+    if (this.calls.has(spec.callId)) throw new SupervisorError('CG_DUPLICATE_CALL', `call ${spec.callId} already exists`);
+    if (this.calls.size >= this.cfg.engine.maxCalls) throw new SupervisorError('CG_TOO_MANY_CALLS', `at capacity (${this.cfg.engine.maxCalls} calls)`);
+    if (spec.legs.length < 1 || spec.legs.length > 8) throw new SupervisorError('CG_BAD_CALL', 'a call has 1 to 8 legs');
+    for (const l of spec.legs) if (!Number.isInteger(l.sampleRate) || l.sampleRate < 4000 || l.sampleRate > 48000) throw new SupervisorError('CG_BAD_CALL', `unsupported leg sample rate ${l.sampleRate}`);
+    const inputRates = spec.legs.map((l) => l.sampleRate);
+    const slab = createCallSlab(spec.callId, {
+      geometry: this.geometry,
+      inputRates,
+      ringSamples: Math.ceil(this.cfg.engine.ringSeconds * Math.max(...inputRates)),
+      maxChunkSamples: this.maxChunkSamples,
+      eventBytes: 65536,
+    });
+    let resolveEnded!: (e: CallEnded) => void;
+    const ended = new Promise<CallEnded>((r) => (resolveEnded = r));
+    const n = spec.legs.length;
+    const entry: CallEntry = {
+      spec,
+      slab,
+      rings: slab.rings.map((sab) => new RingBuffer(sab, Int16Array)),
+      events: new EventReader(new RingBuffer(slab.events, Uint8Array)),
+      startedAt: new Date(),
+      state: 'active',
+      endReason: '',
+      inFlight: false,
+      received: new Array(n).fill(0),
+      overrun: new Array(n).fill(0),
+      lastWindow: new Array(n).fill(-1),
+      windows: new Array(n).fill(0),
+      restarts: 0,
+      taskFailures: 0,
+      waiters: [],
+      ended,
+      resolveEnded,
+    };
+    this.calls.set(spec.callId, entry);
+    this.counters.callsStarted++;
+    this.log.debug({ callId: spec.callId, legs: n }, 'call started');
+    return this.handle(entry);
+  }
+
+  /** Mark a call ended: its actor drains the remaining audio, emits the last windows, then the call is removed. */
+  endCall(callId: string, reason: string): void {
+    const c = this.calls.get(callId);
+    if (!c || c.state !== 'active') return;
+    c.state = 'ending';
+    c.endReason = reason;
+    this.kick();
+  }
+
+  /** Snapshot of one call, or undefined. */
+  callInfo(callId: string): CallInfo | undefined {
+    const c = this.calls.get(callId);
+    return c ? this.info(c) : undefined;
+  }
+
+  /** Snapshot of every active call. */
+  listCalls(): CallInfo[] {
+    return [...this.calls.values()].map((c) => this.info(c));
+  }
+
+  stats(): SupervisorStats {
+    return { ...this.counters, activeCalls: this.calls.size };
+  }
+
+  /** The pool (diagnostics and the worker-crash test). */
+  get actorPool(): ActorPool | null {
+    return this.pool;
+  }
+
+  /** Stop scheduling, end every call without draining, stop the pool. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const c of this.calls.values()) this.finish(c, 'ended', c.endReason || 'shutdown');
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) await pool.close();
+  }
+
+  private handle(c: CallEntry): CallHandle {
+    return {
+      callId: c.spec.callId,
+      ended: c.ended,
+      write: (leg, pcm, offset = 0, length = pcm.length - offset) => {
+        const ring = c.rings[leg];
+        if (!ring || c.state !== 'active') return 0;
+        const written = ring.push(pcm, length, offset);
+        c.received[leg] += written;
+        if (written < length) {
+          c.overrun[leg] += length - written;
+          this.counters.overrunSamples += length - written;
+          this.emit('overrun', { callId: c.spec.callId, leg, samples: length - written });
+        }
+        return written;
+      },
+      writeAll: async (leg, pcm) => {
+        const ring = c.rings[leg];
+        if (!ring) throw new SupervisorError('CG_BAD_CALL', `call ${c.spec.callId} has no leg ${leg}`);
+        let off = 0;
+        while (off < pcm.length) {
+          if (c.state !== 'active') return;
+          const n = ring.push(pcm, pcm.length - off, off);
+          c.received[leg] += n;
+          off += n;
+          if (off < pcm.length) {
+            this.kick();
+            await new Promise<void>((r) => c.waiters.push(r));
+          }
+        }
+      },
+    };
+  }
+
+  /** Schedule a tick soon (after producer writes, task completions, call ends) without waiting for the timer. */
+  private kick(): void {
+    if (this.tickQueued || !this.pool) return;
+    this.tickQueued = true;
+    setImmediate(() => {
+      this.tickQueued = false;
+      this.tick();
+    });
+  }
+
+  private ready(c: CallEntry, minSamples: number): boolean {
+    if (c.inFlight || c.state === 'ended' || c.state === 'failed') return false;
+    if (c.state === 'ending') return true;
+    for (let i = 0; i < c.rings.length; i++) if (c.rings[i].availableRead() >= (minSamples * c.spec.legs[i].sampleRate) / 8000) return true;
+    return false;
+  }
+
+  private tick(): void {
+    const pool = this.pool;
+    if (!pool) return;
+    const free = pool.threads - this.tasksInFlight;
+    if (free <= 0) return;
+    const minSamples = Math.round(this.cfg.engine.minChunkSeconds * 8000);
+    const all = [...this.calls.values()];
+    const ready: CallEntry[] = [];
+    // Rotate the starting point so no call is always last in line.
+    for (let k = 0; k < all.length; k++) {
+      const c = all[(k + this.rotate) % all.length];
+      if (this.ready(c, minSamples)) ready.push(c);
+    }
+    this.rotate = all.length ? (this.rotate + 1) % all.length : 0;
+    if (!ready.length) return;
+    const groups = Math.min(free, ready.length);
+    const tasks: CallEntry[][] = Array.from({ length: groups }, () => []);
+    ready.forEach((c, i) => tasks[i % groups].push(c));
+    for (const group of tasks) this.submit(pool, group);
+  }
+
+  private submit(pool: ActorPool, group: CallEntry[]): void {
+    for (const c of group) c.inFlight = true;
+    this.tasksInFlight++;
+    this.counters.tasks++;
+    const task = { calls: group.map((c) => ({ slab: c.slab, final: c.state === 'ending' })) };
+    pool.run(task).then(
+      (res) => this.onResult(group, res),
+      (err) => this.onTaskFailed(group, err),
+    );
+  }
+
+  private onResult(group: CallEntry[], res: StepTaskResult): void {
+    this.tasksInFlight--;
+    const byId = new Map(res.outcomes.map((o) => [o.callId, o]));
+    for (const c of group) {
+      c.inFlight = false;
+      this.drainEvents(c);
+      const o = byId.get(c.spec.callId);
+      if (o && 'error' in o) this.restartActor(c, `${o.error.code}: ${o.error.message}`);
+      else if (o && o.finished) this.finish(c, 'ended', c.endReason);
+      this.wake(c);
+    }
+    this.kick();
+  }
+
+  private onTaskFailed(group: CallEntry[], err: unknown): void {
+    this.tasksInFlight--;
+    if (!this.pool) return;
+    this.counters.workerCrashes++;
+    this.log.warn({ err: String((err as Error)?.message ?? err), calls: group.length }, 'actor step task failed; resubmitting its calls');
+    for (const c of group) {
+      c.inFlight = false;
+      this.drainEvents(c);
+      c.taskFailures++;
+      // A call that keeps killing workers is abandoned, the others carry on.
+      if (c.taskFailures > this.cfg.engine.maxRestarts) this.finish(c, 'failed', 'actor-crashed');
+      this.wake(c);
+    }
+    this.kick();
+  }
+
+  private restartActor(c: CallEntry, why: string): void {
+    this.counters.actorRestarts++;
+    c.restarts++;
+    this.log.warn({ callId: c.spec.callId, why, restarts: c.restarts }, 'actor failed; restarting it');
+    if (c.restarts > this.cfg.engine.maxRestarts) {
+      this.finish(c, 'failed', 'actor-failed');
+      return;
+    }
+    resetCallSlab(this.geometry, c.slab);
+    c.lastWindow.fill(-1);
+    this.emit('actor-restarted', { callId: c.spec.callId, reason: why });
+  }
+
+  private drainEvents(c: CallEntry): void {
+    for (const ev of c.events.drain()) {
+      if (ev.type === 'window') {
+        if (ev.index <= c.lastWindow[ev.leg]) {
+          this.counters.duplicateWindowsDropped++;
+          continue;
+        }
+        c.lastWindow[ev.leg] = ev.index;
+        c.windows[ev.leg]++;
+        this.counters.windows++;
+        this.emit('window', c.spec.callId, ev as WindowEvent);
+      } else {
+        this.counters.actorErrors++;
+        this.log.warn({ callId: c.spec.callId, leg: ev.leg, code: ev.code, msg: ev.message }, 'actor error; leg restarted');
+        this.emit('actor-error', c.spec.callId, ev as ActorErrorEvent);
+      }
+    }
+  }
+
+  private wake(c: CallEntry): void {
+    const w = c.waiters;
+    c.waiters = [];
+    for (const r of w) r();
+  }
+
+  private finish(c: CallEntry, state: 'ended' | 'failed', reason: string): void {
+    if (c.state === 'ended' || c.state === 'failed') return;
+    const info = this.info(c);
+    c.state = state;
+    info.state = state;
+    this.calls.delete(c.spec.callId);
+    if (state === 'failed') this.counters.callsFailed++;
+    else this.counters.callsEnded++;
+    const ev: CallEnded = { callId: c.spec.callId, reason: reason || 'ended', state, info };
+    this.log.debug({ callId: c.spec.callId, reason: ev.reason, state }, 'call ended');
+    this.wake(c);
+    c.resolveEnded(ev);
+    this.emit('call-ended', ev);
+  }
+
+  private info(c: CallEntry): CallInfo {
+    const { legs: layouts } = layoutLegs(this.geometry, c.slab.inputRates, c.slab.maxChunkSamples);
+    let lag = 0;
+    const legs = c.spec.legs.map((l, i) => {
+      const header = new Int32Array(c.slab.state, layouts[i].headerOffset, 8);
+      const active = Atomics.load(header, H.active);
+      const st = new Float64Array(c.slab.state, layouts[i].stateOffsets[active], layouts[i].stateLength);
+      const backlog = c.rings[i].availableRead() / l.sampleRate;
+      lag = Math.max(lag, backlog);
+      return {
+        ...l,
+        receivedSeconds: c.received[i] / l.sampleRate,
+        processedSeconds: st[S.totalIn] / l.sampleRate,
+        backlogSeconds: backlog,
+        overrunSamples: c.overrun[i],
+        windows: c.windows[i],
+      };
+    });
+    return {
+      callId: c.spec.callId,
+      state: c.state,
+      source: c.spec.source ?? 'siprec',
+      startedAt: c.startedAt.toISOString(),
+      subscriberLeg: c.spec.subscriberLeg ?? null,
+      legs,
+      lagSeconds: lag,
+      restarts: c.restarts,
+    };
+  }
+}
