@@ -29,11 +29,13 @@ function besselI0(x: number): number {
 }
 
 /** Design the filter for inRate → outRate; identity rates give a single unit tap. */
-export function designResampler(inRate: number, outRate: number, tapsPerPhase = 24, beta = 8): ResamplerDesign {
+export function designResampler(inRate: number, outRate: number, baseTaps = 24, beta = 8): ResamplerDesign {
   const g = gcd(inRate, outRate);
   const up = outRate / g;
   const down = inRate / g;
   if (up === 1 && down === 1) return { up, down, tapsPerPhase: 1, coeffs: Float64Array.of(1) };
+  // Decimation needs a filter as long in output samples as interpolation does: scale taps with the ratio.
+  const tapsPerPhase = Math.ceil(baseTaps * Math.max(1, down / up));
   const total = up * tapsPerPhase;
   // Cut-off a little under the lower Nyquist so the transition band ends before aliasing starts.
   const cutoff = (0.92 * 1) / Math.max(up, down);

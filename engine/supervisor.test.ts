@@ -1,0 +1,146 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { WindowEvent } from '../actors/actor-events.js';
+import { DEFAULT_FRONT_END } from '../actors/features/front-end-config.js';
+import { extractOffline } from '../actors/features/offline-extractor.js';
+import { quietLog, speech, testConfig } from '../test/support/engine-fixtures.js';
+import { Supervisor, SupervisorError, type CallHandle } from './supervisor.js';
+
+const CALLER = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '03a05Wa.wav');
+const CALLEE = speech('08a01Na.wav', '08a02Na.wav', '08a04Nc.wav', '08a05Nb.wav');
+
+/** The windows the offline (single-thread) front-end produces: what the pool must reproduce exactly. */
+function expected(pcm: Int16Array) {
+  return extractOffline(pcm, 8000, DEFAULT_FRONT_END).windows.map((w) => ({ index: w.index, startFrame: w.startFrame, partial: w.partial, ...w.summary }));
+}
+
+function collect(sup: Supervisor) {
+  const byCall = new Map<string, WindowEvent[][]>();
+  sup.on('window', (id: string, ev: WindowEvent) => {
+    const legs = byCall.get(id) ?? [[], []];
+    byCall.set(id, legs);
+    legs[ev.leg].push(ev);
+  });
+  return (id: string, leg: number) =>
+    (byCall.get(id)?.[leg] ?? []).map((w) => ({ index: w.index, startFrame: w.startFrame, partial: w.partial, speechRatio: w.speechRatio, levelDbfs: w.levelDbfs, f0Median: w.f0Median, f0SpreadSemitones: w.f0SpreadSemitones, onsetsPerSecond: w.onsetsPerSecond, centroidHz: w.centroidHz }));
+}
+
+async function feed(call: CallHandle, legs: Int16Array[], block = 1600): Promise<void> {
+  for (let off = 0; off < legs[0].length; off += block) for (let l = 0; l < legs.length; l++) await call.writeAll(l, legs[l].subarray(off, Math.min(off + block, legs[l].length)));
+}
+
+const twoLegs = (id: string) => ({ callId: id, legs: [{ sampleRate: 8000, role: 'caller' as const }, { sampleRate: 8000, role: 'callee' as const }], subscriberLeg: 1 });
+
+test('a two-leg call through the pool yields exactly the windows of the single-thread front-end', async () => {
+  const sup = new Supervisor(testConfig(), quietLog);
+  await sup.start();
+  const windows = collect(sup);
+  const call = sup.createCall(twoLegs('c1'));
+  await feed(call, [CALLER, CALLEE]);
+  sup.endCall('c1', 'bye');
+  const ended = await call.ended;
+  await sup.close();
+  assert.is(ended.state, 'ended');
+  assert.is(ended.reason, 'bye');
+  assert.equal(windows('c1', 0), expected(CALLER));
+  assert.equal(windows('c1', 1), expected(CALLEE));
+  assert.is(ended.info.legs[0].receivedSeconds, CALLER.length / 8000);
+  assert.is(ended.info.legs[0].processedSeconds, CALLER.length / 8000);
+  assert.is(ended.info.lagSeconds, 0);
+});
+
+test('workers terminated mid-stream are replaced and every call still gets every window exactly once', async () => {
+  const sup = new Supervisor(testConfig({ engine: { maxRestarts: 1000 } }), quietLog);
+  await sup.start();
+  const windows = collect(sup);
+  const long0 = speech(...Array.from({ length: 6 }, () => ['03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav']).flat());
+  const long1 = speech(...Array.from({ length: 6 }, () => ['08a01Na.wav', '08a02Na.wav', '08a04Nc.wav']).flat());
+  const calls = ['k1', 'k2', 'k3'].map((id) => sup.createCall(twoLegs(id)));
+  let kills = 0;
+  const killer = setInterval(() => {
+    const w = sup.actorPool?.workers[kills % 2];
+    if (w && kills < 12) {
+      kills++;
+      void w.terminate();
+    }
+  }, 15);
+  await Promise.all(calls.map((c) => feed(c, [long0, long1], 800)));
+  clearInterval(killer);
+  for (const c of calls) sup.endCall(c.callId, 'bye');
+  const ended = await Promise.all(calls.map((c) => c.ended));
+  const stats = sup.stats();
+  await sup.close();
+  assert.ok(kills > 0);
+  assert.ok(stats.workerCrashes >= 1, `worker crashes seen: ${stats.workerCrashes} (kills ${kills})`);
+  for (const e of ended) assert.is(e.state, 'ended');
+  const e0 = expected(long0);
+  const e1 = expected(long1);
+  for (const id of ['k1', 'k2', 'k3']) {
+    assert.equal(windows(id, 0), e0, `${id} caller`);
+    assert.equal(windows(id, 1), e1, `${id} callee`);
+  }
+});
+
+test('a ring overrun is counted and reported, the call carries on and ends normally', async () => {
+  const sup = new Supervisor(testConfig({ engine: { ringSeconds: 0.5 } }), quietLog);
+  await sup.start();
+  const overruns: number[] = [];
+  sup.on('overrun', (o: { samples: number }) => overruns.push(o.samples));
+  const call = sup.createCall({ callId: 'o1', legs: [{ sampleRate: 8000 }] });
+  const written = call.write(0, CALLER.subarray(0, 16000));
+  assert.ok(written < 16000 && written >= 3900, `written ${written}`);
+  assert.is(overruns.reduce((a, b) => a + b, 0), 16000 - written);
+  await call.writeAll(0, CALLER.subarray(16000, 32000));
+  sup.endCall('o1', 'bye');
+  const ended = await call.ended;
+  const stats = sup.stats();
+  await sup.close();
+  assert.is(ended.state, 'ended');
+  assert.is(ended.info.legs[0].overrunSamples, 16000 - written);
+  assert.is(stats.overrunSamples, 16000 - written);
+  assert.is(ended.info.legs[0].processedSeconds, (written + 16000) / 8000);
+});
+
+test('a call whose actor memory is corrupted is restarted alone; the other call is untouched', async () => {
+  const sup = new Supervisor(testConfig(), quietLog);
+  await sup.start();
+  const windows = collect(sup);
+  const restarted: string[] = [];
+  sup.on('actor-restarted', (r: { callId: string }) => restarted.push(r.callId));
+  const bad = sup.createCall(twoLegs('bad'));
+  const good = sup.createCall(twoLegs('good'));
+  const half = 32000;
+  await Promise.all([feed(bad, [CALLER.subarray(0, half), CALLEE.subarray(0, half)]), feed(good, [CALLER.subarray(0, half), CALLEE.subarray(0, half)])]);
+  // Scribble over the bad call's leg header, as a stray write would.
+  const slab = (sup as unknown as { calls: Map<string, { slab: { state: SharedArrayBuffer } }> }).calls.get('bad')!.slab;
+  new Int32Array(slab.state).fill(-1, 4, 40);
+  await Promise.all([feed(bad, [CALLER.subarray(half), CALLEE.subarray(half)]), feed(good, [CALLER.subarray(half), CALLEE.subarray(half)])]);
+  sup.endCall('bad', 'bye');
+  sup.endCall('good', 'bye');
+  const [eb, eg] = await Promise.all([bad.ended, good.ended]);
+  await sup.close();
+  assert.equal(restarted, ['bad']);
+  assert.is(eb.state, 'ended');
+  assert.is(eb.info.restarts, 1);
+  assert.is(eg.info.restarts, 0);
+  assert.equal(windows('good', 0), expected(CALLER));
+  assert.equal(windows('good', 1), expected(CALLEE));
+  assert.ok(windows('bad', 0).length > 0, 'restarted actor keeps producing windows');
+});
+
+test('admission: duplicate call ids and calls over capacity are refused with codes', async () => {
+  const sup = new Supervisor(testConfig({ engine: { maxCalls: 1 } }), quietLog);
+  assert.throws(() => sup.createCall(twoLegs('x')), (e: SupervisorError) => e.code === 'CG_NOT_RUNNING');
+  await sup.start();
+  sup.createCall(twoLegs('x'));
+  assert.throws(() => sup.createCall(twoLegs('x')), (e: SupervisorError) => e.code === 'CG_DUPLICATE_CALL');
+  assert.throws(() => sup.createCall(twoLegs('y')), (e: SupervisorError) => e.code === 'CG_TOO_MANY_CALLS');
+  assert.is(sup.listCalls().length, 1);
+  await sup.close();
+  const sup2 = new Supervisor(testConfig(), quietLog);
+  await sup2.start();
+  assert.throws(() => sup2.createCall({ callId: 'z', legs: [{ sampleRate: 96000 }] }), (e: SupervisorError) => e.code === 'CG_BAD_CALL');
+  await sup2.close();
+});
+
+test.run();
