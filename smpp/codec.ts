@@ -2,7 +2,7 @@
  * The PDU codec: the `smpp` package's encoder/decoder, made safe for hostile input and typed.
  *
  * What we change in the package, and why (read node_modules/smpp/lib before trusting it):
- * - short_message / message_payload are passed through as raw bytes both ways: the package guesses
+ * - short_message / message_payload and the time fields are passed through as raw bytes both ways: the package guesses
  *   data_coding from the text and picks IA5 (0x01) for GSM text (#181). We always encode ourselves
  *   (gsm7.ts, message-parts.ts) and set data_coding explicitly.
  * - TLV values are read within their declared length: the package's C-string reader walks past the TLV
@@ -50,9 +50,12 @@ function patchLibrary(): void {
   if (patched) return;
   patched = true;
   smppLib.PDU.maxLength = MAX_PDU_LENGTH;
-  for (const cmd of ['submit_sm', 'deliver_sm']) {
-    const p = smppLib.commands[cmd]?.params?.short_message;
-    if (p) p.filter = rawFilter;
+  for (const cmd of Object.values(smppLib.commands)) {
+    for (const [name, p] of Object.entries(cmd.params ?? {})) {
+      // Times stay as the SMPP strings we send and receive: the package turns relative times into Dates
+      // measured from "now" (lossy) and throws on a malformed one.
+      if (name === 'short_message' || name.endsWith('_time') || name === 'validity_period') p.filter = rawFilter;
+    }
   }
   const seen = new Set<LibTlv>();
   for (const tlv of Object.values(smppLib.tlvs)) {

@@ -1,0 +1,705 @@
+/**
+ * The alert sender: persistent outbox in, submit_sm out over one or more binds, receipts and MO replies in.
+ *
+ * Delivery contract:
+ * - `enqueue()` resolves only after the alert is committed to the outbox; from then on it is delivered
+ *   at least once, across SMSC outages and process restarts (SIGKILL included).
+ * - A submit unacknowledged when its link drops is requeued and sent again: a rare duplicate is accepted,
+ *   a lost alert is not. Same for a submit whose response timed out (counted toward the retry cap).
+ * - command_status policy: ESME_RTHROTTLED pauses the bind with back-off and requeues (not counted);
+ *   RMSGQFUL, RSYSERR, RX_T_APPN, RUNKNOWNERR and timeouts retry with back-off up to `retry.maxAttempts`;
+ *   any other non-zero status is permanent: the alert goes to the dead-letter store with the reason.
+ * - deliver_sm (receipts, MO) is acknowledged only after its effect is committed.
+ * Lifecycle: start() -> ready() (first bind up) -> close() (drain the window, unbind, close the store).
+ */
+import { EventEmitter } from 'node:events';
+import type tls from 'node:tls';
+import { destinationAddress, normalizeMsisdn, senderAddress, type SmppAddress } from './address.js';
+import type { BackoffPolicy } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import { SmscBind, type BindState } from './bind.js';
+import { Status, statusName, type Pdu } from './codec.js';
+import { SmppError } from './errors.js';
+import { silentLogger, type Logger } from './logger.js';
+import { encodeGsm7 } from './gsm7.js';
+import { decodeShortMessage, encodeMessage, encodeUcs2, type EncodedMessage } from './message-parts.js';
+import { classifyMo } from './mo.js';
+import { FINAL_STATES, Outbox, type AlertRecord, type AlertState, type PartState } from './outbox.js';
+import { isReceipt, messageIdCandidates, messageIdKey, parseReceipt, type ReceiptState } from './receipt.js';
+import { parseSmscUrls, type SmscEndpoint } from './smsc-url.js';
+import { renderAlertText, renderConfirmation, type TemplateOptions } from './templates.js';
+
+export interface AlertServiceOptions {
+  /** SMSC endpoints, or the CALLGUARD_SMPP_URL string. */
+  smsc: SmscEndpoint[] | string;
+  /** Directory for the lmdb outbox (CALLGUARD_DATA_DIR). */
+  dataDir: string;
+  /** Source address: digits -> TON 1/NPI 1, else alphanumeric TON 5/NPI 0. */
+  sender: string;
+  /** Binds opened to each endpoint (default 1). Submits go round-robin over bound binds. */
+  bindsPerEndpoint?: number;
+  /** Outstanding submit_sm per bind (default 10). */
+  window?: number;
+  /** submit_sm per second per bind; 0 = unlimited (default 50). */
+  tps?: number;
+  systemType?: string;
+  /** Default 30 000. */
+  enquireLinkIntervalMs?: number;
+  /** Deadline for any SMSC response (default 10 000). */
+  responseTimeoutMs?: number;
+  /** Silence that declares a link dead (default 3 x enquireLinkIntervalMs). */
+  deadLinkMs?: number;
+  /** Reconnect back-off (default 1 s .. 30 s, jittered). */
+  reconnect?: BackoffPolicy;
+  /** Pause after ESME_RTHROTTLED (default 1 s .. 30 s). */
+  throttleBackoff?: BackoffPolicy;
+  /** Retries for transient errors and timeouts (default 2 s .. 60 s, 8 attempts). */
+  retry?: BackoffPolicy & { maxAttempts: number };
+  /** Per-subscriber limits (default 3 per hour, one per call). */
+  limits?: { perHour?: number; oncePerCall?: boolean };
+  /** Branding and wording. */
+  templates?: TemplateOptions;
+  /** Validity period of alerts (default 30 min; a stale scam warning is noise). */
+  validityMinutes?: number;
+  /** Send long alerts as one submit_sm with message_payload instead of concatenated parts (default false). */
+  useMessagePayload?: boolean;
+  /** Extra tls.connect options for ssmpp:// endpoints (ca, rejectUnauthorized...). */
+  tls?: tls.ConnectionOptions;
+  /** How long close() waits for the window to drain (default 5 000). */
+  drainTimeoutMs?: number;
+  logger?: Logger;
+  /** Called for every AlertServiceEvent (same as the 'event' event). */
+  onEvent?: (e: AlertServiceEvent) => void;
+}
+
+/** What the engine enqueues. `text` overrides the template; else it is rendered from explanation/actions. */
+export interface AlertInput {
+  alertId: string;
+  callId?: string;
+  to: string;
+  text?: string;
+  explanation?: string;
+  actions?: string[];
+  language?: string;
+  createdAt?: number;
+}
+
+export interface EnqueueResult {
+  accepted: boolean;
+  reason?: string;
+}
+
+export type AlertServiceEvent =
+  | { type: 'queued'; alertId: string; to: string; parts: number }
+  | { type: 'submitted'; alertId: string; messageIds: string[] }
+  | { type: 'delivered' | 'undeliverable' | 'expired'; alertId: string; receipt: ReceiptState }
+  | { type: 'failed'; alertId: string; reason: string }
+  | { type: 'feedback'; msisdn: string; alertId?: string; verdict: 'scam' | 'not-scam'; text: string }
+  | { type: 'opt-out' | 'opt-in'; msisdn: string }
+  | { type: 'mo'; msisdn: string; text: string }
+  | { type: 'bind'; bind: string; state: BindState; error?: string };
+
+export interface AlertServiceStatus {
+  state: 'created' | 'running' | 'closing' | 'closed';
+  binds: Array<{ name: string; state: BindState; inFlight: number; window: number; lastError?: string; counters: SmscBind['counters'] }>;
+  window: { size: number; inFlight: number };
+  outbox: { queuedParts: number; pendingAlerts: number; awaitingReceipt: number };
+  counters: Record<keyof AlertService['counters'], number>;
+}
+
+interface Work {
+  alertId: string;
+  part: number;
+}
+
+const TRANSIENT = new Set<number>([Status.RMSGQFUL, Status.RSYSERR, Status.RX_T_APPN, Status.RUNKNOWNERR]);
+
+export class AlertService extends EventEmitter {
+  readonly counters = {
+    enqueued: 0,
+    rejected: 0,
+    submitted: 0,
+    retried: 0,
+    requeuedOnDisconnect: 0,
+    throttled: 0,
+    timeouts: 0,
+    deadLettered: 0,
+    delivered: 0,
+    undeliverable: 0,
+    expired: 0,
+    receipts: 0,
+    unmatchedReceipts: 0,
+    mo: 0,
+  };
+  private state: AlertServiceStatus['state'] = 'created';
+  private outbox?: Outbox;
+  private readonly binds: SmscBind[] = [];
+  private rr = 0;
+  private readonly log: Logger;
+  private readonly opts: Required<Pick<AlertServiceOptions, 'window' | 'tps' | 'responseTimeoutMs' | 'enquireLinkIntervalMs' | 'deadLinkMs' | 'validityMinutes' | 'drainTimeoutMs'>> & AlertServiceOptions;
+  private readonly retry: BackoffPolicy & { maxAttempts: number };
+  private readonly limits: { perHour: number; oncePerCall: boolean };
+  private readonly templateOpts: TemplateOptions;
+  private readonly source: SmppAddress;
+  /** Records not yet final, by alertId (write-through cache of the outbox). */
+  private readonly active = new Map<string, AlertRecord>();
+  private readonly encoded = new Map<string, EncodedMessage>();
+  /** message_id key -> part, for receipts that beat the outbox commit. */
+  private readonly recentIds = new Map<string, { alertId: string; part: number }>();
+  private queue: Work[] = [];
+  private qHead = 0;
+  private readonly inFlight = new Set<string>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private wakeTimer?: NodeJS.Timeout;
+  private pumping = false;
+  private readyWaiters: Array<() => void> = [];
+  private outcomeWaiters: Array<() => void> = [];
+
+  constructor(options: AlertServiceOptions) {
+    super();
+    const enquire = options.enquireLinkIntervalMs ?? 30_000;
+    this.opts = {
+      window: 10,
+      tps: 50,
+      responseTimeoutMs: 10_000,
+      validityMinutes: 30,
+      drainTimeoutMs: 5_000,
+      ...options,
+      enquireLinkIntervalMs: enquire,
+      deadLinkMs: options.deadLinkMs ?? 3 * enquire,
+    };
+    this.retry = options.retry ?? { baseMs: 2_000, maxMs: 60_000, maxAttempts: 8 };
+    this.limits = { perHour: options.limits?.perHour ?? 3, oncePerCall: options.limits?.oncePerCall ?? true };
+    this.templateOpts = options.templates ?? { brand: 'Your operator' };
+    this.log = options.logger ?? silentLogger;
+    if (!options.sender) throw new SmppError('SMPP_CONFIG', 'sender is required');
+    this.source = senderAddress(options.sender);
+    const endpoints = typeof options.smsc === 'string' ? parseSmscUrls(options.smsc) : options.smsc;
+    if (endpoints.length === 0) throw new SmppError('SMPP_CONFIG', 'no SMSC endpoint');
+    const perEndpoint = Math.max(1, options.bindsPerEndpoint ?? 1);
+    // Interleave endpoints so round-robin spreads over SMSCs, not just over binds of the first one.
+    for (let i = 0; i < perEndpoint; i++) {
+      for (const ep of endpoints) {
+        const bind = new SmscBind({
+          name: `${ep.host}:${ep.port}#${i}`,
+          host: ep.host,
+          port: ep.port,
+          tls: ep.tls ? options.tls ?? true : false,
+          systemId: ep.systemId,
+          password: ep.password,
+          systemType: ep.systemType ?? options.systemType ?? '',
+          window: this.opts.window,
+          tps: this.opts.tps,
+          responseTimeoutMs: this.opts.responseTimeoutMs,
+          enquireLinkIntervalMs: this.opts.enquireLinkIntervalMs,
+          deadLinkMs: this.opts.deadLinkMs,
+          reconnect: options.reconnect ?? { baseMs: 1_000, maxMs: 30_000 },
+          throttle: options.throttleBackoff ?? { baseMs: 1_000, maxMs: 30_000 },
+          logger: this.log,
+          onDeliver: (pdu) => this.onDeliver(pdu),
+        });
+        bind.on('ready', () => this.pump());
+        bind.on('state', (state: BindState) => {
+          this.emitEvent({ type: 'bind', bind: bind.name, state, ...(bind.lastError ? { error: bind.lastError } : {}) });
+          if (state === 'bound') {
+            for (const w of this.readyWaiters.splice(0)) w();
+          }
+        });
+        this.binds.push(bind);
+      }
+    }
+  }
+
+  /** Opens the outbox, reloads pending alerts, starts binding. Resolves once the outbox is loaded. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new SmppError('SMPP_CLOSED', `cannot start: service is ${this.state}`);
+    this.outbox = new Outbox(this.opts.dataDir);
+    let reloaded = 0;
+    for (const id of this.outbox.pendingIds()) {
+      const rec = this.outbox.get(id);
+      if (!rec || FINAL_STATES.has(rec.state)) continue;
+      this.active.set(id, rec);
+      rec.parts.forEach((p, i) => {
+        if (p.state === 'queued') {
+          this.queue.push({ alertId: id, part: i });
+          reloaded++;
+        }
+      });
+    }
+    if (reloaded) this.log.info({ parts: reloaded }, 'reloaded pending alerts from outbox');
+    this.state = 'running';
+    for (const b of this.binds) b.start();
+  }
+
+  /** Resolves when at least one bind is bound (or rejects when closed first). */
+  ready(): Promise<void> {
+    if (this.binds.some((b) => b.state === 'bound')) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Queues an alert. Resolves after it is persisted; `accepted: false` says why it will not be sent. */
+  async enqueue(alert: AlertInput): Promise<EnqueueResult> {
+    if (this.state !== 'running' || !this.outbox) return { accepted: false, reason: 'not_running' };
+    const to = normalizeMsisdn(alert.to);
+    if (!to) return this.reject('invalid_msisdn');
+    if (!alert.alertId) return this.reject('invalid_alert_id');
+    const text = alert.text ?? renderAlertText({ explanation: alert.explanation, actions: alert.actions, language: alert.language }, this.templateOpts);
+    return this.admit({ alertId: alert.alertId, callId: alert.callId, to, text, language: alert.language, createdAt: alert.createdAt }, false);
+  }
+
+  private reject(reason: string): EnqueueResult {
+    this.counters.rejected++;
+    return { accepted: false, reason };
+  }
+
+  private async admit(a: { alertId: string; callId?: string; to: string; text: string; language?: string; createdAt?: number }, service: boolean): Promise<EnqueueResult> {
+    const outbox = this.outbox!;
+    const now = Date.now();
+    const ref = (Math.random() * 256) | 0;
+    const enc = this.encode(a.text, ref);
+    const rec: AlertRecord = {
+      alertId: a.alertId,
+      to: a.to,
+      text: a.text,
+      createdAt: a.createdAt ?? now,
+      updatedAt: now,
+      state: 'queued',
+      ref,
+      parts: enc.parts.map(() => ({ state: 'queued' as PartState, attempts: 0 })),
+    };
+    if (a.callId) rec.callId = a.callId;
+    if (a.language) rec.language = a.language;
+    if (service) rec.service = true;
+    const res = await outbox.admit(rec, service ? null : this.limits, now);
+    if (!res.accepted) return this.reject(res.reason);
+    if (res.duplicate) return { accepted: true, reason: 'duplicate_alert' };
+    this.counters.enqueued++;
+    this.active.set(rec.alertId, rec);
+    this.encoded.set(rec.alertId, enc);
+    for (let i = 0; i < rec.parts.length; i++) this.queue.push({ alertId: rec.alertId, part: i });
+    this.emitEvent({ type: 'queued', alertId: rec.alertId, to: rec.to, parts: rec.parts.length });
+    this.pump();
+    return { accepted: true };
+  }
+
+  private encode(text: string, ref: number): EncodedMessage {
+    const enc = encodeMessage(text, ref);
+    if (!this.opts.useMessagePayload || enc.parts.length === 1) return enc;
+    const payload = enc.encoding === 'gsm7' ? encodeGsm7(text) : encodeUcs2(text);
+    return { ...enc, parts: [payload], esmClass: 0 };
+  }
+
+  /** True when the number replied STOP (and has not replied START since). */
+  isOptedOut(msisdn: string): boolean {
+    const n = normalizeMsisdn(msisdn);
+    return !!n && !!this.outbox?.isOptedOut(n);
+  }
+
+  /** The stored record of an alert (for the CLI, tests and the console). */
+  getAlert(alertId: string): AlertRecord | undefined {
+    return this.active.get(alertId) ?? this.outbox?.get(alertId);
+  }
+
+  /** The dead-letter reason of a failed alert. */
+  deadLetterReason(alertId: string): string | undefined {
+    return this.outbox?.deadLetterReason(alertId);
+  }
+
+  /** MO log (STOP, NOT SCAM, ...), oldest first. */
+  moLog() {
+    return this.outbox?.moLog() ?? [];
+  }
+
+  status(): AlertServiceStatus {
+    let awaiting = 0;
+    let pending = 0;
+    for (const r of this.active.values()) {
+      if (r.state === 'submitted') awaiting++;
+      else if (r.state === 'queued') pending++;
+    }
+    const inFlight = this.binds.reduce((n, b) => n + (b.session?.inFlight ?? 0), 0);
+    return {
+      state: this.state,
+      binds: this.binds.map((b) => ({
+        name: b.name,
+        state: b.state,
+        inFlight: b.session?.inFlight ?? 0,
+        window: this.opts.window,
+        ...(b.lastError ? { lastError: b.lastError } : {}),
+        counters: { ...b.counters },
+      })),
+      window: { size: this.opts.window * this.binds.length, inFlight },
+      outbox: { queuedParts: this.queue.length - this.qHead + this.inFlight.size, pendingAlerts: pending, awaitingReceipt: awaiting },
+      counters: { ...this.counters },
+    };
+  }
+
+  /** Graceful stop: no new alerts, drain the window (bounded), unbind, commit and close the outbox. */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.state = 'closing';
+    clearTimeout(this.wakeTimer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    await Promise.all(this.binds.map((b) => b.close(this.opts.drainTimeoutMs)));
+    // Let the submit outcomes that arrived during the drain be written before the store closes.
+    await new Promise((r) => setImmediate(r));
+    await this.outbox?.close();
+    this.state = 'closed';
+    for (const w of this.readyWaiters.splice(0)) w();
+    this.settled();
+  }
+
+  private emitEvent(e: AlertServiceEvent): void {
+    this.emit('event', e);
+    try {
+      this.opts.onEvent?.(e);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'onEvent callback threw');
+    }
+  }
+
+  // ---- dispatch ----
+
+  /** Moves queued parts onto binds while some bind has a slot and a token. Re-entrancy safe. */
+  private pump(): void {
+    if (this.pumping || this.state !== 'running') return;
+    this.pumping = true;
+    try {
+      while (this.qHead < this.queue.length) {
+        const bind = this.pickBind();
+        if (!bind) break;
+        const work = this.queue[this.qHead++];
+        const rec = this.active.get(work.alertId);
+        const key = `${work.alertId}#${work.part}`;
+        if (!rec || rec.parts[work.part]?.state !== 'queued' || this.inFlight.has(key)) continue;
+        this.send(bind, rec, work.part, key);
+      }
+      if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.qHead);
+        this.qHead = 0;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Next bind (round-robin) that may submit now; arms a wake-up timer when only time stands in the way. */
+  private pickBind(): SmscBind | undefined {
+    let wait = Infinity;
+    for (let i = 0; i < this.binds.length; i++) {
+      const b = this.binds[(this.rr + i) % this.binds.length];
+      // Window full or socket backed up: the bind's 'ready' event wakes us, no timer needed.
+      if (b.state !== 'bound' || !b.session?.canSubmit) continue;
+      const ms = b.msUntilReady(); // throttle pause or TPS bucket
+      if (ms > 0 || !b.takeToken()) {
+        wait = Math.min(wait, Math.max(1, ms));
+        continue;
+      }
+      this.rr = (this.rr + i + 1) % this.binds.length;
+      return b;
+    }
+    if (wait !== Infinity && !this.wakeTimer) {
+      this.wakeTimer = setTimeout(() => {
+        this.wakeTimer = undefined;
+        this.pump();
+      }, wait);
+    }
+    return undefined;
+  }
+
+  private submitFields(rec: AlertRecord, part: number): Record<string, unknown> {
+    let enc = this.encoded.get(rec.alertId);
+    if (!enc) {
+      enc = this.encode(rec.text, rec.ref);
+      this.encoded.set(rec.alertId, enc);
+    }
+    const dest = destinationAddress(rec.to);
+    const payload = enc.parts[part];
+    const long = this.opts.useMessagePayload && payload.length > 254;
+    return {
+      service_type: '',
+      source_addr_ton: this.source.ton,
+      source_addr_npi: this.source.npi,
+      source_addr: this.source.addr,
+      dest_addr_ton: dest.ton,
+      dest_addr_npi: dest.npi,
+      destination_addr: dest.addr,
+      esm_class: enc.esmClass,
+      protocol_id: 0,
+      priority_flag: 1,
+      schedule_delivery_time: '',
+      validity_period: relativeValidity(this.opts.validityMinutes),
+      registered_delivery: 0x01,
+      replace_if_present_flag: 0,
+      data_coding: enc.dataCoding,
+      sm_default_msg_id: 0,
+      short_message: long ? Buffer.alloc(0) : payload,
+      ...(long ? { message_payload: payload } : {}),
+    };
+  }
+
+  private send(bind: SmscBind, rec: AlertRecord, part: number, key: string): void {
+    this.inFlight.add(key);
+    bind.submit(this.submitFields(rec, part)).then(
+      (resp) => {
+        this.inFlight.delete(key);
+        this.onSubmitResp(bind, rec, part, resp);
+        this.settled();
+        this.pump();
+      },
+      (err: SmppError) => {
+        this.inFlight.delete(key);
+        this.onSubmitError(rec, part, err);
+        this.settled();
+        this.pump();
+      },
+    );
+  }
+
+  private settled(): void {
+    if (this.outcomeWaiters.length) for (const w of this.outcomeWaiters.splice(0)) w();
+  }
+
+  /** Resolves at the next submit outcome or after `ms`. */
+  private nextSubmitOutcome(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, Math.max(1, ms));
+      this.outcomeWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private onSubmitResp(bind: SmscBind, rec: AlertRecord, part: number, resp: Pdu): void {
+    const p = rec.parts[part];
+    const status = resp.command_status;
+    if (status === Status.ROK) {
+      bind.accepted();
+      const messageId = typeof resp.message_id === 'string' ? resp.message_id : '';
+      p.state = 'submitted';
+      p.messageId = messageId;
+      this.counters.submitted++;
+      if (messageId) {
+        const idKey = messageIdKey(messageId);
+        this.remember(idKey, rec.alertId, part);
+        void this.outbox?.indexMessageId(idKey, { alertId: rec.alertId, part });
+      }
+      if (rec.parts.every((x) => x.state !== 'queued') && rec.state === 'queued') {
+        rec.state = 'submitted';
+        this.emitEvent({ type: 'submitted', alertId: rec.alertId, messageIds: rec.parts.map((x) => x.messageId ?? '') });
+      }
+      this.persist(rec);
+      return;
+    }
+    if (status === Status.RTHROTTLED) {
+      this.counters.throttled++;
+      bind.throttled();
+      this.requeue(rec.alertId, part, true);
+      return;
+    }
+    const reason = statusName(status);
+    if (TRANSIENT.has(status)) return this.retryLater(rec, part, reason);
+    this.fail(rec, part, `permanent: ${reason}`);
+  }
+
+  private onSubmitError(rec: AlertRecord, part: number, err: SmppError): void {
+    if (this.state !== 'running') return; // stays queued in the outbox; resent after restart
+    if (err.code === 'SMPP_TIMEOUT') {
+      this.counters.timeouts++;
+      return this.retryLater(rec, part, 'response timeout');
+    }
+    // Link lost with the submit outstanding: we cannot know whether the SMSC took it. Resend (rare duplicate).
+    this.counters.requeuedOnDisconnect++;
+    this.requeue(rec.alertId, part, true);
+  }
+
+  private retryLater(rec: AlertRecord, part: number, reason: string): void {
+    const p = rec.parts[part];
+    p.attempts++;
+    p.error = reason;
+    if (p.attempts >= this.retry.maxAttempts) return this.fail(rec, part, `gave up after ${p.attempts} attempts: ${reason}`);
+    this.counters.retried++;
+    this.persist(rec);
+    const t = setTimeout(() => {
+      this.retryTimers.delete(t);
+      this.requeue(rec.alertId, part, false);
+      this.pump();
+    }, backoffDelay(this.retry, p.attempts - 1));
+    this.retryTimers.add(t);
+  }
+
+  /** Puts a part back in line; at the front when it lost its turn through no fault of its own. */
+  private requeue(alertId: string, part: number, front: boolean): void {
+    if (front && this.qHead > 0) this.queue[--this.qHead] = { alertId, part };
+    else if (front) this.queue.unshift({ alertId, part });
+    else this.queue.push({ alertId, part });
+  }
+
+  private fail(rec: AlertRecord, part: number, reason: string): void {
+    rec.parts[part].state = 'failed';
+    rec.parts[part].error = reason;
+    rec.state = 'failed';
+    rec.error = reason;
+    rec.updatedAt = Date.now();
+    this.counters.deadLettered++;
+    this.log.warn({ alertId: rec.alertId, reason }, 'alert dead-lettered');
+    // Sibling parts still queued are pointless without this one.
+    for (const p of rec.parts) if (p.state === 'queued') p.state = 'failed';
+    void this.outbox?.deadLetter(rec, reason);
+    this.forget(rec);
+    this.emitEvent({ type: 'failed', alertId: rec.alertId, reason });
+  }
+
+  private persist(rec: AlertRecord): Promise<boolean> {
+    rec.updatedAt = Date.now();
+    const p = this.outbox!.save(rec);
+    p.catch((err: Error) => this.log.error({ alertId: rec.alertId, err: err.message }, 'outbox write failed'));
+    return p;
+  }
+
+  private forget(rec: AlertRecord): void {
+    this.active.delete(rec.alertId);
+    this.encoded.delete(rec.alertId);
+  }
+
+  private remember(idKey: string, alertId: string, part: number): void {
+    this.recentIds.set(idKey, { alertId, part });
+    if (this.recentIds.size > 100_000) {
+      const oldest = this.recentIds.keys().next().value;
+      if (oldest !== undefined) this.recentIds.delete(oldest);
+    }
+  }
+
+  // ---- deliver_sm: receipts and MO ----
+
+  private async onDeliver(pdu: Pdu): Promise<number> {
+    if (!this.outbox || this.state === 'closed') return Status.RX_T_APPN;
+    if (isReceipt(pdu)) return this.onReceipt(pdu);
+    return this.onMo(pdu);
+  }
+
+  private async onReceipt(pdu: Pdu): Promise<number> {
+    this.counters.receipts++;
+    const r = parseReceipt(pdu);
+    if (!r) {
+      this.counters.unmatchedReceipts++;
+      return Status.ROK; // unreadable: nothing to retry for
+    }
+    const candidates = messageIdCandidates(r.messageId);
+    const lookup = () => candidates.map((c) => this.recentIds.get(c)).find(Boolean) ?? this.outbox?.lookupMessageId(candidates);
+    let ref = lookup();
+    // The receipt may beat its own submit_sm_resp: read in the same TCP chunk (the resp's promise callbacks
+    // have not run yet), or even sent first by the SMSC. Wait for outstanding submits to settle (bounded by
+    // the response timeout) before calling it unmatched, and ack only then.
+    const deadline = Date.now() + this.opts.responseTimeoutMs;
+    await new Promise((resolve) => setImmediate(resolve));
+    ref ??= lookup();
+    while (!ref && this.inFlight.size > 0 && Date.now() < deadline && this.state === 'running') {
+      await this.nextSubmitOutcome(deadline - Date.now());
+      ref = lookup();
+    }
+    const rec = ref && (this.active.get(ref.alertId) ?? this.outbox!.get(ref.alertId));
+    if (!ref || !rec || !rec.parts[ref.part]) {
+      this.counters.unmatchedReceipts++;
+      this.log.debug({ messageId: r.messageId, stat: r.state }, 'receipt for unknown message');
+      return Status.ROK;
+    }
+    const partState = receiptToPartState(r.state);
+    if (!partState) return Status.ROK; // ENROUTE / ACCEPTD / UNKNOWN: not final
+    const p = rec.parts[ref.part];
+    p.state = partState;
+    if (r.error) p.error = `err:${r.error}`;
+    const alertState = overallState(rec);
+    const becameFinal = alertState !== rec.state && FINAL_STATES.has(alertState);
+    rec.state = alertState;
+    await this.persist(rec);
+    if (becameFinal) {
+      this.forget(rec);
+      if (alertState === 'delivered') this.counters.delivered++;
+      else if (alertState === 'undeliverable') this.counters.undeliverable++;
+      else if (alertState === 'expired') this.counters.expired++;
+      if (alertState === 'delivered' || alertState === 'undeliverable' || alertState === 'expired') {
+        this.emitEvent({ type: alertState, alertId: rec.alertId, receipt: r.state });
+      }
+    }
+    return Status.ROK;
+  }
+
+  private async onMo(pdu: Pdu): Promise<number> {
+    this.counters.mo++;
+    const outbox = this.outbox!;
+    const raw = Buffer.isBuffer(pdu.short_message) && pdu.short_message.length ? pdu.short_message : Buffer.isBuffer(pdu.message_payload) ? pdu.message_payload : Buffer.alloc(0);
+    const text = decodeShortMessage(raw, typeof pdu.data_coding === 'number' ? pdu.data_coding : 0, typeof pdu.esm_class === 'number' ? pdu.esm_class : 0);
+    const from = normalizeMsisdn(typeof pdu.source_addr === 'string' ? pdu.source_addr : '');
+    if (!from) {
+      this.log.warn({ text: text.slice(0, 40) }, 'MO from an unreadable number ignored');
+      return Status.ROK;
+    }
+    const intent = classifyMo(text);
+    const alertId = outbox.lastAlertFor(from);
+    await outbox.recordMo({ at: Date.now(), from, text, intent, ...(alertId ? { alertId } : {}) });
+    switch (intent) {
+      case 'opt-out':
+      case 'opt-in': {
+        await outbox.setOptOut(from, intent === 'opt-out');
+        this.emitEvent({ type: intent, msisdn: from });
+        const confirm = renderConfirmation(intent, this.templateOpts);
+        await this.admit({ alertId: `${intent}:${from}:${Date.now()}`, to: from, text: confirm }, true);
+        break;
+      }
+      case 'scam':
+      case 'not-scam': {
+        const rec = alertId ? this.active.get(alertId) ?? outbox.get(alertId) : undefined;
+        if (rec) {
+          rec.feedback = { verdict: intent, at: Date.now(), text };
+          await this.persist(rec);
+        }
+        this.emitEvent({ type: 'feedback', msisdn: from, verdict: intent, text, ...(alertId ? { alertId } : {}) });
+        break;
+      }
+      default:
+        this.emitEvent({ type: 'mo', msisdn: from, text });
+    }
+    return Status.ROK;
+  }
+}
+
+function receiptToPartState(s: ReceiptState): PartState | undefined {
+  switch (s) {
+    case 'DELIVRD':
+      return 'delivered';
+    case 'EXPIRED':
+      return 'expired';
+    case 'UNDELIV':
+    case 'REJECTD':
+    case 'DELETED':
+      return 'undeliverable';
+    default:
+      return undefined;
+  }
+}
+
+/** Alert state from its parts: final only when every part is; delivered only if all were. */
+function overallState(rec: AlertRecord): AlertState {
+  if (rec.parts.some((p) => p.state === 'queued')) return 'queued';
+  if (rec.parts.some((p) => p.state === 'submitted')) return 'submitted';
+  if (rec.parts.every((p) => p.state === 'delivered')) return 'delivered';
+  return rec.parts.find((p) => p.state !== 'delivered')!.state;
+}
+
+/** SMPP relative validity period "YYMMDDhhmmss000R". */
+export function relativeValidity(minutes: number): string {
+  const m = Math.max(1, Math.round(minutes));
+  const days = Math.min(99, Math.floor(m / 1440));
+  const hours = Math.floor((m % 1440) / 60);
+  const mins = m % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `0000${two(days)}${two(hours)}${two(mins)}00000R`;
+}
+
+/** Creates the service (call start() next). */
+export function createAlertService(options: AlertServiceOptions): AlertService {
+  return new AlertService(options);
+}
