@@ -1,0 +1,828 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { createAllowList, normalizeAddress, type AddressAllowList } from './address-allow-list.js';
+import { mapLegs, type ProtectedLegRule } from './call-legs.js';
+import { createCounters, type IngestCounters } from './ingest-counters.js';
+import { parseMediaType } from './media-type.js';
+import { parseMultipart } from './multipart.js';
+import { PortPool } from './port-pool.js';
+import { RtpReceiver, type G711Codec, type LegMedia, type LegSink } from './rtp-receiver.js';
+import { parseRsMetadata, type Direction, type Role } from './rs-metadata.js';
+import { buildAnswer, negotiateOffer, parseSdp, type AnswerLine, type MediaDecision, type SdpSession } from './sdp.js';
+import { parseCSeq, parseNameAddr, parseSipUriHostPort, parseVia } from './sip-headers.js';
+import { headerValue, headerValues, type SipRequest } from './sip-message.js';
+import { parseSipMessage } from './sip-parser.js';
+import { buildRequest, buildResponse } from './sip-serializer.js';
+import { SipTransactionLayer, transactionKey, type ServerTransaction } from './sip-transaction.js';
+import { SipTransport, type SipFlow } from './sip-transport.js';
+import { resolveOptions, type SiprecServerOptions, type SiprecServerOptionsInput } from './siprec-options.js';
+
+/**
+ * SIPREC recording server (RFC 7866 SRS side): a SIP UAS that accepts recording sessions from an SBC, answers
+ * receive-only G.711, and feeds each recorded stream as PCM16 into a sink the engine supplies. Protocol only: what to
+ * do with a call is the handler's business.
+ *
+ * Lifecycle: createSiprecServer() -> start() -> ... -> close(). close() ends every call with reason 'shutdown'
+ * (sending BYE to the SBC) and releases every socket.
+ */
+export type { LegSink } from './rtp-receiver.js';
+export type { SiprecServerOptionsInput } from './siprec-options.js';
+
+export interface SiprecLegInfo {
+  /** Position in `SiprecCallInfo.legs` (and in the sinks array the handler returns). */
+  readonly index: number;
+  /** SDP a=label of the m-line (the key rs-metadata uses). */
+  readonly label: string | null;
+  readonly participantId: string | null;
+  readonly role: Role | 'unknown';
+  /** E.164 of the participant, when their URI carries a number. */
+  readonly number: string | null;
+  readonly aor: string | null;
+  readonly codec: G711Codec;
+  readonly payloadType: number;
+  readonly localPort: number;
+  readonly remote: { readonly address: string; readonly port: number };
+  /** True for the protected subscriber's voice. */
+  readonly protected: boolean;
+}
+
+export interface SiprecCallInfo {
+  /** SIP Call-ID of the recording session. */
+  readonly callId: string;
+  /** Recording session id from rs-metadata, if present. */
+  readonly sessionId: string | null;
+  readonly direction: Direction;
+  readonly legs: readonly SiprecLegInfo[];
+  /** Index into `legs` of the protected subscriber's voice, -1 if it could not be determined. */
+  readonly protectedLeg: number;
+  /** Epoch milliseconds when the INVITE was accepted. */
+  readonly startedAt: number;
+  /** The SBC that sent the INVITE. */
+  readonly sbc: { readonly address: string; readonly port: number; readonly transport: string };
+}
+
+export type CallEndReason = 'bye' | 'cancel' | 'rtp-timeout' | 'shutdown' | 'error';
+
+export interface SiprecCallHandler {
+  /** Called once the INVITE passed SIP/SDP/metadata checks; return one sink per leg (same order) or a rejection. */
+  onCallStart(info: SiprecCallInfo): { sinks: LegSink[] } | { reject: { status: number; reason: string } };
+  /** Called once per started call, after its buffered audio was written to the sinks. */
+  onCallEnd(callId: string, reason: CallEndReason): void;
+}
+
+export interface ActiveLegStats {
+  readonly index: number;
+  readonly label: string | null;
+  readonly role: Role | 'unknown';
+  readonly number: string | null;
+  readonly localPort: number;
+  readonly onHold: boolean;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  readonly packetsLate: number;
+  /** Seconds of audio written to the sink (received plus concealment silence). */
+  readonly seconds: number;
+}
+
+export interface ActiveCall {
+  readonly callId: string;
+  readonly sessionId: string | null;
+  readonly direction: Direction;
+  readonly protectedLeg: number;
+  readonly startedAt: number;
+  /** 'answered' until the SBC's ACK arrives, then 'confirmed'. */
+  readonly state: 'answered' | 'confirmed';
+  readonly legs: readonly ActiveLegStats[];
+}
+
+export interface SiprecServerStats {
+  readonly counters: Readonly<IngestCounters>;
+  readonly activeCalls: number;
+  readonly rtpPorts: { readonly used: number; readonly capacity: number };
+}
+
+export interface SiprecServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  stats(): SiprecServerStats;
+  activeCalls(): ActiveCall[];
+  /** Where SIP listens (after start). */
+  address(): { host: string; port: number };
+}
+
+/** Creates the server; throws IngestConfigError (code INGEST_BAD_OPTIONS) on invalid options. */
+export function createSiprecServer(
+  options: SiprecServerOptionsInput & { logger?: Logger },
+  handler: SiprecCallHandler,
+): SiprecServer {
+  return new SiprecServerImpl(resolveOptions(options), handler, options.logger);
+}
+
+const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
+const ACCEPT = 'application/sdp, application/rs-metadata+xml, multipart/mixed';
+const SUPPORTED_OPTIONS = new Set(['siprec']);
+const SERVER_NAME = 'callguard-srs';
+
+interface CallRecord {
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  /** INVITE's From value (becomes To of our BYE) and To value (becomes From of our BYE, with our tag). */
+  readonly remoteFromHeader: string;
+  readonly localToHeader: string;
+  readonly remoteTarget: string;
+  readonly routeSet: string[];
+  readonly flow: SipFlow;
+  remoteCSeq: number;
+  localCSeq: number;
+  state: 'pending' | 'answered' | 'confirmed' | 'ended';
+  cancelled: boolean;
+  inviteTx: ServerTransaction;
+  reinviteTx: ServerTransaction | null;
+  info: SiprecCallInfo | null;
+  receivers: RtpReceiver[];
+  /** Per offered m-line: the receiver index, or -1 for rejected lines. */
+  lineToLeg: number[];
+  sdpSessionId: string;
+  sdpVersion: number;
+  lastAnswer: string;
+  lastActivityAt: number;
+}
+
+type ReplyOptions = { headers?: Array<[string, string]>; body?: string; contentType?: string; toTag?: string };
+
+class SiprecServerImpl implements SiprecServer {
+  private readonly counters = createCounters();
+  private readonly calls = new Map<string, CallRecord>();
+  private readonly allowList: AddressAllowList;
+  private readonly pool: PortPool;
+  private readonly transactions: SipTransactionLayer;
+  private readonly transport: SipTransport;
+  private readonly advertised: string;
+  private readonly mediaAddress: string;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private started = false;
+  private closing = false;
+
+  constructor(
+    private readonly opts: SiprecServerOptions,
+    private readonly handler: SiprecCallHandler,
+    private readonly log?: Logger,
+  ) {
+    const allow = createAllowList(opts.allow);
+    if (!allow.ok) throw Object.assign(new Error(allow.detail), { code: allow.code });
+    this.allowList = allow.list;
+    this.pool = new PortPool(opts.rtpPortMin, opts.rtpPortMax, opts.recvBufferSize);
+    this.advertised = opts.advertisedAddress ?? opts.host;
+    this.mediaAddress = opts.mediaAddress ?? this.advertised;
+    this.transactions = new SipTransactionLayer(
+      { t1Ms: opts.sipT1Ms, t2Ms: Math.max(opts.sipT1Ms, 4000), t4Ms: Math.max(opts.sipT1Ms, 5000) },
+      (tx) => this.onAckTimeout(tx),
+    );
+    this.transport = new SipTransport({
+      host: opts.host,
+      port: opts.port,
+      udp: opts.transports.includes('udp'),
+      tcp: opts.transports.includes('tcp'),
+      tls: opts.tls,
+      maxMessageBytes: opts.maxMessageBytes,
+      tcpIdleTimeoutMs: opts.tcpIdleTimeoutMs,
+      isAllowed: (a) => this.allowList.allows(a),
+      onMessage: (data, flow) => this.onMessage(data, flow),
+      counters: this.counters,
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.transport.start();
+    const sweepMs = Math.min(1000, Math.max(50, Math.floor(this.opts.rtpTimeoutMs / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+    this.sweepTimer.unref();
+    this.log?.info({ host: this.opts.host, port: this.transport.port }, 'siprec server listening');
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    const ends: Promise<void>[] = [];
+    for (const rec of [...this.calls.values()]) {
+      if (rec.state === 'pending') {
+        rec.cancelled = true; // the INVITE still binding ports will clean up and answer 503
+        continue;
+      }
+      ends.push(this.endCall(rec, 'shutdown', true));
+    }
+    await Promise.all(ends);
+    this.transactions.close();
+    await this.transport.close();
+  }
+
+  address(): { host: string; port: number } {
+    return { host: this.opts.host, port: this.transport.port };
+  }
+
+  stats(): SiprecServerStats {
+    let active = 0;
+    for (const r of this.calls.values()) if (r.state === 'answered' || r.state === 'confirmed') active++;
+    return { counters: { ...this.counters }, activeCalls: active, rtpPorts: { used: this.pool.used, capacity: this.pool.capacity } };
+  }
+
+  activeCalls(): ActiveCall[] {
+    const out: ActiveCall[] = [];
+    for (const rec of this.calls.values()) {
+      if (!rec.info || (rec.state !== 'answered' && rec.state !== 'confirmed')) continue;
+      const info = rec.info;
+      out.push({
+        callId: info.callId,
+        sessionId: info.sessionId,
+        direction: info.direction,
+        protectedLeg: info.protectedLeg,
+        startedAt: info.startedAt,
+        state: rec.state,
+        legs: info.legs.map((l, i) => {
+          const r = rec.receivers[i];
+          return {
+            index: l.index,
+            label: l.label,
+            role: l.role,
+            number: l.number,
+            localPort: l.localPort,
+            onHold: r.onHold,
+            packetsReceived: r.packetsReceived,
+            packetsLost: r.packetsLost,
+            packetsLate: r.packetsLate,
+            seconds: r.seconds,
+          };
+        }),
+      });
+    }
+    return out;
+  }
+
+  // ---- SIP dispatch -------------------------------------------------------------------------------------------
+
+  private onMessage(data: Buffer, flow: SipFlow): void {
+    const c = this.counters;
+    c['sip.received']++;
+    const parsed = parseSipMessage(data, { maxMessageBytes: this.opts.maxMessageBytes, maxHeaders: this.opts.maxHeaders });
+    if (!parsed.ok) {
+      switch (parsed.code) {
+        case 'SIP_EMPTY':
+          c['sip.keepalive']++;
+          return;
+        case 'SIP_OVERSIZE': {
+          c['sip.oversize']++;
+          // A datagram is at most 64 KiB, so parsing it once more without the limit is bounded; it lets us answer 513.
+          const again = parseSipMessage(data, { maxMessageBytes: 65535, maxHeaders: this.opts.maxHeaders });
+          if (again.ok && again.message.kind === 'request' && again.message.method !== 'ACK' && this.allowList.allows(flow.peer.address)) {
+            this.replyStateless(again.message, flow, 513, 'Message Too Large');
+          }
+          return;
+        }
+        case 'SIP_TOO_MANY_HEADERS':
+          c['sip.tooManyHeaders']++;
+          return;
+        default:
+          c['sip.malformed']++;
+          return;
+      }
+    }
+    const msg = parsed.message;
+    if (msg.kind === 'response') {
+      if (!this.transactions.onResponse(msg)) c['sip.unexpectedResponse']++;
+      return;
+    }
+    if (!this.allowList.allows(flow.peer.address)) {
+      c['sip.forbidden']++;
+      if (msg.method !== 'ACK') this.replyStateless(msg, flow, 403, 'Forbidden');
+      return;
+    }
+    const problem = this.checkMandatoryHeaders(msg);
+    if (problem) {
+      c['sip.malformed']++;
+      if (problem !== 'Via' && msg.method !== 'ACK') this.replyStateless(msg, flow, 400, `Bad Request (${problem})`);
+      return;
+    }
+    const replyFlow = this.replyFlowFor(msg, flow);
+    const key = transactionKey(msg)!;
+    const m = this.transactions.match(msg, replyFlow, key);
+    switch (m.kind) {
+      case 'retransmission':
+        c['sip.retransmission']++;
+        return;
+      case 'ack-absorbed':
+        return;
+      case 'ack-dialog':
+        this.onAck(msg);
+        return;
+      case 'cancel':
+        this.onCancel(m.tx, m.invite);
+        return;
+      case 'new':
+        this.onNewRequest(m.tx);
+        return;
+    }
+  }
+
+  /** Returns the name of the first missing/bad mandatory header (RFC 3261 8.1.1), or null. */
+  private checkMandatoryHeaders(req: SipRequest): string | null {
+    const via = headerValues(req, 'via')[0];
+    if (!via || !parseVia(via)) return 'Via';
+    if (!headerValue(req, 'call-id')) return 'Call-ID';
+    if (!parseNameAddr(headerValue(req, 'from') ?? '')) return 'From';
+    if (!parseNameAddr(headerValue(req, 'to') ?? '')) return 'To';
+    const cseq = parseCSeq(headerValue(req, 'cseq') ?? '');
+    if (!cseq || cseq.method !== req.method) return 'CSeq';
+    return null;
+  }
+
+  /** UDP responses go to the source address, and to the source port when the top Via asks for rport (RFC 3581). */
+  private replyFlowFor(req: SipRequest, flow: SipFlow): SipFlow {
+    if (flow.peer.transport !== 'udp') return flow;
+    const via = parseVia(headerValues(req, 'via')[0] ?? '');
+    const port = via && !('rport' in via.params) ? (via.port ?? 5060) : flow.peer.port;
+    if (port === flow.peer.port) return flow;
+    const dest = { address: flow.peer.address, port };
+    return { peer: flow.peer, send: (d) => flow.send(d, dest), isOpen: flow.isOpen };
+  }
+
+  private replyStateless(req: SipRequest, flow: SipFlow, status: number, reason: string): void {
+    const viaOk = parseVia(headerValues(req, 'via')[0] ?? '');
+    if (!viaOk) return;
+    flow.send(buildResponse(req, status, reason, { toTag: newTag(), remote: flow.peer, serverName: SERVER_NAME }));
+  }
+
+  private reply(tx: ServerTransaction, status: number, reason: string, o: ReplyOptions = {}): void {
+    const data = buildResponse(tx.request, status, reason, {
+      toTag: status === 100 ? undefined : (o.toTag ?? newTag()),
+      remote: tx.flow.peer,
+      headers: o.headers,
+      body: o.body,
+      contentType: o.contentType,
+      serverName: SERVER_NAME,
+    });
+    this.transactions.respond(tx, status, data);
+  }
+
+  private onNewRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    const unsupported = headerValues(req, 'require').filter((o) => !SUPPORTED_OPTIONS.has(o.toLowerCase()));
+    if (unsupported.length && req.method !== 'CANCEL') {
+      this.counters['sip.badExtension']++;
+      this.reply(tx, 420, 'Bad Extension', { headers: [['Unsupported', unsupported.join(', ')]] });
+      return;
+    }
+    const toTag = parseNameAddr(headerValue(req, 'to')!)!.tag;
+    switch (req.method) {
+      case 'INVITE':
+        if (toTag) this.onReinvite(tx);
+        else void this.onInitialInvite(tx);
+        return;
+      case 'BYE':
+        this.onBye(tx);
+        return;
+      case 'OPTIONS':
+        this.reply(tx, 200, 'OK', { headers: [['Allow', ALLOW], ['Accept', ACCEPT], ['Supported', 'siprec']] });
+        return;
+      case 'UPDATE':
+      case 'INFO': {
+        const rec = this.dialogOf(req);
+        if (!rec) return this.replyNoDialog(tx);
+        if (req.method === 'UPDATE' && req.body.length > 0) return this.onMediaUpdate(tx, rec);
+        this.reply(tx, 200, 'OK', { toTag: rec.localTag });
+        return;
+      }
+      default:
+        this.counters['sip.methodNotAllowed']++;
+        this.reply(tx, 405, 'Method Not Allowed', { headers: [['Allow', ALLOW]] });
+    }
+  }
+
+  private dialogOf(req: SipRequest): CallRecord | null {
+    const rec = this.calls.get(headerValue(req, 'call-id')!);
+    if (!rec || rec.state === 'pending' || rec.state === 'ended') return null;
+    const to = parseNameAddr(headerValue(req, 'to')!)!;
+    const from = parseNameAddr(headerValue(req, 'from')!)!;
+    if (to.tag !== rec.localTag || from.tag !== rec.remoteTag) return null;
+    return rec;
+  }
+
+  private replyNoDialog(tx: ServerTransaction): void {
+    this.counters['sip.unknownDialog']++;
+    this.reply(tx, 481, 'Call/Transaction Does Not Exist');
+  }
+
+  // ---- INVITE ------------------------------------------------------------------------------------------------
+
+  private async onInitialInvite(tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    const c = this.counters;
+    const callId = headerValue(req, 'call-id')!;
+    if (this.closing) return this.reply(tx, 503, 'Service Unavailable', { headers: [['Retry-After', '5']] });
+    if (this.calls.has(callId)) return this.reply(tx, 482, 'Loop Detected');
+    if (this.calls.size >= this.opts.maxCalls) {
+      c['call.overload']++;
+      return this.reply(tx, 503, 'Service Unavailable', { headers: [['Retry-After', '5']] });
+    }
+    this.reply(tx, 100, 'Trying');
+    const from = parseNameAddr(headerValue(req, 'from')!)!;
+    if (!from.tag) return this.rejectCall(tx, 400, 'Bad Request (From tag missing)');
+    const contact = parseNameAddr(headerValue(req, 'contact') ?? '');
+    if (!contact) return this.rejectCall(tx, 400, 'Bad Request (Contact missing)');
+
+    const body = this.splitBody(req);
+    if ('status' in body) return this.rejectCall(tx, body.status, body.reason, body.headers);
+    if (!body.sdp) return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', '399 callguard "SDP offer required"']]);
+    if (body.metadata === null) {
+      c['metadata.rejected']++;
+      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', '399 callguard "rs-metadata required"']]);
+    }
+    const sdpResult = parseSdp(body.sdp);
+    if (!sdpResult.ok) {
+      c['sdp.malformed']++;
+      return this.rejectCall(tx, 400, 'Bad Request (malformed SDP)');
+    }
+    const sdp = sdpResult.sdp;
+    const decisions = negotiateOffer(sdp);
+    const acceptedCount = decisions.filter((d) => d.accepted).length;
+    if (acceptedCount === 0) {
+      c['sdp.rejected']++;
+      const noAudio = !sdp.media.some((m) => m.type === 'audio');
+      const first = decisions.find((d) => !d.accepted);
+      const why = noAudio ? 'no audio stream offered' : first && !first.accepted ? first.reason : 'no acceptable stream';
+      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', `${noAudio ? 304 : 305} callguard "${why}"`]]);
+    }
+    const md = parseRsMetadata(body.metadata, this.opts.countryCode?.replace('+', ''));
+    if (!md.ok) {
+      c[md.code === 'METADATA_MALFORMED' ? 'metadata.malformed' : 'metadata.rejected']++;
+      return this.rejectCall(tx, 400, `Bad Request (${md.code === 'METADATA_MALFORMED' ? 'malformed' : 'invalid'} rs-metadata)`, [
+        ['Warning', `399 callguard "${md.detail.replace(/"/g, "'").slice(0, 120)}"`],
+      ]);
+    }
+    const mapping = mapLegs(decisions, md.metadata, {
+      protectedLeg: this.opts.protectedLeg as ProtectedLegRule,
+      subscriberPrefixes: this.opts.subscriberPrefixes,
+      defaultDirection: this.opts.defaultDirection,
+    });
+
+    const rec: CallRecord = {
+      callId,
+      localTag: newTag(),
+      remoteTag: from.tag,
+      remoteFromHeader: headerValue(req, 'from')!,
+      localToHeader: headerValue(req, 'to')!,
+      remoteTarget: contact.uri,
+      routeSet: headerValues(req, 'record-route'),
+      flow: tx.flow,
+      remoteCSeq: parseCSeq(headerValue(req, 'cseq')!)!.seq,
+      localCSeq: 0,
+      state: 'pending',
+      cancelled: false,
+      inviteTx: tx,
+      reinviteTx: null,
+      info: null,
+      receivers: [],
+      lineToLeg: [],
+      sdpSessionId: String(Date.now()),
+      sdpVersion: 1,
+      lastAnswer: '',
+      lastActivityAt: Date.now(),
+    };
+    this.calls.set(callId, rec);
+
+    // Bind one RTP socket per accepted line.
+    const bound: Array<{ socket: import('node:dgram').Socket; port: number }> = [];
+    let failure: string | null = null;
+    for (let i = 0; i < acceptedCount; i++) {
+      const b = await this.pool.bind(this.mediaAddress);
+      if (!b.ok) {
+        failure = b.detail;
+        break;
+      }
+      bound.push(b);
+    }
+    const release = (): void => {
+      for (const b of bound) {
+        b.socket.close();
+        this.pool.release(b.port);
+      }
+      this.calls.delete(callId);
+    };
+    if (rec.cancelled || this.closing) {
+      release();
+      // CANCEL already answered the INVITE with 487; a shutdown has not.
+      if (tx.finalStatus === 0) this.rejectCall(tx, 503, 'Service Unavailable');
+      return;
+    }
+    if (failure) {
+      release();
+      c['call.overload']++;
+      this.log?.warn({ callId, failure }, 'no RTP port');
+      return this.rejectCall(tx, 503, 'Service Unavailable', [['Retry-After', '5']]);
+    }
+
+    const accepted = decisions.filter((d): d is Extract<MediaDecision, { accepted: true }> => d.accepted);
+    const legs: SiprecLegInfo[] = mapping.legs.map((l, i) => ({
+      index: i,
+      label: l.label,
+      participantId: l.participantId,
+      role: l.role,
+      number: l.e164,
+      aor: l.aor,
+      codec: accepted[i].codec,
+      payloadType: accepted[i].payloadType,
+      localPort: bound[i].port,
+      remote: accepted[i].remote,
+      protected: i === mapping.protectedLeg,
+    }));
+    const info: SiprecCallInfo = {
+      callId,
+      sessionId: md.metadata.sessionId,
+      direction: mapping.direction,
+      legs,
+      protectedLeg: mapping.protectedLeg,
+      startedAt: Date.now(),
+      sbc: { address: tx.flow.peer.address, port: tx.flow.peer.port, transport: tx.flow.peer.transport },
+    };
+
+    let decision: ReturnType<SiprecCallHandler['onCallStart']>;
+    try {
+      decision = this.handler.onCallStart(info);
+    } catch (err) {
+      release();
+      this.log?.error({ err, callId }, 'onCallStart threw');
+      return this.rejectCall(tx, 500, 'Server Internal Error');
+    }
+    if ('reject' in decision) {
+      release();
+      const status = decision.reject.status >= 400 && decision.reject.status <= 699 ? decision.reject.status : 500;
+      return this.rejectCall(tx, status, sanitizeReason(decision.reject.reason));
+    }
+    if (!decision.sinks || decision.sinks.length !== legs.length) {
+      release();
+      this.log?.error({ callId }, 'onCallStart returned the wrong number of sinks');
+      return this.rejectCall(tx, 500, 'Server Internal Error');
+    }
+
+    rec.info = info;
+    rec.receivers = bound.map(
+      (b, i) =>
+        new RtpReceiver({
+          socket: b.socket,
+          localPort: b.port,
+          media: legMediaOf(accepted[i]),
+          sink: decision.sinks[i],
+          counters: c,
+          isAllowedSource: (a) => this.allowList.allows(a),
+          jitterDepth: this.opts.jitterDepth,
+        }),
+    );
+    let next = 0;
+    rec.lineToLeg = decisions.map((d) => (d.accepted ? next++ : -1));
+    rec.lastAnswer = this.answerFor(rec, sdp, decisions);
+    rec.state = 'answered';
+    rec.lastActivityAt = Date.now();
+    c['call.started']++;
+    this.log?.info({ callId, sessionId: info.sessionId, legs: legs.length, direction: info.direction }, 'recording session started');
+    this.reply(tx, 200, 'OK', {
+      toTag: rec.localTag,
+      headers: this.dialogHeaders(tx),
+      body: rec.lastAnswer,
+      contentType: 'application/sdp',
+    });
+  }
+
+  private rejectCall(tx: ServerTransaction, status: number, reason: string, headers: Array<[string, string]> = []): void {
+    this.counters['call.rejected']++;
+    this.reply(tx, status, reason, { headers });
+  }
+
+  private dialogHeaders(tx: ServerTransaction): Array<[string, string]> {
+    const h: Array<[string, string]> = [];
+    // Record-Route is copied into 2xx responses so proxies between us and the SBC stay on the path (RFC 3261 12.1.1).
+    for (const rr of tx.request.headers) if (rr.name === 'record-route') h.push(['Record-Route', rr.value]);
+    const t = tx.flow.peer.transport;
+    const host = this.advertised.includes(':') ? `[${this.advertised}]` : this.advertised;
+    h.push(['Contact', `<sip:srs@${host}:${this.transport.port}${t === 'udp' ? '' : `;transport=${t}`}>;+sip.srs`]);
+    h.push(['Allow', ALLOW], ['Supported', 'siprec']);
+    return h;
+  }
+
+  /** Splits the INVITE body into SDP and rs-metadata text, or says which error to answer. */
+  private splitBody(
+    req: SipRequest,
+  ): { sdp: string | null; metadata: string | null } | { status: number; reason: string; headers: Array<[string, string]> } {
+    if (req.body.length === 0) return { sdp: null, metadata: null };
+    const ct = parseMediaType(headerValue(req, 'content-type'));
+    if (ct?.type === 'application/sdp') return { sdp: req.body.toString('utf8'), metadata: null };
+    if (ct?.type === 'multipart/mixed') {
+      const mp = parseMultipart(req.body, ct.params['boundary']);
+      if (!mp.ok) {
+        this.counters['sip.malformed']++;
+        return { status: 400, reason: 'Bad Request (malformed multipart body)', headers: [] };
+      }
+      let sdp: string | null = null;
+      let metadata: string | null = null;
+      for (const p of mp.parts) {
+        if (p.contentType?.type === 'application/sdp') sdp ??= p.body.toString('utf8');
+        else if (p.contentType?.type === 'application/rs-metadata+xml') metadata ??= p.body.toString('utf8');
+      }
+      return { sdp, metadata };
+    }
+    return { status: 415, reason: 'Unsupported Media Type', headers: [['Accept', ACCEPT]] };
+  }
+
+  private answerFor(rec: CallRecord, sdp: SdpSession, decisions: readonly MediaDecision[]): string {
+    const lines: AnswerLine[] = sdp.media.map((offer, i) => {
+      const leg = rec.lineToLeg[i] ?? -1;
+      const d = decisions[i];
+      // Lines without a receiver (added by a re-INVITE) are refused: the handler's sinks are fixed at call start.
+      const decision: MediaDecision = leg === -1 && d.accepted ? { accepted: false, index: i, label: d.label, reason: 'new stream' } : d;
+      return { offer, decision, localPort: leg === -1 ? 0 : rec.receivers[leg].localPort };
+    });
+    return buildAnswer({ sessionId: rec.sdpSessionId, version: rec.sdpVersion, address: this.mediaAddress, lines });
+  }
+
+  private onReinvite(tx: ServerTransaction): void {
+    const rec = this.dialogOf(tx.request);
+    if (!rec) return this.replyNoDialog(tx);
+    if (rec.reinviteTx && rec.reinviteTx.finalStatus === 0) return this.reply(tx, 491, 'Request Pending', { toTag: rec.localTag });
+    this.onMediaUpdate(tx, rec);
+  }
+
+  /** re-INVITE or UPDATE with a new offer: hold/resume, codec or address change on existing streams. */
+  private onMediaUpdate(tx: ServerTransaction, rec: CallRecord): void {
+    const req = tx.request;
+    const cseq = parseCSeq(headerValue(req, 'cseq')!)!;
+    if (cseq.seq <= rec.remoteCSeq) return this.reply(tx, 500, 'Server Internal Error (CSeq out of order)', { toTag: rec.localTag });
+    rec.remoteCSeq = cseq.seq;
+    if (req.method === 'INVITE') rec.reinviteTx = tx;
+    const body = this.splitBody(req);
+    if ('status' in body) return this.reply(tx, body.status, body.reason, { toTag: rec.localTag, headers: body.headers });
+    if (!body.sdp) {
+      // Offerless re-INVITE (session refresh): our current SDP becomes the offer; the answer in the ACK is ignored.
+      return this.reply(tx, 200, 'OK', { toTag: rec.localTag, headers: this.dialogHeaders(tx), body: rec.lastAnswer, contentType: 'application/sdp' });
+    }
+    const parsed = parseSdp(body.sdp);
+    if (!parsed.ok) {
+      this.counters['sdp.malformed']++;
+      return this.reply(tx, 400, 'Bad Request (malformed SDP)', { toTag: rec.localTag });
+    }
+    const decisions = negotiateOffer(parsed.sdp);
+    for (let i = 0; i < decisions.length; i++) {
+      const leg = rec.lineToLeg[i] ?? -1;
+      if (leg === -1) continue;
+      const d = decisions[i];
+      const r = rec.receivers[leg];
+      // A line now refused (port 0, unsupported codec) is treated as on hold rather than torn down.
+      if (d.accepted) r.updateMedia(legMediaOf(d));
+      else r.updateMedia({ payloadType: -1, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: null, onHold: true });
+    }
+    // m-lines may not be removed in a re-offer; missing lines keep their receiver but go quiet.
+    for (let i = decisions.length; i < rec.lineToLeg.length; i++) {
+      const leg = rec.lineToLeg[i];
+      if (leg !== -1) rec.receivers[leg].updateMedia({ payloadType: -1, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: null, onHold: true });
+    }
+    rec.sdpVersion++;
+    rec.lastActivityAt = Date.now();
+    rec.lastAnswer = this.answerFor(rec, parsed.sdp, decisions);
+    this.reply(tx, 200, 'OK', { toTag: rec.localTag, headers: this.dialogHeaders(tx), body: rec.lastAnswer, contentType: 'application/sdp' });
+  }
+
+  private onAck(req: SipRequest): void {
+    const rec = this.dialogOf(req);
+    if (!rec) {
+      this.counters['sip.unknownDialog']++;
+      return;
+    }
+    const cseq = parseCSeq(headerValue(req, 'cseq')!)!;
+    const tx = rec.reinviteTx && parseCSeq(headerValue(rec.reinviteTx.request, 'cseq')!)!.seq === cseq.seq ? rec.reinviteTx : rec.inviteTx;
+    this.transactions.ack2xx(tx);
+    if (tx === rec.inviteTx && rec.state === 'answered') rec.state = 'confirmed';
+  }
+
+  private onCancel(tx: ServerTransaction, invite: ServerTransaction | null): void {
+    if (!invite) return this.replyNoDialog(tx);
+    this.reply(tx, 200, 'OK');
+    if (invite.finalStatus !== 0) return; // already answered: CANCEL has no effect (RFC 3261 9.2)
+    const rec = this.calls.get(headerValue(invite.request, 'call-id')!);
+    if (rec && rec.inviteTx === invite) rec.cancelled = true;
+    this.counters['call.cancelled']++;
+    this.reply(invite, 487, 'Request Terminated', { toTag: rec?.localTag });
+  }
+
+  private onBye(tx: ServerTransaction): void {
+    const rec = this.dialogOf(tx.request);
+    if (!rec) return this.replyNoDialog(tx);
+    this.reply(tx, 200, 'OK', { toTag: rec.localTag });
+    void this.endCall(rec, 'bye', false);
+  }
+
+  private onAckTimeout(tx: ServerTransaction): void {
+    for (const rec of this.calls.values()) {
+      if (rec.inviteTx === tx && rec.state === 'answered') {
+        this.counters['sip.ackTimeout']++;
+        void this.endCall(rec, 'error', true);
+        return;
+      }
+    }
+  }
+
+  // ---- call end ----------------------------------------------------------------------------------------------
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const rec of this.calls.values()) {
+      if (rec.state !== 'answered' && rec.state !== 'confirmed') continue;
+      let active = false;
+      let heard = false;
+      for (const r of rec.receivers) {
+        if (r.onHold) continue;
+        active = true;
+        if (r.activity > 0) heard = true;
+        r.activity = 0;
+      }
+      // A call entirely on hold does not time out: the SBC said there is nothing to send.
+      if (!active || heard) {
+        rec.lastActivityAt = now;
+        continue;
+      }
+      if (now - rec.lastActivityAt >= this.opts.rtpTimeoutMs) {
+        this.counters['rtp.timeout']++;
+        this.log?.info({ callId: rec.callId }, 'RTP inactivity timeout');
+        void this.endCall(rec, 'rtp-timeout', true);
+      }
+    }
+  }
+
+  private async endCall(rec: CallRecord, reason: CallEndReason, sendBye: boolean): Promise<void> {
+    if (rec.state === 'ended') return;
+    rec.state = 'ended';
+    this.calls.delete(rec.callId);
+    // close() flushes each jitter buffer into its sink synchronously before the socket closes.
+    const closing = rec.receivers.map((r) => r.close());
+    if (sendBye) this.sendBye(rec);
+    this.counters['call.ended']++;
+    try {
+      this.handler.onCallEnd(rec.callId, reason);
+    } catch (err) {
+      this.log?.error({ err, callId: rec.callId }, 'onCallEnd threw');
+    }
+    this.log?.info({ callId: rec.callId, reason }, 'recording session ended');
+    await Promise.all(closing);
+    for (const r of rec.receivers) this.pool.release(r.localPort);
+  }
+
+  /** UAS-initiated BYE (RTP timeout, missing ACK, shutdown): To/From swapped, Route from Record-Route. */
+  private sendBye(rec: CallRecord): void {
+    const udp = rec.flow.peer.transport === 'udp';
+    if (!udp && !rec.flow.isOpen()) {
+      this.counters['sip.sendError']++;
+      return;
+    }
+    const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
+    const host = this.advertised.includes(':') ? `[${this.advertised}]` : this.advertised;
+    const headers: Array<[string, string]> = [
+      ['Via', `SIP/2.0/${rec.flow.peer.transport.toUpperCase()} ${host}:${this.transport.port};branch=${branch};rport`],
+      ['From', /;\s*tag=/i.test(rec.localToHeader) ? rec.localToHeader : `${rec.localToHeader};tag=${rec.localTag}`],
+      ['To', rec.remoteFromHeader],
+      ['Call-ID', rec.callId],
+      ['CSeq', `${++rec.localCSeq} BYE`],
+    ];
+    for (const r of rec.routeSet) headers.push(['Route', r]);
+    const data = buildRequest('BYE', rec.remoteTarget, headers);
+    // Loose routing: the first Route hop if any, else the remote target; over streams, the same connection.
+    const next = rec.routeSet.length ? parseSipUriHostPort(parseNameAddr(rec.routeSet[0])?.uri ?? '') : parseSipUriHostPort(rec.remoteTarget);
+    const dest = udp
+      ? { address: next && isLiteralIp(next.host) ? next.host : rec.flow.peer.address, port: next?.port ?? 5060 }
+      : undefined;
+    this.transactions.sendRequest(`${branch}|BYE`, () => rec.flow.send(data, dest), udp, () => {});
+  }
+}
+
+function legMediaOf(d: Extract<MediaDecision, { accepted: true }>): LegMedia {
+  return {
+    payloadType: d.payloadType,
+    codec: d.codec,
+    skipPayloadTypes: d.skipPayloadTypes,
+    expectedAddress: normalizeAddress(d.remote.address),
+    onHold: d.onHold,
+  };
+}
+
+function isLiteralIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+function newTag(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** Handler-supplied reason phrases go on the wire: keep them to one printable line. */
+function sanitizeReason(reason: string): string {
+  const r = reason.replace(/[^\x20-\x7e]/g, ' ').trim().slice(0, 100);
+  return r || 'Rejected';
+}
