@@ -547,9 +547,17 @@ export class AlertService extends EventEmitter {
     this.log.warn({ alertId: rec.alertId, reason }, 'alert dead-lettered');
     // Sibling parts still queued are pointless without this one.
     for (const p of rec.parts) if (p.state === 'queued') p.state = 'failed';
-    void this.outbox?.deadLetter(rec, reason);
-    this.forget(rec);
-    this.emitEvent({ type: 'failed', alertId: rec.alertId, reason });
+    // Event after the commit, so a listener that reads the store sees the dead letter.
+    const done = () => {
+      this.forget(rec);
+      this.emitEvent({ type: 'failed', alertId: rec.alertId, reason });
+    };
+    const write = this.outbox?.deadLetter(rec, reason);
+    if (write) write.then(done, (err: Error) => {
+      this.log.error({ alertId: rec.alertId, err: err.message }, 'dead-letter write failed');
+      done();
+    });
+    else done();
   }
 
   private persist(rec: AlertRecord): Promise<boolean> {
