@@ -1,0 +1,143 @@
+import { ROW, type FrontEndGeometry } from '../../actors/features/front-end-config.js';
+import type { FrameFeature, ModelManifest } from './manifest.js';
+
+/**
+ * Per-window model input from front-end feature rows: the one function the engine's actor and the training share.
+ *
+ * Input: the feature rows of one window (a plain list of rows, or the actor's history ring), the front-end geometry and
+ * the manifest's `input`/`window` sections. Output: a Float32Array of `window.frames × input.featureCount` (frame-major),
+ * level-normalised, standardised with the manifest statistics, and wrap-padded when the window is shorter than the
+ * model's (a partial end-of-stream window repeats its own frames from its start).
+ */
+
+/** The actor's history ring: frame f lives at row (f mod historyRows). */
+export interface RowRing {
+  history: Float32Array;
+  historyRows: number;
+}
+
+/** Frames quieter than this count as this (digital silence would otherwise give -200 dBFS). */
+export const DBFS_FLOOR = -90;
+/** Floor of a log-mel value (natural log of power), for the same reason. */
+export const LOG_MEL_FLOOR = -18;
+const DB_TO_LN_POWER = Math.LN10 / 10;
+const F0_REF_HZ = 100;
+
+export type WindowInputSpec = Pick<ModelManifest, 'input' | 'window'>;
+
+export interface AssembleOptions {
+  /** Apply the manifest mean/std (default true). Training passes false to collect the raw statistics. */
+  normalise?: boolean;
+  /** Pad to window.frames (default true). */
+  pad?: boolean;
+}
+
+/**
+ * Build the model input for frames [startFrame, startFrame + frames) of `source`. When `frames` exceeds the model's
+ * window, the last `window.frames` frames are used. `out` (optional) must hold window.frames × featureCount values.
+ */
+export function assembleWindow(
+  source: readonly Float32Array[] | RowRing,
+  startFrame: number,
+  frames: number,
+  g: FrontEndGeometry,
+  spec: WindowInputSpec,
+  out?: Float32Array,
+  opts: AssembleOptions = {},
+): Float32Array {
+  const T = spec.window.frames;
+  const F = spec.input.featureCount;
+  if (!(frames >= 1)) throw new RangeError(`assembleWindow: need at least one frame, got ${frames}`);
+  if (frames > T) {
+    startFrame += frames - T;
+    frames = T;
+  }
+  const size = T * F;
+  const dst = out ?? new Float32Array(size);
+  if (dst.length < size) throw new RangeError(`assembleWindow: output holds ${dst.length} values, needs ${size}`);
+  const ring = Array.isArray(source) ? null : (source as RowRing);
+  const list = ring ? null : (source as readonly Float32Array[]);
+  const rowArr = (i: number): Float32Array => (ring ? ring.history : list![startFrame + i]);
+  const rowOff = (i: number): number => (ring ? ((startFrame + i) % ring.historyRows) * g.rowStride : 0);
+
+  // Window level: mean dBFS of the VAD-active frames (all frames when none is active).
+  let levelDb = 0;
+  if (spec.input.levelNorm === 'voiced-mean') {
+    let sum = 0;
+    let n = 0;
+    let sumAll = 0;
+    for (let i = 0; i < frames; i++) {
+      const r = rowArr(i);
+      const o = rowOff(i);
+      const db = Math.max(DBFS_FLOOR, r[o + ROW.dbfs]);
+      sumAll += db;
+      if (r[o + ROW.vad] > 0) {
+        sum += db;
+        n++;
+      }
+    }
+    levelDb = n > 0 ? sum / n : sumAll / frames;
+  }
+  const levelLn = levelDb * DB_TO_LN_POWER;
+  const features = spec.input.features;
+  const melBands = g.cfg.melBands;
+  for (let i = 0; i < frames; i++) {
+    const r = rowArr(i);
+    const o = rowOff(i);
+    let c = i * F;
+    for (const f of features as readonly FrameFeature[]) {
+      switch (f) {
+        case 'mel': {
+          const mo = o + g.melOffset;
+          for (let m = 0; m < melBands; m++) dst[c++] = Math.max(LOG_MEL_FLOOR, r[mo + m]) - levelLn;
+          break;
+        }
+        case 'f0Semitones': {
+          const f0 = r[o + ROW.f0];
+          dst[c++] = f0 > 0 ? 12 * Math.log2(f0 / F0_REF_HZ) : 0;
+          break;
+        }
+        case 'voiced':
+          dst[c++] = r[o + ROW.voiced];
+          break;
+        case 'dbfs':
+          dst[c++] = Math.max(DBFS_FLOOR, r[o + ROW.dbfs]) - levelDb;
+          break;
+        case 'zcr':
+          dst[c++] = r[o + ROW.zcr];
+          break;
+        case 'centroidKhz':
+          dst[c++] = r[o + ROW.centroid] / 1000;
+          break;
+        case 'logFlux':
+          dst[c++] = Math.log(r[o + ROW.flux] + 1e-4);
+          break;
+        case 'aperiodicity':
+          dst[c++] = r[o + ROW.aperiodicity];
+          break;
+        case 'vad':
+          dst[c++] = r[o + ROW.vad];
+          break;
+      }
+    }
+  }
+  if (opts.normalise !== false) standardise(dst, frames, spec);
+  if (opts.pad !== false) wrapPad(dst, frames, spec);
+  return dst;
+}
+
+/** (x - mean) / std per column over the first `frames` frames of `dst`, in place. */
+export function standardise(dst: Float32Array, frames: number, spec: WindowInputSpec): void {
+  const F = spec.input.featureCount;
+  const { mean, std } = spec.input;
+  for (let i = 0; i < frames; i++) {
+    const base = i * F;
+    for (let j = 0; j < F; j++) dst[base + j] = (dst[base + j] - mean[j]) / std[j];
+  }
+}
+
+/** Fill frames [frames, window.frames) by repeating the window's own frames from its start, in place. */
+export function wrapPad(dst: Float32Array, frames: number, spec: WindowInputSpec): void {
+  const F = spec.input.featureCount;
+  for (let i = frames; i < spec.window.frames; i++) dst.copyWithin(i * F, (i % frames) * F, (i % frames) * F + F);
+}

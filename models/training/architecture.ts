@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The emotion network. Training runs on the wasm backend, which has no Conv2DBackpropFilter kernel, so "convolutions"
+ * are written as patch reshapes + Dense: reshape [T, F] → [T/2, 2F] then a Dense is exactly a Conv1D with kernel 2 and
+ * stride 2. Three such levels (20, 40, 80 ms receptive field per output) then global average + max pooling over time
+ * (pooling keeps partial, wrap-padded windows meaningful) and a softmax. Only standard layers: any TF.js loads it.
+ */
+
+export interface ArchConfig {
+  kind: 'pyramid';
+  /** Units of the patch levels (each level halves the time axis). */
+  units: number[];
+  /** Dropout after each patch level and before the classifier. */
+  dropout: number;
+  headDropout: number;
+  /** Optional hidden layer in the head (0 = none). */
+  headUnits: number;
+  l2: number;
+}
+
+export const DEFAULT_ARCH: ArchConfig = { kind: 'pyramid', units: [64, 64, 96], dropout: 0.1, headDropout: 0.3, headUnits: 0, l2: 1e-4 };
+
+export function buildModel(arch: ArchConfig, frames: number, features: number, classes: number, seed: number): tf.LayersModel {
+  let s = seed;
+  const init = () => tf.initializers.glorotUniform({ seed: s++ });
+  const reg = arch.l2 > 0 ? () => tf.regularizers.l2({ l2: arch.l2 }) : () => undefined;
+  const input = tf.input({ shape: [frames, features], name: 'window' });
+  let x = input as tf.SymbolicTensor;
+  let t = frames;
+  let f = features;
+  arch.units.forEach((u, i) => {
+    if (t % 2) throw new RangeError(`frames ${frames} cannot be halved ${arch.units.length} times`);
+    t /= 2;
+    x = tf.layers.reshape({ targetShape: [t, 2 * f], name: `patch${i}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dense({ units: u, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: `level${i}` }).apply(x) as tf.SymbolicTensor;
+    if (arch.dropout > 0) x = tf.layers.dropout({ rate: arch.dropout, name: `drop${i}` }).apply(x) as tf.SymbolicTensor;
+    f = u;
+  });
+  const avg = tf.layers.globalAveragePooling1d({ name: 'avgpool' }).apply(x) as tf.SymbolicTensor;
+  const max = tf.layers.globalMaxPooling1d({ name: 'maxpool' }).apply(x) as tf.SymbolicTensor;
+  let h = tf.layers.concatenate({ name: 'pool' }).apply([avg, max]) as tf.SymbolicTensor;
+  if (arch.headUnits > 0) {
+    if (arch.headDropout > 0) h = tf.layers.dropout({ rate: arch.headDropout, name: 'drophead0' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.dense({ units: arch.headUnits, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: 'head' }).apply(h) as tf.SymbolicTensor;
+  }
+  if (arch.headDropout > 0) h = tf.layers.dropout({ rate: arch.headDropout, name: 'drophead' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(), name: 'emotion' }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'emotion' });
+}

@@ -1,0 +1,84 @@
+import { writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_FRONT_END, frontEndGeometry } from '../../actors/features/front-end-config.js';
+import { selectBackend } from '../runtime/backend.js';
+import type { FrameFeature } from '../runtime/manifest.js';
+import { DEFAULT_ARCH, type ArchConfig } from './architecture.js';
+import { buildRows, type ClipRows } from './dataset.js';
+import { loadEmoDb } from './emodb.js';
+import { DEFAULT_FEATURES, predictClips, score, speakerFolds, trainRun, type RunConfig, type Scores } from './experiment.js';
+import { DEFAULT_FIT } from './fit.js';
+import { withSeededMathRandom } from './prng.js';
+
+/**
+ * Speaker-independent cross-validation: for each fold, train on the other speakers (normalisation statistics
+ * included) and score the held-out speakers' clips, clean and through one augmented telephone rendition. Scores are
+ * pooled over all folds. Usage:
+ *   node dist/models/training/cross-validate.js [--folds loso|pairs] [--epochs N] [--copies N] [--seed N]
+ *     [--units 64,64,96] [--level-norm voiced-mean|none] [--features mel,f0Semitones,...] [--out file.json]
+ */
+
+export interface CvResult {
+  folds: { heldOut: string[]; clean: Scores; augmented: Scores; finalLoss: number }[];
+  clean: Scores;
+  augmented: Scores;
+  run: RunConfig;
+  copies: number;
+  foldKind: 'loso' | 'pairs';
+  seconds: number;
+}
+
+export async function crossValidate(all: ClipRows[], run: RunConfig, foldKind: 'loso' | 'pairs', copies: number, log: (m: string) => void): Promise<CvResult> {
+  const g = frontEndGeometry(DEFAULT_FRONT_END);
+  const t0 = Date.now();
+  const folds: CvResult['folds'] = [];
+  const L = 7;
+  const pooledClean: number[] = [];
+  const pooledAug: number[] = [];
+  const labels: number[] = [];
+  for (const heldOut of speakerFolds(foldKind)) {
+    const train = all.filter((c) => !heldOut.includes(c.clip.speaker));
+    const test = all.filter((c) => heldOut.includes(c.clip.speaker));
+    const { model, spec, finalLoss } = await withSeededMathRandom(run.fit.seed, () => trainRun(train, g, run, (m) => log(`[${heldOut.join('+')}] ${m}`)));
+    const pc = predictClips(model, spec, test, g, 0);
+    const pa = predictClips(model, spec, test, g, 1);
+    model.dispose();
+    const tl = test.map((c) => c.clip.label);
+    const f = { heldOut, clean: score(pc, tl), augmented: score(pa, tl), finalLoss };
+    folds.push(f);
+    pooledClean.push(...pc);
+    pooledAug.push(...pa);
+    labels.push(...tl);
+    log(`fold ${heldOut.join('+')}: UAR ${f.clean.uar.toFixed(3)} (aug ${f.augmented.uar.toFixed(3)}) AUC ${f.clean.highArousalNegativeAuc.toFixed(3)} (aug ${f.augmented.highArousalNegativeAuc.toFixed(3)}) tensors ${tf.memory().numTensors} ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  void L;
+  return { folds, clean: score(Float32Array.from(pooledClean), labels), augmented: score(Float32Array.from(pooledAug), labels), run, copies, foldKind, seconds: (Date.now() - t0) / 1000 };
+}
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+
+async function main(): Promise<void> {
+  await selectBackend({ prefer: ['wasm', 'cpu'] });
+  const seed = Number(arg('seed', '1'));
+  const copies = Number(arg('copies', '6'));
+  const arch: ArchConfig = { ...DEFAULT_ARCH, units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number), dropout: Number(arg('dropout', String(DEFAULT_ARCH.dropout))), headDropout: Number(arg('head-dropout', String(DEFAULT_ARCH.headDropout))), headUnits: Number(arg('head-units', String(DEFAULT_ARCH.headUnits))) };
+  const run: RunConfig = {
+    features: arg('features', DEFAULT_FEATURES.join(',')).split(',') as FrameFeature[],
+    levelNorm: arg('level-norm', 'voiced-mean') as RunConfig['levelNorm'],
+    arch,
+    fit: { ...DEFAULT_FIT, seed, epochs: Number(arg('epochs', String(DEFAULT_FIT.epochs))), learningRate: Number(arg('lr', String(DEFAULT_FIT.learningRate))), cropProbability: Number(arg('crop', String(DEFAULT_FIT.cropProbability))), cleanProbability: Number(arg('clean', String(DEFAULT_FIT.cleanProbability))) },
+  };
+  const t = Date.now();
+  const rows = buildRows(loadEmoDb(), DEFAULT_FRONT_END, copies, seed);
+  console.log(`features: ${rows.length} clips x ${copies + 1} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const res = await crossValidate(rows, run, arg('folds', 'pairs') as 'loso' | 'pairs', copies, (m) => console.log(m));
+  console.log(`POOLED ${res.foldKind}: clean UAR ${res.clean.uar.toFixed(3)} acc ${res.clean.accuracy.toFixed(3)} AUC ${res.clean.highArousalNegativeAuc.toFixed(3)} | augmented UAR ${res.augmented.uar.toFixed(3)} AUC ${res.augmented.highArousalNegativeAuc.toFixed(3)} | ${res.seconds.toFixed(0)} s`);
+  console.log(JSON.stringify(res.clean.confusion));
+  const out = arg('out', '');
+  if (out) writeFileSync(out, JSON.stringify(res, null, 2));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

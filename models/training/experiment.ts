@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import type { FrontEndGeometry } from '../../actors/features/front-end-config.js';
+import { EMOTION_LABELS, expandedFeatureCount, type FrameFeature, type ManifestInput } from '../runtime/manifest.js';
+import { BatchedPredictor } from '../runtime/predictor.js';
+import type { ModelManifest } from '../runtime/manifest.js';
+import type { WindowInputSpec } from '../runtime/window-features.js';
+import { buildModel, type ArchConfig } from './architecture.js';
+import { featureStats, modelWindow, type ClipRows } from './dataset.js';
+import { SPEAKER_SEX } from './emodb.js';
+import { fitModel, type FitOptions } from './fit.js';
+import { accuracy, argmax, confusion, rocAuc, uar } from './metrics.js';
+
+/** Shared pieces of cross-validation and final training: input spec, one training run, evaluation, folds. */
+
+export const DEFAULT_FEATURES: FrameFeature[] = ['mel', 'f0Semitones', 'voiced', 'dbfs', 'zcr', 'centroidKhz', 'logFlux', 'aperiodicity'];
+export const HIGH_AROUSAL_NEGATIVE = ['anger', 'fear'];
+
+export function inputSpec(features: FrameFeature[], levelNorm: ManifestInput['levelNorm'], g: FrontEndGeometry, stats?: { mean: number[]; std: number[] }): WindowInputSpec {
+  const featureCount = expandedFeatureCount(features, g.cfg.melBands);
+  return {
+    window: { frames: g.windowFrames, hopFrames: g.windowHopFrames, minFrames: g.minFinalFrames, padding: 'wrap' },
+    input: { layout: 'batch-frames-features', features, featureCount, levelNorm, mean: stats?.mean ?? new Array(featureCount).fill(0), std: stats?.std ?? new Array(featureCount).fill(1) },
+  };
+}
+
+/** A manifest good enough for the predictor during evaluation (the real one is written by train.ts). */
+export function evalManifest(spec: WindowInputSpec): ModelManifest {
+  return { ...spec, labels: [...EMOTION_LABELS], highArousalNegative: HIGH_AROUSAL_NEGATIVE } as unknown as ModelManifest;
+}
+
+export interface RunConfig {
+  features: FrameFeature[];
+  levelNorm: ManifestInput['levelNorm'];
+  arch: ArchConfig;
+  fit: FitOptions;
+}
+
+export async function trainRun(train: readonly ClipRows[], g: FrontEndGeometry, run: RunConfig, log: (m: string) => void): Promise<{ model: tf.LayersModel; spec: WindowInputSpec; finalLoss: number }> {
+  const raw = inputSpec(run.features, run.levelNorm, g);
+  const stats = featureStats(train.flatMap((c) => c.copies), g, raw);
+  const spec = inputSpec(run.features, run.levelNorm, g, stats);
+  const model = buildModel(run.arch, spec.window.frames, spec.input.featureCount, EMOTION_LABELS.length, run.fit.seed * 7919 + 13);
+  const { finalLoss } = await fitModel(model, train, g, spec, EMOTION_LABELS.length, run.fit, log);
+  return { model, spec, finalLoss };
+}
+
+/** Probabilities for copy `copyIndex` (0 = clean) of every clip, one full window each, through the runtime predictor. */
+export function predictClips(model: tf.LayersModel, spec: WindowInputSpec, clips: readonly ClipRows[], g: FrontEndGeometry, copyIndex = 0): Float32Array {
+  const p = new BatchedPredictor(model, evalManifest(spec));
+  const wins = clips.map((c) => {
+    const copy = c.copies[Math.min(copyIndex, c.copies.length - 1)];
+    const start = Math.max(0, copy.frames - spec.window.frames);
+    return modelWindow(copy, start, copy.frames - start, g, spec, new Float32Array(spec.window.frames * spec.input.featureCount));
+  });
+  return p.predict(wins);
+}
+
+export interface Scores {
+  n: number;
+  uar: number;
+  accuracy: number;
+  /** Rows: true label, columns: predicted, in EMOTION_LABELS order. */
+  confusion: number[][];
+  /** P(anger) + P(fear) vs the rest. */
+  highArousalNegativeAuc: number;
+}
+
+export function score(probs: Float32Array, labels: readonly number[]): Scores {
+  const L = EMOTION_LABELS.length;
+  const pred = labels.map((_, i) => argmax(probs, i * L, L));
+  const cm = confusion(labels, pred, L);
+  const ia = EMOTION_LABELS.indexOf('anger');
+  const ifr = EMOTION_LABELS.indexOf('fear');
+  const han = labels.map((_, i) => probs[i * L + ia] + probs[i * L + ifr]);
+  return { n: labels.length, uar: uar(cm), accuracy: accuracy(cm), confusion: cm, highArousalNegativeAuc: rocAuc(han, labels.map((l) => l === ia || l === ifr)) };
+}
+
+/** Speaker folds: 'loso' leaves one speaker out (8 folds); 'pairs' leaves one male + one female out (4 folds). */
+export function speakerFolds(kind: 'loso' | 'pairs'): string[][] {
+  const speakers = Object.keys(SPEAKER_SEX).sort();
+  if (kind === 'loso') return speakers.map((s) => [s]);
+  const m = speakers.filter((s) => SPEAKER_SEX[s] === 'm');
+  const f = speakers.filter((s) => SPEAKER_SEX[s] === 'f');
+  return m.map((s, i) => [s, f[i]]);
+}

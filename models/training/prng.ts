@@ -1,0 +1,59 @@
+/**
+ * Seeded pseudo-random numbers for everything the training draws (augmentation, shuffling, initialisers, dropout):
+ * mulberry32, a 32-bit state generator that is fast and good enough for this.
+ */
+export class Prng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = (seed >>> 0) ^ 0x9e3779b9;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
+  }
+  /** Standard normal (Box–Muller). */
+  normal(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  /** A fresh 31-bit seed for a sub-stream (initialisers, per-clip augmentation). */
+  seed(): number {
+    return Math.floor(this.next() * 0x7fffffff);
+  }
+  /** In-place Fisher–Yates shuffle. */
+  shuffle<T>(xs: T[]): T[] {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  }
+}
+
+/**
+ * Run `fn` with Math.random replaced by a seeded generator: TF.js draws unseeded randomness (dropout masks, which must
+ * differ per step, so they cannot take a fixed layer seed) from Math.random. Restored afterwards.
+ */
+export async function withSeededMathRandom<T>(seed: number, fn: () => Promise<T>): Promise<T> {
+  const saved = Math.random;
+  const rng = new Prng(seed);
+  Math.random = () => rng.next();
+  try {
+    return await fn();
+  } finally {
+    Math.random = saved;
+  }
+}
