@@ -41,8 +41,7 @@ export const S = {
   totalIn: 1,
   totalModel: 2,
   frameFill: 3,
-  firWrite: 4,
-  pitchWrite: 5,
+  // 4, 5: reserved
   frames: 6,
   vadFloor: 7,
   vadHang: 8,

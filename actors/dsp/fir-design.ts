@@ -12,5 +12,7 @@ export function firwinLowpass(numtaps: number, cutoff: number): Float64Array {
     sum += h[n];
   }
   for (let n = 0; n < numtaps; n++) h[n] /= sum;
+  // Exactly symmetric (cos rounding can differ in the last bit), so folded filtering equals the direct form.
+  for (let n = 0; n < numtaps >> 1; n++) h[numtaps - 1 - n] = h[n];
   return h;
 }

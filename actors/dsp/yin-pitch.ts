@@ -27,34 +27,54 @@ export function yinBufferLength(p: YinParams): number {
   return p.window + p.tauMax + 1;
 }
 
-/** Run YIN on `buf[0 .. yinBufferLength)`; `diff` and `cmnd` are scratch of at least tauMax + 2 entries. */
-export function yin(buf: ArrayLike<number>, p: YinParams, diff: Float64Array, cmnd: Float64Array, out: YinResult): void {
+/**
+ * Run YIN on `buf[0 .. yinBufferLength)`; `diff` and `cmnd` are scratch of at least tauMax + 2 entries.
+ * Lags are computed in increasing order and the search stops as soon as the first dip's local minimum (and the
+ * neighbour the refinement needs) is known: the result is the same as computing every lag, at a fraction of the cost
+ * on voiced frames.
+ */
+export function yin(buf: Float64Array, p: YinParams, diff: Float64Array, cmnd: Float64Array, out: YinResult): void {
   const { window: W, tauMin, tauMax, threshold } = p;
   const last = tauMax + 1;
+  const W4 = W - (W % 4);
   diff[0] = 0;
-  for (let tau = 1; tau <= last; tau++) {
-    let acc = 0;
-    for (let j = 0; j < W; j++) {
-      const d = buf[j] - buf[j + tau];
-      acc += d * d;
-    }
-    diff[tau] = acc;
-  }
   cmnd[0] = 1;
   let running = 0;
+  let found = -1;
   for (let tau = 1; tau <= last; tau++) {
-    running += diff[tau];
-    cmnd[tau] = running > 0 ? (diff[tau] * tau) / running : 1;
-  }
-  let tau = -1;
-  for (let t = tauMin; t <= tauMax; t++) {
-    if (cmnd[t] < threshold) {
-      tau = t;
-      while (tau + 1 <= tauMax && cmnd[tau + 1] < cmnd[tau]) tau++;
-      break;
+    // Four independent accumulators let the CPU overlap the multiply-adds.
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let j = 0;
+    for (; j < W4; j += 4) {
+      const d0 = buf[j] - buf[j + tau];
+      const d1 = buf[j + 1] - buf[j + 1 + tau];
+      const d2 = buf[j + 2] - buf[j + 2 + tau];
+      const d3 = buf[j + 3] - buf[j + 3 + tau];
+      a0 += d0 * d0;
+      a1 += d1 * d1;
+      a2 += d2 * d2;
+      a3 += d3 * d3;
     }
+    for (; j < W; j++) {
+      const d = buf[j] - buf[j + tau];
+      a0 += d * d;
+    }
+    const acc = a0 + a1 + a2 + a3;
+    diff[tau] = acc;
+    running += acc;
+    const c = running > 0 ? (acc * tau) / running : 1;
+    cmnd[tau] = c;
+    if (found < 0) {
+      if (tau >= tauMin && tau <= tauMax && c < threshold) found = tau;
+    } else if (tau <= tauMax && c < cmnd[found]) {
+      found = tau;
+    } else break;
   }
-  out.periodic = tau >= 0;
+  out.periodic = found >= 0;
+  let tau = found;
   if (tau < 0) {
     tau = tauMin;
     for (let t = tauMin + 1; t <= tauMax; t++) if (cmnd[t] < cmnd[tau]) tau = t;

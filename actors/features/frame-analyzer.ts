@@ -47,8 +47,14 @@ export class FrameAnalyzer {
    * Writes the row at `row[rowOffset..]`; the VAD slot is left to the caller (it is stateful).
    */
   analyze(frame: Float64Array, pitchBuf: Float64Array, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
-    const g = this.g;
-    const N = g.frameLength;
+    const dbfs = this.levels(frame, row, rowOffset);
+    this.spectral(frame, prevMag, prevMagOffset, row, rowOffset);
+    this.pitchOf(pitchBuf, dbfs, row, rowOffset);
+  }
+
+  /** Level and zero crossings of the raw frame; returns its dBFS. */
+  levels(frame: Float64Array, row: Float32Array, rowOffset: number): number {
+    const N = this.g.frameLength;
     let energy = 0;
     let crossings = 0;
     let prevPositive = frame[0] >= 0;
@@ -65,7 +71,13 @@ export class FrameAnalyzer {
     row[rowOffset + ROW.dbfs] = dbfs;
     row[rowOffset + ROW.logEnergy] = Math.log(Math.max(energy, LOG_FLOOR));
     row[rowOffset + ROW.zcr] = crossings / (N - 1);
+    return dbfs;
+  }
 
+  /** Spectrum stage: pre-emphasis, window, FFT, centroid, flux, log-mel and MFCC (the MFCC pipeline proper). */
+  spectral(frame: Float64Array, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
+    const g = this.g;
+    const N = g.frameLength;
     // Kaldi-style per-frame pre-emphasis (the first sample against itself), window, zero-pad.
     const pe = g.cfg.preemphasis;
     const w = this.window;
@@ -105,9 +117,20 @@ export class FrameAnalyzer {
       row[melOffset + m] = v;
     }
     this.dct.apply(mel, 0, row, rowOffset + g.mfccOffset);
+  }
 
+  /** Pitch stage: YIN on the decimated history, gated by the frame level. */
+  pitchOf(pitchBuf: Float64Array, dbfs: number, row: Float32Array, rowOffset: number): void {
+    const g = this.g;
+    // A frame at or below the voicing gate can never be voiced: skip YIN (most of a frame's cost) for it.
+    if (dbfs <= g.cfg.voicingDbfs) {
+      row[rowOffset + ROW.voiced] = 0;
+      row[rowOffset + ROW.aperiodicity] = 1;
+      row[rowOffset + ROW.f0] = 0;
+      return;
+    }
     yin(pitchBuf, g.yin, this.diff, this.cmnd, this.pitch);
-    const voiced = this.pitch.periodic && dbfs > g.cfg.voicingDbfs;
+    const voiced = this.pitch.periodic;
     row[rowOffset + ROW.voiced] = voiced ? 1 : 0;
     row[rowOffset + ROW.aperiodicity] = this.pitch.aperiodicity;
     row[rowOffset + ROW.f0] = voiced ? PITCH_RATE / this.pitch.period : 0;

@@ -12,9 +12,10 @@ export interface OfflineFeatures {
 
 /**
  * Run the exact streaming front-end the actors run (same extractor, same state layout) over a signal, fed in chunks of
- * `chunk` samples, outside the pool. For tests, training and evaluation: one code path, not a copy.
+ * `chunk` samples, outside the pool. For tests, training and evaluation: one code path, not a copy. With `keepRows`
+ * false only the windows are returned (what the actors keep), e.g. for benchmarks.
  */
-export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEndConfig, chunk = 1600): OfflineFeatures {
+export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEndConfig, chunk = 1600, keepRows = true): OfflineFeatures {
   const g = frontEndGeometry(cfg);
   const maxChunk = Math.max(1, chunk);
   const { legs } = layoutLegs(g, [inputRate], maxChunk);
@@ -29,6 +30,7 @@ export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEnd
   const onWindow = (w: WindowReady) => windows.push(w);
   let copied = 0;
   const collect = () => {
+    if (!keepRows) return;
     const frames = st[S.frames];
     for (; copied < frames; copied++) {
       const off = (copied % L.historyRows) * g.rowStride;

@@ -29,7 +29,6 @@ export class StreamingExtractor {
   private readonly fir: Float64Array;
   private readonly resampled: Float64Array;
   private readonly scaled: Float64Array;
-  private readonly pitchLinear: Float64Array;
   private readonly f0Scratch: Float64Array;
 
   constructor(readonly g: FrontEndGeometry, maxChunkModelSamples: number) {
@@ -37,7 +36,6 @@ export class StreamingExtractor {
     this.fir = firwinLowpass(g.firTaps, 0.9 / g.decimation);
     this.resampled = new Float64Array(maxChunkModelSamples + 8);
     this.scaled = new Float64Array(maxChunkModelSamples * 8 + 8);
-    this.pitchLinear = new Float64Array(g.pitchBuffer);
     this.f0Scratch = new Float64Array(g.windowFrames);
   }
 
@@ -64,62 +62,73 @@ export class StreamingExtractor {
     }
   }
 
+  /**
+   * Block processing of `m` model-rate samples. Histories are kept linear (oldest first) so each chunk is laid out
+   * contiguously after them: the decimating FIR, the frames and the pitch buffers are then plain views, no per-sample
+   * ring arithmetic and no per-frame copies.
+   */
   private consume(L: LegLayout, st: Float64Array, hist: Float32Array, x: Float64Array, m: number, onWindow: (w: WindowReady) => void): void {
     const g = this.g;
     const N = g.frameLength;
     const D = g.decimation;
     const taps = g.firTaps;
     const P = g.pitchBuffer;
-    const fir = this.fir;
-    const frame = st.subarray(L.frameAt, L.frameAt + N);
-    const firAt = L.firAt;
-    const pitchAt = L.pitchAt;
-    let fill = st[S.frameFill];
-    let total = st[S.totalModel];
-    let fw = st[S.firWrite];
-    let pw = st[S.pitchWrite];
-    for (let i = 0; i < m; i++) {
-      const v = x[i];
-      frame[fill++] = v;
-      st[firAt + fw] = v;
-      fw = fw + 1 === taps ? 0 : fw + 1;
-      if (total % D === 0) {
-        // Causal decimating FIR: d[j] = Σ h[k]·x[Dj − k], newest sample first.
-        let acc = 0;
-        let idx = fw;
-        for (let k = 0; k < taps; k++) {
-          idx = idx === 0 ? taps - 1 : idx - 1;
-          acc += fir[k] * st[firAt + idx];
-        }
-        st[pitchAt + pw] = acc;
-        pw = pw + 1 === P ? 0 : pw + 1;
-      }
-      total++;
-      if (fill === N) {
-        st[S.pitchWrite] = pw;
-        this.frame(L, st, hist, frame, onWindow);
-        frame.copyWithin(0, g.hop, N);
-        fill = N - g.hop;
-      }
+    const total0 = st[S.totalModel];
+    const fill = st[S.frameFill];
+
+    // Decimate: ext = [last taps-1 samples | chunk]; outputs at absolute indices divisible by D.
+    const ext = this.ensure('ext', taps - 1 + m);
+    ext.set(st.subarray(L.firAt, L.firAt + taps - 1), 0);
+    ext.set(x.subarray(0, m), taps - 1);
+    const pl = this.ensure('pitch', P + Math.ceil(m / D) + 1);
+    pl.set(st.subarray(L.pitchAt, L.pitchAt + P), 0);
+    const h = this.fir;
+    const mid = (taps - 1) >> 1;
+    const hMid = h[mid];
+    let nd = 0;
+    for (let i = (D - (total0 % D)) % D; i < m; i += D) {
+      // Linear-phase taps are symmetric: fold the window and halve the multiplies.
+      let acc = hMid * ext[i + mid];
+      for (let k = 0; k < mid; k++) acc += h[k] * (ext[i + taps - 1 - k] + ext[i + k]);
+      pl[P + nd++] = acc;
     }
-    st[S.frameFill] = fill;
-    st[S.totalModel] = total;
-    st[S.firWrite] = fw;
-    st[S.pitchWrite] = pw;
+    const j0 = Math.ceil(total0 / D);
+
+    // Frames: buf = [leftover (starts at the next frame) | chunk].
+    const len = fill + m;
+    const buf = this.ensure('frames', len);
+    buf.set(st.subarray(L.frameAt, L.frameAt + fill), 0);
+    buf.set(x.subarray(0, m), fill);
+    const base = total0 - fill;
+    let s0 = 0;
+    for (; s0 + N <= len; s0 += g.hop) {
+      const e = base + s0 + N;
+      const jl = P + (e / D - 1 - j0);
+      this.frame(L, st, hist, buf.subarray(s0, s0 + N), pl.subarray(jl - P + 1, jl + 1), onWindow);
+    }
+    st.set(buf.subarray(s0, len), L.frameAt);
+    st[S.frameFill] = len - s0;
+    st.set(ext.subarray(m, m + taps - 1), L.firAt);
+    st.set(pl.subarray(nd, nd + P), L.pitchAt);
+    st[S.totalModel] = total0 + m;
   }
 
-  private frame(L: LegLayout, st: Float64Array, hist: Float32Array, frame: Float64Array, onWindow: (w: WindowReady) => void): void {
-    const g = this.g;
-    const P = g.pitchBuffer;
-    const pw = st[S.pitchWrite];
-    const lin = this.pitchLinear;
-    for (let i = 0; i < P; i++) {
-      const j = pw + i;
-      lin[i] = st[L.pitchAt + (j >= P ? j - P : j)];
+  private readonly scratch = new Map<string, Float64Array>();
+  /** Per-thread scratch of at least `n` values, grown on demand (steady state: no allocation). */
+  private ensure(name: string, n: number): Float64Array {
+    let a = this.scratch.get(name);
+    if (!a || a.length < n) {
+      a = new Float64Array(Math.max(n, 1024));
+      this.scratch.set(name, a);
     }
+    return a;
+  }
+
+  private frame(L: LegLayout, st: Float64Array, hist: Float32Array, frame: Float64Array, pitchBuf: Float64Array, onWindow: (w: WindowReady) => void): void {
+    const g = this.g;
     const f = st[S.frames];
     const rowOffset = (f % L.historyRows) * g.rowStride;
-    this.analyzer.analyze(frame, lin, st, L.prevMagAt, hist, rowOffset);
+    this.analyzer.analyze(frame, pitchBuf, st, L.prevMagAt, hist, rowOffset);
     hist[rowOffset + ROW.vad] = voiceActivity(hist[rowOffset + ROW.dbfs], st, S.vadFloor, S.vadHang);
     const frames = f + 1;
     st[S.frames] = frames;

@@ -65,6 +65,8 @@ Pitch (YIN on a 4 kHz decimated stream)
     den = c[tau-1] - 2c[tau] + c[tau+1]; shift = 0.5*(c[tau-1]-c[tau+1])/den
     if den != 0 else 0; clamp shift to [-1, 1].
   * voiced = periodic AND dbfs > -50; f0 = 4000/(tau+shift) if voiced else 0.
+  * Frames at or below the voicing gate (dbfs <= -50) cannot be voiced, so YIN
+    is not run for them: aperiodicity = 1, f0 = 0, voiced = 0.
 
 VAD (streaming, in frame order)
   * floor = -60.0, hang = 0.  Per frame: if dbfs < floor: floor = dbfs else
@@ -363,6 +365,9 @@ def yin(B, dbfs):
         shift = 0.5 * (c[tau - 1] - c[tau + 1]) / den if den != 0 else 0.0
         shift = min(1.0, max(-1.0, shift))
         v = periodic[k] and dbfs[k] > VOICED_MIN_DBFS
+        if dbfs[k] <= VOICED_MIN_DBFS:
+            aper[k] = 1.0
+            periodic[k] = False
         voiced[k] = 1 if v else 0
         f0[k] = PITCH_SR / (tau + shift) if v else 0.0
     return f0, voiced, aper, cmnd, cand, periodic
