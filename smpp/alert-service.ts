@@ -134,6 +134,7 @@ export class AlertService extends EventEmitter {
   private state: AlertServiceStatus['state'] = 'created';
   private outbox?: Outbox;
   private readonly binds: SmscBind[] = [];
+  private readonly smscKeys = new Map<SmscBind, string>();
   private rr = 0;
   private readonly log: Logger;
   private readonly opts: Required<Pick<AlertServiceOptions, 'window' | 'tps' | 'responseTimeoutMs' | 'enquireLinkIntervalMs' | 'deadLinkMs' | 'validityMinutes' | 'drainTimeoutMs'>> & AlertServiceOptions;
@@ -180,6 +181,8 @@ export class AlertService extends EventEmitter {
     // Interleave endpoints so round-robin spreads over SMSCs, not just over binds of the first one.
     for (let i = 0; i < perEndpoint; i++) {
       for (const ep of endpoints) {
+        // Message ids are only unique per SMSC: the receipt index is keyed by endpoint too.
+        const smscKey = `${ep.host}:${ep.port}`;
         const bind = new SmscBind({
           name: `${ep.host}:${ep.port}#${i}`,
           host: ep.host,
@@ -196,7 +199,7 @@ export class AlertService extends EventEmitter {
           reconnect: options.reconnect ?? { baseMs: 1_000, maxMs: 30_000 },
           throttle: options.throttleBackoff ?? { baseMs: 1_000, maxMs: 30_000 },
           logger: this.log,
-          onDeliver: (pdu) => this.onDeliver(pdu),
+          onDeliver: (pdu) => this.onDeliver(pdu, smscKey),
         });
         bind.on('ready', () => this.pump());
         bind.on('state', (state: BindState) => {
@@ -205,6 +208,7 @@ export class AlertService extends EventEmitter {
             for (const w of this.readyWaiters.splice(0)) w();
           }
         });
+        this.smscKeys.set(bind, smscKey);
         this.binds.push(bind);
       }
     }
@@ -482,7 +486,7 @@ export class AlertService extends EventEmitter {
       p.messageId = messageId;
       this.counters.submitted++;
       if (messageId) {
-        const idKey = messageIdKey(messageId);
+        const idKey = `${this.smscKeys.get(bind)}|${messageIdKey(messageId)}`;
         this.remember(idKey, rec.alertId, part);
         void this.outbox?.indexMessageId(idKey, { alertId: rec.alertId, part });
       }
@@ -582,20 +586,20 @@ export class AlertService extends EventEmitter {
 
   // ---- deliver_sm: receipts and MO ----
 
-  private async onDeliver(pdu: Pdu): Promise<number> {
+  private async onDeliver(pdu: Pdu, smscKey: string): Promise<number> {
     if (!this.outbox || this.state === 'closed') return Status.RX_T_APPN;
-    if (isReceipt(pdu)) return this.onReceipt(pdu);
+    if (isReceipt(pdu)) return this.onReceipt(pdu, smscKey);
     return this.onMo(pdu);
   }
 
-  private async onReceipt(pdu: Pdu): Promise<number> {
+  private async onReceipt(pdu: Pdu, smscKey: string): Promise<number> {
     this.counters.receipts++;
     const r = parseReceipt(pdu);
     if (!r) {
       this.counters.unmatchedReceipts++;
       return Status.ROK; // unreadable: nothing to retry for
     }
-    const candidates = messageIdCandidates(r.messageId);
+    const candidates = messageIdCandidates(r.messageId).map((c) => `${smscKey}|${c}`);
     const lookup = () => candidates.map((c) => this.recentIds.get(c)).find(Boolean) ?? this.outbox?.lookupMessageId(candidates);
     let ref = lookup();
     // The receipt may beat its own submit_sm_resp: read in the same TCP chunk (the resp's promise callbacks

@@ -138,6 +138,13 @@ export function decodePdu(buf: Buffer): DecodeResult {
   try {
     const pdu = new smppLib.PDU(buf) as unknown as Pdu;
     if (pdu.command === 'unknown') return { ok: false, error: 'unknown command_id', commandId, sequence };
+    // The package stops reading silently when the body runs out: a request missing mandatory parameters
+    // is truncated, not valid. (Responses may legitimately have no body when command_status != 0.)
+    if (!isResponse(commandId)) {
+      for (const name of Object.keys(smppLib.commands[pdu.command]?.params ?? {})) {
+        if (pdu[name] === undefined) return { ok: false, error: `truncated body (no ${name})`, commandId, sequence };
+      }
+    }
     return { ok: true, pdu };
   } catch (err) {
     return { ok: false, error: `malformed body: ${(err as Error).message}`, commandId, sequence };
