@@ -232,4 +232,21 @@ test('close() drains the window and unbinds', async () => {
   }
 });
 
+test('useMessagePayload sends a long alert as one submit_sm with message_payload', async () => {
+  const r = await rig({ svc: { useMessagePayload: true } });
+  try {
+    const text = 'long alert '.repeat(30).trim();
+    await r.svc.enqueue({ alertId: 'mp', to: TO, text });
+    await waitEvent(r.svc, (e) => e.type === 'delivered' && e.alertId === 'mp');
+    assert.is(r.sim.received.length, 1);
+    const s = r.sim.received[0];
+    assert.is(s.shortMessage.length, 0);
+    assert.is(s.esmClass & 0x40, 0);
+    assert.is(s.messagePayload?.toString('latin1'), text);
+    assert.is(s.text, text);
+  } finally {
+    await r.cleanup();
+  }
+});
+
 test.run();

@@ -68,9 +68,9 @@ export class SmscBind extends EventEmitter {
     session.on('drain', () => this.emit('ready'));
     session.once('close', (err?: SmppError) => {
       if (this.session === session) this.session = undefined;
+      if (err) this.lastError = err.message;
       if (this.state === 'bound') {
         this.counters.disconnects++;
-        this.lastError = err?.message;
         this.log.warn({ bind: this.name, code: err?.code, err: err?.message }, 'smpp bind lost');
       }
       this.emit('lost', err);

@@ -23,6 +23,8 @@ export interface SmscSimulatorOptions {
   messageIdFormat?: 'hex' | 'decimal';
   /** Delay before each submit_sm_resp (default 0). */
   responseDelayMs?: number;
+  /** Serve TLS (for ssmpp:// clients). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   logger?: Logger;
 }
 
@@ -132,7 +134,7 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
   };
   const formatId = (n: number, f: 'hex' | 'decimal' | undefined) => (f === 'decimal' ? String(n) : n.toString(16).toUpperCase());
 
-  const server = smppLib.createServer({}, (raw: unknown) => {
+  const server = smppLib.createServer(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}, (raw: unknown) => {
     const session = raw as LibSession;
     all.add(session);
     session.socket.setNoDelay(true);
@@ -186,6 +188,7 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
           const messageId = formatId(nextId++, options.messageIdFormat);
           const rec = toReceived(pdu, systemId, messageId);
           received.push(rec);
+          log.info({ systemId, messageId, from: rec.source, to: rec.destination, dataCoding: rec.dataCoding, concat: rec.concat, text: rec.text }, 'smsc-sim submit_sm');
           outstanding++;
           stats.maxOutstanding = Math.max(stats.maxOutstanding, outstanding);
           const fault = faults.shift();
