@@ -112,6 +112,7 @@ interface Work {
   part: number;
 }
 
+const MAX_AWAITING = 50_000;
 const TRANSIENT = new Set<number>([Status.RMSGQFUL, Status.RSYSERR, Status.RX_T_APPN, Status.RUNKNOWNERR]);
 
 export class AlertService extends EventEmitter {
@@ -151,6 +152,8 @@ export class AlertService extends EventEmitter {
   private qHead = 0;
   private readonly inFlight = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Submitted alerts awaiting receipts, oldest first (a Set keeps insertion order and O(1) removal). */
+  private readonly awaiting = new Set<string>();
   private wakeTimer?: NodeJS.Timeout;
   private pumping = false;
   private readyWaiters: Array<() => void> = [];
@@ -478,7 +481,8 @@ export class AlertService extends EventEmitter {
 
   private onSubmitResp(bind: SmscBind, rec: AlertRecord, part: number, resp: Pdu): void {
     const p = rec.parts[part];
-    const status = resp.command_status;
+    // A generic_nack claiming success is nonsense: treat it as a system error (transient).
+    const status = resp.command === 'generic_nack' && resp.command_status === Status.ROK ? Status.RSYSERR : resp.command_status;
     if (status === Status.ROK) {
       bind.accepted();
       const messageId = typeof resp.message_id === 'string' ? resp.message_id : '';
@@ -492,6 +496,8 @@ export class AlertService extends EventEmitter {
       }
       if (rec.parts.every((x) => x.state !== 'queued') && rec.state === 'queued') {
         rec.state = 'submitted';
+        this.encoded.delete(rec.alertId);
+        this.trackAwaiting(rec.alertId);
         this.emitEvent({ type: 'submitted', alertId: rec.alertId, messageIds: rec.parts.map((x) => x.messageId ?? '') });
       }
       this.persist(rec);
@@ -573,7 +579,21 @@ export class AlertService extends EventEmitter {
 
   private forget(rec: AlertRecord): void {
     this.active.delete(rec.alertId);
+    this.awaiting.delete(rec.alertId);
     this.encoded.delete(rec.alertId);
+  }
+
+  /**
+   * Submitted alerts wait in memory for their receipts; some SMSCs never send them. Past `MAX_AWAITING`,
+   * the oldest are dropped from memory only (they stay in the outbox, where a late receipt still finds them).
+   */
+  private trackAwaiting(alertId: string): void {
+    this.awaiting.add(alertId);
+    while (this.awaiting.size > MAX_AWAITING) {
+      const old = this.awaiting.values().next().value as string;
+      this.awaiting.delete(old);
+      if (this.active.get(old)?.state === 'submitted') this.active.delete(old);
+    }
   }
 
   private remember(idKey: string, alertId: string, part: number): void {
