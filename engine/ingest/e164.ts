@@ -16,7 +16,7 @@ export function numberFromUri(uri: string, countryCode?: string): NumberFromUri 
   const tel = /^tel:([^;?]+)/i.exec(u);
   if (tel) user = tel[1];
   else {
-    const sip = /^sips?:([^@;?]+)@/i.exec(u);
+    const sip = /^sips?:([^@?>]+)@/i.exec(u); // user part may carry ;params (isub, user=phone written before the host)
     if (sip) user = sip[1].split(';')[0];
   }
   if (user === null) return { e164: null, user: null };
