@@ -163,6 +163,7 @@ export class RtpReceiver {
     this.activity++;
     const jb = this.jitter;
     const lostBefore = jb.lost;
+    const resyncBefore = jb.resync;
     let r: number;
     if (h.payloadType === this.media.payloadType) {
       r = jb.push(h.sequence, h.timestamp, buf, h.payloadOffset, h.payloadLength);
@@ -175,6 +176,7 @@ export class RtpReceiver {
     else if (r === JB_DUPLICATE) c['rtp.duplicate']++;
     else if (r === JB_TOO_BIG) c['rtp.badPacket']++;
     c['rtp.lost'] += jb.lost - lostBefore;
+    c['rtp.resync'] += jb.resync - resyncBefore;
   }
 
   /** Plays out what the jitter buffer holds and closes the socket. Idempotent. */

@@ -325,4 +325,23 @@ test('CANCEL of an unknown transaction gets 481; INVITE retransmission is answer
   });
 });
 
+test('2xx is retransmitted until ACK; without ACK the call ends with error and a BYE (RFC 3261 13.3.1.4)', async () => {
+  await withServer({ sipT1Ms: 20 }, async (server, h) => {
+    const peer = await SipTestPeer.udp();
+    const port = server.address().port;
+    try {
+      const p = { callId: 'no-ack', local: peer.local, target: `127.0.0.1:${port}` };
+      peer.send(siprecInvite(p), port);
+      await peer.waitForResponse(200, 'INVITE');
+      await peer.waitFor((m) => m.kind === 'request' && m.method === 'BYE', 'BYE after ACK timeout');
+      const oks = peer.received.filter((m) => m.kind === 'response' && m.status === 200).length;
+      assert.ok(oks >= 3, `200 OK retransmitted (${oks} copies)`);
+      assert.equal(h.ended, [{ callId: p.callId, reason: 'error' }]);
+      assert.is(server.stats().counters['sip.ackTimeout'], 1);
+    } finally {
+      peer.close();
+    }
+  });
+});
+
 test.run();
