@@ -11,7 +11,7 @@ export const EMOTION_LABELS = ['anger', 'boredom', 'disgust', 'fear', 'happiness
 export type EmotionLabel = (typeof EMOTION_LABELS)[number];
 
 /** Per-frame input features a manifest may list (see window-features.ts for their definitions). */
-export const FRAME_FEATURES = ['mel', 'f0Semitones', 'voiced', 'dbfs', 'zcr', 'centroidKhz', 'logFlux', 'aperiodicity', 'vad'] as const;
+export const FRAME_FEATURES = ['mel', 'f0Semitones', 'f0Relative', 'voiced', 'dbfs', 'zcr', 'centroidKhz', 'logFlux', 'aperiodicity', 'vad'] as const;
 export type FrameFeature = (typeof FRAME_FEATURES)[number];
 
 /** Front-end settings the model depends on: a subset of FrontEndConfig, compared one by one. */

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { FrontEndConfig } from '../../actors/features/front-end-config.js';
+import './layers.js';
 import { assertManifest, type ModelManifest } from './manifest.js';
 
 /**

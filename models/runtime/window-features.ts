@@ -79,6 +79,19 @@ export function assembleWindow(
     levelDb = n > 0 ? sum / n : sumAll / frames;
   }
   const levelLn = levelDb * DB_TO_LN_POWER;
+  // Mean pitch of the window's voiced frames, in semitones re 100 Hz ('f0Relative' is relative to it: less speaker-bound).
+  let f0MeanSt = 0;
+  if (spec.input.features.includes('f0Relative')) {
+    let n = 0;
+    for (let i = 0; i < frames; i++) {
+      const f0 = rowArr(i)[rowOff(i) + ROW.f0];
+      if (f0 > 0) {
+        f0MeanSt += 12 * Math.log2(f0 / F0_REF_HZ);
+        n++;
+      }
+    }
+    f0MeanSt = n > 0 ? f0MeanSt / n : 0;
+  }
   const features = spec.input.features;
   const melBands = g.cfg.melBands;
   for (let i = 0; i < frames; i++) {
@@ -95,6 +108,11 @@ export function assembleWindow(
         case 'f0Semitones': {
           const f0 = r[o + ROW.f0];
           dst[c++] = f0 > 0 ? 12 * Math.log2(f0 / F0_REF_HZ) : 0;
+          break;
+        }
+        case 'f0Relative': {
+          const f0 = r[o + ROW.f0];
+          dst[c++] = f0 > 0 ? 12 * Math.log2(f0 / F0_REF_HZ) - f0MeanSt : 0;
           break;
         }
         case 'voiced':

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { TemporalStdPooling } from '../runtime/layers.js';
 
 /**
  * The emotion network. Training runs on the wasm backend, which has no Conv2DBackpropFilter kernel, so "convolutions"
@@ -17,9 +18,11 @@ export interface ArchConfig {
   /** Optional hidden layer in the head (0 = none). */
   headUnits: number;
   l2: number;
+  /** Add standard-deviation pooling over time to the average and max pooling. */
+  stdPool: boolean;
 }
 
-export const DEFAULT_ARCH: ArchConfig = { kind: 'pyramid', units: [64, 64, 96], dropout: 0.1, headDropout: 0.3, headUnits: 0, l2: 1e-4 };
+export const DEFAULT_ARCH: ArchConfig = { kind: 'pyramid', units: [64, 64, 96], dropout: 0.1, headDropout: 0.3, headUnits: 0, l2: 1e-4, stdPool: false };
 
 export function buildModel(arch: ArchConfig, frames: number, features: number, classes: number, seed: number): tf.LayersModel {
   let s = seed;
@@ -39,7 +42,9 @@ export function buildModel(arch: ArchConfig, frames: number, features: number, c
   });
   const avg = tf.layers.globalAveragePooling1d({ name: 'avgpool' }).apply(x) as tf.SymbolicTensor;
   const max = tf.layers.globalMaxPooling1d({ name: 'maxpool' }).apply(x) as tf.SymbolicTensor;
-  let h = tf.layers.concatenate({ name: 'pool' }).apply([avg, max]) as tf.SymbolicTensor;
+  const pools = [avg, max];
+  if (arch.stdPool) pools.push(new TemporalStdPooling({ name: 'stdpool' }).apply(x) as tf.SymbolicTensor);
+  let h = tf.layers.concatenate({ name: 'pool' }).apply(pools) as tf.SymbolicTensor;
   if (arch.headUnits > 0) {
     if (arch.headDropout > 0) h = tf.layers.dropout({ rate: arch.headDropout, name: 'drophead0' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.dense({ units: arch.headUnits, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: 'head' }).apply(h) as tf.SymbolicTensor;

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   await selectBackend({ prefer: ['wasm', 'cpu'] });
   const seed = Number(arg('seed', '1'));
   const copies = Number(arg('copies', '6'));
-  const arch: ArchConfig = { ...DEFAULT_ARCH, units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number), dropout: Number(arg('dropout', String(DEFAULT_ARCH.dropout))), headDropout: Number(arg('head-dropout', String(DEFAULT_ARCH.headDropout))), headUnits: Number(arg('head-units', String(DEFAULT_ARCH.headUnits))) };
+  const arch: ArchConfig = { ...DEFAULT_ARCH, units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number), dropout: Number(arg('dropout', String(DEFAULT_ARCH.dropout))), headDropout: Number(arg('head-dropout', String(DEFAULT_ARCH.headDropout))), headUnits: Number(arg('head-units', String(DEFAULT_ARCH.headUnits))), stdPool: arg('std-pool', String(DEFAULT_ARCH.stdPool)) === 'true' };
   const run: RunConfig = {
     features: arg('features', DEFAULT_FEATURES.join(',')).split(',') as FrameFeature[],
     levelNorm: arg('level-norm', 'voiced-mean') as RunConfig['levelNorm'],
