@@ -1,27 +1,69 @@
+import { EventEmitter } from 'node:events';
 import { Piscina } from 'piscina';
 import type { ActorWorkerData, StepTask, StepTaskResult } from '../actors/actor-worker.js';
 
 /**
  * The worker-thread pool (piscina) that executes actor steps. Workers hold no call state (it lives in each call's
- * slab), so piscina's own worker replacement is all the crash handling a worker needs.
+ * slab), so a lost worker costs only the task it was running, which the supervisor resubmits.
+ *
+ * piscina replaces a worker that dies after start-up, but once any worker dies during its bootstrap it stops
+ * replacing workers for good (its `workerFailsDuringBootstrap` latch), which would leave the engine with no threads.
+ * So after every failed task this class checks the pool's size and, if it stays short, swaps in a fresh piscina pool
+ * (with back-off, in case bootstrap itself is what fails). Emits 'replaced' with the number of replacements so far.
  */
-export class ActorPool {
-  private readonly pool: Piscina;
+export class ActorPool extends EventEmitter {
+  private pool: Piscina;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private readonly watchdog: NodeJS.Timeout;
+  private backoffMs = 100;
+  private closed = false;
+  /** Times the whole pool was rebuilt because it could not restore its workers. */
+  replacements = 0;
 
-  constructor(readonly threads: number, data: ActorWorkerData) {
-    this.pool = new Piscina({
+  constructor(readonly threads: number, private readonly data: ActorWorkerData) {
+    super();
+    this.pool = this.create();
+    // piscina says nothing when an idle worker dies, so failed tasks are not the only trigger.
+    this.watchdog = setInterval(() => this.checkSoon(), 1000);
+    this.watchdog.unref();
+  }
+
+  private create(): Piscina {
+    return new Piscina({
       filename: new URL('../actors/actor-worker.js', import.meta.url).href,
-      minThreads: threads,
-      maxThreads: threads,
+      minThreads: this.threads,
+      maxThreads: this.threads,
       concurrentTasksPerWorker: 1,
       idleTimeout: 2 ** 31 - 1,
-      workerData: data,
+      workerData: this.data,
     });
   }
 
   /** Run one step task on whichever worker is free. */
   run(task: StepTask): Promise<StepTaskResult> {
-    return this.pool.run(task) as Promise<StepTaskResult>;
+    const p = this.pool.run(task) as Promise<StepTaskResult>;
+    p.catch(() => this.checkSoon());
+    return p;
+  }
+
+  private checkSoon(): void {
+    if (this.healthTimer || this.closed) return;
+    this.healthTimer = setTimeout(() => {
+      this.healthTimer = null;
+      if (this.closed || this.pool.threads.length >= this.threads) {
+        this.backoffMs = 100;
+        return;
+      }
+      // Still short after the grace period: piscina will not restore it. Rebuild; tasks queued on the old pool are
+      // rejected by its close and resubmitted by the supervisor.
+      const old = this.pool;
+      this.pool = this.create();
+      this.replacements++;
+      this.backoffMs = Math.min(this.backoffMs * 2, 30000);
+      void old.close({ force: true }).catch(() => undefined);
+      this.emit('replaced', this.replacements);
+      this.checkSoon();
+    }, this.backoffMs);
   }
 
   /** The live worker threads (for the crash test and diagnostics). */
@@ -29,12 +71,15 @@ export class ActorPool {
     return this.pool.threads;
   }
 
-  /** Tasks queued inside piscina (the supervisor keeps this at zero by never over-submitting). */
+  /** Tasks queued inside piscina (the supervisor keeps this near zero by never over-submitting). */
   get queued(): number {
     return this.pool.queueSize;
   }
 
-  close(): Promise<void> {
-    return this.pool.close({ force: true }) as Promise<void>;
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.watchdog);
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    await this.pool.close({ force: true });
   }
 }

@@ -81,6 +81,21 @@ test('workers terminated mid-stream are replaced and every call still gets every
   }
 });
 
+test('a pool whose workers all die during bootstrap is rebuilt and its calls complete', async () => {
+  const sup = new Supervisor(testConfig(), quietLog);
+  await sup.start();
+  for (const w of sup.actorPool!.workers) void w.terminate();
+  const windows = collect(sup);
+  const call = sup.createCall(twoLegs('b1'));
+  await feed(call, [CALLER, CALLEE]);
+  sup.endCall('b1', 'bye');
+  const ended = await call.ended;
+  await sup.close();
+  assert.is(ended.state, 'ended');
+  assert.equal(windows('b1', 0), expected(CALLER));
+  assert.equal(windows('b1', 1), expected(CALLEE));
+});
+
 test('a ring overrun is counted and reported, the call carries on and ends normally', async () => {
   const sup = new Supervisor(testConfig({ engine: { ringSeconds: 0.5 } }), quietLog);
   await sup.start();

@@ -97,6 +97,7 @@ export interface SupervisorStats {
   overrunSamples: number;
   windows: number;
   duplicateWindowsDropped: number;
+  poolReplacements: number;
 }
 
 /**
@@ -126,6 +127,7 @@ export class Supervisor extends EventEmitter {
     overrunSamples: 0,
     windows: 0,
     duplicateWindowsDropped: 0,
+    poolReplacements: 0,
   };
 
   constructor(private readonly cfg: CallguardConfig, private readonly log: Logger) {
@@ -143,6 +145,10 @@ export class Supervisor extends EventEmitter {
       maxChunkSamples: this.maxChunkSamples,
       minChunkSamples: Math.round(e.minChunkSeconds * 8000),
       chunksPerStep: e.chunksPerStep,
+    });
+    this.pool.on('replaced', (n: number) => {
+      this.counters.poolReplacements = n;
+      this.log.error({ replacements: n }, 'worker pool could not restore its threads; replaced it');
     });
     this.timer = setInterval(() => this.tick(), e.tickMs);
     this.log.info({ threads: this.cfg.pool.threads, tickMs: e.tickMs }, 'supervisor started');
