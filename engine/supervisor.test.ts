@@ -4,6 +4,7 @@ import type { WindowEvent } from '../actors/actor-events.js';
 import { DEFAULT_FRONT_END } from '../actors/features/front-end-config.js';
 import { extractOffline } from '../actors/features/offline-extractor.js';
 import { quietLog, speech, testConfig } from '../test/support/engine-fixtures.js';
+import { within } from '../test/support/within.js';
 import { Supervisor, SupervisorError, type CallHandle } from './supervisor.js';
 
 const CALLER = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '03a05Wa.wav');
@@ -26,6 +27,10 @@ function collect(sup: Supervisor) {
 }
 
 async function feed(call: CallHandle, legs: Int16Array[], block = 1600): Promise<void> {
+  return within(feedAll(call, legs, block), 60000, `feeding ${call.callId}`);
+}
+
+async function feedAll(call: CallHandle, legs: Int16Array[], block: number): Promise<void> {
   for (let off = 0; off < legs[0].length; off += block) for (let l = 0; l < legs.length; l++) await call.writeAll(l, legs[l].subarray(off, Math.min(off + block, legs[l].length)));
 }
 
@@ -38,7 +43,7 @@ test('a two-leg call through the pool yields exactly the windows of the single-t
   const call = sup.createCall(twoLegs('c1'));
   await feed(call, [CALLER, CALLEE]);
   sup.endCall('c1', 'bye');
-  const ended = await call.ended;
+  const ended = await within(call.ended, 60000, 'call end');
   await sup.close();
   assert.is(ended.state, 'ended');
   assert.is(ended.reason, 'bye');
@@ -67,7 +72,7 @@ test('workers terminated mid-stream are replaced and every call still gets every
   await Promise.all(calls.map((c) => feed(c, [long0, long1], 800)));
   clearInterval(killer);
   for (const c of calls) sup.endCall(c.callId, 'bye');
-  const ended = await Promise.all(calls.map((c) => c.ended));
+  const ended = await within(Promise.all(calls.map((c) => c.ended)), 60000, 'calls end');
   const stats = sup.stats();
   await sup.close();
   assert.ok(kills > 0);
@@ -89,7 +94,7 @@ test('a pool whose workers all die during bootstrap is rebuilt and its calls com
   const call = sup.createCall(twoLegs('b1'));
   await feed(call, [CALLER, CALLEE]);
   sup.endCall('b1', 'bye');
-  const ended = await call.ended;
+  const ended = await within(call.ended, 60000, 'call end');
   await sup.close();
   assert.is(ended.state, 'ended');
   assert.equal(windows('b1', 0), expected(CALLER));
@@ -105,9 +110,9 @@ test('a ring overrun is counted and reported, the call carries on and ends norma
   const written = call.write(0, CALLER.subarray(0, 16000));
   assert.ok(written < 16000 && written >= 3900, `written ${written}`);
   assert.is(overruns.reduce((a, b) => a + b, 0), 16000 - written);
-  await call.writeAll(0, CALLER.subarray(16000, 32000));
+  await within(call.writeAll(0, CALLER.subarray(16000, 32000)), 60000, 'writeAll');
   sup.endCall('o1', 'bye');
-  const ended = await call.ended;
+  const ended = await within(call.ended, 60000, 'call end');
   const stats = sup.stats();
   await sup.close();
   assert.is(ended.state, 'ended');
@@ -132,7 +137,7 @@ test('a call whose actor memory is corrupted is restarted alone; the other call 
   await Promise.all([feed(bad, [CALLER.subarray(half), CALLEE.subarray(half)]), feed(good, [CALLER.subarray(half), CALLEE.subarray(half)])]);
   sup.endCall('bad', 'bye');
   sup.endCall('good', 'bye');
-  const [eb, eg] = await Promise.all([bad.ended, good.ended]);
+  const [eb, eg] = await within(Promise.all([bad.ended, good.ended]), 60000, 'calls end');
   await sup.close();
   assert.equal(restarted, ['bad']);
   assert.is(eb.state, 'ended');
