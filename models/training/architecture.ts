@@ -4,7 +4,7 @@ import { TemporalStdPooling } from '../runtime/layers.js';
 /**
  * The emotion network. Training runs on the wasm backend, which has no Conv2DBackpropFilter kernel, so "convolutions"
  * are written as patch reshapes + Dense: reshape [T, F] → [T/2, 2F] then a Dense is exactly a Conv1D with kernel 2 and
- * stride 2. Three such levels (20, 40, 80 ms receptive field per output) then global average + max pooling over time
+ * stride 2. Three such levels (20, 40, 80 ms receptive field per output) then global average + max (+ std) pooling over time
  * (pooling keeps partial, wrap-padded windows meaningful) and a softmax. Only standard layers: any TF.js loads it.
  */
 
@@ -22,7 +22,7 @@ export interface ArchConfig {
   stdPool: boolean;
 }
 
-export const DEFAULT_ARCH: ArchConfig = { kind: 'pyramid', units: [64, 64, 96], dropout: 0.1, headDropout: 0.3, headUnits: 0, l2: 1e-4, stdPool: false };
+export const DEFAULT_ARCH: ArchConfig = { kind: 'pyramid', units: [128, 128, 128], dropout: 0.1, headDropout: 0.3, headUnits: 0, l2: 1e-4, stdPool: true };
 
 export function buildModel(arch: ArchConfig, frames: number, features: number, classes: number, seed: number): tf.LayersModel {
   let s = seed;

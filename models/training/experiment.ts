@@ -12,7 +12,7 @@ import { accuracy, argmax, confusion, rocAuc, uar } from './metrics.js';
 
 /** Shared pieces of cross-validation and final training: input spec, one training run, evaluation, folds. */
 
-export const DEFAULT_FEATURES: FrameFeature[] = ['mel', 'f0Semitones', 'voiced', 'dbfs', 'zcr', 'centroidKhz', 'logFlux', 'aperiodicity'];
+export const DEFAULT_FEATURES: FrameFeature[] = ['mel', 'f0Semitones', 'f0Relative', 'voiced', 'dbfs', 'zcr', 'centroidKhz', 'logFlux', 'aperiodicity'];
 export const HIGH_AROUSAL_NEGATIVE = ['anger', 'fear'];
 
 export function inputSpec(features: FrameFeature[], levelNorm: ManifestInput['levelNorm'], g: FrontEndGeometry, stats?: { mean: number[]; std: number[] }): WindowInputSpec {
