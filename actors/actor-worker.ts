@@ -1,6 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { ActorStep, type StepCall, type StepOutcome } from './actor-step.js';
 import { frontEndGeometry, type FrontEndConfig } from './features/front-end-config.js';
+import { exposeWorkerControl, workerCounters } from './worker-control.js';
 
 /** Settings every pool worker is started with (piscina workerData). */
 export interface ActorWorkerData {
@@ -22,11 +23,14 @@ export interface StepTaskResult {
 
 const data = workerData as ActorWorkerData;
 const step = new ActorStep(frontEndGeometry(data.frontEnd), data.maxChunkSamples, data.minChunkSamples, data.chunksPerStep);
+exposeWorkerControl();
 
 /** piscina entry point: stateless between tasks, every call resumes from its slab. */
 export default function runStep(task: StepTask): StepTaskResult {
   const outcomes: StepTaskResult['outcomes'] = [];
+  workerCounters.tasks++;
   for (const call of task.calls) {
+    workerCounters.callSteps++;
     try {
       outcomes.push(step.run(call));
     } catch (err) {

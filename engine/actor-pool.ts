@@ -29,14 +29,20 @@ export class ActorPool extends EventEmitter {
   }
 
   private create(): Piscina {
-    return new Piscina({
+    const pool = new Piscina({
       filename: new URL('../actors/actor-worker.js', import.meta.url).href,
       minThreads: this.threads,
       maxThreads: this.threads,
       concurrentTasksPerWorker: 1,
+      // 'async' waits with Atomics.waitAsync, so an idle worker's event loop still runs its comlink control channel.
+      atomics: 'async',
       idleTimeout: 2 ** 31 - 1,
       workerData: this.data,
     });
+    // Messages a worker posts outside the task path (its control hello) are passed on.
+    pool.on('message', (m: unknown) => this.emit('worker-message', m));
+    pool.on('error', (err: unknown) => this.emit('worker-error', err));
+    return pool;
   }
 
   /** Run one step task on whichever worker is free. */

@@ -148,6 +148,40 @@ test('a call whose actor memory is corrupted is restarted alone; the other call 
   assert.ok(windows('bad', 0).length > 0, 'restarted actor keeps producing windows');
 });
 
+test('each worker answers on its comlink control channel, and a replacement worker announces itself', async () => {
+  const sup = new Supervisor(testConfig(), quietLog);
+  await sup.start();
+  let ds = await waitForWorkers(sup, 2);
+  const before = ds.map((d) => d.threadId);
+  assert.is(new Set(before).size, 2);
+  for (const d of ds) assert.ok(d.heapUsedBytes > 0 && Date.parse(d.startedAt) > 0);
+  const call = sup.createCall(twoLegs('w1'));
+  await feed(call, [CALLER, CALLEE]);
+  sup.endCall('w1', 'bye');
+  await within(call.ended, 60000, 'call end');
+  ds = await sup.describeWorkers();
+  assert.ok(ds.reduce((n, d) => n + d.callSteps, 0) > 0, 'steps are counted');
+  await sup.actorPool!.workers[0].terminate();
+  const deadline = Date.now() + 30000;
+  do {
+    ds = await sup.describeWorkers();
+    if (ds.length === 2 && ds.some((d) => !before.includes(d.threadId))) break;
+    await new Promise((r) => setTimeout(r, 50));
+  } while (Date.now() < deadline);
+  await sup.close();
+  assert.is(ds.length, 2);
+  assert.ok(ds.some((d) => !before.includes(d.threadId)), 'the replacement worker registered');
+});
+
+async function waitForWorkers(sup: Supervisor, n: number) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const ds = await sup.describeWorkers();
+    if (ds.length >= n || Date.now() > deadline) return ds;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 test('admission: duplicate call ids and calls over capacity are refused with codes', async () => {
   const sup = new Supervisor(testConfig({ engine: { maxCalls: 1 } }), quietLog);
   assert.throws(() => sup.createCall(twoLegs('x')), (e: SupervisorError) => e.code === 'CG_NOT_RUNNING');

@@ -5,6 +5,8 @@ import type { StepTaskResult } from '../actors/actor-worker.js';
 import { createCallSlab, H, layoutLegs, resetCallSlab, S, type CallSlabHandles } from '../actors/call-slab.js';
 import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
 import { ActorPool } from './actor-pool.js';
+import { WorkerControlRegistry } from './worker-control-registry.js';
+import type { WorkerDescription } from '../actors/worker-control.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import type { Logger } from './logger.js';
 
@@ -109,6 +111,7 @@ export interface SupervisorStats {
 export class Supervisor extends EventEmitter {
   readonly geometry: FrontEndGeometry;
   private pool: ActorPool | null = null;
+  private readonly control = new WorkerControlRegistry();
   private readonly calls = new Map<string, CallEntry>();
   private timer: NodeJS.Timeout | null = null;
   private tasksInFlight = 0;
@@ -146,6 +149,8 @@ export class Supervisor extends EventEmitter {
       minChunkSamples: Math.round(e.minChunkSeconds * 8000),
       chunksPerStep: e.chunksPerStep,
     });
+    this.pool.on('worker-message', (m: unknown) => this.control.onWorkerMessage(m));
+    this.pool.on('worker-error', (err: unknown) => this.log.warn({ err: String(err) }, 'worker error outside a task'));
     this.pool.on('replaced', (n: number) => {
       this.counters.poolReplacements = n;
       this.log.error({ replacements: n }, 'worker pool could not restore its threads; replaced it');
@@ -221,6 +226,11 @@ export class Supervisor extends EventEmitter {
     return { ...this.counters, activeCalls: this.calls.size };
   }
 
+  /** Each live worker's own description, over its comlink control channel (health, readiness, diagnostics). */
+  describeWorkers(): Promise<WorkerDescription[]> {
+    return this.control.describeAll();
+  }
+
   /** The pool (diagnostics and the worker-crash test). */
   get actorPool(): ActorPool | null {
     return this.pool;
@@ -233,6 +243,7 @@ export class Supervisor extends EventEmitter {
     for (const c of this.calls.values()) this.finish(c, 'ended', c.endReason || 'shutdown');
     const pool = this.pool;
     this.pool = null;
+    this.control.close();
     if (pool) await pool.close();
   }
 

@@ -28,12 +28,12 @@ export function yinBufferLength(p: YinParams): number {
 }
 
 /**
- * Run YIN on `buf[0 .. yinBufferLength)`; `diff` and `cmnd` are scratch of at least tauMax + 2 entries.
+ * Run YIN on `buf[at .. at + yinBufferLength)`; `diff` and `cmnd` are scratch of at least tauMax + 2 entries.
  * Lags are computed in increasing order and the search stops as soon as the first dip's local minimum (and the
  * neighbour the refinement needs) is known: the result is the same as computing every lag, at a fraction of the cost
  * on voiced frames.
  */
-export function yin(buf: Float64Array, p: YinParams, diff: Float64Array, cmnd: Float64Array, out: YinResult): void {
+export function yin(buf: Float64Array, at: number, p: YinParams, diff: Float64Array, cmnd: Float64Array, out: YinResult): void {
   const { window: W, tauMin, tauMax, threshold } = p;
   const last = tauMax + 1;
   const W4 = W - (W % 4);
@@ -47,8 +47,9 @@ export function yin(buf: Float64Array, p: YinParams, diff: Float64Array, cmnd: F
     let a1 = 0;
     let a2 = 0;
     let a3 = 0;
-    let j = 0;
-    for (; j < W4; j += 4) {
+    let j = at;
+    const end4 = at + W4;
+    for (; j < end4; j += 4) {
       const d0 = buf[j] - buf[j + tau];
       const d1 = buf[j + 1] - buf[j + 1 + tau];
       const d2 = buf[j + 2] - buf[j + 2 + tau];
@@ -58,7 +59,7 @@ export function yin(buf: Float64Array, p: YinParams, diff: Float64Array, cmnd: F
       a2 += d2 * d2;
       a3 += d3 * d3;
     }
-    for (; j < W; j++) {
+    for (; j < at + W; j++) {
       const d = buf[j] - buf[j + tau];
       a0 += d * d;
     }

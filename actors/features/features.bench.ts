@@ -63,7 +63,7 @@ const frames64 = meydaFrames.map((f) => Float64Array.from(f.subarray(0, g.frameL
 const prevMag = new Float64Array(g.bins);
 const row = new Float32Array(g.rowStride);
 const mfccMs = time(() => {
-  for (const f of frames64) analyzer.spectral(f, prevMag, 0, row, 0);
+  for (const f of frames64) analyzer.spectral(f, 0, prevMag, 0, row, 0);
 }, 7);
 
 const oursUs = (oursMs * 1000) / frames;

@@ -42,24 +42,24 @@ export class FrameAnalyzer {
   }
 
   /**
-   * Analyse `frame[0..frameLength)` (raw samples in [-1, 1)) with `pitchBuf[0..pitchBuffer)` (the decimated history
+   * Analyse `frame[frameAt..+frameLength)` (raw samples in [-1, 1)) with `pitchBuf[pitchAt..+pitchBuffer)` (the decimated history
    * ending at this frame's end). Reads and updates `prevMag` (the last frame's magnitude spectrum, for flux).
    * Writes the row at `row[rowOffset..]`; the VAD slot is left to the caller (it is stateful).
    */
-  analyze(frame: Float64Array, pitchBuf: Float64Array, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
-    const dbfs = this.levels(frame, row, rowOffset);
-    this.spectral(frame, prevMag, prevMagOffset, row, rowOffset);
-    this.pitchOf(pitchBuf, dbfs, row, rowOffset);
+  analyze(frame: Float64Array, frameAt: number, pitchBuf: Float64Array, pitchAt: number, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
+    const dbfs = this.levels(frame, frameAt, row, rowOffset);
+    this.spectral(frame, frameAt, prevMag, prevMagOffset, row, rowOffset);
+    this.pitchOf(pitchBuf, pitchAt, dbfs, row, rowOffset);
   }
 
   /** Level and zero crossings of the raw frame; returns its dBFS. */
-  levels(frame: Float64Array, row: Float32Array, rowOffset: number): number {
+  levels(frame: Float64Array, at: number, row: Float32Array, rowOffset: number): number {
     const N = this.g.frameLength;
     let energy = 0;
     let crossings = 0;
-    let prevPositive = frame[0] >= 0;
+    let prevPositive = frame[at] >= 0;
     for (let i = 0; i < N; i++) {
-      const v = frame[i];
+      const v = frame[at + i];
       energy += v * v;
       const positive = v >= 0;
       if (i > 0 && positive !== prevPositive) crossings++;
@@ -75,15 +75,15 @@ export class FrameAnalyzer {
   }
 
   /** Spectrum stage: pre-emphasis, window, FFT, centroid, flux, log-mel and MFCC (the MFCC pipeline proper). */
-  spectral(frame: Float64Array, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
+  spectral(frame: Float64Array, at: number, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
     const g = this.g;
     const N = g.frameLength;
     // Kaldi-style per-frame pre-emphasis (the first sample against itself), window, zero-pad.
     const pe = g.cfg.preemphasis;
     const w = this.window;
     const x = this.fftIn;
-    x[0] = (frame[0] - pe * frame[0]) * w[0];
-    for (let i = 1; i < N; i++) x[i] = (frame[i] - pe * frame[i - 1]) * w[i];
+    x[0] = (frame[at] - pe * frame[at]) * w[0];
+    for (let i = 1; i < N; i++) x[i] = (frame[at + i] - pe * frame[at + i - 1]) * w[i];
     for (let i = N; i < g.fftSize; i++) x[i] = 0;
     const out = this.fftOut;
     this.fft.realTransform(out, x);
@@ -120,7 +120,7 @@ export class FrameAnalyzer {
   }
 
   /** Pitch stage: YIN on the decimated history, gated by the frame level. */
-  pitchOf(pitchBuf: Float64Array, dbfs: number, row: Float32Array, rowOffset: number): void {
+  pitchOf(pitchBuf: Float64Array, at: number, dbfs: number, row: Float32Array, rowOffset: number): void {
     const g = this.g;
     // A frame at or below the voicing gate can never be voiced: skip YIN (most of a frame's cost) for it.
     if (dbfs <= g.cfg.voicingDbfs) {
@@ -129,7 +129,7 @@ export class FrameAnalyzer {
       row[rowOffset + ROW.f0] = 0;
       return;
     }
-    yin(pitchBuf, g.yin, this.diff, this.cmnd, this.pitch);
+    yin(pitchBuf, at, g.yin, this.diff, this.cmnd, this.pitch);
     const voiced = this.pitch.periodic;
     row[rowOffset + ROW.voiced] = voiced ? 1 : 0;
     row[rowOffset + ROW.aperiodicity] = this.pitch.aperiodicity;

@@ -104,7 +104,7 @@ export class StreamingExtractor {
     for (; s0 + N <= len; s0 += g.hop) {
       const e = base + s0 + N;
       const jl = P + (e / D - 1 - j0);
-      this.frame(L, st, hist, buf.subarray(s0, s0 + N), pl.subarray(jl - P + 1, jl + 1), onWindow);
+      this.frame(L, st, hist, buf, s0, pl, jl - P + 1, onWindow);
     }
     st.set(buf.subarray(s0, len), L.frameAt);
     st[S.frameFill] = len - s0;
@@ -124,16 +124,16 @@ export class StreamingExtractor {
     return a;
   }
 
-  private frame(L: LegLayout, st: Float64Array, hist: Float32Array, frame: Float64Array, pitchBuf: Float64Array, onWindow: (w: WindowReady) => void): void {
+  private frame(L: LegLayout, st: Float64Array, hist: Float32Array, frames: Float64Array, frameAt: number, pitch: Float64Array, pitchAt: number, onWindow: (w: WindowReady) => void): void {
     const g = this.g;
     const f = st[S.frames];
     const rowOffset = (f % L.historyRows) * g.rowStride;
-    this.analyzer.analyze(frame, pitchBuf, st, L.prevMagAt, hist, rowOffset);
+    this.analyzer.analyze(frames, frameAt, pitch, pitchAt, st, L.prevMagAt, hist, rowOffset);
     hist[rowOffset + ROW.vad] = voiceActivity(hist[rowOffset + ROW.dbfs], st, S.vadFloor, S.vadHang);
-    const frames = f + 1;
-    st[S.frames] = frames;
-    if (frames >= g.windowFrames && (frames - g.windowFrames) % g.windowHopFrames === 0) {
-      this.emitWindow(L, st, hist, frames - g.windowFrames, g.windowFrames, false, onWindow);
+    const count = f + 1;
+    st[S.frames] = count;
+    if (count >= g.windowFrames && (count - g.windowFrames) % g.windowHopFrames === 0) {
+      this.emitWindow(L, st, hist, count - g.windowFrames, g.windowFrames, false, onWindow);
     }
   }
 

@@ -1,0 +1,45 @@
+import { MessageChannel, parentPort, threadId, type MessagePort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+
+/** What a pool worker says about itself over its control channel. */
+export interface WorkerDescription {
+  threadId: number;
+  startedAt: string;
+  heapUsedBytes: number;
+  tasks: number;
+  callSteps: number;
+  /** Filled in by the model runtime once a model is loaded in this worker. */
+  model: { name: string; backend: string } | null;
+}
+
+/** The RPC surface each worker exposes to the supervisor (comlink over a dedicated MessagePort, not the task path). */
+export interface WorkerControlApi {
+  describe(): WorkerDescription;
+  ping(): number;
+}
+
+/** Message a worker posts once at start-up to hand the supervisor its control port. */
+export interface ControlHello {
+  type: 'callguard-control';
+  threadId: number;
+  port: MessagePort;
+}
+
+const startedAt = new Date().toISOString();
+export const workerCounters = { tasks: 0, callSteps: 0, model: null as WorkerDescription['model'] };
+
+/** Expose the control API on a fresh channel and post its other end to the pool owner. */
+export function exposeWorkerControl(): void {
+  if (!parentPort) return;
+  const { port1, port2 } = new MessageChannel();
+  const api: WorkerControlApi = {
+    describe: () => ({ threadId, startedAt, heapUsedBytes: process.memoryUsage().heapUsed, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model }),
+    ping: () => Date.now(),
+  };
+  Comlink.expose(api, nodeEndpoint(port1 as unknown as Parameters<typeof nodeEndpoint>[0]));
+  // The control port must not keep an idle worker alive on its own.
+  port1.unref();
+  const hello: ControlHello = { type: 'callguard-control', threadId, port: port2 };
+  parentPort.postMessage(hello, [port2]);
+}
