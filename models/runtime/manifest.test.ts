@@ -54,6 +54,10 @@ test('sample rate, hop, mel scale and window length differences are each named',
   }
 });
 
+test('a different window hop is accepted (it changes how often the model runs, not its input)', () => {
+  assert.is(checkManifest(goodManifest(), { ...DEFAULT_FRONT_END, windowHopSeconds: 1 }), null);
+});
+
 test('malformed manifests are refused, never thrown', () => {
   assert.is(checkManifest(null, DEFAULT_FRONT_END)!.code, 'CG_MODEL_MISMATCH');
   assert.is(checkManifest('x', DEFAULT_FRONT_END)!.setting, 'manifest');

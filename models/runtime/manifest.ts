@@ -58,7 +58,7 @@ export interface ManifestInput {
 export interface ManifestWindow {
   /** Frames per model input window. */
   frames: number;
-  /** Hop between windows in frames (as the engine emits them). */
+  /** Hop between windows in frames during training/evaluation (informational: the engine may use another hop). */
   hopFrames: number;
   /** Shortest partial window the model accepts (frames). */
   minFrames: number;
@@ -127,6 +127,8 @@ export function checkManifest(manifest: unknown, cfg: FrontEndConfig): ModelMism
   if (m.format !== 'callguard-model/1') return new ModelMismatchError('format', 'callguard-model/1', m.format);
   if (!isObject(m.frontEnd)) return new ModelMismatchError('frontEnd', 'object', m.frontEnd, 'model manifest has no frontEnd section');
   for (const k of FRONT_END_KEYS) {
+    // The hop between windows changes how often the model runs, not what it sees: informational only.
+    if (k === 'windowHopSeconds') continue;
     const a = (m.frontEnd as Record<string, unknown>)[k];
     const e = cfg[k];
     const same = typeof e === 'number' && typeof a === 'number' ? Math.abs(a - e) <= 1e-9 * Math.max(1, Math.abs(e)) : a === e;
@@ -140,7 +142,6 @@ export function checkManifest(manifest: unknown, cfg: FrontEndConfig): ModelMism
   }
   if (!isObject(m.window)) return new ModelMismatchError('window', 'object', m.window, 'model manifest has no window section');
   if (m.window.frames !== g.windowFrames) return new ModelMismatchError('window.frames', g.windowFrames, m.window.frames);
-  if (m.window.hopFrames !== g.windowHopFrames) return new ModelMismatchError('window.hopFrames', g.windowHopFrames, m.window.hopFrames);
   if (typeof m.window.minFrames !== 'number' || m.window.minFrames > g.minFinalFrames) return new ModelMismatchError('window.minFrames', `<= ${g.minFinalFrames}`, m.window.minFrames, `model needs windows of at least ${m.window.minFrames} frames but the engine emits partial windows from ${g.minFinalFrames} frames`);
   if (m.window.padding !== 'wrap') return new ModelMismatchError('window.padding', 'wrap', m.window.padding);
   const inp = m.input;
