@@ -105,7 +105,9 @@ test('config --print shows the effective configuration with secrets masked', () 
 
 test('serve starts, logs its configuration, and stops cleanly on SIGTERM and on SIGINT', async () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, CALLGUARD_SMPP_URL: 'smpp://esme:hunter2@127.0.0.1:2775' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Ephemeral ports and a temp outbox: the test must not depend on 5060/8080 being free.
+    const serveEnv = { ...env, CALLGUARD_SMPP_URL: 'smpp://esme:hunter2@127.0.0.1:9', CALLGUARD_SIP_PORT: '0', CALLGUARD_HTTP_PORT: '0', CALLGUARD_DATA_DIR: join(dir, 'data') };
+    const child = spawn(process.execPath, [BIN, 'serve'], { env: serveEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

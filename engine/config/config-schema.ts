@@ -61,8 +61,17 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(5060),
-        /** SBC source addresses or CIDRs allowed to send SIP. */
+        transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),
+        /** SBC source addresses or CIDRs allowed to send SIP; anything else gets 403. */
         allow: z.array(z.string().min(1)).default(['127.0.0.1/8', '::1']),
+        /** Address put in Contact/Via/SDP when `host` is a wildcard or behind NAT; empty: `host`. */
+        advertisedAddress: z.string().default(''),
+        /** Which participant is the protected subscriber: callee on incoming calls ('auto'), or always one side. */
+        protectedLeg: z.enum(['auto', 'callee', 'caller']).default('auto'),
+        /** Digits of the country code used to turn national numbers (0…) into E.164; empty: leave them. */
+        countryCode: z.string().regex(/^\+?\d{0,3}$/).default(''),
+        /** Numbers (E.164 prefixes) of this operator's subscribers, to tell incoming from outgoing calls. */
+        subscriberPrefixes: z.array(z.string()).default([]),
       })
       .strict()
       .prefault({}),
@@ -70,7 +79,10 @@ export const configSchema = z
       .object({
         portMin: z.number().int().min(1024).max(65535).default(20000),
         portMax: z.number().int().min(1024).max(65535).default(29999),
+        /** A call with no RTP for this long ends (and gets a BYE), for SBCs whose BYE never arrives. */
         timeoutSeconds: z.number().min(1).max(3600).default(30),
+        /** SO_RCVBUF per RTP socket in bytes; 0 keeps the kernel default (net.core.rmem_default). */
+        recvBufferBytes: z.number().int().min(0).default(0),
       })
       .strict()
       .prefault({}),
@@ -86,9 +98,22 @@ export const configSchema = z
         /** smpp://system_id:password@host:port (ssmpp:// for TLS), comma-separated for fail-over; empty: bundled simulator. */
         url: z.string().default(''),
         window: z.number().int().min(1).max(1000).default(10),
-        tps: z.number().min(0.1).max(100000).default(50),
-        sender: z.string().default('CallGuard'),
-        systemType: z.string().default(''),
+        /** submit_sm per second per bind (the SMSC's contracted TPS); 0 = unlimited. */
+        tps: z.number().min(0).max(100000).default(50),
+        /** Source address: digits → international number, else alphanumeric sender id. */
+        sender: z.string().min(1).max(20).default('CallGuard'),
+        systemType: z.string().max(12).default(''),
+        enquireLinkSeconds: z.number().min(1).max(3600).default(30),
+        responseTimeoutSeconds: z.number().min(0.5).max(300).default(10),
+        validityMinutes: z.number().min(1).max(10080).default(30),
+        /** Alerts per subscriber per hour, at most. */
+        perHour: z.number().int().min(1).max(1000).default(3),
+        /** Operator brand at the start of every alert. */
+        brand: z.string().min(1).max(30).default('CallGuard'),
+        /** Template language when the subscriber has none. */
+        language: z.string().min(2).max(8).default('en'),
+        /** Port of the bundled SMSC simulator started when `url` is empty (0: any free port). */
+        simulatorPort: z.number().int().min(0).max(65535).default(2775),
       })
       .strict()
       .prefault({}),

@@ -1,0 +1,75 @@
+import { createSiprecServer, type SiprecCallInfo, type SiprecServer } from '../ingest/siprec-server.js';
+import type { CallguardConfig } from '../config/config-schema.js';
+import type { Logger } from '../logger.js';
+import { SupervisorError, type Supervisor } from '../supervisor.js';
+
+/** SIPREC numbers and roles of each call, kept for the API (the supervisor knows audio, not SIP). */
+export interface SiprecCallMeta {
+  direction: string;
+  sbc: string;
+  legs: Array<{ label: string | null; role: string; number: string | null; codec: string }>;
+}
+
+/**
+ * Attaches the SIPREC recording server to the supervisor: each accepted INVITE becomes a call whose legs' RTP, decoded
+ * by ingest, is written straight into the actor's rings; BYE, CANCEL or an RTP timeout ends it.
+ */
+export class SiprecBridge {
+  readonly server: SiprecServer;
+  readonly meta = new Map<string, SiprecCallMeta>();
+  /** New INVITEs get 503 while draining (SIGTERM). */
+  draining = false;
+
+  constructor(cfg: CallguardConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {
+    this.server = createSiprecServer(
+      {
+        host: cfg.sip.host,
+        port: cfg.sip.port,
+        transports: cfg.sip.transports,
+        allow: cfg.sip.allow,
+        advertisedAddress: cfg.sip.advertisedAddress || undefined,
+        rtpPortMin: cfg.rtp.portMin,
+        rtpPortMax: cfg.rtp.portMax,
+        rtpTimeoutMs: Math.round(cfg.rtp.timeoutSeconds * 1000),
+        recvBufferSize: cfg.rtp.recvBufferBytes || undefined,
+        protectedLeg: cfg.sip.protectedLeg,
+        countryCode: cfg.sip.countryCode || undefined,
+        subscriberPrefixes: cfg.sip.subscriberPrefixes,
+        maxCalls: cfg.engine.maxCalls,
+        logger: log,
+      },
+      {
+        onCallStart: (info) => this.start(info),
+        onCallEnd: (callId, reason) => {
+          this.meta.delete(callId);
+          this.supervisor.endCall(callId, reason);
+        },
+      },
+    );
+  }
+
+  private start(info: SiprecCallInfo) {
+    if (this.draining) return { reject: { status: 503, reason: 'Service Unavailable (draining)' } };
+    try {
+      const call = this.supervisor.createCall({
+        callId: info.callId,
+        source: 'siprec',
+        legs: info.legs.map((l) => ({ sampleRate: 8000, label: l.label ?? undefined, role: l.role, number: l.number ?? undefined })),
+        subscriberLeg: info.protectedLeg >= 0 ? info.protectedLeg : undefined,
+      });
+      this.meta.set(info.callId, {
+        direction: info.direction,
+        sbc: `${info.sbc.transport}:${info.sbc.address}:${info.sbc.port}`,
+        legs: info.legs.map((l) => ({ label: l.label, role: l.role, number: l.number, codec: l.codec })),
+      });
+      // The sink array is reused by ingest, so copy it in: ring.push copies, nothing is kept.
+      return { sinks: info.legs.map((_, i) => ({ write: (pcm: Int16Array, offset: number, length: number) => void call.write(i, pcm, offset, length) })) };
+    } catch (err) {
+      const code = (err as SupervisorError).code;
+      this.log.warn({ callId: info.callId, code }, 'SIPREC call refused by the supervisor');
+      if (code === 'CG_TOO_MANY_CALLS') return { reject: { status: 503, reason: 'Service Unavailable (at capacity)' } };
+      if (code === 'CG_DUPLICATE_CALL') return { reject: { status: 482, reason: 'Loop Detected' } };
+      return { reject: { status: 500, reason: 'Server Internal Error' } };
+    }
+  }
+}
