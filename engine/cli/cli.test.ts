@@ -125,5 +125,42 @@ test('serve starts, logs its configuration, and stops cleanly on SIGTERM and on 
   }
 });
 
+test('smsc-sim and notify: an alert queued from the CLI reaches the simulator over SMPP', async () => {
+  const sim = spawn(process.execPath, [BIN, 'smsc-sim', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  sim.stdout.on('data', (d) => (out += d));
+  try {
+    const deadline = Date.now() + 20000;
+    while (!/smsc-sim listening/.test(out) && Date.now() < deadline && sim.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const hello = out.split('\n').map((l) => { try { return JSON.parse(l); } catch { return null; } }).find((l) => l?.msg === 'smsc-sim listening');
+    assert.ok(hello?.port > 0, out);
+    const n = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const c = spawn(process.execPath, [BIN, 'notify', '--to', '+4915112345678', '--text', 'Test: this call may be a scam. Hang up.'], {
+        env: { ...env, CALLGUARD_SMPP_URL: `smpp://cg:pw@127.0.0.1:${hello.port}`, CALLGUARD_DATA_DIR: join(dir, 'notify-data') },
+      });
+      let o = '';
+      let e = '';
+      c.stdout.on('data', (d) => (o += d));
+      c.stderr.on('data', (d) => (e += d));
+      c.on('exit', (code) => resolve({ code, out: o, err: e }));
+    });
+    assert.is(n.code, 0, n.err + n.out);
+    const r = JSON.parse(n.out.trim());
+    assert.is(r.state, 'submitted');
+    assert.is(r.to, '+4915112345678');
+    const submitDeadline = Date.now() + 10000;
+    while (!/smsc-sim submit_sm/.test(out) && Date.now() < submitDeadline) await new Promise((res) => setTimeout(res, 50));
+    const submit = out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'smsc-sim submit_sm');
+    assert.ok(submit, out);
+    assert.is(submit.to, '4915112345678');
+    assert.match(submit.text, /this call may be a scam/);
+  } finally {
+    sim.kill('SIGTERM');
+  }
+  const bad = cli('notify', '--to', '+4915112345678');
+  assert.is(bad.code, 2);
+  assert.match(bad.err, /no SMSC configured/);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

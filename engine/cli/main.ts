@@ -5,6 +5,7 @@ import { Engine } from '../engine.js';
 import { createLogger } from '../logger.js';
 import { WavError } from '../media/wav-reader.js';
 import { analyzeFile, formatTimeline } from './analyze-command.js';
+import { notify, runSmscSimulator } from './sms-commands.js';
 
 const USAGE = `Usage: callguard <command> [options]
 
@@ -12,6 +13,11 @@ Commands:
   serve                     run the engine (SIPREC in, SMS alerts out) until SIGINT/SIGTERM
   analyze <file.wav>        stream a WAV file through the engine and print the per-window timeline
       --json                one JSON object per window and leg (NDJSON) instead of the table
+  notify --to <msisdn> [--text <t>]
+                            queue an SMS alert through the engine's outbox and SMPP sender, wait for the SMSC
+      --timeout <s>         how long to wait for the SMSC's acceptance (default 30)
+  smsc-sim [--port 2775] [--host 127.0.0.1]
+                            run the bundled SMSC simulator (logs every submit_sm) until SIGINT/SIGTERM
   config --print            print the effective configuration (secrets masked)
   help                      this text
 
@@ -55,7 +61,18 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, config: { type: 'string' }, print: { type: 'boolean' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+        print: { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        to: { type: 'string' },
+        text: { type: 'string' },
+        timeout: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+      },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -82,6 +99,22 @@ async function main(argv: string[]): Promise<number> {
       if (values.json) for (const e of result.entries) process.stdout.write(JSON.stringify(e) + '\n');
       else process.stdout.write(formatTimeline(result).join('\n') + '\n');
       return result.actorErrors ? 1 : 0;
+    }
+    case 'notify': {
+      if (!values.to) throw new UsageError('notify needs --to <msisdn>');
+      const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError('--timeout takes a number of seconds');
+      const cfg = loadConfig({ file: values.config });
+      const r = await notify(cfg, createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 2), values.to, values.text, timeout * 1000);
+      process.stdout.write(JSON.stringify(r) + '\n');
+      return r.state === 'submitted' ? 0 : 1;
+    }
+    case 'smsc-sim': {
+      const port = values.port === undefined ? 2775 : Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
+      const cfg = loadConfig({ file: values.config });
+      await runSmscSimulator(createLogger(cfg.log.level), values.host ?? '127.0.0.1', port);
+      return 0;
     }
     case 'config': {
       if (!values.print) throw new UsageError('config takes --print');
