@@ -1,0 +1,417 @@
+/**
+ * # actors/policy — the scam-risk policy of one call
+ *
+ * Turns the per-window outputs of both legs (acoustic summary every 0.5 s over 2 s of audio, optional emotion
+ * probabilities) into one evolving risk per call and at most one SMS alert (plus one escalation if configured).
+ *
+ * ## Contract
+ * - State: `POLICY_STATE_LENGTH` float64 slots at `offset` of any Float64Array (the call slab's SharedArrayBuffer).
+ *   `initPolicyState(st, offset, cfg)` once per call; then `policyStep(st, offset, cfg, input)` per window, in any leg
+ *   order. The step is pure and deterministic: its only memory is those slots (no module state, no clock, no random),
+ *   so copying the slots mid-call and continuing from the copy gives identical results — that is how a call survives a
+ *   worker crash. A window whose index/tEnd is not newer than the leg's last accepted one is refused (`accepted:
+ *   false`, state untouched), and the alert flags live in the state, so a replay can never alert twice.
+ * - Config: `validatePolicyConfig` (policy-config.ts), the same object on every step of a call.
+ *
+ * ## Cues (per leg, from that leg's own windows; speech windows only, speechRatio >= 0.3)
+ * - Emotion (when probabilities are present): pressure = P(anger) + 0.5 P(fear) + 0.25 (P(disgust) + P(happiness))
+ *   (high-arousal negative, with a little of the other high-arousal classes); distress = P(fear) + 0.5 P(sadness).
+ *   Each is a speech-weighted EMA (time constant `cueSmoothingSeconds` of speech) divided by the same EMA of "had
+ *   probabilities" (bias-corrected; that EMA is also the model coverage), then mapped 0.2..0.6 -> 0..1: a calm
+ *   speaker whose windows are sometimes mislabelled stays under 0.2; a speaker labelled angry most of the time is ~1.
+ * - Acoustic, against the speaker's OWN running baseline (mean that falls fast and rises slowly, so it tracks the
+ *   calmer part of the speaker's range; trusted after `baselineSeconds` of speech; deviation in units of the speaker's
+ *   variability with a floor and a cap): pitch raise (semitones), loudness (dB), speaking rate (onsets/s; also
+ *   absolutely fast, > 5/s). Each 0..1, speech-weighted EMA; their mean is the acoustic pressure.
+ * - Conversation (two legs): talk share of the other party from decaying speech accumulators of both legs brought to
+ *   the same time (`talkSpanSeconds`); overlap from windows of both legs ending at the same time: a lower bound of
+ *   the overlapped fraction is max(0, s0 + s1 - 1) (pigeonhole on the two speech ratios).
+ *
+ * ## Risk
+ * Oriented to the protected subscriber (`protectedRole`, default the callee): pressure is the OTHER party's, distress
+ * the subscriber's, so outgoing calls work the same way.
+ *   pressure = (cov wE E + wA A) / (cov wE + wA)                  E emotion, A acoustic, cov model coverage
+ *   support  = 1 - (1 - wD distress)(1 - wDom dominance)(1 - wOv overlap)     (noisy-OR of supporting cues)
+ *   inst     = pressure (pressureAlone + (1 - pressureAlone) support)
+ *   risk     = EMA of inst over call time (`riskSmoothingSeconds`)
+ * An angry caller alone tops out near pressureAlone (0.55 < threshold 0.6): an alert needs pressure AND support
+ * (subscriber afraid, caller dominating or talking over). The alert fires when, all at once: risk has stayed >=
+ * threshold for `confirmSeconds` (dips of less than `hysteresis` hold the timer, deeper dips reset it), the other party
+ * has spoken >= `minSpeechSeconds`, and no alert fired yet. Without emotion probabilities the threshold in force moves
+ * toward `acousticOnlyThreshold` (0.7) in proportion to the missing coverage (or alerts are off:
+ * `acousticOnlyAlerts=false`). With `escalation`, one more alert fires once the risk has stayed >=
+ * `escalationThreshold` (raised by the same no-model offset) for `confirmSeconds`, at least `escalationMinGapSeconds`
+ * after the first.
+ *
+ * ## Tuning
+ * - Fewer false alerts: raise `threshold` or `confirmSeconds`, lengthen `cueSmoothingSeconds` (noisier model), raise
+ *   `minSpeechSeconds`. Earlier alerts: the reverse; time to alert is roughly 2-3 cueSmoothingSeconds + confirmSeconds
+ *   after a sustained pattern starts (~25-40 s with defaults).
+ * - `pressureAlone` sets how far an angry voice alone can go; weights set how much each supporting cue adds.
+ * - `node dist/actors/policy/calibration.js` prints risk quantiles and alert times of the synthetic scenarios used by
+ *   the tests (actors/policy/synthetic-call.ts); re-run it after any change and keep neutral scenarios well below the
+ *   threshold.
+ * Known limits: a speaker who is angry from the first second has an angry baseline (acoustic cues then rely on the
+ * absolute speaking rate; the emotion part is unaffected). An angry, shouting relative on an incoming call who
+ * frightens the subscriber looks like a scam to this policy: the cues are about how people sound, not what they say.
+ */
+import { ALERT_ACTIONS, buildExplanation, ESCALATION_ACTIONS } from './alert-explanation.js';
+import type { PolicyConfig } from './policy-config.js';
+import { G, GLOBAL_SLOTS, L, LEG_COUNT, legBase, POLICY_STATE_LENGTH, POLICY_STATE_MAGIC } from './policy-state-layout.js';
+import type { PolicyCues, PolicyOutput, PolicyWindowInput } from './policy-types.js';
+
+export { POLICY_STATE_LENGTH } from './policy-state-layout.js';
+export { DEFAULT_POLICY_CONFIG, POLICY_CONFIG_KEYS, PolicyConfigError, validatePolicyConfig, type PolicyConfig, type PolicyConfigKey } from './policy-config.js';
+export type { LegRole, PolicyAlert, PolicyCues, PolicyOutput, PolicyWindowInput } from './policy-types.js';
+export { ALERT_ACTIONS, ESCALATION_ACTIONS, EXPLANATION_MAX_CHARS } from './alert-explanation.js';
+
+/** Order of the emotion probabilities (the models' EMOTION_LABELS). */
+export const EMOTION_ORDER = ['anger', 'boredom', 'disgust', 'fear', 'happiness', 'sadness', 'neutral'] as const;
+/** Weights of each class in the pressure and distress emotion scores (EMOTION_ORDER). */
+export const PRESSURE_EMOTION_WEIGHTS: readonly number[] = Object.freeze([1, 0, 0.25, 0.5, 0.25, 0, 0]);
+export const DISTRESS_EMOTION_WEIGHTS: readonly number[] = Object.freeze([0, 0, 0, 1, 0, 0.5, 0]);
+
+/** A step was given a state or input it cannot use (programming error, not bad audio). */
+export class PolicyStateError extends Error {
+  constructor(readonly code: 'CG_POLICY_STATE' | 'CG_POLICY_INPUT', message: string) {
+    super(message);
+    this.name = 'PolicyStateError';
+  }
+}
+
+// Fixed calibration constants (documented in the header; the tunable ones are in PolicyConfig).
+const MIN_SPEECH_RATIO = 0.3;
+const PRESSURE_FLOOR = 0.22;
+const PRESSURE_CEIL = 0.5;
+const DISTRESS_FLOOR = 0.2;
+const DISTRESS_CEIL = 0.45;
+const BASE_MEAN_SECONDS = 60;
+const BASE_VAR_SECONDS = 120;
+/** Least weight a window that deviates strongly gets in its speaker's baseline (the baseline still follows, slowly). */
+const BASE_MIN_WEIGHT = 0.1;
+/** Deviations beyond this many floor units are clipped in the variance update. */
+const VAR_CLIP = 1.5;
+const PITCH_SD_FLOOR = 1.5; // semitones
+const LEVEL_SD_FLOOR = 3; // dB
+const RATE_SD_FLOOR = 0.8; // onsets/s
+const DEV_START = 0.75; // deviations (in sd) where a sub-cue starts
+const DEV_SPAN = 1.75; // ... and how many more sd to reach 1
+const RATE_FAST = 5; // onsets/s: absolutely fast
+const RATE_FAST_SPAN = 2;
+const DOMINANCE_START = 0.55;
+const DOMINANCE_SPAN = 0.3;
+const OVERLAP_START = 0.04;
+const OVERLAP_SPAN = 0.12;
+/** Talk seconds (decayed) before dominance/overlap count fully. */
+const TALK_CONFIDENCE_SECONDS = 15;
+const CUE_HIGH = 0.5;
+
+const clamp01 = (x: number) => (x <= 0 ? 0 : x >= 1 ? 1 : x);
+const num = (x: number) => (Number.isFinite(x) ? x : 0);
+
+/** Prepare `POLICY_STATE_LENGTH` slots at `offset` for a new call. */
+export function initPolicyState(st: Float64Array, offset: number, _cfg?: PolicyConfig): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset + POLICY_STATE_LENGTH > st.length) throw new PolicyStateError('CG_POLICY_STATE', `policy state needs ${POLICY_STATE_LENGTH} slots at offset ${offset}; array has ${st.length}`);
+  st.fill(0, offset, offset + POLICY_STATE_LENGTH);
+  st[offset + G.magic] = POLICY_STATE_MAGIC;
+  st[offset + G.protectedLeg] = -1;
+  st[offset + G.tNow] = -1;
+  st[offset + G.alertT] = -1;
+  st[offset + G.escalationT] = -1;
+  for (let leg = 0; leg < LEG_COUNT; leg++) {
+    const b = offset + legBase(leg);
+    st[b + L.lastIndex] = -1;
+    st[b + L.lastTEnd] = -1;
+  }
+}
+
+/** A fresh cues object (all zero); pass it back to policyStep as `out.cues` to avoid allocating one per step. */
+export function emptyCues(): PolicyCues {
+  return { otherRole: 'caller', pressure: 0, pressureEmotion: 0, pressureAcoustic: 0, pitchRaise: 0, loudness: 0, speechRate: 0, anger: 0, distress: 0, fear: 0, sadness: 0, talkShare: 0.5, dominance: 0, overlap: 0, pressureSeconds: 0, distressSeconds: 0, otherSpeechSeconds: 0, protectedSpeechSeconds: 0, modelCoverage: 0 };
+}
+
+/**
+ * Advance the call's policy by one window of one leg. Deterministic, reads and writes only `st[offset ..
+ * offset + POLICY_STATE_LENGTH)`. `out` (optional) is reused for the result to keep the step allocation-free except
+ * on the (at most two) steps that fire an alert.
+ */
+export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, input: PolicyWindowInput, out?: PolicyOutput): PolicyOutput {
+  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + G.magic] !== POLICY_STATE_MAGIC) throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout): call initPolicyState first');
+  const leg = input.leg;
+  if (leg !== 0 && leg !== 1) throw new PolicyStateError('CG_POLICY_INPUT', `leg must be 0 or 1, got ${String(leg)}`);
+  if (input.role !== 'caller' && input.role !== 'callee') throw new PolicyStateError('CG_POLICY_INPUT', `role must be 'caller' or 'callee', got ${String(input.role)}`);
+  const res = out ?? { accepted: false, risk: 0, threshold: cfg.threshold, cues: emptyCues() };
+  res.alert = undefined;
+  const o = offset;
+  const b = o + legBase(leg);
+  const tEnd = num(input.tEnd);
+  const tStart = Math.min(num(input.tStart), tEnd);
+  const index = num(input.index);
+
+  // Which leg is protected: fixed by the first window of the call.
+  if (st[o + G.protectedLeg] < 0) {
+    const protectedRole = input.protectedRole ?? 'callee';
+    st[o + G.protectedLeg] = input.role === protectedRole ? leg : 1 - leg;
+    st[o + G.protectedIsCaller] = protectedRole === 'caller' ? 1 : 0;
+  }
+
+  // Replays and out-of-order windows change nothing.
+  if (index <= st[b + L.lastIndex] || tEnd <= st[b + L.lastTEnd]) {
+    st[o + G.replays]++;
+    res.accepted = false;
+    fillOutput(st, o, cfg, res);
+    return res;
+  }
+  res.accepted = true;
+  const lastTEnd = st[b + L.lastTEnd];
+  // New audio this window covers (windows overlap: 2 s long, 0.5 s apart).
+  const dt = Math.max(0, tEnd - Math.max(tStart, lastTEnd));
+  st[b + L.lastIndex] = index;
+  st[b + L.lastTEnd] = tEnd;
+  st[b + L.windows]++;
+  st[o + G.steps]++;
+  const s = input.summary;
+  const sr = clamp01(num(s.speechRatio));
+  const speechDt = sr * dt;
+  st[b + L.speechSeconds] += speechDt;
+
+  // Talk-time accumulator of this leg, decayed to tEnd.
+  const span = cfg.talkSpanSeconds;
+  st[b + L.talkAcc] = st[b + L.talkAcc] * Math.exp(-Math.max(0, tEnd - st[b + L.talkT]) / span) + speechDt;
+  st[b + L.talkT] = tEnd;
+
+  // Overlap: pair with the other leg's latest window when it ends at (about) the same time; each window pairs once.
+  const ob = o + legBase(1 - leg);
+  st[b + L.lastSpeech] = sr;
+  st[b + L.lastPaired] = 0;
+  const tol = 0.25 * Math.max(tEnd - tStart, 1e-3);
+  if (st[ob + L.lastTEnd] >= 0 && st[ob + L.lastPaired] === 0 && Math.abs(st[ob + L.lastTEnd] - tEnd) <= tol) {
+    const overlapFrac = Math.max(0, sr + st[ob + L.lastSpeech] - 1);
+    const tRef = Math.max(tEnd, st[o + G.overlapT]);
+    st[o + G.overlapAcc] = st[o + G.overlapAcc] * Math.exp(-(tRef - st[o + G.overlapT]) / span) + overlapFrac * dt;
+    st[o + G.overlapT] = tRef;
+    st[ob + L.lastPaired] = 1;
+    st[b + L.lastPaired] = 1;
+  }
+
+  if (sr >= MIN_SPEECH_RATIO && speechDt > 0) {
+    const a = 1 - Math.exp(-speechDt / cfg.cueSmoothingSeconds);
+    updateEmotion(st, b, input.emotions, a);
+    updateAcoustic(st, b, cfg, s.f0Median, s.levelDbfs, s.onsetsPerSecond, a, speechDt);
+    // Sustained-cue seconds (for the explanation).
+    if (legPressure(st, b, cfg) >= CUE_HIGH) st[b + L.pressureSeconds] += dt;
+    if (legDistress(st, b) >= CUE_HIGH) st[b + L.distressSeconds] += dt;
+  }
+
+  // Call clock and risk.
+  const tNow = st[o + G.tNow];
+  const dtCall = tNow < 0 ? tEnd - tStart : Math.max(0, tEnd - tNow);
+  if (tEnd > tNow) st[o + G.tNow] = tEnd;
+  fillCues(st, o, cfg, res.cues);
+  const c = res.cues;
+  const support = 1 - (1 - cfg.weightDistress * c.distress) * (1 - cfg.weightDominance * c.dominance) * (1 - cfg.weightOverlap * c.overlap);
+  const inst = c.pressure * (cfg.pressureAlone + (1 - cfg.pressureAlone) * support);
+  st[o + G.riskInst] = inst;
+  if (dtCall > 0) {
+    const ar = 1 - Math.exp(-dtCall / cfg.riskSmoothingSeconds);
+    st[o + G.risk] += ar * (inst - st[o + G.risk]);
+  }
+  const risk = st[o + G.risk];
+  if (risk > st[o + G.peakRisk]) st[o + G.peakRisk] = risk;
+
+  // Thresholds in force: toward acousticOnlyThreshold as emotion coverage goes missing.
+  const noModel = 1 - c.modelCoverage;
+  const thr = cfg.threshold + noModel * (cfg.acousticOnlyThreshold - cfg.threshold);
+  const escThr = Math.min(1, cfg.escalationThreshold + (thr - cfg.threshold));
+  const mayAlert = cfg.acousticOnlyAlerts || c.modelCoverage >= 0.5;
+  const enoughSpeech = c.otherSpeechSeconds >= cfg.minSpeechSeconds;
+  advanceTimer(st, o + G.aboveSeconds, risk, thr, cfg.hysteresis, dtCall);
+  res.risk = risk;
+  res.threshold = thr;
+
+  if (st[o + G.alerted] === 0) {
+    if (mayAlert && enoughSpeech && st[o + G.aboveSeconds] >= cfg.confirmSeconds && risk >= thr - cfg.hysteresis) {
+      st[o + G.alerted] = 1;
+      st[o + G.alertT] = st[o + G.tNow];
+      st[o + G.alertRisk] = risk;
+      res.alert = makeAlert('alert', risk, st[o + G.tNow], c);
+    }
+  } else if (cfg.escalation && st[o + G.escalated] === 0) {
+    advanceTimer(st, o + G.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall);
+    if (mayAlert && st[o + G.tNow] - st[o + G.alertT] >= cfg.escalationMinGapSeconds && st[o + G.escAboveSeconds] >= cfg.confirmSeconds && risk >= escThr - cfg.hysteresis) {
+      st[o + G.escalated] = 1;
+      st[o + G.escalationT] = st[o + G.tNow];
+      res.alert = makeAlert('escalation', risk, st[o + G.tNow], c);
+    }
+  }
+  return res;
+}
+
+/** Current risk, threshold and cues without a new window (e.g. for a status page). Does not modify the state. */
+export function policySnapshot(st: Float64Array, offset: number, cfg: PolicyConfig): PolicyOutput {
+  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + G.magic] !== POLICY_STATE_MAGIC) throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout)');
+  const res: PolicyOutput = { accepted: false, risk: 0, threshold: cfg.threshold, cues: emptyCues() };
+  fillOutput(st, offset, cfg, res);
+  return res;
+}
+
+/** Alert flags of a call's state: which alerts have fired, when, and the peak risk. */
+export function policyAlertState(st: Float64Array, offset: number): { alerted: boolean; alertT: number; escalated: boolean; escalationT: number; peakRisk: number } {
+  return { alerted: st[offset + G.alerted] === 1, alertT: st[offset + G.alertT], escalated: st[offset + G.escalated] === 1, escalationT: st[offset + G.escalationT], peakRisk: st[offset + G.peakRisk] };
+}
+
+function fillOutput(st: Float64Array, o: number, cfg: PolicyConfig, res: PolicyOutput): void {
+  fillCues(st, o, cfg, res.cues);
+  res.risk = st[o + G.risk];
+  res.threshold = cfg.threshold + (1 - res.cues.modelCoverage) * (cfg.acousticOnlyThreshold - cfg.threshold);
+}
+
+function advanceTimer(st: Float64Array, at: number, risk: number, thr: number, hysteresis: number, dt: number): void {
+  if (risk >= thr) st[at] += dt;
+  else if (risk < thr - hysteresis) st[at] = 0;
+  // in between: hold
+}
+
+function updateEmotion(st: Float64Array, b: number, p: ArrayLike<number> | null, a: number): void {
+  let pe = 0;
+  let de = 0;
+  let has = 0;
+  if (p && p.length === EMOTION_ORDER.length) {
+    has = 1;
+    let sum = 0;
+    for (let i = 0; i < EMOTION_ORDER.length; i++) {
+      const v = p[i];
+      if (!(v >= 0 && v <= 1.0001)) {
+        has = 0;
+        break;
+      }
+      sum += v;
+      pe += PRESSURE_EMOTION_WEIGHTS[i] * v;
+      de += DISTRESS_EMOTION_WEIGHTS[i] * v;
+    }
+    if (has && !(sum > 0.5 && sum < 1.5)) has = 0;
+  }
+  // Numerators decay toward 0 on windows without probabilities, like the coverage: their ratio stays the mean over
+  // windows that had probabilities, and coverage tells how much of the recent speech that was.
+  st[b + L.emoCoverage] += a * (has - st[b + L.emoCoverage]);
+  st[b + L.emoPressure] += a * ((has ? pe : 0) - st[b + L.emoPressure]);
+  st[b + L.emoDistress] += a * ((has ? de : 0) - st[b + L.emoDistress]);
+  st[b + L.emoAnger] += a * ((has ? p![0] : 0) - st[b + L.emoAnger]);
+  st[b + L.emoFear] += a * ((has ? p![3] : 0) - st[b + L.emoFear]);
+}
+
+/** Deviation above baseline in units of the speaker's variability (floored and capped), mapped to 0..1. */
+function deviationCue(x: number, mean: number, variance: number, floor: number): number {
+  const sd = Math.min(2 * floor, Math.max(floor, Math.sqrt(variance)));
+  return clamp01(((x - mean) / sd - DEV_START) / DEV_SPAN);
+}
+
+/**
+ * One baseline step. Plain running mean during warm-up, then an EMA in which a window counts less the more it deviates
+ * upward (weight 1 - cue, at least BASE_MIN_WEIGHT): a speaker who gets angry does not drag their own baseline up
+ * quickly, so the raise keeps showing. Variance from deviations clipped to VAR_CLIP floor units (calm variability).
+ */
+function updateBaseline(st: Float64Array, at: number, x: number, w: number, cue: number, floor: number, warmUpSeconds: number): void {
+  const seen = st[at + 2];
+  if (seen <= 0) {
+    st[at] = x;
+    st[at + 1] = 0;
+    st[at + 2] = w;
+    return;
+  }
+  const mean = st[at];
+  const warm = seen < warmUpSeconds ? w / (seen + w) : 0;
+  const wg = w * Math.max(BASE_MIN_WEIGHT, 1 - cue);
+  const a = Math.max(warm, 1 - Math.exp(-wg / BASE_MEAN_SECONDS));
+  const av = Math.max(warm, 1 - Math.exp(-wg / BASE_VAR_SECONDS));
+  const d = Math.max(-VAR_CLIP * floor, Math.min(VAR_CLIP * floor, x - mean));
+  st[at] = mean + a * (x - mean);
+  st[at + 1] += av * (d * d - st[at + 1]);
+  st[at + 2] = seen + w;
+}
+
+function updateAcoustic(st: Float64Array, b: number, cfg: PolicyConfig, f0: number, level: number, rate: number, a: number, w: number): void {
+  f0 = num(f0);
+  level = num(level);
+  rate = Math.max(0, num(rate));
+  if (f0 > 0) {
+    const semis = 12 * Math.log2(f0 / 100);
+    const cue = st[b + L.f0Seconds] >= cfg.baselineSeconds ? deviationCue(semis, st[b + L.f0Mean], st[b + L.f0Var], PITCH_SD_FLOOR) : 0;
+    st[b + L.pitchCue] += a * (cue - st[b + L.pitchCue]);
+    updateBaseline(st, b + L.f0Mean, semis, w, cue, PITCH_SD_FLOOR, cfg.baselineSeconds);
+  }
+  if (level < 0 && level > -100) {
+    const cue = st[b + L.levelSeconds] >= cfg.baselineSeconds ? deviationCue(level, st[b + L.levelMean], st[b + L.levelVar], LEVEL_SD_FLOOR) : 0;
+    st[b + L.loudCue] += a * (cue - st[b + L.loudCue]);
+    updateBaseline(st, b + L.levelMean, level, w, cue, LEVEL_SD_FLOOR, cfg.baselineSeconds);
+  }
+  const rel = st[b + L.rateSeconds] >= cfg.baselineSeconds ? deviationCue(rate, st[b + L.rateMean], st[b + L.rateVar], RATE_SD_FLOOR) : 0;
+  const cue = Math.max(rel, clamp01((rate - RATE_FAST) / RATE_FAST_SPAN));
+  st[b + L.rateCue] += a * (cue - st[b + L.rateCue]);
+  updateBaseline(st, b + L.rateMean, rate, w, rel, RATE_SD_FLOOR, cfg.baselineSeconds);
+}
+
+function emotionMean(st: Float64Array, b: number, slot: number): number {
+  const cov = st[b + L.emoCoverage];
+  return cov > 1e-9 ? clamp01(st[b + slot] / cov) : 0;
+}
+
+function legEmotionPressure(st: Float64Array, b: number): number {
+  return clamp01((emotionMean(st, b, L.emoPressure) - PRESSURE_FLOOR) / (PRESSURE_CEIL - PRESSURE_FLOOR));
+}
+
+function legAcoustic(st: Float64Array, b: number): number {
+  return (st[b + L.pitchCue] + st[b + L.loudCue] + st[b + L.rateCue]) / 3;
+}
+
+function legPressure(st: Float64Array, b: number, cfg: PolicyConfig): number {
+  const cov = st[b + L.emoCoverage];
+  const wE = cov * cfg.weightPressureEmotion;
+  const den = wE + cfg.weightPressureAcoustic;
+  return den > 0 ? (wE * legEmotionPressure(st, b) + cfg.weightPressureAcoustic * legAcoustic(st, b)) / den : 0;
+}
+
+function legDistress(st: Float64Array, b: number): number {
+  return clamp01((emotionMean(st, b, L.emoDistress) - DISTRESS_FLOOR) / (DISTRESS_CEIL - DISTRESS_FLOOR)) * Math.min(1, 2 * st[b + L.emoCoverage]);
+}
+
+function fillCues(st: Float64Array, o: number, cfg: PolicyConfig, c: PolicyCues): void {
+  const pLeg = st[o + G.protectedLeg] < 0 ? 1 : st[o + G.protectedLeg];
+  const pb = o + legBase(pLeg);
+  const ob = o + legBase(1 - pLeg);
+  c.otherRole = st[o + G.protectedIsCaller] === 1 ? 'callee' : 'caller';
+  c.pressure = legPressure(st, ob, cfg);
+  c.pressureEmotion = legEmotionPressure(st, ob);
+  c.pressureAcoustic = legAcoustic(st, ob);
+  c.pitchRaise = st[ob + L.pitchCue];
+  c.loudness = st[ob + L.loudCue];
+  c.speechRate = st[ob + L.rateCue];
+  c.anger = emotionMean(st, ob, L.emoAnger);
+  c.distress = legDistress(st, pb);
+  c.fear = emotionMean(st, pb, L.emoFear);
+  c.sadness = clamp01(2 * (emotionMean(st, pb, L.emoDistress) - c.fear));
+  // Talk share at the later of the two legs' clocks.
+  const t = Math.max(st[ob + L.talkT], st[pb + L.talkT]);
+  const span = cfg.talkSpanSeconds;
+  const to = st[ob + L.talkAcc] * Math.exp(-(t - st[ob + L.talkT]) / span);
+  const tp = st[pb + L.talkAcc] * Math.exp(-(t - st[pb + L.talkT]) / span);
+  const total = to + tp;
+  const confidence = clamp01(total / TALK_CONFIDENCE_SECONDS);
+  c.talkShare = total > 0 ? to / total : 0.5;
+  c.dominance = clamp01((c.talkShare - DOMINANCE_START) / DOMINANCE_SPAN) * confidence;
+  const ov = st[o + G.overlapAcc] * Math.exp(-Math.max(0, t - st[o + G.overlapT]) / span);
+  c.overlap = total > 0 ? clamp01((ov / total - OVERLAP_START) / OVERLAP_SPAN) * confidence : 0;
+  c.pressureSeconds = st[ob + L.pressureSeconds];
+  c.distressSeconds = st[pb + L.distressSeconds];
+  c.otherSpeechSeconds = st[ob + L.speechSeconds];
+  c.protectedSpeechSeconds = st[pb + L.speechSeconds];
+  c.modelCoverage = st[ob + L.emoCoverage];
+}
+
+function makeAlert(level: 'alert' | 'escalation', risk: number, t: number, c: PolicyCues): PolicyOutput['alert'] {
+  const cues = { ...c };
+  return { level, risk, t, explanation: buildExplanation(cues, level), actions: level === 'alert' ? ALERT_ACTIONS : ESCALATION_ACTIONS, cues };
+}
+
+/** Exposed for tests and tools: the number of call-level slots (leg blocks follow). */
+export const POLICY_GLOBAL_SLOTS = GLOBAL_SLOTS;
