@@ -1,0 +1,132 @@
+import type { Clip, ClipLibrary, Emotion, G711Codec } from './emodb-clips.js';
+import { SeededRandom } from './seeded-random.js';
+
+/**
+ * What a load run will do, decided up front from a seed: when each call arrives, how long it lasts, its codec, its
+ * numbers, whether it is calm or scam-like, and which clips each leg plays. Scam-like calls open with calm speech and
+ * switch at `scamStartSeconds` to an angry caller (W clips) and a frightened callee (A clips): the ground truth the
+ * report scores alerts against.
+ */
+
+export type CallKind = 'calm' | 'scam';
+
+export interface SecondsRange {
+  min: number;
+  max: number;
+}
+
+export interface CallPlanOptions {
+  calls: number;
+  /** Mean arrival rate, calls per second. */
+  ratePerSecond: number;
+  /** 'uniform': exactly 1/rate apart; 'poisson': exponential gaps with that mean. */
+  arrivals?: 'uniform' | 'poisson';
+  /** Call length in seconds: fixed when min === max, else uniform in [min, max]. */
+  durationSeconds: SecondsRange;
+  /** Share of scam-like calls, 0..1. */
+  scamFraction: number;
+  /** When the scam-like audio starts, seconds into the call (snapped forward to a clip boundary). Default 4..10 s. */
+  scamOnsetSeconds?: SecondsRange;
+  /** Codec offered per call; 'mixed' alternates PCMU and PCMA. Default PCMU. */
+  codec?: G711Codec | 'mixed';
+  seed?: number;
+  /** Numbering: caller +<callerPrefix><index>, protected callee +<calleePrefix><index>, both padded to 11 digits. */
+  callerPrefix?: string;
+  calleePrefix?: string;
+}
+
+export interface LegPlan {
+  /** Clips in play order; the leg loops over them if they fall short (they never do: planned to cover the call). */
+  readonly clips: readonly Clip[];
+  /** Seconds into the leg where its first scam-like clip starts, null on calm calls. */
+  readonly scamStartSeconds: number | null;
+}
+
+export interface PlannedCall {
+  readonly index: number;
+  readonly callId: string;
+  readonly kind: CallKind;
+  /** Milliseconds after the run starts at which the INVITE goes out. */
+  readonly startOffsetMs: number;
+  readonly durationSeconds: number;
+  readonly codec: G711Codec;
+  readonly callerNumber: string;
+  readonly calleeNumber: string;
+  /** First second of scam-like audio on either leg (call media time), null on calm calls. */
+  readonly scamStartSeconds: number | null;
+  /** [caller, callee]. */
+  readonly legs: readonly [LegPlan, LegPlan];
+}
+
+const CALM: readonly Emotion[] = ['N', 'L'];
+
+/** Builds the plan; throws RangeError on nonsense options (zero rate, negative durations, fraction outside 0..1). */
+export function planCalls(lib: ClipLibrary, o: CallPlanOptions): PlannedCall[] {
+  if (!(o.calls >= 0) || !(o.ratePerSecond > 0)) throw new RangeError('calls must be >= 0 and ratePerSecond > 0');
+  if (!(o.durationSeconds.min > 0) || o.durationSeconds.max < o.durationSeconds.min) throw new RangeError('bad durationSeconds range');
+  if (!(o.scamFraction >= 0 && o.scamFraction <= 1)) throw new RangeError('scamFraction must be in 0..1');
+  const rng = new SeededRandom(o.seed ?? 1);
+  const onset = o.scamOnsetSeconds ?? { min: 4, max: 10 };
+  const runTag = (o.seed ?? 1).toString(36);
+  const calls: PlannedCall[] = [];
+  let t = 0;
+  // Exactly round(calls * fraction) scam calls, spread by a shuffle: small runs keep the asked-for mix.
+  const scamCount = Math.round(o.calls * o.scamFraction);
+  const kinds: CallKind[] = Array.from({ length: o.calls }, (_, i) => (i < scamCount ? 'scam' : 'calm'));
+  for (let i = kinds.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
+  }
+  for (let i = 0; i < o.calls; i++) {
+    const kind = kinds[i];
+    // Whole 20 ms packets, so planned audio and sent audio agree exactly.
+    const duration = Math.round(rng.uniform(o.durationSeconds.min, o.durationSeconds.max) * 50) / 50;
+    const codec: G711Codec = o.codec === 'mixed' ? (i % 2 ? 'PCMA' : 'PCMU') : (o.codec ?? 'PCMU');
+    const wantOnset = kind === 'scam' ? Math.min(rng.uniform(onset.min, onset.max), Math.max(0, duration - 4)) : null;
+    const caller = planLeg(lib, rng, codec, duration, wantOnset, 'W');
+    const callee = planLeg(lib, rng, codec, duration, wantOnset, 'A');
+    const starts = [caller.scamStartSeconds, callee.scamStartSeconds].filter((s): s is number => s !== null);
+    calls.push({
+      index: i,
+      callId: `cg-load-${runTag}-${i}@127.0.0.1`,
+      kind,
+      startOffsetMs: Math.round(t * 1000),
+      durationSeconds: duration,
+      codec,
+      callerNumber: number(o.callerPrefix ?? '4915', i),
+      calleeNumber: number(o.calleePrefix ?? '3361', i),
+      scamStartSeconds: starts.length ? Math.min(...starts) : null,
+      legs: [caller, callee],
+    });
+    t += o.arrivals === 'poisson' ? rng.exponential(1 / o.ratePerSecond) : 1 / o.ratePerSecond;
+  }
+  return calls;
+}
+
+function planLeg(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, duration: number, onset: number | null, scamEmotion: Emotion): LegPlan {
+  const need = duration * 8000;
+  const clips: Clip[] = [];
+  let samples = 0;
+  let scamStart: number | null = null;
+  while (samples < need) {
+    const scamNow = onset !== null && samples >= onset * 8000;
+    if (scamNow && scamStart === null) scamStart = samples / 8000;
+    const pool = scamNow ? lib.clips(scamEmotion, codec) : lib.clips(rng.pick(CALM), codec);
+    const clip = pool.length ? rng.pick(pool) : rng.pick(lib.clips('N', codec));
+    clips.push(clip);
+    samples += clip.bytes.length;
+  }
+  // A long calm clip can carry the leg past its end before the onset: the last clip becomes scam-like instead.
+  if (onset !== null && scamStart === null && clips.length) {
+    const last = clips.length - 1;
+    const start = samples - clips[last].bytes.length;
+    const pool = lib.clips(scamEmotion, codec);
+    if (pool.length) clips[last] = rng.pick(pool);
+    scamStart = start / 8000;
+  }
+  return { clips, scamStartSeconds: scamStart };
+}
+
+function number(prefix: string, i: number): string {
+  return `+${prefix}${String(i).padStart(11 - prefix.length, '0')}`;
+}
