@@ -17,8 +17,9 @@
  * - Emotion (when probabilities are present): pressure = P(anger) + 0.5 P(fear) + 0.25 (P(disgust) + P(happiness))
  *   (high-arousal negative, with a little of the other high-arousal classes); distress = P(fear) + 0.5 P(sadness).
  *   Each is a speech-weighted EMA (time constant `cueSmoothingSeconds` of speech) divided by the same EMA of "had
- *   probabilities" (bias-corrected; that EMA is also the model coverage), then mapped 0.2..0.6 -> 0..1: a calm
- *   speaker whose windows are sometimes mislabelled stays under 0.2; a speaker labelled angry most of the time is ~1.
+ *   probabilities" (bias-corrected; that EMA is also the model coverage), then mapped to 0..1 between a floor and a
+ *   ceiling (pressure 0.22..0.5, distress 0.2..0.45): a calm speaker whose windows are sometimes mislabelled stays
+ *   near the floor; a speaker labelled angry in most windows (60 % per-window accuracy) is ~1.
  * - Acoustic, against the speaker's OWN running baseline (mean that falls fast and rises slowly, so it tracks the
  *   calmer part of the speaker's range; trusted after `baselineSeconds` of speech; deviation in units of the speaker's
  *   variability with a floor and a cap): pitch raise (semitones), loudness (dB), speaking rate (onsets/s; also
@@ -34,7 +35,7 @@
  *   support  = 1 - (1 - wD distress)(1 - wDom dominance)(1 - wOv overlap)     (noisy-OR of supporting cues)
  *   inst     = pressure (pressureAlone + (1 - pressureAlone) support)
  *   risk     = EMA of inst over call time (`riskSmoothingSeconds`)
- * An angry caller alone tops out near pressureAlone (0.55 < threshold 0.6): an alert needs pressure AND support
+ * An angry caller alone tops out near pressureAlone (0.5 < threshold 0.6): an alert needs pressure AND support
  * (subscriber afraid, caller dominating or talking over). The alert fires when, all at once: risk has stayed >=
  * threshold for `confirmSeconds` (dips of less than `hysteresis` hold the timer, deeper dips reset it), the other party
  * has spoken >= `minSpeechSeconds`, and no alert fired yet. Without emotion probabilities the threshold in force moves
@@ -46,7 +47,7 @@
  * ## Tuning
  * - Fewer false alerts: raise `threshold` or `confirmSeconds`, lengthen `cueSmoothingSeconds` (noisier model), raise
  *   `minSpeechSeconds`. Earlier alerts: the reverse; time to alert is roughly 2-3 cueSmoothingSeconds + confirmSeconds
- *   after a sustained pattern starts (~25-40 s with defaults).
+ *   after a sustained pattern starts (synthetic calls: median 40 s, max ~65 s with defaults).
  * - `pressureAlone` sets how far an angry voice alone can go; weights set how much each supporting cue adds.
  * - `node dist/actors/policy/calibration.js` prints risk quantiles and alert times of the synthetic scenarios used by
  *   the tests (actors/policy/synthetic-call.ts); re-run it after any change and keep neutral scenarios well below the
