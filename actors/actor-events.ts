@@ -12,6 +12,22 @@ export interface WindowEvent extends WindowSummary {
   partial: boolean;
   tStart: number;
   tEnd: number;
+  /** Emotion probabilities in the model's label order (null without a model). */
+  emotions: number[] | null;
+  /** The call's smoothed scam risk (0..1) after this window; null when the leg does not feed the policy. */
+  risk: number | null;
+}
+
+/** The policy decided to warn the protected subscriber (at most one 'alert', and one 'escalation' if configured). */
+export interface AlertEvent {
+  type: 'alert';
+  level: 'alert' | 'escalation';
+  risk: number;
+  /** Call time (s) when it fired. */
+  t: number;
+  explanation: string;
+  actions: string[];
+  cues: Record<string, number | string>;
 }
 
 /** A leg's processing threw; the actor restarted that leg's state and carried on. */
@@ -23,7 +39,7 @@ export interface ActorErrorEvent {
 }
 
 /** Everything an actor step reports to the supervisor. */
-export type ActorEvent = WindowEvent | ActorErrorEvent;
+export type ActorEvent = WindowEvent | AlertEvent | ActorErrorEvent;
 
 const packr = new Packr({ useRecords: false });
 const HEADER = 4;

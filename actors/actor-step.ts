@@ -1,8 +1,9 @@
 import { RingBuffer } from 'ringbuf.js';
 import { EventWriter, type ActorEvent } from './actor-events.js';
-import { attachLegs, H, initLegState, resamplerFor, S, type CallSlabHandles, type LegView } from './call-slab.js';
+import { attachCall, C, H, initLegState, resamplerFor, S, type CallSlabHandles, type CallView, type LegView } from './call-slab.js';
 import type { FrontEndGeometry } from './features/front-end-config.js';
 import { StreamingExtractor, type WindowReady } from './features/streaming-extractor.js';
+import { initPolicyState, policyStep, type LegRole, type PolicyConfig } from './policy/risk-policy.js';
 
 /** One call's share of a task. */
 export interface StepCall {
@@ -20,96 +21,224 @@ export interface StepOutcome {
   finished: boolean;
 }
 
-/** Leave room for a chunk's worth of window records before popping more audio. */
-const MAILBOX_MARGIN = 4096;
+/** The emotion model as the actor sees it: window assembly from a leg's feature history, and one batched predict. */
+export interface WindowScorer {
+  readonly labelCount: number;
+  /** Model input for frames [start, start + count) of a history ring; `slot` picks a reusable buffer (position in the batch). */
+  assemble(history: Float32Array, historyRows: number, start: number, count: number, slot: number): Float32Array;
+  /** Probabilities for every input, n × labelCount, in one predict. */
+  predict(inputs: Float32Array[]): Float32Array;
+}
+
+/** Leave room for a round's worth of records before popping more audio. */
+const MAILBOX_MARGIN = 8192;
+
+interface ReadyWindow {
+  leg: number;
+  w: WindowReady;
+  history: Float32Array;
+  historyRows: number;
+  probs: number[] | null;
+}
+
+/** A call advanced by one round into its inactive state copies, not yet published. */
+interface Prepared {
+  call: StepCall;
+  view: CallView;
+  work: number;
+  mailbox: EventWriter;
+  windows: ReadyWindow[];
+  errors: ActorEvent[];
+  consumed: number[];
+  worked: boolean;
+  finished: boolean;
+}
 
 /**
- * The actor step: runs on a worker, for one call, resuming from the call's shared memory. Chunks are popped from each
- * leg's ring under a journal and applied to the inactive state copy, which is then published atomically, so a worker
- * that dies at any instruction leaves a state from which the next step replays exactly the unconsumed audio.
+ * The actor step: runs on a worker, for the calls of one task, resuming each from its shared memory. A task runs in
+ * rounds; a round pops at most one journalled chunk per leg of every call, gathers every window that became ready
+ * across all the calls, scores them in ONE batched predict, runs each call's policy over its windows in time order,
+ * writes the events, and only then publishes each call's new state with a single atomic store. A worker that dies
+ * anywhere in a round leaves the committed state untouched, and the next step replays the round exactly.
  */
 export class ActorStep {
   private readonly extractor: StreamingExtractor;
+  private readonly inputs: Float32Array[] = [];
 
-  constructor(readonly g: FrontEndGeometry, maxChunkSamples: number, private readonly minChunkSamples: number, private readonly chunksPerStep: number) {
+  constructor(
+    readonly g: FrontEndGeometry,
+    maxChunkSamples: number,
+    private readonly minChunkSamples: number,
+    private readonly rounds: number,
+    private readonly policy: PolicyConfig,
+    private readonly scorer: WindowScorer | null,
+  ) {
     this.extractor = new StreamingExtractor(g, maxChunkSamples * 2 + 8);
   }
 
-  /** Advance one call. Throws SlabError when the call's memory is not a valid slab (the supervisor restarts it). */
-  run(call: StepCall): StepOutcome {
-    const legs = attachLegs(this.g, call.slab);
-    const mailbox = new EventWriter(new RingBuffer(call.slab.events, Uint8Array));
-    const consumed: number[] = [];
-    let finished = true;
-    for (const leg of legs) {
-      consumed.push(this.stepLeg(leg, call.final, mailbox));
-      if (call.final) finished &&= leg.ring.availableRead() === 0 && this.finishLeg(leg, mailbox);
+  /** Advance the calls of a task; a call whose slab is invalid gets an error outcome (the supervisor restarts it). */
+  runTask(calls: StepCall[]): Array<StepOutcome | { callId: string; error: { code: string; message: string } }> {
+    const outcomes = new Map<string, StepOutcome | { callId: string; error: { code: string; message: string } }>();
+    const consumed = new Map<string, number[]>();
+    let live = calls;
+    for (let round = 0; round < this.rounds && live.length; round++) {
+      const prepared: Prepared[] = [];
+      for (const call of live) {
+        try {
+          const p = this.prepare(call);
+          if (p.worked) prepared.push(p);
+          const total = consumed.get(call.slab.callId) ?? p.consumed.map(() => 0);
+          p.consumed.forEach((n, i) => (total[i] += n));
+          consumed.set(call.slab.callId, total);
+          outcomes.set(call.slab.callId, { callId: call.slab.callId, consumed: total, finished: p.finished });
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          outcomes.set(call.slab.callId, { callId: call.slab.callId, error: { code: e.code ?? 'CG_ACTOR_EXCEPTION', message: String(e.message ?? err) } });
+        }
+      }
+      if (!prepared.length) break;
+      this.score(prepared);
+      for (const p of prepared) this.commit(p);
+      live = prepared.filter((p) => !p.finished).map((p) => p.call);
     }
-    return { callId: call.slab.callId, consumed, finished: call.final && finished };
+    return calls.map((c) => outcomes.get(c.slab.callId)!);
   }
 
-  private stepLeg(leg: LegView, final: boolean, mailbox: EventWriter): number {
+  private prepare(call: StepCall): Prepared {
+    const view = attachCall(this.g, call.slab);
+    const active = Atomics.load(view.header, C.active);
+    const work = 1 - active;
+    view.policy[work].set(view.policy[active]);
+    const p: Prepared = {
+      call,
+      view,
+      work,
+      mailbox: new EventWriter(new RingBuffer(call.slab.events, Uint8Array)),
+      windows: [],
+      errors: [],
+      consumed: view.legs.map(() => 0),
+      worked: false,
+      finished: false,
+    };
+    if (p.mailbox.space() < MAILBOX_MARGIN) return p;
+    let drained = true;
+    for (const leg of view.legs) {
+      const st = leg.states[work];
+      st.set(leg.states[active]);
+      const n = this.takeChunk(leg, st, call.final);
+      if (n > 0) {
+        p.worked = true;
+        p.consumed[leg.index] = n;
+        const onWindow = (w: WindowReady) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null });
+        try {
+          this.extractor.process(resamplerFor(leg.inputRate, this.g.cfg.sampleRate), leg.layout, st, leg.history, leg.inflight, n, onWindow);
+        } catch (err) {
+          p.errors.push(restartLeg(leg, st, leg.states[active], err));
+        }
+        st[S.chunkSeq] += 1;
+      }
+      if (leg.ring.availableRead() > 0) drained = false;
+    }
+    if (call.final && drained) {
+      for (const leg of view.legs) {
+        const st = leg.states[work];
+        if (st[S.finalized]) continue;
+        p.worked = true;
+        this.extractor.finish(leg.layout, st, leg.history, (w) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null }));
+      }
+      p.finished = true;
+    }
+    return p;
+  }
+
+  /**
+   * The chunk this leg applies in this round: the journalled one the committed state has not consumed yet (popping it
+   * again if the earlier pop never landed), else a fresh one. Returns its length in `leg.inflight`, 0 for none.
+   */
+  private takeChunk(leg: LegView, st: Float64Array, final: boolean): number {
     const { header, ring, ringReadPtr, inflight } = leg;
-    let consumed = 0;
-    for (let c = 0; c < this.chunksPerStep; c++) {
-      const active = Atomics.load(header, H.active);
-      const committed = leg.states[active];
-      const seq = committed[S.chunkSeq];
-      let n: number;
-      if (Atomics.load(header, H.inflightSeq) === seq + 1) {
-        // A previous step journalled this chunk but never committed it: replay it (popping again if the pop never landed).
-        n = header[H.inflightLen];
-        if (Atomics.load(ringReadPtr, 0) === header[H.readPtrBefore] >>> 0) ring.pop(inflight, n);
-      } else {
-        if (mailbox.space() < MAILBOX_MARGIN) break;
-        const avail = ring.availableRead();
-        if (avail === 0 || (!final && avail < this.minChunkSamples)) break;
-        n = Math.min(avail, inflight.length);
-        header[H.readPtrBefore] = Atomics.load(ringReadPtr, 0) | 0;
-        header[H.inflightLen] = n;
-        Atomics.store(header, H.inflightSeq, seq + 1);
-        ring.pop(inflight, n);
-      }
-      const work = leg.states[1 - active];
-      work.set(committed);
-      try {
-        this.extractor.process(resamplerFor(leg.inputRate, this.g.cfg.sampleRate), leg.layout, work, leg.history, inflight, n, (w) => emitWindow(mailbox, leg.index, w));
-      } catch (err) {
-        restartLeg(leg, work, committed, mailbox, err);
-      }
-      work[S.chunkSeq] = seq + 1;
-      Atomics.store(header, H.active, 1 - active);
-      consumed += n;
+    const seq = st[S.chunkSeq];
+    if (Atomics.load(header, H.inflightSeq) === seq + 1) {
+      const n = header[H.inflightLen];
+      if (Atomics.load(ringReadPtr, 0) === header[H.readPtrBefore] >>> 0) ring.pop(inflight, n);
+      return n;
     }
-    return consumed;
+    const avail = ring.availableRead();
+    if (avail === 0 || (!final && avail < (this.minChunkSamples * leg.inputRate) / 8000)) return 0;
+    const n = Math.min(avail, inflight.length);
+    header[H.readPtrBefore] = Atomics.load(ringReadPtr, 0) | 0;
+    header[H.inflightLen] = n;
+    Atomics.store(header, H.inflightSeq, seq + 1);
+    ring.pop(inflight, n);
+    return n;
   }
 
-  /** Emit the leg's last partial window once; returns true when the leg is finished. */
-  private finishLeg(leg: LegView, mailbox: EventWriter): boolean {
-    const active = Atomics.load(leg.header, H.active);
-    const committed = leg.states[active];
-    if (committed[S.finalized]) return true;
-    if (mailbox.space() < MAILBOX_MARGIN) return false;
-    const work = leg.states[1 - active];
-    work.set(committed);
-    this.extractor.finish(leg.layout, work, leg.history, (w) => emitWindow(mailbox, leg.index, w));
-    Atomics.store(leg.header, H.active, 1 - active);
-    return true;
+  /** One batched predict over every window of every call in the round. */
+  private score(prepared: Prepared[]): void {
+    if (!this.scorer) return;
+    const all: ReadyWindow[] = [];
+    for (const p of prepared) for (const w of p.windows) all.push(w);
+    if (!all.length) return;
+    const inputs = this.inputs;
+    inputs.length = 0;
+    all.forEach((r, i) => inputs.push(this.scorer!.assemble(r.history, r.historyRows, r.w.startFrame, r.w.frames, i)));
+    const probs = this.scorer.predict(inputs);
+    const L = this.scorer.labelCount;
+    all.forEach((r, i) => (r.probs = Array.from(probs.subarray(i * L, (i + 1) * L))));
+  }
+
+  /** Run the policy over the round's windows in time order, write the events, publish the new state. */
+  private commit(p: Prepared): void {
+    const slab = p.call.slab;
+    const policyState = p.view.policy[p.work];
+    const protectedRole: LegRole = slab.protectedLeg >= 0 && slab.roles[slab.protectedLeg] === 'caller' ? 'caller' : 'callee';
+    p.windows.sort((a, b) => a.w.tEnd - b.w.tEnd || a.leg - b.leg);
+    for (const ev of p.errors) p.mailbox.write(ev);
+    for (const r of p.windows) {
+      let risk: number | null = null;
+      let alert: ActorEvent | null = null;
+      const role = policyRole(slab, r.leg);
+      if (role) {
+        try {
+          const out = policyStep(policyState, 0, this.policy, { leg: r.leg, role, protectedRole, index: r.w.index, tStart: r.w.tStart, tEnd: r.w.tEnd, summary: r.w.summary, emotions: r.probs });
+          risk = out.risk;
+          if (out.alert) {
+            const a = out.alert;
+            alert = { type: 'alert', level: a.level, risk: a.risk, t: a.t, explanation: a.explanation, actions: [...a.actions], cues: { ...a.cues } };
+          }
+        } catch (err) {
+          // Isolation: a policy that cannot step (corrupt state) restarts for this call only; the supervisor keeps the
+          // alerts already raised, and the fresh policy gathers evidence again.
+          initPolicyState(policyState, 0);
+          const e = err as { code?: string; message?: string };
+          p.mailbox.write({ type: 'actor-error', leg: r.leg, code: e?.code ?? 'CG_POLICY_EXCEPTION', message: String(e?.message ?? err) });
+        }
+      }
+      const w = r.w;
+      p.mailbox.write({ type: 'window', leg: r.leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary, emotions: r.probs, risk });
+      if (alert) p.mailbox.write(alert);
+    }
+    Atomics.store(p.view.header, C.active, p.work);
   }
 }
 
-function emitWindow(mailbox: EventWriter, leg: number, w: WindowReady): void {
-  const ev: ActorEvent = { type: 'window', leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary };
-  mailbox.write(ev);
+/** The role a leg plays in the policy: the first two legs only; a lone (mono) leg is heard as the other party. */
+function policyRole(slab: CallSlabHandles, leg: number): LegRole | null {
+  if (leg > 1) return null;
+  const r = slab.roles[leg];
+  if (r === 'caller' || r === 'callee') return r;
+  if (slab.roles.length === 1) return 'caller';
+  return leg === 0 ? 'caller' : 'callee';
 }
 
 /** Per-leg isolation: a throwing chunk is dropped, the leg restarts from fresh DSP state, window numbering continues. */
-function restartLeg(leg: LegView, work: Float64Array, committed: Float64Array, mailbox: EventWriter, err: unknown): void {
+function restartLeg(leg: LegView, work: Float64Array, committed: Float64Array, err: unknown): ActorEvent {
   initLegState(work);
   work[S.windows] = committed[S.windows];
   work[S.totalIn] = committed[S.totalIn];
+  work[S.chunkSeq] = committed[S.chunkSeq];
   leg.header[H.restarts]++;
   leg.header[H.droppedChunks]++;
   const e = err as { code?: string; message?: string };
-  mailbox.write({ type: 'actor-error', leg: leg.index, code: e?.code ?? 'CG_ACTOR_EXCEPTION', message: String(e?.message ?? err) });
+  return { type: 'actor-error', leg: leg.index, code: e?.code ?? 'CG_ACTOR_EXCEPTION', message: String(e?.message ?? err) };
 }

@@ -1,7 +1,9 @@
 import { workerData } from 'node:worker_threads';
-import { ActorStep, type StepCall, type StepOutcome } from './actor-step.js';
+import { ActorStep, type StepCall, type StepOutcome, type WindowScorer } from './actor-step.js';
 import { frontEndGeometry, type FrontEndConfig } from './features/front-end-config.js';
+import type { PolicyConfig } from './policy/risk-policy.js';
 import { exposeWorkerControl, workerCounters } from './worker-control.js';
+import { createWindowScorer, type ModelSettings } from './window-scorer.js';
 
 /** Settings every pool worker is started with (piscina workerData). */
 export interface ActorWorkerData {
@@ -9,6 +11,9 @@ export interface ActorWorkerData {
   maxChunkSamples: number;
   minChunkSamples: number;
   chunksPerStep: number;
+  policy: PolicyConfig;
+  /** The emotion model to load once at start-up, or null for acoustic cues only. */
+  model: ModelSettings | null;
 }
 
 /** A task: the calls this worker should advance now. */
@@ -22,21 +27,21 @@ export interface StepTaskResult {
 }
 
 const data = workerData as ActorWorkerData;
-const step = new ActorStep(frontEndGeometry(data.frontEnd), data.maxChunkSamples, data.minChunkSamples, data.chunksPerStep);
+const g = frontEndGeometry(data.frontEnd);
+// Each worker loads the model once (top-level await: piscina waits for the module before sending tasks).
+let scorer: WindowScorer | null = null;
+if (data.model) {
+  const loaded = await createWindowScorer(g, data.model);
+  scorer = loaded.scorer;
+  // Reported through the control channel (describe), which the supervisor logs: workers do not write logs themselves.
+  workerCounters.model = { name: loaded.name, backend: loaded.backend };
+}
+const step = new ActorStep(g, data.maxChunkSamples, data.minChunkSamples, data.chunksPerStep, data.policy, scorer);
 exposeWorkerControl();
 
 /** piscina entry point: stateless between tasks, every call resumes from its slab. */
 export default function runStep(task: StepTask): StepTaskResult {
-  const outcomes: StepTaskResult['outcomes'] = [];
   workerCounters.tasks++;
-  for (const call of task.calls) {
-    workerCounters.callSteps++;
-    try {
-      outcomes.push(step.run(call));
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      outcomes.push({ callId: call.slab.callId, error: { code: e.code ?? 'CG_ACTOR_EXCEPTION', message: String(e.message ?? err) } });
-    }
-  }
-  return { outcomes };
+  workerCounters.callSteps += task.calls.length;
+  return { outcomes: step.runTask(task.calls) };
 }

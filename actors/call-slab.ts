@@ -2,6 +2,7 @@ import { RingBuffer } from 'ringbuf.js';
 import { designResampler, resamplerStateLength, type ResamplerDesign } from './dsp/resampler.js';
 import type { FrontEndGeometry } from './features/front-end-config.js';
 import { VAD_INITIAL_FLOOR } from './features/voice-activity.js';
+import { initPolicyState, POLICY_STATE_LENGTH } from './policy/risk-policy.js';
 
 /**
  * The shared memory of one call's actor. Workers are stateless executors: everything a step needs to resume — the
@@ -10,9 +11,11 @@ import { VAD_INITIAL_FLOOR } from './features/voice-activity.js';
  *
  * - Audio: one ringbuf.js SPSC ring of PCM16 per leg. Producer: the ingest thread. Consumer: whichever worker runs the
  *   call's step (a call is in at most one task at a time, which keeps each ring single-consumer).
- * - Streaming state: two copies (A/B) per leg; a step works on the inactive copy and publishes it with one atomic store
- *   of the active index. The popped chunk is journalled (sequence number, length, ring read pointer before the pop), so
- *   a step interrupted anywhere replays exactly the chunk the committed state has not consumed.
+ * - Streaming state: two copies (A/B) of every leg's DSP state and of the call's policy state, selected by ONE active
+ *   index in the call header. A step works on the inactive copies and publishes them all with one atomic store, so the
+ *   legs and the policy never disagree. Each leg's popped chunk is journalled (sequence number, length, ring read
+ *   pointer before the pop), so a step interrupted anywhere replays exactly the chunks the committed state has not
+ *   consumed.
  * - Feature history: an append-only ring of feature rows; rows past the committed frame count are scratch until the
  *   commit, so it needs no second copy.
  * - Events: a ringbuf.js byte ring of length-prefixed msgpack records, producer the worker, consumer the supervisor.
@@ -22,10 +25,18 @@ import { VAD_INITIAL_FLOOR } from './features/voice-activity.js';
 export const CALL_MAGIC = 0x43474331; // "CGC1"
 export const LEG_MAGIC = 0x43474c31; // "CGL1"
 
+/** Int32 header slots of the call. */
+export const C = {
+  magic: 0,
+  legs: 1,
+  /** Which state copy (0 = A, 1 = B) of every leg and of the policy is committed. */
+  active: 2,
+} as const;
+const CALL_HEADER_INTS = 4;
+
 /** Int32 header slots of a leg. */
 export const H = {
   magic: 0,
-  active: 1,
   inflightSeq: 2,
   inflightLen: 3,
   readPtrBefore: 4,
@@ -72,6 +83,8 @@ export interface SlabSpec {
   geometry: FrontEndGeometry;
   /** Input sample rate per leg. */
   inputRates: number[];
+  roles: Array<'caller' | 'callee' | 'unknown'>;
+  protectedLeg: number;
   /** Ring capacity per leg, in samples. */
   ringSamples: number;
   /** Largest chunk a step pops from a ring at once, in input samples. */
@@ -84,6 +97,9 @@ export interface SlabSpec {
 export interface CallSlabHandles {
   callId: string;
   inputRates: number[];
+  /** Role of each leg and which leg is the protected subscriber (-1: unknown), for the policy. */
+  roles: Array<'caller' | 'callee' | 'unknown'>;
+  protectedLeg: number;
   maxChunkSamples: number;
   state: SharedArrayBuffer;
   rings: SharedArrayBuffer[];
@@ -91,7 +107,7 @@ export interface CallSlabHandles {
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
-const CALL_HEADER_BYTES = 16;
+const CALL_HEADER_BYTES = CALL_HEADER_INTS * 4;
 
 const designCache = new Map<string, ResamplerDesign>();
 /** The resampler for inputRate → model rate, designed once per thread. */
@@ -110,9 +126,11 @@ function modelSamplesPerChunk(g: FrontEndGeometry, inputRate: number, maxChunk: 
   return Math.ceil((maxChunk * g.cfg.sampleRate) / inputRate) + 2;
 }
 
-/** Lay out the legs of a call; identical on both sides of the thread boundary given the same inputs. */
-export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: number): { legs: LegLayout[]; bytes: number } {
-  let off = CALL_HEADER_BYTES;
+/** Lay out a call (policy state copies, then the legs); identical on both sides of the thread boundary given the same inputs. */
+export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: number): { legs: LegLayout[]; policyOffsets: [number, number]; bytes: number } {
+  let off = align8(CALL_HEADER_BYTES);
+  const policyOffsets: [number, number] = [off, off + POLICY_STATE_LENGTH * 8];
+  off += 2 * POLICY_STATE_LENGTH * 8;
   const legs: LegLayout[] = [];
   for (const rate of inputRates) {
     const rs = resamplerStateLength(resamplerFor(rate, g.cfg.sampleRate));
@@ -135,16 +153,17 @@ export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: 
     off = align8(off + historyRows * g.rowStride * 4);
     legs.push({ headerOffset, inflightOffset, maxChunk, stateOffsets: [a, b], stateLength, resamplerAt, frameAt, firAt, pitchAt, prevMagAt, historyOffset, historyRows });
   }
-  return { legs, bytes: off };
+  return { legs, policyOffsets, bytes: off };
 }
 
 /** Allocate and initialise a call's slab (supervisor side). */
 export function createCallSlab(callId: string, spec: SlabSpec): CallSlabHandles {
-  const { legs, bytes } = layoutLegs(spec.geometry, spec.inputRates, spec.maxChunkSamples);
+  const { legs, policyOffsets, bytes } = layoutLegs(spec.geometry, spec.inputRates, spec.maxChunkSamples);
   const state = new SharedArrayBuffer(bytes);
-  const head = new Int32Array(state, 0, 4);
-  head[0] = CALL_MAGIC;
-  head[1] = legs.length;
+  const head = new Int32Array(state, 0, CALL_HEADER_INTS);
+  head[C.magic] = CALL_MAGIC;
+  head[C.legs] = legs.length;
+  initPolicyState(new Float64Array(state, policyOffsets[0], POLICY_STATE_LENGTH), 0);
   legs.forEach((l, i) => {
     const h = new Int32Array(state, l.headerOffset, LEG_HEADER_INTS);
     h[H.magic] = LEG_MAGIC;
@@ -153,7 +172,7 @@ export function createCallSlab(callId: string, spec: SlabSpec): CallSlabHandles 
   });
   const rings = spec.inputRates.map(() => RingBuffer.getStorageForCapacity(spec.ringSamples, Int16Array));
   const events = RingBuffer.getStorageForCapacity(spec.eventBytes, Uint8Array);
-  return { callId, inputRates: spec.inputRates.slice(), maxChunkSamples: spec.maxChunkSamples, state, rings, events };
+  return { callId, inputRates: spec.inputRates.slice(), roles: spec.roles.slice(), protectedLeg: spec.protectedLeg, maxChunkSamples: spec.maxChunkSamples, state, rings, events };
 }
 
 /** Fresh streaming state (also used when an actor is restarted after an error). */
@@ -182,11 +201,25 @@ export class SlabError extends Error {
   }
 }
 
+/** Views over a whole call: its header, its policy state copies and its legs. */
+export interface CallView {
+  header: Int32Array;
+  policy: [Float64Array, Float64Array];
+  legs: LegView[];
+}
+
 /** Attach views to a call's slab; throws SlabError if the memory does not hold a valid call. */
-export function attachLegs(g: FrontEndGeometry, h: CallSlabHandles): LegView[] {
-  const head = new Int32Array(h.state, 0, 4);
-  if (head[0] !== CALL_MAGIC || head[1] !== h.rings.length) throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId}: slab header is corrupt`);
-  const { legs } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
+export function attachCall(g: FrontEndGeometry, h: CallSlabHandles): CallView {
+  const header = new Int32Array(h.state, 0, CALL_HEADER_INTS);
+  if (header[C.magic] !== CALL_MAGIC || header[C.legs] !== h.rings.length || (header[C.active] !== 0 && header[C.active] !== 1)) {
+    throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId}: slab header is corrupt`);
+  }
+  const { legs, policyOffsets } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
+  const policy: [Float64Array, Float64Array] = [new Float64Array(h.state, policyOffsets[0], POLICY_STATE_LENGTH), new Float64Array(h.state, policyOffsets[1], POLICY_STATE_LENGTH)];
+  return { header, policy, legs: attachLegViews(g, h, legs) };
+}
+
+function attachLegViews(g: FrontEndGeometry, h: CallSlabHandles, legs: LegLayout[]): LegView[] {
   return legs.map((l, i) => {
     const header = new Int32Array(h.state, l.headerOffset, LEG_HEADER_INTS);
     if (header[H.magic] !== LEG_MAGIC) throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId} leg ${i}: state header is corrupt`);
@@ -204,12 +237,14 @@ export function attachLegs(g: FrontEndGeometry, h: CallSlabHandles): LegView[] {
   });
 }
 
-/** Restart an actor whose memory failed validation: fresh headers and DSP state; the audio rings are kept as they are. */
+/** Restart an actor whose memory failed validation: fresh headers, DSP and policy state; the audio rings are kept. */
 export function resetCallSlab(g: FrontEndGeometry, h: CallSlabHandles): void {
-  const { legs } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
-  const head = new Int32Array(h.state, 0, 4);
-  head[0] = CALL_MAGIC;
-  head[1] = legs.length;
+  const { legs, policyOffsets } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
+  const head = new Int32Array(h.state, 0, CALL_HEADER_INTS);
+  head.fill(0);
+  head[C.magic] = CALL_MAGIC;
+  head[C.legs] = legs.length;
+  initPolicyState(new Float64Array(h.state, policyOffsets[0], POLICY_STATE_LENGTH), 0);
   legs.forEach((l, i) => {
     const header = new Int32Array(h.state, l.headerOffset, LEG_HEADER_INTS);
     const restarts = header[H.restarts];

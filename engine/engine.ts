@@ -4,7 +4,9 @@ import type { CallguardConfig } from './config/config-schema.js';
 import { redactConfig } from './config/load-config.js';
 import { HttpApi } from './http/http-api.js';
 import type { Logger } from './logger.js';
-import { Supervisor } from './supervisor.js';
+import { resolveModelSettings } from './model-settings.js';
+import { Supervisor, type CallInfo } from './supervisor.js';
+import type { AlertEvent } from '../actors/actor-events.js';
 
 /**
  * The long-running engine: owns every component and their lifecycle — start in dependency order (pool, SMS delivery,
@@ -18,7 +20,8 @@ export class Engine {
   private started = false;
 
   constructor(readonly config: CallguardConfig, readonly log: Logger) {
-    this.supervisor = new Supervisor(config, log.child({ component: 'supervisor' }));
+    this.supervisor = new Supervisor(config, log.child({ component: 'supervisor' }), resolveModelSettings(config));
+    this.supervisor.on('alert', (callId: string, ev: AlertEvent, info: CallInfo) => void this.deliverAlert(callId, ev, info));
     this.alerts = new AlertDelivery(config, log);
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
     this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }));
@@ -28,6 +31,24 @@ export class Engine {
   private routes(): void {
     this.http.get('/healthz', () => ({ status: 'ok' }));
     this.http.get('/calls', () => ({ calls: this.callsView() }));
+  }
+
+  /** Hand a policy alert to the SMS outbox, addressed to the protected subscriber's number. */
+  private async deliverAlert(callId: string, ev: AlertEvent, info: CallInfo): Promise<void> {
+    const leg = info.subscriberLeg !== null ? info.legs[info.subscriberLeg] : undefined;
+    const to = leg?.number;
+    const log = this.log.child({ component: 'alerts', callId });
+    if (!to) {
+      log.error({ level: ev.level, risk: ev.risk }, 'scam alert raised but the subscriber has no number in the SIPREC metadata: not sent');
+      return;
+    }
+    const service = this.alerts.service;
+    if (!service) {
+      log.error({ level: ev.level }, 'scam alert raised while SMS delivery is not running');
+      return;
+    }
+    const res = await service.enqueue({ alertId: `${callId}#${ev.level}`, callId, to, explanation: ev.explanation, actions: ev.actions });
+    log.info({ level: ev.level, risk: Math.round(ev.risk * 1000) / 1000, accepted: res.accepted, reason: res.reason, explanation: ev.explanation }, 'scam alert');
   }
 
   /** Active calls as the API shows them: audio progress per leg from the supervisor, SIP facts and RTP loss from ingest. */
@@ -45,7 +66,8 @@ export class Engine {
         subscriberLeg: c.subscriberLeg,
         lagSeconds: round(c.lagSeconds),
         restarts: c.restarts,
-        risk: null as number | null,
+        risk: c.risk === null ? null : round(c.risk),
+        alerts: c.alerts.map((a) => ({ level: a.level, t: round(a.t), risk: round(a.risk), explanation: a.explanation })),
         legs: c.legs.map((l, i) => ({
           label: l.label ?? null,
           role: l.role ?? null,

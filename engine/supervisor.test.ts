@@ -121,31 +121,43 @@ test('a ring overrun is counted and reported, the call carries on and ends norma
   assert.is(ended.info.legs[0].processedSeconds, (written + 16000) / 8000);
 });
 
-test('a call whose actor memory is corrupted is restarted alone; the other call is untouched', async () => {
+async function corruptedCallRun(scribble: (state: SharedArrayBuffer) => void) {
   const sup = new Supervisor(testConfig(), quietLog);
   await sup.start();
   const windows = collect(sup);
   const restarted: string[] = [];
+  const errors: string[] = [];
   sup.on('actor-restarted', (r: { callId: string }) => restarted.push(r.callId));
+  sup.on('actor-error', (id: string) => errors.push(id));
   const bad = sup.createCall(twoLegs('bad'));
   const good = sup.createCall(twoLegs('good'));
   const half = 32000;
   await Promise.all([feed(bad, [CALLER.subarray(0, half), CALLEE.subarray(0, half)]), feed(good, [CALLER.subarray(0, half), CALLEE.subarray(0, half)])]);
-  // Scribble over the bad call's leg header, as a stray write would.
-  const slab = (sup as unknown as { calls: Map<string, { slab: { state: SharedArrayBuffer } }> }).calls.get('bad')!.slab;
-  new Int32Array(slab.state).fill(-1, 4, 40);
+  scribble((sup as unknown as { calls: Map<string, { slab: { state: SharedArrayBuffer } }> }).calls.get('bad')!.slab.state);
   await Promise.all([feed(bad, [CALLER.subarray(half), CALLEE.subarray(half)]), feed(good, [CALLER.subarray(half), CALLEE.subarray(half)])]);
   sup.endCall('bad', 'bye');
   sup.endCall('good', 'bye');
   const [eb, eg] = await within(Promise.all([bad.ended, good.ended]), 60000, 'calls end');
   await sup.close();
-  assert.equal(restarted, ['bad']);
   assert.is(eb.state, 'ended');
-  assert.is(eb.info.restarts, 1);
   assert.is(eg.info.restarts, 0);
   assert.equal(windows('good', 0), expected(CALLER));
   assert.equal(windows('good', 1), expected(CALLEE));
-  assert.ok(windows('bad', 0).length > 0, 'restarted actor keeps producing windows');
+  assert.ok(windows('bad', 0).length > 0, 'the damaged actor keeps producing windows');
+  assert.ok(!errors.includes('good') && !restarted.includes('good'));
+  return { restarted, errors, bad: eb };
+}
+
+test('a call whose slab header is overwritten is restarted by the supervisor alone; the other call is untouched', async () => {
+  const r = await corruptedCallRun((state) => new Int32Array(state).fill(-1, 0, 40));
+  assert.equal(r.restarted, ['bad']);
+  assert.is(r.bad.info.restarts, 1);
+});
+
+test('a call whose policy state is overwritten restarts its policy alone; the other call is untouched', async () => {
+  const r = await corruptedCallRun((state) => new Float64Array(state).fill(Number.NaN, 2, 20));
+  assert.equal(r.restarted, []);
+  assert.ok(r.errors.length >= 1 && r.errors.every((id) => id === 'bad'), `actor errors: ${r.errors}`);
 });
 
 test('each worker answers on its comlink control channel, and a replacement worker announces itself', async () => {

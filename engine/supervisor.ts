@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { RingBuffer } from 'ringbuf.js';
-import { EventReader, type ActorErrorEvent, type WindowEvent } from '../actors/actor-events.js';
+import { EventReader, type ActorErrorEvent, type AlertEvent, type WindowEvent } from '../actors/actor-events.js';
 import type { StepTaskResult } from '../actors/actor-worker.js';
-import { createCallSlab, H, layoutLegs, resetCallSlab, S, type CallSlabHandles } from '../actors/call-slab.js';
+import { C, createCallSlab, layoutLegs, resetCallSlab, S, type CallSlabHandles } from '../actors/call-slab.js';
+import { validatePolicyConfig } from '../actors/policy/risk-policy.js';
+import type { ModelSettings } from '../actors/window-scorer.js';
 import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
 import { ActorPool } from './actor-pool.js';
 import { WorkerControlRegistry } from './worker-control-registry.js';
@@ -40,6 +42,10 @@ export interface CallInfo {
   /** How far behind real time the actor is: the largest unprocessed backlog over the legs, in seconds. */
   lagSeconds: number;
   restarts: number;
+  /** The call's current smoothed scam risk (0..1), null before the first window. */
+  risk: number | null;
+  /** Alerts the policy raised for this call. */
+  alerts: AlertEvent[];
 }
 
 export interface CallEnded {
@@ -63,6 +69,8 @@ interface CallEntry {
   lastWindow: number[];
   windows: number[];
   restarts: number;
+  risk: number | null;
+  alerts: AlertEvent[];
   taskFailures: number;
   waiters: Array<() => void>;
   ended: Promise<CallEnded>;
@@ -100,6 +108,7 @@ export interface SupervisorStats {
   windows: number;
   duplicateWindowsDropped: number;
   poolReplacements: number;
+  alerts: number;
 }
 
 /**
@@ -131,9 +140,11 @@ export class Supervisor extends EventEmitter {
     windows: 0,
     duplicateWindowsDropped: 0,
     poolReplacements: 0,
+    alerts: 0,
   };
 
-  constructor(private readonly cfg: CallguardConfig, private readonly log: Logger) {
+  /** `model`: what each worker loads (null: acoustic cues only); the engine resolves and checks it first. */
+  constructor(private readonly cfg: CallguardConfig, private readonly log: Logger, private readonly model: ModelSettings | null = null) {
     super();
     this.geometry = frontEndGeometry(cfg.features);
     // Chunks are sized for the highest input rate we accept (48 kHz); lower rates simply use part of the buffer.
@@ -148,6 +159,8 @@ export class Supervisor extends EventEmitter {
       maxChunkSamples: this.maxChunkSamples,
       minChunkSamples: Math.round(e.minChunkSeconds * 8000),
       chunksPerStep: e.chunksPerStep,
+      policy: validatePolicyConfig(this.cfg.policy),
+      model: this.model,
     });
     this.pool.on('worker-message', (m: unknown) => this.control.onWorkerMessage(m));
     this.pool.on('worker-error', (err: unknown) => this.log.warn({ err: String(err) }, 'worker error outside a task'));
@@ -156,7 +169,8 @@ export class Supervisor extends EventEmitter {
       this.log.error({ replacements: n }, 'worker pool could not restore its threads; replaced it');
     });
     this.timer = setInterval(() => this.tick(), e.tickMs);
-    this.log.info({ threads: this.cfg.pool.threads, tickMs: e.tickMs }, 'supervisor started');
+    this.log.info({ threads: this.cfg.pool.threads, tickMs: e.tickMs, model: this.model?.dir ?? null }, 'supervisor started');
+    void this.logWorkers();
   }
 
   /** Register a call and spawn its actor; returns the producer handle for its legs. */
@@ -170,6 +184,8 @@ export class Supervisor extends EventEmitter {
     const slab = createCallSlab(spec.callId, {
       geometry: this.geometry,
       inputRates,
+      roles: spec.legs.map((l) => l.role ?? 'unknown'),
+      protectedLeg: spec.subscriberLeg ?? -1,
       ringSamples: Math.ceil(this.cfg.engine.ringSeconds * Math.max(...inputRates)),
       maxChunkSamples: this.maxChunkSamples,
       eventBytes: 65536,
@@ -191,6 +207,8 @@ export class Supervisor extends EventEmitter {
       lastWindow: new Array(n).fill(-1),
       windows: new Array(n).fill(0),
       restarts: 0,
+      risk: null,
+      alerts: [],
       taskFailures: 0,
       waiters: [],
       ended,
@@ -224,6 +242,19 @@ export class Supervisor extends EventEmitter {
 
   stats(): SupervisorStats {
     return { ...this.counters, activeCalls: this.calls.size };
+  }
+
+  /** Log which model and TF.js backend each worker ended up with, once they are up (they load it at start-up). */
+  private async logWorkers(): Promise<void> {
+    const deadline = Date.now() + 60000;
+    while (this.pool && Date.now() < deadline) {
+      const ds = await this.describeWorkers();
+      if (ds.length >= this.cfg.pool.threads) {
+        for (const d of ds) this.log.info({ threadId: d.threadId, model: d.model?.name ?? null, backend: d.model?.backend ?? null }, 'worker ready');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100).unref());
+    }
   }
 
   /** Each live worker's own description, over its comlink control channel (health, readiness, diagnostics). */
@@ -382,8 +413,15 @@ export class Supervisor extends EventEmitter {
         }
         c.lastWindow[ev.leg] = ev.index;
         c.windows[ev.leg]++;
+        if (ev.risk !== null) c.risk = ev.risk;
         this.counters.windows++;
         this.emit('window', c.spec.callId, ev as WindowEvent);
+      } else if (ev.type === 'alert') {
+        // A replayed round can repeat an alert; the policy raises each level once per call.
+        if (c.alerts.some((a) => a.level === ev.level)) continue;
+        c.alerts.push(ev);
+        this.counters.alerts++;
+        this.emit('alert', c.spec.callId, ev, this.info(c));
       } else {
         this.counters.actorErrors++;
         this.log.warn({ callId: c.spec.callId, leg: ev.leg, code: ev.code, msg: ev.message }, 'actor error; leg restarted');
@@ -417,8 +455,7 @@ export class Supervisor extends EventEmitter {
     const { legs: layouts } = layoutLegs(this.geometry, c.slab.inputRates, c.slab.maxChunkSamples);
     let lag = 0;
     const legs = c.spec.legs.map((l, i) => {
-      const header = new Int32Array(c.slab.state, layouts[i].headerOffset, 8);
-      const active = Atomics.load(header, H.active);
+      const active = Atomics.load(new Int32Array(c.slab.state, 0, 4), C.active);
       const st = new Float64Array(c.slab.state, layouts[i].stateOffsets[active], layouts[i].stateLength);
       const backlog = c.rings[i].availableRead() / l.sampleRate;
       lag = Math.max(lag, backlog);
@@ -440,6 +477,8 @@ export class Supervisor extends EventEmitter {
       legs,
       lagSeconds: lag,
       restarts: c.restarts,
+      risk: c.risk,
+      alerts: c.alerts.slice(),
     };
   }
 }

@@ -6,6 +6,9 @@ import type { Logger } from '../logger.js';
 import { streamFileIntoCall } from '../media/file-source.js';
 import { parseWav, WavError } from '../media/wav-reader.js';
 import { Supervisor } from '../supervisor.js';
+import { resolveModelSettings } from '../model-settings.js';
+import type { AlertEvent } from '../../actors/actor-events.js';
+import { EMOTION_LABELS } from '../../models/runtime/manifest.js';
 
 /** One line of the timeline, as printed with --json (NDJSON). */
 export interface TimelineEntry extends Omit<WindowEvent, 'type'> {
@@ -15,6 +18,8 @@ export interface TimelineEntry extends Omit<WindowEvent, 'type'> {
 
 export interface AnalyzeResult {
   entries: TimelineEntry[];
+  alerts: Array<AlertEvent & { file: string }>;
+  model: boolean;
   durationSeconds: number;
   wallSeconds: number;
   legs: number;
@@ -40,7 +45,8 @@ export async function analyzeFile(path: string, cfg: CallguardConfig, log: Logge
   const audio = parseWav(readAudioFile(path));
   const legNames = audio.channels.length === 2 ? ['caller', 'callee'] : ['mono'];
   // Files are not paced: schedule steps as soon as audio is there rather than on the live tick.
-  const sup = new Supervisor({ ...cfg, engine: { ...cfg.engine, tickMs: 5 } }, log);
+  const model = resolveModelSettings(cfg);
+  const sup = new Supervisor({ ...cfg, engine: { ...cfg.engine, tickMs: 5 } }, log, model);
   await sup.start();
   const entries: TimelineEntry[] = [];
   let actorErrors = 0;
@@ -50,6 +56,8 @@ export async function analyzeFile(path: string, cfg: CallguardConfig, log: Logge
     entries.push({ file, legName: legNames[ev.leg], ...rest });
   });
   sup.on('actor-error', () => actorErrors++);
+  const alerts: AnalyzeResult['alerts'] = [];
+  sup.on('alert', (_id: string, ev: AlertEvent) => alerts.push({ ...ev, file }));
   const started = process.hrtime.bigint();
   try {
     const call = sup.createCall({
@@ -67,20 +75,28 @@ export async function analyzeFile(path: string, cfg: CallguardConfig, log: Logge
   }
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   entries.sort((a, b) => a.index - b.index || a.leg - b.leg);
-  return { entries, durationSeconds: audio.durationSeconds, wallSeconds, legs: audio.channels.length, actorErrors };
+  return { entries, alerts, model: model !== null, durationSeconds: audio.durationSeconds, wallSeconds, legs: audio.channels.length, actorErrors };
 }
 
 const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 
 /** Human-readable timeline lines. */
 export function formatTimeline(r: AnalyzeResult): string[] {
-  const lines = [`time (s)        leg     speech  level dBFS  F0 Hz  F0 spread st  onsets/s  centroid Hz`];
+  const lines = [`time (s)        leg     speech  level dBFS  F0 Hz  F0 spread st  onsets/s  centroid Hz  ${r.model ? 'emotion (p)        ' : ''}risk`];
   for (const e of r.entries) {
     const span = `${fmt(e.tStart, 2).padStart(6)}–${fmt(e.tEnd, 2).padEnd(6)}${e.partial ? '*' : ' '}`;
+    let emotion = '';
+    if (r.model) {
+      const p = e.emotions ?? [];
+      const top = p.length ? p.indexOf(Math.max(...p)) : -1;
+      emotion = (top >= 0 ? `${EMOTION_LABELS[top]} ${fmt(p[top], 2)}` : '-').padEnd(17) + '  ';
+    }
     lines.push(
-      `${span}  ${e.legName.padEnd(6)}  ${(fmt(e.speechRatio * 100, 0) + '%').padStart(6)}  ${fmt(e.levelDbfs).padStart(10)}  ${(e.f0Median ? fmt(e.f0Median, 0) : '-').padStart(5)}  ${(e.f0Median ? fmt(e.f0SpreadSemitones, 2) : '-').padStart(12)}  ${fmt(e.onsetsPerSecond, 2).padStart(8)}  ${fmt(e.centroidHz, 0).padStart(11)}`,
+      `${span}  ${e.legName.padEnd(6)}  ${(fmt(e.speechRatio * 100, 0) + '%').padStart(6)}  ${fmt(e.levelDbfs).padStart(10)}  ${(e.f0Median ? fmt(e.f0Median, 0) : '-').padStart(5)}  ${(e.f0Median ? fmt(e.f0SpreadSemitones, 2) : '-').padStart(12)}  ${fmt(e.onsetsPerSecond, 2).padStart(8)}  ${fmt(e.centroidHz, 0).padStart(11)}  ${emotion}${e.risk === null ? '-' : fmt(e.risk, 2)}`,
     );
   }
+  for (const a of r.alerts) lines.push(`ALERT (${a.level}) at ${fmt(a.t, 1)} s, risk ${fmt(a.risk, 2)}: ${a.explanation} — ${a.actions.join('; ')}`);
+  if (!r.alerts.length) lines.push('no scam alert');
   lines.push(
     `${r.entries.length} windows over ${fmt(r.durationSeconds, 2)} s of audio, ${r.legs} leg(s), analysed in ${fmt(r.wallSeconds, 3)} s (${fmt(r.durationSeconds / Math.max(r.wallSeconds, 1e-9), 0)}× real time)${r.entries.some((e) => e.partial) ? '; * = partial window at the end' : ''}`,
   );

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, redactConfig } from '../config/load-config.js'
 import { Engine } from '../engine.js';
 import { createLogger } from '../logger.js';
 import { WavError } from '../media/wav-reader.js';
+import { ModelSettingsError } from '../model-settings.js';
 import { analyzeFile, formatTimeline } from './analyze-command.js';
 import { notify, runSmscSimulator } from './sms-commands.js';
 
@@ -96,7 +97,10 @@ async function main(argv: string[]): Promise<number> {
       const cfg = loadConfig({ file: values.config });
       const log = createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 2);
       const result = await analyzeFile(rest[0], cfg, log);
-      if (values.json) for (const e of result.entries) process.stdout.write(JSON.stringify(e) + '\n');
+      if (values.json) {
+        for (const e of result.entries) process.stdout.write(JSON.stringify({ type: 'window', ...e }) + '\n');
+        for (const a of result.alerts) process.stdout.write(JSON.stringify(a) + '\n');
+      }
       else process.stdout.write(formatTimeline(result).join('\n') + '\n');
       return result.actorErrors ? 1 : 0;
     }
@@ -134,7 +138,7 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`callguard: ${err.message} (see "callguard help")\n`);
       process.exitCode = 2;
-    } else if (err instanceof WavError || err instanceof ConfigError) {
+    } else if (err instanceof WavError || err instanceof ConfigError || err instanceof ModelSettingsError) {
       process.stderr.write(`callguard: error: ${err.message}\n`);
       process.exitCode = 2;
     } else {

@@ -1,6 +1,23 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
+import { POLICY_CONFIG_KEYS } from '../../actors/policy/risk-policy.js';
+
+/** The policy section is generated from the policy's own key list, so names, bounds and defaults stay in one place. */
+const policySection = z
+  .object(
+    Object.fromEntries(
+      POLICY_CONFIG_KEYS.map((k) => {
+        if (k.type === 'boolean') return [k.key, z.boolean().default(k.default as boolean)];
+        let n = z.number();
+        if (k.min !== undefined) n = n.min(k.min);
+        if (k.max !== undefined) n = n.max(k.max);
+        return [k.key, n.default(k.default as number)];
+      }),
+    ) as Record<string, z.ZodDefault<z.ZodNumber> | z.ZodDefault<z.ZodBoolean>>,
+  )
+  .strict()
+  .prefault({});
 
 /**
  * Every setting of the engine with its default. Each key can be set in the config file (`--config FILE`, YAML or
@@ -117,6 +134,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    model: z
+      .object({
+        /** Run the emotion model (false: acoustic cues only). */
+        enabled: z.boolean().default(true),
+        /** Model directory (model.json, weights, manifest.json); empty: the shipped models/emotion-v1. */
+        dir: z.string().default(''),
+        /** TF.js backend: auto tries tfjs-node (when installed), then wasm, then cpu. */
+        backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+      })
+      .strict()
+      .prefault({}),
+    policy: policySection,
     data: z.object({ dir: z.string().min(1).default('./data') }).strict().prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })
