@@ -32,6 +32,13 @@ export interface WindowScorer {
 
 /** Leave room for a round's worth of records before popping more audio. */
 const MAILBOX_MARGIN = 8192;
+/** How far apart (seconds of buffered audio) the legs may drift before lockstep is given up for the round. */
+const LOCKSTEP_SLACK_SECONDS = 1;
+
+/** True when the leg journalled a chunk that its committed state has not consumed (a replay is due). */
+function pendingChunk(leg: LegView, st: Float64Array): boolean {
+  return Atomics.load(leg.header, H.inflightSeq) === st[S.chunkSeq] + 1;
+}
 
 interface ReadyWindow {
   leg: number;
@@ -122,10 +129,11 @@ export class ActorStep {
     };
     if (p.mailbox.space() < MAILBOX_MARGIN) return p;
     let drained = true;
+    for (const leg of view.legs) leg.states[work].set(leg.states[active]);
+    const quota = this.lockstepQuota(view.legs, work, call.final);
     for (const leg of view.legs) {
       const st = leg.states[work];
-      st.set(leg.states[active]);
-      const n = this.takeChunk(leg, st, call.final);
+      const n = this.takeChunk(leg, st, call.final, quota);
       if (n > 0) {
         p.worked = true;
         p.consumed[leg.index] = n;
@@ -155,15 +163,15 @@ export class ActorStep {
    * The chunk this leg applies in this round: the journalled one the committed state has not consumed yet (popping it
    * again if the earlier pop never landed), else a fresh one. Returns its length in `leg.inflight`, 0 for none.
    */
-  private takeChunk(leg: LegView, st: Float64Array, final: boolean): number {
+  private takeChunk(leg: LegView, st: Float64Array, final: boolean, quotaSeconds: number): number {
     const { header, ring, ringReadPtr, inflight } = leg;
     const seq = st[S.chunkSeq];
-    if (Atomics.load(header, H.inflightSeq) === seq + 1) {
+    if (pendingChunk(leg, st)) {
       const n = header[H.inflightLen];
       if (Atomics.load(ringReadPtr, 0) === header[H.readPtrBefore] >>> 0) ring.pop(inflight, n);
       return n;
     }
-    const avail = ring.availableRead();
+    const avail = Math.min(ring.availableRead(), Math.floor(quotaSeconds * leg.inputRate));
     if (avail === 0 || (!final && avail < (this.minChunkSamples * leg.inputRate) / 8000)) return 0;
     const n = Math.min(avail, inflight.length);
     header[H.readPtrBefore] = Atomics.load(ringReadPtr, 0) | 0;
@@ -171,6 +179,25 @@ export class ActorStep {
     Atomics.store(header, H.inflightSeq, seq + 1);
     ring.pop(inflight, n);
     return n;
+  }
+
+  /**
+   * Seconds of audio each leg may take this round. The legs of a call advance in lockstep (the same duration per
+   * round) so their windows complete in the same rounds and reach the policy in an order fixed by the audio alone, not
+   * by how packets happened to arrive. A leg more than LOCKSTEP_SLACK behind (one-way audio, a dead RTP stream) no
+   * longer holds the others back.
+   */
+  private lockstepQuota(legs: LegView[], work: number, final: boolean): number {
+    if (legs.length < 2 || final) return Infinity;
+    let min = Infinity;
+    let max = 0;
+    for (const leg of legs) {
+      const st = leg.states[work];
+      const secs = pendingChunk(leg, st) ? leg.header[H.inflightLen] / leg.inputRate : leg.ring.availableRead() / leg.inputRate;
+      min = Math.min(min, secs);
+      max = Math.max(max, secs);
+    }
+    return max - min > LOCKSTEP_SLACK_SECONDS ? Infinity : min;
   }
 
   /** One batched predict over every window of every call in the round. */
@@ -192,7 +219,7 @@ export class ActorStep {
     const slab = p.call.slab;
     const policyState = p.view.policy[p.work];
     const protectedRole: LegRole = slab.protectedLeg >= 0 && slab.roles[slab.protectedLeg] === 'caller' ? 'caller' : 'callee';
-    p.windows.sort((a, b) => a.w.tEnd - b.w.tEnd || a.leg - b.leg);
+    p.windows.sort((a, b) => a.w.index - b.w.index || a.leg - b.leg);
     for (const ev of p.errors) p.mailbox.write(ev);
     for (const r of p.windows) {
       let risk: number | null = null;

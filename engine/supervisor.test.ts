@@ -6,6 +6,10 @@ import { extractOffline } from '../actors/features/offline-extractor.js';
 import { quietLog, speech, testConfig } from '../test/support/engine-fixtures.js';
 import { within } from '../test/support/within.js';
 import { Supervisor, SupervisorError, type CallHandle } from './supervisor.js';
+import { readdirSync } from 'node:fs';
+import { emodbDir } from '../test/support/repo-paths.js';
+import { shippedModelDir } from '../models/runtime/shipped-model.js';
+import type { AlertEvent } from '../actors/actor-events.js';
 
 const CALLER = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '03a05Wa.wav');
 const CALLEE = speech('08a01Na.wav', '08a02Na.wav', '08a04Nc.wav', '08a05Nb.wav');
@@ -193,6 +197,54 @@ async function waitForWorkers(sup: Supervisor, n: number) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Clips of one speaker and emotion letter, repeated to `seconds`. */
+function takes(speaker: string, emotion: string, seconds: number): Int16Array {
+  const names = readdirSync(emodbDir).filter((f) => f.startsWith(speaker) && f[5] === emotion).sort();
+  const out = new Int16Array(seconds * 8000);
+  const all = speech(...names);
+  for (let o = 0; o < out.length; o += all.length) out.set(all.subarray(0, Math.min(all.length, out.length - o)), o);
+  return out;
+}
+
+async function scamRun(kill: boolean) {
+  const sup = new Supervisor(testConfig({ engine: { maxRestarts: 1000 } }), quietLog, { dir: shippedModelDir(), backend: 'wasm' });
+  await sup.start();
+  const risks: Array<[number, number, number | null, number[] | null]> = [];
+  const alerts: AlertEvent[] = [];
+  sup.on('window', (_id: string, w: WindowEvent) => risks.push([w.leg, w.index, w.risk, w.emotions]));
+  sup.on('alert', (_id: string, a: AlertEvent) => alerts.push(a));
+  const call = sup.createCall(twoLegs('scam'));
+  let kills = 0;
+  const killer = kill
+    ? setInterval(() => {
+        const w = sup.actorPool?.workers[kills % 2];
+        if (w && kills < 8) {
+          kills++;
+          void w.terminate();
+        }
+      }, 150)
+    : null;
+  await feed(call, [takes('11', 'W', 40), takes('16', 'A', 40)], 4000);
+  if (killer) clearInterval(killer);
+  sup.endCall('scam', 'bye');
+  await within(call.ended, 90000, 'call end');
+  const stats = sup.stats();
+  await sup.close();
+  return { risks, alerts, stats, kills };
+}
+
+test('with the emotion model and the policy in the loop, killed workers change no risk value and the alert is raised exactly once', async () => {
+  const clean = await scamRun(false);
+  assert.is(clean.alerts.length, 1, 'an angry caller and an afraid callee raise one alert');
+  assert.ok(clean.risks.every(([, , r, e]) => r !== null && e !== null && e.length === 7));
+  const killed = await scamRun(true);
+  assert.ok(killed.stats.workerCrashes >= 1, `crashes ${killed.stats.workerCrashes}`);
+  const key = (r: typeof clean.risks) => r.map((x) => JSON.stringify(x)).sort();
+  assert.equal(key(killed.risks), key(clean.risks));
+  assert.is(killed.alerts.length, 1);
+  assert.equal({ ...killed.alerts[0], cues: null }, { ...clean.alerts[0], cues: null });
+});
 
 test('admission: duplicate call ids and calls over capacity are refused with codes', async () => {
   const sup = new Supervisor(testConfig({ engine: { maxCalls: 1 } }), quietLog);
