@@ -1,0 +1,47 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/**
+ * The report's chart, drawn with a real plotting library and no browser: a vega-lite spec compiled to vega, rendered
+ * to SVG headless (vega's 'none' renderer needs no canvas), rasterised to PNG by resvg (a prebuilt binary shipped in
+ * the npm package). Two panels against concurrent calls: the engine's lag (from GET /calls) and its CPU.
+ */
+export interface ChartPoint {
+  /** Calls with media flowing when sampled. */
+  concurrency: number;
+  /** Engine lag from /calls, ms (worst call at that moment); null when the engine does not expose it. */
+  lagMs: number | null;
+  /** Engine CPU over the last sample period, % of one core. */
+  cpuPercent: number | null;
+  /** Ramp step the sample belongs to, or 'run'. */
+  series: string;
+}
+
+export async function renderLoadChart(points: readonly ChartPoint[], title: string): Promise<Buffer> {
+  const lag = points.filter((p) => p.lagMs !== null).map((p) => ({ concurrency: p.concurrency, value: p.lagMs, series: p.series }));
+  const cpu = points.filter((p) => p.cpuPercent !== null).map((p) => ({ concurrency: p.concurrency, value: p.cpuPercent, series: p.series }));
+  const panel = (values: object[], yTitle: string, color: string) => ({
+    width: 560,
+    height: 220,
+    data: { values },
+    layer: [
+      { mark: { type: 'point', opacity: 0.35, color, filled: true, size: 18 }, encoding: { x: { field: 'concurrency', type: 'quantitative', title: 'concurrent calls' }, y: { field: 'value', type: 'quantitative', title: yTitle } } },
+      {
+        // The mean per concurrency level: ramp steps (or a steady run's plateau) read as one point each.
+        mark: { type: 'line', point: true, color: '#222', strokeWidth: 2 },
+        encoding: { x: { field: 'concurrency', type: 'quantitative', bin: { maxbins: 25 } }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' } },
+      },
+    ],
+  });
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, fontSize: 14 },
+    vconcat: [panel(lag, 'engine lag, ms (worst call, per sample)', '#d62728'), panel(cpu, 'engine CPU, % of one core', '#1f77b4')],
+    config: { font: 'DejaVu Sans', background: 'white' },
+  } as unknown as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return Buffer.from(new Resvg(svg, { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+}

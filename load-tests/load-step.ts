@@ -1,0 +1,123 @@
+import { CallGenerator, type GeneratorResult } from './call-generator.js';
+import type { PlannedCall } from './call-plan.js';
+import type { EngineCallsPoller } from './engine-calls-poller.js';
+import type { ChartPoint } from './load-chart.js';
+import type { StepReport } from './load-report.js';
+import type { ProcSampler } from './proc-sampler.js';
+
+/**
+ * One measured level of load: run a plan through the generator while sampling the engine (CPU/RSS from /proc, lag and
+ * loss from GET /calls), then judge it over its steady window — the span when every call of the step was in media.
+ */
+export interface StepContext {
+  target: { host: string; port: number };
+  poller: EngineCallsPoller | null;
+  sampler: ProcSampler | null;
+  /** Samples for the chart are appended here. */
+  chartPoints: ChartPoint[];
+  /** Engine lag (s) above which a level is not sustainable. */
+  lagThresholdSeconds: number;
+  /** Generator send lag p99 (ms) above which the generator, not the engine, is the bottleneck. */
+  generatorLagLimitMs: number;
+  log(line: string): void;
+  engineExited(): boolean;
+}
+
+export async function runStep(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number, label: string): Promise<{ step: StepReport; result: GeneratorResult }> {
+  const gen = new CallGenerator({ target: ctx.target, calls: plan });
+  await gen.start();
+  let lastLog = 0;
+  const tick = setInterval(() => {
+    const now = Date.now();
+    const poll = ctx.poller?.last;
+    const proc = ctx.sampler?.last;
+    ctx.chartPoints.push({
+      concurrency: gen.mediaCalls,
+      lagMs: poll && now - poll.t < 2500 ? Math.round(poll.maxLagSeconds * 1000) : null,
+      cpuPercent: proc && now - proc.t < 2500 ? proc.cpuPercent : null,
+      series: label,
+    });
+    if (now - lastLog >= 5000) {
+      lastLog = now;
+      const p = gen.pacerStats;
+      ctx.log(
+        `[${label}] media calls ${gen.mediaCalls}, engine CPU ${proc?.cpuPercent ?? '?'}% RSS ${proc?.rssMB ?? '?'} MB, lag max ${poll ? poll.maxLagSeconds.toFixed(3) : '?'} s, RTP lost ${poll?.packetsLost ?? '?'}, send lag p99 ${p.sendLag.percentile(99).toFixed(1)} ms`,
+      );
+    }
+  }, 1000);
+  const result = await gen.done;
+  clearInterval(tick);
+  await ctx.poller?.poll(); // the latest counters of calls that just ended are gone; this catches the last live ones
+  return { step: judge(ctx, plan, targetConcurrency, result), result };
+}
+
+function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number, result: GeneratorResult): StepReport {
+  const calls = result.calls.filter((c) => c.mediaStartAt > 0);
+  let from = Math.max(0, ...calls.map((c) => c.mediaStartAt));
+  let to = Math.min(Infinity, ...calls.map((c) => c.mediaEndAt || Infinity));
+  if (!(to - from >= 2000)) {
+    // Calls never all overlapped (arrivals spread wider than durations): judge over the whole media span.
+    from = Math.min(...calls.map((c) => c.mediaStartAt));
+    to = Math.max(...calls.map((c) => c.mediaEndAt || c.endedAt));
+  }
+  const reasons: string[] = [];
+  const s = result.summary;
+  if (s.failed) reasons.push(`${s.failed} calls failed (${Object.entries(s.failures).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  if (ctx.engineExited()) reasons.push('the engine process exited');
+
+  const proc = ctx.sampler ? ctx.sampler.samples.filter((x) => x.t >= from && x.t <= to) : [];
+  const engine = proc.length
+    ? {
+        cpuPercentMean: Math.round((proc.reduce((a, x) => a + x.cpuPercent, 0) / proc.length) * 10) / 10,
+        cpuPercentPeak: Math.max(...proc.map((x) => x.cpuPercent)),
+        peakRssMB: Math.max(...proc.map((x) => x.rssMB)),
+        threads: Math.max(...proc.map((x) => x.threads)),
+      }
+    : null;
+
+  let lagSeconds: StepReport['lagSeconds'] = null;
+  let lost: number | null = null;
+  let overrun: number | null = null;
+  let shortfall: number | null = null;
+  const poller = ctx.poller;
+  if (poller?.available) {
+    const lags = poller.samples.filter((x) => x.t >= from && x.t <= to && x.activeCalls > 0).map((x) => x.maxLagSeconds).sort((a, b) => a - b);
+    const q = (p: number) => (lags.length ? lags[Math.min(lags.length - 1, Math.ceil((p / 100) * lags.length) - 1)] : 0);
+    lagSeconds = { p50: q(50), p95: q(95), p99: q(99), max: lags.length ? lags[lags.length - 1] : 0, samples: lags.length };
+    lost = 0;
+    overrun = 0;
+    shortfall = 0;
+    const byId = new Map(result.calls.map((c) => [c.callId, c]));
+    for (const p of plan) {
+      const pc = poller.calls.get(p.callId);
+      const c = byId.get(p.callId);
+      if (!pc || !c || !c.mediaStartAt) continue;
+      lost += pc.packetsLost.reduce((a, b) => a + b, 0);
+      overrun += pc.overrunSamples.reduce((a, b) => a + b, 0);
+      // What had been sent by the last poll that saw the call, less what the engine said it had received.
+      const sent = Math.min(p.durationSeconds, Math.max(0, (pc.lastSeenAt - c.mediaStartAt) / 1000));
+      const got = pc.secondsReceived.length ? Math.min(...pc.secondsReceived) : 0;
+      shortfall = Math.max(shortfall, Math.round((sent - got) * 1000) / 1000);
+    }
+    if (lagSeconds.max > ctx.lagThresholdSeconds) reasons.push(`engine lag ${lagSeconds.max.toFixed(3)} s > ${ctx.lagThresholdSeconds} s`);
+    if (lost > 0) reasons.push(`RTP loss: ${lost} packets`);
+    if (overrun > 0) reasons.push(`ring overruns: ${overrun} samples`);
+  }
+  if (s.rtp.sendLag.p99Ms > ctx.generatorLagLimitMs) {
+    reasons.push(`GENERATOR fell behind (send lag p99 ${s.rtp.sendLag.p99Ms} ms > ${ctx.generatorLagLimitMs} ms): the engine's figures at this level are not trustworthy`);
+  }
+  return {
+    targetConcurrency,
+    calls: plan.length,
+    maxConcurrentMedia: s.maxConcurrentMedia,
+    window: { from, to },
+    engine,
+    lagSeconds,
+    rtpPacketsLost: lost,
+    ringOverrunSamples: overrun,
+    audioShortfallSeconds: shortfall,
+    generator: s,
+    sustainable: reasons.length === 0,
+    reasons,
+  };
+}

@@ -1,0 +1,252 @@
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startSmscSimulator, type SmscSimulator } from '../smpp/index.js';
+import { scoreAlerts } from './alert-scoring.js';
+import { isLoopback, type CallResult } from './call-generator.js';
+import { planCalls, type CallPlanOptions, type SecondsRange } from './call-plan.js';
+import { defaultClipLibrary } from './emodb-clips.js';
+import { EngineCallsPoller } from './engine-calls-poller.js';
+import { freePort, startEngineProcess, type EngineProcess } from './engine-process.js';
+import { renderLoadChart, type ChartPoint } from './load-chart.js';
+import { reportMarkdown, type LoadReport, type StepReport } from './load-report.js';
+import { runStep, type StepContext } from './load-step.js';
+import { ProcSampler } from './proc-sampler.js';
+import { runSippCrossCheck } from './sipp-cross-check.js';
+
+/**
+ * `npm run load -- [options]`: drives SIPREC load into callguard and writes a report (JSON, Markdown, PNG chart).
+ * By default it spawns the engine (`bin/callguard.js serve`) on free loopback ports with alerts going to an SMSC
+ * simulator it runs itself; --target host:port drives an engine that is already running instead. Bounded: the plan
+ * is finite, every step has a deadline, and --max-seconds ends the whole run.
+ */
+const USAGE = `Usage: node dist/load-tests/run-load.js [options]
+
+  --calls N             calls in the run (default 20)
+  --duration S|MIN-MAX  call length in seconds, fixed or uniform range (default 30)
+  --rate R              arrivals per second (default: calls spread over 10 s)
+  --arrivals uniform|poisson
+  --scam-fraction F     share of scam-like calls (default 0.3)
+  --scam-onset MIN-MAX  seconds into a scam-like call where the scam audio starts (default 4-10)
+  --codec PCMU|PCMA|mixed
+  --seed N
+  --ramp                raise concurrency step by step until the engine falls behind
+  --ramp-start N --ramp-step N --ramp-max N --step-seconds S   (defaults 25, 25, 1000, 30)
+  --lag-threshold S     engine lag that counts as falling behind (default 1.0)
+  --target host:port    an engine already running (loopback only); --http host:port for its API
+  --smsc-port N         port of the run's SMSC simulator (default: free port)
+  --engine-env K=V      extra environment for the spawned engine (repeatable)
+  --sipp N              also run N calls through sipp as an independent cross-check
+  --out DIR             report directory (default load-tests/reports/<time>)
+  --max-seconds S       hard bound on the whole run (default 1800)`;
+
+function range(v: string | undefined, d: SecondsRange): SecondsRange {
+  if (!v) return d;
+  const [a, b] = v.split('-').map(Number);
+  const r = { min: a, max: b === undefined || Number.isNaN(b) ? a : b };
+  if (!(r.min > 0) || r.max < r.min) throw new Error(`bad range "${v}"`);
+  return r;
+}
+
+function hostPort(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(':');
+  const host = v.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(v.slice(i + 1));
+  if (i < 0 || !(port > 0)) throw new Error(`expected host:port, got "${v}"`);
+  if (!isLoopback(host)) throw new Error(`load tests target loopback only, got ${host}`);
+  return { host, port };
+}
+
+async function main(): Promise<number> {
+  const { values: a } = parseArgs({
+    options: {
+      calls: { type: 'string' }, duration: { type: 'string' }, rate: { type: 'string' }, arrivals: { type: 'string' },
+      'scam-fraction': { type: 'string' }, 'scam-onset': { type: 'string' }, codec: { type: 'string' }, seed: { type: 'string' },
+      ramp: { type: 'boolean' }, 'ramp-start': { type: 'string' }, 'ramp-step': { type: 'string' }, 'ramp-max': { type: 'string' },
+      'step-seconds': { type: 'string' }, 'lag-threshold': { type: 'string' }, target: { type: 'string' }, http: { type: 'string' },
+      'smsc-port': { type: 'string' }, 'engine-env': { type: 'string', multiple: true }, sipp: { type: 'string' }, out: { type: 'string' },
+      'max-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (a.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const started = new Date();
+  const log = (l: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`);
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const outDir = resolve(a.out ?? join(repoRoot, 'load-tests/reports', started.toISOString().replace(/[:.]/g, '-')));
+  mkdirSync(outDir, { recursive: true });
+  const reportsRoot = join(repoRoot, 'load-tests/reports');
+  if (outDir.startsWith(reportsRoot) && !existsSync(join(reportsRoot, '.gitignore'))) writeFileSync(join(reportsRoot, '.gitignore'), '*\n!.gitignore\n');
+
+  const calls = Number(a.calls ?? 20);
+  const duration = range(a.duration, { min: 30, max: 30 });
+  const lagThreshold = Number(a['lag-threshold'] ?? 1);
+  const maxSeconds = Number(a['max-seconds'] ?? 1800);
+  const base: Omit<CallPlanOptions, 'calls' | 'ratePerSecond' | 'durationSeconds'> = {
+    arrivals: a.arrivals === 'poisson' ? 'poisson' : 'uniform',
+    scamFraction: Number(a['scam-fraction'] ?? 0.3),
+    scamOnsetSeconds: range(a['scam-onset'], { min: 4, max: 10 }),
+    codec: (a.codec as 'PCMU' | 'PCMA' | 'mixed' | undefined) ?? 'PCMU',
+    seed: Number(a.seed ?? 1),
+  };
+  const errors: string[] = [];
+  const lib = defaultClipLibrary();
+  log(`clips: ${lib.source}; report -> ${outDir}`);
+
+  // Alerts: our own SMSC simulator records every submit_sm with its arrival time.
+  const smsc: SmscSimulator = await startSmscSimulator({ host: '127.0.0.1', port: Number(a['smsc-port'] ?? 0) });
+  const smppUrl = `smpp://callguard:load@127.0.0.1:${smsc.port}`;
+
+  let engine: EngineProcess | null = null;
+  let target: { host: string; port: number };
+  let httpBase: string | null = null;
+  if (a.target) {
+    target = hostPort(a.target);
+    httpBase = a.http ? `http://${a.http}` : null;
+    log(`external engine at ${a.target}; point its CALLGUARD_SMPP_URL at ${smppUrl} to score alerts`);
+  } else {
+    const env: Record<string, string> = {};
+    for (const kv of a['engine-env'] ?? []) {
+      const i = kv.indexOf('=');
+      if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    engine = await startEngineProcess({ sipPort: await freePort('udp'), httpPort: await freePort('tcp'), rtpPortMin: 20000, rtpPortMax: 29999, smppUrl, env });
+    target = engine.sip;
+    httpBase = engine.httpBase;
+    log(`engine pid ${engine.pid}: SIP ${target.host}:${target.port}, HTTP ${httpBase}, SMSC simulator ${smsc.port}`);
+  }
+
+  const sampler = engine ? new ProcSampler(engine.pid) : null;
+  sampler?.start();
+  const poller = httpBase ? new EngineCallsPoller(`${httpBase}/calls`) : null;
+  poller?.start();
+  const chartPoints: ChartPoint[] = [];
+  const ctx: StepContext = {
+    target,
+    poller,
+    sampler,
+    chartPoints,
+    lagThresholdSeconds: lagThreshold,
+    generatorLagLimitMs: 20,
+    log,
+    engineExited: () => engine?.exited() ?? false,
+  };
+
+  const steps: StepReport[] = [];
+  const allCalls: CallResult[] = [];
+  let sustained: number | null = null;
+  let sippResult: unknown;
+  const hardStop = setTimeout(() => {
+    log(`--max-seconds ${maxSeconds} reached: stopping`);
+    errors.push(`run stopped at --max-seconds ${maxSeconds}`);
+    void finish().then((c) => process.exit(c));
+  }, maxSeconds * 1000);
+  hardStop.unref();
+
+  let finishing: Promise<number> | null = null;
+  const finish = (): Promise<number> =>
+    (finishing ??= (async () => {
+      await poller?.stop();
+      sampler?.stop();
+      const alerts = scoreAlerts(allCalls, smsc.received);
+      const report: LoadReport = {
+        tool: 'callguard load-tests/run-load',
+        startedAt: started.toISOString(),
+        finishedAt: new Date().toISOString(),
+        mode: a.ramp ? 'ramp' : 'run',
+        options: { ...a, calls, duration, lagThreshold },
+        target: {
+          sip: `${target.host}:${target.port}`,
+          http: httpBase,
+          spawned: !!engine,
+          pid: engine?.pid ?? null,
+          note: poller && !poller.available ? 'GET /calls never answered: lag, loss and overruns not measured.' : '',
+        },
+        clips: lib.source,
+        method: [
+          'Calls: SIPREC over UDP from one SIP socket (multipart SDP + RFC 7865 rs-metadata, INVITE retransmitted per T1), two RTP legs per call from their own connected sockets, 160-byte G.711 packets every 20 ms paced by one timer for all legs.',
+          'Generator health: send lag = send time minus due time of every packet; p99 above 20 ms marks a level as generator-limited.',
+          'Engine CPU and RSS: /proc/<pid>/stat utime+stime (all threads, CLK_TCK ticks) differenced every second, % of one core; VmRSS and Threads from /proc/<pid>/status. Only when the engine is our child process.',
+          'Engine lag, RTP loss, ring overruns, seconds received: GET /calls polled every second (lagSeconds = unprocessed backlog of the worst leg). A step is judged over the window when all its calls were in media.',
+          'Alerts: the run\'s own SMSC simulator; each call has its own callee (protected) number, so a submit_sm maps to a call. Latency = first submit_sm part arrival - (media start + first scam-like second).',
+          'Ground truth: calm calls play Emo-DB neutral/boredom clips on both legs; scam-like calls switch at the recorded onset to anger (caller) and fear (callee) clips.',
+        ],
+        steps,
+        sustainedConcurrentCalls: sustained,
+        alerts: allCalls.length ? alerts : null,
+        verdictLatency: { unavailable: 'the engine does not expose per-window audio-to-verdict latency (GET /calls has lagSeconds, reported instead)' },
+        sippCrossCheck: sippResult,
+        errors,
+      };
+      writeFileSync(join(outDir, 'report.json'), JSON.stringify({ ...report, calls: allCalls }, null, 2));
+      let chart: string | null = null;
+      try {
+        writeFileSync(join(outDir, 'load-chart.png'), await renderLoadChart(chartPoints, `callguard ${report.mode}: lag and CPU vs concurrent calls`));
+        chart = 'load-chart.png';
+      } catch (err) {
+        errors.push(`chart: ${(err as Error).message}`);
+      }
+      writeFileSync(join(outDir, 'report.md'), reportMarkdown(report, chart));
+      await engine?.close();
+      await smsc.close();
+      log(`sustained concurrent calls: ${sustained ?? 'none'}; alerts: recall ${alerts.recall}, false ${alerts.falseAlerts}/${alerts.calmCalls}, latency p50 ${(alerts.latencyMs.p50Ms / 1000).toFixed(2)} s`);
+      log(`report: ${join(outDir, 'report.md')}`);
+      return errors.length ? 1 : 0;
+    })());
+
+  try {
+    if (a.ramp) {
+      const start = Number(a['ramp-start'] ?? 25);
+      const step = Number(a['ramp-step'] ?? 25);
+      const max = Number(a['ramp-max'] ?? 1000);
+      const hold = Number(a['step-seconds'] ?? 30);
+      let seed = base.seed ?? 1;
+      for (let level = start; level <= max; level += step) {
+        // All calls of a level arrive within ~5 s and each lasts the arrival spread plus the hold, so they overlap.
+        const spread = Math.min(10, Math.max(2, level / 50));
+        const plan = planCalls(lib, { ...base, seed: seed++, calls: level, ratePerSecond: level / spread, durationSeconds: { min: hold + spread, max: hold + spread } });
+        log(`ramp level ${level}: ${level} calls of ${hold + spread} s`);
+        const { step: rep, result } = await runStep(ctx, plan, level, `${level}`);
+        steps.push(rep);
+        allCalls.push(...result.calls);
+        if (!rep.sustainable) {
+          log(`level ${level} not sustainable: ${rep.reasons.join('; ')}`);
+          break;
+        }
+        sustained = level;
+        await new Promise((r) => setTimeout(r, 3000)); // let the engine drain between levels
+      }
+    } else {
+      const rate = Number(a.rate ?? Math.max(0.5, calls / 10));
+      const plan = planCalls(lib, { ...base, calls, ratePerSecond: rate, durationSeconds: duration });
+      log(`run: ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`);
+      const { step: rep, result } = await runStep(ctx, plan, calls, 'run');
+      steps.push(rep);
+      allCalls.push(...result.calls);
+      if (rep.sustainable) sustained = rep.maxConcurrentMedia;
+      else log(`fell behind: ${rep.reasons.join('; ')}`);
+    }
+    if (a.sipp) {
+      const n = Number(a.sipp);
+      log(`sipp cross-check: ${n} calls`);
+      sippResult = await runSippCrossCheck({ target, calls: n, rate: Math.max(1, n / 5), durationSeconds: Math.min(20, duration.min), lib, poller, log, ourCalls: allCalls });
+    }
+    // Alerts for calls that just ended may still be in the engine's outbox.
+    await new Promise((r) => setTimeout(r, 3000));
+  } catch (err) {
+    errors.push((err as Error).message);
+    log(`error: ${(err as Error).message}`);
+  }
+  return finish();
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`run-load: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  },
+);
