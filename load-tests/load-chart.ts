@@ -30,7 +30,7 @@ export async function renderLoadChart(points: readonly ChartPoint[], title: stri
       {
         // The mean per concurrency level: ramp steps (or a steady run's plateau) read as one point each.
         mark: { type: 'line', point: true, color: '#222', strokeWidth: 2 },
-        encoding: { x: { field: 'concurrency', type: 'quantitative', bin: { maxbins: 25 } }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' } },
+        encoding: { x: { field: 'concurrency', type: 'quantitative' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' } },
       },
     ],
   });

@@ -3,7 +3,7 @@ import type { PlannedCall } from './call-plan.js';
 import type { EngineCallsPoller } from './engine-calls-poller.js';
 import type { ChartPoint } from './load-chart.js';
 import type { StepReport } from './load-report.js';
-import type { ProcSampler } from './proc-sampler.js';
+import type { MachineCpuSampler, ProcSampler } from './proc-sampler.js';
 
 /**
  * One measured level of load: run a plan through the generator while sampling the engine (CPU/RSS from /proc, lag and
@@ -13,6 +13,7 @@ export interface StepContext {
   target: { host: string; port: number };
   poller: EngineCallsPoller | null;
   sampler: ProcSampler | null;
+  machine: MachineCpuSampler | null;
   /** Samples for the chart are appended here. */
   chartPoints: ChartPoint[];
   /** Engine lag (s) above which a level is not sustainable. */
@@ -106,8 +107,11 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
   if (s.rtp.sendLag.p99Ms > ctx.generatorLagLimitMs) {
     reasons.push(`GENERATOR fell behind (send lag p99 ${s.rtp.sendLag.p99Ms} ms > ${ctx.generatorLagLimitMs} ms): the engine's figures at this level are not trustworthy`);
   }
+  const machine = ctx.machine?.mean(from, to) ?? null;
   return {
     targetConcurrency,
+    machineCpuPercent: machine,
+    otherCpuPercent: machine !== null && engine ? Math.max(0, Math.round((machine - engine.cpuPercentMean - s.cpuPercent) * 10) / 10) : null,
     calls: plan.length,
     maxConcurrentMedia: s.maxConcurrentMedia,
     window: { from, to },

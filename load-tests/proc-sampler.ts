@@ -99,3 +99,54 @@ export class ProcSampler {
     this.samples.push({ t: now, cpuPercent: Math.round(cpu * 10) / 10, rssMB: st.rssMB, threads: st.threads });
   }
 }
+
+/**
+ * Whole-machine CPU from the first line of /proc/stat (all processes), in % of one core like ProcSampler: on a
+ * shared box, machine minus engine minus generator is what other work took from the run.
+ */
+export class MachineCpuSampler {
+  readonly samples: Array<{ t: number; busyPercent: number }> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private last: { busy: number; total: number } | null = null;
+
+  start(periodMs = 1000): void {
+    this.last = readMachineTicks();
+    this.timer = setInterval(() => {
+      const now = readMachineTicks();
+      if (now && this.last && now.total > this.last.total) {
+        const cores = Math.max(1, cpuCount());
+        this.samples.push({ t: Date.now(), busyPercent: Math.round(((now.busy - this.last.busy) / (now.total - this.last.total)) * cores * 1000) / 10 });
+      }
+      this.last = now;
+    }, periodMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  mean(from: number, to: number): number | null {
+    const s = this.samples.filter((x) => x.t >= from && x.t <= to);
+    return s.length ? Math.round((s.reduce((a, x) => a + x.busyPercent, 0) / s.length) * 10) / 10 : null;
+  }
+}
+
+function readMachineTicks(): { busy: number; total: number } | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    const idle = f[3] + (f[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+function cpuCount(): number {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
+  } catch {
+    return 1;
+  }
+}

@@ -12,7 +12,7 @@ import { freePort, startEngineProcess, type EngineProcess } from './engine-proce
 import { renderLoadChart, type ChartPoint } from './load-chart.js';
 import { reportMarkdown, type LoadReport, type StepReport } from './load-report.js';
 import { runStep, type StepContext } from './load-step.js';
-import { ProcSampler } from './proc-sampler.js';
+import { MachineCpuSampler, ProcSampler } from './proc-sampler.js';
 import { runSippCrossCheck } from './sipp-cross-check.js';
 
 /**
@@ -121,6 +121,8 @@ async function main(): Promise<number> {
 
   const sampler = engine ? new ProcSampler(engine.pid) : null;
   sampler?.start();
+  const machine = new MachineCpuSampler();
+  machine.start();
   const poller = httpBase ? new EngineCallsPoller(`${httpBase}/calls`) : null;
   poller?.start();
   const chartPoints: ChartPoint[] = [];
@@ -128,6 +130,7 @@ async function main(): Promise<number> {
     target,
     poller,
     sampler,
+    machine,
     chartPoints,
     lagThresholdSeconds: lagThreshold,
     generatorLagLimitMs: 20,
@@ -151,6 +154,7 @@ async function main(): Promise<number> {
     (finishing ??= (async () => {
       await poller?.stop();
       sampler?.stop();
+      machine.stop();
       const alerts = scoreAlerts(allCalls, smsc.received);
       const report: LoadReport = {
         tool: 'callguard load-tests/run-load',
@@ -177,6 +181,12 @@ async function main(): Promise<number> {
         steps,
         sustainedConcurrentCalls: sustained,
         alerts: allCalls.length ? alerts : null,
+        engineListedAlerts: poller?.available
+          ? {
+              scamCalls: allCalls.filter((c) => c.kind === 'scam' && (poller.calls.get(c.callId)?.alerts.length ?? 0) > 0).length,
+              calmCalls: allCalls.filter((c) => c.kind === 'calm' && (poller.calls.get(c.callId)?.alerts.length ?? 0) > 0).length,
+            }
+          : null,
         verdictLatency: { unavailable: 'the engine does not expose per-window audio-to-verdict latency (GET /calls has lagSeconds, reported instead)' },
         sippCrossCheck: sippResult,
         errors,
@@ -198,6 +208,10 @@ async function main(): Promise<number> {
     })());
 
   try {
+    // Warm-up, not judged: the engine's first calls pay for model load and JIT, which is not what a level measures.
+    const warm = planCalls(lib, { ...base, seed: 999, calls: 5, ratePerSecond: 5, durationSeconds: { min: 6, max: 6 }, scamFraction: 0 });
+    log('warm-up: 5 calls of 6 s (not judged)');
+    await runStep({ ...ctx, chartPoints: [], log: () => {} }, warm, 5, 'warm-up');
     if (a.ramp) {
       const start = Number(a['ramp-start'] ?? 25);
       const step = Number(a['ramp-step'] ?? 25);
