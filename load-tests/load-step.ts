@@ -108,10 +108,12 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
     reasons.push(`GENERATOR fell behind (send lag p99 ${s.rtp.sendLag.p99Ms} ms > ${ctx.generatorLagLimitMs} ms): the engine's figures at this level are not trustworthy`);
   }
   const machine = ctx.machine?.mean(from, to) ?? null;
+  const other = machine !== null && engine ? machine - engine.cpuPercentMean - s.cpuPercent : null;
+  if (other !== null && other > 50) reasons.push(`SHARED BOX: other processes used ${Math.round(other)}% of a core during the window; measure on an idle machine`);
   return {
     targetConcurrency,
     machineCpuPercent: machine,
-    otherCpuPercent: machine !== null && engine ? Math.max(0, Math.round((machine - engine.cpuPercentMean - s.cpuPercent) * 10) / 10) : null,
+    otherCpuPercent: other === null ? null : Math.max(0, Math.round(other * 10) / 10),
     calls: plan.length,
     maxConcurrentMedia: s.maxConcurrentMedia,
     window: { from, to },

@@ -1,0 +1,63 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { planCalls } from './call-plan.js';
+import { syntheticClips } from './emodb-clips.js';
+import { scoreAlerts } from './alert-scoring.js';
+import type { CallResult } from './call-generator.js';
+import type { ReceivedSubmit } from '../smpp/index.js';
+
+const lib = syntheticClips();
+
+test('plan: exact scam share, deterministic per seed, clips cover each call, scam audio from the recorded onset', () => {
+  const o = { calls: 40, ratePerSecond: 4, durationSeconds: { min: 20, max: 40 }, scamFraction: 0.25, scamOnsetSeconds: { min: 5, max: 9 }, seed: 11 };
+  const plan = planCalls(lib, o);
+  assert.is(plan.filter((c) => c.kind === 'scam').length, 10);
+  assert.equal(planCalls(lib, o).map((c) => [c.kind, c.durationSeconds]), plan.map((c) => [c.kind, c.durationSeconds]));
+  assert.is(plan[39].startOffsetMs, 9750);
+  for (const c of plan) {
+    assert.ok(c.durationSeconds >= 20 && c.durationSeconds <= 40);
+    assert.ok(Math.abs(c.durationSeconds * 50 - Math.round(c.durationSeconds * 50)) < 1e-6, 'whole 20 ms packets');
+    for (const leg of c.legs) assert.ok(leg.clips.reduce((n, k) => n + k.bytes.length, 0) >= c.durationSeconds * 8000);
+    if (c.kind === 'calm') {
+      assert.is(c.scamStartSeconds, null);
+      for (const leg of c.legs) assert.ok(leg.clips.every((k) => k.emotion === 'N' || k.emotion === 'L'));
+      continue;
+    }
+    assert.ok(c.scamStartSeconds! >= 5 && c.scamStartSeconds! <= 11, `onset ${c.scamStartSeconds}`);
+    const [caller, callee] = c.legs;
+    let t = 0;
+    for (const k of caller.clips) {
+      assert.is(k.emotion === 'W', t >= caller.scamStartSeconds! * 8000, 'caller: calm before the onset, anger from it');
+      t += k.bytes.length;
+    }
+    assert.ok(callee.clips.some((k) => k.emotion === 'A'));
+  }
+  assert.throws(() => planCalls(lib, { ...o, scamFraction: 2 }), RangeError);
+});
+
+test('alert scoring: recall, false alerts, early alerts, latency from the first scam-like second', () => {
+  const call = (i: number, kind: 'scam' | 'calm', onset: number | null): CallResult => ({
+    index: i, callId: `c${i}`, kind, codec: 'PCMU', callerNumber: `+49150000000${i}`, calleeNumber: `+33610000000${i}`, durationSeconds: 30,
+    scamStartSeconds: onset, outcome: 'completed', inviteStatus: 200, byeStatus: 200, inviteSentAt: 1, answeredAt: 2, mediaStartAt: 10_000,
+    mediaEndAt: 40_000, endedAt: 40_001, packetsSent: [1500, 1500], plannedPackets: [1500, 1500],
+  });
+  const calls = [call(1, 'scam', 5), call(2, 'scam', 5), call(3, 'scam', 8), call(4, 'calm', null), call(5, 'calm', null)];
+  const sms = (to: string, at: number, concat?: ReceivedSubmit['concat']) => ({ at, destination: to, concat }) as ReceivedSubmit;
+  const s = scoreAlerts(calls, [
+    sms('336100000001', 18_000, { ref: 1, total: 2, seq: 1 }),
+    sms('336100000001', 18_010, { ref: 1, total: 2, seq: 2 }),
+    sms('+336100000003', 15_000), // before its onset at 18 s
+    sms('336100000004', 20_000),
+    sms('33699999999', 20_000),
+  ]);
+  assert.is(s.scamCalls, 3);
+  assert.is(s.alertedScam, 2);
+  assert.is(s.recall, 0.667);
+  assert.is(s.falseAlerts, 1);
+  assert.is(s.earlyAlerts, 1);
+  assert.is(s.unmatchedSubmits, 1);
+  assert.equal(s.latencyMs.count, 1);
+  assert.is(s.latencyMs.p50Ms, 3000);
+});
+
+test.run();
