@@ -1,5 +1,5 @@
 import type dgram from 'node:dgram';
-import { ALAW_TO_PCM16, ULAW_TO_PCM16 } from './g711.js';
+import { ALAW_TO_PCM as ALAW_TO_PCM16, ULAW_TO_PCM as ULAW_TO_PCM16 } from '../../actors/dsp/g711.js';
 import { JitterBuffer, JB_DUPLICATE, JB_LATE, JB_TOO_BIG } from './jitter-buffer.js';
 import { RtpHeader, parseRtpPacket, RTP_IS_RTCP, RTP_OK } from './rtp-packet.js';
 import type { IngestCounters } from './ingest-counters.js';

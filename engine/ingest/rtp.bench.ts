@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { RtpReceiver } from './rtp-receiver.js';
 import { createCounters } from './ingest-counters.js';
 import { writeRtpPacket } from './rtp-packet.js';
-import { linearToUlaw } from './g711.js';
+import { linearToUlaw } from '../../actors/dsp/g711.js';
 
 /**
  * RTP hot-path benchmark: parse + SSRC/source checks + jitter buffer + G.711 decode + sink write, per packet, for

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JitterBuffer, JB_DUPLICATE, JB_LATE } from './jitter-buffer.js';
 import { RtpHeader, parseRtpPacket, writeRtpPacket, RTP_OK, RTP_BAD_VERSION, RTP_TOO_SHORT, RTP_BAD_CSRC, RTP_BAD_EXTENSION, RTP_BAD_PADDING, RTP_IS_RTCP } from './rtp-packet.js';
-import { ALAW_TO_PCM16, ULAW_TO_PCM16, linearToAlaw, linearToUlaw } from './g711.js';
+import { ALAW_TO_PCM as ALAW_TO_PCM16, ULAW_TO_PCM as ULAW_TO_PCM16, linearToAlaw, linearToUlaw } from '../../actors/dsp/g711.js';
 import { createAllowList } from './address-allow-list.js';
 import { PortPool } from './port-pool.js';
 

@@ -6,7 +6,7 @@ import { createSiprecServer, type SiprecCallInfo, type SiprecServer, type CallEn
 import { SipTestPeer, answerPorts, toTagOf } from './fixtures/sip-test-peer.js';
 import { inDialogRequest, sdpOffer, siprecInvite } from './fixtures/siprec-invite.js';
 import { writeRtpPacket } from './rtp-packet.js';
-import { linearToAlaw, linearToUlaw } from './g711.js';
+import { linearToAlaw, linearToUlaw } from '../../actors/dsp/g711.js';
 import { headerValue } from './sip-message.js';
 
 class RecordingHandler {
