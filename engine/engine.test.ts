@@ -10,6 +10,7 @@ import type { CallEnded } from './supervisor.js';
 import { Engine } from './engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cg-engine-'));
+const TOKEN = 'engine-test-token';
 
 /** The engine on ephemeral ports (SIP, HTTP, bundled SMSC simulator) with its outbox in a temp dir. */
 function engineConfig() {
@@ -18,7 +19,7 @@ function engineConfig() {
   return {
     ...c,
     sip: { ...c.sip, port: 0 },
-    http: { ...c.http, port: 0 },
+    http: { ...c.http, port: 0, token: TOKEN },
     rtp: { ...c.rtp, portMin: base, portMax: base + 19 },
     smpp: { ...c.smpp, simulatorPort: 0 },
     data: { dir },
@@ -27,7 +28,7 @@ function engineConfig() {
 
 async function getJson(engine: Engine, path: string) {
   const { port } = engine.http.address();
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
   return { status: res.status, body: (await res.json()) as any };
 }
 

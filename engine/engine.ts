@@ -2,7 +2,12 @@ import { AlertDelivery } from './alerts/alert-delivery.js';
 import { SiprecBridge } from './calls/siprec-bridge.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import { redactConfig } from './config/load-config.js';
-import { HttpApi } from './http/http-api.js';
+import { HttpApi, RawResponse } from './http/http-api.js';
+import { bearerAuthorizer, resolveHttpToken } from './ops/http-token.js';
+import { EngineMetrics } from './ops/metrics.js';
+import { evaluateReadiness } from './ops/readiness.js';
+import { registerSubscriberRoutes } from './ops/subscriber-routes.js';
+import { SubscriberStore } from './ops/subscriber-store.js';
 import type { Logger } from './logger.js';
 import { resolveModelSettings } from './model-settings.js';
 import { Supervisor, type CallInfo } from './supervisor.js';
@@ -17,6 +22,12 @@ export class Engine {
   readonly alerts: AlertDelivery;
   readonly siprec: SiprecBridge;
   readonly http: HttpApi;
+  readonly metrics: EngineMetrics;
+  /** Protected subscribers (lmdb under <data.dir>/subscribers), open while the engine runs. */
+  subscribers: SubscriberStore | null = null;
+  /** Where the admin token came from (http.token, the data dir, or generated at this start). */
+  tokenSource: 'config' | 'file' | 'generated' | null = null;
+  private sipListening = false;
   private started = false;
 
   constructor(readonly config: CallguardConfig, readonly log: Logger) {
@@ -25,12 +36,45 @@ export class Engine {
     this.alerts = new AlertDelivery(config, log);
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
     this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }));
+    this.metrics = new EngineMetrics(this);
+    if (config.subscribers.enforce) this.siprec.gate = (info) => this.analysisGate(info.protectedLeg >= 0 ? info.legs[info.protectedLeg]?.number ?? null : null);
     this.routes();
   }
 
   private routes(): void {
     this.http.get('/healthz', () => ({ status: 'ok' }));
-    this.http.get('/calls', () => ({ calls: this.callsView() }));
+    this.http.get('/readyz', async () => {
+      const r = await this.readiness();
+      return new RawResponse(r.ready ? 200 : 503, { ready: r.ready, notReady: r.checks.filter((c) => !c.ok).map((c) => c.name), checks: r.checks });
+    });
+    this.http.get('/metrics', async () => {
+      const m = await this.metrics.scrape();
+      return new RawResponse(200, m.text, m.contentType);
+    });
+    this.http.get('/calls', () => ({ calls: this.callsView() }), { auth: true });
+    registerSubscriberRoutes(this.http, () => this.subscribers);
+  }
+
+  /** subscribers.enforce: analyse only enrolled subscribers who have not opted out (the call is answered either way). */
+  analysisGate(number: string | null): { analyse: true } | { analyse: false; reason: string } {
+    if (!number) return { analyse: false, reason: 'no_subscriber_number' };
+    if (!this.subscribers?.has(number)) return { analyse: false, reason: 'not_enrolled' };
+    if (this.alerts.service?.isOptedOut(number)) return { analyse: false, reason: 'opted_out' };
+    return { analyse: true };
+  }
+
+  /** The /readyz verdict: pool and every worker (with its model), SIP listening and not draining, SMS able to leave. */
+  async readiness() {
+    const poolUp = this.started && this.supervisor.actorPool !== null;
+    return evaluateReadiness({
+      poolUp,
+      threads: this.config.pool.threads,
+      modelEnabled: this.config.model.enabled,
+      workers: poolUp ? await this.supervisor.describeWorkers() : [],
+      sipListening: this.sipListening,
+      draining: this.siprec.draining,
+      smpp: this.alerts.service?.status() ?? null,
+    });
   }
 
   /** Hand a policy alert to the SMS outbox, addressed to the protected subscriber's number. */
@@ -47,7 +91,8 @@ export class Engine {
       log.error({ level: ev.level }, 'scam alert raised while SMS delivery is not running');
       return;
     }
-    const res = await service.enqueue({ alertId: `${callId}#${ev.level}`, callId, to, explanation: ev.explanation, actions: ev.actions });
+    const language = this.subscribers?.get(to)?.language ?? undefined;
+    const res = await service.enqueue({ alertId: `${callId}#${ev.level}`, callId, to, explanation: ev.explanation, actions: ev.actions, language });
     log.info({ level: ev.level, risk: Math.round(ev.risk * 1000) / 1000, accepted: res.accepted, reason: res.reason, explanation: ev.explanation }, 'scam alert');
   }
 
@@ -85,11 +130,19 @@ export class Engine {
   }
 
   async start(): Promise<void> {
-    this.log.info({ config: redactConfig(this.config) }, 'callguard starting');
+    const shown = redactConfig(this.config);
+    if (shown.http.token) shown.http.token = '***';
+    this.log.info({ config: shown }, 'callguard starting');
+    const tok = resolveHttpToken(this.config.http.token, this.config.data.dir, this.log.child({ component: 'http' }));
+    this.tokenSource = tok.source;
+    this.http.setAuthorizer(bearerAuthorizer(tok.token));
+    this.subscribers = new SubscriberStore(this.config.data.dir);
     await this.supervisor.start();
     await this.alerts.start();
+    this.metrics.attach();
     await this.http.start();
     await this.siprec.server.start();
+    this.sipListening = true;
     const sip = this.siprec.server.address();
     this.log.info({ sip: `${sip.host}:${sip.port}`, transports: this.config.sip.transports, http: this.http.address(), smsc: this.alerts.simulator ? 'bundled simulator' : 'configured' }, 'callguard ready');
     this.started = true;
@@ -98,12 +151,32 @@ export class Engine {
   async close(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.sipListening = false;
     await this.siprec.server.close();
     await this.http.close();
+    this.metrics.detach();
     await this.supervisor.close();
     await this.alerts.close();
+    await this.subscribers?.close();
+    this.subscribers = null;
     this.log.info('callguard stopped');
   }
+}
+
+/**
+ * Graceful stop (SIGTERM): refuse new calls (SIP 503, /readyz 503), let the running calls end on their own for at most
+ * engine.drainSeconds, then close — which ends what is left, drains the SMPP window and unbinds.
+ */
+export async function drainAndClose(engine: Engine, drainSeconds = engine.config.engine.drainSeconds): Promise<{ drained: boolean; left: number }> {
+  engine.siprec.draining = true;
+  const active = () => Math.max(engine.siprec.server.stats().activeCalls, engine.supervisor.stats().activeCalls);
+  const deadline = Date.now() + drainSeconds * 1000;
+  if (active() > 0) engine.log.info({ calls: active(), drainSeconds }, 'draining: new calls refused, waiting for running calls to end');
+  while (active() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const left = active();
+  if (left > 0) engine.log.warn({ calls: left }, 'drain deadline reached: ending the remaining calls');
+  await engine.close();
+  return { drained: left === 0, left };
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;

@@ -19,6 +19,10 @@ export class SiprecBridge {
   readonly meta = new Map<string, SiprecCallMeta>();
   /** New INVITEs get 503 while draining (SIGTERM). */
   draining = false;
+  /** Decides per call whether it is analysed (subscribers.enforce); a call it refuses is answered but not analysed. */
+  gate: ((info: SiprecCallInfo) => { analyse: true } | { analyse: false; reason: string }) | null = null;
+  /** Calls answered but not analysed, by the gate's reason. */
+  readonly skipped: Record<string, number> = {};
 
   constructor(cfg: CallguardConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {
     this.server = createSiprecServer(
@@ -50,6 +54,13 @@ export class SiprecBridge {
 
   private start(info: SiprecCallInfo) {
     if (this.draining) return { reject: { status: 503, reason: 'Service Unavailable (draining)' } };
+    const verdict = this.gate?.(info);
+    if (verdict && !verdict.analyse) {
+      // Answered so the SBC does not retry or fail the subscriber's call, but no actor and no alert: audio is discarded.
+      this.skipped[verdict.reason] = (this.skipped[verdict.reason] ?? 0) + 1;
+      this.log.debug({ callId: info.callId, reason: verdict.reason }, 'SIPREC call answered, not analysed');
+      return { sinks: info.legs.map(() => ({ write: () => {} })) };
+    }
     try {
       const call = this.supervisor.createCall({
         callId: info.callId,

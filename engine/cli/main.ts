@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactConfig } from '../config/load-config.js';
-import { Engine } from '../engine.js';
+import { Engine, drainAndClose } from '../engine.js';
 import { createLogger } from '../logger.js';
+import { createOpsLogger } from '../ops/ops-logger.js';
+import { subscribersCommand } from '../ops/subscribers-command.js';
 import { WavError } from '../media/wav-reader.js';
 import { ModelSettingsError } from '../model-settings.js';
 import { analyzeFile, formatTimeline } from './analyze-command.js';
@@ -20,6 +22,8 @@ Commands:
   smsc-sim [--port 2775] [--host 127.0.0.1]
                             run the bundled SMSC simulator (logs every submit_sm) until SIGINT/SIGTERM
   config --print            print the effective configuration (secrets masked)
+  subscribers add <+E164> [--language <l>] | remove <+E164> | get <+E164> | import <file.csv>
+                            enrol or remove protected subscribers (the lmdb store under data.dir)
   help                      this text
 
 Common options:
@@ -36,14 +40,19 @@ function version(): string {
 
 async function serve(configFile: string | undefined): Promise<void> {
   const cfg = loadConfig({ file: configFile });
-  const log = createLogger(cfg.log.level);
+  const log = createOpsLogger(cfg.log.level, cfg.log.maskNumbers);
   const engine = new Engine(cfg, log);
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal skips the rest of the drain.
+      log.warn({ signal }, 'second signal: stopping now');
+      engine.close().then(() => process.exit(0), () => process.exit(1));
+      return;
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    engine.close().then(
+    log.info({ signal, drainSeconds: cfg.engine.drainSeconds }, 'shutting down');
+    drainAndClose(engine).then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'shutdown failed');
@@ -73,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
         timeout: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        language: { type: 'string' },
       },
     });
   } catch (err) {
@@ -124,6 +134,14 @@ async function main(argv: string[]): Promise<number> {
       if (!values.print) throw new UsageError('config takes --print');
       process.stdout.write(JSON.stringify(redactConfig(loadConfig({ file: values.config })), null, 2) + '\n');
       return 0;
+    }
+    case 'subscribers': {
+      const [action, arg] = rest;
+      if (!['add', 'remove', 'get', 'import'].includes(action ?? '') || !arg || rest.length !== 2) throw new UsageError('subscribers add|remove|get <+E164> or subscribers import <file.csv>');
+      const cfg = loadConfig({ file: values.config });
+      const r = await subscribersCommand(cfg, action as 'add' | 'remove' | 'get' | 'import', arg, values.language);
+      process.stdout.write(JSON.stringify(r.output) + '\n');
+      return r.code;
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -48,6 +48,8 @@ export const configSchema = z
         maxCalls: z.number().int().min(1).max(100000).default(2000),
         /** Actor restarts (after failed steps) before a call's analysis is abandoned. */
         maxRestarts: z.number().int().min(0).max(100).default(3),
+        /** On SIGTERM: refuse new calls, then let running calls finish for at most this long before closing. */
+        drainSeconds: z.number().min(0).max(3600).default(30),
       })
       .strict()
       .prefault({}),
@@ -107,6 +109,8 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
+        /** Bearer token for the admin API; empty: generated on first run and kept in <data.dir>/http-token (mode 0600). */
+        token: z.string().default(''),
       })
       .strict()
       .prefault({}),
@@ -146,8 +150,22 @@ export const configSchema = z
       .strict()
       .prefault({}),
     policy: policySection,
+    subscribers: z
+      .object({
+        /** Analyse only enrolled subscribers who have not opted out; others are answered on SIP but not analysed. */
+        enforce: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     data: z.object({ dir: z.string().min(1).default('./data') }).strict().prefault({}),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Mask phone numbers in logs (+33612****78). */
+        maskNumbers: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -2,8 +2,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
 
-/** A route handler: returns the JSON body (status 200) or throws HttpError. */
-export type Route = (req: IncomingMessage, url: URL) => unknown | Promise<unknown>;
+/** What a route sees: the request, its URL, path parameters (`:name` segments) and the body when it has one. */
+export interface RouteContext {
+  req: IncomingMessage;
+  url: URL;
+  params: Record<string, string>;
+  /** The request body as text (POST/PUT/DELETE), bounded by `maxBodyBytes`; '' when there is none. */
+  body: string;
+}
+
+/** A route handler: returns the JSON body (status 200), a RawResponse, or throws HttpError. */
+export type Route = (req: IncomingMessage, url: URL, ctx: RouteContext) => unknown | Promise<unknown>;
+
+/** A non-JSON or non-200 answer (metrics text, the console page, 201/503 JSON). */
+export class RawResponse {
+  constructor(readonly status: number, readonly body: string | object, readonly contentType = 'application/json; charset=utf-8') {}
+}
 
 export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -11,22 +25,60 @@ export class HttpError extends Error {
   }
 }
 
+/** Decides whether a request may reach a protected route; throws HttpError(401) otherwise. */
+export type Authorizer = (req: IncomingMessage) => void;
+
+export interface RouteOptions {
+  /** The route changes state or reveals subscriber numbers: it needs the bearer token. */
+  auth?: boolean;
+  /** Largest accepted body (bytes); default 64 KiB. */
+  maxBodyBytes?: number;
+}
+
+interface Entry {
+  method: string;
+  segments: string[];
+  route: Route;
+  opts: RouteOptions;
+}
+
 const MAX_URL = 2048;
+const DEFAULT_MAX_BODY = 64 * 1024;
 
 /**
  * The engine's small HTTP API (JSON). Routes are registered by the components that own the data; unknown paths get
- * 404, other methods 405, and a handler that throws gets a JSON error with a code — never a stack trace.
+ * 404, other methods 405, and a handler that throws gets a JSON error with a code — never a stack trace. Routes
+ * registered with `{ auth: true }` pass through the authorizer first (bearer token, 401 with a JSON error).
  */
 export class HttpApi {
-  private readonly routes = new Map<string, Route>();
+  private readonly routes: Entry[] = [];
   private server: Server | null = null;
+  private authorizer: Authorizer | null = null;
   requests = 0;
   errors = 0;
+  unauthorized = 0;
 
   constructor(private readonly host: string, private readonly port: number, private readonly log: Logger) {}
 
-  get(path: string, route: Route): void {
-    this.routes.set(`GET ${path}`, route);
+  get(path: string, route: Route, opts: RouteOptions = {}): void {
+    this.add('GET', path, route, opts);
+  }
+
+  post(path: string, route: Route, opts: RouteOptions = {}): void {
+    this.add('POST', path, route, opts);
+  }
+
+  delete(path: string, route: Route, opts: RouteOptions = {}): void {
+    this.add('DELETE', path, route, opts);
+  }
+
+  /** Install the check run before every `{ auth: true }` route. Without one, protected routes are refused (fail closed). */
+  setAuthorizer(a: Authorizer): void {
+    this.authorizer = a;
+  }
+
+  private add(method: string, path: string, route: Route, opts: RouteOptions): void {
+    this.routes.push({ method, segments: path.split('/').slice(1), route, opts });
   }
 
   async start(): Promise<void> {
@@ -57,30 +109,99 @@ export class HttpApi {
     await new Promise<void>((r) => s.close(() => r()));
   }
 
+  private match(pathname: string): Array<{ e: Entry; params: Record<string, string> }> {
+    const segs = pathname.split('/').slice(1);
+    const out: Array<{ e: Entry; params: Record<string, string> }> = [];
+    for (const e of this.routes) {
+      if (e.segments.length !== segs.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < segs.length && ok; i++) {
+        const want = e.segments[i];
+        if (want.startsWith(':')) {
+          let v: string;
+          try {
+            v = decodeURIComponent(segs[i]);
+          } catch {
+            ok = false;
+            break;
+          }
+          if (!v) ok = false;
+          params[want.slice(1)] = v;
+        } else if (want !== segs[i]) ok = false;
+      }
+      if (ok) out.push({ e, params });
+    }
+    return out;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests++;
     try {
       if ((req.url ?? '').length > MAX_URL) throw new HttpError(414, 'URI_TOO_LONG', 'request URL too long');
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = this.routes.get(`${req.method} ${url.pathname}`);
-      if (!route) {
-        const known = [...this.routes.keys()].some((k) => k.endsWith(` ${url.pathname}`));
-        throw known ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`) : new HttpError(404, 'NOT_FOUND', `no such resource ${url.pathname}`);
+      const matches = this.match(url.pathname);
+      const hit = matches.find((m) => m.e.method === req.method) ?? (req.method === 'HEAD' ? matches.find((m) => m.e.method === 'GET') : undefined);
+      if (!hit) {
+        throw matches.length ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`) : new HttpError(404, 'NOT_FOUND', `no such resource ${url.pathname}`);
       }
-      send(res, 200, await route(req, url));
+      if (hit.e.opts.auth) {
+        if (!this.authorizer) throw new HttpError(401, 'UNAUTHORIZED', 'authentication is not configured');
+        try {
+          this.authorizer(req);
+        } catch (err) {
+          this.unauthorized++;
+          throw err;
+        }
+      }
+      const body = req.method === 'GET' || req.method === 'HEAD' ? '' : await readBody(req, hit.e.opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
+      const out = await hit.e.route(req, url, { req, url, params: hit.params, body });
+      if (out instanceof RawResponse) send(res, out.status, out.body, out.contentType);
+      else send(res, 200, out);
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, 'INTERNAL', 'internal error');
       if (!(err instanceof HttpError)) {
         this.errors++;
         this.log.error({ err: String((err as Error)?.stack ?? err) }, 'HTTP handler failed');
       }
-      send(res, e.status, { error: { code: e.code, message: e.message } });
+      const headers: Record<string, string> = e.status === 401 ? { 'www-authenticate': 'Bearer realm="callguard"' } : {};
+      send(res, e.status, { error: { code: e.code, message: e.message } }, undefined, headers);
     }
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  res.end(text);
+/** Read a request body as UTF-8, refusing more than `max` bytes with 413. */
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    req.resume();
+    return Promise.reject(new HttpError(413, 'BODY_TOO_LARGE', `request body larger than ${max} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > max) {
+        failed = true;
+        reject(new HttpError(413, 'BODY_TOO_LARGE', `request body larger than ${max} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (err) => {
+      if (!failed) reject(new HttpError(400, 'BAD_BODY', err.message));
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8', extra: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...extra });
+  res.end(res.req?.method === 'HEAD' ? undefined : text);
 }

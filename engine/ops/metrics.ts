@@ -1,0 +1,268 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AlertService, AlertServiceEvent } from '../../smpp/index.js';
+import type { SiprecServer } from '../ingest/siprec-server.js';
+import type { Supervisor } from '../supervisor.js';
+
+/** What the metrics read: the engine's components (the engine passes itself). */
+export interface MetricSources {
+  readonly supervisor: Supervisor;
+  readonly siprec: { readonly server: SiprecServer; readonly draining: boolean; readonly skipped: Readonly<Record<string, number>> };
+  readonly alerts: { readonly service: AlertService | null };
+  readonly http: { requests: number; errors: number; unauthorized: number };
+  readonly subscribers: { count(): number } | null;
+}
+
+/** Buckets for actor lag (seconds behind real time): a healthy actor is under the tick, trouble is seconds. */
+const LAG_BUCKETS = [0.05, 0.1, 0.2, 0.5, 1, 2, 4, 8];
+
+/** Export a cumulative value kept elsewhere as a counter (the components own their counters; this only reads them). */
+function setCounter(c: Counter<string>, value: number): void {
+  c.reset();
+  c.inc(value);
+}
+
+/**
+ * The engine's Prometheus metrics (prom-client), on their own registry. Almost everything is read at scrape time from
+ * the counters the components already keep (supervisor.stats(), ingest stats(), AlertService.status()), so nothing is
+ * added to the hot paths; SMS outcomes are counted from AlertService events, and actor lag is sampled once a second
+ * into a histogram. Not exported: inference batch sizes and latency — the workers do not report them yet.
+ */
+export class EngineMetrics {
+  readonly registry = new Registry();
+  private readonly smsEvents: Counter<'type'>;
+  private readonly overrunEvents: Counter<string>;
+  private readonly lag: Histogram<string>;
+  private sampler: NodeJS.Timeout | null = null;
+  private service: AlertService | null = null;
+  private readonly onSmsEvent = (e: AlertServiceEvent) => {
+    if (e.type !== 'mo' && e.type !== 'bind') this.smsEvents.inc({ type: e.type });
+  };
+  private readonly onOverrun = () => this.overrunEvents.inc();
+
+  constructor(private readonly src: MetricSources) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, prefix: 'callguard_' });
+
+    new Gauge({
+      name: 'callguard_active_calls',
+      help: 'Calls being analysed by the supervisor',
+      registers: [r],
+      collect() {
+        this.set(src.supervisor.stats().activeCalls);
+      },
+    });
+    new Gauge({
+      name: 'callguard_sip_active_calls',
+      help: 'SIPREC sessions up on the SIP side (analysed or not)',
+      registers: [r],
+      collect() {
+        this.set(src.siprec.server.stats().activeCalls);
+      },
+    });
+    new Gauge({
+      name: 'callguard_active_legs',
+      help: 'Audio legs of the calls being analysed',
+      registers: [r],
+      collect() {
+        let n = 0;
+        for (const c of src.supervisor.listCalls()) n += c.legs.length;
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'callguard_rtp_ports_used',
+      help: 'RTP ports in use (two per call)',
+      labelNames: ['kind'],
+      registers: [r],
+      collect() {
+        const p = src.siprec.server.stats().rtpPorts;
+        this.set({ kind: 'used' }, p.used);
+        this.set({ kind: 'capacity' }, p.capacity);
+      },
+    });
+    new Gauge({
+      name: 'callguard_draining',
+      help: '1 while the engine refuses new calls before shutting down',
+      registers: [r],
+      collect() {
+        this.set(src.siprec.draining ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'callguard_rtp_packets_received_total',
+      help: 'RTP packets received',
+      registers: [r],
+      collect() {
+        setCounter(this, src.siprec.server.stats().counters['rtp.received']);
+      },
+    });
+    new Counter({
+      name: 'callguard_rtp_packets_lost_total',
+      help: 'RTP packets lost (sequence gaps)',
+      registers: [r],
+      collect() {
+        setCounter(this, src.siprec.server.stats().counters['rtp.lost']);
+      },
+    });
+    new Counter({
+      name: 'callguard_ingest_events_total',
+      help: 'Every ingest counter (SIP, SDP, metadata, calls, RTP): rejects, drops, timeouts',
+      labelNames: ['event'],
+      registers: [r],
+      collect() {
+        const c = src.siprec.server.stats().counters;
+        this.reset();
+        for (const [k, v] of Object.entries(c)) if (v) this.inc({ event: k }, v);
+      },
+    });
+    new Counter({
+      name: 'callguard_calls_not_analysed_total',
+      help: 'Calls answered on SIP but not analysed (subscribers.enforce: not enrolled, opted out, no subscriber number)',
+      labelNames: ['reason'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [k, v] of Object.entries(src.siprec.skipped)) if (v) this.inc({ reason: k }, v);
+      },
+    });
+    const sup = (name: string, help: string, key: keyof ReturnType<Supervisor['stats']>) =>
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          setCounter(this, src.supervisor.stats()[key]);
+        },
+      });
+    sup('callguard_calls_started_total', 'Calls started in the supervisor', 'callsStarted');
+    sup('callguard_calls_ended_total', 'Calls ended normally', 'callsEnded');
+    sup('callguard_calls_failed_total', 'Calls whose analysis was abandoned', 'callsFailed');
+    sup('callguard_ring_overrun_samples_total', 'Audio samples dropped because a leg ring was full', 'overrunSamples');
+    sup('callguard_windows_scored_total', 'Analysis windows scored (model + policy)', 'windows');
+    sup('callguard_duplicate_windows_dropped_total', 'Replayed windows dropped after a worker crash', 'duplicateWindowsDropped');
+    sup('callguard_worker_crashes_total', 'Pool worker crashes (their calls are resubmitted)', 'workerCrashes');
+    sup('callguard_pool_replacements_total', 'Times the whole worker pool was rebuilt', 'poolReplacements');
+    sup('callguard_actor_restarts_total', 'Actor restarts after failed steps', 'actorRestarts');
+    sup('callguard_actor_errors_total', 'Per-leg DSP errors (leg restarted)', 'actorErrors');
+    sup('callguard_pool_tasks_total', 'Tasks handed to the worker pool', 'tasks');
+    sup('callguard_alerts_raised_total', 'Scam alerts raised by the policy', 'alerts');
+    this.overrunEvents = new Counter({ name: 'callguard_ring_overruns_total', help: 'Ring overrun events (a write that did not fit)', registers: [r] });
+    this.smsEvents = new Counter({
+      name: 'callguard_sms_alert_events_total',
+      help: 'SMS alert outcomes from the SMPP service: queued, submitted (sent), delivered, undeliverable, expired, failed; and opt-out/opt-in/feedback MO',
+      labelNames: ['type'],
+      registers: [r],
+    });
+    new Counter({
+      name: 'callguard_sms_counters_total',
+      help: 'The SMPP alert service counters (enqueued, rejected, submitted, retried, throttled, timeouts, deadLettered, delivered, ...)',
+      labelNames: ['counter'],
+      registers: [r],
+      collect() {
+        this.reset();
+        const s = src.alerts.service?.status();
+        if (s) for (const [k, v] of Object.entries(s.counters)) if (v) this.inc({ counter: k }, v);
+      },
+    });
+    new Gauge({
+      name: 'callguard_smpp_bind_up',
+      help: '1 when the SMPP bind is bound',
+      labelNames: ['bind'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const b of src.alerts.service?.status().binds ?? []) this.set({ bind: b.name }, b.state === 'bound' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_smpp_window',
+      help: 'SMPP window: outstanding submit_sm (in_flight) and the total size over binds',
+      labelNames: ['kind'],
+      registers: [r],
+      collect() {
+        const s = src.alerts.service?.status();
+        this.set({ kind: 'in_flight' }, s?.window.inFlight ?? 0);
+        this.set({ kind: 'size' }, s?.window.size ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_smpp_window_occupancy_ratio',
+      help: 'Outstanding submit_sm over the window size (0..1)',
+      registers: [r],
+      collect() {
+        const s = src.alerts.service?.status();
+        this.set(s && s.window.size ? s.window.inFlight / s.window.size : 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_outbox_depth',
+      help: 'Persistent SMS outbox: queued parts, alerts pending submission, alerts awaiting a delivery receipt',
+      labelNames: ['kind'],
+      registers: [r],
+      collect() {
+        const o = src.alerts.service?.status().outbox;
+        this.set({ kind: 'queued_parts' }, o?.queuedParts ?? 0);
+        this.set({ kind: 'pending_alerts' }, o?.pendingAlerts ?? 0);
+        this.set({ kind: 'awaiting_receipt' }, o?.awaitingReceipt ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_actor_lag_seconds_max',
+      help: 'Largest unprocessed backlog over the active calls (seconds behind real time)',
+      registers: [r],
+      collect() {
+        let m = 0;
+        for (const c of src.supervisor.listCalls()) m = Math.max(m, c.lagSeconds);
+        this.set(m);
+      },
+    });
+    this.lag = new Histogram({ name: 'callguard_actor_lag_seconds', help: 'Per-call actor lag, sampled once a second for every active call', buckets: LAG_BUCKETS, registers: [r] });
+    new Gauge({
+      name: 'callguard_subscribers',
+      help: 'Enrolled protected subscribers',
+      registers: [r],
+      collect() {
+        this.set(src.subscribers?.count() ?? 0);
+      },
+    });
+    new Counter({
+      name: 'callguard_http_requests_total',
+      help: 'HTTP API requests, handler failures and refused (401) requests',
+      labelNames: ['kind'],
+      registers: [r],
+      collect() {
+        this.reset();
+        this.inc({ kind: 'all' }, src.http.requests);
+        this.inc({ kind: 'error' }, src.http.errors);
+        this.inc({ kind: 'unauthorized' }, src.http.unauthorized);
+      },
+    });
+  }
+
+  /** Subscribe to the running components (after they started). */
+  attach(): void {
+    this.src.supervisor.on('overrun', this.onOverrun);
+    this.service = this.src.alerts.service;
+    this.service?.on('event', this.onSmsEvent);
+    this.sampler = setInterval(() => this.sampleLag(), 1000);
+    this.sampler.unref();
+  }
+
+  /** Observe every active call's lag once (the sampler's job; public for tests). */
+  sampleLag(): void {
+    for (const c of this.src.supervisor.listCalls()) this.lag.observe(c.lagSeconds);
+  }
+
+  detach(): void {
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = null;
+    this.src.supervisor.off('overrun', this.onOverrun);
+    this.service?.off('event', this.onSmsEvent);
+    this.service = null;
+  }
+
+  /** The exposition text and its content type. */
+  async scrape(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}
