@@ -3,9 +3,12 @@ import { SiprecBridge } from './calls/siprec-bridge.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import { redactConfig } from './config/load-config.js';
 import { HttpApi, RawResponse } from './http/http-api.js';
+import { CONSOLE_CSP, CONSOLE_HTML, CONSOLE_JS } from './ops/console-page.js';
+import { consoleState } from './ops/console-state.js';
 import { bearerAuthorizer, resolveHttpToken } from './ops/http-token.js';
 import { EngineMetrics } from './ops/metrics.js';
 import { evaluateReadiness } from './ops/readiness.js';
+import { RecentAlerts } from './ops/recent-alerts.js';
 import { registerSubscriberRoutes } from './ops/subscriber-routes.js';
 import { SubscriberStore } from './ops/subscriber-store.js';
 import type { Logger } from './logger.js';
@@ -23,6 +26,8 @@ export class Engine {
   readonly siprec: SiprecBridge;
   readonly http: HttpApi;
   readonly metrics: EngineMetrics;
+  /** The last alerts raised, for the operator console. */
+  readonly recentAlerts = new RecentAlerts();
   /** Protected subscribers (lmdb under <data.dir>/subscribers), open while the engine runs. */
   subscribers: SubscriberStore | null = null;
   /** Where the admin token came from (http.token, the data dir, or generated at this start). */
@@ -53,6 +58,10 @@ export class Engine {
     });
     this.http.get('/calls', () => ({ calls: this.callsView() }), { auth: true });
     registerSubscriberRoutes(this.http, () => this.subscribers);
+    const page = { 'content-security-policy': CONSOLE_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+    this.http.get('/', () => new RawResponse(200, CONSOLE_HTML, 'text/html; charset=utf-8', page));
+    this.http.get('/console.js', () => new RawResponse(200, CONSOLE_JS, 'text/javascript; charset=utf-8', page));
+    this.http.get('/console/state', () => consoleState(this), { auth: true });
   }
 
   /** subscribers.enforce: analyse only enrolled subscribers who have not opted out (the call is answered either way). */
@@ -82,17 +91,24 @@ export class Engine {
     const leg = info.subscriberLeg !== null ? info.legs[info.subscriberLeg] : undefined;
     const to = leg?.number;
     const log = this.log.child({ component: 'alerts', callId });
+    const recent = this.recentAlerts.add({ alertId: `${callId}#${ev.level}`, callId, at: new Date().toISOString(), level: ev.level, risk: ev.risk, explanation: ev.explanation, to: to ?? null, accepted: null, reason: null });
     if (!to) {
+      recent.accepted = false;
+      recent.reason = 'no_number';
       log.error({ level: ev.level, risk: ev.risk }, 'scam alert raised but the subscriber has no number in the SIPREC metadata: not sent');
       return;
     }
     const service = this.alerts.service;
     if (!service) {
+      recent.accepted = false;
+      recent.reason = 'sms_not_running';
       log.error({ level: ev.level }, 'scam alert raised while SMS delivery is not running');
       return;
     }
     const language = this.subscribers?.get(to)?.language ?? undefined;
     const res = await service.enqueue({ alertId: `${callId}#${ev.level}`, callId, to, explanation: ev.explanation, actions: ev.actions, language });
+    recent.accepted = res.accepted;
+    recent.reason = res.reason ?? null;
     log.info({ level: ev.level, risk: Math.round(ev.risk * 1000) / 1000, accepted: res.accepted, reason: res.reason, explanation: ev.explanation }, 'scam alert');
   }
 

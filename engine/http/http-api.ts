@@ -16,7 +16,7 @@ export type Route = (req: IncomingMessage, url: URL, ctx: RouteContext) => unkno
 
 /** A non-JSON or non-200 answer (metrics text, the console page, 201/503 JSON). */
 export class RawResponse {
-  constructor(readonly status: number, readonly body: string | object, readonly contentType = 'application/json; charset=utf-8') {}
+  constructor(readonly status: number, readonly body: string | object, readonly contentType = 'application/json; charset=utf-8', readonly headers: Record<string, string> = {}) {}
 }
 
 export class HttpError extends Error {
@@ -156,7 +156,7 @@ export class HttpApi {
       }
       const body = req.method === 'GET' || req.method === 'HEAD' ? '' : await readBody(req, hit.e.opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
       const out = await hit.e.route(req, url, { req, url, params: hit.params, body });
-      if (out instanceof RawResponse) send(res, out.status, out.body, out.contentType);
+      if (out instanceof RawResponse) send(res, out.status, out.body, out.contentType, out.headers);
       else send(res, 200, out);
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, 'INTERNAL', 'internal error');
