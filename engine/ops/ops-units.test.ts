@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -5,6 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { repoRoot } from '../../test/support/repo-paths.js';
 import { loadConfig } from '../config/load-config.js';
 import { HttpError } from '../http/http-api.js';
 import { TOKEN_FILE, bearerAuthorizer, resolveHttpToken } from './http-token.js';
@@ -200,6 +202,24 @@ test('CLI subscribers command: add, get, import with a report, remove; exit code
   assert.is((await subscribersCommand(cfg, 'import', join(dir, 'missing.csv'))).code, 2);
   assert.is((await subscribersCommand(cfg, 'remove', '+447700900555')).code, 0);
   assert.is((await subscribersCommand(cfg, 'remove', '+447700900555')).code, 1);
+});
+
+test('callguard subscribers (the binary): add, import, remove, usage errors', () => {
+  const dir = tempDir();
+  const run = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'subscribers', ...args], { encoding: 'utf8', env: { ...process.env, CALLGUARD_DATA_DIR: dir }, timeout: 30000 });
+  let r = run('add', '+33612345678', '--language', 'fr');
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).subscriber, { msisdn: '+33612345678', language: 'fr', enrolledAt: JSON.parse(r.stdout).subscriber.enrolledAt });
+  const csv = join(dir, 'in.csv');
+  writeFileSync(csv, 'msisdn,language\n+447700900555,en\n+12\n');
+  r = run('import', csv);
+  assert.is(r.status, 1);
+  assert.equal(JSON.parse(r.stdout).errors.map((e: any) => e.line), [3]);
+  r = run('remove', '+447700900555');
+  assert.is(r.status, 0);
+  r = run('frobnicate', 'x');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, 'subscribers add|remove|get');
 });
 
 test.after(() => {
