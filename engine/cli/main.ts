@@ -119,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
       const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError('--timeout takes a number of seconds');
       const cfg = loadConfig({ file: values.config });
-      const r = await notify(cfg, createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 2), values.to, values.text, timeout * 1000);
+      const r = await notify(cfg, createOpsLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, cfg.log.maskNumbers, 2), values.to, values.text, timeout * 1000);
       process.stdout.write(JSON.stringify(r) + '\n');
       return r.state === 'submitted' ? 0 : 1;
     }
@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
       const port = values.port === undefined ? 2775 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
       const cfg = loadConfig({ file: values.config });
-      await runSmscSimulator(createLogger(cfg.log.level), values.host ?? '127.0.0.1', port);
+      await runSmscSimulator(createOpsLogger(cfg.log.level, cfg.log.maskNumbers), values.host ?? '127.0.0.1', port);
       return 0;
     }
     case 'config': {
