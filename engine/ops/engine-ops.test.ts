@@ -191,6 +191,7 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       'callguard_alerts_raised_total',
       'callguard_sms_counters_total',
       'callguard_smpp_bind_up{bind=',
+      'state="bound"} 1',
       'callguard_smpp_window_occupancy_ratio',
       'callguard_outbox_depth{kind="queued_parts"}',
       'callguard_worker_crashes_total 0',
@@ -233,6 +234,28 @@ test('drain deadline: calls still up after engine.drainSeconds are ended by the 
   } finally {
     peer.close();
     await engine.close();
+  }
+});
+
+test('subscribers.enforce gate: no number, not enrolled, opted out are not analysed; an enrolled subscriber is', async () => {
+  const cfg = engineConfig({ enforce: true });
+  const engine = new Engine(cfg, quietLog);
+  const { SubscriberStore } = await import('./subscriber-store.js');
+  engine.subscribers = new SubscriberStore(cfg.data.dir);
+  try {
+    await engine.subscribers.add(SUBSCRIBER);
+    await engine.subscribers.add('+33611111111');
+    const optedOut = new Set(['+33611111111']);
+    (engine.alerts as any).service = { isOptedOut: (n: string) => optedOut.has(n) };
+    assert.equal(engine.analysisGate(null), { analyse: false, reason: 'no_subscriber_number' });
+    assert.equal(engine.analysisGate('+33600000000'), { analyse: false, reason: 'not_enrolled' });
+    assert.equal(engine.analysisGate('+33611111111'), { analyse: false, reason: 'opted_out' });
+    assert.equal(engine.analysisGate(SUBSCRIBER), { analyse: true });
+    assert.ok(engine.siprec.gate, 'the bridge consults the gate when enforcing');
+    assert.is(new Engine(engineConfig(), quietLog).siprec.gate, null, 'no gate by default (subscribers.enforce false)');
+  } finally {
+    (engine.alerts as any).service = null;
+    await engine.subscribers.close();
   }
 });
 

@@ -12,6 +12,8 @@ export interface MetricSources {
   readonly subscribers: { count(): number } | null;
 }
 
+const BIND_STATES = ['down', 'connecting', 'bound', 'closing', 'closed'] as const;
+
 /** Buckets for actor lag (seconds behind real time): a healthy actor is under the tick, trouble is seconds. */
 const LAG_BUCKETS = [0.05, 0.1, 0.2, 0.5, 1, 2, 4, 8];
 
@@ -172,6 +174,16 @@ export class EngineMetrics {
       collect() {
         this.reset();
         for (const b of src.alerts.service?.status().binds ?? []) this.set({ bind: b.name }, b.state === 'bound' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_smpp_bind_state',
+      help: 'SMPP bind state: 1 for the state each bind is in (down, connecting, bound, closing, closed)',
+      labelNames: ['bind', 'state'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const b of src.alerts.service?.status().binds ?? []) for (const st of BIND_STATES) this.set({ bind: b.name, state: st }, b.state === st ? 1 : 0);
       },
     });
     new Gauge({
