@@ -163,6 +163,7 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
     const anon = client(engine, null);
     const ready = await untilReady(anon);
     assert.equal(ready.body.notReady, []);
+    await within(engine.alerts.service!.ready(), 20000, 'SMPP bind to the bundled simulator');
     assert.equal(ready.body.checks.map((c: any) => c.name).sort(), ['draining', 'pool', 'sip', 'smpp', 'workers']);
     const sipPort = engine.siprec.server.address().port;
 
