@@ -57,7 +57,7 @@ test('operator console in Chromium: token login, a live SIPREC call appears with
     assert.is(cells[0], 'console-call-1@test');
     assert.is(cells[2], 'incoming');
     assert.is(cells[3], '+33698****32', 'the subscriber is masked');
-    assert.match(await page.textContent('#capacity') ?? '', /active calls1 \/ 2000/);
+    await page.waitForSelector('#capacity .card:has-text("active calls") .v:text-is("1 / 2000")', { timeout: 10000 });
 
     // An alert for that call appears with its delivery state (the bundled simulator accepts it).
     const ev: AlertEvent = { type: 'alert', level: 'alert', risk: 0.91, t: 10, explanation: 'caller pressure and callee fear', actions: ['hang up'], cues: {} };
@@ -68,7 +68,7 @@ test('operator console in Chromium: token login, a live SIPREC call appears with
     assert.is(acells[1], 'console-call-1@test');
     assert.is(acells[2], '+33698****32');
     assert.ok(['queued', 'submitted', 'delivered'].includes(acells[5]), `delivery state ${acells[5]}`);
-    assert.match(await page.textContent('#smpp') ?? '', /bound/);
+    await page.waitForSelector('#smpp .v.ok:text-is("bound")', { timeout: 20000 });
     const html = await page.content();
     assert.not.ok(html.includes('33698765432') || html.includes('33612345678'), 'no full number anywhere in the page');
     assert.equal(pageErrors, []);
