@@ -132,7 +132,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'config': {
       if (!values.print) throw new UsageError('config takes --print');
-      process.stdout.write(JSON.stringify(redactConfig(loadConfig({ file: values.config })), null, 2) + '\n');
+      const shown = redactConfig(loadConfig({ file: values.config }));
+      if (shown.http.token) shown.http.token = '***';
+      process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
       return 0;
     }
     case 'subscribers': {

@@ -204,6 +204,13 @@ test('CLI subscribers command: add, get, import with a report, remove; exit code
   assert.is((await subscribersCommand(cfg, 'remove', '+447700900555')).code, 1);
 });
 
+test('config --print masks http.token', () => {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'config', '--print'], { encoding: 'utf8', env: { ...process.env, CALLGUARD_HTTP_TOKEN: 'very-secret-admin-token' }, timeout: 30000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.not.match(r.stdout, 'very-secret-admin-token');
+  assert.is(JSON.parse(r.stdout).http.token, '***');
+});
+
 test('callguard subscribers (the binary): add, import, remove, usage errors', () => {
   const dir = tempDir();
   const run = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'subscribers', ...args], { encoding: 'utf8', env: { ...process.env, CALLGUARD_DATA_DIR: dir }, timeout: 30000 });
