@@ -30,10 +30,20 @@ export interface WindowScorer {
   predict(inputs: Float32Array[]): Float32Array;
 }
 
-/** Leave room for a round's worth of records before popping more audio. */
-const MAILBOX_MARGIN = 8192;
+/** Generous msgpack size of one window record (summary, 7 probabilities, risk). */
+const WINDOW_RECORD_BYTES = 640;
+
+/**
+ * Mailbox room a round of one call may need: every window its legs can complete from one chunk (plus a final one),
+ * and a reserve for alert and error records. A round starts only with this much free, so its events always fit and
+ * the commit never has to wait for a drain that cannot make room.
+ */
+export function mailboxMargin(g: FrontEndGeometry, legs: number, maxChunkSeconds: number): number {
+  const windowsPerLeg = Math.ceil(maxChunkSeconds / g.cfg.windowHopSeconds) + 2;
+  return legs * windowsPerLeg * WINDOW_RECORD_BYTES + 4096;
+}
 /** How far apart (seconds of buffered audio) the legs may drift before lockstep is given up for the round. */
-const LOCKSTEP_SLACK_SECONDS = 1;
+export const LOCKSTEP_SLACK_SECONDS = 1;
 
 /** True when the leg journalled a chunk that its committed state has not consumed (a replay is due). */
 function pendingChunk(leg: LegView, st: Float64Array): boolean {
@@ -74,13 +84,14 @@ export class ActorStep {
 
   constructor(
     readonly g: FrontEndGeometry,
-    maxChunkSamples: number,
+    private readonly maxChunkSeconds: number,
     private readonly minChunkSamples: number,
     private readonly rounds: number,
     private readonly policy: PolicyConfig,
     private readonly scorer: WindowScorer | null,
   ) {
-    this.extractor = new StreamingExtractor(g, maxChunkSamples * 2 + 8);
+    // Scratch for one chunk resampled to the model rate (a chunk is at most maxChunkSeconds of any leg).
+    this.extractor = new StreamingExtractor(g, Math.ceil(maxChunkSeconds * g.cfg.sampleRate) + 8);
   }
 
   /** Advance the calls of a task; a call whose slab is invalid gets an error outcome (the supervisor restarts it). */
@@ -104,9 +115,27 @@ export class ActorStep {
         }
       }
       if (!prepared.length) break;
-      this.score(prepared);
-      for (const p of prepared) this.commit(p);
-      live = prepared.filter((p) => !p.finished).map((p) => p.call);
+      try {
+        this.score(prepared);
+      } catch (err) {
+        // A failing model must not take the calls down: this round's windows go out unscored, each call is told.
+        const e = err as { message?: string };
+        for (const p of prepared) {
+          for (const w of p.windows) w.probs = null;
+          p.errors.push({ type: 'actor-error', leg: -1, code: 'CG_MODEL_FAILED', message: String(e?.message ?? err) });
+        }
+      }
+      const committed: Prepared[] = [];
+      for (const p of prepared) {
+        try {
+          if (this.commit(p)) committed.push(p);
+          else outcomes.set(p.call.slab.callId, { callId: p.call.slab.callId, consumed: consumed.get(p.call.slab.callId)!, finished: false });
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          outcomes.set(p.call.slab.callId, { callId: p.call.slab.callId, error: { code: e.code ?? 'CG_ACTOR_EXCEPTION', message: String(e.message ?? err) } });
+        }
+      }
+      live = committed.filter((p) => !p.finished).map((p) => p.call);
     }
     return calls.map((c) => outcomes.get(c.slab.callId)!);
   }
@@ -127,7 +156,7 @@ export class ActorStep {
       worked: false,
       finished: false,
     };
-    if (p.mailbox.space() < MAILBOX_MARGIN) return p;
+    if (p.mailbox.space() < mailboxMargin(this.g, view.legs.length, this.maxChunkSeconds)) return p;
     let drained = true;
     for (const leg of view.legs) leg.states[work].set(leg.states[active]);
     const quota = this.lockstepQuota(view.legs, work, call.final);
@@ -141,7 +170,7 @@ export class ActorStep {
         try {
           this.extractor.process(resamplerFor(leg.inputRate, this.g.cfg.sampleRate), leg.layout, st, leg.history, leg.inflight, n, onWindow);
         } catch (err) {
-          p.errors.push(restartLeg(leg, st, leg.states[active], err));
+          p.errors.push(restartLeg(leg, st, err));
         }
         st[S.chunkSeq] += 1;
       }
@@ -152,7 +181,12 @@ export class ActorStep {
         const st = leg.states[work];
         if (st[S.finalized]) continue;
         p.worked = true;
-        this.extractor.finish(leg.layout, st, leg.history, (w) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null }));
+        try {
+          this.extractor.finish(leg.layout, st, leg.history, (w) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null }));
+        } catch (err) {
+          st[S.finalized] = 1;
+          p.errors.push(restartLeg(leg, st, err));
+        }
       }
       p.finished = true;
     }
@@ -173,7 +207,7 @@ export class ActorStep {
     }
     const avail = Math.min(ring.availableRead(), Math.floor(quotaSeconds * leg.inputRate));
     if (avail === 0 || (!final && avail < (this.minChunkSamples * leg.inputRate) / 8000)) return 0;
-    const n = Math.min(avail, inflight.length);
+    const n = Math.min(avail, inflight.length, Math.floor(this.maxChunkSeconds * leg.inputRate));
     header[H.readPtrBefore] = Atomics.load(ringReadPtr, 0) | 0;
     header[H.inflightLen] = n;
     Atomics.store(header, H.inflightSeq, seq + 1);
@@ -214,13 +248,18 @@ export class ActorStep {
     all.forEach((r, i) => (r.probs = Array.from(probs.subarray(i * L, (i + 1) * L))));
   }
 
-  /** Run the policy over the round's windows in time order, write the events, publish the new state. */
-  private commit(p: Prepared): void {
+  /**
+   * Run the policy over the round's windows in time order, write the events, publish the new state. Returns false,
+   * publishing nothing, when the mailbox filled up: the supervisor drains it and the round is replayed (the events
+   * already written are de-duplicated), so no window or alert is ever dropped.
+   */
+  private commit(p: Prepared): boolean {
     const slab = p.call.slab;
     const policyState = p.view.policy[p.work];
     const protectedRole: LegRole = slab.protectedLeg >= 0 && slab.roles[slab.protectedLeg] === 'caller' ? 'caller' : 'callee';
     p.windows.sort((a, b) => a.w.index - b.w.index || a.leg - b.leg);
-    for (const ev of p.errors) p.mailbox.write(ev);
+    let ok = true;
+    for (const ev of p.errors) ok = p.mailbox.write(ev) && ok;
     for (const r of p.windows) {
       let risk: number | null = null;
       let alert: ActorEvent | null = null;
@@ -238,14 +277,17 @@ export class ActorStep {
           // alerts already raised, and the fresh policy gathers evidence again.
           initPolicyState(policyState, 0);
           const e = err as { code?: string; message?: string };
-          p.mailbox.write({ type: 'actor-error', leg: r.leg, code: e?.code ?? 'CG_POLICY_EXCEPTION', message: String(e?.message ?? err) });
+          ok = p.mailbox.write({ type: 'actor-error', leg: r.leg, code: e?.code ?? 'CG_POLICY_EXCEPTION', message: String(e?.message ?? err) }) && ok;
         }
       }
       const w = r.w;
-      p.mailbox.write({ type: 'window', leg: r.leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary, emotions: r.probs, risk });
-      if (alert) p.mailbox.write(alert);
+      ok = p.mailbox.write({ type: 'window', leg: r.leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary, emotions: r.probs, risk }) && ok;
+      if (alert) ok = p.mailbox.write(alert) && ok;
+      if (!ok) return false;
     }
+    if (!ok) return false;
     Atomics.store(p.view.header, C.active, p.work);
+    return true;
   }
 }
 
@@ -259,11 +301,17 @@ function policyRole(slab: CallSlabHandles, leg: number): LegRole | null {
 }
 
 /** Per-leg isolation: a throwing chunk is dropped, the leg restarts from fresh DSP state, window numbering continues. */
-function restartLeg(leg: LegView, work: Float64Array, committed: Float64Array, err: unknown): ActorEvent {
+function restartLeg(leg: LegView, work: Float64Array, err: unknown): ActorEvent {
+  // Keep the counters that number what was already emitted (windows of this very chunk included) and the audio taken.
+  const windows = work[S.windows];
+  const totalIn = work[S.totalIn];
+  const chunkSeq = work[S.chunkSeq];
+  const finalized = work[S.finalized];
   initLegState(work);
-  work[S.windows] = committed[S.windows];
-  work[S.totalIn] = committed[S.totalIn];
-  work[S.chunkSeq] = committed[S.chunkSeq];
+  work[S.windows] = windows;
+  work[S.totalIn] = totalIn;
+  work[S.chunkSeq] = chunkSeq;
+  work[S.finalized] = finalized;
   leg.header[H.restarts]++;
   leg.header[H.droppedChunks]++;
   const e = err as { code?: string; message?: string };

@@ -8,7 +8,8 @@ import { createWindowScorer, type ModelSettings } from './window-scorer.js';
 /** Settings every pool worker is started with (piscina workerData). */
 export interface ActorWorkerData {
   frontEnd: FrontEndConfig;
-  maxChunkSamples: number;
+  /** Largest chunk of a leg per round, in seconds (at the leg's own rate). */
+  maxChunkSeconds: number;
   minChunkSamples: number;
   chunksPerStep: number;
   policy: PolicyConfig;
@@ -36,7 +37,7 @@ if (data.model) {
   // Reported through the control channel (describe), which the supervisor logs: workers do not write logs themselves.
   workerCounters.model = { name: loaded.name, backend: loaded.backend };
 }
-const step = new ActorStep(g, data.maxChunkSamples, data.minChunkSamples, data.chunksPerStep, data.policy, scorer);
+const step = new ActorStep(g, data.maxChunkSeconds, data.minChunkSamples, data.chunksPerStep, data.policy, scorer);
 exposeWorkerControl();
 
 /** piscina entry point: stateless between tasks, every call resumes from its slab. */

@@ -47,10 +47,21 @@ export class ActorPool extends EventEmitter {
 
   /** Run one step task on whichever worker is free. */
   run(task: StepTask): Promise<StepTaskResult> {
-    const p = this.pool.run(task) as Promise<StepTaskResult>;
-    p.catch(() => this.checkSoon());
-    return p;
+    const pool = this.pool;
+    return (pool.run(task) as Promise<StepTaskResult>).catch(async (err: unknown) => {
+      this.checkSoon();
+      const closing = this.closing.get(pool);
+      if (pool !== this.pool && closing) {
+        // The task belonged to a pool that was replaced: wait until its threads have really exited before the
+        // supervisor resubmits the calls, so a ring never has two consumers; and mark it as nobody's fault.
+        await closing;
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), { poolReplaced: true });
+      }
+      throw err;
+    });
   }
+
+  private readonly closing = new WeakMap<Piscina, Promise<void>>();
 
   private checkSoon(): void {
     if (this.healthTimer || this.closed) return;
@@ -66,7 +77,7 @@ export class ActorPool extends EventEmitter {
       this.pool = this.create();
       this.replacements++;
       this.backoffMs = Math.min(this.backoffMs * 2, 30000);
-      void old.close({ force: true }).catch(() => undefined);
+      this.closing.set(old, old.close({ force: true }).catch(() => undefined) as Promise<void>);
       this.emit('replaced', this.replacements);
       this.checkSoon();
     }, this.backoffMs);

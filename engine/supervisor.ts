@@ -4,9 +4,11 @@ import { EventReader, type ActorErrorEvent, type AlertEvent, type WindowEvent } 
 import type { StepTaskResult } from '../actors/actor-worker.js';
 import { C, createCallSlab, layoutLegs, resetCallSlab, S, type CallSlabHandles } from '../actors/call-slab.js';
 import { validatePolicyConfig } from '../actors/policy/risk-policy.js';
+import { LOCKSTEP_SLACK_SECONDS, mailboxMargin } from '../actors/actor-step.js';
 import type { ModelSettings } from '../actors/window-scorer.js';
 import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
 import { ActorPool } from './actor-pool.js';
+import { SAMPLE_RATES } from './media/wav-reader.js';
 import { WorkerControlRegistry } from './worker-control-registry.js';
 import type { WorkerDescription } from '../actors/worker-control.js';
 import type { CallguardConfig } from './config/config-schema.js';
@@ -72,6 +74,8 @@ interface CallEntry {
   risk: number | null;
   alerts: AlertEvent[];
   taskFailures: number;
+  /** After a failed task: step this call alone (so only a call that fails by itself is charged) and at once (a journalled chunk may wait). */
+  isolate: boolean;
   waiters: Array<() => void>;
   ended: Promise<CallEnded>;
   resolveEnded: (e: CallEnded) => void;
@@ -156,7 +160,7 @@ export class Supervisor extends EventEmitter {
     const e = this.cfg.engine;
     this.pool = new ActorPool(this.cfg.pool.threads, {
       frontEnd: this.cfg.features,
-      maxChunkSamples: this.maxChunkSamples,
+      maxChunkSeconds: e.maxChunkSeconds,
       minChunkSamples: Math.round(e.minChunkSeconds * 8000),
       chunksPerStep: e.chunksPerStep,
       policy: validatePolicyConfig(this.cfg.policy),
@@ -179,7 +183,7 @@ export class Supervisor extends EventEmitter {
     if (this.calls.has(spec.callId)) throw new SupervisorError('CG_DUPLICATE_CALL', `call ${spec.callId} already exists`);
     if (this.calls.size >= this.cfg.engine.maxCalls) throw new SupervisorError('CG_TOO_MANY_CALLS', `at capacity (${this.cfg.engine.maxCalls} calls)`);
     if (spec.legs.length < 1 || spec.legs.length > 8) throw new SupervisorError('CG_BAD_CALL', 'a call has 1 to 8 legs');
-    for (const l of spec.legs) if (!Number.isInteger(l.sampleRate) || l.sampleRate < 4000 || l.sampleRate > 48000) throw new SupervisorError('CG_BAD_CALL', `unsupported leg sample rate ${l.sampleRate}`);
+    for (const l of spec.legs) if (!SAMPLE_RATES.includes(l.sampleRate)) throw new SupervisorError('CG_BAD_CALL', `unsupported leg sample rate ${l.sampleRate}`);
     const inputRates = spec.legs.map((l) => l.sampleRate);
     const slab = createCallSlab(spec.callId, {
       geometry: this.geometry,
@@ -188,7 +192,7 @@ export class Supervisor extends EventEmitter {
       protectedLeg: spec.subscriberLeg ?? -1,
       ringSamples: Math.ceil(this.cfg.engine.ringSeconds * Math.max(...inputRates)),
       maxChunkSamples: this.maxChunkSamples,
-      eventBytes: 65536,
+      eventBytes: Math.max(65536, 2 * mailboxMargin(this.geometry, spec.legs.length, this.cfg.engine.maxChunkSeconds)),
     });
     let resolveEnded!: (e: CallEnded) => void;
     const ended = new Promise<CallEnded>((r) => (resolveEnded = r));
@@ -210,6 +214,7 @@ export class Supervisor extends EventEmitter {
       risk: null,
       alerts: [],
       taskFailures: 0,
+      isolate: false,
       waiters: [],
       ended,
       resolveEnded,
@@ -322,11 +327,22 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  private ready(c: CallEntry, minSamples: number): boolean {
+  /**
+   * Whether a step would make progress now. Mirrors the actor's lockstep rule (every leg has at least a minimum chunk,
+   * unless the legs have drifted more than the slack apart) so the pool is never handed calls it can only skip.
+   */
+  private ready(c: CallEntry, minSeconds: number): boolean {
     if (c.inFlight || c.state === 'ended' || c.state === 'failed') return false;
-    if (c.state === 'ending') return true;
-    for (let i = 0; i < c.rings.length; i++) if (c.rings[i].availableRead() >= (minSamples * c.spec.legs[i].sampleRate) / 8000) return true;
-    return false;
+    if (c.state === 'ending' || c.isolate) return true;
+    let min = Infinity;
+    let max = 0;
+    for (let i = 0; i < c.rings.length; i++) {
+      const secs = c.rings[i].availableRead() / c.spec.legs[i].sampleRate;
+      min = Math.min(min, secs);
+      max = Math.max(max, secs);
+    }
+    if (c.rings.length > 1 && max - min > LOCKSTEP_SLACK_SECONDS) return max >= minSeconds;
+    return min >= minSeconds;
   }
 
   private tick(): void {
@@ -334,19 +350,28 @@ export class Supervisor extends EventEmitter {
     if (!pool) return;
     const free = pool.threads - this.tasksInFlight;
     if (free <= 0) return;
-    const minSamples = Math.round(this.cfg.engine.minChunkSeconds * 8000);
+    const minSeconds = this.cfg.engine.minChunkSeconds;
     const all = [...this.calls.values()];
     const ready: CallEntry[] = [];
     // Rotate the starting point so no call is always last in line.
     for (let k = 0; k < all.length; k++) {
       const c = all[(k + this.rotate) % all.length];
-      if (this.ready(c, minSamples)) ready.push(c);
+      if (this.ready(c, minSeconds)) ready.push(c);
     }
     this.rotate = all.length ? (this.rotate + 1) % all.length : 0;
     if (!ready.length) return;
-    const groups = Math.min(free, ready.length);
+    // Calls under suspicion after a failed task run alone, so a call that kills workers only ever takes itself down.
+    let slots = free;
+    for (const c of ready.filter((x) => x.isolate)) {
+      if (slots === 0) return;
+      this.submit(pool, [c]);
+      slots--;
+    }
+    const normal = ready.filter((x) => !x.isolate);
+    const groups = Math.min(slots, normal.length);
+    if (groups === 0) return;
     const tasks: CallEntry[][] = Array.from({ length: groups }, () => []);
-    ready.forEach((c, i) => tasks[i % groups].push(c));
+    normal.forEach((c, i) => tasks[i % groups].push(c));
     for (const group of tasks) this.submit(pool, group);
   }
 
@@ -364,29 +389,44 @@ export class Supervisor extends EventEmitter {
   private onResult(group: CallEntry[], res: StepTaskResult): void {
     this.tasksInFlight--;
     const byId = new Map(res.outcomes.map((o) => [o.callId, o]));
+    for (const c of group) c.inFlight = false;
     for (const c of group) {
-      c.inFlight = false;
-      this.drainEvents(c);
-      const o = byId.get(c.spec.callId);
-      if (o && 'error' in o) this.restartActor(c, `${o.error.code}: ${o.error.message}`);
-      else if (o && o.finished) this.finish(c, 'ended', c.endReason);
-      this.wake(c);
+      try {
+        this.drainEvents(c);
+        const o = byId.get(c.spec.callId);
+        c.isolate = false;
+        c.taskFailures = 0;
+        if (o && 'error' in o) this.restartActor(c, `${o.error.code}: ${o.error.message}`);
+        else if (o && o.finished) this.finish(c, 'ended', c.endReason);
+      } catch (err) {
+        this.log.error({ callId: c.spec.callId, err: String((err as Error)?.stack ?? err) }, 'handling a step result failed');
+      } finally {
+        this.wake(c);
+      }
     }
     this.kick();
   }
 
   private onTaskFailed(group: CallEntry[], err: unknown): void {
     this.tasksInFlight--;
+    for (const c of group) c.inFlight = false;
     if (!this.pool) return;
-    this.counters.workerCrashes++;
-    this.log.warn({ err: String((err as Error)?.message ?? err), calls: group.length }, 'actor step task failed; resubmitting its calls');
+    // Rejections from a pool that was replaced (or closed under it) say nothing about the calls: nobody is charged.
+    const replaced = (err as { poolReplaced?: boolean })?.poolReplaced === true;
+    if (!replaced) this.counters.workerCrashes++;
+    this.log.warn({ err: String((err as Error)?.message ?? err), calls: group.length, replaced }, 'actor step task failed; resubmitting its calls');
     for (const c of group) {
-      c.inFlight = false;
-      this.drainEvents(c);
-      c.taskFailures++;
-      // A call that keeps killing workers is abandoned, the others carry on.
-      if (c.taskFailures > this.cfg.engine.maxRestarts) this.finish(c, 'failed', 'actor-crashed');
-      this.wake(c);
+      try {
+        this.drainEvents(c);
+        // Charge a failure only to a call that was stepped alone; a shared task's calls are retried one per task.
+        if (!replaced && group.length === 1) c.taskFailures++;
+        c.isolate = true;
+        if (c.taskFailures > this.cfg.engine.maxRestarts) this.finish(c, 'failed', 'actor-crashed');
+      } catch (e) {
+        this.log.error({ callId: c.spec.callId, err: String(e) }, 'handling a failed step failed');
+      } finally {
+        this.wake(c);
+      }
     }
     this.kick();
   }

@@ -20,9 +20,13 @@ export class WorkerControlRegistry {
     port.unref();
     this.workers.get(hello.threadId)?.port.close();
     this.workers.set(hello.threadId, { port, api: Comlink.wrap<WorkerControlApi>(nodeEndpoint(port as unknown as Parameters<typeof nodeEndpoint>[0])) });
+    // A worker is forgotten when its thread is gone (its end of the channel closes), not when it is slow to answer.
+    port.once('close', () => {
+      if (this.workers.get(hello.threadId)?.port === port) this.workers.delete(hello.threadId);
+    });
   }
 
-  /** Ask every known worker to describe itself; workers that do not answer in time are forgotten. */
+  /** Ask every known worker to describe itself; a busy worker that does not answer in time is left out of this answer only. */
   async describeAll(): Promise<WorkerDescription[]> {
     const entries = [...this.workers.entries()];
     const answers = await Promise.all(
@@ -34,8 +38,7 @@ export class WorkerControlRegistry {
           if (!d) throw new Error('no answer');
           return d;
         } catch {
-          w.port.close();
-          this.workers.delete(id);
+          void id;
           return null;
         } finally {
           clearTimeout(timer);

@@ -55,8 +55,8 @@ export class StreamingExtractor {
     st[S.finalized] = 1;
     const g = this.g;
     const frames = st[S.frames];
-    const uncovered = st[S.windows] === 0 || frames > st[S.lastWindowEnd];
-    if (uncovered && frames >= g.minFinalFrames) {
+    // Only audio no window has covered earns a last window; otherwise it would nearly repeat the previous one.
+    if (frames - st[S.lastWindowEnd] >= g.minFinalFrames) {
       const count = Math.min(g.windowFrames, frames);
       this.emitWindow(L, st, hist, frames - count, count, true, onWindow);
     }

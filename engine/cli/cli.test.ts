@@ -39,7 +39,8 @@ test('analyze --json: a two-channel A-law file gives NDJSON windows for caller a
   const r = cli('analyze', p, '--json');
   assert.is(r.code, 0, r.err);
   const rows = r.out.trim().split('\n').map((l) => JSON.parse(l));
-  assert.is(rows.length, 2 * 9);
+  // 6 s: 8 full windows per leg; the 48 frames after the last one are too few for a final partial window.
+  assert.is(rows.length, 2 * 8);
   assert.equal([...new Set(rows.map((x) => x.legName))], ['caller', 'callee']);
   const first = rows[0];
   for (const k of ['tStart', 'tEnd', 'speechRatio', 'levelDbfs', 'f0Median', 'f0SpreadSemitones', 'onsetsPerSecond', 'centroidHz']) assert.type(first[k], 'number', k);
@@ -152,7 +153,8 @@ test('smsc-sim and notify: an alert queued from the CLI reaches the simulator ov
     while (!/smsc-sim submit_sm/.test(out) && Date.now() < submitDeadline) await new Promise((res) => setTimeout(res, 50));
     const submit = out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'smsc-sim submit_sm');
     assert.ok(submit, out);
-    assert.is(submit.to, '4915112345678');
+    // Numbers are masked in logs by default (log.maskNumbers).
+    assert.match(submit.to, /^49151(\d{6}|\*+)78$/);
     assert.match(submit.text, /this call may be a scam/);
   } finally {
     sim.kill('SIGTERM');

@@ -38,7 +38,7 @@ export const configSchema = z
         /** Supervisor scheduling period: how often calls with new audio are handed to the pool. */
         tickMs: z.number().int().min(1).max(1000).default(100),
         /** Audio ring per leg, in seconds at the leg's rate: the backlog a call can build before overruns. */
-        ringSeconds: z.number().min(0.5).max(60).default(4),
+        ringSeconds: z.number().min(2).max(60).default(4),
         /** Largest chunk of one leg a step pops at once, and the least audio worth a step (seconds). */
         maxChunkSeconds: z.number().min(0.02).max(5).default(0.5),
         minChunkSeconds: z.number().min(0.01).max(5).default(0.1),
@@ -171,6 +171,8 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (c.rtp.portMin > c.rtp.portMax) ctx.addIssue({ code: 'custom', path: ['rtp', 'portMin'], message: 'must not exceed rtp.portMax' });
     if (c.engine.minChunkSeconds > c.engine.maxChunkSeconds) ctx.addIssue({ code: 'custom', path: ['engine', 'minChunkSeconds'], message: 'must not exceed engine.maxChunkSeconds' });
+    // A ring must hold the lockstep slack (1 s) plus a chunk, or a call with one silent leg could never advance.
+    if (c.engine.maxChunkSeconds + 1 > c.engine.ringSeconds) ctx.addIssue({ code: 'custom', path: ['engine', 'ringSeconds'], message: 'must be at least engine.maxChunkSeconds + 1' });
   });
 
 /** The validated, complete configuration. */

@@ -65,6 +65,14 @@ test('bad values name the key and what is allowed', () => {
   expectConfigError(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} }), /missing\.yaml/);
 });
 
+test('a section with every key commented out means defaults; ring too small for a chunk plus the lockstep slack is refused', () => {
+  const file = join(dir, 'empty-section.yaml');
+  writeFileSync(file, 'engine:\n  # tickMs: 50\nsip:\n');
+  assert.is(loadConfig({ file, env: {} }).engine.tickMs, 100);
+  expectConfigError(() => loadConfig({ env: { CALLGUARD_ENGINE_RING_SECONDS: '2', CALLGUARD_ENGINE_MAX_CHUNK_SECONDS: '1.5' } }), /engine\.ringSeconds: must be at least engine\.maxChunkSeconds \+ 1/);
+  expectConfigError(() => loadConfig({ env: { CALLGUARD_ENGINE_RING_SECONDS: '1' } }), /engine\.ringSeconds/);
+});
+
 test('secrets are masked for printing', () => {
   const c = loadConfig({ env: { CALLGUARD_SMPP_URL: 'smpp://esme:s3cret@127.0.0.1:2775,ssmpp://b:pw2@10.0.0.2:3550' } });
   const r = redactConfig(c);

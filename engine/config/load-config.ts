@@ -84,7 +84,10 @@ function readFileConfig(path: string): Record<string, unknown> {
   }
   if (parsed == null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('CG_CONFIG_FILE', `config file ${path}: top level must be a mapping of sections`);
-  return parsed as Record<string, unknown>;
+  // A section whose keys are all commented out (`engine:`) parses as null: it means "defaults".
+  const out = { ...(parsed as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(out)) if (v === null) out[k] = {};
+  return out;
 }
 
 function merge(a: Record<string, any>, b: Record<string, any>): Record<string, any> {

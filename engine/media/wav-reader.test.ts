@@ -61,6 +61,8 @@ test('bad files give one clear error each', () => {
   const rate = good.slice();
   new DataView(rate.buffer).setUint32(24, 96000, true);
   expectError(rate, 'CG_WAV_UNSUPPORTED', /96000/);
+  new DataView(rate.buffer).setUint32(24, 47999, true);
+  expectError(rate, 'CG_WAV_UNSUPPORTED', /47999 Hz \(supported: 8000, 11025/);
   expectError(encodeWav([new Int16Array(0)], 8000, 'pcm16'), 'CG_WAV_NO_DATA', /no audio/);
 });
 

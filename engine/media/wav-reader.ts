@@ -17,6 +17,8 @@ export class WavError extends Error {
   }
 }
 
+/** Rates accepted; an arbitrary rate (47,999 Hz) would need an enormous resampling filter. */
+export const SAMPLE_RATES: readonly number[] = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
 const FORMAT_PCM = 1;
 const FORMAT_ALAW = 6;
 const FORMAT_ULAW = 7;
@@ -72,7 +74,7 @@ export function parseWav(buf: Uint8Array): WavAudio {
     throw new WavError('CG_WAV_UNSUPPORTED', `unsupported codec ${name} (supported: PCM 16-bit, G.711 µ-law, G.711 A-law)`);
   }
   if (channels < 1 || channels > 2) throw new WavError('CG_WAV_UNSUPPORTED', `unsupported channel count ${channels} (1 = one leg, 2 = caller/callee)`);
-  if (rate < 4000 || rate > 48000) throw new WavError('CG_WAV_UNSUPPORTED', `unsupported sample rate ${rate} Hz (4000–48000)`);
+  if (!SAMPLE_RATES.includes(rate)) throw new WavError('CG_WAV_UNSUPPORTED', `unsupported sample rate ${rate} Hz (supported: ${SAMPLE_RATES.join(', ')})`);
   const bytesPerSample = codec === 'pcm16' ? 2 : 1;
   const frames = Math.floor(data.length / (bytesPerSample * channels));
   if (frames === 0) throw new WavError('CG_WAV_NO_DATA', 'the data chunk holds no audio');

@@ -77,9 +77,9 @@ VAD (streaming, in frame order)
 Window aggregates
   * Window = 200 frames, hop = 50 frames; window w covers frames
     [50w, 50w+200) and is emitted when those 200 frames exist.  At end of
-    stream, if total frames >= 100 and (no window was emitted, or there are
-    frames after the last emitted window's end), emit one final window over the
-    last min(200, total) frames with "partial": true.
+    stream, if the frames not covered by any emitted window (all of them when
+    no window was emitted) number >= 100, emit one final window over the last
+    min(200, total) frames with "partial": true.
   * Per window: startFrame, frameCount, speechRatio = mean(vad);
     level = 10*log10(max(mean(rms^2 over vad frames), 1e-20)) (over all frames
     if no vad frame); f0Median = median of f0 over voiced frames if >= 5
@@ -466,7 +466,7 @@ def aggregate(fr):
         notes["evenMedian"] += res[2]
         last_end = AGG_HOP * w + AGG_WIN
         w += 1
-    if T >= AGG_MIN_PARTIAL and (not out or T > last_end):
+    if T - last_end >= AGG_MIN_PARTIAL:
         cnt = min(AGG_WIN, T)
         res = aggregate_window(fr, T - cnt, cnt, True)
         out.append(res[0])
