@@ -37,7 +37,8 @@ export class EngineCallsPoller {
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
 
-  constructor(private readonly url: string, private readonly periodMs = 1000) {}
+  /** `token`: the engine's admin bearer token (GET /calls reveals numbers, so it needs one). */
+  constructor(private readonly url: string, private readonly periodMs = 1000, private readonly token?: string) {}
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.periodMs);
@@ -59,7 +60,7 @@ export class EngineCallsPoller {
     this.busy = true;
     const t0 = Date.now();
     try {
-      const r = await fetch(this.url, { signal: AbortSignal.timeout(5000) });
+      const r = await fetch(this.url, { signal: AbortSignal.timeout(5000), headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
       if (!r.ok) throw new Error(String(r.status));
       const body = (await r.json()) as unknown;
       const list = Array.isArray(body) ? body : Array.isArray((body as { calls?: unknown })?.calls) ? (body as { calls: unknown[] }).calls : [];

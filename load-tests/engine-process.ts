@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,8 @@ export interface EngineProcess {
   readonly pid: number;
   readonly sip: { host: string; port: number };
   readonly httpBase: string;
+  /** Bearer token of the engine's admin API (GET /calls needs it). */
+  readonly token: string;
   /** Last lines of the engine's stderr/stdout (for the report when it fails). */
   tail(): string;
   exited(): boolean;
@@ -36,6 +39,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Spawns the engine and waits until /healthz answers and SIP answers OPTIONS (at most `readyTimeoutMs`). */
 export async function startEngineProcess(o: EngineProcessOptions, readyTimeoutMs = 60000): Promise<EngineProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'callguard-load-data-'));
+  const token = o.env?.CALLGUARD_HTTP_TOKEN ?? randomBytes(24).toString('hex');
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     CALLGUARD_SIP_HOST: '127.0.0.1',
@@ -47,6 +51,7 @@ export async function startEngineProcess(o: EngineProcessOptions, readyTimeoutMs
     CALLGUARD_SMPP_URL: o.smppUrl,
     CALLGUARD_DATA_DIR: dataDir,
     CALLGUARD_LOG_LEVEL: o.logLevel ?? 'warn',
+    CALLGUARD_HTTP_TOKEN: token,
     ...o.env,
   };
   const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,6 +68,7 @@ export async function startEngineProcess(o: EngineProcessOptions, readyTimeoutMs
     pid: child.pid!,
     sip: { host: '127.0.0.1', port: o.sipPort },
     httpBase,
+    token,
     tail: () => out,
     exited: () => exited,
     async close() {

@@ -34,7 +34,7 @@ const USAGE = `Usage: node dist/load-tests/run-load.js [options]
   --ramp                raise concurrency step by step until the engine falls behind
   --ramp-start N --ramp-step N --ramp-max N --step-seconds S   (defaults 25, 25, 1000, 30)
   --lag-threshold S     engine lag that counts as falling behind (default 1.0)
-  --target host:port    an engine already running (loopback only); --http host:port for its API
+  --target host:port    an engine already running (loopback only); --http host:port for its API, --token T for its admin token
   --smsc-port N         port of the run's SMSC simulator (default: free port)
   --engine-env K=V      extra environment for the spawned engine (repeatable)
   --sipp N              also run N calls through sipp as an independent cross-check
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
       calls: { type: 'string' }, duration: { type: 'string' }, rate: { type: 'string' }, arrivals: { type: 'string' },
       'scam-fraction': { type: 'string' }, 'scam-onset': { type: 'string' }, codec: { type: 'string' }, seed: { type: 'string' },
       ramp: { type: 'boolean' }, 'ramp-start': { type: 'string' }, 'ramp-step': { type: 'string' }, 'ramp-max': { type: 'string' },
-      'step-seconds': { type: 'string' }, 'lag-threshold': { type: 'string' }, target: { type: 'string' }, http: { type: 'string' },
+      'step-seconds': { type: 'string' }, 'lag-threshold': { type: 'string' }, target: { type: 'string' }, http: { type: 'string' }, token: { type: 'string' },
       'smsc-port': { type: 'string' }, 'engine-env': { type: 'string', multiple: true }, sipp: { type: 'string' }, out: { type: 'string' },
       'max-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
@@ -123,7 +123,9 @@ async function main(): Promise<number> {
   sampler?.start();
   const machine = new MachineCpuSampler();
   machine.start();
-  const poller = httpBase ? new EngineCallsPoller(`${httpBase}/calls`) : null;
+  // The spawned engine's token, or --token (else CALLGUARD_HTTP_TOKEN) for an engine that is already running.
+  const token = engine?.token ?? a.token ?? process.env.CALLGUARD_HTTP_TOKEN;
+  const poller = httpBase ? new EngineCallsPoller(`${httpBase}/calls`, 1000, token) : null;
   poller?.start();
   const chartPoints: ChartPoint[] = [];
   const ctx: StepContext = {
