@@ -145,7 +145,36 @@ export class Engine {
     });
   }
 
+  /** Start every component; on failure, close whatever did start and throw an EngineStartError saying what and why. */
   async start(): Promise<void> {
+    try {
+      await this.startComponents();
+    } catch (err) {
+      await this.closePartial();
+      throw startError(err, this.config);
+    }
+  }
+
+  private async closePartial(): Promise<void> {
+    const steps: Array<() => unknown> = [
+      () => this.siprec.server.close(),
+      () => this.http.close(),
+      () => this.metrics.detach(),
+      () => this.supervisor.close(),
+      () => this.alerts.close(),
+      () => this.subscribers?.close(),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch {
+        // Best effort: the start already failed; what matters is that nothing keeps the process alive.
+      }
+    }
+    this.subscribers = null;
+  }
+
+  private async startComponents(): Promise<void> {
     const shown = redactConfig(this.config);
     if (shown.http.token) shown.http.token = '***';
     this.log.info({ config: shown }, 'callguard starting');
@@ -196,3 +225,19 @@ export async function drainAndClose(engine: Engine, drainSeconds = engine.config
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
+
+/** The engine could not start; the message names the setting when it can (a port in use, say). */
+export class EngineStartError extends Error {
+  readonly code = 'CG_START_FAILED';
+}
+
+function startError(err: unknown, cfg: CallguardConfig): EngineStartError {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES' || e?.code === 'EADDRNOTAVAIL') {
+    const port = e.port ?? Number(/:(\d+)$/.exec(e.message ?? '')?.[1]);
+    const setting = port === cfg.sip.port ? 'sip.port' : port === cfg.http.port ? 'http.port' : port === cfg.smpp.simulatorPort ? 'smpp.simulatorPort' : 'a listening port';
+    const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : 'address not available';
+    return new EngineStartError(`cannot listen on ${e.address ?? ''}${e.address ? ':' : ''}${port} (${setting}): ${why}`);
+  }
+  return new EngineStartError(`start failed: ${(err as Error)?.message ?? String(err)}`);
+}

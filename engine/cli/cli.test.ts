@@ -95,6 +95,24 @@ test('usage errors and bad configuration are one line too', () => {
   assert.is(bad.stderr.trim(), 'callguard: error: CALLGUARD_POOL_THREADS: expected a number, got "lots"');
 });
 
+test('serve on a port that is already taken: one line naming the setting, exit 2, no hang', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const r = spawnSync(process.execPath, [BIN, 'serve'], {
+      encoding: 'utf8',
+      timeout: 60000,
+      env: { ...env, CALLGUARD_HTTP_PORT: String(port), CALLGUARD_SIP_PORT: '0', CALLGUARD_SMPP_SIMULATOR_PORT: '0', CALLGUARD_DATA_DIR: join(dir, 'busy-data'), CALLGUARD_LOG_LEVEL: 'silent' },
+    });
+    assert.is(r.status, 2, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+    assert.is(r.stderr.trim(), `callguard: error: cannot listen on 127.0.0.1:${port} (http.port): address already in use`);
+  } finally {
+    blocker.close();
+  }
+});
+
 test('config --print shows the effective configuration with secrets masked', () => {
   const r = spawnSync(process.execPath, [BIN, 'config', '--print'], { encoding: 'utf8', env: { ...env, CALLGUARD_SMPP_URL: 'smpp://esme:topsecret@127.0.0.1:2775', CALLGUARD_SIP_PORT: '5099' } });
   assert.is(r.status, 0, r.stderr);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactConfig } from '../config/load-config.js';
-import { Engine, drainAndClose } from '../engine.js';
+import { Engine, EngineStartError, drainAndClose } from '../engine.js';
 import { createLogger } from '../logger.js';
 import { createOpsLogger } from '../ops/ops-logger.js';
 import { subscribersCommand } from '../ops/subscribers-command.js';
@@ -158,7 +158,7 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`callguard: ${err.message} (see "callguard help")\n`);
       process.exitCode = 2;
-    } else if (err instanceof WavError || err instanceof ConfigError || err instanceof ModelSettingsError) {
+    } else if (err instanceof WavError || err instanceof ConfigError || err instanceof ModelSettingsError || err instanceof EngineStartError) {
       process.stderr.write(`callguard: error: ${err.message}\n`);
       process.exitCode = 2;
     } else {
