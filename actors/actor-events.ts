@@ -46,7 +46,8 @@ const HEADER = 4;
 
 /** Encodes events into a byte ring as [u32 length LE][msgpack], one ring push per record so a record is all or nothing. */
 export class EventWriter {
-  private scratch = new Uint8Array(4096);
+  /** One scratch per thread: writes are synchronous, and a writer is made per call per round. */
+  private static scratch = new Uint8Array(4096);
 
   constructor(private readonly ring: RingBuffer) {}
 
@@ -60,8 +61,8 @@ export class EventWriter {
     const body = packr.pack(ev);
     const need = HEADER + body.length;
     if (need > this.ring.availableWrite()) return false;
-    if (need > this.scratch.length) this.scratch = new Uint8Array(need * 2);
-    const s = this.scratch;
+    if (need > EventWriter.scratch.length) EventWriter.scratch = new Uint8Array(need * 2);
+    const s = EventWriter.scratch;
     s[0] = body.length & 0xff;
     s[1] = (body.length >>> 8) & 0xff;
     s[2] = (body.length >>> 16) & 0xff;
