@@ -60,6 +60,9 @@ export interface CallEnded {
 interface CallEntry {
   spec: CallSpec;
   slab: CallSlabHandles;
+  /** Views for reporting, built once: the call header (active copy) and each leg's two state copies. */
+  header: Int32Array;
+  legStates: Array<[Float64Array, Float64Array]>;
   rings: RingBuffer[];
   events: EventReader;
   startedAt: Date;
@@ -197,9 +200,12 @@ export class Supervisor extends EventEmitter {
     let resolveEnded!: (e: CallEnded) => void;
     const ended = new Promise<CallEnded>((r) => (resolveEnded = r));
     const n = spec.legs.length;
+    const { legs: layouts } = layoutLegs(this.geometry, inputRates, this.maxChunkSamples);
     const entry: CallEntry = {
       spec,
       slab,
+      header: new Int32Array(slab.state, 0, 4),
+      legStates: layouts.map((l) => [new Float64Array(slab.state, l.stateOffsets[0], l.stateLength), new Float64Array(slab.state, l.stateOffsets[1], l.stateLength)]),
       rings: slab.rings.map((sab) => new RingBuffer(sab, Int16Array)),
       events: new EventReader(new RingBuffer(slab.events, Uint8Array)),
       startedAt: new Date(),
@@ -492,11 +498,10 @@ export class Supervisor extends EventEmitter {
   }
 
   private info(c: CallEntry): CallInfo {
-    const { legs: layouts } = layoutLegs(this.geometry, c.slab.inputRates, c.slab.maxChunkSamples);
     let lag = 0;
+    const active = Atomics.load(c.header, C.active);
     const legs = c.spec.legs.map((l, i) => {
-      const active = Atomics.load(new Int32Array(c.slab.state, 0, 4), C.active);
-      const st = new Float64Array(c.slab.state, layouts[i].stateOffsets[active], layouts[i].stateLength);
+      const st = c.legStates[i][active];
       const backlog = c.rings[i].availableRead() / l.sampleRate;
       lag = Math.max(lag, backlog);
       return {

@@ -1,20 +1,18 @@
+import { Mulberry32 } from '../actors/dsp/mulberry32.js';
 /**
  * A small seeded PRNG (mulberry32) so a load plan is reproducible from its seed: the same calls, kinds, durations and
  * clips on every run, which is what makes two runs (or our generator and sipp) comparable.
  */
 export class SeededRandom {
-  private state: number;
+  private readonly g: Mulberry32;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    this.g = new Mulberry32(seed >>> 0 || 0x9e3779b9);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.g.next();
   }
 
   /** Uniform in [min, max]. */

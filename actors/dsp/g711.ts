@@ -27,15 +27,6 @@ export const ULAW_TO_PCM: Int16Array = Int16Array.from({ length: 256 }, (_, i) =
 /** A-law byte → PCM16 table. */
 export const ALAW_TO_PCM: Int16Array = Int16Array.from({ length: 256 }, (_, i) => alawToLinear(i));
 
-/** G.711 variants by their common names (and RTP payload types 0 and 8). */
-export type G711Law = 'ulaw' | 'alaw';
-
-/** Decode `length` G.711 bytes from `src[srcOffset..]` into `dst[dstOffset..]`; allocation-free. */
-export function decodeG711(law: G711Law, src: Uint8Array, srcOffset: number, length: number, dst: Int16Array, dstOffset: number): void {
-  const table = law === 'ulaw' ? ULAW_TO_PCM : ALAW_TO_PCM;
-  for (let i = 0; i < length; i++) dst[dstOffset + i] = table[src[srcOffset + i]];
-}
-
 const ULAW_SEG_END = [0x3f, 0x7f, 0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff, 0x1fff];
 const ALAW_SEG_END = [0x1f, 0x3f, 0x7f, 0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff];
 

@@ -1,6 +1,6 @@
 import type { WindowType } from '../dsp/window-functions.js';
 import type { MelNorm, MelScale } from '../dsp/mel-filterbank.js';
-import type { YinParams } from '../dsp/yin-pitch.js';
+import { yinBufferLength, type YinParams } from '../dsp/yin-pitch.js';
 
 /** Settings of the streaming feature front-end: the engine, training and every model manifest share this shape. */
 export interface FrontEndConfig {
@@ -126,6 +126,6 @@ export function frontEndGeometry(cfg: FrontEndConfig): FrontEndGeometry {
     decimation,
     firTaps: 15 * decimation + 1,
     yin,
-    pitchBuffer: yin.window + yin.tauMax + 1,
+    pitchBuffer: yinBufferLength(yin),
   };
 }

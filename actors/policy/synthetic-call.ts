@@ -1,3 +1,4 @@
+import { seededRandom } from '../dsp/mulberry32.js';
 import type { LegRole, PolicyWindowInput } from './policy-types.js';
 
 /**
@@ -53,14 +54,7 @@ export const LOUD_FAST: VoiceProfile = Object.freeze({ talk: 3, emotion: 'neutra
 
 /** mulberry32: small, fast, seeded. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 const TICK = 0.1;

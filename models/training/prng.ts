@@ -1,18 +1,16 @@
+import { Mulberry32 } from '../../actors/dsp/mulberry32.js';
 /**
  * Seeded pseudo-random numbers for everything the training draws (augmentation, shuffling, initialisers, dropout):
  * mulberry32, a 32-bit state generator that is fast and good enough for this.
  */
 export class Prng {
-  private s: number;
+  private readonly g: Mulberry32;
   constructor(seed: number) {
-    this.s = (seed >>> 0) ^ 0x9e3779b9;
+    this.g = new Mulberry32((seed >>> 0) ^ 0x9e3779b9);
   }
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.g.next();
   }
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();
