@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { RingBuffer } from 'ringbuf.js';
 import { EventWriter, type ActorEvent } from './actor-events.js';
 import { attachCall, C, H, initLegState, resamplerFor, S, type CallSlabHandles, type CallView, type LegView } from './call-slab.js';
@@ -24,10 +25,18 @@ export interface StepOutcome {
 /** The emotion model as the actor sees it: window assembly from a leg's feature history, and one batched predict. */
 export interface WindowScorer {
   readonly labelCount: number;
+  /** Most windows per predict (model.maxBatch; 1 = unbatched): a round with more windows makes several predicts. */
+  readonly maxBatch: number;
   /** Model input for frames [start, start + count) of a history ring; `slot` picks a reusable buffer (position in the batch). */
   assemble(history: Float32Array, historyRows: number, start: number, count: number, slot: number): Float32Array;
   /** Probabilities for every input, n × labelCount, in one predict. */
   predict(inputs: Float32Array[]): Float32Array;
+}
+
+/** Every model predict of a task: its batch (windows, before padding) and how long it took (s). For the metrics. */
+export interface InferenceStats {
+  batches: number[];
+  seconds: number[];
 }
 
 /** Generous msgpack size of one window record (summary, 7 probabilities, risk). */
@@ -81,6 +90,7 @@ interface Prepared {
 export class ActorStep {
   private readonly extractor: StreamingExtractor;
   private readonly inputs: Float32Array[] = [];
+  private inference: InferenceStats = { batches: [], seconds: [] };
 
   constructor(
     readonly g: FrontEndGeometry,
@@ -94,8 +104,14 @@ export class ActorStep {
     this.extractor = new StreamingExtractor(g, Math.ceil(maxChunkSeconds * g.cfg.sampleRate) + 8);
   }
 
+  /** The predicts of the last runTask (a fresh record per task, so the caller may keep it). */
+  get lastInference(): InferenceStats {
+    return this.inference;
+  }
+
   /** Advance the calls of a task; a call whose slab is invalid gets an error outcome (the supervisor restarts it). */
   runTask(calls: StepCall[]): Array<StepOutcome | { callId: string; error: { code: string; message: string } }> {
+    this.inference = { batches: [], seconds: [] };
     const outcomes = new Map<string, StepOutcome | { callId: string; error: { code: string; message: string } }>();
     const consumed = new Map<string, number[]>();
     let live = calls;
@@ -234,18 +250,26 @@ export class ActorStep {
     return max - min > LOCKSTEP_SLACK_SECONDS ? Infinity : min;
   }
 
-  /** One batched predict over every window of every call in the round. */
+  /** One batched predict over every window of every call in the round (several when the round exceeds maxBatch). */
   private score(prepared: Prepared[]): void {
-    if (!this.scorer) return;
+    const scorer = this.scorer;
+    if (!scorer) return;
     const all: ReadyWindow[] = [];
     for (const p of prepared) for (const w of p.windows) all.push(w);
     if (!all.length) return;
     const inputs = this.inputs;
-    inputs.length = 0;
-    all.forEach((r, i) => inputs.push(this.scorer!.assemble(r.history, r.historyRows, r.w.startFrame, r.w.frames, i)));
-    const probs = this.scorer.predict(inputs);
-    const L = this.scorer.labelCount;
-    all.forEach((r, i) => (r.probs = Array.from(probs.subarray(i * L, (i + 1) * L))));
+    const L = scorer.labelCount;
+    const max = Math.max(1, scorer.maxBatch);
+    for (let start = 0; start < all.length; start += max) {
+      const batch = all.slice(start, start + max);
+      inputs.length = 0;
+      batch.forEach((r, i) => inputs.push(scorer.assemble(r.history, r.historyRows, r.w.startFrame, r.w.frames, i)));
+      const t0 = performance.now();
+      const probs = scorer.predict(inputs);
+      this.inference.seconds.push((performance.now() - t0) / 1000);
+      this.inference.batches.push(batch.length);
+      batch.forEach((r, i) => (r.probs = Array.from(probs.subarray(i * L, (i + 1) * L))));
+    }
   }
 
   /**

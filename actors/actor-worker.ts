@@ -1,5 +1,5 @@
 import { workerData } from 'node:worker_threads';
-import { ActorStep, type StepCall, type StepOutcome, type WindowScorer } from './actor-step.js';
+import { ActorStep, type InferenceStats, type StepCall, type StepOutcome, type WindowScorer } from './actor-step.js';
 import { frontEndGeometry, type FrontEndConfig } from './features/front-end-config.js';
 import type { PolicyConfig } from './policy/risk-policy.js';
 import { exposeWorkerControl, workerCounters } from './worker-control.js';
@@ -25,6 +25,8 @@ export interface StepTask {
 /** Per-call result; `error` set when the call's slab could not be stepped at all. */
 export interface StepTaskResult {
   outcomes: Array<StepOutcome | { callId: string; error: { code: string; message: string } }>;
+  /** The task's model predicts (batch sizes and durations), for the engine's inference metrics. */
+  inference: InferenceStats;
 }
 
 const data = workerData as ActorWorkerData;
@@ -44,5 +46,6 @@ exposeWorkerControl();
 export default function runStep(task: StepTask): StepTaskResult {
   workerCounters.tasks++;
   workerCounters.callSteps += task.calls.length;
-  return { outcomes: step.runTask(task.calls) };
+  const outcomes = step.runTask(task.calls);
+  return { outcomes, inference: step.lastInference };
 }

@@ -27,5 +27,5 @@ export function resolveModelSettings(cfg: CallguardConfig): ModelSettings | null
     if (e.code === 'CG_MODEL_MISMATCH') throw new ModelSettingsError('CG_MODEL_MISMATCH', `model ${dir} does not match the engine's front-end: ${e.message}`);
     throw new ModelSettingsError('CG_MODEL_INVALID', `model ${dir}: ${e.message}`);
   }
-  return { dir, backend: cfg.model.backend };
+  return { dir, backend: cfg.model.backend, maxBatch: cfg.model.maxBatch };
 }

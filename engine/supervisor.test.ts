@@ -10,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import { emodbDir } from '../test/support/repo-paths.js';
 import { shippedModelDir } from '../models/runtime/shipped-model.js';
 import type { AlertEvent } from '../actors/actor-events.js';
+import type { InferenceStats } from '../actors/actor-step.js';
 
 const CALLER = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '03a05Wa.wav');
 const CALLEE = speech('08a01Na.wav', '08a02Na.wav', '08a04Nc.wav', '08a05Nb.wav');
@@ -208,7 +209,7 @@ function takes(speaker: string, emotion: string, seconds: number): Int16Array {
 }
 
 async function scamRun(kill: boolean) {
-  const sup = new Supervisor(testConfig({ engine: { maxRestarts: 1000 } }), quietLog, { dir: shippedModelDir(), backend: 'wasm' });
+  const sup = new Supervisor(testConfig({ engine: { maxRestarts: 1000 } }), quietLog, { dir: shippedModelDir(), backend: 'wasm', maxBatch: 64 });
   await sup.start();
   const risks: Array<[number, number, number | null, number[] | null]> = [];
   const features: string[] = [];
@@ -268,6 +269,39 @@ test('one silent leg: no busy loop of empty tasks, and the talking leg is analys
   assert.is(info.legs[0].backlogSeconds, 1);
   assert.is(info.legs[1].processedSeconds, 0);
   assert.is(after - before, 0, `${after - before} empty tasks while idle`);
+});
+
+/** A two-leg call through the model with at most `maxBatch` windows per predict: the predicts and each window's probabilities. */
+async function modelRun(maxBatch: number) {
+  const sup = new Supervisor(testConfig(), quietLog, { dir: shippedModelDir(), backend: 'wasm', maxBatch });
+  await sup.start();
+  const batches: number[] = [];
+  const emotions = new Map<string, number[] | null>();
+  sup.on('inference', (s: InferenceStats) => batches.push(...s.batches));
+  sup.on('window', (_id: string, w: WindowEvent) => emotions.set(`${w.leg}/${w.index}`, w.emotions));
+  const call = sup.createCall(twoLegs('batch'));
+  await feed(call, [CALLER, CALLEE], 8000);
+  sup.endCall('batch', 'bye');
+  await within(call.ended, 90000, 'call end');
+  const windows = sup.stats().windows;
+  await sup.close();
+  return { batches, emotions, windows };
+}
+
+test('model.maxBatch 1 makes one predict per window; batched rounds share predicts; the probabilities agree', async () => {
+  const batched = await modelRun(64);
+  const single = await modelRun(1);
+  assert.is(single.windows, batched.windows);
+  assert.is(single.batches.length, single.windows);
+  assert.ok(single.batches.every((b) => b === 1));
+  // Both legs advance in lockstep, so their windows complete in the same rounds and share a predict.
+  assert.is(batched.batches.reduce((a, b) => a + b, 0), batched.windows);
+  assert.ok(batched.batches.length < batched.windows, `${batched.batches.length} predicts for ${batched.windows} windows`);
+  for (const [k, p] of batched.emotions) {
+    const q = single.emotions.get(k);
+    assert.ok(p && q && p.length === q.length, k);
+    for (let i = 0; i < p!.length; i++) assert.ok(Math.abs(p![i] - q![i]) < 1e-4, `${k}[${i}]: ${p![i]} vs ${q![i]}`);
+  }
 });
 
 test('admission: duplicate call ids and calls over capacity are refused with codes', async () => {

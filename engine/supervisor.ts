@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { RingBuffer } from 'ringbuf.js';
 import { EventReader, type ActorErrorEvent, type AlertEvent, type WindowEvent } from '../actors/actor-events.js';
 import type { StepTaskResult } from '../actors/actor-worker.js';
@@ -8,6 +9,7 @@ import { LOCKSTEP_SLACK_SECONDS, mailboxMargin } from '../actors/actor-step.js';
 import type { ModelSettings } from '../actors/window-scorer.js';
 import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
 import { ActorPool } from './actor-pool.js';
+import { ArrivalCheckpoints } from './arrival-checkpoints.js';
 import { SAMPLE_RATES } from './media/wav-reader.js';
 import { WorkerControlRegistry } from './worker-control-registry.js';
 import type { WorkerDescription } from '../actors/worker-control.js';
@@ -70,6 +72,10 @@ interface CallEntry {
   endReason: string;
   inFlight: boolean;
   received: number[];
+  /** Per leg: when its audio arrived, for each window's audio-to-verdict latency. */
+  arrivals: ArrivalCheckpoints[];
+  /** Per leg: samples received before the actor's current sample numbering began (moves on an actor restart). */
+  positionBase: number[];
   overrun: number[];
   lastWindow: number[];
   windows: number[];
@@ -116,6 +122,8 @@ export interface SupervisorStats {
   duplicateWindowsDropped: number;
   poolReplacements: number;
   alerts: number;
+  /** Windows whose audio-to-verdict latency could not be measured (their arrival record was overwritten: far behind). */
+  verdictLatencyUnknown: number;
 }
 
 /**
@@ -134,6 +142,8 @@ export class Supervisor extends EventEmitter {
   private rotate = 0;
   private tickQueued = false;
   private readonly maxChunkSamples: number;
+  /** Arrival records per leg: the ring's backlog plus a chunk and slack, at one write per 20 ms packet. */
+  private readonly arrivalEntries: number;
   private readonly counters: SupervisorStats = {
     activeCalls: 0,
     callsStarted: 0,
@@ -148,6 +158,7 @@ export class Supervisor extends EventEmitter {
     duplicateWindowsDropped: 0,
     poolReplacements: 0,
     alerts: 0,
+    verdictLatencyUnknown: 0,
   };
 
   /** `model`: what each worker loads (null: acoustic cues only); the engine resolves and checks it first. */
@@ -156,6 +167,7 @@ export class Supervisor extends EventEmitter {
     this.geometry = frontEndGeometry(cfg.features);
     // Chunks are sized for the highest input rate we accept (48 kHz); lower rates simply use part of the buffer.
     this.maxChunkSamples = Math.ceil(cfg.engine.maxChunkSeconds * 48000);
+    this.arrivalEntries = Math.ceil((cfg.engine.ringSeconds + 2 * cfg.engine.maxChunkSeconds + 1) * 50);
   }
 
   /** Start the worker pool and the scheduling tick. */
@@ -213,6 +225,8 @@ export class Supervisor extends EventEmitter {
       endReason: '',
       inFlight: false,
       received: new Array(n).fill(0),
+      arrivals: Array.from({ length: n }, () => new ArrivalCheckpoints(this.arrivalEntries)),
+      positionBase: new Array(n).fill(0),
       overrun: new Array(n).fill(0),
       lastWindow: new Array(n).fill(-1),
       windows: new Array(n).fill(0),
@@ -298,6 +312,7 @@ export class Supervisor extends EventEmitter {
         if (!ring || c.state !== 'active') return 0;
         const written = ring.push(pcm, length, offset);
         c.received[leg] += written;
+        if (written > 0) c.arrivals[leg].record(c.received[leg], performance.now());
         if (written < length) {
           c.overrun[leg] += length - written;
           this.counters.overrunSamples += length - written;
@@ -313,6 +328,7 @@ export class Supervisor extends EventEmitter {
           if (c.state !== 'active') return;
           const n = ring.push(pcm, pcm.length - off, off);
           c.received[leg] += n;
+          if (n > 0) c.arrivals[leg].record(c.received[leg], performance.now());
           off += n;
           if (off < pcm.length) {
             this.kick();
@@ -394,6 +410,7 @@ export class Supervisor extends EventEmitter {
 
   private onResult(group: CallEntry[], res: StepTaskResult): void {
     this.tasksInFlight--;
+    if (res.inference?.batches.length) this.emit('inference', res.inference);
     const byId = new Map(res.outcomes.map((o) => [o.callId, o]));
     for (const c of group) c.inFlight = false;
     for (const c of group) {
@@ -446,18 +463,24 @@ export class Supervisor extends EventEmitter {
       return;
     }
     resetCallSlab(this.geometry, c.slab);
+    // The fresh state numbers samples from the ring's read position: what was consumed before is behind it.
+    c.rings.forEach((r, i) => (c.positionBase[i] = c.received[i] - r.availableRead()));
     c.lastWindow.fill(-1);
     this.emit('actor-restarted', { callId: c.spec.callId, reason: why });
   }
 
   private drainEvents(c: CallEntry): void {
-    for (const ev of c.events.drain()) {
+    const events = c.events.drain();
+    if (!events.length) return;
+    const now = performance.now();
+    for (const ev of events) {
       if (ev.type === 'window') {
         if (ev.index <= c.lastWindow[ev.leg]) {
           this.counters.duplicateWindowsDropped++;
           continue;
         }
         c.lastWindow[ev.leg] = ev.index;
+        this.verdictLatency(c, ev, now);
         c.windows[ev.leg]++;
         if (ev.risk !== null) c.risk = ev.risk;
         this.counters.windows++;
@@ -474,6 +497,19 @@ export class Supervisor extends EventEmitter {
         this.emit('actor-error', c.spec.callId, ev as ActorErrorEvent);
       }
     }
+  }
+
+  /**
+   * Audio-to-verdict latency of a window, emitted as 'verdict-latency' (seconds): from the arrival of the write that
+   * carried the last sample the window covers to now, when its scored event reaches the supervisor. tEnd is in seconds
+   * of the leg's audio; at another input rate than the model's the position is rounded up to a whole input sample.
+   */
+  private verdictLatency(c: CallEntry, ev: WindowEvent, now: number): void {
+    const rate = c.spec.legs[ev.leg]?.sampleRate;
+    if (!rate) return;
+    const at = c.arrivals[ev.leg].arrivalOf(c.positionBase[ev.leg] + Math.ceil(ev.tEnd * rate - 1e-6));
+    if (at === null) this.counters.verdictLatencyUnknown++;
+    else this.emit('verdict-latency', (now - at) / 1000);
   }
 
   private wake(c: CallEntry): void {

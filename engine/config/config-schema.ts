@@ -146,6 +146,8 @@ export const configSchema = z
         dir: z.string().default(''),
         /** TF.js backend: auto tries tfjs-node (when installed), then wasm, then cpu. */
         backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+        /** Most windows per predict: a round's ready windows share one predict up to this; 1 = one predict per window. */
+        maxBatch: z.number().int().min(1).max(64).default(64),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertService, AlertServiceEvent } from '../../smpp/index.js';
+import type { InferenceStats } from '../../actors/actor-step.js';
 import type { SiprecServer } from '../ingest/siprec-server.js';
 import type { Supervisor } from '../supervisor.js';
 
@@ -16,6 +17,15 @@ const BIND_STATES = ['down', 'connecting', 'bound', 'closing', 'closed'] as cons
 
 /** Buckets for actor lag (seconds behind real time): a healthy actor is under the tick, trouble is seconds. */
 const LAG_BUCKETS = [0.05, 0.1, 0.2, 0.5, 1, 2, 4, 8];
+/**
+ * Audio-to-verdict latency: a healthy engine answers within a tick plus the least chunk worth a step (~0.1–0.25 s), so
+ * the buckets are 25 ms apart there (a load report interpolates percentiles inside them); seconds mean it fell behind.
+ */
+const VERDICT_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+/** Windows per predict: the predictor pads to these sizes anyway. */
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64];
+/** One predict: about 0.3 ms per window batched on the wasm backend, a few ms for a full batch; more is trouble. */
+const INFERENCE_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512];
 
 /** Export a cumulative value kept elsewhere as a counter (the components own their counters; this only reads them). */
 function setCounter(c: Counter<string>, value: number): void {
@@ -26,20 +36,31 @@ function setCounter(c: Counter<string>, value: number): void {
 /**
  * The engine's Prometheus metrics (prom-client), on their own registry. Almost everything is read at scrape time from
  * the counters the components already keep (supervisor.stats(), ingest stats(), AlertService.status()), so nothing is
- * added to the hot paths; SMS outcomes are counted from AlertService events, and actor lag is sampled once a second
- * into a histogram. Not exported: inference batch sizes and latency — the workers do not report them yet.
+ * added to the hot paths; SMS outcomes are counted from AlertService events, actor lag is sampled once a second into a
+ * histogram, and three histograms are fed by supervisor events: each window's audio-to-verdict latency, and each model
+ * predict's batch size and duration (which the workers return with every task).
  */
 export class EngineMetrics {
   readonly registry = new Registry();
   private readonly smsEvents: Counter<'type'>;
   private readonly overrunEvents: Counter<string>;
   private readonly lag: Histogram<string>;
+  private readonly verdictLatency: Histogram<string>;
+  private readonly batchSize: Histogram<string>;
+  private readonly inferenceSeconds: Histogram<string>;
   private sampler: NodeJS.Timeout | null = null;
   private service: AlertService | null = null;
   private readonly onSmsEvent = (e: AlertServiceEvent) => {
     if (e.type !== 'mo' && e.type !== 'bind') this.smsEvents.inc({ type: e.type });
   };
   private readonly onOverrun = () => this.overrunEvents.inc();
+  private readonly onVerdictLatency = (seconds: number) => this.verdictLatency.observe(seconds);
+  private readonly onInference = (s: InferenceStats) => {
+    for (let i = 0; i < s.batches.length; i++) {
+      this.batchSize.observe(s.batches[i]);
+      this.inferenceSeconds.observe(s.seconds[i]);
+    }
+  };
 
   constructor(private readonly src: MetricSources) {
     const r = this.registry;
@@ -148,6 +169,15 @@ export class EngineMetrics {
     sup('callguard_actor_errors_total', 'Per-leg DSP errors (leg restarted)', 'actorErrors');
     sup('callguard_pool_tasks_total', 'Tasks handed to the worker pool', 'tasks');
     sup('callguard_alerts_raised_total', 'Scam alerts raised by the policy', 'alerts');
+    sup('callguard_window_verdict_latency_unknown_total', 'Windows whose audio-to-verdict latency could not be measured (arrival record overwritten: far behind)', 'verdictLatencyUnknown');
+    this.verdictLatency = new Histogram({
+      name: 'callguard_window_verdict_latency_seconds',
+      help: 'Per scored window: from the arrival of the RTP packet carrying the last audio it covers to its verdict (model + policy) reaching the supervisor',
+      buckets: VERDICT_BUCKETS,
+      registers: [r],
+    });
+    this.batchSize = new Histogram({ name: 'callguard_inference_batch_size', help: 'Windows per model predict (before padding)', buckets: BATCH_BUCKETS, registers: [r] });
+    this.inferenceSeconds = new Histogram({ name: 'callguard_inference_seconds', help: 'Duration of one model predict in a worker', buckets: INFERENCE_BUCKETS, registers: [r] });
     this.overrunEvents = new Counter({ name: 'callguard_ring_overruns_total', help: 'Ring overrun events (a write that did not fit)', registers: [r] });
     this.smsEvents = new Counter({
       name: 'callguard_sms_alert_events_total',
@@ -254,6 +284,8 @@ export class EngineMetrics {
   /** Subscribe to the running components (after they started). */
   attach(): void {
     this.src.supervisor.on('overrun', this.onOverrun);
+    this.src.supervisor.on('verdict-latency', this.onVerdictLatency);
+    this.src.supervisor.on('inference', this.onInference);
     this.service = this.src.alerts.service;
     this.service?.on('event', this.onSmsEvent);
     this.sampler = setInterval(() => this.sampleLag(), 1000);
@@ -269,6 +301,8 @@ export class EngineMetrics {
     if (this.sampler) clearInterval(this.sampler);
     this.sampler = null;
     this.src.supervisor.off('overrun', this.onOverrun);
+    this.src.supervisor.off('verdict-latency', this.onVerdictLatency);
+    this.src.supervisor.off('inference', this.onInference);
     this.service?.off('event', this.onSmsEvent);
     this.service = null;
   }
