@@ -74,6 +74,7 @@ export interface LegLayout {
   firAt: number;
   pitchAt: number;
   prevMagAt: number;
+  yinCacheAt: number;
   historyOffset: number;
   historyRows: number;
 }
@@ -143,7 +144,8 @@ export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: 
     const firAt = frameAt + g.frameLength;
     const pitchAt = firAt + g.firTaps;
     const prevMagAt = pitchAt + g.pitchBuffer;
-    const stateLength = prevMagAt + g.bins;
+    const yinCacheAt = prevMagAt + g.bins;
+    const stateLength = yinCacheAt + g.yinCache;
     const a = off;
     off += stateLength * 8;
     const b = off;
@@ -151,7 +153,7 @@ export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: 
     const historyRows = g.windowFrames + Math.ceil(modelSamplesPerChunk(g, rate, maxChunk) / g.hop) + 2;
     const historyOffset = off;
     off = align8(off + historyRows * g.rowStride * 4);
-    legs.push({ headerOffset, inflightOffset, maxChunk, stateOffsets: [a, b], stateLength, resamplerAt, frameAt, firAt, pitchAt, prevMagAt, historyOffset, historyRows });
+    legs.push({ headerOffset, inflightOffset, maxChunk, stateOffsets: [a, b], stateLength, resamplerAt, frameAt, firAt, pitchAt, prevMagAt, yinCacheAt, historyOffset, historyRows });
   }
   return { legs, policyOffsets, bytes: off };
 }

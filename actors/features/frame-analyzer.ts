@@ -2,7 +2,7 @@ import FFT from 'fft.js';
 import { DctII } from '../dsp/dct.js';
 import { MelFilterbank } from '../dsp/mel-filterbank.js';
 import { makeWindow } from '../dsp/window-functions.js';
-import { yin, type YinResult } from '../dsp/yin-pitch.js';
+import { yinLagCount, yinStreaming, type YinResult } from '../dsp/yin-pitch.js';
 import { PITCH_RATE, ROW, type FrontEndGeometry } from './front-end-config.js';
 
 const LOG_FLOOR = 1e-10;
@@ -20,7 +20,6 @@ export class FrameAnalyzer {
   private readonly fftIn: Float64Array;
   private readonly fftOut: number[];
   private readonly power: Float64Array;
-  private readonly mag: Float64Array;
   private readonly melOut: Float64Array;
   private readonly diff: Float64Array;
   private readonly cmnd: Float64Array;
@@ -35,36 +34,51 @@ export class FrameAnalyzer {
     this.fftIn = new Float64Array(g.fftSize);
     this.fftOut = this.fft.createComplexArray() as number[];
     this.power = new Float64Array(g.bins);
-    this.mag = new Float64Array(g.bins);
     this.melOut = new Float64Array(c.melBands);
-    this.diff = new Float64Array(g.yin.tauMax + 2);
-    this.cmnd = new Float64Array(g.yin.tauMax + 2);
+    this.diff = new Float64Array(yinLagCount(g.yin));
+    this.cmnd = new Float64Array(yinLagCount(g.yin));
   }
 
   /**
-   * Analyse `frame[frameAt..+frameLength)` (raw samples in [-1, 1)) with `pitchBuf[pitchAt..+pitchBuffer)` (the decimated history
-   * ending at this frame's end). Reads and updates `prevMag` (the last frame's magnitude spectrum, for flux).
+   * Analyse `frame[frameAt..+frameLength)` (raw samples in [-1, 1)), frame number `frameIndex` of its stream, with
+   * `pitchBuf[pitchAt..+pitchBuffer)` (the decimated history ending at this frame's end). Reads and updates the leg
+   * state `st`: the last frame's magnitude spectrum at `prevMagAt` (for flux) and the YIN block cache at `yinCacheAt`.
    * Writes the row at `row[rowOffset..]`; the VAD slot is left to the caller (it is stateful).
    */
-  analyze(frame: Float64Array, frameAt: number, pitchBuf: Float64Array, pitchAt: number, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
-    const dbfs = this.levels(frame, frameAt, row, rowOffset);
-    this.spectral(frame, frameAt, prevMag, prevMagOffset, row, rowOffset);
-    this.pitchOf(pitchBuf, pitchAt, dbfs, row, rowOffset);
+  analyze(frame: Float64Array, frameAt: number, pitchBuf: Float64Array, pitchAt: number, frameIndex: number, st: Float64Array, prevMagAt: number, yinCacheAt: number, row: Float32Array, rowOffset: number): void {
+    // int32 offsets: double-typed indices make V8 convert on every element access in the loops below.
+    const dbfs = this.levels(frame, frameAt | 0, row, rowOffset | 0);
+    this.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
+    this.pitchOf(pitchBuf, pitchAt | 0, frameIndex | 0, st, yinCacheAt | 0, dbfs, row, rowOffset | 0);
   }
 
   /** Level and zero crossings of the raw frame; returns its dBFS. */
   levels(frame: Float64Array, at: number, row: Float32Array, rowOffset: number): number {
     const N = this.g.frameLength;
-    let energy = 0;
+    // Two energy accumulators halve the chain of dependent adds.
+    let e0 = 0;
+    let e1 = 0;
     let crossings = 0;
     let prevPositive = frame[at] >= 0;
-    for (let i = 0; i < N; i++) {
-      const v = frame[at + i];
-      energy += v * v;
-      const positive = v >= 0;
-      if (i > 0 && positive !== prevPositive) crossings++;
-      prevPositive = positive;
+    let i = 0;
+    for (; i + 1 < N; i += 2) {
+      const v0 = frame[at + i];
+      const v1 = frame[at + i + 1];
+      e0 += v0 * v0;
+      e1 += v1 * v1;
+      const p0 = v0 >= 0;
+      const p1 = v1 >= 0;
+      crossings += (p0 !== prevPositive ? 1 : 0) + (p1 !== p0 ? 1 : 0);
+      prevPositive = p1;
     }
+    for (; i < N; i++) {
+      const v = frame[at + i];
+      e0 += v * v;
+      const p = v >= 0;
+      if (p !== prevPositive) crossings++;
+      prevPositive = p;
+    }
+    const energy = e0 + e1;
     const rms = Math.sqrt(energy / N);
     const dbfs = 20 * Math.log10(Math.max(rms, LOG_FLOOR));
     row[rowOffset + ROW.rms] = rms;
@@ -98,7 +112,6 @@ export class FrameAnalyzer {
       const p = re * re + im * im;
       const m = Math.sqrt(p);
       this.power[k] = p;
-      this.mag[k] = m;
       magSum += m;
       weighted += k * binHz * m;
       const d = m - prevMag[prevMagOffset + k];
@@ -119,8 +132,8 @@ export class FrameAnalyzer {
     this.dct.apply(mel, 0, row, rowOffset + g.mfccOffset);
   }
 
-  /** Pitch stage: YIN on the decimated history, gated by the frame level. */
-  pitchOf(pitchBuf: Float64Array, at: number, dbfs: number, row: Float32Array, rowOffset: number): void {
+  /** Pitch stage: YIN on the decimated history, gated by the frame level; block sums are cached in `cache`. */
+  pitchOf(pitchBuf: Float64Array, at: number, frameIndex: number, cache: Float64Array, cacheAt: number, dbfs: number, row: Float32Array, rowOffset: number): void {
     const g = this.g;
     // A frame at or below the voicing gate can never be voiced: skip YIN (most of a frame's cost) for it.
     if (dbfs <= g.cfg.voicingDbfs) {
@@ -129,7 +142,7 @@ export class FrameAnalyzer {
       row[rowOffset + ROW.f0] = 0;
       return;
     }
-    yin(pitchBuf, at, g.yin, this.diff, this.cmnd, this.pitch);
+    yinStreaming(pitchBuf, at, frameIndex, g.yin, g.yinBlocks, cache, cacheAt, this.diff, this.cmnd, this.pitch);
     const voiced = this.pitch.periodic;
     row[rowOffset + ROW.voiced] = voiced ? 1 : 0;
     row[rowOffset + ROW.aperiodicity] = this.pitch.aperiodicity;

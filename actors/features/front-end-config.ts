@@ -1,6 +1,6 @@
 import type { WindowType } from '../dsp/window-functions.js';
 import type { MelNorm, MelScale } from '../dsp/mel-filterbank.js';
-import { yinBufferLength, type YinParams } from '../dsp/yin-pitch.js';
+import { yinBlocking, yinBufferLength, yinCacheLength, type YinBlocking, type YinParams } from '../dsp/yin-pitch.js';
 
 /** Settings of the streaming feature front-end: the engine, training and every model manifest share this shape. */
 export interface FrontEndConfig {
@@ -85,6 +85,9 @@ export interface FrontEndGeometry {
   decimation: number;
   firTaps: number;
   yin: YinParams;
+  /** How YIN windows of successive frames share block sums, and the state that cache takes per leg. */
+  yinBlocks: YinBlocking;
+  yinCache: number;
   pitchBuffer: number;
 }
 
@@ -106,6 +109,7 @@ export function frontEndGeometry(cfg: FrontEndConfig): FrontEndGeometry {
     threshold: cfg.pitchThreshold,
   };
   if (yin.tauMin < 2 || yin.tauMax <= yin.tauMin) throw new RangeError('features.pitchFminHz/pitchFmaxHz give an empty lag range');
+  const yinBlocks = yinBlocking(yin, hop / decimation);
   const hopS = hop / cfg.sampleRate;
   const windowFrames = Math.round(cfg.windowSeconds / hopS);
   const windowHopFrames = Math.round(cfg.windowHopSeconds / hopS);
@@ -126,6 +130,8 @@ export function frontEndGeometry(cfg: FrontEndConfig): FrontEndGeometry {
     decimation,
     firTaps: 15 * decimation + 1,
     yin,
+    yinBlocks,
+    yinCache: yinCacheLength(yin, yinBlocks),
     pitchBuffer: yinBufferLength(yin),
   };
 }

@@ -41,11 +41,18 @@ export class StreamingExtractor {
 
   /** Process `n` PCM16 samples; calls `onWindow` for each window completed. */
   process(design: ResamplerDesign, L: LegLayout, st: Float64Array, hist: Float32Array, pcm: Int16Array, n: number, onWindow: (w: WindowReady) => void): void {
+    st[S.totalIn] += n;
+    if (design.up === 1 && design.down === 1) {
+      // Same rate: scale straight into the model-rate buffer rather than through the identity resampler.
+      const x = n <= this.resampled.length ? this.resampled : new Float64Array(n);
+      for (let i = 0; i < n; i++) x[i] = pcm[i] / 32768;
+      this.consume(L, st, hist, x, n, onWindow);
+      return;
+    }
     const scaled = n <= this.scaled.length ? this.scaled : new Float64Array(n);
     for (let i = 0; i < n; i++) scaled[i] = pcm[i] / 32768;
     const rsState = st.subarray(L.resamplerAt, L.frameAt);
     const m = resample(design, rsState, scaled, 0, n, this.resampled, 0);
-    st[S.totalIn] += n;
     this.consume(L, st, hist, this.resampled, m, onWindow);
   }
 
@@ -69,66 +76,76 @@ export class StreamingExtractor {
    */
   private consume(L: LegLayout, st: Float64Array, hist: Float32Array, x: Float64Array, m: number, onWindow: (w: WindowReady) => void): void {
     const g = this.g;
-    const N = g.frameLength;
-    const D = g.decimation;
-    const taps = g.firTaps;
-    const P = g.pitchBuffer;
+    // Indices are coerced to int32 (`| 0`): values read from Float64Array state are doubles, and double-typed loop
+    // indices make V8 convert on every element access.
+    const N = g.frameLength | 0;
+    const hop = g.hop | 0;
+    const D = g.decimation | 0;
+    const taps = g.firTaps | 0;
+    const P = g.pitchBuffer | 0;
     const total0 = st[S.totalModel];
-    const fill = st[S.frameFill];
+    const fill = st[S.frameFill] | 0;
 
     // Decimate: ext = [last taps-1 samples | chunk]; outputs at absolute indices divisible by D.
-    const ext = this.ensure('ext', taps - 1 + m);
-    ext.set(st.subarray(L.firAt, L.firAt + taps - 1), 0);
-    ext.set(x.subarray(0, m), taps - 1);
-    const pl = this.ensure('pitch', P + Math.ceil(m / D) + 1);
-    pl.set(st.subarray(L.pitchAt, L.pitchAt + P), 0);
+    const ext = (this.ext = grown(this.ext, taps - 1 + m));
+    copy(st, L.firAt, ext, 0, taps - 1);
+    copy(x, 0, ext, taps - 1, m);
+    const pl = (this.pitchLine = grown(this.pitchLine, P + Math.ceil(m / D) + 1));
+    copy(st, L.pitchAt, pl, 0, P);
     const h = this.fir;
     const mid = (taps - 1) >> 1;
     const hMid = h[mid];
     let nd = 0;
-    for (let i = (D - (total0 % D)) % D; i < m; i += D) {
-      // Linear-phase taps are symmetric: fold the window and halve the multiplies.
-      let acc = hMid * ext[i + mid];
-      for (let k = 0; k < mid; k++) acc += h[k] * (ext[i + taps - 1 - k] + ext[i + k]);
-      pl[P + nd++] = acc;
+    for (let i = ((D - (total0 % D)) % D) | 0; i < m; i += D) {
+      // Linear-phase taps are symmetric: fold the window and halve the multiplies. Four accumulators: one chain of
+      // dependent adds would leave the CPU waiting on each add's latency.
+      let a0 = hMid * ext[i + mid];
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      const r = i + taps - 1;
+      let k = 0;
+      for (; k + 3 < mid; k += 4) {
+        a0 += h[k] * (ext[r - k] + ext[i + k]);
+        a1 += h[k + 1] * (ext[r - k - 1] + ext[i + k + 1]);
+        a2 += h[k + 2] * (ext[r - k - 2] + ext[i + k + 2]);
+        a3 += h[k + 3] * (ext[r - k - 3] + ext[i + k + 3]);
+      }
+      for (; k < mid; k++) a0 += h[k] * (ext[r - k] + ext[i + k]);
+      pl[P + nd++] = a0 + a1 + (a2 + a3);
     }
     const j0 = Math.ceil(total0 / D);
 
     // Frames: buf = [leftover (starts at the next frame) | chunk].
     const len = fill + m;
-    const buf = this.ensure('frames', len);
-    buf.set(st.subarray(L.frameAt, L.frameAt + fill), 0);
-    buf.set(x.subarray(0, m), fill);
+    const buf = (this.frameLine = grown(this.frameLine, len));
+    copy(st, L.frameAt, buf, 0, fill);
+    copy(x, 0, buf, fill, m);
     const base = total0 - fill;
     let s0 = 0;
-    for (; s0 + N <= len; s0 += g.hop) {
+    for (; s0 + N <= len; s0 += hop) {
+      // The frame ending (exclusive) at absolute sample e has its P-sample pitch buffer end at decimated sample
+      // e / D - 1, which sits at pl[P + e / D - 1 - j0]: the buffer starts at pl[e / D - j0].
       const e = base + s0 + N;
-      const jl = P + (e / D - 1 - j0);
-      this.frame(L, st, hist, buf, s0, pl, jl - P + 1, onWindow);
+      this.frame(L, st, hist, buf, s0, pl, (e / D - j0) | 0, onWindow);
     }
-    st.set(buf.subarray(s0, len), L.frameAt);
+    copy(buf, s0, st, L.frameAt, len - s0);
     st[S.frameFill] = len - s0;
-    st.set(ext.subarray(m, m + taps - 1), L.firAt);
-    st.set(pl.subarray(nd, nd + P), L.pitchAt);
+    copy(ext, m, st, L.firAt, taps - 1);
+    copy(pl, nd, st, L.pitchAt, P);
     st[S.totalModel] = total0 + m;
   }
 
-  private readonly scratch = new Map<string, Float64Array>();
-  /** Per-thread scratch of at least `n` values, grown on demand (steady state: no allocation). */
-  private ensure(name: string, n: number): Float64Array {
-    let a = this.scratch.get(name);
-    if (!a || a.length < n) {
-      a = new Float64Array(Math.max(n, 1024));
-      this.scratch.set(name, a);
-    }
-    return a;
-  }
+  // Per-thread scratch lines, grown on demand (steady state: no allocation).
+  private ext: Float64Array = new Float64Array(1024);
+  private pitchLine: Float64Array = new Float64Array(1024);
+  private frameLine: Float64Array = new Float64Array(1024);
 
   private frame(L: LegLayout, st: Float64Array, hist: Float32Array, frames: Float64Array, frameAt: number, pitch: Float64Array, pitchAt: number, onWindow: (w: WindowReady) => void): void {
     const g = this.g;
-    const f = st[S.frames];
+    const f = st[S.frames] | 0;
     const rowOffset = (f % L.historyRows) * g.rowStride;
-    this.analyzer.analyze(frames, frameAt, pitch, pitchAt, st, L.prevMagAt, hist, rowOffset);
+    this.analyzer.analyze(frames, frameAt, pitch, pitchAt, f, st, L.prevMagAt, L.yinCacheAt, hist, rowOffset);
     hist[rowOffset + ROW.vad] = voiceActivity(hist[rowOffset + ROW.dbfs], st, S.vadFloor, S.vadHang);
     const count = f + 1;
     st[S.frames] = count;
@@ -153,4 +170,17 @@ export class StreamingExtractor {
       summary: summariseWindow(g, hist, L.historyRows, start, count, this.f0Scratch),
     });
   }
+}
+
+function grown(a: Float64Array, n: number): Float64Array {
+  return a.length >= n ? a : new Float64Array(Math.max(n, 2 * a.length));
+}
+
+/** Short runs as a loop (a typed-array view costs more than copying a few values), long ones natively. */
+function copy(from: Float64Array, fromAt: number, to: Float64Array, toAt: number, n: number): void {
+  if (n >= 64) {
+    to.set(from.subarray(fromAt, fromAt + n), toAt);
+    return;
+  }
+  for (let i = 0; i < n; i++) to[toAt + i] = from[fromAt + i];
 }
