@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { speech } from '../test/support/engine-fixtures.js';
 import { EventReader, type WindowEvent } from './actor-events.js';
-import { ActorStep, mailboxMargin } from './actor-step.js';
-import { createCallSlab } from './call-slab.js';
+import { ActorStep, mailboxMargin, restartLeg } from './actor-step.js';
+import { attachCall, C, createCallSlab, S } from './call-slab.js';
 import { DEFAULT_FRONT_END, frontEndGeometry } from './features/front-end-config.js';
 import { extractOffline } from './features/offline-extractor.js';
 import { DEFAULT_POLICY_CONFIG } from './policy/risk-policy.js';
@@ -38,6 +38,25 @@ test('a mailbox with room for only one round makes steps stop early; after each 
   const want = extractOffline(pcm, 8000, DEFAULT_FRONT_END).windows;
   assert.equal(seen, want.map((w) => w.index));
   for (const w of want) assert.is(events.get(w.index)!.levelDbfs, w.summary.levelDbfs);
+});
+
+test('a leg restart in a round that is replayed after a crash is counted once', () => {
+  const slab = createCallSlab('r1', { geometry: g, inputRates: [8000, 8000], roles: ['caller', 'callee'], protectedLeg: 1, ringSamples: 8000, maxChunkSamples: 4000, eventBytes: 1 << 16 });
+  const view = attachCall(g, slab);
+  const leg = view.legs[1];
+  const active = Atomics.load(view.header, C.active);
+  const work = leg.states[1 - active];
+  // The round that crashed: the leg restarted in the work copy, which never got published.
+  work.set(leg.states[active]);
+  restartLeg(leg, work, new Error('boom'));
+  // The replay starts again from the published copy and restarts the leg again, then publishes.
+  work.set(leg.states[active]);
+  const ev = restartLeg(leg, work, new Error('boom'));
+  Atomics.store(view.header, C.active, 1 - active);
+  assert.is(ev.type, 'actor-error');
+  assert.is(leg.states[1 - active][S.legRestarts], 1);
+  assert.is(leg.states[1 - active][S.droppedChunks], 1);
+  assert.is(view.legs[0].states[1 - active][S.legRestarts], 0);
 });
 
 test.run();

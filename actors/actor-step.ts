@@ -325,19 +325,13 @@ function policyRole(slab: CallSlabHandles, leg: number): LegRole | null {
 }
 
 /** Per-leg isolation: a throwing chunk is dropped, the leg restarts from fresh DSP state, window numbering continues. */
-function restartLeg(leg: LegView, work: Float64Array, err: unknown): ActorEvent {
+export function restartLeg(leg: LegView, work: Float64Array, err: unknown): ActorEvent {
   // Keep the counters that number what was already emitted (windows of this very chunk included) and the audio taken.
-  const windows = work[S.windows];
-  const totalIn = work[S.totalIn];
-  const chunkSeq = work[S.chunkSeq];
-  const finalized = work[S.finalized];
+  const keep = [S.windows, S.totalIn, S.chunkSeq, S.finalized, S.legRestarts, S.droppedChunks].map((slot) => [slot, work[slot]] as const);
   initLegState(work);
-  work[S.windows] = windows;
-  work[S.totalIn] = totalIn;
-  work[S.chunkSeq] = chunkSeq;
-  work[S.finalized] = finalized;
-  leg.header[H.restarts]++;
-  leg.header[H.droppedChunks]++;
+  for (const [slot, v] of keep) work[slot] = v;
+  work[S.legRestarts] += 1;
+  work[S.droppedChunks] += 1;
   const e = err as { code?: string; message?: string };
   return { type: 'actor-error', leg: leg.index, code: e?.code ?? 'CG_ACTOR_EXCEPTION', message: String(e?.message ?? err) };
 }

@@ -41,8 +41,7 @@ export const H = {
   inflightLen: 3,
   readPtrBefore: 4,
   inputRate: 5,
-  restarts: 6,
-  droppedChunks: 7,
+  // 6, 7: reserved
 } as const;
 const LEG_HEADER_INTS = 8;
 
@@ -52,7 +51,10 @@ export const S = {
   totalIn: 1,
   totalModel: 2,
   frameFill: 3,
-  // 4, 5: reserved
+  // Leg restarts after a throwing chunk, and the chunks so dropped. Kept in the journalled state, not the header, so
+  // a round that is replayed after a crash counts its restart once.
+  legRestarts: 4,
+  droppedChunks: 5,
   frames: 6,
   vadFloor: 7,
   vadHang: 8,
@@ -249,11 +251,9 @@ export function resetCallSlab(g: FrontEndGeometry, h: CallSlabHandles): void {
   initPolicyState(new Float64Array(h.state, policyOffsets[0], POLICY_STATE_LENGTH), 0);
   legs.forEach((l, i) => {
     const header = new Int32Array(h.state, l.headerOffset, LEG_HEADER_INTS);
-    const restarts = header[H.restarts];
     header.fill(0);
     header[H.magic] = LEG_MAGIC;
     header[H.inputRate] = h.inputRates[i];
-    header[H.restarts] = restarts + 1;
     initLegState(new Float64Array(h.state, l.stateOffsets[0], l.stateLength));
     initLegState(new Float64Array(h.state, l.stateOffsets[1], l.stateLength));
   });

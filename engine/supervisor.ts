@@ -42,7 +42,8 @@ export interface CallInfo {
   source: string;
   startedAt: string;
   subscriberLeg: number | null;
-  legs: Array<LegSpec & { receivedSeconds: number; processedSeconds: number; backlogSeconds: number; overrunSamples: number; windows: number }>;
+  /** Per leg; `restarts` counts actor restarts of the leg after a failing chunk, `droppedChunks` the audio chunks so lost. */
+  legs: Array<LegSpec & { receivedSeconds: number; processedSeconds: number; backlogSeconds: number; overrunSamples: number; windows: number; restarts: number; droppedChunks: number }>;
   /** How far behind real time the actor is: the largest unprocessed backlog over the legs, in seconds. */
   lagSeconds: number;
   restarts: number;
@@ -547,6 +548,8 @@ export class Supervisor extends EventEmitter {
         backlogSeconds: backlog,
         overrunSamples: c.overrun[i],
         windows: c.windows[i],
+        restarts: st[S.legRestarts],
+        droppedChunks: st[S.droppedChunks],
       };
     });
     return {
