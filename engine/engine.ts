@@ -1,20 +1,33 @@
 import { AlertDelivery } from './alerts/alert-delivery.js';
+import { DebugCapture } from './calls/debug-capture.js';
 import { SiprecBridge } from './calls/siprec-bridge.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import { redactConfig } from './config/load-config.js';
 import { HttpApi, RawResponse } from './http/http-api.js';
 import { CONSOLE_CSP, CONSOLE_HTML, CONSOLE_JS } from './ops/console-page.js';
+import { AlertRecords } from './ops/alert-records.js';
+import { registerAlertRoutes } from './ops/alert-routes.js';
+import { registerCaptureRoutes } from './ops/capture-routes.js';
 import { consoleState } from './ops/console-state.js';
 import { bearerAuthorizer, resolveHttpToken } from './ops/http-token.js';
 import { EngineMetrics } from './ops/metrics.js';
 import { evaluateReadiness } from './ops/readiness.js';
 import { RecentAlerts } from './ops/recent-alerts.js';
+import { RetentionSweeper } from './ops/retention-sweeper.js';
 import { registerSubscriberRoutes } from './ops/subscriber-routes.js';
 import { SubscriberStore } from './ops/subscriber-store.js';
 import type { Logger } from './logger.js';
 import { resolveModelSettings } from './model-settings.js';
 import { Supervisor, type CallInfo } from './supervisor.js';
 import type { AlertEvent } from '../actors/actor-events.js';
+import type { AlertServiceEvent } from '../smpp/index.js';
+
+export interface EngineOptions {
+  /** The clock retention limits are measured against (tests move it instead of waiting). */
+  now?: () => number;
+}
+
+const DAY_MS = 86_400_000;
 
 /**
  * The long-running engine: owns every component and their lifecycle — start in dependency order (pool, SMS delivery,
@@ -30,12 +43,20 @@ export class Engine {
   readonly recentAlerts = new RecentAlerts();
   /** Protected subscribers (lmdb under <data.dir>/subscribers), open while the engine runs. */
   subscribers: SubscriberStore | null = null;
+  /** Alert records kept for the operator (lmdb under <data.dir>/alerts), open while the engine runs. */
+  alertRecords: AlertRecords | null = null;
+  /** Debug audio capture (<data.dir>/captures), off for every call unless switched on. */
+  capture: DebugCapture | null = null;
+  /** Enforces retention.* at start-up and every retention.sweepMinutes. */
+  retention: RetentionSweeper | null = null;
+  private readonly now: () => number;
   /** Where the admin token came from (http.token, the data dir, or generated at this start). */
   tokenSource: 'config' | 'file' | 'generated' | null = null;
   private sipListening = false;
   private started = false;
 
-  constructor(readonly config: CallguardConfig, readonly log: Logger) {
+  constructor(readonly config: CallguardConfig, readonly log: Logger, opts: EngineOptions = {}) {
+    this.now = opts.now ?? Date.now;
     this.supervisor = new Supervisor(config, log.child({ component: 'supervisor' }), resolveModelSettings(config));
     this.supervisor.on('alert', (callId: string, ev: AlertEvent, info: CallInfo) => void this.deliverAlert(callId, ev, info));
     this.alerts = new AlertDelivery(config, log);
@@ -58,6 +79,8 @@ export class Engine {
     });
     this.http.get('/calls', () => ({ calls: this.callsView() }), { auth: true });
     registerSubscriberRoutes(this.http, () => this.subscribers);
+    registerAlertRoutes(this.http, () => this.alertRecords, (id) => this.alerts.service?.getAlert(id));
+    registerCaptureRoutes(this.http, this.siprec, () => this.capture);
     const page = { 'content-security-policy': CONSOLE_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
     this.http.get('/', () => new RawResponse(200, CONSOLE_HTML, 'text/html; charset=utf-8', page));
     this.http.get('/console.js', () => new RawResponse(200, CONSOLE_JS, 'text/javascript; charset=utf-8', page));
@@ -91,10 +114,15 @@ export class Engine {
     const leg = info.subscriberLeg !== null ? info.legs[info.subscriberLeg] : undefined;
     const to = leg?.number;
     const log = this.log.child({ component: 'alerts', callId });
-    const recent = this.recentAlerts.add({ alertId: `${callId}#${ev.level}`, callId, at: new Date().toISOString(), level: ev.level, risk: ev.risk, explanation: ev.explanation, to: to ?? null, accepted: null, reason: null });
+    const alertId = `${callId}#${ev.level}`;
+    const recent = this.recentAlerts.add({ alertId, callId, at: new Date().toISOString(), level: ev.level, risk: ev.risk, explanation: ev.explanation, to: to ?? null, accepted: null, reason: null });
+    const records = this.alertRecords;
+    const stored = records?.add({ alertId, callId, to: to ?? null, at: this.now(), level: ev.level, risk: ev.risk, explanation: ev.explanation, state: 'raised', reason: null }).catch((err: Error) => this.recordFailed(err));
+    const refuse = (reason: string) => void stored?.then(() => records?.setState(alertId, 'refused', reason)).catch((err: Error) => this.recordFailed(err));
     if (!to) {
       recent.accepted = false;
       recent.reason = 'no_number';
+      refuse('no_number');
       log.error({ level: ev.level, risk: ev.risk }, 'scam alert raised but the subscriber has no number in the SIPREC metadata: not sent');
       return;
     }
@@ -102,6 +130,7 @@ export class Engine {
     if (!service) {
       recent.accepted = false;
       recent.reason = 'sms_not_running';
+      refuse('sms_not_running');
       log.error({ level: ev.level }, 'scam alert raised while SMS delivery is not running');
       return;
     }
@@ -109,6 +138,7 @@ export class Engine {
     const res = await service.enqueue({ alertId: `${callId}#${ev.level}`, callId, to, explanation: ev.explanation, actions: ev.actions, language });
     recent.accepted = res.accepted;
     recent.reason = res.reason ?? null;
+    if (!res.accepted) refuse(res.reason ?? 'refused');
     log.info({ level: ev.level, risk: Math.round(ev.risk * 1000) / 1000, accepted: res.accepted, reason: res.reason, explanation: ev.explanation }, 'scam alert');
   }
 
@@ -161,8 +191,11 @@ export class Engine {
       () => this.http.close(),
       () => this.metrics.detach(),
       () => this.supervisor.close(),
+      () => this.retention?.close(),
+      () => this.capture?.closeAll(),
       () => this.alerts.close(),
       () => this.subscribers?.close(),
+      () => this.alertRecords?.close(),
     ];
     for (const step of steps) {
       try {
@@ -172,6 +205,37 @@ export class Engine {
       }
     }
     this.subscribers = null;
+    this.alertRecords = null;
+  }
+
+  /** SMS outcomes become the alert records' delivery state (service SMS such as STOP confirmations have no record). */
+  private readonly onSmsEvent = (e: AlertServiceEvent) => {
+    let p: Promise<boolean> | undefined;
+    if (e.type === 'queued' || e.type === 'submitted' || e.type === 'delivered' || e.type === 'undeliverable' || e.type === 'expired') p = this.alertRecords?.setState(e.alertId, e.type);
+    else if (e.type === 'failed') p = this.alertRecords?.setState(e.alertId, 'failed', e.reason);
+    p?.catch((err: Error) => this.recordFailed(err));
+  };
+
+  /** An alert record write failed (store closing at shutdown, disk full): the SMS path is unaffected, so log and go on. */
+  private recordFailed(err: Error): false {
+    this.log.error({ component: 'alerts', err: err.message }, 'alert record not written');
+    return false;
+  }
+
+  /** The retention limits as sweep tasks: alert records and their SMS after retention.alertDays, captures per retention.capture*. */
+  private retentionSweeper(): RetentionSweeper {
+    const ret = this.config.retention;
+    const alertCutoff = (now: number) => now - ret.alertDays * DAY_MS;
+    return new RetentionSweeper(
+      [
+        { kind: 'alert_records', purge: (now) => this.alertRecords?.purgeBefore(alertCutoff(now)) ?? 0 },
+        { kind: 'sms_outbox', purge: (now) => this.alerts.service?.purgeBefore(alertCutoff(now), now) ?? 0 },
+        { kind: 'captures', purge: (now) => this.capture?.purge(now) ?? 0 },
+      ],
+      ret.sweepMinutes * 60_000,
+      this.log.child({ component: 'retention' }),
+      this.now,
+    );
   }
 
   private async startComponents(): Promise<void> {
@@ -182,8 +246,15 @@ export class Engine {
     this.tokenSource = tok.source;
     this.http.setAuthorizer(bearerAuthorizer(tok.token));
     this.subscribers = new SubscriberStore(this.config.data.dir);
+    this.alertRecords = new AlertRecords(this.config.data.dir);
+    const ret = this.config.retention;
+    this.capture = new DebugCapture(this.config.data.dir, this.config.capture.numbers, { maxAgeMs: ret.captureHours * 3600_000, maxBytes: ret.captureMaxBytes }, this.log.child({ component: 'capture' }));
+    this.siprec.capture = this.capture;
     await this.supervisor.start();
     await this.alerts.start();
+    this.alerts.service?.on('event', this.onSmsEvent);
+    this.retention = this.retentionSweeper();
+    await this.retention.start();
     this.metrics.attach();
     await this.http.start();
     await this.siprec.server.start();
@@ -198,12 +269,17 @@ export class Engine {
     this.started = false;
     this.sipListening = false;
     await this.siprec.server.close();
+    this.capture?.closeAll();
     await this.http.close();
     this.metrics.detach();
+    await this.retention?.close();
     await this.supervisor.close();
+    this.alerts.service?.off('event', this.onSmsEvent);
     await this.alerts.close();
     await this.subscribers?.close();
     this.subscribers = null;
+    await this.alertRecords?.close();
+    this.alertRecords = null;
     this.log.info('callguard stopped');
   }
 }

@@ -312,6 +312,15 @@ export class AlertService extends EventEmitter {
     return this.outbox?.deadLetterReason(alertId);
   }
 
+  /**
+   * Retention: deletes the outbox's alert records (SMS text, number, delivery state) last changed before `cutoff`
+   * and no longer in flight, and MO messages older than it. Resolves with the number of alert records deleted.
+   */
+  async purgeBefore(cutoff: number, now = Date.now()): Promise<number> {
+    if (!this.outbox || this.state !== 'running') return 0;
+    return this.outbox.purgeBefore(cutoff, now);
+  }
+
   /** MO log (STOP, NOT SCAM, ...), oldest first. */
   moLog() {
     return this.outbox?.moLog() ?? [];

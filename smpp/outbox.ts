@@ -180,6 +180,30 @@ export class Outbox {
     return [...this.mo.getRange()].map((e) => e.value);
   }
 
+  /**
+   * Retention: deletes every alert record last changed before `cutoff` that no longer waits for a submit, with what
+   * points at it (message-id index, per-call and last-alert entries, dead letters), MO messages received before
+   * `cutoff`, and rate history older than the hourly window. Opt-outs are consent, not records: they stay.
+   * Returns the number of alert records deleted.
+   */
+  purgeBefore(cutoff: number, now = Date.now()): Promise<number> {
+    return this.root.transaction(() => {
+      const removed = new Set<string>();
+      for (const { key, value } of this.alerts.getRange()) {
+        if (value.updatedAt >= cutoff || this.pending.doesExist(key)) continue;
+        if (value.callId && this.calls.get(value.callId) === key) void this.calls.remove(value.callId);
+        if (this.lastAlert.get(value.to) === key) void this.lastAlert.remove(value.to);
+        void this.deadLetters.remove(key);
+        void this.alerts.remove(key);
+        removed.add(key);
+      }
+      if (removed.size) for (const { key, value } of this.messageIds.getRange()) if (removed.has(value.alertId)) void this.messageIds.remove(key);
+      for (const { key, value } of this.mo.getRange()) if (value.at < cutoff) void this.mo.remove(key);
+      for (const { key, value } of this.recent.getRange()) if (!value.some((t) => t > now - HOUR)) void this.recent.remove(key);
+      return removed.size;
+    });
+  }
+
   /** Resolves when every write issued so far is committed. */
   async committed(): Promise<void> {
     await this.root.committed;

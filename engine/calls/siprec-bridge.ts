@@ -2,6 +2,8 @@ import { createSiprecServer, type SiprecCallInfo, type SiprecServer } from '../i
 import type { CallguardConfig } from '../config/config-schema.js';
 import type { Logger } from '../logger.js';
 import { SupervisorError, type Supervisor } from '../supervisor.js';
+import type { CallCapture, DebugCapture } from './debug-capture.js';
+import type { LegSink } from '../ingest/siprec-server.js';
 
 /** SIPREC numbers and roles of each call, kept for the API (the supervisor knows audio, not SIP). */
 export interface SiprecCallMeta {
@@ -23,6 +25,10 @@ export class SiprecBridge {
   gate: ((info: SiprecCallInfo) => { analyse: true } | { analyse: false; reason: string }) | null = null;
   /** Calls answered but not analysed, by the gate's reason. */
   readonly skipped: Record<string, number> = {};
+  /** Debug audio capture (set by the engine); null: audio never reaches the disk. */
+  capture: DebugCapture | null = null;
+  /** The sinks ingest writes each analysed call's legs into, kept so a capture can be spliced in while the call runs. */
+  private readonly sinks = new Map<string, { sinks: LegSink[]; writes: Array<LegSink['write']>; roles: string[]; capture: CallCapture | null }>();
 
   constructor(cfg: CallguardConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {
     this.server = createSiprecServer(
@@ -46,6 +52,8 @@ export class SiprecBridge {
         onCallStart: (info) => this.start(info),
         onCallEnd: (callId, reason) => {
           this.meta.delete(callId);
+          this.sinks.get(callId)?.capture?.close(`call ended (${reason})`);
+          this.sinks.delete(callId);
           this.supervisor.endCall(callId, reason);
         },
       },
@@ -73,8 +81,18 @@ export class SiprecBridge {
         sbc: `${info.sbc.transport}:${info.sbc.address}:${info.sbc.port}`,
         legs: info.legs.map((l) => ({ label: l.label, role: l.role, number: l.number, codec: l.codec })),
       });
-      // The sink array is reused by ingest, so copy it in: ring.push copies, nothing is kept.
-      return { sinks: info.legs.map((_, i) => ({ write: (pcm: Int16Array, offset: number, length: number) => void call.write(i, pcm, offset, length) })) };
+      // Ingest reuses its PCM buffer, so copy it in: ring.push copies, nothing is kept.
+      const sinks: LegSink[] = info.legs.map((_, i) => ({ write: (pcm: Int16Array, offset: number, length: number) => void call.write(i, pcm, offset, length) }));
+      this.sinks.set(info.callId, { sinks, writes: sinks.map((k) => k.write), roles: info.legs.map((l) => l.role), capture: null });
+      if (this.capture?.wantsCall(info.legs.map((l) => l.number))) {
+        try {
+          this.startCapture(info.callId);
+        } catch (err) {
+          // A full capture area must not cost the subscriber their protection: the call is analysed uncaptured.
+          this.log.warn({ callId: info.callId, err: (err as Error).message }, 'debug capture not started');
+        }
+      }
+      return { sinks };
     } catch (err) {
       const code = (err as SupervisorError).code;
       this.log.warn({ callId: info.callId, code }, 'SIPREC call refused by the supervisor');
@@ -82,5 +100,37 @@ export class SiprecBridge {
       if (code === 'CG_DUPLICATE_CALL') return { reject: { status: 482, reason: 'Loop Detected' } };
       return { reject: { status: 500, reason: 'Server Internal Error' } };
     }
+  }
+
+  /**
+   * Starts writing a running call's legs to WAV (debug capture). Ingest calls each leg's sink object, so replacing
+   * its `write` tees the audio without a check on the path of calls that are not captured. Returns the file paths,
+   * or null when the call is not running here; throws when capture is not available or the size limit is reached.
+   */
+  startCapture(callId: string): string[] | null {
+    const entry = this.sinks.get(callId);
+    if (!entry) return null;
+    if (entry.capture) return entry.capture.paths;
+    if (!this.capture) throw new Error('debug capture is not available');
+    const cap = this.capture.open(callId, entry.roles.map((role) => ({ role })));
+    entry.capture = cap;
+    entry.sinks.forEach((sink, i) => {
+      const analyse = entry.writes[i];
+      sink.write = (pcm, offset, length) => {
+        analyse(pcm, offset, length);
+        cap.write(i, pcm, offset, length);
+      };
+    });
+    return cap.paths;
+  }
+
+  /** Stops a call's capture (the files stay, under retention). False when the call is not running or not captured. */
+  stopCapture(callId: string): boolean {
+    const entry = this.sinks.get(callId);
+    if (!entry?.capture) return false;
+    entry.sinks.forEach((sink, i) => (sink.write = entry.writes[i]));
+    entry.capture.close('stopped by the admin API');
+    entry.capture = null;
+    return true;
   }
 }

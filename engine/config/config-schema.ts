@@ -159,6 +159,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Privacy limits: how long what the engine keeps about calls may stay on disk. Enforced at start-up and every sweep. */
+    retention: z
+      .object({
+        /** Days an alert record (number, time, score, explanation, delivery state) and its SMS are kept. */
+        alertDays: z.number().min(0.001).max(3650).default(30),
+        /** Hours a debug audio capture is kept. */
+        captureHours: z.number().min(0.001).max(8760).default(24),
+        /** Total bytes of debug captures on disk; the oldest go first beyond it, and a running capture stops at it. */
+        captureMaxBytes: z.number().int().min(1_000_000).default(1_073_741_824),
+        /** Minutes between sweeps. */
+        sweepMinutes: z.number().min(0.01).max(1440).default(10),
+      })
+      .strict()
+      .prefault({}),
+    capture: z
+      .object({
+        /** Numbers (E.164) whose calls are captured to WAV for debugging from the start; the admin API switches others on. */
+        numbers: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected E.164 numbers like +33612345678')).default([]),
+      })
+      .strict()
+      .prefault({}),
     data: z.object({ dir: z.string().min(1).default('./data') }).strict().prefault({}),
     log: z
       .object({

@@ -11,6 +11,10 @@ export interface MetricSources {
   readonly alerts: { readonly service: AlertService | null };
   readonly http: { requests: number; errors: number; unauthorized: number };
   readonly subscribers: { count(): number } | null;
+  /** Retention sweeps: items deleted per kind (alert_records, sms_outbox, captures). */
+  readonly retention?: { readonly purged: Readonly<Record<string, number>> } | null;
+  /** Debug audio capture: captures started, bytes on disk. */
+  readonly capture?: { readonly started: number; totalBytes(): number } | null;
 }
 
 const BIND_STATES = ['down', 'connecting', 'bound', 'closing', 'closed'] as const;
@@ -265,6 +269,32 @@ export class EngineMetrics {
       registers: [r],
       collect() {
         this.set(src.subscribers?.count() ?? 0);
+      },
+    });
+    new Counter({
+      name: 'callguard_retention_purged_total',
+      help: 'Items deleted by retention sweeps: alert_records, sms_outbox (SMS records), captures (WAV files)',
+      labelNames: ['kind'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [k, v] of Object.entries(src.retention?.purged ?? {})) this.inc({ kind: k }, v);
+      },
+    });
+    new Counter({
+      name: 'callguard_debug_captures_total',
+      help: 'Debug audio captures started (calls written to disk as WAV)',
+      registers: [r],
+      collect() {
+        setCounter(this, src.capture?.started ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_debug_capture_bytes',
+      help: 'Bytes of debug audio captures on disk (retention.captureMaxBytes is the limit)',
+      registers: [r],
+      collect() {
+        this.set(src.capture?.totalBytes() ?? 0);
       },
     });
     new Counter({

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Outbox, type AlertRecord } from './outbox.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+function record(alertId: string, to: string, at: number, state: AlertRecord['state']): AlertRecord {
+  return { alertId, callId: alertId.split('#')[0], to, text: 'warning', createdAt: at, updatedAt: at, state, ref: 1, parts: [{ state: state === 'queued' ? 'queued' : 'submitted', attempts: 0, messageId: `m-${alertId}` }] };
+}
+
+test('outbox retention: records past the cutoff go with their message-id index, call and last-alert entries, dead letters and MO; pending records and opt-outs stay', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-retention-'));
+  const box = new Outbox(dir);
+  try {
+    const now = Date.now();
+    const old = now - 40 * DAY;
+    const limits = { perHour: 10, oncePerCall: true };
+    await box.admit(record('old-1#alert', '+33600000001', old, 'queued'), limits, old);
+    await box.save(record('old-1#alert', '+33600000001', old, 'delivered'));
+    await box.indexMessageId('smsc|m-old-1', { alertId: 'old-1#alert', part: 0 });
+    await box.admit(record('old-2#alert', '+33600000002', old, 'queued'), limits, old);
+    await box.deadLetter(record('old-2#alert', '+33600000002', old, 'failed'), 'ESME_RINVDSTADR');
+    // Still waiting for a submit (an SMSC outage since then): not purged whatever its age, it has not been sent.
+    await box.admit(record('old-3#alert', '+33600000003', old, 'queued'), limits, old);
+    await box.admit(record('new-1#alert', '+33600000004', now, 'queued'), limits, now);
+    await box.save(record('new-1#alert', '+33600000004', now, 'delivered'));
+    await box.indexMessageId('smsc|m-new-1', { alertId: 'new-1#alert', part: 0 });
+    await box.recordMo({ at: old, from: '+33600000001', text: 'NOT SCAM', intent: 'not-scam', alertId: 'old-1#alert' });
+    await box.recordMo({ at: now, from: '+33600000004', text: 'STOP', intent: 'opt-out', alertId: 'new-1#alert' });
+    await box.setOptOut('+33600000001', true);
+
+    const removed = await box.purgeBefore(now - 30 * DAY, now);
+    await box.committed();
+    assert.is(removed, 2);
+    assert.is(box.get('old-1#alert'), undefined);
+    assert.is(box.get('old-2#alert'), undefined);
+    assert.is(box.deadLetterReason('old-2#alert'), undefined);
+    assert.is(box.lookupMessageId(['smsc|m-old-1']), undefined);
+    assert.is(box.lastAlertFor('+33600000001'), undefined);
+    assert.ok(box.get('old-3#alert'), 'pending record kept');
+    assert.equal(box.pendingIds(), ['old-3#alert']);
+    assert.ok(box.get('new-1#alert'));
+    assert.equal(box.lookupMessageId(['smsc|m-new-1']), { alertId: 'new-1#alert', part: 0 });
+    assert.is(box.lastAlertFor('+33600000004'), 'new-1#alert');
+    assert.equal(box.moLog().map((m) => m.text), ['STOP']);
+    assert.ok(box.isOptedOut('+33600000001'), 'an opt-out is consent, not an alert record');
+    // The per-call de-duplication entry went with the record: that call id no longer blocks anything.
+    assert.equal(await box.admit(record('old-1#escalation', '+33600000009', now, 'queued'), limits, now), { accepted: true });
+  } finally {
+    await box.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
