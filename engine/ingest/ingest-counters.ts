@@ -38,6 +38,7 @@ export const COUNTER_NAMES = [
   'rtp.ignoredPayload',
   'rtp.unknownPayload',
   'rtp.onHold',
+  'rtp.lateStart',
   'rtp.sinkError',
   'rtp.timeout',
 ] as const;

@@ -2,6 +2,7 @@ import type dgram from 'node:dgram';
 import { ALAW_TO_PCM as ALAW_TO_PCM16, ULAW_TO_PCM as ULAW_TO_PCM16 } from '../../actors/dsp/g711.js';
 import { JitterBuffer, JB_DUPLICATE, JB_LATE, JB_TOO_BIG } from './jitter-buffer.js';
 import { RtpHeader, parseRtpPacket, RTP_IS_RTCP, RTP_OK } from './rtp-packet.js';
+import type { CallMediaClock } from './call-media-clock.js';
 import type { IngestCounters } from './ingest-counters.js';
 
 /**
@@ -37,6 +38,8 @@ export interface RtpReceiverOptions {
   counters: IngestCounters;
   isAllowedSource(address: string): boolean;
   jitterDepth: number;
+  /** The call's shared clock: a leg whose media starts after the others' is padded with the silence it missed. */
+  clock?: CallMediaClock;
 }
 
 const MAX_PAYLOAD = 960; // 120 ms of G.711
@@ -81,17 +84,19 @@ export class RtpReceiver {
             counters['rtp.sinkError']++;
           }
         },
-        onSilence: (samples) => {
-          this.samplesWritten += samples;
-          try {
-            for (let left = samples; left > 0; left -= SILENCE_CHUNK) sink.write(this.zeros, 0, Math.min(left, SILENCE_CHUNK));
-          } catch {
-            counters['rtp.sinkError']++;
-          }
-        },
+        onSilence: (samples) => this.silence(samples),
       },
     );
     opts.socket?.on('message', (msg, rinfo) => this.handle(msg, msg.length, rinfo.address));
+  }
+
+  private silence(samples: number): void {
+    this.samplesWritten += samples;
+    try {
+      for (let left = samples; left > 0; left -= SILENCE_CHUNK) this.opts.sink.write(this.zeros, 0, Math.min(left, SILENCE_CHUNK));
+    } catch {
+      this.opts.counters['rtp.sinkError']++;
+    }
   }
 
   get localPort(): number {
@@ -159,6 +164,13 @@ export class RtpReceiver {
       }
     }
     this.foreignRun = 0;
+    if (this.packetsReceived === 0 && this.opts.clock) {
+      const pad = this.opts.clock.startPadding();
+      if (pad > 0) {
+        c['rtp.lateStart']++;
+        this.silence(pad);
+      }
+    }
     this.packetsReceived++;
     this.activity++;
     const jb = this.jitter;

@@ -6,6 +6,7 @@ import { createCounters, type IngestCounters } from './ingest-counters.js';
 import { parseMediaType } from './media-type.js';
 import { parseMultipart } from './multipart.js';
 import { PortPool } from './port-pool.js';
+import { CallMediaClock } from './call-media-clock.js';
 import { RtpReceiver, type G711Codec, type LegMedia, type LegSink } from './rtp-receiver.js';
 import { parseRsMetadata, type Direction, type Role } from './rs-metadata.js';
 import { buildAnswer, negotiateOffer, parseSdp, type AnswerLine, type MediaDecision, type SdpSession } from './sdp.js';
@@ -568,9 +569,11 @@ class SiprecServerImpl implements SiprecServer {
     }
 
     rec.info = info;
+    const clock = new CallMediaClock();
     rec.receivers = bound.map(
       (b, i) =>
         new RtpReceiver({
+          clock,
           socket: b.socket,
           localPort: b.port,
           media: legMediaOf(accepted[i]),

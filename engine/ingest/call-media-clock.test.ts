@@ -1,0 +1,73 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CallMediaClock, MAX_START_PADDING_SAMPLES } from './call-media-clock.js';
+import { createCounters } from './ingest-counters.js';
+import { writeRtpPacket } from './rtp-packet.js';
+import { RtpReceiver } from './rtp-receiver.js';
+
+/** A receiver whose sink records what it is given, as runs of [zeros, audio] samples. */
+function leg(clock: CallMediaClock, counters = createCounters()) {
+  const runs: Array<['silence' | 'audio', number]> = [];
+  const sink = {
+    write(pcm: Int16Array, offset: number, length: number) {
+      const kind = pcm.subarray(offset, offset + length).some((v) => v !== 0) ? 'audio' : 'silence';
+      const last = runs[runs.length - 1];
+      if (last && last[0] === kind) last[1] += length;
+      else runs.push([kind, length]);
+    },
+  };
+  const rx = new RtpReceiver({
+    socket: null,
+    localPort: 20000,
+    media: { payloadType: 0, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: '10.0.0.1', onHold: false },
+    sink,
+    counters,
+    isAllowedSource: () => false,
+    jitterDepth: 0,
+    clock,
+  });
+  const buf = new Uint8Array(12 + 160);
+  let seq = 100;
+  const send = (packets: number) => {
+    for (let i = 0; i < packets; i++, seq++) {
+      // µ-law 0x20 decodes to a loud non-zero sample, so audio and inserted silence are told apart.
+      const n = writeRtpPacket(buf, 0, seq, seq * 160, 0x1234, new Uint8Array(160).fill(0x20));
+      rx.handle(buf, n, '10.0.0.1');
+    }
+  };
+  return { runs, send, rx, counters };
+}
+
+test('a leg whose media starts 500 ms after the other begins with 500 ms of silence; the first leg gets none', () => {
+  let now = 1000;
+  const clock = new CallMediaClock(() => now);
+  const counters = createCounters();
+  const a = leg(clock, counters);
+  const b = leg(clock, counters);
+  a.send(25);
+  now += 500;
+  b.send(25);
+  a.rx.close();
+  b.rx.close();
+  assert.equal(a.runs, [['audio', 25 * 160]]);
+  assert.equal(b.runs, [['silence', 4000], ['audio', 25 * 160]]);
+  assert.is(counters['rtp.lateStart'], 1);
+});
+
+test('start jitter under a packet is not padded, and a very late leg is padded at most the cap', () => {
+  let now = 0;
+  const clock = new CallMediaClock(() => now);
+  const a = leg(clock);
+  const b = leg(clock);
+  const c = leg(clock);
+  a.send(1);
+  now = 12;
+  b.send(1);
+  now = 60000;
+  c.send(1);
+  for (const l of [a, b, c]) l.rx.close();
+  assert.equal(b.runs, [['audio', 160]]);
+  assert.equal(c.runs, [['silence', MAX_START_PADDING_SAMPLES], ['audio', 160]]);
+});
+
+test.run();
