@@ -260,7 +260,9 @@ export class Engine {
     await this.siprec.server.start();
     this.sipListening = true;
     const sip = this.siprec.server.address();
-    this.log.info({ sip: `${sip.host}:${sip.port}`, transports: this.config.sip.transports, http: this.http.address(), smsc: this.alerts.simulator ? 'bundled simulator' : 'configured' }, 'callguard ready');
+    const web = this.http.address();
+    const consoleUrl = `http://${web.host.includes(':') ? `[${web.host}]` : web.host}:${web.port}/`;
+    this.log.info({ sip: `${sip.host}:${sip.port}`, transports: this.config.sip.transports, http: web, console: consoleUrl, smsc: this.alerts.simulator ? 'bundled simulator' : 'configured' }, 'callguard ready');
     this.started = true;
   }
 
