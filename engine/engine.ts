@@ -63,6 +63,7 @@ export class Engine {
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
     this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }));
     this.metrics = new EngineMetrics(this);
+    this.alerts.onSubmitResponse = (s) => this.metrics.observeSmppResponse(s);
     if (config.subscribers.enforce) this.siprec.gate = (info) => this.analysisGate(info.protectedLeg >= 0 ? info.legs[info.protectedLeg]?.number ?? null : null);
     this.routes();
   }

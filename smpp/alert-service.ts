@@ -70,6 +70,8 @@ export interface AlertServiceOptions {
   logger?: Logger;
   /** Called for every AlertServiceEvent (same as the 'event' event). */
   onEvent?: (e: AlertServiceEvent) => void;
+  /** Called with the seconds from each submit_sm to its response (any status; timeouts have no response). */
+  onSubmitResponse?: (seconds: number) => void;
 }
 
 /** What the engine enqueues. `text` overrides the template; else it is rendered from explanation/actions. */
@@ -457,9 +459,11 @@ export class AlertService extends EventEmitter {
 
   private send(bind: SmscBind, rec: AlertRecord, part: number, key: string): void {
     this.inFlight.add(key);
+    const sentAt = performance.now();
     bind.submit(this.submitFields(rec, part)).then(
       (resp) => {
         this.inFlight.delete(key);
+        this.opts.onSubmitResponse?.((performance.now() - sentAt) / 1000);
         this.onSubmitResp(bind, rec, part, resp);
         this.settled();
         this.pump();

@@ -10,6 +10,8 @@ import type { Logger } from '../logger.js';
 export class AlertDelivery {
   service: AlertService | null = null;
   simulator: SmscSimulator | null = null;
+  /** Seconds from each submit_sm to the SMSC's response (the engine feeds its metrics with it). */
+  onSubmitResponse: ((seconds: number) => void) | null = null;
 
   constructor(private readonly cfg: CallguardConfig, private readonly log: Logger) {}
 
@@ -25,7 +27,7 @@ export class AlertDelivery {
       this.log.warn({ port: this.simulator.port }, 'no SMSC configured (CALLGUARD_SMPP_URL): alerts go to the BUNDLED SMSC SIMULATOR on loopback, not to subscribers');
     }
     this.smscUrl = url;
-    this.service = createAlertService(alertServiceOptions(this.cfg, url, this.log));
+    this.service = createAlertService({ ...alertServiceOptions(this.cfg, url, this.log), onSubmitResponse: (s) => this.onSubmitResponse?.(s) });
     await this.service.start();
   }
 

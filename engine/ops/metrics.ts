@@ -49,6 +49,7 @@ export class EngineMetrics {
   private readonly smsEvents: Counter<'type'>;
   private readonly overrunEvents: Counter<string>;
   private readonly lag: Histogram<string>;
+  private readonly smppResponse: Histogram<string>;
   private readonly verdictLatency: Histogram<string>;
   private readonly batchSize: Histogram<string>;
   private readonly inferenceSeconds: Histogram<string>;
@@ -262,6 +263,12 @@ export class EngineMetrics {
         this.set(m);
       },
     });
+    this.smppResponse = new Histogram({
+      name: 'callguard_smpp_response_seconds',
+      help: 'Time from each submit_sm to the SMSC response',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [r],
+    });
     this.lag = new Histogram({ name: 'callguard_actor_lag_seconds', help: 'Per-call actor lag, sampled once a second for every active call', buckets: LAG_BUCKETS, registers: [r] });
     new Gauge({
       name: 'callguard_subscribers',
@@ -320,6 +327,11 @@ export class EngineMetrics {
     this.service?.on('event', this.onSmsEvent);
     this.sampler = setInterval(() => this.sampleLag(), 1000);
     this.sampler.unref();
+  }
+
+  /** One SMSC response time (seconds), from the SMS side. */
+  observeSmppResponse(seconds: number): void {
+    this.smppResponse.observe(seconds);
   }
 
   /** Observe every active call's lag once (the sampler's job; public for tests). */

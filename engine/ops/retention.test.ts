@@ -82,6 +82,10 @@ test('alert records keep number, time, score, explanation, delivery state; past 
     assert.match(a.sms.text, 'Caller sounded angry for 20 s');
     assert.is((await fetch(`http://127.0.0.1:${first.http.address().port}/alerts`)).status, 401, 'numbers need the token');
     assert.is((await get(first, '/alerts?limit=0')).status, 400);
+    // Every submit_sm (two alerts, each one or more parts) got a response from the SMSC, timed in the latency histogram.
+    const submitted = first.alerts.service!.status().counters.submitted;
+    assert.ok(submitted >= 2);
+    assert.match((await get(first, '/metrics')).text, new RegExp(`callguard_smpp_response_seconds_count ${submitted}\\b`));
   } finally {
     await first.close();
   }
