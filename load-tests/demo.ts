@@ -133,6 +133,18 @@ async function main(): Promise<void> {
   say(`playing ${calls.length} calls of ${seconds} s side by side, in real time:`);
   for (const c of calls) say(`  ${label(c)}  ${c.plan.callerNumber} → ${c.plan.calleeNumber} (protected)  ${c.description}`);
 
+  try {
+    await playAndReport(calls, sip, base, token, api);
+  } finally {
+    // The enrolment was for this run only, whatever happened to it.
+    if (enforce) for (const c of calls) await api(`/subscribers/${encodeURIComponent(c.plan.calleeNumber)}`, { method: 'DELETE' }).catch(() => {});
+  }
+}
+
+type Api = (path: string, init?: { method?: string; body?: unknown }) => Promise<{ status: number; body: any }>;
+
+/** Places the calls, waits for the engine to finish them, and prints the SMS it recorded and which calls alerted. */
+async function playAndReport(calls: DemoCall[], sip: { host: string; port: number }, base: string, token: string, api: Api): Promise<void> {
   const poller = new EngineCallsPoller(`${base}/calls`, 1000, token);
   poller.start();
   const t0 = Date.now();
@@ -184,7 +196,6 @@ async function main(): Promise<void> {
     const expected = !!alert === c.expectAlert ? 'as expected' : c.expectAlert ? 'expected an alert' : 'expected none';
     say(`  ${label(c)}  ${what} — ${expected}${outcome === 'completed' ? '' : ` (call ${outcome})`}`);
   }
-  if (enforce) for (const c of calls) await api(`/subscribers/${encodeURIComponent(c.plan.calleeNumber)}`, { method: 'DELETE' });
   if (failed) throw new DemoError(`${failed} call(s) did not complete on SIP; see the lines above`);
 }
 
