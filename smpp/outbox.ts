@@ -189,7 +189,8 @@ export class Outbox {
   purgeBefore(cutoff: number, now = Date.now()): Promise<number> {
     return this.root.transaction(() => {
       const removed = new Set<string>();
-      for (const { key, value } of this.alerts.getRange()) {
+      // Ranges are read whole before deleting: no cursor is left walking over entries being removed.
+      for (const { key, value } of [...this.alerts.getRange()]) {
         if (value.updatedAt >= cutoff || this.pending.doesExist(key)) continue;
         if (value.callId && this.calls.get(value.callId) === key) void this.calls.remove(value.callId);
         if (this.lastAlert.get(value.to) === key) void this.lastAlert.remove(value.to);
@@ -197,9 +198,9 @@ export class Outbox {
         void this.alerts.remove(key);
         removed.add(key);
       }
-      if (removed.size) for (const { key, value } of this.messageIds.getRange()) if (removed.has(value.alertId)) void this.messageIds.remove(key);
-      for (const { key, value } of this.mo.getRange()) if (value.at < cutoff) void this.mo.remove(key);
-      for (const { key, value } of this.recent.getRange()) if (!value.some((t) => t > now - HOUR)) void this.recent.remove(key);
+      if (removed.size) for (const { key, value } of [...this.messageIds.getRange()]) if (removed.has(value.alertId)) void this.messageIds.remove(key);
+      for (const { key, value } of [...this.mo.getRange()]) if (value.at < cutoff) void this.mo.remove(key);
+      for (const { key, value } of [...this.recent.getRange()]) if (!value.some((t) => t > now - HOUR)) void this.recent.remove(key);
       return removed.size;
     });
   }

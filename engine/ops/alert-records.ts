@@ -89,7 +89,7 @@ export class AlertRecords {
   purgeBefore(cutoff: number): Promise<number> {
     return this.root.transaction(() => {
       let n = 0;
-      for (const { key, value } of this.byTime.getRange({ end: timeKey(cutoff, '') })) {
+      for (const { key, value } of [...this.byTime.getRange({ end: timeKey(cutoff, '') })]) {
         void this.byTime.remove(key);
         void this.keys.remove(value.alertId);
         n++;
