@@ -159,20 +159,19 @@ export class EngineMetricsScraper {
     return this.busy;
   }
 
-  /** The histogram observed between the last scrape at or before `from` and the last one at or before `to`. */
-  between(name: string, from: number, to: number): HistogramSnapshot | null {
-    const before = lastAtOrBefore(this.scrapes, from);
-    const after = lastAtOrBefore(this.scrapes, to);
-    const a = after?.histograms.get(name);
-    if (!a || after === before) return null;
-    return diffHistogram(a, before?.histograms.get(name));
+  /**
+   * The histogram observed between two scrapes inside [from, to]: the first at or after `from` and the last at or
+   * before `to` (so nothing from outside the span is counted). Null with fewer than two scrapes inside.
+   */
+  between(name: string, from: number, to: number): { histogram: HistogramSnapshot; from: number; to: number } | null {
+    const inside = this.scrapes.filter((x) => x.t >= from && x.t <= to);
+    if (inside.length < 2) return null;
+    const first = inside[0];
+    const last = inside[inside.length - 1];
+    const a = last.histograms.get(name);
+    if (!a) return null;
+    return { histogram: diffHistogram(a, first.histograms.get(name)), from: first.t, to: last.t };
   }
-}
-
-function lastAtOrBefore(s: readonly MetricsScrape[], t: number): MetricsScrape | undefined {
-  let found: MetricsScrape | undefined;
-  for (const x of s) if (x.t <= t) found = x;
-  return found;
 }
 
 function gauge(text: string, name: string): number | null {

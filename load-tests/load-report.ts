@@ -1,12 +1,17 @@
 import type { AlertScore } from './alert-scoring.js';
 import type { GeneratorSummary } from './call-generator.js';
-import type { LatencySummary } from './latency-histogram.js';
+import type { HistogramSummary } from './engine-metrics-scraper.js';
+import { compareMarkdown, type VariantResult } from './load-compare.js';
+import type { SoakAnalysis, SoakSample } from './soak-analysis.js';
+import { soakMarkdown, type SoakResult } from './soak-run.js';
 
 /**
  * The load report: one JSON document (everything measured, for machines and later comparison) and a Markdown page
  * (the figures a person asks for first). Field names say their unit.
  */
 export interface StepReport {
+  /** What the step was: a ramp level, 'run', 'soak' or a comparison variant's name. */
+  label?: string;
   /** Concurrency asked for (ramp level) or the run's call count. */
   targetConcurrency: number;
   calls: number;
@@ -26,16 +31,34 @@ export interface StepReport {
   /** Per-leg audio the engine received vs what was sent, worst shortfall in seconds (last poll of each call). */
   audioShortfallSeconds: number | null;
   generator: GeneratorSummary;
+  /** The engine's own histograms (GET /metrics), null when it has none. */
+  engineMetrics: EngineStepMetrics | null;
   sustainable: boolean;
   /** Why not sustainable (or why the verdict is the generator's fault). */
   reasons: string[];
+}
+
+/**
+ * From the engine's /metrics, differenced between scrapes (every 2 s) inside the steady window, so percentiles are
+ * interpolated inside the engine's buckets. Verdict latency: per scored window, arrival of its last RTP packet at
+ * ingest to its verdict at the supervisor, ms. Inference: windows per predict and ms per predict.
+ */
+export interface EngineStepMetrics {
+  steadySpanMs: number;
+  verdictLatencyMs: HistogramSummary | null;
+  /** Every window of the step, arrivals and departures included. */
+  verdictLatencyMsWholeStep: HistogramSummary;
+  inferenceBatch: HistogramSummary | null;
+  inferenceMs: HistogramSummary | null;
+  predictsPerSecond: number | null;
+  windowsPerSecond: number | null;
 }
 
 export interface LoadReport {
   tool: 'callguard load-tests/run-load';
   startedAt: string;
   finishedAt: string;
-  mode: 'run' | 'ramp' | 'sipp';
+  mode: 'run' | 'ramp' | 'sipp' | 'compare' | 'soak';
   options: Record<string, unknown>;
   target: { sip: string; http: string | null; spawned: boolean; pid: number | null; note: string };
   clips: string;
@@ -46,28 +69,29 @@ export interface LoadReport {
   alerts: AlertScore | null;
   /** Alerts as the engine itself listed them in GET /calls (policy decisions, whether or not an SMS went out). */
   engineListedAlerts: { scamCalls: number; calmCalls: number } | null;
-  /** Audio-to-verdict latency per window: only if the engine exposes it; otherwise why not. */
-  verdictLatency: LatencySummary | { unavailable: string };
+  /** Audio-to-verdict latency per window in ms, as the engine measured it (the last step's steady window); else why not. */
+  verdictLatency: (HistogramSummary & { source: string }) | { unavailable: string };
   sippCrossCheck?: unknown;
+  /** --compare: one result per engine variant, same plan. */
+  compare?: VariantResult[];
+  /** --soak: the memory verdict, steady-part figures and every sample. */
+  soak?: { analysis: SoakAnalysis; steady: SoakResult['steady']; alerts: SoakResult['alerts']; samples: SoakSample[] };
   errors: string[];
 }
 
-export function reportMarkdown(r: LoadReport, chartFile: string | null): string {
+export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: SoakResult | null = null): string {
   const L: string[] = [];
   L.push(`# callguard load report (${r.mode})`, '');
-  L.push(`${r.startedAt} → ${r.finishedAt}. Target: SIP ${r.target.sip}, HTTP ${r.target.http ?? 'none'}, ${r.target.spawned ? `engine spawned as pid ${r.target.pid}` : 'external engine'}. ${r.target.note}`);
+  L.push(`${r.startedAt} → ${r.finishedAt}. Target: SIP ${r.target.sip}, HTTP ${r.target.http ?? 'none'}, ${!r.target.spawned ? 'external engine' : r.target.pid === null ? 'one engine spawned per variant' : `engine spawned as pid ${r.target.pid}`}. ${r.target.note}`);
   L.push(`Audio: ${r.clips}.`, '');
-  L.push(`**Sustained concurrent calls: ${r.sustainedConcurrentCalls ?? 'none (see reasons)'}**`, '');
-  if (chartFile) L.push(`![latency and CPU vs concurrency](${chartFile})`, '');
-  L.push('| level | calls | media max | engine CPU % mean/peak | RSS MB | lag s p50/p95/p99/max | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const s of r.steps) {
-    const g = s.generator;
-    L.push(
-      `| ${s.targetConcurrency} | ${s.calls} | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${Object.entries(g.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '0'} | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
-    );
+  if (soak) L.push(...soakMarkdown(soak, chartFile));
+  else if (r.compare) L.push(...compareMarkdown(r.compare));
+  else {
+    L.push(`**Sustained concurrent calls: ${r.sustainedConcurrentCalls ?? 'none (see reasons)'}**`, '');
+    if (chartFile) L.push(`![latency and CPU vs concurrency](${chartFile})`, '');
   }
-  L.push('');
+  if (r.compare) L.push('Each variant in full:', '');
+  if (r.steps.length) L.push(...stepTable(r.steps), '');
   if (r.alerts) {
     const a = r.alerts;
     L.push('## Alerts', '');
@@ -79,11 +103,42 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null): string 
     L.push('');
   }
   L.push('## Audio-to-verdict latency', '');
-  L.push('unavailable' in r.verdictLatency ? `Not measured: ${r.verdictLatency.unavailable}` : `p50 ${r.verdictLatency.p50Ms} ms, p95 ${r.verdictLatency.p95Ms} ms, p99 ${r.verdictLatency.p99Ms} ms`, '');
+  if ('unavailable' in r.verdictLatency) L.push(`Not measured: ${r.verdictLatency.unavailable}`, '');
+  else {
+    const v = r.verdictLatency;
+    L.push(`${v.source}: p50 ${v.p50} ms, p95 ${v.p95} ms, p99 ${v.p99} ms over ${v.count} windows (mean ${v.mean} ms).`, '');
+  }
+  const withMetrics = r.steps.filter((s) => s.engineMetrics);
+  if (withMetrics.length) {
+    L.push('Per step, from the engine\'s histograms (`callguard_window_verdict_latency_seconds`, `callguard_inference_batch_size`, `callguard_inference_seconds`), steady window unless noted:', '');
+    L.push('| step | windows scored | verdict latency ms p50 / p95 / p99 | whole step p99 (arrivals, departures) | windows/s | predicts/s | windows per predict (mean) | predict ms p50 / p99 |');
+    L.push('|---|---|---|---|---|---|---|---|');
+    for (const s of withMetrics) {
+      const m = s.engineMetrics!;
+      const v = m.verdictLatencyMs;
+      L.push(`| ${s.label ?? s.targetConcurrency} | ${v?.count ?? 'n/a'} | ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m.verdictLatencyMsWholeStep.p99} | ${m.windowsPerSecond ?? 'n/a'} | ${m.predictsPerSecond ?? 'n/a'} | ${m.inferenceBatch?.mean ?? 'n/a'} | ${m.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} |`);
+    }
+    L.push('');
+  }
   if (r.sippCrossCheck) L.push('## sipp cross-check', '', '```json', JSON.stringify(r.sippCrossCheck, null, 2), '```', '');
   L.push('## Method', '', ...r.method.map((m) => `- ${m}`), '');
   if (r.errors.length) L.push('## Errors', '', ...r.errors.map((e) => `- ${e}`), '');
   return L.join('\n');
+}
+
+/** The per-step table (ramp levels, a run, one comparison variant). */
+export function stepTable(steps: readonly StepReport[]): string[] {
+  const L: string[] = [];
+  L.push('| step | calls | media max | engine CPU % mean/peak | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const s of steps) {
+    const g = s.generator;
+    const v = s.engineMetrics?.verdictLatencyMs;
+    L.push(
+      `| ${s.label ?? s.targetConcurrency} | ${s.calls} | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${Object.entries(g.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '0'} | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
+    );
+  }
+  return L;
 }
 
 function fmtS(ms: number): string {

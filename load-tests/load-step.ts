@@ -1,8 +1,9 @@
 import { CallGenerator, type GeneratorResult } from './call-generator.js';
 import type { PlannedCall } from './call-plan.js';
 import type { EngineCallsPoller } from './engine-calls-poller.js';
+import { summarizeHistogram, type EngineMetricsScraper } from './engine-metrics-scraper.js';
 import type { ChartPoint } from './load-chart.js';
-import type { StepReport } from './load-report.js';
+import type { EngineStepMetrics, StepReport } from './load-report.js';
 import type { MachineCpuSampler, ProcSampler } from './proc-sampler.js';
 
 /**
@@ -13,6 +14,8 @@ export interface StepContext {
   target: { host: string; port: number };
   poller: EngineCallsPoller | null;
   sampler: ProcSampler | null;
+  /** GET /metrics: the engine's own verdict latency and inference histograms. */
+  scraper: EngineMetricsScraper | null;
   machine: MachineCpuSampler | null;
   /** Samples for the chart are appended here. */
   chartPoints: ChartPoint[];
@@ -26,6 +29,7 @@ export interface StepContext {
 
 export async function runStep(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number, label: string): Promise<{ step: StepReport; result: GeneratorResult }> {
   const gen = new CallGenerator({ target: ctx.target, calls: plan });
+  const first = await ctx.scraper?.scrape();
   await gen.start();
   let lastLog = 0;
   const tick = setInterval(() => {
@@ -49,7 +53,35 @@ export async function runStep(ctx: StepContext, plan: PlannedCall[], targetConcu
   const result = await gen.done;
   clearInterval(tick);
   await ctx.poller?.poll(); // the latest counters of calls that just ended are gone; this catches the last live ones
-  return { step: judge(ctx, plan, targetConcurrency, result), result };
+  // Windows of the last calls are scored after their BYE (the final partial ones): give them a moment to land.
+  await new Promise((r) => setTimeout(r, 1500));
+  const last = await ctx.scraper?.scrape();
+  const step = judge(ctx, plan, targetConcurrency, result);
+  step.label = label;
+  step.engineMetrics = engineMetrics(ctx.scraper, step.window, first?.t, last?.t);
+  const v = step.engineMetrics?.verdictLatencyMs;
+  if (v?.p99 != null) ctx.log(`[${label}] verdict latency (engine, steady window) p50 ${v.p50} ms, p99 ${v.p99} ms over ${v.count} windows`);
+  return { step, result };
+}
+
+/** The engine's histograms over the steady window (and the whole step), differenced between /metrics scrapes. */
+function engineMetrics(scraper: EngineMetricsScraper | null, window: { from: number; to: number }, first: number | undefined, last: number | undefined): EngineStepMetrics | null {
+  if (!scraper || first === undefined || last === undefined) return null;
+  const steady = (name: string) => scraper.between(name, window.from, window.to);
+  const whole = scraper.between('callguard_window_verdict_latency_seconds', first, last);
+  const verdict = steady('callguard_window_verdict_latency_seconds');
+  const batch = steady('callguard_inference_batch_size');
+  const infer = steady('callguard_inference_seconds');
+  if (!whole) return null;
+  return {
+    steadySpanMs: verdict ? verdict.to - verdict.from : 0,
+    verdictLatencyMs: verdict ? summarizeHistogram(verdict.histogram, 1000) : null,
+    verdictLatencyMsWholeStep: summarizeHistogram(whole.histogram, 1000),
+    inferenceBatch: batch ? summarizeHistogram(batch.histogram) : null,
+    inferenceMs: infer ? summarizeHistogram(infer.histogram, 1000) : null,
+    predictsPerSecond: batch && batch.to > batch.from ? Math.round((batch.histogram.count / ((batch.to - batch.from) / 1000)) * 10) / 10 : null,
+    windowsPerSecond: verdict && verdict.to > verdict.from ? Math.round((verdict.histogram.count / ((verdict.to - verdict.from) / 1000)) * 10) / 10 : null,
+  };
 }
 
 function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number, result: GeneratorResult): StepReport {
@@ -123,6 +155,7 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
     ringOverrunSamples: overrun,
     audioShortfallSeconds: shortfall,
     generator: s,
+    engineMetrics: null,
     sustainable: reasons.length === 0,
     reasons,
   };

@@ -1,0 +1,106 @@
+import { scoreAlerts, type AlertScore } from './alert-scoring.js';
+import type { CallResult } from './call-generator.js';
+import type { PlannedCall } from './call-plan.js';
+import { openEngineSession } from './engine-session.js';
+import type { ChartPoint } from './load-chart.js';
+import type { StepReport } from './load-report.js';
+import { runStep, type StepContext } from './load-step.js';
+import type { MachineCpuSampler } from './proc-sampler.js';
+
+/**
+ * Same-run comparison (`--compare`): the same call plan against one freshly spawned engine per variant, one after the
+ * other in one invocation, each with its own SMSC simulator. The variants differ only by engine settings, so the
+ * table shows what each design choice buys under the same load: batched inference, and the own spectral front-end.
+ */
+export interface CompareVariant {
+  name: string;
+  description: string;
+  /** CALLGUARD_* settings of the spawned engine. */
+  env: Record<string, string>;
+}
+
+export const COMPARE_VARIANTS: readonly CompareVariant[] = [
+  { name: 'callguard', description: 'as shipped: one predict per round for all ready windows (model.maxBatch 64), callguard spectral stage', env: {} },
+  { name: 'unbatched', description: 'one predict per window (CALLGUARD_MODEL_MAX_BATCH=1)', env: { CALLGUARD_MODEL_MAX_BATCH: '1' } },
+];
+
+export interface VariantResult {
+  variant: CompareVariant;
+  step: StepReport;
+  alerts: AlertScore;
+  calls: CallResult[];
+  /** Set when the variant could not be run at all (e.g. its engine did not start). */
+  error?: string;
+}
+
+/** Pick variants by name ("callguard,unbatched"); unknown names are an error that lists the known ones. */
+export function selectVariants(spec: string | undefined): CompareVariant[] {
+  if (!spec) return [...COMPARE_VARIANTS];
+  return spec.split(',').map((n) => {
+    const v = COMPARE_VARIANTS.find((x) => x.name === n.trim());
+    if (!v) throw new Error(`unknown variant "${n}" (known: ${COMPARE_VARIANTS.map((x) => x.name).join(', ')})`);
+    return v;
+  });
+}
+
+export interface CompareOptions {
+  variants: readonly CompareVariant[];
+  plan: PlannedCall[];
+  warmUp: PlannedCall[];
+  machine: MachineCpuSampler;
+  chartPoints: ChartPoint[];
+  lagThresholdSeconds: number;
+  log(line: string): void;
+}
+
+export async function runComparison(o: CompareOptions): Promise<VariantResult[]> {
+  const out: VariantResult[] = [];
+  for (const variant of o.variants) {
+    o.log(`variant ${variant.name}: ${variant.description}`);
+    const session = await openEngineSession({ env: variant.env });
+    try {
+      const ctx: StepContext = {
+        target: session.target,
+        poller: session.poller,
+        sampler: session.sampler,
+        scraper: session.scraper,
+        machine: o.machine,
+        chartPoints: o.chartPoints,
+        lagThresholdSeconds: o.lagThresholdSeconds,
+        generatorLagLimitMs: 20,
+        log: o.log,
+        engineExited: () => session.engine?.exited() ?? false,
+      };
+      await runStep({ ...ctx, chartPoints: [], log: () => {} }, o.warmUp, o.warmUp.length, 'warm-up');
+      const { step, result } = await runStep(ctx, o.plan, o.plan.length, variant.name);
+      // Alerts of calls that just ended may still be in the engine's outbox.
+      await new Promise((r) => setTimeout(r, 3000));
+      out.push({ variant, step, alerts: scoreAlerts(result.calls, session.smsc.received), calls: result.calls });
+      o.log(`variant ${variant.name}: ${step.sustainable ? 'kept up' : `fell behind (${step.reasons.join('; ')})`}`);
+    } finally {
+      await session.close();
+    }
+    // Let the machine settle between engines (sockets closed, CPU back to idle).
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  return out;
+}
+
+/** The side-by-side table and what each variant was. */
+export function compareMarkdown(results: readonly VariantResult[]): string[] {
+  const L: string[] = ['## Same-run comparison', ''];
+  for (const r of results) L.push(`- **${r.variant.name}**: ${r.variant.description}`);
+  L.push('');
+  L.push('| variant | kept up | engine CPU % mean / peak | lag s p50 / max | verdict latency ms p50 / p95 / p99 | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun samples | alerts: scam-like (recall) | false alerts on calm |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const s = r.step;
+    const m = s.engineMetrics;
+    const v = m?.verdictLatencyMs;
+    L.push(
+      `| ${r.variant.name} | ${s.sustainable ? 'yes' : `**no**: ${s.reasons.join('; ')}`} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}` : 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m?.predictsPerSecond ?? 'n/a'} | ${m?.inferenceBatch?.mean ?? 'n/a'} | ${m?.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${r.alerts.alertedScam}/${r.alerts.scamCalls} (${r.alerts.recall}) | ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`,
+    );
+  }
+  L.push('');
+  return L;
+}

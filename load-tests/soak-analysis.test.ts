@@ -1,0 +1,33 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { analyseSoak, slope, type SoakSample } from './soak-analysis.js';
+
+function samples(rss: (t: number) => number, seconds = 600): SoakSample[] {
+  const out: SoakSample[] = [];
+  for (let t = 0; t <= seconds; t++) out.push({ t, rssMB: rss(t), heapMB: 50 + (t % 7), activeCalls: t < 30 ? Math.round((t / 30) * 100) : 100, cpuPercent: 90 });
+  return out;
+}
+
+test('slope is least squares in units of y per x', () => {
+  assert.is(slope([0, 1, 2, 3], [1, 3, 5, 7]), 2);
+  assert.is(slope([1], [5]), 0);
+});
+
+test('a flat RSS with GC sawtooth is flat; memory per call from the idle baseline', () => {
+  const a = analyseSoak({ samples: samples((t) => 400 + ((t * 13) % 10)), seconds: 600, concurrency: 100, warmUpSeconds: 120, baselineRssMB: 300, afterRssMB: 410 });
+  assert.ok(a.flat, `slope ${a.rssSlopeMBPerMin}`);
+  assert.ok(Math.abs(a.rssSlopeMBPerMin) < 0.1);
+  assert.is(a.steady.meanActiveCalls, 100);
+  assert.ok(Math.abs(a.memoryPerCallMB! - 1.045) < 0.01, String(a.memoryPerCallMB));
+  assert.is(a.steady.from, 120);
+});
+
+test('a leak of 2 MB per minute is reported as not flat, with its slope', () => {
+  const a = analyseSoak({ samples: samples((t) => 400 + (2 * t) / 60), seconds: 600, concurrency: 100, warmUpSeconds: 120, baselineRssMB: 300, afterRssMB: null });
+  assert.not.ok(a.flat);
+  assert.ok(Math.abs(a.rssSlopeMBPerMin - 2) < 0.01);
+  assert.ok(a.rssFirstToLastQuarterMB > 10);
+  assert.throws(() => analyseSoak({ samples: samples(() => 1, 100), seconds: 100, concurrency: 1, warmUpSeconds: 120, baselineRssMB: null, afterRssMB: null }), /too short/);
+});
+
+test.run();

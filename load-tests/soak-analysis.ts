@@ -1,0 +1,101 @@
+/**
+ * What a soak shows about memory: the engine's RSS (and main-thread heap) sampled over a run at constant concurrency.
+ *  - Memory per call: steady-state mean RSS minus the RSS of the idle engine before the soak's calls (after the warm-up
+ *    calls), divided by the mean number of active calls.
+ *  - Flatness: the least-squares slope of RSS against time over the steady part (after `warmUpSeconds`, while calls
+ *    were still being replaced), in MB per minute, and the change between the means of its first and last quarter.
+ *    A slope within ±`flatSlopeMBPerMin` counts as flat; the threshold is part of the result, so the verdict is
+ *    never read without it.
+ */
+export interface SoakSample {
+  /** Seconds since the soak's calls started. */
+  t: number;
+  rssMB: number;
+  /** Engine main-thread V8 heap used, MB (null when /metrics did not answer). */
+  heapMB: number | null;
+  activeCalls: number | null;
+  cpuPercent: number | null;
+}
+
+export interface SoakAnalysis {
+  seconds: number;
+  concurrency: number;
+  warmUpSeconds: number;
+  baselineRssMB: number | null;
+  steady: { from: number; to: number; samples: number; meanActiveCalls: number | null; rssMB: { mean: number; min: number; max: number }; heapMB: { mean: number; min: number; max: number } | null };
+  memoryPerCallMB: number | null;
+  rssSlopeMBPerMin: number;
+  heapSlopeMBPerMin: number | null;
+  rssFirstToLastQuarterMB: number;
+  flatSlopeMBPerMin: number;
+  flat: boolean;
+  /** RSS once every call had ended (after the soak), MB. */
+  afterRssMB: number | null;
+}
+
+/** Least-squares slope of y against x; 0 with fewer than two distinct x. */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : 0;
+}
+
+function stats(v: readonly number[]): { mean: number; min: number; max: number } {
+  return { mean: round1(v.reduce((a, b) => a + b, 0) / v.length), min: round1(Math.min(...v)), max: round1(Math.max(...v)) };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+export function analyseSoak(o: {
+  samples: readonly SoakSample[];
+  seconds: number;
+  concurrency: number;
+  warmUpSeconds: number;
+  baselineRssMB: number | null;
+  afterRssMB: number | null;
+  flatSlopeMBPerMin?: number;
+}): SoakAnalysis {
+  const flatSlope = o.flatSlopeMBPerMin ?? 0.5;
+  const steady = o.samples.filter((s) => s.t >= o.warmUpSeconds && s.t <= o.seconds);
+  if (steady.length < 4) throw new Error(`soak: ${steady.length} samples after the ${o.warmUpSeconds} s warm-up; the soak is too short to judge`);
+  const minutes = steady.map((s) => s.t / 60);
+  const rss = steady.map((s) => s.rssMB);
+  const heapPts = steady.filter((s) => s.heapMB !== null);
+  const active = steady.filter((s) => s.activeCalls !== null).map((s) => s.activeCalls!);
+  const meanActive = active.length ? active.reduce((a, b) => a + b, 0) / active.length : null;
+  const q = Math.max(1, Math.floor(steady.length / 4));
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const rssSlope = slope(minutes, rss);
+  const rssStats = stats(rss);
+  return {
+    seconds: o.seconds,
+    concurrency: o.concurrency,
+    warmUpSeconds: o.warmUpSeconds,
+    baselineRssMB: o.baselineRssMB,
+    steady: {
+      from: steady[0].t,
+      to: steady[steady.length - 1].t,
+      samples: steady.length,
+      meanActiveCalls: meanActive === null ? null : round1(meanActive),
+      rssMB: rssStats,
+      heapMB: heapPts.length ? stats(heapPts.map((s) => s.heapMB!)) : null,
+    },
+    memoryPerCallMB: o.baselineRssMB !== null && meanActive ? Math.round(((rssStats.mean - o.baselineRssMB) / meanActive) * 100) / 100 : null,
+    rssSlopeMBPerMin: Math.round(rssSlope * 100) / 100,
+    heapSlopeMBPerMin: heapPts.length >= 2 ? Math.round(slope(heapPts.map((s) => s.t / 60), heapPts.map((s) => s.heapMB!)) * 100) / 100 : null,
+    rssFirstToLastQuarterMB: round1(mean(rss.slice(-q)) - mean(rss.slice(0, q))),
+    flatSlopeMBPerMin: flatSlope,
+    flat: Math.abs(rssSlope) <= flatSlope,
+    afterRssMB: o.afterRssMB,
+  };
+}

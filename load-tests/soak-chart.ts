@@ -1,0 +1,41 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { SoakSample } from './soak-analysis.js';
+
+/**
+ * The soak's chart, drawn like the load chart (vega-lite → vega SVG headless → resvg PNG): engine RSS and main-thread
+ * heap against minutes into the soak, with the warm-up shaded, and the active calls below it.
+ */
+export async function renderSoakChart(samples: readonly SoakSample[], warmUpSeconds: number, title: string): Promise<Buffer> {
+  const mem = samples.flatMap((s) => [
+    { minute: s.t / 60, value: s.rssMB, series: 'RSS' },
+    ...(s.heapMB === null ? [] : [{ minute: s.t / 60, value: s.heapMB, series: 'main-thread heap used' }]),
+  ]);
+  const calls = samples.filter((s) => s.activeCalls !== null).map((s) => ({ minute: s.t / 60, value: s.activeCalls }));
+  const x = { field: 'minute', type: 'quantitative', title: 'minutes into the soak' };
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, fontSize: 14 },
+    vconcat: [
+      {
+        width: 620,
+        height: 240,
+        layer: [
+          { data: { values: [{ from: 0, to: warmUpSeconds / 60 }] }, mark: { type: 'rect', color: '#eee' }, encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' } } },
+          {
+            data: { values: mem },
+            mark: { type: 'line', strokeWidth: 1.5 },
+            encoding: { x, y: { field: 'value', type: 'quantitative', title: 'MB' }, color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 400 } } },
+          },
+        ],
+      },
+      { width: 620, height: 120, data: { values: calls }, mark: { type: 'line', color: '#2ca02c' }, encoding: { x, y: { field: 'value', type: 'quantitative', title: 'active calls' } } },
+    ],
+    config: { font: 'DejaVu Sans', background: 'white' },
+  } as unknown as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return Buffer.from(new Resvg(svg, { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+}
