@@ -4,7 +4,7 @@ import { EventWriter, type ActorEvent } from './actor-events.js';
 import { attachCall, C, H, initLegState, resamplerFor, S, type CallSlabHandles, type CallView, type LegView } from './call-slab.js';
 import type { FrontEndGeometry } from './features/front-end-config.js';
 import { StreamingExtractor, type WindowReady } from './features/streaming-extractor.js';
-import { initPolicyState, policyStep, type LegRole, type PolicyConfig } from './policy/risk-policy.js';
+import { initPolicyState, MIN_SPEECH_RATIO, policyStep, type LegRole, type PolicyConfig } from './policy/risk-policy.js';
 
 /** One call's share of a task. */
 export interface StepCall {
@@ -37,6 +37,8 @@ export interface WindowScorer {
 export interface InferenceStats {
   batches: number[];
   seconds: number[];
+  /** Windows left unscored because they hold too little speech for the policy to read their emotions. */
+  skipped: number;
 }
 
 /** Generous msgpack size of one window record (summary, 7 probabilities, risk). */
@@ -90,7 +92,7 @@ interface Prepared {
 export class ActorStep {
   private readonly extractor: StreamingExtractor;
   private readonly inputs: Float32Array[] = [];
-  private inference: InferenceStats = { batches: [], seconds: [] };
+  private inference: InferenceStats = { batches: [], seconds: [], skipped: 0 };
 
   constructor(
     readonly g: FrontEndGeometry,
@@ -111,7 +113,7 @@ export class ActorStep {
 
   /** Advance the calls of a task; a call whose slab is invalid gets an error outcome (the supervisor restarts it). */
   runTask(calls: StepCall[]): Array<StepOutcome | { callId: string; error: { code: string; message: string } }> {
-    this.inference = { batches: [], seconds: [] };
+    this.inference = { batches: [], seconds: [], skipped: 0 };
     const outcomes = new Map<string, StepOutcome | { callId: string; error: { code: string; message: string } }>();
     const consumed = new Map<string, number[]>();
     let live = calls;
@@ -255,7 +257,14 @@ export class ActorStep {
     const scorer = this.scorer;
     if (!scorer) return;
     const all: ReadyWindow[] = [];
-    for (const p of prepared) for (const w of p.windows) all.push(w);
+    // A window with too little speech feeds no cue, so the policy never reads its probabilities: leave it unscored
+    // (emotions null). On a call each leg mostly listens while the other talks, so this saves much of the model's time.
+    for (const p of prepared) {
+      for (const w of p.windows) {
+        if (w.w.summary.speechRatio >= MIN_SPEECH_RATIO) all.push(w);
+        else this.inference.skipped++;
+      }
+    }
     if (!all.length) return;
     const inputs = this.inputs;
     const L = scorer.labelCount;

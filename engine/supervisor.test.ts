@@ -11,6 +11,7 @@ import { emodbDir } from '../test/support/repo-paths.js';
 import { shippedModelDir } from '../models/runtime/shipped-model.js';
 import type { AlertEvent } from '../actors/actor-events.js';
 import type { InferenceStats } from '../actors/actor-step.js';
+import { MIN_SPEECH_RATIO } from '../actors/policy/risk-policy.js';
 
 const CALLER = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '03a05Wa.wav');
 const CALLEE = speech('08a01Na.wav', '08a02Na.wav', '08a04Nc.wav', '08a05Nb.wav');
@@ -302,6 +303,34 @@ test('model.maxBatch 1 makes one predict per window; batched rounds share predic
     assert.ok(p && q && p.length === q.length, k);
     for (let i = 0; i < p!.length; i++) assert.ok(Math.abs(p![i] - q![i]) < 1e-4, `${k}[${i}]: ${p![i]} vs ${q![i]}`);
   }
+});
+
+test('windows with too little speech for the policy are not sent to the model; their emotions are null', async () => {
+  const sup = new Supervisor(testConfig(), quietLog, { dir: shippedModelDir(), backend: 'wasm', maxBatch: 64 });
+  await sup.start();
+  let scored = 0;
+  let skipped = 0;
+  sup.on('inference', (s: InferenceStats) => {
+    scored += s.batches.reduce((a, b) => a + b, 0);
+    skipped += s.skipped;
+  });
+  const windows: WindowEvent[] = [];
+  sup.on('window', (_id: string, w: WindowEvent) => windows.push(w));
+  // The callee listens (digital silence) for the first half, then talks.
+  const callee = CALLEE.slice();
+  callee.fill(0, 0, callee.length >> 1);
+  const call = sup.createCall(twoLegs('listen'));
+  await feed(call, [CALLER, callee], 8000);
+  sup.endCall('listen', 'bye');
+  await within(call.ended, 90000, 'call end');
+  await sup.close();
+  const quiet = windows.filter((w) => w.speechRatio < MIN_SPEECH_RATIO);
+  const talking = windows.filter((w) => w.speechRatio >= MIN_SPEECH_RATIO);
+  assert.ok(quiet.length >= 4, `${quiet.length} quiet windows`);
+  assert.ok(quiet.every((w) => w.emotions === null));
+  assert.ok(talking.every((w) => w.emotions !== null && w.emotions.length === 7));
+  assert.is(skipped, quiet.length);
+  assert.is(scored, talking.length);
 });
 
 test('admission: duplicate call ids and calls over capacity are refused with codes', async () => {

@@ -411,7 +411,7 @@ export class Supervisor extends EventEmitter {
 
   private onResult(group: CallEntry[], res: StepTaskResult): void {
     this.tasksInFlight--;
-    if (res.inference?.batches.length) this.emit('inference', res.inference);
+    if (res.inference && (res.inference.batches.length || res.inference.skipped)) this.emit('inference', res.inference);
     const byId = new Map(res.outcomes.map((o) => [o.callId, o]));
     for (const c of group) c.inFlight = false;
     for (const c of group) {

@@ -81,7 +81,8 @@ export class PolicyStateError extends Error {
 }
 
 // Fixed calibration constants (documented in the header; the tunable ones are in PolicyConfig).
-const MIN_SPEECH_RATIO = 0.3;
+/** Windows with less speech than this feed no cue: their emotion probabilities are never read (so never computed). */
+export const MIN_SPEECH_RATIO = 0.3;
 const PRESSURE_FLOOR = 0.22;
 const PRESSURE_CEIL = 0.5;
 const DISTRESS_FLOOR = 0.2;

@@ -53,6 +53,7 @@ export class EngineMetrics {
   private readonly verdictLatency: Histogram<string>;
   private readonly batchSize: Histogram<string>;
   private readonly inferenceSeconds: Histogram<string>;
+  private readonly inferenceSkipped: Counter<string>;
   private sampler: NodeJS.Timeout | null = null;
   private service: AlertService | null = null;
   private readonly onSmsEvent = (e: AlertServiceEvent) => {
@@ -65,6 +66,7 @@ export class EngineMetrics {
       this.batchSize.observe(s.batches[i]);
       this.inferenceSeconds.observe(s.seconds[i]);
     }
+    if (s.skipped) this.inferenceSkipped.inc(s.skipped);
   };
 
   constructor(private readonly src: MetricSources) {
@@ -183,6 +185,7 @@ export class EngineMetrics {
     });
     this.batchSize = new Histogram({ name: 'callguard_inference_batch_size', help: 'Windows per model predict (before padding)', buckets: BATCH_BUCKETS, registers: [r] });
     this.inferenceSeconds = new Histogram({ name: 'callguard_inference_seconds', help: 'Duration of one model predict in a worker', buckets: INFERENCE_BUCKETS, registers: [r] });
+    this.inferenceSkipped = new Counter({ name: 'callguard_inference_skipped_windows_total', help: 'Windows not scored by the model: too little speech for the policy to read their emotions', registers: [r] });
     this.overrunEvents = new Counter({ name: 'callguard_ring_overruns_total', help: 'Ring overrun events (a write that did not fit)', registers: [r] });
     this.smsEvents = new Counter({
       name: 'callguard_sms_alert_events_total',
