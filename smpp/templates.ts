@@ -85,7 +85,9 @@ export function renderAlertText(content: AlertContent, opts: TemplateOptions): s
   const headline = t.headline.replace('{brand}', brand).trim();
   let explanation = foldToGsm(content.explanation ?? '');
   if (explanation && !/[.!?]$/.test(explanation)) explanation += '.';
-  const actions = (content.actions?.length ? content.actions : t.defaultActions).map((a) => foldToGsm(t.actions[a] ?? a)).filter(Boolean);
+  // Free-text actions (the policy's "Hang up") are sentences in the SMS too: without a full stop they run together.
+  const sentence = (x: string) => (x && !/[.!?]$/.test(x) ? `${x}.` : x);
+  const actions = (content.actions?.length ? content.actions : t.defaultActions).map((a) => sentence(foldToGsm(t.actions[a] ?? a))).filter(Boolean);
   const build = (exp: string, acts: string[]) => [headline, exp, ...acts, t.disclaimer, t.replyHint].filter(Boolean).join(' ');
   let text = build(explanation, actions);
   // Shrink the explanation first, then drop actions from the end (keeping the first, "hang up").
