@@ -5,7 +5,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 /**
  * The report's chart, drawn with a real plotting library and no browser: a vega-lite spec compiled to vega, rendered
  * to SVG headless (vega's 'none' renderer needs no canvas), rasterised to PNG by resvg (a prebuilt binary shipped in
- * the npm package). Two panels against concurrent calls: the engine's lag (from GET /calls) and its CPU.
+ * the npm package). Two panels against concurrent calls: the engine's lag (from GET /calls) and its CPU, per step.
  */
 export interface ChartPoint {
   /** Calls with media flowing when sampled. */
@@ -21,23 +21,27 @@ export interface ChartPoint {
 export async function renderLoadChart(points: readonly ChartPoint[], title: string): Promise<Buffer> {
   const lag = points.filter((p) => p.lagMs !== null).map((p) => ({ concurrency: p.concurrency, value: p.lagMs, series: p.series }));
   const cpu = points.filter((p) => p.cpuPercent !== null).map((p) => ({ concurrency: p.concurrency, value: p.cpuPercent, series: p.series }));
-  const panel = (values: object[], yTitle: string, color: string) => ({
+  // Points and lines are coloured by step: a step's arrival and departure samples sit at lower concurrency than its
+  // level, and joining samples of different steps (a level that fell behind, seen while its calls depart) across the
+  // x axis once made a late level's lag look like spikes at every lower level.
+  const color = { field: 'series', type: 'nominal', title: 'step', sort: null };
+  const panel = (values: object[], yTitle: string) => ({
     width: 560,
     height: 220,
     data: { values },
     layer: [
-      { mark: { type: 'point', opacity: 0.35, color, filled: true, size: 18 }, encoding: { x: { field: 'concurrency', type: 'quantitative', title: 'concurrent calls' }, y: { field: 'value', type: 'quantitative', title: yTitle } } },
+      { mark: { type: 'point', opacity: 0.45, filled: true, size: 18 }, encoding: { x: { field: 'concurrency', type: 'quantitative', title: 'concurrent calls' }, y: { field: 'value', type: 'quantitative', title: yTitle }, color } },
       {
-        // The mean per concurrency level: ramp steps (or a steady run's plateau) read as one point each.
-        mark: { type: 'line', point: true, color: '#222', strokeWidth: 2 },
-        encoding: { x: { field: 'concurrency', type: 'quantitative' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' } },
+        // The mean per concurrency within each step: a step's plateau reads as one point.
+        mark: { type: 'line', point: true, strokeWidth: 1.5 },
+        encoding: { x: { field: 'concurrency', type: 'quantitative' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' }, color },
       },
     ],
   });
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, fontSize: 14 },
-    vconcat: [panel(lag, 'engine lag, ms (worst call, per sample)', '#d62728'), panel(cpu, 'engine CPU, % of one core', '#1f77b4')],
+    vconcat: [panel(lag, 'engine lag, ms (worst call, per sample)'), panel(cpu, 'engine CPU, % of one core')],
     config: { font: 'DejaVu Sans', background: 'white' },
   } as unknown as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

@@ -202,7 +202,8 @@ async function main(): Promise<number> {
         soak: soak ? { analysis: soak.analysis, steady: soak.steady, alerts: soak.alerts, samples: soak.samples } : undefined,
         errors,
       };
-      writeFileSync(join(outDir, 'report.json'), JSON.stringify({ ...report, calls: allCalls, compareCalls: compare?.map((r) => ({ variant: r.variant.name, calls: r.calls })) }, null, 2));
+      // The chart's samples are kept too: a chart can then be read against its data (which step a sample belongs to).
+      writeFileSync(join(outDir, 'report.json'), JSON.stringify({ ...report, calls: allCalls, compareCalls: compare?.map((r) => ({ variant: r.variant.name, calls: r.calls })), chartPoints }, null, 2));
       let chart: string | null = null;
       try {
         if (soak) {
