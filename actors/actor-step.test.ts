@@ -57,6 +57,13 @@ test('a leg restart in a round that is replayed after a crash is counted once', 
   assert.is(leg.states[1 - active][S.legRestarts], 1);
   assert.is(leg.states[1 - active][S.droppedChunks], 1);
   assert.is(view.legs[0].states[1 - active][S.legRestarts], 0);
+  // A later published round restarts the leg again (at the end of the stream: no chunk lost): the counts add up.
+  const now = 1 - active;
+  leg.states[active].set(leg.states[now]);
+  restartLeg(leg, leg.states[active], new Error('boom'), false);
+  Atomics.store(view.header, C.active, active);
+  assert.is(leg.states[active][S.legRestarts], 2);
+  assert.is(leg.states[active][S.droppedChunks], 1);
 });
 
 test.run();

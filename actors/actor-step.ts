@@ -203,7 +203,7 @@ export class ActorStep {
           this.extractor.finish(leg.layout, st, leg.history, (w) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null }));
         } catch (err) {
           st[S.finalized] = 1;
-          p.errors.push(restartLeg(leg, st, err));
+          p.errors.push(restartLeg(leg, st, err, false));
         }
       }
       p.finished = true;
@@ -334,13 +334,13 @@ function policyRole(slab: CallSlabHandles, leg: number): LegRole | null {
 }
 
 /** Per-leg isolation: a throwing chunk is dropped, the leg restarts from fresh DSP state, window numbering continues. */
-export function restartLeg(leg: LegView, work: Float64Array, err: unknown): ActorEvent {
+export function restartLeg(leg: LegView, work: Float64Array, err: unknown, chunkDropped = true): ActorEvent {
   // Keep the counters that number what was already emitted (windows of this very chunk included) and the audio taken.
   const keep = [S.windows, S.totalIn, S.chunkSeq, S.finalized, S.legRestarts, S.droppedChunks].map((slot) => [slot, work[slot]] as const);
   initLegState(work);
   for (const [slot, v] of keep) work[slot] = v;
   work[S.legRestarts] += 1;
-  work[S.droppedChunks] += 1;
+  if (chunkDropped) work[S.droppedChunks] += 1;
   const e = err as { code?: string; message?: string };
   return { type: 'actor-error', leg: leg.index, code: e?.code ?? 'CG_ACTOR_EXCEPTION', message: String(e?.message ?? err) };
 }

@@ -42,7 +42,7 @@ export interface CallInfo {
   source: string;
   startedAt: string;
   subscriberLeg: number | null;
-  /** Per leg; `restarts` counts actor restarts of the leg after a failing chunk, `droppedChunks` the audio chunks so lost. */
+  /** Per leg; `restarts` counts restarts of the leg's analysis after a failure, `droppedChunks` the audio chunks so lost (both since the actor last started). */
   legs: Array<LegSpec & { receivedSeconds: number; processedSeconds: number; backlogSeconds: number; overrunSamples: number; windows: number; restarts: number; droppedChunks: number }>;
   /** How far behind real time the actor is: the largest unprocessed backlog over the legs, in seconds. */
   lagSeconds: number;

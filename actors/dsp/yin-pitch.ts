@@ -114,14 +114,16 @@ function blockDifference(buf: Float64Array, from: number, n: number, last: numbe
  * YIN on `buf[at .. at + yinBufferLength)`, the window of frame number `frame` of a stream. Block partial sums are
  * kept in `cache[cacheAt .. + yinCacheLength)` (zero-initialised; part of the caller's streaming state) and reused by
  * later frames. A block's sums depend only on its samples, so results do not depend on which frames ran YIN before.
+ * Returns how many blocks had to be computed (the rest came from the cache).
  */
-export function yinStreaming(buf: Float64Array, at: number, frame: number, p: YinParams, bl: YinBlocking, cache: Float64Array, cacheAt: number, diff: Float64Array, cmnd: Float64Array, out: YinResult): void {
+export function yinStreaming(buf: Float64Array, at: number, frame: number, p: YinParams, bl: YinBlocking, cache: Float64Array, cacheAt: number, diff: Float64Array, cmnd: Float64Array, out: YinResult): number {
   const lags = yinLagCount(p) | 0;
   const last = lags - 1;
   const count = bl.count | 0;
   const size = bl.size | 0;
   diff.fill(0, 0, lags);
   const blocks = cacheAt + count;
+  let computed = 0;
   for (let i = 0; i < count; i++) {
     // Block numbers count from frame 0's first block, so tag 0 can mean "empty".
     const n = frame * bl.perHop + i;
@@ -130,10 +132,12 @@ export function yinStreaming(buf: Float64Array, at: number, frame: number, p: Yi
     if (!bl.cached || cache[cacheAt + slot] !== n + 1) {
       blockDifference(buf, at + i * size, size, last, cache, base);
       cache[cacheAt + slot] = n + 1;
+      computed++;
     }
     for (let tau = 1; tau <= last; tau++) diff[tau] += cache[base + tau];
   }
   yinPick(diff, p, cmnd, out);
+  return computed;
 }
 
 /** Plain YIN over one buffer (no cache): the definition the streaming form must agree with. */

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CallMediaClock, MAX_START_PADDING_SAMPLES } from './call-media-clock.js';
+import { CallMediaClock, MAX_START_PADDING_SAMPLES, MIN_START_PADDING_SAMPLES } from './call-media-clock.js';
 import { createCounters } from './ingest-counters.js';
 import { writeRtpPacket } from './rtp-packet.js';
 import { RtpReceiver } from './rtp-receiver.js';
@@ -19,7 +19,7 @@ function leg(clock: CallMediaClock, counters = createCounters()) {
   const rx = new RtpReceiver({
     socket: null,
     localPort: 20000,
-    media: { payloadType: 0, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: '10.0.0.1', onHold: false },
+    media: { payloadType: 0, codec: 'PCMU', skipPayloadTypes: [13], expectedAddress: '10.0.0.1', onHold: false },
     sink,
     counters,
     isAllowedSource: () => false,
@@ -28,10 +28,10 @@ function leg(clock: CallMediaClock, counters = createCounters()) {
   });
   const buf = new Uint8Array(12 + 160);
   let seq = 100;
-  const send = (packets: number) => {
+  const send = (packets: number, payloadType = 0) => {
     for (let i = 0; i < packets; i++, seq++) {
       // µ-law 0x20 decodes to a loud non-zero sample, so audio and inserted silence are told apart.
-      const n = writeRtpPacket(buf, 0, seq, seq * 160, 0x1234, new Uint8Array(160).fill(0x20));
+      const n = writeRtpPacket(buf, payloadType, seq, seq * 160, 0x1234, new Uint8Array(payloadType === 0 ? 160 : 1).fill(0x20));
       rx.handle(buf, n, '10.0.0.1');
     }
   };
@@ -54,20 +54,38 @@ test('a leg whose media starts 500 ms after the other begins with 500 ms of sile
   assert.is(counters['rtp.lateStart'], 1);
 });
 
-test('start jitter under a packet is not padded, and a very late leg is padded at most the cap', () => {
+test('a start under the minimum lead (handling jitter) is not padded, and a very late leg is padded at most the cap', () => {
   let now = 0;
   const clock = new CallMediaClock(() => now);
   const a = leg(clock);
   const b = leg(clock);
   const c = leg(clock);
   a.send(1);
-  now = 12;
+  now = (MIN_START_PADDING_SAMPLES / 8) * 0.9;
   b.send(1);
   now = 60000;
   c.send(1);
   for (const l of [a, b, c]) l.rx.close();
   assert.equal(b.runs, [['audio', 160]]);
   assert.equal(c.runs, [['silence', MAX_START_PADDING_SAMPLES], ['audio', 160]]);
+});
+
+test('a leg that opens with comfort noise: the clock starts at its first packet, the jitter buffer fills the rest', () => {
+  let now = 0;
+  const clock = new CallMediaClock(() => now);
+  const a = leg(clock);
+  const b = leg(clock);
+  // Both legs start together; B sends comfort noise (PT 13) for its first 500 ms, then speaks.
+  a.send(25);
+  b.send(1, 13);
+  b.send(24, 13);
+  now = 500;
+  b.send(25);
+  a.send(25);
+  a.rx.close();
+  b.rx.close();
+  assert.equal(a.runs, [['audio', 50 * 160]]);
+  assert.equal(b.runs, [['silence', 25 * 160], ['audio', 25 * 160]]);
 });
 
 test.run();

@@ -159,16 +159,23 @@ export class JitterBuffer {
     const kind = this.kinds[idx];
     this.kinds[idx] = EMPTY;
     this.nextSeq++;
-    if (kind !== AUDIO) return;
     const ts = this.stamps[idx];
     const len = this.lengths[idx];
     if (this.tsValid) {
       const gap = (ts - this.expectedTs) | 0; // signed 32-bit difference handles timestamp wrap
       if (gap > 0 && gap <= this.opts.maxGapSamples) this.out.onSilence(gap);
-      else if (gap !== 0) this.resync++;
+      else if (gap !== 0 && kind === AUDIO) this.resync++;
     }
-    this.out.onPayload(this.store, idx * this.opts.maxPayload, len);
-    this.expectedTs = (ts + len) >>> 0;
-    this.tsValid = true;
+    if (kind === AUDIO) {
+      this.out.onPayload(this.store, idx * this.opts.maxPayload, len);
+      this.expectedTs = (ts + len) >>> 0;
+      this.tsValid = true;
+    } else if (!this.tsValid || ((ts - this.expectedTs) | 0) > 0) {
+      // Comfort noise and DTMF mark time without audio to play: the audio after them starts where their timestamps
+      // say, so the time they stood for (at a stream's start, too) is filled with silence. (A DTMF event repeats its
+      // start timestamp, hence only forward moves count.)
+      this.expectedTs = ts;
+      this.tsValid = true;
+    }
   }
 }

@@ -105,6 +105,29 @@ test('jitter buffer: skip entries (CN/DTMF) keep sequence continuity; timestamp 
   assert.is(jb.lost, 0);
 });
 
+test('jitter buffer: a stream that opens with comfort noise starts its audio where the timestamps say, after silence', () => {
+  const { out, sink } = collector();
+  const jb = new JitterBuffer(OPTS, sink);
+  jb.pushSkip(1, 0);
+  jb.pushSkip(2, 4000);
+  jb.push(3, 8000, frame(3), 0, 160);
+  jb.push(4, 8160, frame(4), 0, 160);
+  jb.flush();
+  assert.equal(out, ['s4000', 's4000', 3, 4]);
+  assert.equal([jb.lost, jb.resync], [0, 0]);
+});
+
+test('jitter buffer: a DTMF event (repeated start timestamp) becomes silence for its duration', () => {
+  const { out, sink } = collector();
+  const jb = new JitterBuffer(OPTS, sink);
+  jb.push(1, 0, frame(1), 0, 160);
+  for (const seq of [2, 3, 4]) jb.pushSkip(seq, 160);
+  jb.push(5, 960, frame(5), 0, 160);
+  jb.flush();
+  assert.equal(out, [1, 's800', 5]);
+  assert.equal([jb.lost, jb.resync], [0, 0]);
+});
+
 test('jitter buffer: a big forward jump resyncs instead of inserting minutes of silence', () => {
   const { out, sink } = collector();
   const jb = new JitterBuffer(OPTS, sink);

@@ -179,7 +179,7 @@ export class EngineMetrics {
     sup('callguard_window_verdict_latency_unknown_total', 'Windows whose audio-to-verdict latency could not be measured (arrival record overwritten: far behind)', 'verdictLatencyUnknown');
     this.verdictLatency = new Histogram({
       name: 'callguard_window_verdict_latency_seconds',
-      help: 'Per scored window: from the arrival of the RTP packet carrying the last audio it covers to its verdict (model + policy) reaching the supervisor',
+      help: 'Per window: from the arrival of the RTP packet carrying the last audio it covers to its verdict (model, unless the window has too little speech, + policy) reaching the supervisor',
       buckets: VERDICT_BUCKETS,
       registers: [r],
     });
