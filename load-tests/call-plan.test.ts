@@ -35,6 +35,15 @@ test('plan: exact scam share, deterministic per seed, clips cover each call, sca
   assert.throws(() => planCalls(lib, { ...o, scamFraction: 2 }), RangeError);
 });
 
+test('plan: successive plans of a run (ramp levels) get distinct numbers when numbered from firstIndex', () => {
+  const o = { calls: 30, ratePerSecond: 10, durationSeconds: { min: 5, max: 5 }, scamFraction: 0.5 };
+  const first = planCalls(lib, { ...o, seed: 1 });
+  const second = planCalls(lib, { ...o, seed: 2, firstIndex: 30 });
+  const numbers = [...first, ...second].flatMap((c) => [c.callerNumber, c.calleeNumber]);
+  assert.is(new Set(numbers).size, numbers.length);
+  assert.is(second[0].calleeNumber.length, first[0].calleeNumber.length);
+});
+
 test('alert scoring: recall, false alerts, early alerts, latency from the first scam-like second', () => {
   const call = (i: number, kind: 'scam' | 'calm', onset: number | null): CallResult => ({
     index: i, callId: `c${i}`, kind, codec: 'PCMU', callerNumber: `+49150000000${i}`, calleeNumber: `+33610000000${i}`, durationSeconds: 30,

@@ -33,6 +33,9 @@ export interface CallPlanOptions {
   /** Numbering: caller +<callerPrefix><index>, protected callee +<calleePrefix><index>, both padded to 11 digits. */
   callerPrefix?: string;
   calleePrefix?: string;
+  /** Number of the first call (default 0). Plans of one run must not share numbers: alerts are matched to calls by
+   * the protected number, and the engine limits SMS per number, so a reused number would mix up calls across plans. */
+  firstIndex?: number;
 }
 
 export interface LegPlan {
@@ -93,8 +96,8 @@ export function planCalls(lib: ClipLibrary, o: CallPlanOptions): PlannedCall[] {
       startOffsetMs: Math.round(t * 1000),
       durationSeconds: duration,
       codec,
-      callerNumber: number(o.callerPrefix ?? '4915', i),
-      calleeNumber: number(o.calleePrefix ?? '3361', i),
+      callerNumber: number(o.callerPrefix ?? '4915', (o.firstIndex ?? 0) + i),
+      calleeNumber: number(o.calleePrefix ?? '3361', (o.firstIndex ?? 0) + i),
       scamStartSeconds: starts.length ? Math.min(...starts) : null,
       legs: [caller, callee],
     });

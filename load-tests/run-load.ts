@@ -115,7 +115,8 @@ async function main(): Promise<number> {
   const lib = defaultClipLibrary();
   log(`clips: ${lib.source}; report -> ${outDir}`);
   // Warm-up, not judged: an engine's first calls pay for model load and JIT, which is not what a level measures.
-  const warm = planCalls(lib, { ...base, seed: 999, calls: 5, ratePerSecond: 5, durationSeconds: { min: 6, max: 6 }, scamFraction: 0 });
+  // Warm-up calls are numbered far from the measured plans' numbers (see CallPlanOptions.firstIndex).
+  const warm = planCalls(lib, { ...base, seed: 999, firstIndex: 9_000_000, calls: 5, ratePerSecond: 5, durationSeconds: { min: 6, max: 6 }, scamFraction: 0 });
 
   const machine = new MachineCpuSampler();
   machine.start();
@@ -259,10 +260,12 @@ async function main(): Promise<number> {
         const max = Number(a['ramp-max'] ?? 1000);
         const hold = Number(a['step-seconds'] ?? 30);
         let seed = base.seed ?? 1;
+        let firstIndex = 0;
         for (let level = start; level <= max; level += step) {
           // All calls of a level arrive within ~5 s and each lasts the arrival spread plus the hold, so they overlap.
           const spread = Math.min(10, Math.max(2, level / 50));
-          const plan = planCalls(lib, { ...base, seed: seed++, calls: level, ratePerSecond: level / spread, durationSeconds: { min: hold + spread, max: hold + spread } });
+          const plan = planCalls(lib, { ...base, seed: seed++, firstIndex, calls: level, ratePerSecond: level / spread, durationSeconds: { min: hold + spread, max: hold + spread } });
+          firstIndex += level;
           log(`ramp level ${level}: ${level} calls of ${hold + spread} s`);
           const { step: rep, result } = await runStep(ctx, plan, level, `${level}`);
           steps.push(rep);
