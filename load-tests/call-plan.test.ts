@@ -35,6 +35,28 @@ test('plan: exact scam share, deterministic per seed, clips cover each call, sca
   assert.throws(() => planCalls(lib, { ...o, scamFraction: 2 }), RangeError);
 });
 
+test('plan: a conversation in turns has one leg silent while the other speaks; scam turns from the onset', () => {
+  const o = { calls: 20, ratePerSecond: 10, durationSeconds: { min: 30, max: 30 }, scamFraction: 0.5, scamOnsetSeconds: { min: 6, max: 6 }, seed: 5, conversation: 'turns' as const };
+  for (const c of planCalls(lib, o)) {
+    const [caller, callee] = c.legs;
+    assert.is(caller.clips.length, callee.clips.length);
+    caller.clips.forEach((k, i) => {
+      const other = callee.clips[i];
+      assert.is(k.bytes.length, other.bytes.length, 'turns line up');
+      assert.is([k, other].filter((x) => x.name === 'silence').length, 1, 'exactly one leg is silent in each turn');
+      assert.ok((i % 2 === 0 ? other : k).name === 'silence', 'the caller speaks first, then they alternate');
+      const speaking = i % 2 === 0 ? k : other;
+      if (c.kind === 'calm') assert.ok(speaking.emotion === 'N' || speaking.emotion === 'L');
+    });
+    if (c.kind === 'scam') {
+      assert.ok(caller.scamStartSeconds! >= 6 && callee.scamStartSeconds! >= 6);
+      const firstW = caller.clips.findIndex((k) => k.emotion === 'W');
+      const firstA = callee.clips.findIndex((k) => k.emotion === 'A');
+      assert.ok(firstW >= 0 && firstA >= 0, 'both parties get scam-like turns');
+    }
+  }
+});
+
 test('plan: successive plans of a run (ramp levels) get distinct numbers when numbered from firstIndex', () => {
   const o = { calls: 30, ratePerSecond: 10, durationSeconds: { min: 5, max: 5 }, scamFraction: 0.5 };
   const first = planCalls(lib, { ...o, seed: 1 });

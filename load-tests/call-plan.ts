@@ -33,6 +33,11 @@ export interface CallPlanOptions {
   /** Numbering: caller +<callerPrefix><index>, protected callee +<calleePrefix><index>, both padded to 11 digits. */
   callerPrefix?: string;
   calleePrefix?: string;
+  /**
+   * 'overlapping' (default): both legs talk all the time, the worst case for the engine's CPU. 'turns': the parties
+   * take turns, as on a real call: while one leg plays a clip the other plays silence of the same length.
+   */
+  conversation?: 'overlapping' | 'turns';
   /** Number of the first call (default 0). Plans of one run must not share numbers: alerts are matched to calls by
    * the protected number, and the engine limits SMS per number, so a reused number would mix up calls across plans. */
   firstIndex?: number;
@@ -86,8 +91,10 @@ export function planCalls(lib: ClipLibrary, o: CallPlanOptions): PlannedCall[] {
     const duration = Math.round(rng.uniform(o.durationSeconds.min, o.durationSeconds.max) * 50) / 50;
     const codec: G711Codec = o.codec === 'mixed' ? (i % 2 ? 'PCMA' : 'PCMU') : (o.codec ?? 'PCMU');
     const wantOnset = kind === 'scam' ? Math.min(rng.uniform(onset.min, onset.max), Math.max(0, duration - 4)) : null;
-    const caller = planLeg(lib, rng, codec, duration, wantOnset, 'W');
-    const callee = planLeg(lib, rng, codec, duration, wantOnset, 'A');
+    const [caller, callee] =
+      o.conversation === 'turns'
+        ? planTurns(lib, rng, codec, duration, wantOnset)
+        : [planLeg(lib, rng, codec, duration, wantOnset, 'W'), planLeg(lib, rng, codec, duration, wantOnset, 'A')];
     const starts = [caller.scamStartSeconds, callee.scamStartSeconds].filter((s): s is number => s !== null);
     calls.push({
       index: i,
@@ -128,6 +135,37 @@ function planLeg(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, duration
     scamStart = start / 8000;
   }
   return { clips, scamStartSeconds: scamStart };
+}
+
+/**
+ * Both legs of a call that takes turns: the caller speaks first; each turn is one clip on the speaking leg and as
+ * much silence on the other. From the onset on, the caller's turns are anger (W) and the callee's fear (A).
+ */
+function planTurns(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, duration: number, onset: number | null): [LegPlan, LegPlan] {
+  const need = duration * 8000;
+  const legs: [Clip[], Clip[]] = [[], []];
+  const scamStart: [number | null, number | null] = [null, null];
+  const scamEmotion: [Emotion, Emotion] = ['W', 'A'];
+  let samples = 0;
+  for (let turn = 0; samples < need; turn++) {
+    const speaker = turn % 2;
+    const scamNow = onset !== null && samples >= onset * 8000;
+    const pool = scamNow ? lib.clips(scamEmotion[speaker], codec) : lib.clips(rng.pick(CALM), codec);
+    const clip = pool.length ? rng.pick(pool) : rng.pick(lib.clips('N', codec));
+    if (scamNow && scamStart[speaker] === null) scamStart[speaker] = samples / 8000;
+    legs[speaker].push(clip);
+    legs[1 - speaker].push(silenceClip(codec, clip.bytes.length));
+    samples += clip.bytes.length;
+  }
+  return [
+    { clips: legs[0], scamStartSeconds: scamStart[0] },
+    { clips: legs[1], scamStartSeconds: scamStart[1] },
+  ];
+}
+
+/** A listener's silence: digital zero in the codec's law (µ-law 0xFF, A-law 0xD5). */
+function silenceClip(codec: G711Codec, samples: number): Clip {
+  return { name: 'silence', emotion: 'N', bytes: Buffer.alloc(samples, codec === 'PCMA' ? 0xd5 : 0xff) };
 }
 
 function number(prefix: string, i: number): string {

@@ -34,6 +34,7 @@ const USAGE = `Usage: node dist/load-tests/run-load.js [options]
   --scam-fraction F     share of scam-like calls (default 0.3)
   --scam-onset MIN-MAX  seconds into a scam-like call where the scam audio starts (default 4-10)
   --codec PCMU|PCMA|mixed
+  --conversation overlapping|turns   both legs talk all the time (default: the worst case), or the parties take turns
   --seed N
   --ramp                raise concurrency step by step until the engine falls behind
   --ramp-start N --ramp-step N --ramp-max N --step-seconds S   (defaults 25, 25, 1000, 30)
@@ -72,7 +73,7 @@ async function main(): Promise<number> {
   const { values: a } = parseArgs({
     options: {
       calls: { type: 'string' }, duration: { type: 'string' }, rate: { type: 'string' }, arrivals: { type: 'string' },
-      'scam-fraction': { type: 'string' }, 'scam-onset': { type: 'string' }, codec: { type: 'string' }, seed: { type: 'string' },
+      'scam-fraction': { type: 'string' }, 'scam-onset': { type: 'string' }, codec: { type: 'string' }, seed: { type: 'string' }, conversation: { type: 'string' },
       ramp: { type: 'boolean' }, compare: { type: 'boolean' }, variants: { type: 'string' }, soak: { type: 'string' }, 'soak-warm-up': { type: 'string' },
       'ramp-start': { type: 'string' }, 'ramp-step': { type: 'string' }, 'ramp-max': { type: 'string' },
       'step-seconds': { type: 'string' }, 'lag-threshold': { type: 'string' }, target: { type: 'string' }, http: { type: 'string' }, token: { type: 'string' },
@@ -110,6 +111,7 @@ async function main(): Promise<number> {
     scamOnsetSeconds: range(a['scam-onset'], { min: 4, max: 10 }),
     codec: (a.codec as 'PCMU' | 'PCMA' | 'mixed' | undefined) ?? 'PCMU',
     seed: Number(a.seed ?? 1),
+    conversation: conversationOf(a.conversation),
   };
   const errors: string[] = [];
   const lib = defaultClipLibrary();
@@ -179,6 +181,9 @@ async function main(): Promise<number> {
           'Audio-to-verdict latency: measured by the engine per scored window, from the arrival of the RTP packet carrying the last sample the window covers (its write into the leg ring, in the same event-loop turn as the datagram when packets arrive in order) to the window\'s scored event (model + policy) reaching the supervisor; exported as the histogram callguard_window_verdict_latency_seconds, scraped from GET /metrics every 2 s and differenced over the steady window. Percentiles are interpolated inside the engine\'s buckets (25 ms apart between 0.1 and 0.25 s). Inference batch size and predict time come the same way from callguard_inference_batch_size and callguard_inference_seconds.',
           'Alerts: the run\'s own SMSC simulator; each call has its own callee (protected) number, so a submit_sm maps to a call. Latency = first submit_sm part arrival - (media start + first scam-like second).',
           'Ground truth: calm calls play Emo-DB neutral/boredom clips on both legs; scam-like calls switch at the recorded onset to anger (caller) and fear (callee) clips.',
+          base.conversation === 'turns'
+            ? 'Conversation: the parties take turns (the caller first); while one leg plays a clip the other plays digital silence of the same length.'
+            : 'Conversation: both legs play clips back to back at the same time (the worst case for the engine: no leg is ever silent).',
           ...(mode === 'compare' ? ['Comparison: the same seeded plan against one freshly spawned engine per variant, one after the other, each warmed up with 5 calls of 6 s first and given its own SMSC simulator.'] : []),
           ...(mode === 'soak' ? ['Soak: constant concurrency, each call replaced 1 s after it ends (random lengths, so ends are scattered); engine RSS from /proc every second, main-thread heap from /metrics; memory verdict over the part after the warm-up.'] : []),
         ],
@@ -309,3 +314,9 @@ main().then(
     process.exit(2);
   },
 );
+
+function conversationOf(v: string | boolean | undefined): 'overlapping' | 'turns' {
+  if (v === undefined || v === 'overlapping') return 'overlapping';
+  if (v === 'turns') return 'turns';
+  throw new Error(`--conversation ${String(v)}: expected overlapping or turns`);
+}
