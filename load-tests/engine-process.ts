@@ -52,6 +52,8 @@ export async function startEngineProcess(o: EngineProcessOptions, readyTimeoutMs
     CALLGUARD_DATA_DIR: dataDir,
     CALLGUARD_LOG_LEVEL: o.logLevel ?? 'warn',
     CALLGUARD_HTTP_TOKEN: token,
+    // A load run analyses every call it places: its numbers are not enrolled (override with --engine-env).
+    CALLGUARD_SUBSCRIBERS_ENFORCE: 'false',
     ...o.env,
   };
   const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
