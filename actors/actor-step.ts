@@ -3,6 +3,7 @@ import { RingBuffer } from 'ringbuf.js';
 import { EventWriter, type ActorEvent } from './actor-events.js';
 import { attachCall, C, H, initLegState, resamplerFor, S, type CallSlabHandles, type CallView, type LegView } from './call-slab.js';
 import type { FrontEndGeometry } from './features/front-end-config.js';
+import { createSpectralStage, type SpectralStageName } from './features/spectral-stage.js';
 import { StreamingExtractor, type WindowReady } from './features/streaming-extractor.js';
 import { initPolicyState, MIN_SPEECH_RATIO, policyStep, type LegRole, type PolicyConfig } from './policy/risk-policy.js';
 
@@ -101,9 +102,10 @@ export class ActorStep {
     private readonly rounds: number,
     private readonly policy: PolicyConfig,
     private readonly scorer: WindowScorer | null,
+    spectralStage: SpectralStageName = 'callguard',
   ) {
     // Scratch for one chunk resampled to the model rate (a chunk is at most maxChunkSeconds of any leg).
-    this.extractor = new StreamingExtractor(g, Math.ceil(maxChunkSeconds * g.cfg.sampleRate) + 8);
+    this.extractor = new StreamingExtractor(g, Math.ceil(maxChunkSeconds * g.cfg.sampleRate) + 8, createSpectralStage(spectralStage, g));
   }
 
   /** The predicts of the last runTask (a fresh record per task, so the caller may keep it). */

@@ -1,6 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { ActorStep, type InferenceStats, type StepCall, type StepOutcome, type WindowScorer } from './actor-step.js';
 import { frontEndGeometry, type FrontEndConfig } from './features/front-end-config.js';
+import type { SpectralStageName } from './features/spectral-stage.js';
 import type { PolicyConfig } from './policy/risk-policy.js';
 import { exposeWorkerControl, workerCounters } from './worker-control.js';
 import { createWindowScorer, type ModelSettings } from './window-scorer.js';
@@ -15,6 +16,8 @@ export interface ActorWorkerData {
   policy: PolicyConfig;
   /** The emotion model to load once at start-up, or null for acoustic cues only. */
   model: ModelSettings | null;
+  /** engine.spectralStage: the front-end's own spectral stage, or meyda's (load-test comparison). */
+  spectralStage: SpectralStageName;
 }
 
 /** A task: the calls this worker should advance now. */
@@ -39,7 +42,7 @@ if (data.model) {
   // Reported through the control channel (describe), which the supervisor logs: workers do not write logs themselves.
   workerCounters.model = { name: loaded.name, backend: loaded.backend };
 }
-const step = new ActorStep(g, data.maxChunkSeconds, data.minChunkSamples, data.chunksPerStep, data.policy, scorer);
+const step = new ActorStep(g, data.maxChunkSeconds, data.minChunkSamples, data.chunksPerStep, data.policy, scorer, data.spectralStage);
 exposeWorkerControl();
 
 /** piscina entry point: stateless between tasks, every call resumes from its slab. */

@@ -181,6 +181,7 @@ export class Supervisor extends EventEmitter {
       chunksPerStep: e.chunksPerStep,
       policy: validatePolicyConfig(this.cfg.policy),
       model: this.model,
+      spectralStage: this.cfg.engine.spectralStage,
     });
     this.pool.on('worker-message', (m: unknown) => this.control.onWorkerMessage(m));
     this.pool.on('worker-error', (err: unknown) => this.log.warn({ err: String(err) }, 'worker error outside a task'));

@@ -4,6 +4,7 @@ import { MelFilterbank } from '../dsp/mel-filterbank.js';
 import { makeWindow } from '../dsp/window-functions.js';
 import { yinLagCount, yinStreaming, type YinResult } from '../dsp/yin-pitch.js';
 import { PITCH_RATE, ROW, type FrontEndGeometry } from './front-end-config.js';
+import type { SpectralStage } from './spectral-stage.js';
 
 const LOG_FLOOR = 1e-10;
 
@@ -25,7 +26,8 @@ export class FrameAnalyzer {
   private readonly cmnd: Float64Array;
   private readonly pitch: YinResult = { period: 0, aperiodicity: 1, periodic: false };
 
-  constructor(readonly g: FrontEndGeometry) {
+  /** `spectralStage`: another implementation of spectral() (the load test's meyda comparison); null: this one. */
+  constructor(readonly g: FrontEndGeometry, private readonly spectralStage: SpectralStage | null = null) {
     const c = g.cfg;
     this.fft = new FFT(g.fftSize);
     this.window = makeWindow(c.window, g.frameLength);
@@ -48,7 +50,8 @@ export class FrameAnalyzer {
   analyze(frame: Float64Array, frameAt: number, pitchBuf: Float64Array, pitchAt: number, frameIndex: number, st: Float64Array, prevMagAt: number, yinCacheAt: number, row: Float32Array, rowOffset: number): void {
     // int32 offsets: double-typed indices make V8 convert on every element access in the loops below.
     const dbfs = this.levels(frame, frameAt | 0, row, rowOffset | 0);
-    this.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
+    if (this.spectralStage) this.spectralStage.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
+    else this.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
     this.pitchOf(pitchBuf, pitchAt | 0, frameIndex | 0, st, yinCacheAt | 0, dbfs, row, rowOffset | 0);
   }
 

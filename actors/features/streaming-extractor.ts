@@ -1,6 +1,7 @@
 import { firwinLowpass } from '../dsp/fir-design.js';
 import { resample, type ResamplerDesign } from '../dsp/resampler.js';
 import { FrameAnalyzer } from './frame-analyzer.js';
+import type { SpectralStage } from './spectral-stage.js';
 import { ROW, type FrontEndGeometry } from './front-end-config.js';
 import { voiceActivity } from './voice-activity.js';
 import { summariseWindow, type WindowSummary } from './window-summary.js';
@@ -31,8 +32,8 @@ export class StreamingExtractor {
   private readonly scaled: Float64Array;
   private readonly f0Scratch: Float64Array;
 
-  constructor(readonly g: FrontEndGeometry, maxChunkModelSamples: number) {
-    this.analyzer = new FrameAnalyzer(g);
+  constructor(readonly g: FrontEndGeometry, maxChunkModelSamples: number, spectralStage: SpectralStage | null = null) {
+    this.analyzer = new FrameAnalyzer(g, spectralStage);
     this.fir = firwinLowpass(g.firTaps, 0.9 / g.decimation);
     this.resampled = new Float64Array(maxChunkModelSamples + 8);
     this.scaled = new Float64Array(maxChunkModelSamples * 8 + 8);

@@ -50,6 +50,11 @@ export const configSchema = z
         maxRestarts: z.number().int().min(0).max(100).default(3),
         /** On SIGTERM: refuse new calls, then let running calls finish for at most this long before closing. */
         drainSeconds: z.number().min(0).max(3600).default(30),
+        /**
+         * Who computes the spectral stage of the front-end (FFT, centroid, flux, log-mel, MFCC): callguard's own, or
+         * meyda's (several times slower; for the load test's same-run comparison, not for production).
+         */
+        spectralStage: z.enum(['callguard', 'meyda']).default('callguard'),
       })
       .strict()
       .prefault({}),

@@ -81,5 +81,16 @@ test('secrets are masked for printing', () => {
   assert.match(c.smpp.url, /s3cret/);
 });
 
+test('comparison switches: model.maxBatch (1..64) and engine.spectralStage, from the environment, checked', () => {
+  const c = loadConfig({ env: { CALLGUARD_MODEL_MAX_BATCH: '1', CALLGUARD_ENGINE_SPECTRAL_STAGE: 'meyda' } });
+  assert.is(c.model.maxBatch, 1);
+  assert.is(c.engine.spectralStage, 'meyda');
+  assert.is(loadConfig({ env: {} }).model.maxBatch, 64);
+  assert.is(loadConfig({ env: {} }).engine.spectralStage, 'callguard');
+  expectConfigError(() => loadConfig({ env: { CALLGUARD_MODEL_MAX_BATCH: '0' } }), /model\.maxBatch/);
+  expectConfigError(() => loadConfig({ env: { CALLGUARD_MODEL_MAX_BATCH: '65' } }), /model\.maxBatch/);
+  expectConfigError(() => loadConfig({ env: { CALLGUARD_ENGINE_SPECTRAL_STAGE: 'librosa' } }), /engine\.spectralStage/);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
