@@ -159,8 +159,11 @@ export const configSchema = z
     policy: policySection,
     subscribers: z
       .object({
-        /** Analyse only enrolled subscribers who have not opted out; others are answered on SIP but not analysed. */
-        enforce: z.boolean().default(false),
+        /**
+         * Analyse only enrolled subscribers who have not opted out (consent); others are answered on SIP but not
+         * analysed and never alerted. On by default: set false only for trials where every forked call may be analysed.
+         */
+        enforce: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

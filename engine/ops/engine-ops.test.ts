@@ -253,7 +253,7 @@ test('subscribers.enforce gate: no number, not enrolled, opted out are not analy
     assert.equal(engine.analysisGate('+33611111111'), { analyse: false, reason: 'opted_out' });
     assert.equal(engine.analysisGate(SUBSCRIBER), { analyse: true });
     assert.ok(engine.siprec.gate, 'the bridge consults the gate when enforcing');
-    assert.is(new Engine(engineConfig(), quietLog).siprec.gate, null, 'no gate by default (subscribers.enforce false)');
+    assert.is(new Engine(engineConfig(), quietLog).siprec.gate, null, 'no gate when subscribers.enforce is false');
   } finally {
     (engine.alerts as any).service = null;
     await engine.subscribers.close();

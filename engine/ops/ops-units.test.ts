@@ -70,13 +70,15 @@ test('log.maskNumbers: call-related log lines carry masked numbers (fields, nest
   assert.is(JSON.parse(plain.lines[0]).to, '+33698765432');
 });
 
-test('log.maskNumbers defaults to true; the admin token is masked in the logged config', () => {
+test('log.maskNumbers and subscribers.enforce default to true; the admin token is masked in the logged config', () => {
   const c = loadConfig({ env: { CALLGUARD_HTTP_TOKEN: 'sekret-token-value' } });
   assert.is(c.log.maskNumbers, true);
-  assert.is(c.subscribers.enforce, false);
+  assert.is(c.subscribers.enforce, true);
   assert.is(c.engine.drainSeconds, 30);
   assert.is(c.http.token, 'sekret-token-value');
-  assert.is(loadConfig({ env: { CALLGUARD_LOG_MASK_NUMBERS: 'false', CALLGUARD_SUBSCRIBERS_ENFORCE: 'true' } }).log.maskNumbers, false);
+  const trial = loadConfig({ env: { CALLGUARD_LOG_MASK_NUMBERS: 'false', CALLGUARD_SUBSCRIBERS_ENFORCE: 'false' } });
+  assert.is(trial.log.maskNumbers, false);
+  assert.is(trial.subscribers.enforce, false);
   const { log, lines } = capture(true);
   log.info({ config: c }, 'starting');
   assert.not.match(lines[0], 'sekret-token-value');
