@@ -94,6 +94,8 @@ export interface SlabSpec {
   maxChunkSamples: number;
   /** Event mailbox capacity in bytes. */
   eventBytes: number;
+  /** Where the shared buffers come from (must be zero-filled); default: fresh SharedArrayBuffers. */
+  alloc?: (bytes: number) => SharedArrayBuffer;
 }
 
 /** What a task carries per call: the buffers (shared, not copied) and the rates needed to rebuild the views. */
@@ -163,7 +165,8 @@ export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: 
 /** Allocate and initialise a call's slab (supervisor side). */
 export function createCallSlab(callId: string, spec: SlabSpec): CallSlabHandles {
   const { legs, policyOffsets, bytes } = layoutLegs(spec.geometry, spec.inputRates, spec.maxChunkSamples);
-  const state = new SharedArrayBuffer(bytes);
+  const alloc = spec.alloc ?? ((n: number) => new SharedArrayBuffer(n));
+  const state = alloc(bytes);
   const head = new Int32Array(state, 0, CALL_HEADER_INTS);
   head[C.magic] = CALL_MAGIC;
   head[C.legs] = legs.length;
@@ -174,9 +177,26 @@ export function createCallSlab(callId: string, spec: SlabSpec): CallSlabHandles 
     h[H.inputRate] = spec.inputRates[i];
     initLegState(new Float64Array(state, l.stateOffsets[0], l.stateLength));
   });
-  const rings = spec.inputRates.map(() => RingBuffer.getStorageForCapacity(spec.ringSamples, Int16Array));
-  const events = RingBuffer.getStorageForCapacity(spec.eventBytes, Uint8Array);
+  const rings = spec.inputRates.map(() => alloc(ringStorageBytes(spec.ringSamples, Int16Array)));
+  const events = alloc(ringStorageBytes(spec.eventBytes, Uint8Array));
   return { callId, inputRates: spec.inputRates.slice(), roles: spec.roles.slice(), protectedLeg: spec.protectedLeg, maxChunkSamples: spec.maxChunkSamples, state, rings, events };
+}
+
+/** The shared buffers of a slab, e.g. to give back to a pool once the call is over. */
+export function slabBuffers(h: CallSlabHandles): SharedArrayBuffer[] {
+  return [h.state, ...h.rings, h.events];
+}
+
+const ringSizes = new Map<string, number>();
+/** Bytes of ringbuf.js storage for a capacity: asked of the library once per size rather than re-derived here. */
+function ringStorageBytes(capacity: number, type: Int16ArrayConstructor | Uint8ArrayConstructor): number {
+  const key = `${capacity}:${type.BYTES_PER_ELEMENT}`;
+  let n = ringSizes.get(key);
+  if (n === undefined) {
+    n = RingBuffer.getStorageForCapacity(capacity, type).byteLength;
+    ringSizes.set(key, n);
+  }
+  return n;
 }
 
 /** Fresh streaming state (also used when an actor is restarted after an error). */

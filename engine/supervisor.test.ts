@@ -344,6 +344,27 @@ test('windows with too little speech for the policy are not sent to the model; t
   assert.is(scored, talking.length);
 });
 
+test('the shared buffers of ended calls are reused by later calls, which still get exactly their own windows', async () => {
+  const sup = new Supervisor(testConfig(), quietLog);
+  await sup.start();
+  const windows = collect(sup);
+  for (const id of ['s1', 's2', 's3']) {
+    const call = sup.createCall(twoLegs(id));
+    await feed(call, [CALLER, CALLEE]);
+    sup.endCall(id, 'bye');
+    await within(call.ended, 60000, 'call end');
+  }
+  const stats = sup.stats();
+  await sup.close();
+  // state, two rings and the mailbox of s1 serve s2, then those of s2 serve s3.
+  assert.is(stats.slabBuffersReused, 8);
+  const want = extractOffline(CALLER, 8000, DEFAULT_FRONT_END).windows.map((w) => [w.index, w.summary.levelDbfs, w.summary.f0Median]);
+  for (const id of ['s1', 's2', 's3']) {
+    const got = windows(id, 0).sort((a, b) => a.index - b.index);
+    assert.equal(got.map((w) => [w.index, w.levelDbfs, w.f0Median]), want, `${id}: a recycled slab starts from a clean state`);
+  }
+});
+
 test('admission: duplicate call ids and calls over capacity are refused with codes', async () => {
   const sup = new Supervisor(testConfig({ engine: { maxCalls: 1 } }), quietLog);
   assert.throws(() => sup.createCall(twoLegs('x')), (e: SupervisorError) => e.code === 'CG_NOT_RUNNING');

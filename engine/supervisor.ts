@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { RingBuffer } from 'ringbuf.js';
 import { EventReader, type ActorErrorEvent, type AlertEvent, type WindowEvent } from '../actors/actor-events.js';
 import type { StepTaskResult } from '../actors/actor-worker.js';
-import { C, createCallSlab, layoutLegs, resetCallSlab, S, type CallSlabHandles } from '../actors/call-slab.js';
+import { C, createCallSlab, layoutLegs, resetCallSlab, S, slabBuffers, type CallSlabHandles } from '../actors/call-slab.js';
+import { SabPool } from './sab-pool.js';
 import { validatePolicyConfig } from '../actors/policy/risk-policy.js';
 import { LOCKSTEP_SLACK_SECONDS, mailboxMargin } from '../actors/actor-step.js';
 import type { ModelSettings } from '../actors/window-scorer.js';
@@ -111,6 +112,9 @@ export class SupervisorError extends Error {
 /** Counters the supervisor keeps (exported as metrics later). */
 export interface SupervisorStats {
   activeCalls: number;
+  /** Shared buffers of ended calls reused by new calls, and the bytes kept idle for reuse. */
+  slabBuffersReused: number;
+  slabBufferIdleBytes: number;
   callsStarted: number;
   callsEnded: number;
   callsFailed: number;
@@ -145,8 +149,12 @@ export class Supervisor extends EventEmitter {
   private readonly maxChunkSamples: number;
   /** Arrival records per leg: the ring's backlog plus a chunk and slack, at one write per 20 ms packet. */
   private readonly arrivalEntries: number;
+  /** Call slabs are recycled (see SabPool): at most 256 MB of them wait idle for the next calls. */
+  private readonly buffers = new SabPool(256 * 1024 * 1024);
   private readonly counters: SupervisorStats = {
     activeCalls: 0,
+    slabBuffersReused: 0,
+    slabBufferIdleBytes: 0,
     callsStarted: 0,
     callsEnded: 0,
     callsFailed: 0,
@@ -210,6 +218,7 @@ export class Supervisor extends EventEmitter {
       ringSamples: Math.ceil(this.cfg.engine.ringSeconds * Math.max(...inputRates)),
       maxChunkSamples: this.maxChunkSamples,
       eventBytes: Math.max(65536, 2 * mailboxMargin(this.geometry, spec.legs.length, this.cfg.engine.maxChunkSeconds)),
+      alloc: (bytes) => this.buffers.take(bytes),
     });
     let resolveEnded!: (e: CallEnded) => void;
     const ended = new Promise<CallEnded>((r) => (resolveEnded = r));
@@ -268,7 +277,7 @@ export class Supervisor extends EventEmitter {
   }
 
   stats(): SupervisorStats {
-    return { ...this.counters, activeCalls: this.calls.size };
+    return { ...this.counters, activeCalls: this.calls.size, slabBuffersReused: this.buffers.reused, slabBufferIdleBytes: this.buffers.idle };
   }
 
   /** Log which model and TF.js backend each worker ended up with, once they are up (they load it at start-up). */
@@ -526,6 +535,8 @@ export class Supervisor extends EventEmitter {
     c.state = state;
     info.state = state;
     this.calls.delete(c.spec.callId);
+    // Its handle refuses writes from now on; with no task running, nothing touches the buffers again.
+    if (!c.inFlight) for (const sab of slabBuffers(c.slab)) this.buffers.give(sab);
     if (state === 'failed') this.counters.callsFailed++;
     else this.counters.callsEnded++;
     const ev: CallEnded = { callId: c.spec.callId, reason: reason || 'ended', state, info };
