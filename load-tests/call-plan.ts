@@ -121,8 +121,7 @@ function planLeg(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, duration
   while (samples < need) {
     const scamNow = onset !== null && samples >= onset * 8000;
     if (scamNow && scamStart === null) scamStart = samples / 8000;
-    const pool = scamNow ? lib.clips(scamEmotion, codec) : lib.clips(rng.pick(CALM), codec);
-    const clip = pool.length ? rng.pick(pool) : rng.pick(lib.clips('N', codec));
+    const clip = pickClip(lib, rng, codec, scamNow ? scamEmotion : null);
     clips.push(clip);
     samples += clip.bytes.length;
   }
@@ -150,8 +149,7 @@ function planTurns(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, durati
   for (let turn = 0; samples < need; turn++) {
     const speaker = turn % 2;
     const scamNow = onset !== null && samples >= onset * 8000;
-    const pool = scamNow ? lib.clips(scamEmotion[speaker], codec) : lib.clips(rng.pick(CALM), codec);
-    const clip = pool.length ? rng.pick(pool) : rng.pick(lib.clips('N', codec));
+    const clip = pickClip(lib, rng, codec, scamNow ? scamEmotion[speaker] : null);
     if (scamNow && scamStart[speaker] === null) scamStart[speaker] = samples / 8000;
     legs[speaker].push(clip);
     legs[1 - speaker].push(silenceClip(codec, clip.bytes.length));
@@ -161,6 +159,12 @@ function planTurns(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, durati
     { clips: legs[0], scamStartSeconds: scamStart[0] },
     { clips: legs[1], scamStartSeconds: scamStart[1] },
   ];
+}
+
+/** A clip of `emotion`, or of a calm one when null; neutral when the library has none of it. */
+function pickClip(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, emotion: Emotion | null): Clip {
+  const pool = lib.clips(emotion ?? rng.pick(CALM), codec);
+  return pool.length ? rng.pick(pool) : rng.pick(lib.clips('N', codec));
 }
 
 /** A listener's silence: digital zero in the codec's law (µ-law 0xFF, A-law 0xD5). */

@@ -43,17 +43,13 @@ export class StreamingExtractor {
   /** Process `n` PCM16 samples; calls `onWindow` for each window completed. */
   process(design: ResamplerDesign, L: LegLayout, st: Float64Array, hist: Float32Array, pcm: Int16Array, n: number, onWindow: (w: WindowReady) => void): void {
     st[S.totalIn] += n;
-    if (design.up === 1 && design.down === 1) {
-      // Same rate: scale straight into the model-rate buffer rather than through the identity resampler.
-      const x = n <= this.resampled.length ? this.resampled : new Float64Array(n);
-      for (let i = 0; i < n; i++) x[i] = pcm[i] / 32768;
-      this.consume(L, st, hist, x, n, onWindow);
-      return;
-    }
-    const scaled = n <= this.scaled.length ? this.scaled : new Float64Array(n);
-    for (let i = 0; i < n; i++) scaled[i] = pcm[i] / 32768;
-    const rsState = st.subarray(L.resamplerAt, L.frameAt);
-    const m = resample(design, rsState, scaled, 0, n, this.resampled, 0);
+    // Same rate: scale straight into the model-rate buffer rather than through the identity resampler.
+    const same = design.up === 1 && design.down === 1;
+    const target = same ? this.resampled : this.scaled;
+    const x = n <= target.length ? target : new Float64Array(n);
+    for (let i = 0; i < n; i++) x[i] = pcm[i] / 32768;
+    if (same) return this.consume(L, st, hist, x, n, onWindow);
+    const m = resample(design, st.subarray(L.resamplerAt, L.frameAt), x, 0, n, this.resampled, 0);
     this.consume(L, st, hist, this.resampled, m, onWindow);
   }
 

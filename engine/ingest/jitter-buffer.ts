@@ -161,16 +161,14 @@ export class JitterBuffer {
     this.nextSeq++;
     const ts = this.stamps[idx];
     const len = this.lengths[idx];
-    if (this.tsValid) {
-      const gap = (ts - this.expectedTs) | 0; // signed 32-bit difference handles timestamp wrap
-      if (gap > 0 && gap <= this.opts.maxGapSamples) this.out.onSilence(gap);
-      else if (gap !== 0 && kind === AUDIO) this.resync++;
-    }
+    const gap = this.tsValid ? (ts - this.expectedTs) | 0 : 0; // signed 32-bit difference handles timestamp wrap
+    if (gap > 0 && gap <= this.opts.maxGapSamples) this.out.onSilence(gap);
+    else if (gap !== 0 && kind === AUDIO) this.resync++;
     if (kind === AUDIO) {
       this.out.onPayload(this.store, idx * this.opts.maxPayload, len);
       this.expectedTs = (ts + len) >>> 0;
       this.tsValid = true;
-    } else if (!this.tsValid || ((ts - this.expectedTs) | 0) > 0) {
+    } else if (!this.tsValid || gap > 0) {
       // Comfort noise and DTMF mark time without audio to play: the audio after them starts where their timestamps
       // say, so the time they stood for (at a stream's start, too) is filled with silence. (A DTMF event repeats its
       // start timestamp, hence only forward moves count.)
