@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
 import { POLICY_CONFIG_KEYS } from '../../actors/policy/risk-policy.js';
 
+/** Seconds between a leg's scored windows in the live engine (features.windowHopSeconds). */
+export const LIVE_WINDOW_HOP_SECONDS = 1;
+
 /** The policy section is generated from the policy's own key list, so names, bounds and defaults stay in one place. */
 const policySection = z
   .object(
@@ -76,7 +79,11 @@ export const configSchema = z
         pitchThreshold: z.number().min(0.01).max(1).default(DEFAULT_FRONT_END.pitchThreshold),
         voicingDbfs: z.number().min(-120).max(0).default(DEFAULT_FRONT_END.voicingDbfs),
         windowSeconds: z.number().min(0.2).max(30).default(DEFAULT_FRONT_END.windowSeconds),
-        windowHopSeconds: z.number().min(0.05).max(30).default(DEFAULT_FRONT_END.windowHopSeconds),
+        /**
+         * The live engine scores each leg's 2 s window once a second (every sample still in two windows): half the model
+         * work of the front-end's 0.5 s default, which offline analysis and training keep. The policy integrates in seconds.
+         */
+        windowHopSeconds: z.number().min(0.05).max(30).default(LIVE_WINDOW_HOP_SECONDS),
         minFinalSeconds: z.number().min(0.05).max(30).default(DEFAULT_FRONT_END.minFinalSeconds),
       })
       .strict()
