@@ -36,7 +36,7 @@ function time(fn: () => void, reps: number): number {
 
 // Ours: the full streaming front-end (PCM scaling (8 kHz input needs no resampling), framing, FFT, 40 mel, 13 MFCC, level, ZCR, centroid, flux, YIN,
 // VAD, window summaries), fed in 20 ms chunks (one RTP packet each: the worst case) and in 100 ms chunks (what the
-// engine's actors take per step at the default engine.tickMs).
+// engine's actors take per step: engine.minChunkSeconds).
 const frames = Math.floor((pcm.length - g.frameLength) / g.hop) + 1;
 const oursMs = time(() => {
   extractOffline(pcm, 8000, DEFAULT_FRONT_END, 160, false);

@@ -38,8 +38,12 @@ export const configSchema = z
       .prefault({}),
     engine: z
       .object({
-        /** Supervisor scheduling period: how often calls with new audio are handed to the pool. */
-        tickMs: z.number().int().min(1).max(1000).default(100),
+        /**
+         * Supervisor scheduling period: how often calls with new audio are handed to the pool. Shorter than
+         * minChunkSeconds on purpose: each tick takes only the calls whose chunk just filled, so tasks are small and
+         * a window waits less for its turn (measured: verdict p99 at 250 calls 696/322 ms at 100 ms, 140 ms at 25 ms).
+         */
+        tickMs: z.number().int().min(1).max(1000).default(25),
         /** Audio ring per leg, in seconds at the leg's rate: the backlog a call can build before overruns. */
         ringSeconds: z.number().min(2).max(60).default(4),
         /** Largest chunk of one leg a step pops at once, and the least audio worth a step (seconds). */

@@ -68,7 +68,7 @@ test('bad values name the key and what is allowed', () => {
 test('a section with every key commented out means defaults; ring too small for a chunk plus the lockstep slack is refused', () => {
   const file = join(dir, 'empty-section.yaml');
   writeFileSync(file, 'engine:\n  # tickMs: 50\nsip:\n');
-  assert.is(loadConfig({ file, env: {} }).engine.tickMs, 100);
+  assert.is(loadConfig({ file, env: {} }).engine.tickMs, 25);
   expectConfigError(() => loadConfig({ env: { CALLGUARD_ENGINE_RING_SECONDS: '2', CALLGUARD_ENGINE_MAX_CHUNK_SECONDS: '1.5' } }), /engine\.ringSeconds: must be at least engine\.maxChunkSeconds \+ 1/);
   expectConfigError(() => loadConfig({ env: { CALLGUARD_ENGINE_RING_SECONDS: '1' } }), /engine\.ringSeconds/);
 });
