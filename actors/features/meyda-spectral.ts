@@ -4,6 +4,8 @@ import { makeWindow } from '../dsp/window-functions.js';
 import { ROW, type FrontEndGeometry } from './front-end-config.js';
 
 const LOG_FLOOR = 1e-10;
+const FEATURES = ['amplitudeSpectrum', 'complexSpectrum', 'melBands'];
+const FEATURES_WITH_MFCC = [...FEATURES, 'mfcc'];
 /**
  * meyda takes log(melEnergy + 1) in float32, which is log(melEnergy) only for energies far above 1. Scaling the frame
  * by 2^20 (energies by 2^40) puts every energy above the front-end's 1e-10 floor at >= 110, where the +1 changes the log
@@ -75,7 +77,7 @@ export class MeydaSpectral {
     x[0] = (frame[at] - pe * frame[at]) * w[0] * AMP_SCALE;
     for (let i = 1; i < N; i++) x[i] = (frame[at + i] - pe * frame[at + i - 1]) * w[i] * AMP_SCALE;
     x.fill(0, N);
-    const f = this.meyda.extract(['amplitudeSpectrum', 'complexSpectrum', 'melBands', 'mfcc'], x);
+    const f = this.meyda.extract(this.dctScale.length ? FEATURES_WITH_MFCC : FEATURES, x);
     const amp = f.amplitudeSpectrum as Float32Array;
     const spec = f.complexSpectrum as { real: ArrayLike<number>; imag: ArrayLike<number> };
     const melBands = f.melBands as number[];

@@ -78,4 +78,16 @@ test('pitch on real speech: every male speaker\'s median F0 lies below every fem
   for (const f of female) assert.ok(f > 150 && f < 280, `female median ${f}`);
 });
 
+
+test('mfccCount 0 (the live engine): rows lose only their MFCC columns; every other value and every window is identical', () => {
+  const pcm = concat(clip('03a01Wa.wav'), clip('08a01Na.wav'));
+  const full = extractOffline(pcm, 8000, DEFAULT_FRONT_END, 800);
+  const lean = extractOffline(pcm, 8000, { ...DEFAULT_FRONT_END, mfccCount: 0 }, 800);
+  const keep = full.geometry.mfccOffset;
+  assert.is(lean.geometry.rowStride, keep);
+  assert.is(lean.rows.length, full.rows.length);
+  for (let i = 0; i < full.rows.length; i++) assert.equal(Array.from(lean.rows[i]), Array.from(full.rows[i].subarray(0, keep)), `frame ${i}`);
+  assert.equal(lean.windows, full.windows);
+});
+
 test.run();

@@ -5,6 +5,8 @@ import { POLICY_CONFIG_KEYS } from '../../actors/policy/risk-policy.js';
 
 /** Seconds between a leg's scored windows in the live engine (features.windowHopSeconds). */
 export const LIVE_WINDOW_HOP_SECONDS = 1;
+/** MFCC the live engine computes per frame (features.mfccCount): 0, their DCT and history space are saved. */
+export const LIVE_MFCC_COUNT = 0;
 
 /** The policy section is generated from the policy's own key list, so names, bounds and defaults stay in one place. */
 const policySection = z
@@ -77,7 +79,8 @@ export const configSchema = z
         fmaxHz: z.number().min(0).default(DEFAULT_FRONT_END.fmaxHz),
         melScale: z.enum(['htk', 'slaney']).default(DEFAULT_FRONT_END.melScale),
         melNorm: z.enum(['slaney', 'none']).default(DEFAULT_FRONT_END.melNorm),
-        mfccCount: z.number().int().min(1).max(64).default(DEFAULT_FRONT_END.mfccCount),
+        /** MFCC per frame; the live default is none: neither the model nor the policy reads them (`analyze` and tests may). */
+        mfccCount: z.number().int().min(0).max(64).default(LIVE_MFCC_COUNT),
         pitchFminHz: z.number().min(40).max(1000).default(DEFAULT_FRONT_END.pitchFminHz),
         pitchFmaxHz: z.number().min(80).max(1000).default(DEFAULT_FRONT_END.pitchFmaxHz),
         pitchThreshold: z.number().min(0.01).max(1).default(DEFAULT_FRONT_END.pitchThreshold),
