@@ -25,9 +25,16 @@ export class FrameAnalyzer {
   private readonly diff: Float64Array;
   private readonly cmnd: Float64Array;
   private readonly pitch: YinResult = { period: 0, aperiodicity: 1, periodic: false };
+  /** Log-mel and MFCC of an all-zero frame, computed once by the same code as any other frame. */
+  private readonly silentMel: Float64Array;
+  private readonly silentMfcc: Float64Array;
 
-  /** `spectralStage`: another implementation of spectral() (the load test's meyda comparison); null: this one. */
-  constructor(readonly g: FrontEndGeometry, private readonly spectralStage: SpectralStage | null = null) {
+  /**
+   * `spectralStage`: another implementation of spectral() (the load test's meyda comparison); null: this one.
+   * `silenceShortcut`: all-zero frames (DTX/comfort noise, hold, a late leg's padding, a party listening in digital
+   * silence) skip the FFT and filterbank; their row is bit-identical either way (false only for the test proving it).
+   */
+  constructor(readonly g: FrontEndGeometry, private readonly spectralStage: SpectralStage | null = null, private readonly silenceShortcut = true) {
     const c = g.cfg;
     this.fft = new FFT(g.fftSize);
     this.window = makeWindow(c.window, g.frameLength);
@@ -39,6 +46,11 @@ export class FrameAnalyzer {
     this.melOut = new Float64Array(c.melBands);
     this.diff = new Float64Array(yinLagCount(g.yin));
     this.cmnd = new Float64Array(yinLagCount(g.yin));
+    this.silentMel = new Float64Array(c.melBands);
+    this.mel.apply(new Float64Array(g.bins), this.silentMel, 0);
+    for (let m = 0; m < c.melBands; m++) this.silentMel[m] = Math.log(Math.max(this.silentMel[m], LOG_FLOOR));
+    this.silentMfcc = new Float64Array(c.mfccCount);
+    this.dct.apply(this.silentMel, 0, this.silentMfcc, 0);
   }
 
   /**
@@ -50,7 +62,8 @@ export class FrameAnalyzer {
   analyze(frame: Float64Array, frameAt: number, pitchBuf: Float64Array, pitchAt: number, frameIndex: number, st: Float64Array, prevMagAt: number, yinCacheAt: number, row: Float32Array, rowOffset: number): void {
     // int32 offsets: double-typed indices make V8 convert on every element access in the loops below.
     const dbfs = this.levels(frame, frameAt | 0, row, rowOffset | 0);
-    if (this.spectralStage) this.spectralStage.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
+    if (this.silenceShortcut && !this.spectralStage && row[(rowOffset | 0) + ROW.rms] === 0) this.silentSpectral(st, prevMagAt | 0, row, rowOffset | 0);
+    else if (this.spectralStage) this.spectralStage.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
     else this.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
     this.pitchOf(pitchBuf, pitchAt | 0, frameIndex | 0, st, yinCacheAt | 0, dbfs, row, rowOffset | 0);
   }
@@ -133,6 +146,26 @@ export class FrameAnalyzer {
       row[melOffset + m] = v;
     }
     this.dct.apply(mel, 0, row, rowOffset + g.mfccOffset);
+  }
+
+  /**
+   * spectral() of an all-zero frame without the transform: its spectrum is exactly zero, so centroid is 0, flux is the
+   * norm of the previous spectrum (summed in the same order), and log-mel and MFCC are the precomputed floors.
+   */
+  private silentSpectral(prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
+    const g = this.g;
+    let flux = 0;
+    for (let k = 0; k < g.bins; k++) {
+      const d = 0 - prevMag[prevMagOffset + k];
+      flux += d * d;
+      prevMag[prevMagOffset + k] = 0;
+    }
+    row[rowOffset + ROW.centroid] = 0;
+    row[rowOffset + ROW.flux] = Math.sqrt(flux);
+    const melOffset = rowOffset + g.melOffset;
+    for (let m = 0; m < this.silentMel.length; m++) row[melOffset + m] = this.silentMel[m];
+    const mfccOffset = rowOffset + g.mfccOffset;
+    for (let k = 0; k < this.silentMfcc.length; k++) row[mfccOffset + k] = this.silentMfcc[k];
   }
 
   /** Pitch stage: YIN on the decimated history, gated by the frame level; block sums are cached in `cache`. */

@@ -15,7 +15,7 @@ export interface OfflineFeatures {
  * `chunk` samples, outside the pool. For tests, training and evaluation: one code path, not a copy. With `keepRows`
  * false only the windows are returned (what the actors keep), e.g. for benchmarks.
  */
-export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEndConfig, chunk = 1600, keepRows = true): OfflineFeatures {
+export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEndConfig, chunk = 1600, keepRows = true, silenceShortcut = true): OfflineFeatures {
   const g = frontEndGeometry(cfg);
   const maxChunk = Math.max(1, chunk);
   const { legs } = layoutLegs(g, [inputRate], maxChunk);
@@ -24,7 +24,7 @@ export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEnd
   initLegState(st);
   const hist = new Float32Array(L.historyRows * g.rowStride);
   const design = resamplerFor(inputRate, g.cfg.sampleRate);
-  const ex = new StreamingExtractor(g, Math.ceil((maxChunk * g.cfg.sampleRate) / inputRate) + 2);
+  const ex = new StreamingExtractor(g, Math.ceil((maxChunk * g.cfg.sampleRate) / inputRate) + 2, null, silenceShortcut);
   const rows: Float32Array[] = [];
   const windows: WindowReady[] = [];
   const onWindow = (w: WindowReady) => windows.push(w);

@@ -32,8 +32,9 @@ export class StreamingExtractor {
   private readonly scaled: Float64Array;
   private readonly f0Scratch: Float64Array;
 
-  constructor(readonly g: FrontEndGeometry, maxChunkModelSamples: number, spectralStage: SpectralStage | null = null) {
-    this.analyzer = new FrameAnalyzer(g, spectralStage);
+  /** `silenceShortcut`: see FrameAnalyzer (false only to prove it changes nothing). */
+  constructor(readonly g: FrontEndGeometry, maxChunkModelSamples: number, spectralStage: SpectralStage | null = null, silenceShortcut = true) {
+    this.analyzer = new FrameAnalyzer(g, spectralStage, silenceShortcut);
     this.fir = firwinLowpass(g.firTaps, 0.9 / g.decimation);
     this.resampled = new Float64Array(maxChunkModelSamples + 8);
     this.scaled = new Float64Array(maxChunkModelSamples * 8 + 8);

@@ -90,4 +90,20 @@ test('mfccCount 0 (the live engine): rows lose only their MFCC columns; every ot
   assert.equal(lean.windows, full.windows);
 });
 
+test('digital silence takes the shortcut past the FFT and filterbank: rows and windows bit-identical to the full path', () => {
+  // Speech, then silence long enough for whole all-zero frames (and the frame right after speech, whose flux is not 0),
+  // speech again, silence to the end; 13 MFCC so their floor is covered too.
+  const pcm = concat(clip('03a01Wa.wav'), new Int16Array(8000), clip('08a01Na.wav'), new Int16Array(4000));
+  const fast = extractOffline(pcm, 8000, DEFAULT_FRONT_END, 160);
+  const full = extractOffline(pcm, 8000, DEFAULT_FRONT_END, 160, true, false);
+  const g = fast.geometry;
+  const silent = fast.rows.filter((r) => r[ROW.rms] === 0);
+  assert.ok(silent.length >= 100, `${silent.length} all-zero frames`);
+  assert.ok(silent.some((r) => r[ROW.flux] > 0) && silent.some((r) => r[ROW.flux] === 0), 'both kinds of silent frame');
+  assert.is(fast.rows.length, full.rows.length);
+  for (let i = 0; i < full.rows.length; i++) assert.equal(Array.from(fast.rows[i]), Array.from(full.rows[i]), `frame ${i}`);
+  assert.equal(fast.windows, full.windows);
+  assert.ok(Number.isFinite(silent[0][g.mfccOffset]));
+});
+
 test.run();
