@@ -66,6 +66,8 @@ export interface LoadReport {
   steps: StepReport[];
   /** Ramp: the highest level that kept up; run: the run's level if it kept up, else null. */
   sustainedConcurrentCalls: number | null;
+  /** The issue's bar, stricter than keeping up: see withinLatencyTarget. */
+  withinLatencyTarget?: { p99LimitMs: number; calls: number | null };
   alerts: AlertScore | null;
   /** Alerts as the engine itself listed them in GET /calls (policy decisions, whether or not an SMS went out). */
   engineListedAlerts: { scamCalls: number; calmCalls: number } | null;
@@ -79,6 +81,24 @@ export interface LoadReport {
   errors: string[];
 }
 
+/** Verdict p99 the capacity target asks for (audio-to-verdict, per window). */
+export const VERDICT_P99_TARGET_MS = 250;
+
+/**
+ * The highest level held to the full target: it and every level below it kept up, scored their windows with a steady
+ * verdict p99 within `p99LimitMs`, and lost no RTP and no ring samples. Null when the first level already misses.
+ */
+export function withinLatencyTarget(steps: readonly StepReport[], p99LimitMs = VERDICT_P99_TARGET_MS): number | null {
+  let best: number | null = null;
+  for (const s of [...steps].sort((a, b) => a.targetConcurrency - b.targetConcurrency)) {
+    const p99 = s.engineMetrics?.verdictLatencyMs?.p99 ?? null;
+    const ok = s.sustainable && p99 !== null && p99 <= p99LimitMs && s.rtpPacketsLost === 0 && s.ringOverrunSamples === 0;
+    if (!ok) break;
+    best = s.targetConcurrency;
+  }
+  return best;
+}
+
 export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: SoakResult | null = null): string {
   const L: string[] = [];
   L.push(`# callguard load report (${r.mode})`, '');
@@ -88,6 +108,7 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
   else if (r.compare) L.push(...compareMarkdown(r.compare));
   else {
     L.push(`**Sustained concurrent calls: ${r.sustainedConcurrentCalls ?? 'none (see reasons)'}**`, '');
+    if (r.withinLatencyTarget) L.push(`**Within the latency target (verdict p99 ≤ ${r.withinLatencyTarget.p99LimitMs} ms, no RTP loss, no ring overruns, every lower level too): ${r.withinLatencyTarget.calls ?? 'none'}**`, '');
     if (chartFile) L.push(`![latency and CPU vs concurrency](${chartFile})`, '');
   }
   if (r.compare) L.push('Each variant in full:', '');

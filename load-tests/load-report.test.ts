@@ -1,0 +1,41 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { withinLatencyTarget, type StepReport } from './load-report.js';
+
+/** A ramp level with just the fields the target reads. */
+function level(calls: number, p99: number | null, extra: Partial<StepReport> = {}): StepReport {
+  const summary = p99 === null ? null : { count: 1000, mean: p99 / 2, p50: p99 / 2, p95: p99, p99, maxBucket: p99 };
+  return {
+    targetConcurrency: calls,
+    calls,
+    maxConcurrentMedia: calls,
+    window: { from: 0, to: 1 },
+    machineCpuPercent: null,
+    otherCpuPercent: null,
+    engine: null,
+    lagSeconds: null,
+    rtpPacketsLost: 0,
+    ringOverrunSamples: 0,
+    audioShortfallSeconds: 0,
+    generator: {} as StepReport['generator'],
+    engineMetrics: summary ? ({ verdictLatencyMs: summary } as StepReport['engineMetrics']) : null,
+    sustainable: true,
+    reasons: [],
+    ...extra,
+  };
+}
+
+test('within the latency target: the highest level that, with every level below it, kept up at p99 <= 250 ms, lossless', () => {
+  assert.is(withinLatencyTarget([level(250, 144), level(300, 187), level(350, 1458)]), 300);
+  assert.is(withinLatencyTarget([level(300, 250), level(250, 100)]), 300, 'order of steps does not matter; 250 ms is within');
+  // A later level that happens to come in under the bar does not count past one that missed it.
+  assert.is(withinLatencyTarget([level(250, 100), level(300, 400), level(350, 200)]), 250);
+  assert.is(withinLatencyTarget([level(250, 100), level(300, 120, { rtpPacketsLost: 3 })]), 250, 'RTP loss');
+  assert.is(withinLatencyTarget([level(250, 100), level(300, 120, { ringOverrunSamples: 160 })]), 250, 'overruns');
+  assert.is(withinLatencyTarget([level(250, 100), level(300, 120, { sustainable: false })]), 250, 'fell behind');
+  assert.is(withinLatencyTarget([level(250, null)]), null, 'no engine histogram: unknown, not within');
+  assert.is(withinLatencyTarget([level(250, 251)]), null);
+  assert.is(withinLatencyTarget([]), null);
+});
+
+test.run();
