@@ -50,6 +50,13 @@ export const DEFAULT_FRONT_END: FrontEndConfig = {
   minFinalSeconds: 1,
 };
 
+/**
+ * Seconds between a leg's scored windows in the live engine (the default of features.windowHopSeconds): each sample is
+ * still in two 2 s windows, and the model does half the work of DEFAULT_FRONT_END's 0.5 s, which offline analysis of
+ * training data keeps. The policy integrates in seconds; its synthetic calls use this hop too.
+ */
+export const LIVE_WINDOW_HOP_SECONDS = 1;
+
 /** Rate YIN runs at: speech F0 sits far below 2 kHz, so a decimated stream quarters its cost at 8 kHz. */
 export const PITCH_RATE = 4000;
 

@@ -1,7 +1,7 @@
 /**
  * # actors/policy — the scam-risk policy of one call
  *
- * Turns the per-window outputs of both legs (acoustic summary every 0.5 s over 2 s of audio, optional emotion
+ * Turns the per-window outputs of both legs (acoustic summary every second over 2 s of audio, optional emotion
  * probabilities) into one evolving risk per call and at most one SMS alert (plus one escalation if configured).
  *
  * ## Contract
@@ -166,7 +166,7 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
   }
   res.accepted = true;
   const lastTEnd = st[b + L.lastTEnd];
-  // New audio this window covers (windows overlap: 2 s long, 0.5 s apart).
+  // New audio this window covers (windows overlap: 2 s long, 1 s apart in the engine, 0.5 s in training data).
   const dt = Math.max(0, tEnd - Math.max(tStart, lastTEnd));
   st[b + L.lastIndex] = index;
   st[b + L.lastTEnd] = tEnd;

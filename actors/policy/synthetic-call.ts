@@ -1,9 +1,10 @@
 import { seededRandom } from '../dsp/mulberry32.js';
+import { LIVE_WINDOW_HOP_SECONDS } from '../features/front-end-config.js';
 import type { LegRole, PolicyWindowInput } from './policy-types.js';
 
 /**
  * Seeded synthetic calls for the policy's tests and calibration: turn-taking at 0.1 s resolution, 2 s windows every
- * 0.5 s per leg (as the front-end produces them), per-window acoustic summaries with speaker-level noise, and emotion
+ * `hopSeconds` per leg (default: the live engine's hop, as it hands them to the policy), per-window acoustic summaries with speaker-level noise, and emotion
  * probabilities from a simulated imperfect classifier (the true class wins a window with probability `accuracy`,
  * otherwise a uniformly random other class does — harsher on anger false positives than real confusions, which
  * mostly stay within arousal level). Not a model of real speech; a reproducible stress test of the policy's logic.
@@ -44,6 +45,8 @@ export interface SyntheticCallSpec {
   angerSpikeRate?: number;
   /** Calm F0 of each leg (Hz). */
   f0?: [number, number];
+  /** Seconds between windows of a leg (default LIVE_WINDOW_HOP_SECONDS, the engine's; training data used 0.5). */
+  hopSeconds?: number;
 }
 
 export const CALM: VoiceProfile = Object.freeze({ talk: 1, emotion: 'neutral', pitchRaise: 0, loudDb: 0, rate: 3.6, interrupt: 0.03 });
@@ -59,11 +62,11 @@ export function prng(seed: number): () => number {
 
 const TICK = 0.1;
 const WINDOW = 2;
-const HOP = 0.5;
 
 /** All windows of the call, in the order an engine would hand them to the policy (per hop: leg 0, then leg 1). */
 export function syntheticCall(spec: SyntheticCallSpec): PolicyWindowInput[] {
   const rnd = prng(spec.seed);
+  const HOP = spec.hopSeconds ?? LIVE_WINDOW_HOP_SECONDS;
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const roles = spec.roles ?? ['caller', 'callee'];
   const f0 = spec.f0 ?? [120, 210];

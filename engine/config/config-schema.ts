@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
+import { DEFAULT_FRONT_END, LIVE_WINDOW_HOP_SECONDS } from '../../actors/features/front-end-config.js';
 import { POLICY_CONFIG_KEYS } from '../../actors/policy/risk-policy.js';
 
-/** Seconds between a leg's scored windows in the live engine (features.windowHopSeconds). */
-export const LIVE_WINDOW_HOP_SECONDS = 1;
+export { LIVE_WINDOW_HOP_SECONDS };
 /** MFCC the live engine computes per frame (features.mfccCount): 0, their DCT and history space are saved. */
 export const LIVE_MFCC_COUNT = 0;
 
