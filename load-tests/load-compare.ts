@@ -22,7 +22,7 @@ export interface CompareVariant {
 export const COMPARE_VARIANTS: readonly CompareVariant[] = [
   { name: 'callguard', description: 'as shipped: one predict per round for all ready windows (model.maxBatch 64), callguard spectral stage', env: {} },
   { name: 'unbatched', description: 'one predict per window (CALLGUARD_MODEL_MAX_BATCH=1)', env: { CALLGUARD_MODEL_MAX_BATCH: '1' } },
-  { name: 'meyda', description: 'spectral stage (FFT, mel bands, log, MFCC DCT) computed by meyda 5.6.3 (CALLGUARD_ENGINE_SPECTRAL_STAGE=meyda)', env: { CALLGUARD_ENGINE_SPECTRAL_STAGE: 'meyda' } },
+  { name: 'meyda', description: 'spectral stage (FFT, mel bands, log; no MFCC, as the engine computes none) by meyda 5.6.3, no all-zero-frame shortcut (CALLGUARD_ENGINE_SPECTRAL_STAGE=meyda)', env: { CALLGUARD_ENGINE_SPECTRAL_STAGE: 'meyda' } },
 ];
 
 export interface VariantResult {

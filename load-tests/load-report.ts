@@ -67,7 +67,7 @@ export interface LoadReport {
   /** Ramp: the highest level that kept up; run: the run's level if it kept up, else null. */
   sustainedConcurrentCalls: number | null;
   /** The issue's bar, stricter than keeping up: see withinLatencyTarget. */
-  withinLatencyTarget?: { p99LimitMs: number; calls: number | null };
+  withinLatencyTarget?: LatencyTargetResult;
   alerts: AlertScore | null;
   /** Alerts as the engine itself listed them in GET /calls (policy decisions, whether or not an SMS went out). */
   engineListedAlerts: { scamCalls: number; calmCalls: number } | null;
@@ -84,19 +84,33 @@ export interface LoadReport {
 /** Verdict p99 the capacity target asks for (audio-to-verdict, per window). */
 export const VERDICT_P99_TARGET_MS = 250;
 
+/** The level held to the full target, or why none is known. */
+export interface LatencyTargetResult {
+  p99LimitMs: number;
+  /** Calls of the highest level held to it (a ramp's level; a single run's most concurrent calls in media). */
+  calls: number | null;
+  /** True when the first level that is not held lacked the data to judge it (no engine histogram, no GET /calls). */
+  unknown: boolean;
+}
+
 /**
  * The highest level held to the full target: it and every level below it kept up, scored their windows with a steady
- * verdict p99 within `p99LimitMs`, and lost no RTP and no ring samples. Null when the first level already misses.
+ * verdict p99 within `p99LimitMs`, and lost no RTP and no ring samples. `calls` is null when the first level misses.
  */
-export function withinLatencyTarget(steps: readonly StepReport[], p99LimitMs = VERDICT_P99_TARGET_MS): number | null {
-  let best: number | null = null;
+export function withinLatencyTarget(steps: readonly StepReport[], p99LimitMs = VERDICT_P99_TARGET_MS): LatencyTargetResult {
+  let calls: number | null = null;
   for (const s of [...steps].sort((a, b) => a.targetConcurrency - b.targetConcurrency)) {
     const p99 = s.engineMetrics?.verdictLatencyMs?.p99 ?? null;
-    const ok = s.sustainable && p99 !== null && p99 <= p99LimitMs && s.rtpPacketsLost === 0 && s.ringOverrunSamples === 0;
-    if (!ok) break;
-    best = s.targetConcurrency;
+    if (p99 === null || s.rtpPacketsLost === null || s.ringOverrunSamples === null) return { p99LimitMs, calls, unknown: s.sustainable };
+    if (!(s.sustainable && p99 <= p99LimitMs && s.rtpPacketsLost === 0 && s.ringOverrunSamples === 0)) break;
+    calls = s.label === 'run' ? s.maxConcurrentMedia : s.targetConcurrency;
   }
-  return best;
+  return { p99LimitMs, calls, unknown: false };
+}
+
+/** The target result as one phrase: the calls, 'none', or 'unknown' when the data to judge was missing. */
+export function latencyTargetText(r: LatencyTargetResult): string {
+  return r.calls !== null ? String(r.calls) : r.unknown ? 'unknown (no verdict histogram or loss counts from the engine)' : 'none';
 }
 
 export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: SoakResult | null = null): string {
@@ -108,7 +122,7 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
   else if (r.compare) L.push(...compareMarkdown(r.compare));
   else {
     L.push(`**Sustained concurrent calls: ${r.sustainedConcurrentCalls ?? 'none (see reasons)'}**`, '');
-    if (r.withinLatencyTarget) L.push(`**Within the latency target (verdict p99 ≤ ${r.withinLatencyTarget.p99LimitMs} ms, no RTP loss, no ring overruns, every lower level too): ${r.withinLatencyTarget.calls ?? 'none'}**`, '');
+    if (r.withinLatencyTarget) L.push(`**Within the latency target (verdict p99 ≤ ${r.withinLatencyTarget.p99LimitMs} ms, no RTP loss, no ring overruns, every lower level too): ${latencyTargetText(r.withinLatencyTarget)}**`, '');
     if (chartFile) L.push(`![latency and CPU vs concurrency](${chartFile})`, '');
   }
   if (r.compare) L.push('Each variant in full:', '');

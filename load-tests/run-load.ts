@@ -9,7 +9,7 @@ import { defaultClipLibrary } from './emodb-clips.js';
 import { openEngineSession, type EngineSession } from './engine-session.js';
 import { runComparison, selectVariants, type VariantResult } from './load-compare.js';
 import { renderLoadChart, type ChartPoint } from './load-chart.js';
-import { reportMarkdown, VERDICT_P99_TARGET_MS, withinLatencyTarget, type LoadReport, type StepReport } from './load-report.js';
+import { latencyTargetText, reportMarkdown, VERDICT_P99_TARGET_MS, withinLatencyTarget, type LoadReport, type StepReport } from './load-report.js';
 import { runStep, type StepContext } from './load-step.js';
 import { MachineCpuSampler } from './proc-sampler.js';
 import { runSippCrossCheck } from './sipp-cross-check.js';
@@ -189,7 +189,7 @@ async function main(): Promise<number> {
         ],
         steps,
         sustainedConcurrentCalls: sustained,
-        ...(mode === 'ramp' || mode === 'run' ? { withinLatencyTarget: { p99LimitMs: VERDICT_P99_TARGET_MS, calls: withinLatencyTarget(steps) } } : {}),
+        ...(mode === 'ramp' || mode === 'run' ? { withinLatencyTarget: withinLatencyTarget(steps) } : {}),
         alerts: allCalls.length && alerts ? alerts : null,
         engineListedAlerts: poller?.available
           ? {
@@ -225,7 +225,7 @@ async function main(): Promise<number> {
       }
       writeFileSync(join(outDir, 'report.md'), reportMarkdown(report, chart, soak));
       await session?.close();
-      if (alerts && allCalls.length) log(`sustained concurrent calls: ${sustained ?? 'none'}${mode === 'ramp' || mode === 'run' ? ` (within verdict p99 ≤ ${VERDICT_P99_TARGET_MS} ms: ${withinLatencyTarget(steps) ?? 'none'})` : ''}; alerts: recall ${alerts.recall}, false ${alerts.falseAlerts}/${alerts.calmCalls}, latency p50 ${(alerts.latencyMs.p50Ms / 1000).toFixed(2)} s`);
+      if (alerts && allCalls.length) log(`sustained concurrent calls: ${sustained ?? 'none'}${mode === 'ramp' || mode === 'run' ? ` (within verdict p99 ≤ ${VERDICT_P99_TARGET_MS} ms: ${latencyTargetText(withinLatencyTarget(steps))})` : ''}; alerts: recall ${alerts.recall}, false ${alerts.falseAlerts}/${alerts.calmCalls}, latency p50 ${(alerts.latencyMs.p50Ms / 1000).toFixed(2)} s`);
       log(`report: ${join(outDir, 'report.md')}`);
       return errors.length ? 1 : 0;
     })());

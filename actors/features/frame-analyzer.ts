@@ -25,6 +25,8 @@ export class FrameAnalyzer {
   private readonly diff: Float64Array;
   private readonly cmnd: Float64Array;
   private readonly pitch: YinResult = { period: 0, aperiodicity: 1, periodic: false };
+  /** Frames that took the all-zero shortcut (diagnostics; the test proving the shortcut checks it fires). */
+  silentFrames = 0;
   /** Log-mel and MFCC of an all-zero frame, computed once by the same code as any other frame. */
   private readonly silentMel: Float64Array;
   private readonly silentMfcc: Float64Array;
@@ -154,6 +156,7 @@ export class FrameAnalyzer {
    */
   private silentSpectral(prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
     const g = this.g;
+    this.silentFrames++;
     let flux = 0;
     for (let k = 0; k < g.bins; k++) {
       const d = 0 - prevMag[prevMagOffset + k];

@@ -8,6 +8,8 @@ export interface OfflineFeatures {
   /** One row per frame (see ROW for the layout), copied out of the history ring. */
   rows: Float32Array[];
   windows: WindowReady[];
+  /** Frames that took the all-zero shortcut. */
+  silentFrames: number;
 }
 
 /**
@@ -43,5 +45,5 @@ export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEnd
     collect();
   }
   ex.finish(L, st, hist, onWindow);
-  return { geometry: g, rows, windows };
+  return { geometry: g, rows, windows, silentFrames: ex.silentFrames };
 }

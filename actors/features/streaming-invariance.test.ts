@@ -100,6 +100,8 @@ test('digital silence takes the shortcut past the FFT and filterbank: rows and w
   const silent = fast.rows.filter((r) => r[ROW.rms] === 0);
   assert.ok(silent.length >= 100, `${silent.length} all-zero frames`);
   assert.ok(silent.some((r) => r[ROW.flux] > 0) && silent.some((r) => r[ROW.flux] === 0), 'both kinds of silent frame');
+  assert.is(fast.silentFrames, silent.length, 'every all-zero frame, and only those, took the shortcut');
+  assert.is(full.silentFrames, 0);
   assert.is(fast.rows.length, full.rows.length);
   for (let i = 0; i < full.rows.length; i++) assert.equal(Array.from(fast.rows[i]), Array.from(full.rows[i]), `frame ${i}`);
   assert.equal(fast.windows, full.windows);

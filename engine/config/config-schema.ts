@@ -214,6 +214,7 @@ export const configSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.rtp.portMin > c.rtp.portMax) ctx.addIssue({ code: 'custom', path: ['rtp', 'portMin'], message: 'must not exceed rtp.portMax' });
+    if (c.features.windowHopSeconds > c.features.windowSeconds) ctx.addIssue({ code: 'custom', path: ['features', 'windowHopSeconds'], message: `must not exceed features.windowSeconds (${c.features.windowSeconds}): audio between windows would never be analysed` });
     if (c.engine.minChunkSeconds > c.engine.maxChunkSeconds) ctx.addIssue({ code: 'custom', path: ['engine', 'minChunkSeconds'], message: 'must not exceed engine.maxChunkSeconds' });
     // A ring must hold the lockstep slack (1 s) plus a chunk, or a call with one silent leg could never advance.
     if (c.engine.maxChunkSeconds + 1 > c.engine.ringSeconds) ctx.addIssue({ code: 'custom', path: ['engine', 'ringSeconds'], message: 'must be at least engine.maxChunkSeconds + 1' });

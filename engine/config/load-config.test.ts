@@ -54,6 +54,8 @@ test('JSON config files work too; CALLGUARD_CONFIG names the file', () => {
 test('bad values name the key and what is allowed', () => {
   expectConfigError(() => loadConfig({ env: { CALLGUARD_POOL_THREADS: 'many' } }), /CALLGUARD_POOL_THREADS: expected a number/);
   expectConfigError(() => loadConfig({ env: { CALLGUARD_POOL_THREADS: '0' } }), /pool\.threads/);
+  // A hop longer than the window would leave audio no window ever analyses.
+  expectConfigError(() => loadConfig({ env: { CALLGUARD_FEATURES_WINDOW_HOP_SECONDS: '3' } }), /features\.windowHopSeconds: must not exceed features\.windowSeconds/);
   expectConfigError(() => loadConfig({ env: { CALLGUARD_SIP_PORTT: '1' } }), /CALLGUARD_SIP_PORTT: unknown setting/);
   expectConfigError(() => loadConfig({ env: { CALLGUARD_FEATURES_SAMPLE_RATE: '11025' } }), /features\.sampleRate/);
   expectConfigError(() => loadConfig({ env: { CALLGUARD_RTP_PORT_MIN: '30000', CALLGUARD_RTP_PORT_MAX: '20000' } }), /rtp\.portMin: must not exceed rtp\.portMax/);
