@@ -42,7 +42,7 @@ test('two real calls: one verdict latency per scored window, each window with sp
     await within(untilCallsEnded(engine, 2), 30000, 'engine ending both calls');
 
     const stats = engine.supervisor.stats();
-    // 7 s per leg: at least this many full windows each (the start and final partial windows come on top).
+    // 7 s per leg: at least this many windows on the hop grid each (a final window over the last 2 s may come on top).
     const perLeg = Math.floor((7 - c.features.windowSeconds) / c.features.windowHopSeconds);
     assert.ok(perLeg >= 5 && stats.windows >= 2 * 2 * perLeg, `windows scored: ${stats.windows}`);
     assert.is(stats.verdictLatencyUnknown, 0);

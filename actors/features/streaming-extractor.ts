@@ -54,14 +54,22 @@ export class StreamingExtractor {
     this.consume(L, st, hist, this.resampled, m, onWindow);
   }
 
-  /** End of stream: emit the last partial window if enough audio is not yet covered by one. */
+  /** All-zero frames this extractor analysed through the shortcut (see FrameAnalyzer). */
+  get silentFrames(): number {
+    return this.analyzer.silentFrames;
+  }
+
+  /** End of stream: emit a last (partial, or off-grid full-length) window if enough audio is not yet covered by one. */
   finish(L: LegLayout, st: Float64Array, hist: Float32Array, onWindow: (w: WindowReady) => void): void {
     if (st[S.finalized]) return;
     st[S.finalized] = 1;
     const g = this.g;
     const frames = st[S.frames];
-    // Only audio no window has covered earns a last window; otherwise it would nearly repeat the previous one.
-    if (frames - st[S.lastWindowEnd] >= g.minFinalFrames) {
+    // Only audio no window has covered earns a last window; otherwise it would nearly repeat the previous one. A leg
+    // that had full windows gets one over its last windowFrames once half a hop is uncovered (its last second is
+    // scored too); a leg too short for a full window needs minFinalFrames.
+    const need = frames >= g.windowFrames ? Math.max(1, Math.ceil(g.windowHopFrames / 2)) : g.minFinalFrames;
+    if (frames - st[S.lastWindowEnd] >= need) {
       const count = Math.min(g.windowFrames, frames);
       this.emitWindow(L, st, hist, frames - count, count, true, onWindow);
     }

@@ -77,8 +77,9 @@ VAD (streaming, in frame order)
 Window aggregates
   * Window = 200 frames, hop = 50 frames; window w covers frames
     [50w, 50w+200) and is emitted when those 200 frames exist.  At end of
-    stream, if the frames not covered by any emitted window (all of them when
-    no window was emitted) number >= 100, emit one final window over the last
+    stream, if the frames not covered by any emitted window number >= 25
+    (half a hop) for a stream of >= 200 frames, or >= 100 for a shorter one
+    (all of its frames uncovered), emit one final window over the last
     min(200, total) frames with "partial": true.
   * Per window: startFrame, frameCount, speechRatio = mean(vad);
     level = 10*log10(max(mean(rms^2 over vad frames), 1e-20)) (over all frames
@@ -106,7 +107,7 @@ Decisions taken where the text was open (see also the report printed at the end)
     speech B, 448 frames): the 0.6 s fixtures have 58 frames (< 100, so no
     window at all) and the 2 s speech files have 198 frames (one partial
     window), so only this one exercises full windows, the hop and the final
-    partial window.  Its digital silence also hits the dbfs=-200 / VAD floor
+    window (48 frames uncovered >= 25: a final full-length window).  Its digital silence also hits the dbfs=-200 / VAD floor
     clamp at -100 / centroid 0 / cmnd-all-ones paths.
 """
 
@@ -466,7 +467,10 @@ def aggregate(fr):
         notes["evenMedian"] += res[2]
         last_end = AGG_HOP * w + AGG_WIN
         w += 1
-    if T - last_end >= AGG_MIN_PARTIAL:
+    # A stream that had full windows ends with one more over its last AGG_WIN frames once half a hop is uncovered;
+    # a stream too short for a full window needs AGG_MIN_PARTIAL frames.
+    need = max(1, (AGG_HOP + 1) // 2) if T >= AGG_WIN else AGG_MIN_PARTIAL
+    if T - last_end >= need:
         cnt = min(AGG_WIN, T)
         res = aggregate_window(fr, T - cnt, cnt, True)
         out.append(res[0])
