@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { DEFAULT_FRONT_END, LIVE_WINDOW_HOP_SECONDS } from '../../actors/features/front-end-config.js';
 import { POLICY_CONFIG_KEYS } from '../../actors/policy/risk-policy.js';
 
-export { LIVE_WINDOW_HOP_SECONDS };
 /** MFCC the live engine computes per frame (features.mfccCount): 0, their DCT and history space are saved. */
-export const LIVE_MFCC_COUNT = 0;
+const LIVE_MFCC_COUNT = 0;
 
 /** The policy section is generated from the policy's own key list, so names, bounds and defaults stay in one place. */
 const policySection = z
