@@ -108,6 +108,8 @@ export interface MetricsScrape {
   histograms: Map<string, HistogramSnapshot>;
   /** Engine main-thread heap and the process RSS as the engine reports them (prom-client default metrics). */
   heapUsedBytes: number | null;
+  /** V8 heap in use summed over the worker threads (null when the engine does not report it). */
+  workerHeapUsedBytes: number | null;
   rssBytes: number | null;
   externalBytes: number | null;
 }
@@ -144,6 +146,7 @@ export class EngineMetricsScraper {
           t: Date.now(),
           histograms: parseHistograms(text, ENGINE_HISTOGRAMS),
           heapUsedBytes: gauge(text, 'callguard_nodejs_heap_size_used_bytes'),
+          workerHeapUsedBytes: gauge(text, 'callguard_worker_heap_used_bytes\\{thread="all"\\}'),
           rssBytes: gauge(text, 'callguard_process_resident_memory_bytes'),
           externalBytes: gauge(text, 'callguard_nodejs_external_memory_bytes'),
         };

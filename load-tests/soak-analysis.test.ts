@@ -30,4 +30,14 @@ test('a leak of 2 MB per minute is reported as not flat, with its slope', () => 
   assert.throws(() => analyseSoak({ samples: samples(() => 1, 100), seconds: 100, concurrency: 1, warmUpSeconds: 120, baselineRssMB: null, afterRssMB: null }), /too short/);
 });
 
+test('worker heaps: their sum gets its own steady range and slope, null when the engine did not report it', () => {
+  const grow = samples(() => 400).map((x) => ({ ...x, workerHeapMB: 60 + (1.5 * x.t) / 60 + (x.t % 5) }));
+  const a = analyseSoak({ samples: grow, seconds: 600, concurrency: 100, warmUpSeconds: 120, baselineRssMB: 300, afterRssMB: null });
+  assert.ok(Math.abs(a.workerHeapSlopeMBPerMin! - 1.5) < 0.05, String(a.workerHeapSlopeMBPerMin));
+  assert.ok(a.workerHeapMB!.min >= 63 && a.workerHeapMB!.max <= 79, JSON.stringify(a.workerHeapMB));
+  const none = analyseSoak({ samples: samples(() => 400), seconds: 600, concurrency: 100, warmUpSeconds: 120, baselineRssMB: 300, afterRssMB: null });
+  assert.is(none.workerHeapMB, null);
+  assert.is(none.workerHeapSlopeMBPerMin, null);
+});
+
 test.run();

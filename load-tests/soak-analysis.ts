@@ -13,6 +13,8 @@ export interface SoakSample {
   rssMB: number;
   /** Engine main-thread V8 heap used, MB (null when /metrics did not answer). */
   heapMB: number | null;
+  /** V8 heap used summed over the worker threads, MB (null when /metrics did not report it). */
+  workerHeapMB?: number | null;
   activeCalls: number | null;
   cpuPercent: number | null;
 }
@@ -26,6 +28,9 @@ export interface SoakAnalysis {
   memoryPerCallMB: number | null;
   rssSlopeMBPerMin: number;
   heapSlopeMBPerMin: number | null;
+  /** Worker heaps (summed): steady mean/min/max and slope, null when not sampled. */
+  workerHeapMB: { mean: number; min: number; max: number } | null;
+  workerHeapSlopeMBPerMin: number | null;
   rssFirstToLastQuarterMB: number;
   flatSlopeMBPerMin: number;
   flat: boolean;
@@ -71,6 +76,7 @@ export function analyseSoak(o: {
   const minutes = steady.map((s) => s.t / 60);
   const rss = steady.map((s) => s.rssMB);
   const heapPts = steady.filter((s) => s.heapMB !== null);
+  const workerPts = steady.filter((s) => s.workerHeapMB != null);
   const active = steady.filter((s) => s.activeCalls !== null).map((s) => s.activeCalls!);
   const meanActive = active.length ? active.reduce((a, b) => a + b, 0) / active.length : null;
   const q = Math.max(1, Math.floor(steady.length / 4));
@@ -93,6 +99,8 @@ export function analyseSoak(o: {
     memoryPerCallMB: o.baselineRssMB !== null && meanActive ? Math.round(((rssStats.mean - o.baselineRssMB) / meanActive) * 100) / 100 : null,
     rssSlopeMBPerMin: Math.round(rssSlope * 100) / 100,
     heapSlopeMBPerMin: heapPts.length >= 2 ? Math.round(slope(heapPts.map((s) => s.t / 60), heapPts.map((s) => s.heapMB!)) * 100) / 100 : null,
+    workerHeapMB: workerPts.length ? stats(workerPts.map((s) => s.workerHeapMB!)) : null,
+    workerHeapSlopeMBPerMin: workerPts.length >= 2 ? Math.round(slope(workerPts.map((s) => s.t / 60), workerPts.map((s) => s.workerHeapMB!)) * 100) / 100 : null,
     rssFirstToLastQuarterMB: round1(mean(rss.slice(-q)) - mean(rss.slice(0, q))),
     flatSlopeMBPerMin: flatSlope,
     flat: Math.abs(rssSlope) <= flatSlope,

@@ -11,6 +11,7 @@ export async function renderSoakChart(samples: readonly SoakSample[], warmUpSeco
   const mem = samples.flatMap((s) => [
     { minute: s.t / 60, value: s.rssMB, series: 'RSS' },
     ...(s.heapMB === null ? [] : [{ minute: s.t / 60, value: s.heapMB, series: 'main-thread heap used' }]),
+    ...(s.workerHeapMB == null ? [] : [{ minute: s.t / 60, value: s.workerHeapMB, series: 'worker heaps used (sum)' }]),
   ]);
   const calls = samples.filter((s) => s.activeCalls !== null).map((s) => ({ minute: s.t / 60, value: s.activeCalls }));
   const x = { field: 'minute', type: 'quantitative', title: 'minutes into the soak' };

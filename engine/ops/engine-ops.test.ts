@@ -198,6 +198,7 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       'callguard_worker_crashes_total 0',
       'callguard_pool_replacements_total 0',
       'callguard_process_resident_memory_bytes',
+      'callguard_worker_heap_used_bytes{thread="all"}',
     ])
       assert.ok(m.includes(name), `metrics include ${name}`);
     engine.metrics.sampleLag();

@@ -82,6 +82,22 @@ export class EngineMetrics {
       },
     });
     new Gauge({
+      name: 'callguard_worker_heap_used_bytes',
+      help: 'V8 heap in use in each worker thread (asked over its control channel at scrape time), and their sum as thread="all"',
+      labelNames: ['thread'],
+      registers: [r],
+      async collect() {
+        this.reset();
+        let sum = 0;
+        // describeWorkers() bounds each answer by its own timeout, so a busy or stuck worker cannot hang a scrape.
+        for (const d of await src.supervisor.describeWorkers()) {
+          this.set({ thread: String(d.threadId) }, d.heapUsedBytes);
+          sum += d.heapUsedBytes;
+        }
+        this.set({ thread: 'all' }, sum);
+      },
+    });
+    new Gauge({
       name: 'callguard_sip_active_calls',
       help: 'SIPREC sessions up on the SIP side (analysed or not)',
       registers: [r],
