@@ -1,6 +1,5 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderVegaLitePng } from './vega-png.js';
 
 /**
  * The report's chart, drawn with a real plotting library and no browser: a vega-lite spec compiled to vega, rendered
@@ -44,8 +43,5 @@ export async function renderLoadChart(points: readonly ChartPoint[], title: stri
     vconcat: [panel(lag, 'engine lag, ms (worst call, per sample)'), panel(cpu, 'engine CPU, % of one core')],
     config: { font: 'DejaVu Sans', background: 'white' },
   } as unknown as TopLevelSpec;
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return Buffer.from(new Resvg(svg, { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+  return renderVegaLitePng(spec);
 }

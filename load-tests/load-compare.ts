@@ -4,7 +4,7 @@ import type { PlannedCall } from './call-plan.js';
 import { openEngineSession } from './engine-session.js';
 import type { ChartPoint } from './load-chart.js';
 import type { StepReport } from './load-report.js';
-import { runStep, type StepContext } from './load-step.js';
+import { runStep, sessionStepContext } from './load-step.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
 
 /**
@@ -60,18 +60,7 @@ export async function runComparison(o: CompareOptions): Promise<VariantResult[]>
     o.log(`variant ${variant.name}: ${variant.description}`);
     const session = await openEngineSession({ env: variant.env });
     try {
-      const ctx: StepContext = {
-        target: session.target,
-        poller: session.poller,
-        sampler: session.sampler,
-        scraper: session.scraper,
-        machine: o.machine,
-        chartPoints: o.chartPoints,
-        lagThresholdSeconds: o.lagThresholdSeconds,
-        generatorLagLimitMs: 20,
-        log: o.log,
-        engineExited: () => session.engine?.exited() ?? false,
-      };
+      const ctx = sessionStepContext(session, o);
       await runStep({ ...ctx, chartPoints: [], log: () => {} }, o.warmUp, o.warmUp.length, 'warm-up');
       const { step, result } = await runStep(ctx, o.plan, o.plan.length, variant.name);
       // Alerts of calls that just ended may still be in the engine's outbox.

@@ -27,6 +27,34 @@ export interface StepContext {
   engineExited(): boolean;
 }
 
+/** Generator send lag p99 (ms) above which a level is the generator's fault, not the engine's. */
+export const GENERATOR_LAG_LIMIT_MS = 20;
+
+/** What a step reads from an engine session (engine-session.ts): its SIP target, pollers and samplers. */
+export interface StepSession {
+  readonly target: { host: string; port: number };
+  readonly poller: EngineCallsPoller | null;
+  readonly sampler: ProcSampler | null;
+  readonly scraper: EngineMetricsScraper | null;
+  readonly engine: { exited(): boolean } | null;
+}
+
+/** The step context of an engine session, for one run, ramp, comparison variant or soak. */
+export function sessionStepContext(s: StepSession, o: { machine: MachineCpuSampler | null; chartPoints: ChartPoint[]; lagThresholdSeconds: number; log(line: string): void }): StepContext {
+  return {
+    target: s.target,
+    poller: s.poller,
+    sampler: s.sampler,
+    scraper: s.scraper,
+    machine: o.machine,
+    chartPoints: o.chartPoints,
+    lagThresholdSeconds: o.lagThresholdSeconds,
+    generatorLagLimitMs: GENERATOR_LAG_LIMIT_MS,
+    log: o.log,
+    engineExited: () => s.engine?.exited() ?? false,
+  };
+}
+
 export async function runStep(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number, label: string): Promise<{ step: StepReport; result: GeneratorResult }> {
   const gen = new CallGenerator({ target: ctx.target, calls: plan });
   const first = await ctx.scraper?.scrape();

@@ -10,7 +10,7 @@ import { openEngineSession, type EngineSession } from './engine-session.js';
 import { runComparison, selectVariants, type VariantResult } from './load-compare.js';
 import { renderLoadChart, type ChartPoint } from './load-chart.js';
 import { latencyTargetText, reportMarkdown, VERDICT_P99_TARGET_MS, withinLatencyTarget, type LoadReport, type StepReport } from './load-report.js';
-import { runStep, type StepContext } from './load-step.js';
+import { runStep, sessionStepContext } from './load-step.js';
 import { MachineCpuSampler } from './proc-sampler.js';
 import { runSippCrossCheck } from './sipp-cross-check.js';
 import { renderSoakChart } from './soak-chart.js';
@@ -246,18 +246,7 @@ async function main(): Promise<number> {
       log(`soak: RSS slope ${soak.analysis.rssSlopeMBPerMin} MB/min (${soak.analysis.flat ? 'flat' : 'not flat'}), memory per call ${soak.analysis.memoryPerCallMB} MB`);
     } else {
       const s = session!;
-      const ctx: StepContext = {
-        target: s.target,
-        poller: s.poller,
-        sampler: s.sampler,
-        scraper: s.scraper,
-        machine,
-        chartPoints,
-        lagThresholdSeconds: lagThreshold,
-        generatorLagLimitMs: 20,
-        log,
-        engineExited: () => s.engine?.exited() ?? false,
-      };
+      const ctx = sessionStepContext(s, { machine, chartPoints, lagThresholdSeconds: lagThreshold, log });
       log('warm-up: 5 calls of 6 s (not judged)');
       await runStep({ ...ctx, chartPoints: [], log: () => {} }, warm, 5, 'warm-up');
       if (a.ramp) {

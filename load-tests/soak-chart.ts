@@ -1,6 +1,5 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderVegaLitePng } from './vega-png.js';
 import type { SoakSample } from './soak-analysis.js';
 
 /**
@@ -35,8 +34,5 @@ export async function renderSoakChart(samples: readonly SoakSample[], warmUpSeco
     ],
     config: { font: 'DejaVu Sans', background: 'white' },
   } as unknown as TopLevelSpec;
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return Buffer.from(new Resvg(svg, { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+  return renderVegaLitePng(spec);
 }

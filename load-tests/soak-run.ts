@@ -5,7 +5,7 @@ import { summarizeHistogram, type HistogramSummary } from './engine-metrics-scra
 import type { EngineSession } from './engine-session.js';
 import type { ChartPoint } from './load-chart.js';
 import type { StepReport } from './load-report.js';
-import { runStep } from './load-step.js';
+import { runStep, sessionStepContext } from './load-step.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
 import { analyseSoak, type SoakAnalysis, type SoakSample } from './soak-analysis.js';
 
@@ -45,18 +45,7 @@ export interface SoakOptions {
 export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const s = o.session;
   if (!s.sampler) throw new Error('--soak measures the engine process: it needs a spawned engine (no --target)');
-  const ctx = {
-    target: s.target,
-    poller: s.poller,
-    sampler: s.sampler,
-    scraper: s.scraper,
-    machine: o.machine,
-    chartPoints: o.chartPoints,
-    lagThresholdSeconds: o.lagThresholdSeconds,
-    generatorLagLimitMs: 20,
-    log: o.log,
-    engineExited: () => s.engine?.exited() ?? false,
-  };
+  const ctx = sessionStepContext(s, o);
   await runStep({ ...ctx, chartPoints: [], log: () => {} }, o.warmUp, o.warmUp.length, 'warm-up');
   await sleep(5000);
   const idle = s.sampler.samples.slice(-3);

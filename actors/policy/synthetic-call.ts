@@ -66,7 +66,7 @@ const WINDOW = 2;
 /** All windows of the call, in the order an engine would hand them to the policy (per hop: leg 0, then leg 1). */
 export function syntheticCall(spec: SyntheticCallSpec): PolicyWindowInput[] {
   const rnd = prng(spec.seed);
-  const HOP = spec.hopSeconds ?? LIVE_WINDOW_HOP_SECONDS;
+  const hop = spec.hopSeconds ?? LIVE_WINDOW_HOP_SECONDS;
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const roles = spec.roles ?? ['caller', 'callee'];
   const f0 = spec.f0 ?? [120, 210];
@@ -103,9 +103,9 @@ export function syntheticCall(spec: SyntheticCallSpec): PolicyWindowInput[] {
   const out: PolicyWindowInput[] = [];
   const perWindow = Math.round(WINDOW / TICK);
   let index = 0;
-  for (let end = WINDOW; end <= total + 1e-9; end += HOP, index++) {
+  for (let end = WINDOW; end <= total + 1e-9; end += hop, index++) {
     const endTick = Math.round(end / TICK);
-    const seg = profileAt(end - HOP / 2);
+    const seg = profileAt(end - hop / 2);
     for (let leg = 0; leg < 2; leg++) {
       let sp = 0;
       for (let k = endTick - perWindow; k < endTick; k++) sp += speaking[leg][k];
