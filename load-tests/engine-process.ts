@@ -20,6 +20,8 @@ export interface EngineProcessOptions {
   /** Extra CALLGUARD_* settings (e.g. CALLGUARD_POOL_THREADS). */
   env?: Record<string, string>;
   logLevel?: string;
+  /** Extra node flags before the script (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+  nodeArgs?: string[];
 }
 
 export interface EngineProcess {
@@ -56,7 +58,7 @@ export async function startEngineProcess(o: EngineProcessOptions, readyTimeoutMs
     CALLGUARD_SUBSCRIBERS_ENFORCE: 'false',
     ...o.env,
   };
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), join(repoRoot, 'bin/callguard.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => {
     out = (out + d.toString()).slice(-8000);

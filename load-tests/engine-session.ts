@@ -27,6 +27,8 @@ export interface EngineSessionOptions {
   external?: { target: { host: string; port: number }; httpBase: string | null; token?: string };
   /** Extra environment of the spawned engine (e.g. CALLGUARD_MODEL_MAX_BATCH=1). */
   env?: Record<string, string>;
+  /** Extra node flags of the spawned engine (profiling). */
+  nodeArgs?: string[];
   smscPort?: number;
 }
 
@@ -35,7 +37,7 @@ export async function openEngineSession(o: EngineSessionOptions): Promise<Engine
   const smppUrl = `smpp://callguard:load@127.0.0.1:${smsc.port}`;
   let engine: EngineProcess | null = null;
   try {
-    if (!o.external) engine = await startEngineProcess({ sipPort: await freePort('udp'), httpPort: await freePort('tcp'), rtpPortMin: 20000, rtpPortMax: 29999, smppUrl, env: o.env });
+    if (!o.external) engine = await startEngineProcess({ sipPort: await freePort('udp'), httpPort: await freePort('tcp'), rtpPortMin: 20000, rtpPortMax: 29999, smppUrl, env: o.env, nodeArgs: o.nodeArgs });
   } catch (err) {
     await smsc.close();
     throw err;

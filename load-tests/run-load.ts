@@ -48,6 +48,7 @@ const USAGE = `Usage: node dist/load-tests/run-load.js [options]
   --target host:port    an engine already running (loopback only); --http host:port for its API, --token T for its admin token
   --smsc-port N         port of the run's SMSC simulator (default: free port)
   --engine-env K=V      extra environment for the spawned engine (repeatable)
+  --engine-node-arg A   extra node flag for the spawned engine, e.g. --engine-node-arg=--cpu-prof (repeatable)
   --sipp N              also run N calls through sipp as an independent cross-check
   --out DIR             report directory (default load-tests/reports/<time>)
   --max-seconds S       hard bound on the whole run (default 1800)`;
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
       ramp: { type: 'boolean' }, compare: { type: 'boolean' }, variants: { type: 'string' }, soak: { type: 'string' }, 'soak-warm-up': { type: 'string' },
       'ramp-start': { type: 'string' }, 'ramp-step': { type: 'string' }, 'ramp-max': { type: 'string' },
       'step-seconds': { type: 'string' }, 'lag-threshold': { type: 'string' }, target: { type: 'string' }, http: { type: 'string' }, token: { type: 'string' },
-      'smsc-port': { type: 'string' }, 'engine-env': { type: 'string', multiple: true }, sipp: { type: 'string' }, out: { type: 'string' },
+      'smsc-port': { type: 'string' }, 'engine-env': { type: 'string', multiple: true }, 'engine-node-arg': { type: 'string', multiple: true }, sipp: { type: 'string' }, out: { type: 'string' },
       'max-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -131,7 +132,7 @@ async function main(): Promise<number> {
       if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
     }
     const external = a.target ? { target: hostPort(a.target), httpBase: a.http ? `http://${a.http}` : null, token: a.token ?? process.env.CALLGUARD_HTTP_TOKEN } : undefined;
-    session = await openEngineSession({ external, env, smscPort: a['smsc-port'] ? Number(a['smsc-port']) : undefined });
+    session = await openEngineSession({ external, env, nodeArgs: a['engine-node-arg'], smscPort: a['smsc-port'] ? Number(a['smsc-port']) : undefined });
     if (external) log(`external engine at ${a.target}; point its CALLGUARD_SMPP_URL at ${session.smppUrl} to score alerts`);
     else log(`engine pid ${session.engine!.pid}: SIP ${session.target.host}:${session.target.port}, HTTP ${session.httpBase}, SMSC simulator ${session.smsc.port}`);
   }
