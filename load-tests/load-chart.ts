@@ -4,7 +4,8 @@ import { renderVegaLitePng } from './vega-png.js';
 /**
  * The report's chart, drawn with a real plotting library and no browser: a vega-lite spec compiled to vega, rendered
  * to SVG headless (vega's 'none' renderer needs no canvas), rasterised to PNG by resvg (a prebuilt binary shipped in
- * the npm package). Two panels against concurrent calls: the engine's lag (from GET /calls) and its CPU, per step.
+ * the npm package). Panels against concurrent calls, per step: the engine's lag (from GET /calls), its CPU, and its
+ * main thread's CPU (one thread: the part more worker threads do not relieve).
  */
 export interface ChartPoint {
   /** Calls with media flowing when sampled. */
@@ -13,6 +14,8 @@ export interface ChartPoint {
   lagMs: number | null;
   /** Engine CPU over the last sample period, % of one core. */
   cpuPercent: number | null;
+  /** The engine's main thread alone, same unit (it cannot pass 100: one thread); null or absent when not sampled. */
+  mainThreadCpuPercent?: number | null;
   /** Ramp step the sample belongs to, or 'run'. */
   series: string;
 }
@@ -20,6 +23,7 @@ export interface ChartPoint {
 export async function renderLoadChart(points: readonly ChartPoint[], title: string): Promise<Buffer> {
   const lag = points.filter((p) => p.lagMs !== null).map((p) => ({ concurrency: p.concurrency, value: p.lagMs, series: p.series }));
   const cpu = points.filter((p) => p.cpuPercent !== null).map((p) => ({ concurrency: p.concurrency, value: p.cpuPercent, series: p.series }));
+  const main = points.filter((p) => p.mainThreadCpuPercent != null).map((p) => ({ concurrency: p.concurrency, value: p.mainThreadCpuPercent, series: p.series }));
   // Points and lines are coloured by step: a step's arrival and departure samples sit at lower concurrency than its
   // level, and joining samples of different steps (a level that fell behind, seen while its calls depart) across the
   // x axis once made a late level's lag look like spikes at every lower level.
@@ -40,7 +44,11 @@ export async function renderLoadChart(points: readonly ChartPoint[], title: stri
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, fontSize: 14 },
-    vconcat: [panel(lag, 'engine lag, ms (worst call, per sample)'), panel(cpu, 'engine CPU, % of one core')],
+    vconcat: [
+      panel(lag, 'engine lag, ms (worst call, per sample)'),
+      panel(cpu, 'engine CPU, % of one core'),
+      ...(main.length ? [panel(main, 'engine main thread CPU, %')] : []),
+    ],
     config: { font: 'DejaVu Sans', background: 'white' },
   } as unknown as TopLevelSpec;
   return renderVegaLitePng(spec);

@@ -22,7 +22,14 @@ export interface StepReport {
   /** All processes on the box over the window, % of one core; `other` = machine - engine - generator (a shared box). */
   machineCpuPercent: number | null;
   otherCpuPercent: number | null;
-  engine: { cpuPercentMean: number; cpuPercentPeak: number; peakRssMB: number; threads: number } | null;
+  engine: {
+    cpuPercentMean: number;
+    cpuPercentPeak: number;
+    /** The engine's main thread alone (RTP receive, jitter buffers, ring writes, scheduling): one thread, so at most 100. */
+    mainThreadCpuPercentMean?: number | null;
+    peakRssMB: number;
+    threads: number;
+  } | null;
   /** Engine lag from GET /calls over the window, seconds (per sample: the worst call). */
   lagSeconds: { p50: number; p95: number; p99: number; max: number; samples: number } | null;
   /** RTP packets the engine counted lost, and ring overrun samples, on this step's calls. */
@@ -164,13 +171,13 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
 /** The per-step table (ramp levels, a run, one comparison variant). */
 export function stepTable(steps: readonly StepReport[]): string[] {
   const L: string[] = [];
-  L.push('| step | calls | media max | engine CPU % mean/peak | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |');
+  L.push('| step | calls | media max | engine CPU % mean/peak (main thread) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of steps) {
     const g = s.generator;
     const v = s.engineMetrics?.verdictLatencyMs;
     L.push(
-      `| ${s.label ?? s.targetConcurrency} | ${s.calls} | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${Object.entries(g.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '0'} | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
+      `| ${s.label ?? s.targetConcurrency} | ${s.calls} | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${s.engine.mainThreadCpuPercentMean != null ? ` (${s.engine.mainThreadCpuPercentMean})` : ''}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${Object.entries(g.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '0'} | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
     );
   }
   return L;

@@ -68,13 +68,14 @@ export async function runStep(ctx: StepContext, plan: PlannedCall[], targetConcu
       concurrency: gen.mediaCalls,
       lagMs: poll && now - poll.t < 2500 ? Math.round(poll.maxLagSeconds * 1000) : null,
       cpuPercent: proc && now - proc.t < 2500 ? proc.cpuPercent : null,
+      mainThreadCpuPercent: proc && now - proc.t < 2500 ? proc.mainThreadCpuPercent : null,
       series: label,
     });
     if (now - lastLog >= 5000) {
       lastLog = now;
       const p = gen.pacerStats;
       ctx.log(
-        `[${label}] media calls ${gen.mediaCalls}, engine CPU ${proc?.cpuPercent ?? '?'}% RSS ${proc?.rssMB ?? '?'} MB, lag max ${poll ? poll.maxLagSeconds.toFixed(3) : '?'} s, RTP lost ${poll?.packetsLost ?? '?'}, send lag p99 ${p.sendLag.percentile(99).toFixed(1)} ms`,
+        `[${label}] media calls ${gen.mediaCalls}, engine CPU ${proc?.cpuPercent ?? '?'}% (main thread ${proc?.mainThreadCpuPercent ?? '?'}%) RSS ${proc?.rssMB ?? '?'} MB, lag max ${poll ? poll.maxLagSeconds.toFixed(3) : '?'} s, RTP lost ${poll?.packetsLost ?? '?'}, send lag p99 ${p.sendLag.percentile(99).toFixed(1)} ms`,
       );
     }
   }, 1000);
@@ -131,6 +132,7 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
     ? {
         cpuPercentMean: Math.round((proc.reduce((a, x) => a + x.cpuPercent, 0) / proc.length) * 10) / 10,
         cpuPercentPeak: Math.max(...proc.map((x) => x.cpuPercent)),
+        mainThreadCpuPercentMean: meanOf(proc.map((x) => x.mainThreadCpuPercent)),
         peakRssMB: Math.max(...proc.map((x) => x.rssMB)),
         threads: Math.max(...proc.map((x) => x.threads)),
       }
@@ -187,4 +189,10 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
     sustainable: reasons.length === 0,
     reasons,
   };
+}
+
+/** Mean of the known values to one decimal, null when there are none. */
+function meanOf(xs: ReadonlyArray<number | null>): number | null {
+  const known = xs.filter((x): x is number => x !== null);
+  return known.length ? Math.round((known.reduce((a, x) => a + x, 0) / known.length) * 10) / 10 : null;
 }

@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
  *  - CPU: utime + stime (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of `getconf CLK_TCK`, all threads
  *    of the process including worker threads) differenced between samples, as % of ONE core (200% = both cores of a
  *    2-core box). Fields are counted after the last ')' so a command name with spaces cannot shift them.
+ *  - The main thread's share: the same fields of /proc/<pid>/task/<pid>/stat (the thread whose id is the pid). It
+ *    receives every RTP packet and schedules every task, and one thread cannot use more than one core: it caps a
+ *    process however many workers it has, so the report shows it apart.
  *  - Memory: VmRSS and Threads from /proc/<pid>/status.
  * A sample of a process that has gone away is skipped, not an error.
  */
@@ -13,6 +16,8 @@ export interface ProcSample {
   /** Epoch ms. */
   t: number;
   cpuPercent: number;
+  /** The main thread alone, same unit (null when its stat could not be read). */
+  mainThreadCpuPercent: number | null;
   rssMB: number;
   threads: number;
 }
@@ -29,10 +34,10 @@ function ticksPerSecond(): number {
   return clkTck;
 }
 
-/** CPU ticks (user+system) of `pid`, or null if it is gone. */
-export function readCpuTicks(pid: number): number | null {
+/** CPU ticks (user+system) of `pid` (all its threads), or of its main thread alone; null if it is gone. */
+export function readCpuTicks(pid: number, mainThreadOnly = false): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // After ')' the fields start at 3 (state): utime is field 14 -> index 11, stime field 15 -> index 12.
     return Number(f[11]) + Number(f[12]);
@@ -56,12 +61,14 @@ export class ProcSampler {
   readonly samples: ProcSample[] = [];
   private timer: NodeJS.Timeout | null = null;
   private lastTicks: number | null = null;
+  private lastMainTicks: number | null = null;
   private lastAt = 0;
 
   constructor(readonly pid: number, private readonly periodMs = 1000) {}
 
   start(): void {
     this.lastTicks = readCpuTicks(this.pid);
+    this.lastMainTicks = readCpuTicks(this.pid, true);
     this.lastAt = Date.now();
     this.timer = setInterval(() => this.sample(), this.periodMs);
     this.timer.unref();
@@ -90,13 +97,17 @@ export class ProcSampler {
 
   private sample(): void {
     const ticks = readCpuTicks(this.pid);
+    const mainTicks = readCpuTicks(this.pid, true);
     const st = readStatus(this.pid);
     const now = Date.now();
     if (ticks === null || st === null || this.lastTicks === null) return;
-    const cpu = ((ticks - this.lastTicks) / ticksPerSecond() / ((now - this.lastAt) / 1000)) * 100;
+    const percent = (d: number) => Math.round((d / ticksPerSecond() / ((now - this.lastAt) / 1000)) * 1000) / 10;
+    const cpu = percent(ticks - this.lastTicks);
+    const main = mainTicks !== null && this.lastMainTicks !== null ? percent(mainTicks - this.lastMainTicks) : null;
     this.lastTicks = ticks;
+    this.lastMainTicks = mainTicks;
     this.lastAt = now;
-    this.samples.push({ t: now, cpuPercent: Math.round(cpu * 10) / 10, rssMB: st.rssMB, threads: st.threads });
+    this.samples.push({ t: now, cpuPercent: cpu, mainThreadCpuPercent: main, rssMB: st.rssMB, threads: st.threads });
   }
 }
 
