@@ -7,7 +7,8 @@
  * - Silence is inserted from RTP timestamps: the gap between where the previous payload ended and where the next one
  *   starts (lost packets, or a sender pausing with comfort noise). Gaps beyond `maxGapSamples` are treated as a
  *   sender restart (resync) rather than filled.
- * - Storage is preallocated (capacity x maxPayload bytes); nothing is allocated per packet.
+ * - Storage is preallocated (capacity x maxPayload bytes); nothing is allocated per packet. The packet the stream is
+ *   waiting for is played straight from the caller's bytes; only packets that arrive early are copied into a slot.
  * Payload bytes equal samples (G.711 at 8 kHz), which is what the receiver feeds it.
  */
 export interface JitterOutput {
@@ -116,6 +117,15 @@ export class JitterBuffer {
       this.nextSeq = ext;
       this.highest = ext - 1;
     }
+    if (ext === this.nextSeq) {
+      // The packet the stream waits for (nearly every packet on a clean line): play it from the caller's bytes rather
+      // than copying it into a slot first. Its slot cannot hold it already: drain() plays nextSeq as soon as it is stored.
+      this.nextSeq++;
+      if (ext > this.highest) this.highest = ext;
+      this.playPayload(kind, ts, src, offset, length);
+      this.drain();
+      return JB_OK;
+    }
     const idx = ext & this.mask;
     if (this.kinds[idx] !== EMPTY && this.seqs[idx] === ext) {
       this.duplicate++;
@@ -159,13 +169,16 @@ export class JitterBuffer {
     const kind = this.kinds[idx];
     this.kinds[idx] = EMPTY;
     this.nextSeq++;
-    const ts = this.stamps[idx];
-    const len = this.lengths[idx];
+    this.playPayload(kind, this.stamps[idx], this.store, idx * this.opts.maxPayload, this.lengths[idx]);
+  }
+
+  /** Plays one packet whose sequence number has just been consumed: silence for a timestamp gap, then its audio. */
+  private playPayload(kind: number, ts: number, buf: Uint8Array, offset: number, len: number): void {
     const gap = this.tsValid ? (ts - this.expectedTs) | 0 : 0; // signed 32-bit difference handles timestamp wrap
     if (gap > 0 && gap <= this.opts.maxGapSamples) this.out.onSilence(gap);
     else if (gap !== 0 && kind === AUDIO) this.resync++;
     if (kind === AUDIO) {
-      this.out.onPayload(this.store, idx * this.opts.maxPayload, len);
+      this.out.onPayload(buf, offset, len);
       this.expectedTs = (ts + len) >>> 0;
       this.tsValid = true;
     } else if (!this.tsValid || gap > 0) {
