@@ -20,7 +20,7 @@ export interface EngineProcessOptions {
   /** Extra CALLGUARD_* settings (e.g. CALLGUARD_POOL_THREADS). */
   env?: Record<string, string>;
   logLevel?: string;
-  /** Extra node flags before the script (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+  /** Extra node flags before the script (e.g. --cpu-prof, which Node 20's NODE_OPTIONS does not accept). */
   nodeArgs?: string[];
 }
 

@@ -14,7 +14,7 @@ export interface ChartPoint {
   lagMs: number | null;
   /** Engine CPU over the last sample period, % of one core. */
   cpuPercent: number | null;
-  /** The engine's main thread alone, same unit (it cannot pass 100: one thread); null or absent when not sampled. */
+  /** The engine's main thread alone, same unit (one thread: about 100 at most, clock-tick rounding aside); null or absent when not sampled. */
   mainThreadCpuPercent?: number | null;
   /** Ramp step the sample belongs to, or 'run'. */
   series: string;
@@ -23,7 +23,7 @@ export interface ChartPoint {
 export async function renderLoadChart(points: readonly ChartPoint[], title: string): Promise<Buffer> {
   const lag = points.filter((p) => p.lagMs !== null).map((p) => ({ concurrency: p.concurrency, value: p.lagMs, series: p.series }));
   const cpu = points.filter((p) => p.cpuPercent !== null).map((p) => ({ concurrency: p.concurrency, value: p.cpuPercent, series: p.series }));
-  const main = points.filter((p) => p.mainThreadCpuPercent != null).map((p) => ({ concurrency: p.concurrency, value: p.mainThreadCpuPercent, series: p.series }));
+  const main = points.flatMap((p) => (p.mainThreadCpuPercent == null ? [] : [{ concurrency: p.concurrency, value: p.mainThreadCpuPercent, series: p.series }]));
   // Points and lines are coloured by step: a step's arrival and departure samples sit at lower concurrency than its
   // level, and joining samples of different steps (a level that fell behind, seen while its calls depart) across the
   // x axis once made a late level's lag look like spikes at every lower level.

@@ -25,7 +25,7 @@ export interface StepReport {
   engine: {
     cpuPercentMean: number;
     cpuPercentPeak: number;
-    /** The engine's main thread alone (RTP receive, jitter buffers, ring writes, scheduling): one thread, so at most 100. */
+    /** The engine's main thread alone (RTP receive, jitter buffers, ring writes, scheduling): one thread, so about 100 at most. */
     mainThreadCpuPercentMean?: number | null;
     peakRssMB: number;
     threads: number;

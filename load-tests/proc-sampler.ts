@@ -100,7 +100,13 @@ export class ProcSampler {
     const mainTicks = readCpuTicks(this.pid, true);
     const st = readStatus(this.pid);
     const now = Date.now();
-    if (ticks === null || st === null || this.lastTicks === null) return;
+    if (ticks === null || st === null || this.lastTicks === null) {
+      // No baseline yet (the process was not readable at start or last time): this reading becomes it.
+      this.lastTicks = ticks;
+      this.lastMainTicks = mainTicks;
+      this.lastAt = now;
+      return;
+    }
     const percent = (d: number) => Math.round((d / ticksPerSecond() / ((now - this.lastAt) / 1000)) * 1000) / 10;
     const cpu = percent(ticks - this.lastTicks);
     const main = mainTicks !== null && this.lastMainTicks !== null ? percent(mainTicks - this.lastMainTicks) : null;

@@ -48,7 +48,8 @@ const USAGE = `Usage: node dist/load-tests/run-load.js [options]
   --target host:port    an engine already running (loopback only); --http host:port for its API, --token T for its admin token
   --smsc-port N         port of the run's SMSC simulator (default: free port)
   --engine-env K=V      extra environment for the spawned engine (repeatable)
-  --engine-node-arg A   extra node flag for the spawned engine, e.g. --engine-node-arg=--cpu-prof (repeatable)
+  --engine-node-arg A   extra node flag for the spawned engine (repeatable), e.g. --engine-node-arg=--cpu-prof
+                        --engine-node-arg=--cpu-prof-dir=DIR (one profile per thread)
   --sipp N              also run N calls through sipp as an independent cross-check
   --out DIR             report directory (default load-tests/reports/<time>)
   --max-seconds S       hard bound on the whole run (default 1800)`;
@@ -89,6 +90,7 @@ async function main(): Promise<number> {
   const started = new Date();
   const mode: LoadReport['mode'] = a.compare ? 'compare' : a.soak ? 'soak' : a.ramp ? 'ramp' : 'run';
   if ([a.compare, a.soak, a.ramp].filter(Boolean).length > 1) throw new Error('--ramp, --compare and --soak are separate modes: pick one');
+  if (a.target && a['engine-node-arg']?.length) throw new Error('--engine-node-arg applies to an engine this run spawns; it cannot reach --target');
   if ((a.compare || a.soak) && a.target) throw new Error(`--${a.compare ? 'compare' : 'soak'} spawns its own engine${a.compare ? 's' : ''}; it cannot drive --target`);
   const log = (l: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`);
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -177,7 +179,7 @@ async function main(): Promise<number> {
         method: [
           'Calls: SIPREC over UDP from one SIP socket (multipart SDP + RFC 7865 rs-metadata, INVITE retransmitted per T1), two RTP legs per call from their own connected sockets, 160-byte G.711 packets every 20 ms paced by one timer for all legs.',
           'Generator health: send lag = send time minus due time of every packet; p99 above 20 ms marks a level as generator-limited.',
-          'Engine CPU and RSS: /proc/<pid>/stat utime+stime (all threads, CLK_TCK ticks) differenced every second, % of one core; VmRSS and Threads from /proc/<pid>/status. Only when the engine is our child process.',
+          'Engine CPU and RSS: /proc/<pid>/stat utime+stime (all threads, CLK_TCK ticks) differenced every second, % of one core; the main thread alone (in brackets) from /proc/<pid>/task/<pid>/stat the same way; VmRSS and Threads from /proc/<pid>/status. Only when the engine is our child process.',
           'Engine lag, RTP loss, ring overruns, seconds received: GET /calls polled every second (lagSeconds = unprocessed backlog of the worst leg). A step is judged over the window when all its calls were in media.',
           'Audio-to-verdict latency: measured by the engine per scored window, from the arrival of the RTP packet carrying the last sample the window covers (its write into the leg ring, in the same event-loop turn as the datagram when packets arrive in order) to the window\'s scored event (model + policy) reaching the supervisor; exported as the histogram callguard_window_verdict_latency_seconds, scraped from GET /metrics every 2 s and differenced over the steady window. Percentiles are interpolated inside the engine\'s buckets (25 ms apart between 0.1 and 0.25 s). Inference batch size and predict time come the same way from callguard_inference_batch_size and callguard_inference_seconds.',
           'Alerts: the run\'s own SMSC simulator; each call has its own callee (protected) number, so a submit_sm maps to a call. Latency = first submit_sm part arrival - (media start + first scam-like second).',

@@ -27,6 +27,10 @@ type Variant = 'reference' | 'callguard';
 interface ReceiverReport {
   variant: Variant;
   packets: number;
+  /** callguard only: what its jitter buffers made of the stream (all 0 when the packets came in order). */
+  lost?: number;
+  late?: number;
+  duplicate?: number;
   seconds: number;
   userUs: number;
   systemUs: number;
@@ -69,6 +73,7 @@ function receive(variant: Variant): void {
       const cpu = process.cpuUsage(start);
       const packets = (variant === 'reference' ? got : counters['rtp.received']) - got0;
       const report: ReceiverReport = { variant, packets, seconds: (Date.now() - t0) / 1000, userUs: cpu.user, systemUs: cpu.system };
+      if (variant === 'callguard') Object.assign(report, { lost: counters['rtp.lost'], late: counters['rtp.late'], duplicate: counters['rtp.duplicate'] });
       process.send!(report, () => process.exit(0));
     }, (SECONDS - WARM_SECONDS) * 1000);
   }, WARM_SECONDS * 1000);
@@ -83,7 +88,6 @@ async function measure(variant: Variant): Promise<ReceiverReport & { sent: numbe
   });
   const socket = dgram.createSocket('udp4');
   const payload = Uint8Array.from({ length: 160 }, (_, i) => linearToUlaw(Math.round(8000 * Math.sin((i * 2 * Math.PI * 300) / 8000))));
-  const packets = Array.from({ length: LEGS }, () => Buffer.alloc(172));
   let k = 0;
   let sent = 0;
   const t0 = Date.now();
@@ -92,8 +96,11 @@ async function measure(variant: Variant): Promise<ReceiverReport & { sent: numbe
     const due = Math.floor((Date.now() - t0) / 20);
     for (; k <= due; k++) {
       for (let i = 0; i < LEGS; i++) {
-        writeRtpPacket(packets[i], 0, k & 0xffff, (k * 160) >>> 0, 0x10000 + i, payload);
-        socket.send(packets[i], 0, 172, BASE_PORT + i, '127.0.0.1');
+        // A fresh buffer per datagram: send() keeps a view of it until the packet is out (after a nextTick), so a
+        // buffer reused within one catch-up burst would put the last sequence number on every packet of the burst.
+        const packet = Buffer.allocUnsafe(172);
+        writeRtpPacket(packet, 0, k & 0xffff, (k * 160) >>> 0, 0x10000 + i, payload);
+        socket.send(packet, 0, 172, BASE_PORT + i, '127.0.0.1');
         sent++;
       }
     }
@@ -122,6 +129,8 @@ async function main(): Promise<void> {
       `${label[r.variant].padEnd(40)} ${us.toFixed(2).padStart(6)} µs/packet (user ${(r.userUs / r.packets).toFixed(2)}, system ${(r.systemUs / r.packets).toFixed(2)})  ` +
         `${((100 * us * LEGS * 50) / 1e6).toFixed(1)} % of a core for ${LEGS} legs; received ${r.packets} of ~${expected}`,
     );
+    // Out-of-order or lost packets would make the receiver do different (cheaper or dearer) work than a clean stream.
+    if (r.lost || r.late || r.duplicate) console.log(`  WARNING: the receiver's jitter buffers saw ${r.lost} lost, ${r.late} late, ${r.duplicate} duplicate packets`);
   }
   const ours = out.callguardUsPerPacket - out.referenceUsPerPacket;
   console.log(`callguard's own work on top of node:dgram: ${ours.toFixed(2)} µs/packet`);
