@@ -7,6 +7,8 @@ export interface WorkerDescription {
   threadId: number;
   startedAt: string;
   heapUsedBytes: number;
+  /** V8 heap this thread has committed (used plus free pages it holds): what the process RSS sees of it. */
+  heapTotalBytes: number;
   tasks: number;
   callSteps: number;
   /** Filled in by the model runtime once a model is loaded in this worker. */
@@ -34,7 +36,10 @@ export function exposeWorkerControl(): void {
   if (!parentPort) return;
   const { port1, port2 } = new MessageChannel();
   const api: WorkerControlApi = {
-    describe: () => ({ threadId, startedAt, heapUsedBytes: process.memoryUsage().heapUsed, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model }),
+    describe: () => {
+      const m = process.memoryUsage();
+      return { threadId, startedAt, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model };
+    },
     ping: () => Date.now(),
   };
   Comlink.expose(api, nodeEndpoint(port1 as unknown as Parameters<typeof nodeEndpoint>[0]));

@@ -110,6 +110,9 @@ export interface MetricsScrape {
   heapUsedBytes: number | null;
   /** V8 heap in use summed over the worker threads (null when the engine does not report it). */
   workerHeapUsedBytes: number | null;
+  /** V8 heap committed: the main thread's and the workers' sum (null when not reported). */
+  heapTotalBytes: number | null;
+  workerHeapTotalBytes: number | null;
   rssBytes: number | null;
   externalBytes: number | null;
 }
@@ -147,6 +150,8 @@ export class EngineMetricsScraper {
           histograms: parseHistograms(text, ENGINE_HISTOGRAMS),
           heapUsedBytes: gauge(text, 'callguard_nodejs_heap_size_used_bytes'),
           workerHeapUsedBytes: gauge(text, 'callguard_worker_heap_used_bytes\\{thread="all"\\}'),
+          heapTotalBytes: gauge(text, 'callguard_nodejs_heap_size_total_bytes'),
+          workerHeapTotalBytes: gauge(text, 'callguard_worker_heap_total_bytes\\{thread="all"\\}'),
           rssBytes: gauge(text, 'callguard_process_resident_memory_bytes'),
           externalBytes: gauge(text, 'callguard_nodejs_external_memory_bytes'),
         };

@@ -35,8 +35,13 @@ test('worker heaps: their sum gets its own steady range and slope, null when the
   const a = analyseSoak({ samples: grow, seconds: 600, concurrency: 100, warmUpSeconds: 120, baselineRssMB: 300, afterRssMB: null });
   assert.ok(Math.abs(a.workerHeapSlopeMBPerMin! - 1.5) < 0.05, String(a.workerHeapSlopeMBPerMin));
   assert.ok(a.workerHeapMB!.min >= 63 && a.workerHeapMB!.max <= 79, JSON.stringify(a.workerHeapMB));
+  const committed = analyseSoak({ samples: samples(() => 400).map((x) => ({ ...x, committedHeapMB: 150 - (0.5 * x.t) / 60 })), seconds: 600, concurrency: 100, warmUpSeconds: 120, baselineRssMB: 300, afterRssMB: null });
+  assert.ok(Math.abs(committed.committedHeapSlopeMBPerMin! + 0.5) < 0.01, String(committed.committedHeapSlopeMBPerMin));
+  assert.equal([committed.committedHeapMB!.min, committed.committedHeapMB!.max], [145, 149]);
   const none = analyseSoak({ samples: samples(() => 400), seconds: 600, concurrency: 100, warmUpSeconds: 120, baselineRssMB: 300, afterRssMB: null });
   assert.is(none.workerHeapMB, null);
+  assert.is(none.committedHeapMB, null);
+  assert.is(none.committedHeapSlopeMBPerMin, null);
   assert.is(none.workerHeapSlopeMBPerMin, null);
 });
 

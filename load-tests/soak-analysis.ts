@@ -15,6 +15,8 @@ export interface SoakSample {
   heapMB: number | null;
   /** V8 heap used summed over the worker threads, MB (null when /metrics did not report it). */
   workerHeapMB?: number | null;
+  /** V8 heap committed by every thread (main + workers), MB: the part of RSS the JavaScript heaps hold. */
+  committedHeapMB?: number | null;
   activeCalls: number | null;
   cpuPercent: number | null;
 }
@@ -31,6 +33,9 @@ export interface SoakAnalysis {
   /** Worker heaps (summed): steady mean/min/max and slope, null when not sampled. */
   workerHeapMB: { mean: number; min: number; max: number } | null;
   workerHeapSlopeMBPerMin: number | null;
+  /** Committed V8 heaps (main + workers): steady mean/min/max and slope, null when not sampled. */
+  committedHeapMB: { mean: number; min: number; max: number } | null;
+  committedHeapSlopeMBPerMin: number | null;
   rssFirstToLastQuarterMB: number;
   flatSlopeMBPerMin: number;
   flat: boolean;
@@ -77,6 +82,7 @@ export function analyseSoak(o: {
   const rss = steady.map((s) => s.rssMB);
   const heapPts = steady.filter((s) => s.heapMB !== null);
   const workerPts = steady.filter((s) => s.workerHeapMB != null);
+  const committedPts = steady.filter((s) => s.committedHeapMB != null);
   const active = steady.filter((s) => s.activeCalls !== null).map((s) => s.activeCalls!);
   const meanActive = active.length ? active.reduce((a, b) => a + b, 0) / active.length : null;
   const q = Math.max(1, Math.floor(steady.length / 4));
@@ -101,6 +107,8 @@ export function analyseSoak(o: {
     heapSlopeMBPerMin: heapPts.length >= 2 ? Math.round(slope(heapPts.map((s) => s.t / 60), heapPts.map((s) => s.heapMB!)) * 100) / 100 : null,
     workerHeapMB: workerPts.length ? stats(workerPts.map((s) => s.workerHeapMB!)) : null,
     workerHeapSlopeMBPerMin: workerPts.length >= 2 ? Math.round(slope(workerPts.map((s) => s.t / 60), workerPts.map((s) => s.workerHeapMB!)) * 100) / 100 : null,
+    committedHeapMB: committedPts.length ? stats(committedPts.map((s) => s.committedHeapMB!)) : null,
+    committedHeapSlopeMBPerMin: committedPts.length >= 2 ? Math.round(slope(committedPts.map((s) => s.t / 60), committedPts.map((s) => s.committedHeapMB!)) * 100) / 100 : null,
     rssFirstToLastQuarterMB: round1(mean(rss.slice(-q)) - mean(rss.slice(0, q))),
     flatSlopeMBPerMin: flatSlope,
     flat: Math.abs(rssSlope) <= flatSlope,

@@ -199,8 +199,12 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       'callguard_pool_replacements_total 0',
       'callguard_process_resident_memory_bytes',
       'callguard_worker_heap_used_bytes{thread="all"}',
+      'callguard_worker_heap_total_bytes{thread="all"}',
     ])
       assert.ok(m.includes(name), `metrics include ${name}`);
+    // A heap commits at least what it uses: the two worker gauges must come from the same threads' statistics.
+    const all = (g: string) => Number(new RegExp(`^${g}\\{thread="all"\\} (\\S+)$`, 'm').exec(m)?.[1]);
+    assert.ok(all('callguard_worker_heap_used_bytes') > 0 && all('callguard_worker_heap_total_bytes') >= all('callguard_worker_heap_used_bytes'), 'worker heap committed >= used > 0');
     engine.metrics.sampleLag();
     assert.match((await anon('/metrics')).body, /callguard_actor_lag_seconds_count 1\b/);
 

@@ -98,6 +98,21 @@ export class EngineMetrics {
       },
     });
     new Gauge({
+      name: 'callguard_worker_heap_total_bytes',
+      help: 'V8 heap committed by each worker thread (in use plus free pages it keeps; part of the RSS), and their sum as thread="all"',
+      labelNames: ['thread'],
+      registers: [r],
+      async collect() {
+        this.reset();
+        let sum = 0;
+        for (const d of await src.supervisor.describeWorkers()) {
+          this.set({ thread: String(d.threadId) }, d.heapTotalBytes);
+          sum += d.heapTotalBytes;
+        }
+        this.set({ thread: 'all' }, sum);
+      },
+    });
+    new Gauge({
       name: 'callguard_sip_active_calls',
       help: 'SIPREC sessions up on the SIP side (analysed or not)',
       registers: [r],
