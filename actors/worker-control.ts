@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import { MessageChannel, parentPort, threadId, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -9,6 +10,8 @@ export interface WorkerDescription {
   heapUsedBytes: number;
   /** V8 heap this thread has committed (used plus free pages it holds): what the process RSS sees of it. */
   heapTotalBytes: number;
+  /** Bytes committed per V8 heap space (new_space, old_space, code_space, large_object_space, ...): which one grows. */
+  heapSpaces: Record<string, number>;
   tasks: number;
   callSteps: number;
   /** Filled in by the model runtime once a model is loaded in this worker. */
@@ -38,7 +41,9 @@ export function exposeWorkerControl(): void {
   const api: WorkerControlApi = {
     describe: () => {
       const m = process.memoryUsage();
-      return { threadId, startedAt, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model };
+      const heapSpaces: Record<string, number> = {};
+      for (const s of getHeapSpaceStatistics()) heapSpaces[s.space_name] = s.space_size;
+      return { threadId, startedAt, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, heapSpaces, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model };
     },
     ping: () => Date.now(),
   };

@@ -200,6 +200,7 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       'callguard_process_resident_memory_bytes',
       'callguard_worker_heap_used_bytes{thread="all"}',
       'callguard_worker_heap_total_bytes{thread="all"}',
+      'space="old_space"}',
     ])
       assert.ok(m.includes(name), `metrics include ${name}`);
     // A heap commits at least what it uses: the two worker gauges must come from the same threads' statistics.

@@ -113,6 +113,16 @@ export class EngineMetrics {
       },
     });
     new Gauge({
+      name: 'callguard_worker_heap_space_bytes',
+      help: 'V8 heap committed by each worker thread per heap space (new_space, old_space, code_space, large_object_space, ...)',
+      labelNames: ['thread', 'space'],
+      registers: [r],
+      async collect() {
+        this.reset();
+        for (const d of await src.supervisor.describeWorkers()) for (const [space, bytes] of Object.entries(d.heapSpaces ?? {})) this.set({ thread: String(d.threadId), space }, bytes);
+      },
+    });
+    new Gauge({
       name: 'callguard_sip_active_calls',
       help: 'SIPREC sessions up on the SIP side (analysed or not)',
       registers: [r],
