@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertService, AlertServiceEvent } from '../../smpp/index.js';
 import type { InferenceStats } from '../../actors/actor-step.js';
+import type { WorkerDescription } from '../../actors/worker-control.js';
 import type { SiprecServer } from '../ingest/siprec-server.js';
 import type { Supervisor } from '../supervisor.js';
 
@@ -81,37 +82,32 @@ export class EngineMetrics {
         this.set(src.supervisor.stats().activeCalls);
       },
     });
-    new Gauge({
-      name: 'callguard_worker_heap_used_bytes',
-      help: 'V8 heap in use in each worker thread (asked over its control channel at scrape time), and their sum as thread="all"',
-      labelNames: ['thread'],
-      registers: [r],
-      async collect() {
-        this.reset();
-        let sum = 0;
-        // describeWorkers() bounds each answer by its own timeout, so a busy or stuck worker cannot hang a scrape.
-        for (const d of await src.supervisor.describeWorkers()) {
-          this.set({ thread: String(d.threadId) }, d.heapUsedBytes);
-          sum += d.heapUsedBytes;
-        }
-        this.set({ thread: 'all' }, sum);
-      },
-    });
-    new Gauge({
-      name: 'callguard_worker_heap_total_bytes',
-      help: 'V8 heap committed by each worker thread (in use plus free pages it keeps; part of the RSS), and their sum as thread="all"',
-      labelNames: ['thread'],
-      registers: [r],
-      async collect() {
-        this.reset();
-        let sum = 0;
-        for (const d of await src.supervisor.describeWorkers()) {
-          this.set({ thread: String(d.threadId) }, d.heapTotalBytes);
-          sum += d.heapTotalBytes;
-        }
-        this.set({ thread: 'all' }, sum);
-      },
-    });
+    // One round of describeWorkers() per scrape, shared by the three worker gauges (each collects in the same scrape).
+    // It bounds each answer by its own timeout, so a busy or stuck worker cannot hang a scrape.
+    let described: { at: number; workers: Promise<WorkerDescription[]> } | null = null;
+    const workers = (): Promise<WorkerDescription[]> => {
+      const now = Date.now();
+      if (!described || now - described.at > 250) described = { at: now, workers: src.supervisor.describeWorkers() };
+      return described.workers;
+    };
+    const perWorker = (name: string, help: string, pick: (d: WorkerDescription) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['thread'],
+        registers: [r],
+        async collect() {
+          this.reset();
+          let sum = 0;
+          for (const d of await workers()) {
+            this.set({ thread: String(d.threadId) }, pick(d));
+            sum += pick(d);
+          }
+          this.set({ thread: 'all' }, sum);
+        },
+      });
+    perWorker('callguard_worker_heap_used_bytes', 'V8 heap in use in each worker thread (asked over its control channel at scrape time), and their sum as thread="all"', (d) => d.heapUsedBytes);
+    perWorker('callguard_worker_heap_total_bytes', 'V8 heap committed by each worker thread (in use plus free pages it keeps; part of the RSS), and their sum as thread="all"', (d) => d.heapTotalBytes);
     new Gauge({
       name: 'callguard_worker_heap_space_bytes',
       help: 'V8 heap committed by each worker thread per heap space (new_space, old_space, code_space, large_object_space, ...)',
@@ -119,7 +115,7 @@ export class EngineMetrics {
       registers: [r],
       async collect() {
         this.reset();
-        for (const d of await src.supervisor.describeWorkers()) for (const [space, bytes] of Object.entries(d.heapSpaces ?? {})) this.set({ thread: String(d.threadId), space }, bytes);
+        for (const d of await workers()) for (const [space, bytes] of Object.entries(d.heapSpaces ?? {})) this.set({ thread: String(d.threadId), space }, bytes);
       },
     });
     new Gauge({
