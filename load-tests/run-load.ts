@@ -14,7 +14,7 @@ import { runStep, sessionStepContext } from './load-step.js';
 import { MachineCpuSampler } from './proc-sampler.js';
 import { runSippCrossCheck } from './sipp-cross-check.js';
 import { renderSoakChart } from './soak-chart.js';
-import { planSoak } from './soak-plan.js';
+import { planSoak, runBoundSeconds } from './soak-plan.js';
 import { runSoak, type SoakResult } from './soak-run.js';
 
 /**
@@ -52,7 +52,7 @@ const USAGE = `Usage: node dist/load-tests/run-load.js [options]
                         --engine-node-arg=--cpu-prof-dir=DIR (one profile per thread)
   --sipp N              also run N calls through sipp as an independent cross-check
   --out DIR             report directory (default load-tests/reports/<time>)
-  --max-seconds S       hard bound on the whole run (default 1800)`;
+  --max-seconds S       hard bound on the whole run (default 1800, or the soak's length + 300 if longer)`;
 
 function range(v: string | undefined, d: SecondsRange): SecondsRange {
   if (!v) return d;
@@ -102,8 +102,8 @@ async function main(): Promise<number> {
   const calls = Number(a.calls ?? 20);
   const duration = range(a.duration, { min: 30, max: 30 });
   const lagThreshold = Number(a['lag-threshold'] ?? 1);
-  const maxSeconds = Number(a['max-seconds'] ?? 1800);
   const soakSeconds = a.soak ? Number(a.soak) : 0;
+  const maxSeconds = runBoundSeconds(soakSeconds, a['max-seconds']);
   const soakWarmUp = Number(a['soak-warm-up'] ?? 120);
   if (a.soak && !(soakSeconds > soakWarmUp)) throw new Error(`--soak ${a.soak}: must be longer than the warm-up (--soak-warm-up ${soakWarmUp})`);
   if (!(calls >= 1) || !Number.isInteger(calls)) throw new Error(`--calls ${a.calls}: expected a whole number >= 1`);

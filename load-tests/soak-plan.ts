@@ -42,3 +42,19 @@ export function plannedConcurrency(plan: readonly PlannedCall[], t: number): num
   for (const c of plan) if (c.startOffsetMs / 1000 <= t && t < c.startOffsetMs / 1000 + c.durationSeconds) n++;
   return n;
 }
+
+/** Time a soak needs beyond its own length: engine start, warm-up calls, the last calls' ends and the report. */
+const SOAK_OVERHEAD_SECONDS = 300;
+
+/**
+ * The run's hard bound (--max-seconds): as given, or by default 1800 s and never less than a soak needs, so the bound
+ * cannot cut a soak short before its analysis. A bound given that is shorter than the soak is an error, not a cut.
+ */
+export function runBoundSeconds(soakSeconds: number, given: string | undefined): number {
+  const need = soakSeconds > 0 ? soakSeconds + SOAK_OVERHEAD_SECONDS : 0;
+  if (given === undefined) return Math.max(1800, need);
+  const v = Number(given);
+  if (!(v > 0)) throw new Error(`--max-seconds ${given}: expected a number of seconds > 0`);
+  if (soakSeconds > 0 && v < need) throw new Error(`--max-seconds ${given} is shorter than --soak ${soakSeconds} needs (${need} s with start-up and the last calls)`);
+  return v;
+}
