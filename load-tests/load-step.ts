@@ -130,7 +130,7 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
   const proc = ctx.sampler ? ctx.sampler.samples.filter((x) => x.t >= from && x.t <= to) : [];
   const engine = proc.length
     ? {
-        cpuPercentMean: Math.round((proc.reduce((a, x) => a + x.cpuPercent, 0) / proc.length) * 10) / 10,
+        cpuPercentMean: meanOf(proc.map((x) => x.cpuPercent)) ?? 0,
         cpuPercentPeak: Math.max(...proc.map((x) => x.cpuPercent)),
         mainThreadCpuPercentMean: meanOf(proc.map((x) => x.mainThreadCpuPercent)),
         peakRssMB: Math.max(...proc.map((x) => x.rssMB)),

@@ -66,6 +66,18 @@ function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
+/** Steady stats and slope (MB/min, 2 decimals) of a series some samples lack; nulls when too few have it. */
+function optionalSeries(steady: readonly SoakSample[], pick: (s: SoakSample) => number | null | undefined): { stats: { mean: number; min: number; max: number } | null; slope: number | null } {
+  const pts = steady.flatMap((s) => {
+    const v = pick(s);
+    return v == null ? [] : [{ minute: s.t / 60, v }];
+  });
+  return {
+    stats: pts.length ? stats(pts.map((p) => p.v)) : null,
+    slope: pts.length >= 2 ? Math.round(slope(pts.map((p) => p.minute), pts.map((p) => p.v)) * 100) / 100 : null,
+  };
+}
+
 export function analyseSoak(o: {
   samples: readonly SoakSample[];
   seconds: number;
@@ -80,9 +92,9 @@ export function analyseSoak(o: {
   if (steady.length < 4) throw new Error(`soak: ${steady.length} samples after the ${o.warmUpSeconds} s warm-up; the soak is too short to judge`);
   const minutes = steady.map((s) => s.t / 60);
   const rss = steady.map((s) => s.rssMB);
-  const heapPts = steady.filter((s) => s.heapMB !== null);
-  const workerPts = steady.filter((s) => s.workerHeapMB != null);
-  const committedPts = steady.filter((s) => s.committedHeapMB != null);
+  const heap = optionalSeries(steady, (s) => s.heapMB);
+  const workerHeap = optionalSeries(steady, (s) => s.workerHeapMB);
+  const committedHeap = optionalSeries(steady, (s) => s.committedHeapMB);
   const active = steady.filter((s) => s.activeCalls !== null).map((s) => s.activeCalls!);
   const meanActive = active.length ? active.reduce((a, b) => a + b, 0) / active.length : null;
   const q = Math.max(1, Math.floor(steady.length / 4));
@@ -100,15 +112,15 @@ export function analyseSoak(o: {
       samples: steady.length,
       meanActiveCalls: meanActive === null ? null : round1(meanActive),
       rssMB: rssStats,
-      heapMB: heapPts.length ? stats(heapPts.map((s) => s.heapMB!)) : null,
+      heapMB: heap.stats,
     },
     memoryPerCallMB: o.baselineRssMB !== null && meanActive ? Math.round(((rssStats.mean - o.baselineRssMB) / meanActive) * 100) / 100 : null,
     rssSlopeMBPerMin: Math.round(rssSlope * 100) / 100,
-    heapSlopeMBPerMin: heapPts.length >= 2 ? Math.round(slope(heapPts.map((s) => s.t / 60), heapPts.map((s) => s.heapMB!)) * 100) / 100 : null,
-    workerHeapMB: workerPts.length ? stats(workerPts.map((s) => s.workerHeapMB!)) : null,
-    workerHeapSlopeMBPerMin: workerPts.length >= 2 ? Math.round(slope(workerPts.map((s) => s.t / 60), workerPts.map((s) => s.workerHeapMB!)) * 100) / 100 : null,
-    committedHeapMB: committedPts.length ? stats(committedPts.map((s) => s.committedHeapMB!)) : null,
-    committedHeapSlopeMBPerMin: committedPts.length >= 2 ? Math.round(slope(committedPts.map((s) => s.t / 60), committedPts.map((s) => s.committedHeapMB!)) * 100) / 100 : null,
+    heapSlopeMBPerMin: heap.slope,
+    workerHeapMB: workerHeap.stats,
+    workerHeapSlopeMBPerMin: workerHeap.slope,
+    committedHeapMB: committedHeap.stats,
+    committedHeapSlopeMBPerMin: committedHeap.slope,
     rssFirstToLastQuarterMB: round1(mean(rss.slice(-q)) - mean(rss.slice(0, q))),
     flatSlopeMBPerMin: flatSlope,
     flat: Math.abs(rssSlope) <= flatSlope,
