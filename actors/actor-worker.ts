@@ -5,6 +5,7 @@ import type { SpectralStageName } from './features/spectral-stage.js';
 import type { PolicyConfig } from './policy/risk-policy.js';
 import { exposeWorkerControl, workerCounters } from './worker-control.js';
 import { createWindowScorer, type ModelSettings } from './window-scorer.js';
+import { backendMemoryBytes } from '../models/runtime/backend.js';
 
 /** Settings every pool worker is started with (piscina workerData). */
 export interface ActorWorkerData {
@@ -41,6 +42,7 @@ if (data.model) {
   scorer = loaded.scorer;
   // Reported through the control channel (describe), which the supervisor logs: workers do not write logs themselves.
   workerCounters.model = { name: loaded.name, backend: loaded.backend };
+  workerCounters.backendMemoryBytes = backendMemoryBytes;
 }
 const step = new ActorStep(g, data.maxChunkSeconds, data.minChunkSamples, data.chunksPerStep, data.policy, scorer, data.spectralStage);
 exposeWorkerControl();

@@ -12,6 +12,10 @@ export interface WorkerDescription {
   heapTotalBytes: number;
   /** Bytes committed per V8 heap space (new_space, old_space, code_space, large_object_space, ...): which one grows. */
   heapSpaces: Record<string, number>;
+  /** Memory outside the V8 heap that this isolate accounts for (ArrayBuffers, SharedArrayBuffers it holds views of). */
+  externalBytes: number;
+  /** The model backend's own memory (the wasm linear memory), null when the backend has none or no model runs. */
+  backendMemoryBytes: number | null;
   tasks: number;
   callSteps: number;
   /** Filled in by the model runtime once a model is loaded in this worker. */
@@ -32,7 +36,13 @@ export interface ControlHello {
 }
 
 const startedAt = new Date().toISOString();
-export const workerCounters = { tasks: 0, callSteps: 0, model: null as WorkerDescription['model'] };
+export const workerCounters = {
+  tasks: 0,
+  callSteps: 0,
+  model: null as WorkerDescription['model'],
+  /** Set by the model runtime once loaded: reads its backend's memory. */
+  backendMemoryBytes: null as (() => number | null) | null,
+};
 
 /** Expose the control API on a fresh channel and post its other end to the pool owner. */
 export function exposeWorkerControl(): void {
@@ -43,7 +53,7 @@ export function exposeWorkerControl(): void {
       const m = process.memoryUsage();
       const heapSpaces: Record<string, number> = {};
       for (const s of getHeapSpaceStatistics()) heapSpaces[s.space_name] = s.space_size;
-      return { threadId, startedAt, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, heapSpaces, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model };
+      return { threadId, startedAt, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, heapSpaces, externalBytes: m.external, backendMemoryBytes: workerCounters.backendMemoryBytes?.() ?? null, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model };
     },
     ping: () => Date.now(),
   };

@@ -24,4 +24,18 @@ test('idle buffers are bounded: beyond the limit, returned buffers are left to t
   assert.is(pool.idle, 8192);
 });
 
+test('live bytes count what was taken and not given back, kept idle or not', () => {
+  const pool = new SabPool(5000);
+  const a = pool.take(4096);
+  const b = pool.take(4096);
+  assert.is(pool.liveBytes, 8192);
+  pool.give(a);
+  assert.is(pool.liveBytes, 4096);
+  pool.give(b); // beyond the idle bound: dropped, but no longer live either
+  assert.is(pool.liveBytes, 0);
+  assert.is(pool.idle, 4096);
+  pool.take(4096);
+  assert.is(pool.liveBytes, 4096);
+});
+
 test.run();

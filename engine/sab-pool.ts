@@ -10,6 +10,8 @@ export class SabPool {
   private idleBytes = 0;
   /** Buffers handed out again instead of allocated (for tests and metrics). */
   reused = 0;
+  /** Bytes handed out and not given back: the slabs of the calls that are up (or of calls that never gave theirs). */
+  liveBytes = 0;
 
   /** `maxIdleBytes`: most memory kept in idle buffers; beyond it, returned buffers are left to the GC. */
   constructor(private readonly maxIdleBytes: number) {}
@@ -17,6 +19,7 @@ export class SabPool {
   /** A zero-filled buffer of exactly `bytes` bytes (a fresh SharedArrayBuffer is zero-filled too). */
   take(bytes: number): SharedArrayBuffer {
     const sab = this.free.get(bytes)?.pop();
+    this.liveBytes += bytes;
     if (!sab) return new SharedArrayBuffer(bytes);
     this.idleBytes -= bytes;
     this.reused++;
@@ -26,6 +29,7 @@ export class SabPool {
 
   /** Give back a buffer nothing will write to any more (its call ended and no task of it is running). */
   give(sab: SharedArrayBuffer): void {
+    this.liveBytes -= sab.byteLength;
     if (this.idleBytes + sab.byteLength > this.maxIdleBytes) return;
     let list = this.free.get(sab.byteLength);
     if (!list) this.free.set(sab.byteLength, (list = []));

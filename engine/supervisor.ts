@@ -115,6 +115,8 @@ export interface SupervisorStats {
   /** Shared buffers of ended calls reused by new calls, and the bytes kept idle for reuse. */
   slabBuffersReused: number;
   slabBufferIdleBytes: number;
+  /** Slab bytes held by the calls that are up. */
+  slabBufferLiveBytes: number;
   callsStarted: number;
   callsEnded: number;
   callsFailed: number;
@@ -155,6 +157,7 @@ export class Supervisor extends EventEmitter {
     activeCalls: 0,
     slabBuffersReused: 0,
     slabBufferIdleBytes: 0,
+    slabBufferLiveBytes: 0,
     callsStarted: 0,
     callsEnded: 0,
     callsFailed: 0,
@@ -277,7 +280,7 @@ export class Supervisor extends EventEmitter {
   }
 
   stats(): SupervisorStats {
-    return { ...this.counters, activeCalls: this.calls.size, slabBuffersReused: this.buffers.reused, slabBufferIdleBytes: this.buffers.idle };
+    return { ...this.counters, activeCalls: this.calls.size, slabBuffersReused: this.buffers.reused, slabBufferIdleBytes: this.buffers.idle, slabBufferLiveBytes: this.buffers.liveBytes };
   }
 
   /** Log which model and TF.js backend each worker ended up with, once they are up (they load it at start-up). */

@@ -115,6 +115,10 @@ export interface MetricsScrape {
   workerHeapTotalBytes: number | null;
   rssBytes: number | null;
   externalBytes: number | null;
+  /** The workers' model-backend memory (wasm linear memories), summed; null when not reported. */
+  workerBackendBytes: number | null;
+  /** Call slabs, live plus idle (SharedArrayBuffers allocated by the main thread); null when not reported. */
+  slabBytes: number | null;
 }
 
 /** Scrapes /metrics every `periodMs` and keeps every scrape (a few kB each), for per-step and per-window diffs. */
@@ -154,6 +158,8 @@ export class EngineMetricsScraper {
           workerHeapTotalBytes: gauge(text, 'callguard_worker_heap_total_bytes\\{thread="all"\\}'),
           rssBytes: gauge(text, 'callguard_process_resident_memory_bytes'),
           externalBytes: gauge(text, 'callguard_nodejs_external_memory_bytes'),
+          workerBackendBytes: gauge(text, 'callguard_worker_backend_memory_bytes\\{thread="all"\\}'),
+          slabBytes: sumOrNull(gauge(text, 'callguard_call_slab_bytes\\{state="live"\\}'), gauge(text, 'callguard_call_slab_bytes\\{state="idle"\\}')),
         };
         this.scrapes.push(s);
         return s;
@@ -186,4 +192,8 @@ function gauge(text: string, name: string): number | null {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'm').exec(text);
   const v = m ? Number(m[1]) : NaN;
   return Number.isFinite(v) ? v : null;
+}
+
+function sumOrNull(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a + b;
 }

@@ -1,3 +1,5 @@
+import type { MetricsScrape } from './engine-metrics-scraper.js';
+
 /**
  * What a soak shows about memory: the engine's RSS (and main-thread heap) sampled over a run at constant concurrency.
  *  - Memory per call: steady-state mean RSS minus the RSS of the idle engine before the soak's calls (after the warm-up
@@ -17,6 +19,12 @@ export interface SoakSample {
   workerHeapMB?: number | null;
   /** V8 heap committed by every thread (main + workers), MB: the part of RSS the JavaScript heaps hold. */
   committedHeapMB?: number | null;
+  /** The workers' model-backend memory (wasm linear memories), MB. */
+  backendMB?: number | null;
+  /** Call slabs (SharedArrayBuffers) live plus idle, MB. */
+  slabMB?: number | null;
+  /** RSS minus the committed V8 heaps, the backend memory and the slabs: code, stacks, malloc, V8's own tables. */
+  unattributedMB?: number | null;
   activeCalls: number | null;
   cpuPercent: number | null;
 }
@@ -36,6 +44,13 @@ export interface SoakAnalysis {
   /** Committed V8 heaps (main + workers): steady mean/min/max and slope, null when not sampled. */
   committedHeapMB: { mean: number; min: number; max: number } | null;
   committedHeapSlopeMBPerMin: number | null;
+  /** The same for the backend memory, the slabs and the rest of RSS (see SoakSample). */
+  backendMB: { mean: number; min: number; max: number } | null;
+  backendSlopeMBPerMin: number | null;
+  slabMB: { mean: number; min: number; max: number } | null;
+  slabSlopeMBPerMin: number | null;
+  unattributedMB: { mean: number; min: number; max: number } | null;
+  unattributedSlopeMBPerMin: number | null;
   rssFirstToLastQuarterMB: number;
   flatSlopeMBPerMin: number;
   flat: boolean;
@@ -95,6 +110,9 @@ export function analyseSoak(o: {
   const heap = optionalSeries(steady, (s) => s.heapMB);
   const workerHeap = optionalSeries(steady, (s) => s.workerHeapMB);
   const committedHeap = optionalSeries(steady, (s) => s.committedHeapMB);
+  const backend = optionalSeries(steady, (s) => s.backendMB);
+  const slab = optionalSeries(steady, (s) => s.slabMB);
+  const unattributed = optionalSeries(steady, (s) => s.unattributedMB);
   const active = steady.filter((s) => s.activeCalls !== null).map((s) => s.activeCalls!);
   const meanActive = active.length ? active.reduce((a, b) => a + b, 0) / active.length : null;
   const q = Math.max(1, Math.floor(steady.length / 4));
@@ -121,9 +139,29 @@ export function analyseSoak(o: {
     workerHeapSlopeMBPerMin: workerHeap.slope,
     committedHeapMB: committedHeap.stats,
     committedHeapSlopeMBPerMin: committedHeap.slope,
+    backendMB: backend.stats,
+    backendSlopeMBPerMin: backend.slope,
+    slabMB: slab.stats,
+    slabSlopeMBPerMin: slab.slope,
+    unattributedMB: unattributed.stats,
+    unattributedSlopeMBPerMin: unattributed.slope,
     rssFirstToLastQuarterMB: round1(mean(rss.slice(-q)) - mean(rss.slice(0, q))),
     flatSlopeMBPerMin: flatSlope,
     flat: Math.abs(rssSlope) <= flatSlope,
     afterRssMB: o.afterRssMB,
+  };
+}
+
+/** The RSS split into what the engine's gauges account for (MB, one decimal), and the rest. */
+export function memoryParts(rssMB: number, m: Pick<MetricsScrape, 'heapTotalBytes' | 'workerHeapTotalBytes' | 'workerBackendBytes' | 'slabBytes'> | undefined): Pick<SoakSample, 'committedHeapMB' | 'backendMB' | 'slabMB' | 'unattributedMB'> {
+  const mb = (b: number) => Math.round(b / 1e5) / 10;
+  const committed = m?.heapTotalBytes != null && m.workerHeapTotalBytes != null ? m.heapTotalBytes + m.workerHeapTotalBytes : null;
+  const backend = m?.workerBackendBytes ?? null;
+  const slab = m?.slabBytes ?? null;
+  return {
+    committedHeapMB: committed === null ? null : mb(committed),
+    backendMB: backend === null ? null : mb(backend),
+    slabMB: slab === null ? null : mb(slab),
+    unattributedMB: committed === null || backend === null || slab === null ? null : Math.round((rssMB - (committed + backend + slab) / 1e6) * 10) / 10,
   };
 }

@@ -7,7 +7,7 @@ import type { ChartPoint } from './load-chart.js';
 import type { StepReport } from './load-report.js';
 import { runStep, sessionStepContext } from './load-step.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
-import { analyseSoak, type SoakAnalysis, type SoakSample } from './soak-analysis.js';
+import { analyseSoak, memoryParts, type SoakAnalysis, type SoakSample } from './soak-analysis.js';
 
 /**
  * `--soak S`: hold a constant number of calls for S seconds (calls replaced as they end, see soak-plan.ts) against a
@@ -73,7 +73,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         rssMB: x.rssMB,
         heapMB: m?.heapUsedBytes != null ? Math.round(m.heapUsedBytes / 1e5) / 10 : null,
         workerHeapMB: m?.workerHeapUsedBytes != null ? Math.round(m.workerHeapUsedBytes / 1e5) / 10 : null,
-        committedHeapMB: m?.heapTotalBytes != null && m.workerHeapTotalBytes != null ? Math.round((m.heapTotalBytes + m.workerHeapTotalBytes) / 1e5) / 10 : null,
+        ...memoryParts(x.rssMB, m),
         activeCalls: p ? p.activeCalls : null,
         cpuPercent: x.cpuPercent,
       };
@@ -119,6 +119,11 @@ export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] 
   L.push(`| main-thread heap mean / min / max, slope | ${a.steady.heapMB ? `${a.steady.heapMB.mean} / ${a.steady.heapMB.min} / ${a.steady.heapMB.max} MB, ${a.heapSlopeMBPerMin} MB/min` : 'n/a'} |`);
   L.push(`| worker heaps (sum) mean / min / max, slope | ${a.workerHeapMB ? `${a.workerHeapMB.mean} / ${a.workerHeapMB.min} / ${a.workerHeapMB.max} MB, ${a.workerHeapSlopeMBPerMin} MB/min` : 'n/a'} |`);
   L.push(`| V8 heaps committed (main + workers) mean / min / max, slope | ${a.committedHeapMB ? `${a.committedHeapMB.mean} / ${a.committedHeapMB.min} / ${a.committedHeapMB.max} MB, ${a.committedHeapSlopeMBPerMin} MB/min` : 'n/a'} |`);
+  const row = (label: string, x: { mean: number; min: number; max: number } | null, slope: number | null) =>
+    L.push(`| ${label} mean / min / max, slope | ${x ? `${x.mean} / ${x.min} / ${x.max} MB, ${slope} MB/min` : 'n/a'} |`);
+  row('wasm memory of the model backends (workers, sum)', a.backendMB, a.backendSlopeMBPerMin);
+  row('call slabs (SharedArrayBuffers, live + idle)', a.slabMB, a.slabSlopeMBPerMin);
+  row('rest of RSS (RSS − V8 heaps committed − wasm − slabs: code, stacks, malloc, V8 tables)', a.unattributedMB, a.unattributedSlopeMBPerMin);
   L.push(`| memory per call ((mean RSS − idle RSS) / mean active calls) | ${a.memoryPerCallMB ?? 'n/a'} MB |`);
   L.push(`| RSS 10 s after the last call ended | ${a.afterRssMB ?? 'n/a'} MB |`);
   const v = r.steady.verdictLatencyMs;
@@ -131,12 +136,12 @@ export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] 
   L.push(`| alerts: scam-like calls alerted, false alerts on calm calls | ${r.alerts.alertedScam}/${r.alerts.scamCalls} (recall ${r.alerts.recall}), ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`);
   L.push('');
   L.push('Samples every 30 s (from the 1 s series in report.json):', '');
-  L.push('| t s | active calls | RSS MB | main heap MB | worker heaps MB | V8 heaps committed MB | engine CPU % |', '|---|---|---|---|---|---|---|');
+  L.push('| t s | active calls | RSS MB | main heap MB | worker heaps MB | V8 heaps committed MB | wasm MB | slabs MB | rest MB | engine CPU % |', '|---|---|---|---|---|---|---|---|---|---|');
   let next = 0;
   for (const x of r.samples) {
     if (x.t < next) continue;
     next = Math.floor(x.t / 30) * 30 + 30;
-    L.push(`| ${x.t} | ${x.activeCalls ?? 'n/a'} | ${x.rssMB} | ${x.heapMB ?? 'n/a'} | ${x.workerHeapMB ?? 'n/a'} | ${x.committedHeapMB ?? 'n/a'} | ${x.cpuPercent ?? 'n/a'} |`);
+    L.push(`| ${x.t} | ${x.activeCalls ?? 'n/a'} | ${x.rssMB} | ${x.heapMB ?? 'n/a'} | ${x.workerHeapMB ?? 'n/a'} | ${x.committedHeapMB ?? 'n/a'} | ${x.backendMB ?? 'n/a'} | ${x.slabMB ?? 'n/a'} | ${x.unattributedMB ?? 'n/a'} | ${x.cpuPercent ?? 'n/a'} |`);
   }
   L.push('');
   return L;

@@ -201,11 +201,19 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       'callguard_worker_heap_used_bytes{thread="all"}',
       'callguard_worker_heap_total_bytes{thread="all"}',
       'space="old_space"}',
+      'callguard_worker_external_memory_bytes{thread="all"}',
+      'callguard_worker_backend_memory_bytes{thread="all"}',
+      'callguard_call_slab_bytes{state="idle"}',
     ])
       assert.ok(m.includes(name), `metrics include ${name}`);
     // A heap commits at least what it uses: the two worker gauges must come from the same threads' statistics.
     const all = (g: string) => Number(new RegExp(`^${g}\\{thread="all"\\} (\\S+)$`, 'm').exec(m)?.[1]);
     assert.ok(all('callguard_worker_heap_used_bytes') > 0 && all('callguard_worker_heap_total_bytes') >= all('callguard_worker_heap_used_bytes'), 'worker heap committed >= used > 0');
+    // The workers run the model on wasm here: its linear memory is read from the backend, not left at 0.
+    assert.ok(all('callguard_worker_backend_memory_bytes') >= 2 * 65536, 'each worker reports its wasm memory (at least a 64 KiB page each)');
+    const live = Number(/^callguard_call_slab_bytes\{state="live"\} (\S+)$/m.exec(m)?.[1]);
+    assert.is(live, engine.supervisor.stats().slabBufferLiveBytes);
+    assert.ok(live > 0, 'the call that is up holds its slab');
     engine.metrics.sampleLag();
     assert.match((await anon('/metrics')).body, /callguard_actor_lag_seconds_count 1\b/);
 

@@ -118,6 +118,19 @@ export class EngineMetrics {
         for (const d of await workers()) for (const [space, bytes] of Object.entries(d.heapSpaces ?? {})) this.set({ thread: String(d.threadId), space }, bytes);
       },
     });
+    perWorker('callguard_worker_external_memory_bytes', 'Memory outside the V8 heap each worker isolate accounts for (ArrayBuffers and the views it holds of call slabs), and their sum as thread="all"', (d) => d.externalBytes ?? 0);
+    perWorker('callguard_worker_backend_memory_bytes', "The model backend's own memory in each worker (the wasm linear memory; outside every V8 heap space), and their sum as thread=\"all\"", (d) => d.backendMemoryBytes ?? 0);
+    new Gauge({
+      name: 'callguard_call_slab_bytes',
+      help: 'SharedArrayBuffer slabs of the calls: state="live" held by calls that are up, state="idle" kept for the next calls (bounded)',
+      labelNames: ['state'],
+      registers: [r],
+      collect() {
+        const st = src.supervisor.stats();
+        this.set({ state: 'live' }, st.slabBufferLiveBytes);
+        this.set({ state: 'idle' }, st.slabBufferIdleBytes);
+      },
+    });
     new Gauge({
       name: 'callguard_sip_active_calls',
       help: 'SIPREC sessions up on the SIP side (analysed or not)',

@@ -79,3 +79,13 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendC
   }
   throw new Error(`no TF.js backend could be initialised: ${fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')}`);
 }
+
+/**
+ * Bytes of the wasm backend's linear memory in this thread (null on other backends). Emscripten grows it to the
+ * largest batch ever run and never shrinks it, and V8 does not count it in any heap space: the gauges read it here.
+ */
+export function backendMemoryBytes(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  return heap ? heap.buffer.byteLength : null;
+}
