@@ -1,4 +1,4 @@
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { MessageChannel, parentPort, threadId, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -12,6 +12,8 @@ export interface WorkerDescription {
   heapTotalBytes: number;
   /** Bytes committed per V8 heap space (new_space, old_space, code_space, large_object_space, ...): which one grows. */
   heapSpaces: Record<string, number>;
+  /** The most this thread's V8 heap may reach (old generation limit plus young generation), from its resource limits. */
+  heapLimitBytes: number;
   /** Memory outside the V8 heap that this isolate accounts for (ArrayBuffers, SharedArrayBuffers it holds views of). */
   externalBytes: number;
   /** The model backend's own memory (the wasm linear memory), null when the backend has none or no model runs. */
@@ -53,7 +55,7 @@ export function exposeWorkerControl(): void {
       const m = process.memoryUsage();
       const heapSpaces: Record<string, number> = {};
       for (const s of getHeapSpaceStatistics()) heapSpaces[s.space_name] = s.space_size;
-      return { threadId, startedAt, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, heapSpaces, externalBytes: m.external, backendMemoryBytes: workerCounters.backendMemoryBytes?.() ?? null, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model };
+      return { threadId, startedAt, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, heapSpaces, heapLimitBytes: getHeapStatistics().heap_size_limit, externalBytes: m.external, backendMemoryBytes: workerCounters.backendMemoryBytes?.() ?? null, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model };
     },
     ping: () => Date.now(),
   };

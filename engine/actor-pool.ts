@@ -20,7 +20,8 @@ export class ActorPool extends EventEmitter {
   /** Times the whole pool was rebuilt because it could not restore its workers. */
   replacements = 0;
 
-  constructor(readonly threads: number, private readonly data: ActorWorkerData) {
+  /** `youngGenerationMb`: each worker's V8 young generation (see pool.youngGenerationMb in the config). */
+  constructor(readonly threads: number, private readonly data: ActorWorkerData, private readonly youngGenerationMb?: number) {
     super();
     this.pool = this.create();
     // piscina says nothing when an idle worker dies, so failed tasks are not the only trigger.
@@ -37,6 +38,7 @@ export class ActorPool extends EventEmitter {
       // 'async' waits with Atomics.waitAsync, so an idle worker's event loop still runs its comlink control channel.
       atomics: 'async',
       idleTimeout: 2 ** 31 - 1,
+      resourceLimits: this.youngGenerationMb ? { maxYoungGenerationSizeMb: this.youngGenerationMb } : {},
       workerData: this.data,
     });
     // Messages a worker posts outside the task path (its control hello) are passed on.

@@ -193,6 +193,24 @@ test('each worker answers on its comlink control channel, and a replacement work
   assert.ok(ds.some((d) => !before.includes(d.threadId)), 'the replacement worker registered');
 });
 
+test('pool.youngGenerationMb reaches each worker: its heap limit moves with the young generation given', async () => {
+  const limit = async (youngGenerationMb: number) => {
+    const sup = new Supervisor(testConfig({ pool: { threads: 1, youngGenerationMb } }), quietLog);
+    await sup.start();
+    try {
+      const [d] = await waitForWorkers(sup, 1);
+      return d.heapLimitBytes;
+    } finally {
+      await sup.close();
+    }
+  };
+  const small = await limit(6);
+  const large = await limit(96);
+  // V8 adds the young generation (or two thirds of it, the semi-spaces) to the heap limit: 60-90 MB apart here.
+  const apart = (large - small) / 2 ** 20;
+  assert.ok(apart >= 55 && apart <= 95, `heap limits ${small} and ${large} are ${apart} MB apart`);
+});
+
 async function waitForWorkers(sup: Supervisor, n: number) {
   const deadline = Date.now() + 30000;
   for (;;) {

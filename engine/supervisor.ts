@@ -193,7 +193,7 @@ export class Supervisor extends EventEmitter {
       policy: validatePolicyConfig(this.cfg.policy),
       model: this.model,
       spectralStage: this.cfg.engine.spectralStage,
-    });
+    }, this.cfg.pool.youngGenerationMb);
     this.pool.on('worker-message', (m: unknown) => this.control.onWorkerMessage(m));
     this.pool.on('worker-error', (err: unknown) => this.log.warn({ err: String(err) }, 'worker error outside a task'));
     this.pool.on('replaced', (n: number) => {

@@ -120,7 +120,7 @@ const ready: ReadinessInput = {
   poolUp: true,
   threads: 2,
   modelEnabled: true,
-  workers: [1, 2].map((threadId) => ({ threadId, startedAt: '', heapUsedBytes: 0, heapTotalBytes: 0, heapSpaces: {}, externalBytes: 0, backendMemoryBytes: null, tasks: 0, callSteps: 0, model: { name: 'm', backend: 'wasm' } })),
+  workers: [1, 2].map((threadId) => ({ threadId, startedAt: '', heapUsedBytes: 0, heapTotalBytes: 0, heapSpaces: {}, heapLimitBytes: 0, externalBytes: 0, backendMemoryBytes: null, tasks: 0, callSteps: 0, model: { name: 'm', backend: 'wasm' } })),
   sipListening: true,
   draining: false,
   smpp: { state: 'running', binds: [{ name: 'a', state: 'bound', inFlight: 0, window: 10, counters: {} as any }], window: { size: 10, inFlight: 0 }, outbox: { queuedParts: 0, pendingAlerts: 0, awaitingReceipt: 0 }, counters: {} as any },
