@@ -46,13 +46,15 @@ test('worker heaps: their sum gets its own steady range and slope, null when the
 });
 
 test('RSS split: what the gauges account for, and the rest, whose growth the analysis reports on its own', () => {
-  const parts = memoryParts(400, { heapTotalBytes: 80e6, workerHeapTotalBytes: 60e6, workerBackendBytes: 20e6, slabBytes: 150e6 });
+  const M = 2 ** 20;
+  // The same unit as the RSS samples (kB / 1024): a decimal megabyte here would shift the rest by 5 % of the RSS.
+  const parts = memoryParts(400, { heapTotalBytes: 80 * M, workerHeapTotalBytes: 60 * M, workerBackendBytes: 20 * M, slabBytes: 150 * M });
   assert.equal(parts, { committedHeapMB: 140, backendMB: 20, slabMB: 150, unattributedMB: 90 });
   // A gauge missing (an older engine): the rest cannot be told, and is not guessed.
-  assert.is(memoryParts(400, { heapTotalBytes: 80e6, workerHeapTotalBytes: 60e6, workerBackendBytes: null, slabBytes: 150e6 }).unattributedMB, null);
+  assert.is(memoryParts(400, { heapTotalBytes: 80 * M, workerHeapTotalBytes: 60 * M, workerBackendBytes: null, slabBytes: 150 * M }).unattributedMB, null);
   assert.equal(memoryParts(400, undefined), { committedHeapMB: null, backendMB: null, slabMB: null, unattributedMB: null });
   // Flat heaps, wasm and slabs with a growing RSS: the growth lands in the rest.
-  const grow = samples((t) => 400 + t / 60).map((x) => ({ ...x, ...memoryParts(x.rssMB, { heapTotalBytes: 80e6, workerHeapTotalBytes: 60e6, workerBackendBytes: 20e6, slabBytes: 150e6 }) }));
+  const grow = samples((t) => 400 + t / 60).map((x) => ({ ...x, ...memoryParts(x.rssMB, { heapTotalBytes: 80 * M, workerHeapTotalBytes: 60 * M, workerBackendBytes: 20 * M, slabBytes: 150 * M }) }));
   const a = analyseSoak({ samples: grow, seconds: 600, concurrency: 100, warmUpSeconds: 120, baselineRssMB: 300, afterRssMB: null });
   assert.ok(Math.abs(a.unattributedSlopeMBPerMin! - 1) < 0.02, String(a.unattributedSlopeMBPerMin));
   assert.is(a.slabSlopeMBPerMin, 0);

@@ -152,16 +152,20 @@ export function analyseSoak(o: {
   };
 }
 
-/** The RSS split into what the engine's gauges account for (MB, one decimal), and the rest. */
+/** Bytes in the unit of the soak's RSS samples (/proc reports kB, which they divide by 1024), one decimal. */
+export function mib(bytes: number): number {
+  return Math.round(bytes / 2 ** 20 * 10) / 10;
+}
+
+/** The RSS split into what the engine's gauges account for (MB of 2^20 bytes like the RSS samples, one decimal), and the rest. */
 export function memoryParts(rssMB: number, m: Pick<MetricsScrape, 'heapTotalBytes' | 'workerHeapTotalBytes' | 'workerBackendBytes' | 'slabBytes'> | undefined): Pick<SoakSample, 'committedHeapMB' | 'backendMB' | 'slabMB' | 'unattributedMB'> {
-  const mb = (b: number) => Math.round(b / 1e5) / 10;
   const committed = m?.heapTotalBytes != null && m.workerHeapTotalBytes != null ? m.heapTotalBytes + m.workerHeapTotalBytes : null;
   const backend = m?.workerBackendBytes ?? null;
   const slab = m?.slabBytes ?? null;
   return {
-    committedHeapMB: committed === null ? null : mb(committed),
-    backendMB: backend === null ? null : mb(backend),
-    slabMB: slab === null ? null : mb(slab),
-    unattributedMB: committed === null || backend === null || slab === null ? null : Math.round((rssMB - (committed + backend + slab) / 1e6) * 10) / 10,
+    committedHeapMB: committed === null ? null : mib(committed),
+    backendMB: backend === null ? null : mib(backend),
+    slabMB: slab === null ? null : mib(slab),
+    unattributedMB: committed === null || backend === null || slab === null ? null : Math.round((rssMB - (committed + backend + slab) / 2 ** 20) * 10) / 10,
   };
 }

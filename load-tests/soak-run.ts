@@ -7,7 +7,7 @@ import type { ChartPoint } from './load-chart.js';
 import type { StepReport } from './load-report.js';
 import { runStep, sessionStepContext } from './load-step.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
-import { analyseSoak, memoryParts, type SoakAnalysis, type SoakSample } from './soak-analysis.js';
+import { analyseSoak, memoryParts, mib, type SoakAnalysis, type SoakSample } from './soak-analysis.js';
 
 /**
  * `--soak S`: hold a constant number of calls for S seconds (calls replaced as they end, see soak-plan.ts) against a
@@ -71,8 +71,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       return {
         t: Math.round((x.t - t0) / 100) / 10,
         rssMB: x.rssMB,
-        heapMB: m?.heapUsedBytes != null ? Math.round(m.heapUsedBytes / 1e5) / 10 : null,
-        workerHeapMB: m?.workerHeapUsedBytes != null ? Math.round(m.workerHeapUsedBytes / 1e5) / 10 : null,
+        heapMB: m?.heapUsedBytes != null ? mib(m.heapUsedBytes) : null,
+        workerHeapMB: m?.workerHeapUsedBytes != null ? mib(m.workerHeapUsedBytes) : null,
         ...memoryParts(x.rssMB, m),
         activeCalls: p ? p.activeCalls : null,
         cpuPercent: x.cpuPercent,
