@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { open } from 'lmdb';
 import { Outbox, type AlertRecord } from './outbox.js';
 
 const HOUR = 3600_000;
@@ -50,6 +51,51 @@ test('outbox retention: records past the cutoff go with their message-id index, 
     assert.ok(box.isOptedOut('+33600000001'), 'an opt-out is consent, not an alert record');
     // The per-call de-duplication entry went with the record: that call id no longer blocks anything.
     assert.equal(await box.admit(record('old-1#escalation', '+33600000009', now, 'queued'), limits, now), { accepted: true });
+  } finally {
+    await box.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('outbox retention: a record saved again since an old save is kept; only its stale index entry goes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-resave-'));
+  const box = new Outbox(dir);
+  try {
+    const now = Date.now();
+    const old = now - 40 * DAY;
+    await box.admit(record('a#alert', '+33600000001', old, 'queued'), null, old);
+    await box.save(record('a#alert', '+33600000001', old, 'submitted'));
+    // A receipt (or NOT SCAM feedback) 35 days later: the record changed after the cutoff below.
+    await box.save({ ...record('a#alert', '+33600000001', old, 'delivered'), updatedAt: now - 5 * DAY });
+    assert.is(await box.purgeBefore(now - 30 * DAY, now), 0);
+    assert.ok(box.get('a#alert'));
+    // Once that later save ages too, the record goes.
+    assert.is(await box.purgeBefore(now, now), 1);
+    assert.is(box.get('a#alert'), undefined);
+  } finally {
+    await box.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('outbox retention: an outbox written before the retention index (records only) is indexed once at open and swept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-older-'));
+  const now = Date.now();
+  const old = now - 40 * DAY;
+  // The older layout: the same databases, without the two index databases.
+  const raw = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
+  await raw.openDB<AlertRecord, string>({ name: 'alerts' }).put('old#alert', record('old#alert', '+33600000001', old, 'delivered'));
+  await raw.openDB<AlertRecord, string>({ name: 'alerts' }).put('new#alert', record('new#alert', '+33600000002', now, 'delivered'));
+  await raw.openDB({ name: 'message-ids' }).put('smsc|m-old', { alertId: 'old#alert', part: 0 });
+  await raw.openDB({ name: 'message-ids' }).put('smsc|m-new', { alertId: 'new#alert', part: 0 });
+  await raw.close();
+  const box = new Outbox(dir);
+  try {
+    assert.is(await box.purgeBefore(now - 30 * DAY, now), 1);
+    assert.is(box.get('old#alert'), undefined);
+    assert.is(box.lookupMessageId(['smsc|m-old']), undefined, 'the old record\'s receipt key went with it');
+    assert.ok(box.get('new#alert'));
+    assert.equal(box.lookupMessageId(['smsc|m-new']), { alertId: 'new#alert', part: 0 });
   } finally {
     await box.close();
     rmSync(dir, { recursive: true, force: true });

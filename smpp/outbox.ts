@@ -76,6 +76,10 @@ export class Outbox {
   private readonly lastAlert: Database<string, string>;
   private readonly deadLetters: Database<{ at: number; reason: string; record: AlertRecord }, string>;
   private readonly mo: Database<MoRecord, string>;
+  /** Retention index: `timeKey(updatedAt, alertId)` → alertId, one entry per save (stale ones are dropped by the sweep). */
+  private readonly byUpdated: Database<string, string>;
+  /** Retention index: `alertId \0 message-id key` → 1, so a purged alert's receipt keys are found without a scan. */
+  private readonly messageIdsByAlert: Database<number, string>;
   private moSeq = 0;
 
   /** Opens (creating if needed) the outbox under `dataDir`. */
@@ -91,8 +95,22 @@ export class Outbox {
     this.lastAlert = this.root.openDB({ name: 'last-alert' });
     this.deadLetters = this.root.openDB({ name: 'dead-letters' });
     this.mo = this.root.openDB({ name: 'mo' });
+    this.byUpdated = this.root.openDB({ name: 'by-updated' });
+    this.messageIdsByAlert = this.root.openDB({ name: 'message-ids-by-alert' });
+    this.indexOlderLayout();
   }
 
+  /**
+   * An outbox written before the retention indexes existed has records and no index entries: index them once, so the
+   * sweep (which reads only the indexes) still finds them. One scan at start-up, never again once indexed.
+   */
+  private indexOlderLayout(): void {
+    if (this.alerts.getKeysCount({ limit: 1 }) === 0 || this.byUpdated.getKeysCount({ limit: 1 }) > 0) return;
+    this.root.transactionSync(() => {
+      for (const { key, value } of this.alerts.getRange({ snapshot: false })) void this.byUpdated.put(timeKey(value.updatedAt, key), key);
+      for (const { key, value } of this.messageIds.getRange({ snapshot: false })) void this.messageIdsByAlert.put(`${value.alertId}\0${key}`, 1);
+    });
+  }
   /**
    * Atomically checks opt-out, per-call de-duplication and the hourly rate, then stores the record as
    * pending. An alertId already stored is reported as a duplicate and left alone (idempotent enqueue).
@@ -111,6 +129,7 @@ export class Outbox {
         void this.lastAlert.put(record.to, record.alertId);
       }
       void this.alerts.put(record.alertId, record);
+      void this.byUpdated.put(timeKey(record.updatedAt, record.alertId), record.alertId);
       void this.pending.put(record.alertId, record.createdAt);
       return { accepted: true };
     });
@@ -119,6 +138,8 @@ export class Outbox {
   /** Persists a record's new state; clears it from pending once no part waits to be submitted. */
   save(record: AlertRecord): Promise<boolean> {
     const p = this.alerts.put(record.alertId, record);
+    // The entry of the previous save is left for the sweep: reading it back here would cost every save a read.
+    void this.byUpdated.put(timeKey(record.updatedAt, record.alertId), record.alertId);
     if (record.state !== 'queued') void this.pending.remove(record.alertId);
     return p;
   }
@@ -135,6 +156,7 @@ export class Outbox {
   }
 
   indexMessageId(key: string, ref: MessageRef): Promise<boolean> {
+    void this.messageIdsByAlert.put(`${ref.alertId}\0${key}`, 1);
     return this.messageIds.put(key, ref);
   }
 
@@ -171,7 +193,7 @@ export class Outbox {
 
   /** Appends a mobile-originated message (STOP, NOT SCAM, anything) to the feedback log. */
   recordMo(mo: MoRecord): Promise<boolean> {
-    const key = `${String(mo.at).padStart(15, '0')}:${String(this.moSeq++ % 1e6).padStart(6, '0')}:${mo.from}`;
+    const key = `${moTimePrefix(mo.at)}:${String(this.moSeq++ % 1e6).padStart(6, '0')}:${mo.from}`;
     return this.mo.put(key, mo);
   }
 
@@ -188,20 +210,30 @@ export class Outbox {
    */
   purgeBefore(cutoff: number, now = Date.now()): Promise<number> {
     return this.root.transaction(() => {
-      const removed = new Set<string>();
-      // Ranges are read whole before deleting: no cursor is left walking over entries being removed.
-      for (const { key, value } of [...this.alerts.getRange()]) {
-        if (value.updatedAt >= cutoff || this.pending.doesExist(key)) continue;
-        if (value.callId && this.calls.get(value.callId) === key) void this.calls.remove(value.callId);
-        if (this.lastAlert.get(value.to) === key) void this.lastAlert.remove(value.to);
-        void this.deadLetters.remove(key);
-        void this.alerts.remove(key);
-        removed.add(key);
+      let removed = 0;
+      // Only index entries older than the cutoff are read, so a sweep costs what it deletes, not what is kept (an
+      // operator keeps 30 days of alerts). Ranges are read whole before deleting: no cursor walks removed entries.
+      for (const { key, value: alertId } of [...this.byUpdated.getRange({ end: timeKey(cutoff, '') })]) {
+        const rec = this.alerts.get(alertId);
+        // Still waiting for a submit: kept, and so is its entry, to be looked at again next sweep.
+        if (rec && rec.updatedAt < cutoff && this.pending.doesExist(alertId)) continue;
+        void this.byUpdated.remove(key);
+        // Gone already, or saved again since (that save has its own, newer entry).
+        if (!rec || rec.updatedAt >= cutoff || key !== timeKey(rec.updatedAt, alertId)) continue;
+        if (rec.callId && this.calls.get(rec.callId) === alertId) void this.calls.remove(rec.callId);
+        if (this.lastAlert.get(rec.to) === alertId) void this.lastAlert.remove(rec.to);
+        for (const { key: k } of [...this.messageIdsByAlert.getRange({ start: `${alertId}\0`, end: `${alertId}\x01` })]) {
+          void this.messageIds.remove(k.slice(alertId.length + 1));
+          void this.messageIdsByAlert.remove(k);
+        }
+        void this.deadLetters.remove(alertId);
+        void this.alerts.remove(alertId);
+        removed++;
       }
-      if (removed.size) for (const { key, value } of [...this.messageIds.getRange()]) if (removed.has(value.alertId)) void this.messageIds.remove(key);
-      for (const { key, value } of [...this.mo.getRange()]) if (value.at < cutoff) void this.mo.remove(key);
+      for (const { key } of [...this.mo.getRange({ end: moTimePrefix(cutoff) })]) void this.mo.remove(key);
+      // One entry per number alerted within the last hour or so: small whatever the retention.
       for (const { key, value } of [...this.recent.getRange()]) if (!value.some((t) => t > now - HOUR)) void this.recent.remove(key);
-      return removed.size;
+      return removed;
     });
   }
 
@@ -215,4 +247,14 @@ export class Outbox {
     await this.root.flushed;
     await this.root.close();
   }
+}
+
+/** Index key ordered by time, then alert id (epoch ms zero-padded so keys sort as numbers). */
+function timeKey(at: number, alertId: string): string {
+  return `${String(at).padStart(15, '0')}|${alertId}`;
+}
+
+/** The MO log's key prefix: its keys sort by receive time. */
+function moTimePrefix(at: number): string {
+  return String(at).padStart(15, '0');
 }
