@@ -1,7 +1,7 @@
 /**
  * Retention sweep benchmark: `npm run bench:retention`. An outbox keeps N delivered alerts (30 days at an operator),
  * 200 of which have just aged past the cutoff, as at each 10-minute sweep. Side by side in one run, per N:
- *  - the sweep (`Outbox.purgeBefore`), which reads only the retention index up to the cutoff;
+ *  - the sweep (`Outbox.purgeBefore`), which reads only the retention index (by creation time) up to the cutoff;
  *  - the reference: one read of every kept record, the least the earlier sweep did (it scanned the whole table,
  *    and the whole message-id table when anything went).
  * The sweep runs on the engine's main thread, which also receives every RTP packet: its time is a pause in that.

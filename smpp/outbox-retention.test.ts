@@ -57,7 +57,7 @@ test('outbox retention: records past the cutoff go with their message-id index, 
   }
 });
 
-test('outbox retention: a record saved again since an old save is kept; only its stale index entry goes', async () => {
+test('outbox retention: an old record changed since the cutoff is kept, and goes once that change ages; a pending one goes once sent', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-resave-'));
   const box = new Outbox(dir);
   try {
@@ -65,13 +65,20 @@ test('outbox retention: a record saved again since an old save is kept; only its
     const old = now - 40 * DAY;
     await box.admit(record('a#alert', '+33600000001', old, 'queued'), null, old);
     await box.save(record('a#alert', '+33600000001', old, 'submitted'));
-    // A receipt (or NOT SCAM feedback) 35 days later: the record changed after the cutoff below.
+    // NOT SCAM feedback 35 days after the alert: the record changed after the cutoff below.
     await box.save({ ...record('a#alert', '+33600000001', old, 'delivered'), updatedAt: now - 5 * DAY });
+    // Created as long ago, still queued (an SMSC outage): kept by every sweep until it is sent.
+    await box.admit(record('b#alert', '+33600000002', old, 'queued'), null, old);
     assert.is(await box.purgeBefore(now - 30 * DAY, now), 0);
+    assert.is(await box.purgeBefore(now - 30 * DAY, now), 0, 'a second sweep reads the kept entries again and keeps them');
     assert.ok(box.get('a#alert'));
-    // Once that later save ages too, the record goes.
-    assert.is(await box.purgeBefore(now, now), 1);
+    assert.ok(box.get('b#alert'));
+    await box.save({ ...record('b#alert', '+33600000002', old, 'delivered'), updatedAt: old + 1 });
+    // Once the later change ages too, both go.
+    assert.is(await box.purgeBefore(now, now), 2);
     assert.is(box.get('a#alert'), undefined);
+    assert.is(box.get('b#alert'), undefined);
+    assert.is(await box.purgeBefore(now + DAY, now + DAY), 0);
   } finally {
     await box.close();
     rmSync(dir, { recursive: true, force: true });

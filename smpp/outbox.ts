@@ -76,8 +76,8 @@ export class Outbox {
   private readonly lastAlert: Database<string, string>;
   private readonly deadLetters: Database<{ at: number; reason: string; record: AlertRecord }, string>;
   private readonly mo: Database<MoRecord, string>;
-  /** Retention index: `timeKey(updatedAt, alertId)` → alertId, one entry per save (stale ones are dropped by the sweep). */
-  private readonly byUpdated: Database<string, string>;
+  /** Retention index: `timeKey(createdAt, alertId)` → alertId, one entry per alert, written when it is admitted. */
+  private readonly byCreated: Database<string, string>;
   /** Retention index: `alertId \0 message-id key` → 1, so a purged alert's receipt keys are found without a scan. */
   private readonly messageIdsByAlert: Database<number, string>;
   private moSeq = 0;
@@ -95,7 +95,7 @@ export class Outbox {
     this.lastAlert = this.root.openDB({ name: 'last-alert' });
     this.deadLetters = this.root.openDB({ name: 'dead-letters' });
     this.mo = this.root.openDB({ name: 'mo' });
-    this.byUpdated = this.root.openDB({ name: 'by-updated' });
+    this.byCreated = this.root.openDB({ name: 'by-created' });
     this.messageIdsByAlert = this.root.openDB({ name: 'message-ids-by-alert' });
     this.indexOlderLayout();
   }
@@ -105,9 +105,9 @@ export class Outbox {
    * sweep (which reads only the indexes) still finds them. One scan at start-up, never again once indexed.
    */
   private indexOlderLayout(): void {
-    if (this.alerts.getKeysCount({ limit: 1 }) === 0 || this.byUpdated.getKeysCount({ limit: 1 }) > 0) return;
+    if (this.alerts.getKeysCount({ limit: 1 }) === 0 || this.byCreated.getKeysCount({ limit: 1 }) > 0) return;
     this.root.transactionSync(() => {
-      for (const { key, value } of this.alerts.getRange({ snapshot: false })) void this.byUpdated.put(timeKey(value.updatedAt, key), key);
+      for (const { key, value } of this.alerts.getRange({ snapshot: false })) void this.byCreated.put(timeKey(value.createdAt, key), key);
       for (const { key, value } of this.messageIds.getRange({ snapshot: false })) void this.messageIdsByAlert.put(`${value.alertId}\0${key}`, 1);
     });
   }
@@ -129,7 +129,7 @@ export class Outbox {
         void this.lastAlert.put(record.to, record.alertId);
       }
       void this.alerts.put(record.alertId, record);
-      void this.byUpdated.put(timeKey(record.updatedAt, record.alertId), record.alertId);
+      void this.byCreated.put(timeKey(record.createdAt, record.alertId), record.alertId);
       void this.pending.put(record.alertId, record.createdAt);
       return { accepted: true };
     });
@@ -138,8 +138,6 @@ export class Outbox {
   /** Persists a record's new state; clears it from pending once no part waits to be submitted. */
   save(record: AlertRecord): Promise<boolean> {
     const p = this.alerts.put(record.alertId, record);
-    // The entry of the previous save is left for the sweep: reading it back here would cost every save a read.
-    void this.byUpdated.put(timeKey(record.updatedAt, record.alertId), record.alertId);
     if (record.state !== 'queued') void this.pending.remove(record.alertId);
     return p;
   }
@@ -211,15 +209,18 @@ export class Outbox {
   purgeBefore(cutoff: number, now = Date.now()): Promise<number> {
     return this.root.transaction(() => {
       let removed = 0;
-      // Only index entries older than the cutoff are read, so a sweep costs what it deletes, not what is kept (an
-      // operator keeps 30 days of alerts). Ranges are read whole before deleting: no cursor walks removed entries.
-      for (const { key, value: alertId } of [...this.byUpdated.getRange({ end: timeKey(cutoff, '') })]) {
+      // Only index entries of alerts created before the cutoff are read (a record is changed only after it is created),
+      // so a sweep costs what it deletes, not what is kept: an operator keeps 30 days of alerts.
+      // Ranges are read whole before deleting: no cursor walks removed entries.
+      for (const { key, value: alertId } of [...this.byCreated.getRange({ end: timeKey(cutoff, '') })]) {
         const rec = this.alerts.get(alertId);
-        // Still waiting for a submit: kept, and so is its entry, to be looked at again next sweep.
-        if (rec && rec.updatedAt < cutoff && this.pending.doesExist(alertId)) continue;
-        void this.byUpdated.remove(key);
-        // Gone already, or saved again since (that save has its own, newer entry).
-        if (!rec || rec.updatedAt >= cutoff || key !== timeKey(rec.updatedAt, alertId)) continue;
+        if (!rec) {
+          void this.byCreated.remove(key);
+          continue;
+        }
+        // Changed since the cutoff (a late receipt, NOT SCAM feedback) or still waiting for a submit: kept, and so is
+        // its entry, to be looked at again next sweep. Few records are changed that long after they were created.
+        if (rec.updatedAt >= cutoff || this.pending.doesExist(alertId)) continue;
         if (rec.callId && this.calls.get(rec.callId) === alertId) void this.calls.remove(rec.callId);
         if (this.lastAlert.get(rec.to) === alertId) void this.lastAlert.remove(rec.to);
         for (const { key: k } of [...this.messageIdsByAlert.getRange({ start: `${alertId}\0`, end: `${alertId}\x01` })]) {
@@ -228,6 +229,7 @@ export class Outbox {
         }
         void this.deadLetters.remove(alertId);
         void this.alerts.remove(alertId);
+        void this.byCreated.remove(key);
         removed++;
       }
       for (const { key } of [...this.mo.getRange({ end: moTimePrefix(cutoff) })]) void this.mo.remove(key);
