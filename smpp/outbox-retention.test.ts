@@ -109,4 +109,79 @@ test('outbox retention: an outbox written before the retention index (records on
   }
 });
 
+test('outbox retention: long alert ids and message-id keys (a Call-ID and a host name) are swept with their receipt keys; a sweep never fails on them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-long-'));
+  const box = new Outbox(dir);
+  try {
+    const now = Date.now();
+    const old = now - 40 * DAY;
+    // 3 and 70 characters before '#', so both sides of ordered-binary's 64-character switch are covered.
+    const ids = ['abc#high', `${'3c26700b-6b8f-4e1a-9d2c-1234abcd5678'}@sbc-01.operator.example.net:5060;x=y#high`];
+    for (const [i, id] of ids.entries()) {
+      await box.admit(record(id, `+3360000000${i}`, old, 'queued'), null, old);
+      await box.save(record(id, `+3360000000${i}`, old, 'delivered'));
+      await box.indexMessageId(`smsc.operator.example:2775|0a1b2c3d4e5f-${i}`, { alertId: id, part: 0 });
+      await box.indexMessageId(`smsc.operator.example:2775|0A1B2C3D4E5F-${i}`, { alertId: id, part: 0 });
+    }
+    assert.is(await box.purgeBefore(now - 30 * DAY, now), 2);
+    for (const [i, id] of ids.entries()) {
+      assert.is(box.get(id), undefined);
+      assert.is(box.lookupMessageId([`smsc.operator.example:2775|0a1b2c3d4e5f-${i}`, `smsc.operator.example:2775|0A1B2C3D4E5F-${i}`]), undefined, id);
+    }
+  } finally {
+    await box.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('outbox retention: a message id the SMSC reused for a newer alert keeps resolving to it when the older alert is swept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-reuse-'));
+  const box = new Outbox(dir);
+  try {
+    const now = Date.now();
+    const old = now - 40 * DAY;
+    await box.admit(record('a#alert', '+33600000001', old, 'queued'), null, old);
+    await box.save(record('a#alert', '+33600000001', old, 'delivered'));
+    await box.indexMessageId('smsc|7', { alertId: 'a#alert', part: 0 });
+    await box.admit(record('b#alert', '+33600000002', now, 'queued'), null, now);
+    await box.indexMessageId('smsc|7', { alertId: 'b#alert', part: 0 });
+    assert.is(await box.purgeBefore(now - 30 * DAY, now), 1);
+    assert.equal(box.lookupMessageId(['smsc|7']), { alertId: 'b#alert', part: 0 });
+    await box.save(record('b#alert', '+33600000002', now, 'delivered'));
+    assert.is(await box.purgeBefore(now + 1, now + 1), 1);
+    assert.is(box.lookupMessageId(['smsc|7']), undefined);
+  } finally {
+    await box.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('outbox retention: records an earlier release added after a rollback (no index entries) are indexed at the next start and swept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-rollback-'));
+  const now = Date.now();
+  const old = now - 40 * DAY;
+  let box = new Outbox(dir);
+  await box.admit(record('indexed#alert', '+33600000001', old, 'queued'), null, old);
+  await box.save(record('indexed#alert', '+33600000001', old, 'delivered'));
+  await box.close();
+  // The earlier release writes records and receipt keys only, and its own sweep deletes a record without its index entry.
+  const raw = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
+  const alerts = raw.openDB<AlertRecord, string>({ name: 'alerts' });
+  await alerts.put('rolled#alert', record('rolled#alert', '+33600000002', old, 'delivered'));
+  await raw.openDB({ name: 'message-ids' }).put('smsc|m-rolled', { alertId: 'rolled#alert', part: 0 });
+  await alerts.put('another#alert', record('another#alert', '+33600000003', old, 'delivered'));
+  await alerts.remove('indexed#alert');
+  await raw.close();
+  box = new Outbox(dir);
+  try {
+    assert.is(await box.purgeBefore(now - 30 * DAY, now), 2);
+    assert.is(box.get('rolled#alert'), undefined);
+    assert.is(box.get('another#alert'), undefined);
+    assert.is(box.lookupMessageId(['smsc|m-rolled']), undefined);
+  } finally {
+    await box.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

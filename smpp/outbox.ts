@@ -78,8 +78,8 @@ export class Outbox {
   private readonly mo: Database<MoRecord, string>;
   /** Retention index: `timeKey(createdAt, alertId)` → alertId, one entry per alert, written when it is admitted. */
   private readonly byCreated: Database<string, string>;
-  /** Retention index: `alertId \0 message-id key` → 1, so a purged alert's receipt keys are found without a scan. */
-  private readonly messageIdsByAlert: Database<number, string>;
+  /** Retention index: `alertKey(alertId, message-id key)` → both, so a purged alert's receipt keys are found without a scan. */
+  private readonly messageIdsByAlert: Database<{ alertId: string; key: string }, string>;
   private moSeq = 0;
 
   /** Opens (creating if needed) the outbox under `dataDir`. */
@@ -96,21 +96,29 @@ export class Outbox {
     this.deadLetters = this.root.openDB({ name: 'dead-letters' });
     this.mo = this.root.openDB({ name: 'mo' });
     this.byCreated = this.root.openDB({ name: 'by-created' });
-    this.messageIdsByAlert = this.root.openDB({ name: 'message-ids-by-alert' });
-    this.indexOlderLayout();
+    this.messageIdsByAlert = this.root.openDB({ name: 'message-ids-of-alert' });
+    this.indexMissing();
   }
 
   /**
-   * An outbox written before the retention indexes existed has records and no index entries: index them once, so the
-   * sweep (which reads only the indexes) still finds them. One scan at start-up, never again once indexed.
+   * Indexes records that have no retention index entry: an outbox written before the indexes existed, or by such a
+   * release after a rollback. Seen by the entry counts (O(1)); then one scan of each table at start-up, which also
+   * drops index entries left pointing at nothing, so the counts agree again and the next start does not scan.
    */
-  private indexOlderLayout(): void {
-    if (this.alerts.getKeysCount({ limit: 1 }) === 0 || this.byCreated.getKeysCount({ limit: 1 }) > 0) return;
+  private indexMissing(): void {
+    const count = (db: Database<unknown, string>): number => (db.getStats() as { entryCount: number }).entryCount;
+    const alertsMissing = count(this.alerts) !== count(this.byCreated);
+    const idsMissing = count(this.messageIds) > count(this.messageIdsByAlert);
+    if (!alertsMissing && !idsMissing) return;
     this.root.transactionSync(() => {
-      for (const { key, value } of this.alerts.getRange({ snapshot: false })) void this.byCreated.put(timeKey(value.createdAt, key), key);
-      for (const { key, value } of this.messageIds.getRange({ snapshot: false })) void this.messageIdsByAlert.put(`${value.alertId}\0${key}`, 1);
+      if (alertsMissing) {
+        for (const { key, value } of [...this.byCreated.getRange()]) if (!this.alerts.doesExist(value)) void this.byCreated.remove(key);
+        for (const { key, value } of this.alerts.getRange({ snapshot: false })) void this.byCreated.put(timeKey(value.createdAt, key), key);
+      }
+      if (idsMissing) for (const { key, value } of this.messageIds.getRange({ snapshot: false })) void this.messageIdsByAlert.put(alertKey(value.alertId, key), { alertId: value.alertId, key });
     });
   }
+
   /**
    * Atomically checks opt-out, per-call de-duplication and the hourly rate, then stores the record as
    * pending. An alertId already stored is reported as a duplicate and left alone (idempotent enqueue).
@@ -154,7 +162,7 @@ export class Outbox {
   }
 
   indexMessageId(key: string, ref: MessageRef): Promise<boolean> {
-    void this.messageIdsByAlert.put(`${ref.alertId}\0${key}`, 1);
+    void this.messageIdsByAlert.put(alertKey(ref.alertId, key), { alertId: ref.alertId, key });
     return this.messageIds.put(key, ref);
   }
 
@@ -215,6 +223,7 @@ export class Outbox {
       for (const { key, value: alertId } of [...this.byCreated.getRange({ end: timeKey(cutoff, '') })]) {
         const rec = this.alerts.get(alertId);
         if (!rec) {
+          this.removeMessageIds(alertId);
           void this.byCreated.remove(key);
           continue;
         }
@@ -223,10 +232,7 @@ export class Outbox {
         if (rec.updatedAt >= cutoff || this.pending.doesExist(alertId)) continue;
         if (rec.callId && this.calls.get(rec.callId) === alertId) void this.calls.remove(rec.callId);
         if (this.lastAlert.get(rec.to) === alertId) void this.lastAlert.remove(rec.to);
-        for (const { key: k } of [...this.messageIdsByAlert.getRange({ start: `${alertId}\0`, end: `${alertId}\x01` })]) {
-          void this.messageIds.remove(k.slice(alertId.length + 1));
-          void this.messageIdsByAlert.remove(k);
-        }
+        this.removeMessageIds(alertId);
         void this.deadLetters.remove(alertId);
         void this.alerts.remove(alertId);
         void this.byCreated.remove(key);
@@ -239,6 +245,17 @@ export class Outbox {
     });
   }
 
+  /** Inside a transaction: an alert's receipt keys, except those the SMSC has since reused for another alert. */
+  private removeMessageIds(alertId: string): void {
+    const prefix = alertKey(alertId, '');
+    for (const { key, value } of [...this.messageIdsByAlert.getRange({ start: prefix, end: `${alertId}${SEP_END}` })]) {
+      // The range also holds any alert id that begins with this one and the separator: only this alert's entries go.
+      if (value.alertId !== alertId) continue;
+      if (this.messageIds.get(value.key)?.alertId === alertId) void this.messageIds.remove(value.key);
+      void this.messageIdsByAlert.remove(key);
+    }
+  }
+
   /** Resolves when every write issued so far is committed. */
   async committed(): Promise<void> {
     await this.root.committed;
@@ -249,6 +266,19 @@ export class Outbox {
     await this.root.flushed;
     await this.root.close();
   }
+}
+
+/**
+ * Composite keys join their parts with U+001F. Not \0: ordered-binary stores a string key of 64 characters or more as
+ * plain UTF-8 and reads a 0 byte back as an array separator, and alert ids made of SIP Call-IDs are that long. U+001F
+ * is stored as itself at any length and sorts below every printable character, so a prefix range is [id+SEP, id+SEP_END).
+ */
+const SEP = '\x1f';
+const SEP_END = '\x20';
+
+/** Key of the message-id index: the alert id, then the message-id key. */
+function alertKey(alertId: string, idKey: string): string {
+  return `${alertId}${SEP}${idKey}`;
 }
 
 /** Index key ordered by time, then alert id (epoch ms zero-padded so keys sort as numbers). */
