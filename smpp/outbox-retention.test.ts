@@ -115,18 +115,18 @@ test('outbox retention: long alert ids and message-id keys (a Call-ID and a host
   try {
     const now = Date.now();
     const old = now - 40 * DAY;
-    // 3 and 70 characters before '#', so both sides of ordered-binary's 64-character switch are covered.
+    // Alert ids of 8 and 80 characters, receipt keys of 66: index keys on both sides of ordered-binary's 64-character switch.
     const ids = ['abc#high', `${'3c26700b-6b8f-4e1a-9d2c-1234abcd5678'}@sbc-01.operator.example.net:5060;x=y#high`];
     for (const [i, id] of ids.entries()) {
       await box.admit(record(id, `+3360000000${i}`, old, 'queued'), null, old);
       await box.save(record(id, `+3360000000${i}`, old, 'delivered'));
-      await box.indexMessageId(`smsc.operator.example:2775|0a1b2c3d4e5f-${i}`, { alertId: id, part: 0 });
-      await box.indexMessageId(`smsc.operator.example:2775|0A1B2C3D4E5F-${i}`, { alertId: id, part: 0 });
+      await box.indexMessageId(`smsc-cluster-01.operator.example.net:2775|0a1b2c3d4e5f6a7b8c9d-${i}`, { alertId: id, part: 0 });
+      await box.indexMessageId(`smsc-cluster-01.operator.example.net:2775|0A1B2C3D4E5F6A7B8C9D-${i}`, { alertId: id, part: 0 });
     }
     assert.is(await box.purgeBefore(now - 30 * DAY, now), 2);
     for (const [i, id] of ids.entries()) {
       assert.is(box.get(id), undefined);
-      assert.is(box.lookupMessageId([`smsc.operator.example:2775|0a1b2c3d4e5f-${i}`, `smsc.operator.example:2775|0A1B2C3D4E5F-${i}`]), undefined, id);
+      assert.is(box.lookupMessageId([`smsc-cluster-01.operator.example.net:2775|0a1b2c3d4e5f6a7b8c9d-${i}`, `smsc-cluster-01.operator.example.net:2775|0A1B2C3D4E5F6A7B8C9D-${i}`]), undefined, id);
     }
   } finally {
     await box.close();
