@@ -17,6 +17,8 @@ function level(calls: number, p99: number | null, extra: Partial<StepReport> = {
     rtpPacketsLost: 0,
     ringOverrunSamples: 0,
     audioShortfallSeconds: 0,
+    callsInMedia: calls,
+    callsSeenByEngine: calls,
     generator: {} as StepReport['generator'],
     engineMetrics: summary ? ({ verdictLatencyMs: summary } as StepReport['engineMetrics']) : null,
     sustainable: true,

@@ -37,6 +37,9 @@ export interface StepReport {
   ringOverrunSamples: number | null;
   /** Per-leg audio the engine received vs what was sent, worst shortfall in seconds (last poll of each call). */
   audioShortfallSeconds: number | null;
+  /** Calls of the step that reached media, and how many of them GET /calls listed at least once (null: not polled). */
+  callsInMedia: number;
+  callsSeenByEngine: number | null;
   generator: GeneratorSummary;
   /** The engine's own histograms (GET /metrics), null when it has none. */
   engineMetrics: EngineStepMetrics | null;
@@ -171,13 +174,13 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
 /** The per-step table (ramp levels, a run, one comparison variant). */
 export function stepTable(steps: readonly StepReport[]): string[] {
   const L: string[] = [];
-  L.push('| step | calls | media max | engine CPU % mean/peak (main thread) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |');
+  L.push('| step | calls (in media / listed by engine) | media max | engine CPU % mean/peak (main thread) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of steps) {
     const g = s.generator;
     const v = s.engineMetrics?.verdictLatencyMs;
     L.push(
-      `| ${s.label ?? s.targetConcurrency} | ${s.calls} | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${s.engine.mainThreadCpuPercentMean != null ? ` (${s.engine.mainThreadCpuPercentMean})` : ''}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${Object.entries(g.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '0'} | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
+      `| ${s.label ?? s.targetConcurrency} | ${s.calls} (${s.callsInMedia} / ${s.callsSeenByEngine ?? 'n/a'}) | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${s.engine.mainThreadCpuPercentMean != null ? ` (${s.engine.mainThreadCpuPercentMean})` : ''}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${Object.entries(g.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '0'} | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
     );
   }
   return L;

@@ -113,6 +113,9 @@ function engineMetrics(scraper: EngineMetricsScraper | null, window: { from: num
   };
 }
 
+/** A call in media this long is listed by some poll of GET /calls (once a second) if the engine has it. */
+const UNSEEN_AFTER_MS = 3000;
+
 function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number, result: GeneratorResult): StepReport {
   const calls = result.calls.filter((c) => c.mediaStartAt > 0);
   let from = Math.max(0, ...calls.map((c) => c.mediaStartAt));
@@ -142,6 +145,7 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
   let lost: number | null = null;
   let overrun: number | null = null;
   let shortfall: number | null = null;
+  let seen: number | null = null;
   const poller = ctx.poller;
   if (poller?.available) {
     const lags = poller.samples.filter((x) => x.t >= from && x.t <= to && x.activeCalls > 0).map((x) => x.maxLagSeconds).sort((a, b) => a - b);
@@ -162,6 +166,11 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
       const got = pc.secondsReceived.length ? Math.min(...pc.secondsReceived) : 0;
       shortfall = Math.max(shortfall, Math.round((sent - got) * 1000) / 1000);
     }
+    seen = calls.filter((c) => poller.calls.has(c.callId)).length;
+    // GET /calls is polled once a second: a call in media for longer than a few polls that it never listed was not
+    // analysed (refused, or lost between SIP and the supervisor), whatever its SIP outcome says.
+    const unseen = calls.filter((c) => !poller.calls.has(c.callId) && (c.mediaEndAt || c.endedAt) - c.mediaStartAt > UNSEEN_AFTER_MS).length;
+    if (unseen > 0) reasons.push(`the engine never listed ${unseen} calls that were in media for over ${UNSEEN_AFTER_MS / 1000} s`);
     if (lagSeconds.max > ctx.lagThresholdSeconds) reasons.push(`engine lag ${lagSeconds.max.toFixed(3)} s > ${ctx.lagThresholdSeconds} s`);
     if (lost > 0) reasons.push(`RTP loss: ${lost} packets`);
     if (overrun > 0) reasons.push(`ring overruns: ${overrun} samples`);
@@ -184,6 +193,8 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
     rtpPacketsLost: lost,
     ringOverrunSamples: overrun,
     audioShortfallSeconds: shortfall,
+    callsInMedia: calls.length,
+    callsSeenByEngine: seen,
     generator: s,
     engineMetrics: null,
     sustainable: reasons.length === 0,
