@@ -1,7 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { ProcSampler } from './proc-sampler.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcSampler, readStatus } from './proc-sampler.js';
 
 /** A child node process that spins on its main thread, or in one worker thread while its main thread sleeps. */
 function spinner(where: 'main' | 'worker') {
@@ -43,6 +47,48 @@ test('a process busy on its main thread shows that CPU as the main thread’s', 
   // The two stat files are read a moment apart and rounded to clock ticks each: allow a tick per sample either way.
   const tickPoints = 100 / 100 / 0.4; // one tick of a 100 Hz CLK_TCK over the 0.4 s period, in percentage points
   assert.ok(main >= total * 0.8 && main <= total + tickPoints * 2 * samples.length, `main thread ${main} of ${total}`);
+});
+
+const LMDB = createRequire(import.meta.url).resolve('lmdb');
+
+/** RSS of a child after it touched `mb` MB of anonymous memory, or read a file of that size through the page cache by mmap. */
+async function residentAfter(kind: 'anon' | 'file', mb: number, file: string) {
+  const code = kind === 'anon'
+    ? `globalThis.keep = Buffer.alloc(${mb} << 20, 1); process.stdout.write('ready'); setTimeout(() => {}, 20000);`
+    // A file read into a Buffer is anonymous memory; a mapping of it is file-backed. lmdb reads its file through a map
+    // (getBinaryFast copies each value into one reused buffer, so no 96 MB of copies).
+    : `const { open } = require(${JSON.stringify(LMDB)}); const db = open({ path: ${JSON.stringify(file)}, readOnly: true }); let n = 0; for (let i = 0; i < 96; i++) n += db.getBinaryFast(i).length; process.stdout.write('ready'); setTimeout(() => {}, 20000);`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((r, reject) => {
+      child.stdout!.once('data', r);
+      child.once('exit', (c) => reject(new Error(`child exited ${c}`)));
+    });
+    return readStatus(child.pid!);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+test('RSS is split into file-backed and anonymous: 96 MB of heap memory is anonymous, an LMDB file read through its map is file-backed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-rss-split-'));
+  try {
+    const { open } = await import('lmdb');
+    const db = open({ path: join(dir, 'db') });
+    const blob = Buffer.alloc(1 << 20, 7);
+    for (let i = 0; i < 96; i++) void db.put(i, blob);
+    await db.close();
+    const anon = (await residentAfter('anon', 96, ''))!;
+    const file = (await residentAfter('file', 96, join(dir, 'db')))!;
+    console.log(`  anon child: RSS ${anon.rssMB} MB, file-backed ${anon.rssFileMB}; lmdb child: RSS ${file.rssMB}, file-backed ${file.rssFileMB}`);
+    assert.ok(anon.rssFileMB !== null && file.rssFileMB !== null, 'RssFile is reported');
+    // Node's own code and libraries are file-backed in both: the difference is the 96 MB.
+    assert.ok(anon.rssMB - anon.rssFileMB! > 90, `anonymous ${anon.rssMB - anon.rssFileMB!} MB of ${anon.rssMB}`);
+    assert.ok(file.rssFileMB! - anon.rssFileMB! > 90, `file-backed ${file.rssFileMB} MB against ${anon.rssFileMB}`);
+    assert.ok(file.rssMB - file.rssFileMB! < anon.rssMB - anon.rssFileMB! - 60, 'reading the map did not grow anonymous memory by as much');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
  *  - The main thread's share: the same fields of /proc/<pid>/task/<pid>/stat (the thread whose id is the pid). It
  *    receives every RTP packet and schedules every task, and one thread cannot use more than one core: it caps a
  *    process however many workers it has, so the report shows it apart.
- *  - Memory: VmRSS and Threads from /proc/<pid>/status.
+ *  - Memory: VmRSS and Threads from /proc/<pid>/status, and the part of VmRSS backed by files and shared memory
+ *    (RssFile + RssShmem: the node binary's code, and the LMDB files the engine keeps under retention), so a soak can
+ *    tell anonymous memory (heaps, malloc, stacks) from page cache that the kernel can drop.
  * A sample of a process that has gone away is skipped, not an error.
  */
 export interface ProcSample {
@@ -19,6 +21,8 @@ export interface ProcSample {
   /** The main thread alone, same unit (null when its stat could not be read). */
   mainThreadCpuPercent: number | null;
   rssMB: number;
+  /** File-backed and shared resident memory, same unit (null when the kernel does not report RssFile). */
+  rssFileMB: number | null;
   threads: number;
 }
 
@@ -46,12 +50,17 @@ export function readCpuTicks(pid: number, mainThreadOnly = false): number | null
   }
 }
 
-export function readStatus(pid: number): { rssMB: number; threads: number } | null {
+export function readStatus(pid: number): { rssMB: number; rssFileMB: number | null; threads: number } | null {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(s)?.[1] ?? 0);
+    const kb = (field: string): number | null => {
+      const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(s);
+      return m ? Number(m[1]) : null;
+    };
+    const rss = kb('VmRSS') ?? 0;
+    const file = kb('RssFile');
     const threads = Number(/^Threads:\s+(\d+)/m.exec(s)?.[1] ?? 0);
-    return { rssMB: Math.round(rss / 102.4) / 10, threads };
+    return { rssMB: Math.round(rss / 102.4) / 10, rssFileMB: file === null ? null : Math.round((file + (kb('RssShmem') ?? 0)) / 102.4) / 10, threads };
   } catch {
     return null;
   }
@@ -113,7 +122,7 @@ export class ProcSampler {
     this.lastTicks = ticks;
     this.lastMainTicks = mainTicks;
     this.lastAt = now;
-    this.samples.push({ t: now, cpuPercent: cpu, mainThreadCpuPercent: main, rssMB: st.rssMB, threads: st.threads });
+    this.samples.push({ t: now, cpuPercent: cpu, mainThreadCpuPercent: main, rssMB: st.rssMB, rssFileMB: st.rssFileMB, threads: st.threads });
   }
 }
 

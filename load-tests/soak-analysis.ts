@@ -25,6 +25,10 @@ export interface SoakSample {
   slabMB?: number | null;
   /** RSS minus the committed V8 heaps, the backend memory and the slabs: code, stacks, malloc, V8's own tables. */
   unattributedMB?: number | null;
+  /** The file-backed and shared part of RSS (node's code, the LMDB files kept under retention): page cache, not a leak. */
+  fileMB?: number | null;
+  /** RSS minus the file-backed part: heaps, slabs, wasm, malloc, stacks. Where a leak would show. */
+  anonMB?: number | null;
   activeCalls: number | null;
   cpuPercent: number | null;
 }
@@ -51,6 +55,10 @@ export interface SoakAnalysis {
   slabSlopeMBPerMin: number | null;
   unattributedMB: { mean: number; min: number; max: number } | null;
   unattributedSlopeMBPerMin: number | null;
+  fileMB: { mean: number; min: number; max: number } | null;
+  fileSlopeMBPerMin: number | null;
+  anonMB: { mean: number; min: number; max: number } | null;
+  anonSlopeMBPerMin: number | null;
   rssFirstToLastQuarterMB: number;
   flatSlopeMBPerMin: number;
   flat: boolean;
@@ -113,6 +121,8 @@ export function analyseSoak(o: {
   const backend = optionalSeries(steady, (s) => s.backendMB);
   const slab = optionalSeries(steady, (s) => s.slabMB);
   const unattributed = optionalSeries(steady, (s) => s.unattributedMB);
+  const file = optionalSeries(steady, (s) => s.fileMB);
+  const anon = optionalSeries(steady, (s) => s.anonMB);
   const active = steady.filter((s) => s.activeCalls !== null).map((s) => s.activeCalls!);
   const meanActive = active.length ? active.reduce((a, b) => a + b, 0) / active.length : null;
   const q = Math.max(1, Math.floor(steady.length / 4));
@@ -145,6 +155,10 @@ export function analyseSoak(o: {
     slabSlopeMBPerMin: slab.slope,
     unattributedMB: unattributed.stats,
     unattributedSlopeMBPerMin: unattributed.slope,
+    fileMB: file.stats,
+    fileSlopeMBPerMin: file.slope,
+    anonMB: anon.stats,
+    anonSlopeMBPerMin: anon.slope,
     rssFirstToLastQuarterMB: round1(mean(rss.slice(-q)) - mean(rss.slice(0, q))),
     flatSlopeMBPerMin: flatSlope,
     flat: Math.abs(rssSlope) <= flatSlope,

@@ -4,7 +4,7 @@ import type { SoakSample } from './soak-analysis.js';
 
 /**
  * The soak's chart, drawn like the load chart (vega-lite → vega SVG headless → resvg PNG): engine RSS, the V8 heaps
- * in use and committed, and the rest of RSS outside the heaps, wasm and slabs, against minutes into the soak, with the warm-up shaded, and the active calls below it.
+ * in use and committed, the rest of RSS outside the heaps, wasm and slabs, and RSS split into anonymous and file-backed, against minutes into the soak, with the warm-up shaded, and the active calls below it.
  */
 export async function renderSoakChart(samples: readonly SoakSample[], warmUpSeconds: number, title: string): Promise<Buffer> {
   const mem = samples.flatMap((s) => [
@@ -13,6 +13,8 @@ export async function renderSoakChart(samples: readonly SoakSample[], warmUpSeco
     ...(s.workerHeapMB == null ? [] : [{ minute: s.t / 60, value: s.workerHeapMB, series: 'worker heaps used (sum)' }]),
     ...(s.committedHeapMB == null ? [] : [{ minute: s.t / 60, value: s.committedHeapMB, series: 'V8 heaps committed (all threads)' }]),
     ...(s.unattributedMB == null ? [] : [{ minute: s.t / 60, value: s.unattributedMB, series: 'rest of RSS (not V8 heaps, wasm or slabs)' }]),
+    ...(s.anonMB == null ? [] : [{ minute: s.t / 60, value: s.anonMB, series: 'anonymous RSS (not file-backed)' }]),
+    ...(s.fileMB == null ? [] : [{ minute: s.t / 60, value: s.fileMB, series: 'file-backed RSS (code, LMDB files)' }]),
   ]);
   const calls = samples.filter((s) => s.activeCalls !== null).map((s) => ({ minute: s.t / 60, value: s.activeCalls }));
   const x = { field: 'minute', type: 'quantitative', title: 'minutes into the soak' };

@@ -74,6 +74,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         heapMB: m?.heapUsedBytes != null ? mib(m.heapUsedBytes) : null,
         workerHeapMB: m?.workerHeapUsedBytes != null ? mib(m.workerHeapUsedBytes) : null,
         ...memoryParts(x.rssMB, m),
+        fileMB: x.rssFileMB,
+        anonMB: x.rssFileMB === null ? null : Math.round((x.rssMB - x.rssFileMB) * 10) / 10,
         activeCalls: p ? p.activeCalls : null,
         cpuPercent: x.cpuPercent,
       };
@@ -108,7 +110,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] {
   const a = r.analysis;
   const L: string[] = ['## Soak', ''];
-  L.push(`**${a.concurrency} concurrent two-leg calls held for ${a.seconds} s (calls replaced as they end; ${r.calls.length} calls in all). RSS ${a.flat ? 'flat' : 'NOT flat'}: ${a.rssSlopeMBPerMin} MB/min after the ${a.warmUpSeconds} s warm-up (flat means within ±${a.flatSlopeMBPerMin} MB/min). Memory per call: ${a.memoryPerCallMB ?? 'n/a'} MB.**`, '');
+  L.push(`**${a.concurrency} concurrent two-leg calls held for ${a.seconds} s (calls replaced as they end; ${r.calls.length} calls in all). RSS ${a.flat ? 'flat' : 'NOT flat'}: ${a.rssSlopeMBPerMin} MB/min after the ${a.warmUpSeconds} s warm-up (flat means within ±${a.flatSlopeMBPerMin} MB/min)${a.anonSlopeMBPerMin === null ? '' : `; anonymous RSS ${a.anonSlopeMBPerMin} MB/min, file-backed ${a.fileSlopeMBPerMin} MB/min`}. Memory per call: ${a.memoryPerCallMB ?? 'n/a'} MB.**`, '');
   if (chartFile) L.push(`![RSS and heap over the soak](${chartFile})`, '');
   L.push('| figure | value |', '|---|---|');
   L.push(`| idle engine RSS before the soak (after 5 warm-up calls) | ${a.baselineRssMB ?? 'n/a'} MB |`);
@@ -123,7 +125,9 @@ export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] 
     L.push(`| ${label} mean / min / max, slope | ${x ? `${x.mean} / ${x.min} / ${x.max} MB, ${slope} MB/min` : 'n/a'} |`);
   row('wasm memory of the model backends (workers, sum)', a.backendMB, a.backendSlopeMBPerMin);
   row('call slabs (SharedArrayBuffers, live + idle)', a.slabMB, a.slabSlopeMBPerMin);
-  row('rest of RSS (RSS − V8 heaps committed − wasm − slabs: code, stacks, malloc, V8 tables)', a.unattributedMB, a.unattributedSlopeMBPerMin);
+  row('rest of RSS (RSS − V8 heaps committed − wasm − slabs: code, stacks, malloc, V8 tables; committed sizes are subtracted, so a lower bound)', a.unattributedMB, a.unattributedSlopeMBPerMin);
+  row('file-backed RSS (RssFile + RssShmem: node\'s code, the LMDB files kept under retention; page cache)', a.fileMB, a.fileSlopeMBPerMin);
+  row('anonymous RSS (RSS − file-backed: heaps, slabs, wasm, malloc, stacks; where a leak would show)', a.anonMB, a.anonSlopeMBPerMin);
   L.push(`| memory per call ((mean RSS − idle RSS) / mean active calls) | ${a.memoryPerCallMB ?? 'n/a'} MB |`);
   L.push(`| RSS 10 s after the last call ended | ${a.afterRssMB ?? 'n/a'} MB |`);
   const v = r.steady.verdictLatencyMs;
@@ -136,12 +140,12 @@ export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] 
   L.push(`| alerts: scam-like calls alerted, false alerts on calm calls | ${r.alerts.alertedScam}/${r.alerts.scamCalls} (recall ${r.alerts.recall}), ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`);
   L.push('');
   L.push('Samples every 30 s (from the 1 s series in report.json):', '');
-  L.push('| t s | active calls | RSS MB | main heap MB | worker heaps MB | V8 heaps committed MB | wasm MB | slabs MB | rest MB | engine CPU % |', '|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| t s | active calls | RSS MB | anonymous MB | file-backed MB | main heap MB | worker heaps MB | V8 heaps committed MB | wasm MB | slabs MB | rest MB | engine CPU % |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   let next = 0;
   for (const x of r.samples) {
     if (x.t < next) continue;
     next = Math.floor(x.t / 30) * 30 + 30;
-    L.push(`| ${x.t} | ${x.activeCalls ?? 'n/a'} | ${x.rssMB} | ${x.heapMB ?? 'n/a'} | ${x.workerHeapMB ?? 'n/a'} | ${x.committedHeapMB ?? 'n/a'} | ${x.backendMB ?? 'n/a'} | ${x.slabMB ?? 'n/a'} | ${x.unattributedMB ?? 'n/a'} | ${x.cpuPercent ?? 'n/a'} |`);
+    L.push(`| ${x.t} | ${x.activeCalls ?? 'n/a'} | ${x.rssMB} | ${x.anonMB ?? 'n/a'} | ${x.fileMB ?? 'n/a'} | ${x.heapMB ?? 'n/a'} | ${x.workerHeapMB ?? 'n/a'} | ${x.committedHeapMB ?? 'n/a'} | ${x.backendMB ?? 'n/a'} | ${x.slabMB ?? 'n/a'} | ${x.unattributedMB ?? 'n/a'} | ${x.cpuPercent ?? 'n/a'} |`);
   }
   L.push('');
   return L;
