@@ -9,14 +9,28 @@ import { Outbox, type AlertRecord } from './outbox.js';
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
+/** Runs `fn` against an outbox in a fresh directory (`prepare` may write the directory first, as an earlier release would), then closes and removes it. */
+async function withOutbox(fn: (box: Outbox) => Promise<void>, prepare?: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-retention-'));
+  try {
+    await prepare?.(dir);
+    const box = new Outbox(dir);
+    try {
+      await fn(box);
+    } finally {
+      await box.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function record(alertId: string, to: string, at: number, state: AlertRecord['state']): AlertRecord {
   return { alertId, callId: alertId.split('#')[0], to, text: 'warning', createdAt: at, updatedAt: at, state, ref: 1, parts: [{ state: state === 'queued' ? 'queued' : 'submitted', attempts: 0, messageId: `m-${alertId}` }] };
 }
 
-test('outbox retention: records past the cutoff go with their message-id index, call and last-alert entries, dead letters and MO; pending records and opt-outs stay', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-retention-'));
-  const box = new Outbox(dir);
-  try {
+test('outbox retention: records past the cutoff go with their message-id index, call and last-alert entries, dead letters and MO; pending records and opt-outs stay', () =>
+  withOutbox(async (box) => {
     const now = Date.now();
     const old = now - 40 * DAY;
     const limits = { perHour: 10, oncePerCall: true };
@@ -51,16 +65,11 @@ test('outbox retention: records past the cutoff go with their message-id index, 
     assert.ok(box.isOptedOut('+33600000001'), 'an opt-out is consent, not an alert record');
     // The per-call de-duplication entry went with the record: that call id no longer blocks anything.
     assert.equal(await box.admit(record('old-1#escalation', '+33600000009', now, 'queued'), limits, now), { accepted: true });
-  } finally {
-    await box.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('outbox retention: an old record changed since the cutoff is kept, and goes once that change ages; a pending one goes once sent', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-resave-'));
-  const box = new Outbox(dir);
-  try {
+test('outbox retention: an old record changed since the cutoff is kept, and goes once that change ages; a pending one goes once sent', () =>
+  withOutbox(async (box) => {
     const now = Date.now();
     const old = now - 40 * DAY;
     await box.admit(record('a#alert', '+33600000001', old, 'queued'), null, old);
@@ -79,40 +88,34 @@ test('outbox retention: an old record changed since the cutoff is kept, and goes
     assert.is(box.get('a#alert'), undefined);
     assert.is(box.get('b#alert'), undefined);
     assert.is(await box.purgeBefore(now + DAY, now + DAY), 0);
-  } finally {
-    await box.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('outbox retention: an outbox written before the retention index (records only) is indexed once at open and swept', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-older-'));
+test('outbox retention: an outbox written before the retention index (records only) is indexed once at open and swept', () => {
   const now = Date.now();
   const old = now - 40 * DAY;
-  // The older layout: the same databases, without the two index databases.
-  const raw = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
-  await raw.openDB<AlertRecord, string>({ name: 'alerts' }).put('old#alert', record('old#alert', '+33600000001', old, 'delivered'));
-  await raw.openDB<AlertRecord, string>({ name: 'alerts' }).put('new#alert', record('new#alert', '+33600000002', now, 'delivered'));
-  await raw.openDB({ name: 'message-ids' }).put('smsc|m-old', { alertId: 'old#alert', part: 0 });
-  await raw.openDB({ name: 'message-ids' }).put('smsc|m-new', { alertId: 'new#alert', part: 0 });
-  await raw.close();
-  const box = new Outbox(dir);
-  try {
-    assert.is(await box.purgeBefore(now - 30 * DAY, now), 1);
-    assert.is(box.get('old#alert'), undefined);
-    assert.is(box.lookupMessageId(['smsc|m-old']), undefined, 'the old record\'s receipt key went with it');
-    assert.ok(box.get('new#alert'));
-    assert.equal(box.lookupMessageId(['smsc|m-new']), { alertId: 'new#alert', part: 0 });
-  } finally {
-    await box.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withOutbox(
+    async (box) => {
+      assert.is(await box.purgeBefore(now - 30 * DAY, now), 1);
+      assert.is(box.get('old#alert'), undefined);
+      assert.is(box.lookupMessageId(['smsc|m-old']), undefined, 'the old record\'s receipt key went with it');
+      assert.ok(box.get('new#alert'));
+      assert.equal(box.lookupMessageId(['smsc|m-new']), { alertId: 'new#alert', part: 0 });
+    },
+    async (dir) => {
+      // The older layout: the same databases, without the two index databases.
+      const raw = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
+      await raw.openDB<AlertRecord, string>({ name: 'alerts' }).put('old#alert', record('old#alert', '+33600000001', old, 'delivered'));
+      await raw.openDB<AlertRecord, string>({ name: 'alerts' }).put('new#alert', record('new#alert', '+33600000002', now, 'delivered'));
+      await raw.openDB({ name: 'message-ids' }).put('smsc|m-old', { alertId: 'old#alert', part: 0 });
+      await raw.openDB({ name: 'message-ids' }).put('smsc|m-new', { alertId: 'new#alert', part: 0 });
+      await raw.close();
+    },
+  );
 });
 
-test('outbox retention: long alert ids and message-id keys (a Call-ID and a host name) are swept with their receipt keys; a sweep never fails on them', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-long-'));
-  const box = new Outbox(dir);
-  try {
+test('outbox retention: long alert ids and message-id keys (a Call-ID and a host name) are swept with their receipt keys; a sweep never fails on them', () =>
+  withOutbox(async (box) => {
     const now = Date.now();
     const old = now - 40 * DAY;
     // Alert ids of 8 and 80 characters, receipt keys of 66: index keys on both sides of ordered-binary's 64-character switch.
@@ -128,16 +131,11 @@ test('outbox retention: long alert ids and message-id keys (a Call-ID and a host
       assert.is(box.get(id), undefined);
       assert.is(box.lookupMessageId([`smsc-cluster-01.operator.example.net:2775|0a1b2c3d4e5f6a7b8c9d-${i}`, `smsc-cluster-01.operator.example.net:2775|0A1B2C3D4E5F6A7B8C9D-${i}`]), undefined, id);
     }
-  } finally {
-    await box.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('outbox retention: a message id the SMSC reused for a newer alert keeps resolving to it when the older alert is swept', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-reuse-'));
-  const box = new Outbox(dir);
-  try {
+test('outbox retention: a message id the SMSC reused for a newer alert keeps resolving to it when the older alert is swept', () =>
+  withOutbox(async (box) => {
     const now = Date.now();
     const old = now - 40 * DAY;
     await box.admit(record('a#alert', '+33600000001', old, 'queued'), null, old);
@@ -150,11 +148,8 @@ test('outbox retention: a message id the SMSC reused for a newer alert keeps res
     await box.save(record('b#alert', '+33600000002', now, 'delivered'));
     assert.is(await box.purgeBefore(now + 1, now + 1), 1);
     assert.is(box.lookupMessageId(['smsc|7']), undefined);
-  } finally {
-    await box.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
 test('outbox retention: records an earlier release added after a rollback (no index entries) are indexed at the next start and swept', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-rollback-'));
