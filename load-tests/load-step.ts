@@ -113,9 +113,6 @@ function engineMetrics(scraper: EngineMetricsScraper | null, window: { from: num
   };
 }
 
-/** A call in media this long is listed by some poll of GET /calls (once a second) if the engine has it. */
-const UNSEEN_AFTER_MS = 3000;
-
 function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number, result: GeneratorResult): StepReport {
   const calls = result.calls.filter((c) => c.mediaStartAt > 0);
   let from = Math.max(0, ...calls.map((c) => c.mediaStartAt));
@@ -167,10 +164,16 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
       shortfall = Math.max(shortfall, Math.round((sent - got) * 1000) / 1000);
     }
     seen = calls.filter((c) => poller.calls.has(c.callId)).length;
-    // GET /calls is polled once a second: a call in media for longer than a few polls that it never listed was not
-    // analysed (refused, or lost between SIP and the supervisor), whatever its SIP outcome says.
-    const unseen = calls.filter((c) => !poller.calls.has(c.callId) && (c.mediaEndAt || c.endedAt) - c.mediaStartAt > UNSEEN_AFTER_MS).length;
-    if (unseen > 0) reasons.push(`the engine never listed ${unseen} calls that were in media for over ${UNSEEN_AFTER_MS / 1000} s`);
+    // A call that two or more answers of GET /calls, taken while it was in media, did not list was not analysed
+    // (refused, or lost between SIP and the supervisor), whatever its SIP outcome says. Counted in answers, not
+    // seconds: a busy engine answers less often than once a second.
+    const answered = poller.samples.map((x) => x.t);
+    const unseen = calls.filter((c) => {
+      if (poller.calls.has(c.callId)) return false;
+      const end = c.mediaEndAt || c.endedAt || Infinity;
+      return answered.filter((t) => t >= c.mediaStartAt && t <= end).length >= 2;
+    }).length;
+    if (unseen > 0) reasons.push(`the engine never listed ${unseen} calls that were in media through two or more answers of GET /calls`);
     if (lagSeconds.max > ctx.lagThresholdSeconds) reasons.push(`engine lag ${lagSeconds.max.toFixed(3)} s > ${ctx.lagThresholdSeconds} s`);
     if (lost > 0) reasons.push(`RTP loss: ${lost} packets`);
     if (overrun > 0) reasons.push(`ring overruns: ${overrun} samples`);

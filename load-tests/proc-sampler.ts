@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
  *    process however many workers it has, so the report shows it apart.
  *  - Memory: VmRSS and Threads from /proc/<pid>/status, and the part of VmRSS backed by files and shared memory
  *    (RssFile + RssShmem: the node binary's code, and the LMDB files the engine keeps under retention), so a soak can
- *    tell anonymous memory (heaps, malloc, stacks) from page cache that the kernel can drop.
+ *    tell anonymous memory (heaps, malloc, stacks) from file pages (clean ones the kernel can drop; shared memory it
+ *    can only swap).
  * A sample of a process that has gone away is skipped, not an error.
  */
 export interface ProcSample {

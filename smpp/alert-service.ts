@@ -223,6 +223,7 @@ export class AlertService extends EventEmitter {
   async start(): Promise<void> {
     if (this.state !== 'created') throw new SmppError('SMPP_CLOSED', `cannot start: service is ${this.state}`);
     this.outbox = new Outbox(this.opts.dataDir);
+    if (this.outbox.reindexedAtOpen) this.log.info('SMS outbox was not closed cleanly by this release (first start, a crash, or a rollback): its retention indexes were checked');
     let reloaded = 0;
     for (const id of this.outbox.pendingIds()) {
       const rec = this.outbox.get(id);

@@ -41,7 +41,8 @@ async function one(n: number): Promise<void> {
     const cutoff = now - 30 * DAY;
     // The first AGED records are just past the cutoff; the rest spread over the 30 days kept.
     const at = (i: number) => (i < AGED ? cutoff - 1000 - i : cutoff + 1000 + Math.floor(((i - AGED) / n) * 29 * DAY));
-    // As the alert service does: a record is admitted before it is saved (a save first would make the admit a duplicate).
+    // As the alert service does: every admit has committed before the record is saved (an admit is a transaction, whose
+    // callback runs after the puts already queued in its batch, so a save issued right behind it would land first).
     for (let i = 0; i < n; i++) void box.admit(record(i, at(i)), null, at(i));
     await box.committed();
     for (let i = 0; i < n; i++) {

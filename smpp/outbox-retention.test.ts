@@ -151,32 +151,67 @@ test('outbox retention: a message id the SMSC reused for a newer alert keeps res
   }),
 );
 
-test('outbox retention: records an earlier release added after a rollback (no index entries) are indexed at the next start and swept', async () => {
+test('outbox retention: an earlier release run after a rollback (one record added, one purged: the same sizes) is caught by the close stamp; its records are indexed and swept', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-rollback-'));
   const now = Date.now();
   const old = now - 40 * DAY;
-  let box = new Outbox(dir);
-  await box.admit(record('indexed#alert', '+33600000001', old, 'queued'), null, old);
-  await box.save(record('indexed#alert', '+33600000001', old, 'delivered'));
-  await box.close();
-  // The earlier release writes records and receipt keys only, and its own sweep deletes a record without its index entry.
-  const raw = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
-  const alerts = raw.openDB<AlertRecord, string>({ name: 'alerts' });
-  await alerts.put('rolled#alert', record('rolled#alert', '+33600000002', old, 'delivered'));
-  await raw.openDB({ name: 'message-ids' }).put('smsc|m-rolled', { alertId: 'rolled#alert', part: 0 });
-  await alerts.put('another#alert', record('another#alert', '+33600000003', old, 'delivered'));
-  await alerts.remove('indexed#alert');
-  await raw.close();
-  box = new Outbox(dir);
   try {
-    assert.is(await box.purgeBefore(now - 30 * DAY, now), 2);
-    assert.is(box.get('rolled#alert'), undefined);
-    assert.is(box.get('another#alert'), undefined);
-    assert.is(box.lookupMessageId(['smsc|m-rolled']), undefined);
-  } finally {
+    let box = new Outbox(dir);
+    for (const id of ['x#alert', 'keep#alert']) {
+      await box.admit(record(id, '+33600000001', id === 'x#alert' ? old : now, 'queued'), null, now);
+      await box.save(record(id, '+33600000001', id === 'x#alert' ? old : now, 'delivered'));
+    }
+    await box.indexMessageId('smsc|k-x', { alertId: 'x#alert', part: 0 });
     await box.close();
+    // Closed cleanly and reopened by this release: the stamp matches, no pass over the tables.
+    box = new Outbox(dir);
+    assert.not.ok(box.reindexedAtOpen);
+    await box.close();
+    // The earlier release writes records and receipt keys only; its own sweep deletes a record and its receipt key
+    // without their index entries. Both tables keep their sizes.
+    const raw = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
+    const alerts = raw.openDB<AlertRecord, string>({ name: 'alerts' });
+    const ids = raw.openDB<{ alertId: string; part: number }, string>({ name: 'message-ids' });
+    await alerts.put('y#alert', record('y#alert', '+33600000002', old, 'delivered'));
+    await ids.put('smsc|k-y', { alertId: 'y#alert', part: 0 });
+    await alerts.remove('x#alert');
+    await ids.remove('smsc|k-x');
+    await raw.close();
+    box = new Outbox(dir);
+    try {
+      assert.ok(box.reindexedAtOpen, 'written by something else since the stamp');
+      assert.is(await box.purgeBefore(now - 30 * DAY, now), 1);
+      assert.is(box.get('y#alert'), undefined);
+      assert.is(box.lookupMessageId(['smsc|k-y']), undefined);
+      assert.ok(box.get('keep#alert'));
+      await box.close();
+      // Every index entry points at something again: nothing of x or y is left behind.
+      const check = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
+      const left = (name: string) => [...check.openDB<unknown, string>({ name }).getKeys()].map(String);
+      assert.equal(left('by-created').map((k) => k.split('|')[1]), ['keep#alert']);
+      assert.equal(left('message-ids-of-alert'), []);
+      await check.close();
+    } finally {
+      await box.close().catch(() => undefined);
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('outbox retention: a receipt for an alert already swept does not bring its record back', () =>
+  withOutbox(async (box) => {
+    const now = Date.now();
+    const old = now - 40 * DAY;
+    await box.admit(record('a#alert', '+33600000001', old, 'queued'), null, old);
+    await box.save(record('a#alert', '+33600000001', old, 'submitted'));
+    assert.is(await box.purgeBefore(now - 30 * DAY, now), 1);
+    // An EXPIRED receipt days later, for the copy the alert service still holds.
+    assert.is(await box.save({ ...record('a#alert', '+33600000001', old, 'expired'), updatedAt: now }), false);
+    assert.is(await box.deadLetter(record('a#alert', '+33600000001', old, 'failed'), 'late'), false);
+    assert.is(box.get('a#alert'), undefined);
+    assert.is(box.deadLetterReason('a#alert'), undefined);
+  }),
+);
 
 test.run();

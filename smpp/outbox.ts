@@ -80,6 +80,10 @@ export class Outbox {
   private readonly byCreated: Database<string, string>;
   /** Retention index: `alertKey(alertId, message-id key)` → both, so a purged alert's receipt keys are found without a scan. */
   private readonly messageIdsByAlert: Database<{ alertId: string; key: string }, string>;
+  /** Outbox bookkeeping: the transaction id a clean close() left the outbox at. */
+  private readonly meta: Database<number, string>;
+  /** True when open found the outbox written by something else since a clean close, and re-checked its indexes. */
+  readonly reindexedAtOpen: boolean;
   private moSeq = 0;
 
   /** Opens (creating if needed) the outbox under `dataDir`. */
@@ -97,26 +101,35 @@ export class Outbox {
     this.mo = this.root.openDB({ name: 'mo' });
     this.byCreated = this.root.openDB({ name: 'by-created' });
     this.messageIdsByAlert = this.root.openDB({ name: 'message-ids-of-alert' });
-    this.indexMissing();
+    this.meta = this.root.openDB({ name: 'meta' });
+    this.reindexedAtOpen = this.indexMissing();
   }
 
   /**
    * Indexes records that have no retention index entry: an outbox written before the indexes existed, or by such a
-   * release after a rollback. Seen by the entry counts (O(1)); then one scan of each table at start-up, which also
-   * drops index entries left pointing at nothing, so the counts agree again and the next start does not scan.
+   * release after a rollback (it adds records without entries and its sweep leaves entries behind, so the tables'
+   * sizes say nothing). A clean close() stamps the outbox with the id of its own last transaction; when the outbox
+   * opens at any other id, something else wrote it since (an earlier release, or this one killed before it closed),
+   * and one pass over the tables at start-up adds the missing entries and drops those that point at nothing.
    */
-  private indexMissing(): void {
-    const count = (db: Database<unknown, string>): number => (db.getStats() as { entryCount: number }).entryCount;
-    const alertsMissing = count(this.alerts) !== count(this.byCreated);
-    const idsMissing = count(this.messageIds) > count(this.messageIdsByAlert);
-    if (!alertsMissing && !idsMissing) return;
+  private indexMissing(): boolean {
+    if (this.meta.get(CLOSED_AT_TXN) === lastTxnId(this.root)) return false;
     this.root.transactionSync(() => {
-      if (alertsMissing) {
-        for (const { key, value } of [...this.byCreated.getRange()]) if (!this.alerts.doesExist(value)) void this.byCreated.remove(key);
-        for (const { key, value } of this.alerts.getRange({ snapshot: false })) void this.byCreated.put(timeKey(value.createdAt, key), key);
+      for (const { key, value } of [...this.byCreated.getRange()]) {
+        if (this.alerts.doesExist(value)) continue;
+        this.removeMessageIds(value);
+        void this.byCreated.remove(key);
       }
-      if (idsMissing) for (const { key, value } of this.messageIds.getRange({ snapshot: false })) void this.messageIdsByAlert.put(alertKey(value.alertId, key), { alertId: value.alertId, key });
+      for (const { key, value } of this.alerts.getRange({ snapshot: false })) {
+        const k = timeKey(value.createdAt, key);
+        if (!this.byCreated.doesExist(k)) void this.byCreated.put(k, key);
+      }
+      for (const { key, value } of this.messageIds.getRange({ snapshot: false })) {
+        const k = alertKey(value.alertId, key);
+        if (!this.messageIdsByAlert.doesExist(k)) void this.messageIdsByAlert.put(k, { alertId: value.alertId, key });
+      }
     });
+    return true;
   }
 
   /**
@@ -143,11 +156,17 @@ export class Outbox {
     });
   }
 
-  /** Persists a record's new state; clears it from pending once no part waits to be submitted. */
-  save(record: AlertRecord): Promise<boolean> {
-    const p = this.alerts.put(record.alertId, record);
-    if (record.state !== 'queued') void this.pending.remove(record.alertId);
-    return p;
+  /** Persists a record's new state (and `alsoWrite`'s, in the same transaction); clears it from pending once no part waits to be submitted. */
+  save(record: AlertRecord, alsoWrite?: () => void): Promise<boolean> {
+    // Only over a stored record: a late receipt for an alert the retention sweep has deleted must not bring it back
+    // without its index entries (nothing would ever sweep it again). Resolves false when there was nothing to save.
+    return this.root.transaction(() => {
+      if (!this.alerts.doesExist(record.alertId)) return false;
+      alsoWrite?.();
+      void this.alerts.put(record.alertId, record);
+      if (record.state !== 'queued') void this.pending.remove(record.alertId);
+      return true;
+    });
   }
 
   get(alertId: string): AlertRecord | undefined {
@@ -177,8 +196,7 @@ export class Outbox {
 
   /** Moves a permanently failed alert to the dead-letter store with its reason. */
   deadLetter(record: AlertRecord, reason: string): Promise<boolean> {
-    void this.deadLetters.put(record.alertId, { at: Date.now(), reason, record });
-    return this.save(record);
+    return this.save(record, () => void this.deadLetters.put(record.alertId, { at: Date.now(), reason, record }));
   }
 
   deadLetterReason(alertId: string): string | undefined {
@@ -263,9 +281,18 @@ export class Outbox {
 
   async close(): Promise<void> {
     await this.root.committed;
+    // The stamp is written in the last transaction, which is the one it names.
+    await this.root.transaction(() => void this.meta.put(CLOSED_AT_TXN, lastTxnId(this.root) + 1));
     await this.root.flushed;
     await this.root.close();
   }
+}
+
+const CLOSED_AT_TXN = 'closed-at-txn';
+
+/** The id of the environment's last committed transaction. */
+function lastTxnId(root: RootDatabase): number {
+  return (root.getStats() as { lastTxnId: number }).lastTxnId;
 }
 
 /**
