@@ -58,10 +58,10 @@ export function readStatus(pid: number): { rssMB: number; rssFileMB: number | nu
       const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(s);
       return m ? Number(m[1]) : null;
     };
-    const rss = kb('VmRSS') ?? 0;
+    const mib = (k: number) => Math.round(k / 102.4) / 10;
     const file = kb('RssFile');
     const threads = Number(/^Threads:\s+(\d+)/m.exec(s)?.[1] ?? 0);
-    return { rssMB: Math.round(rss / 102.4) / 10, rssFileMB: file === null ? null : Math.round((file + (kb('RssShmem') ?? 0)) / 102.4) / 10, threads };
+    return { rssMB: mib(kb('VmRSS') ?? 0), rssFileMB: file === null ? null : mib(file + (kb('RssShmem') ?? 0)), threads };
   } catch {
     return null;
   }

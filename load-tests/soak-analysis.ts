@@ -27,8 +27,6 @@ export interface SoakSample {
   unattributedMB?: number | null;
   /** The file-backed and shared part of RSS (node's code, the LMDB files kept under retention): page cache, not a leak. */
   fileMB?: number | null;
-  /** RSS minus the file-backed part: heaps, slabs, wasm, malloc, stacks. Where a leak would show. */
-  anonMB?: number | null;
   activeCalls: number | null;
   cpuPercent: number | null;
 }
@@ -122,7 +120,7 @@ export function analyseSoak(o: {
   const slab = optionalSeries(steady, (s) => s.slabMB);
   const unattributed = optionalSeries(steady, (s) => s.unattributedMB);
   const file = optionalSeries(steady, (s) => s.fileMB);
-  const anon = optionalSeries(steady, (s) => s.anonMB);
+  const anon = optionalSeries(steady, anonMB);
   const active = steady.filter((s) => s.activeCalls !== null).map((s) => s.activeCalls!);
   const meanActive = active.length ? active.reduce((a, b) => a + b, 0) / active.length : null;
   const q = Math.max(1, Math.floor(steady.length / 4));
@@ -164,6 +162,11 @@ export function analyseSoak(o: {
     flat: Math.abs(rssSlope) <= flatSlope,
     afterRssMB: o.afterRssMB,
   };
+}
+
+/** RSS minus its file-backed part (heaps, slabs, wasm, malloc, stacks: where a leak would show), null when not sampled. */
+export function anonMB(s: Pick<SoakSample, 'rssMB' | 'fileMB'>): number | null {
+  return s.fileMB == null ? null : Math.round((s.rssMB - s.fileMB) * 10) / 10;
 }
 
 /** Bytes in the unit of the soak's RSS samples (/proc reports kB, which they divide by 1024), one decimal. */

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './vega-png.js';
-import type { SoakSample } from './soak-analysis.js';
+import { anonMB, type SoakSample } from './soak-analysis.js';
 
 /**
  * The soak's chart, drawn like the load chart (vega-lite → vega SVG headless → resvg PNG): engine RSS, the V8 heaps
@@ -13,7 +13,7 @@ export async function renderSoakChart(samples: readonly SoakSample[], warmUpSeco
     ...(s.workerHeapMB == null ? [] : [{ minute: s.t / 60, value: s.workerHeapMB, series: 'worker heaps used (sum)' }]),
     ...(s.committedHeapMB == null ? [] : [{ minute: s.t / 60, value: s.committedHeapMB, series: 'V8 heaps committed (all threads)' }]),
     ...(s.unattributedMB == null ? [] : [{ minute: s.t / 60, value: s.unattributedMB, series: 'rest of RSS (not V8 heaps, wasm or slabs)' }]),
-    ...(s.anonMB == null ? [] : [{ minute: s.t / 60, value: s.anonMB, series: 'anonymous RSS (not file-backed)' }]),
+    ...(s.fileMB == null ? [] : [{ minute: s.t / 60, value: anonMB(s), series: 'anonymous RSS (not file-backed)' }]),
     ...(s.fileMB == null ? [] : [{ minute: s.t / 60, value: s.fileMB, series: 'file-backed RSS (code, LMDB files)' }]),
   ]);
   const calls = samples.filter((s) => s.activeCalls !== null).map((s) => ({ minute: s.t / 60, value: s.activeCalls }));
@@ -30,7 +30,7 @@ export async function renderSoakChart(samples: readonly SoakSample[], warmUpSeco
           {
             data: { values: mem },
             mark: { type: 'line', strokeWidth: 1.5 },
-            encoding: { x, y: { field: 'value', type: 'quantitative', title: 'MB' }, color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 400 } } },
+            encoding: { x, y: { field: 'value', type: 'quantitative', title: 'MB' }, color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 400, columns: 3 } } },
           },
         ],
       },

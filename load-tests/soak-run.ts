@@ -7,7 +7,7 @@ import type { ChartPoint } from './load-chart.js';
 import type { StepReport } from './load-report.js';
 import { runStep, sessionStepContext } from './load-step.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
-import { analyseSoak, memoryParts, mib, type SoakAnalysis, type SoakSample } from './soak-analysis.js';
+import { analyseSoak, anonMB, memoryParts, mib, type SoakAnalysis, type SoakSample } from './soak-analysis.js';
 
 /**
  * `--soak S`: hold a constant number of calls for S seconds (calls replaced as they end, see soak-plan.ts) against a
@@ -75,7 +75,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         workerHeapMB: m?.workerHeapUsedBytes != null ? mib(m.workerHeapUsedBytes) : null,
         ...memoryParts(x.rssMB, m),
         fileMB: x.rssFileMB,
-        anonMB: x.rssFileMB === null ? null : Math.round((x.rssMB - x.rssFileMB) * 10) / 10,
         activeCalls: p ? p.activeCalls : null,
         cpuPercent: x.cpuPercent,
       };
@@ -145,7 +144,7 @@ export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] 
   for (const x of r.samples) {
     if (x.t < next) continue;
     next = Math.floor(x.t / 30) * 30 + 30;
-    L.push(`| ${x.t} | ${x.activeCalls ?? 'n/a'} | ${x.rssMB} | ${x.anonMB ?? 'n/a'} | ${x.fileMB ?? 'n/a'} | ${x.heapMB ?? 'n/a'} | ${x.workerHeapMB ?? 'n/a'} | ${x.committedHeapMB ?? 'n/a'} | ${x.backendMB ?? 'n/a'} | ${x.slabMB ?? 'n/a'} | ${x.unattributedMB ?? 'n/a'} | ${x.cpuPercent ?? 'n/a'} |`);
+    L.push(`| ${x.t} | ${x.activeCalls ?? 'n/a'} | ${x.rssMB} | ${anonMB(x) ?? 'n/a'} | ${x.fileMB ?? 'n/a'} | ${x.heapMB ?? 'n/a'} | ${x.workerHeapMB ?? 'n/a'} | ${x.committedHeapMB ?? 'n/a'} | ${x.backendMB ?? 'n/a'} | ${x.slabMB ?? 'n/a'} | ${x.unattributedMB ?? 'n/a'} | ${x.cpuPercent ?? 'n/a'} |`);
   }
   L.push('');
   return L;

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { MoIntent } from './mo.js';
+import { timeKey, timePrefix } from './time-keys.js';
 
 export type PartState = 'queued' | 'submitted' | 'delivered' | 'undeliverable' | 'expired' | 'failed';
 /** queued: some part not yet accepted by the SMSC; submitted: all accepted, awaiting receipts; the rest are final. */
@@ -217,7 +218,7 @@ export class Outbox {
 
   /** Appends a mobile-originated message (STOP, NOT SCAM, anything) to the feedback log. */
   recordMo(mo: MoRecord): Promise<boolean> {
-    const key = `${moTimePrefix(mo.at)}:${String(this.moSeq++ % 1e6).padStart(6, '0')}:${mo.from}`;
+    const key = `${timePrefix(mo.at)}:${String(this.moSeq++ % 1e6).padStart(6, '0')}:${mo.from}`;
     return this.mo.put(key, mo);
   }
 
@@ -256,7 +257,7 @@ export class Outbox {
         void this.byCreated.remove(key);
         removed++;
       }
-      for (const { key } of [...this.mo.getRange({ end: moTimePrefix(cutoff) })]) void this.mo.remove(key);
+      for (const { key } of [...this.mo.getRange({ end: timePrefix(cutoff) })]) void this.mo.remove(key);
       // One entry per number alerted within the last hour or so: small whatever the retention.
       for (const { key, value } of [...this.recent.getRange()]) if (!value.some((t) => t > now - HOUR)) void this.recent.remove(key);
       return removed;
@@ -265,8 +266,7 @@ export class Outbox {
 
   /** Inside a transaction: an alert's receipt keys, except those the SMSC has since reused for another alert. */
   private removeMessageIds(alertId: string): void {
-    const prefix = alertKey(alertId, '');
-    for (const { key, value } of [...this.messageIdsByAlert.getRange({ start: prefix, end: `${alertId}${SEP_END}` })]) {
+    for (const { key, value } of [...this.messageIdsByAlert.getRange({ start: alertKey(alertId, ''), end: `${alertId}${SEP_END}` })]) {
       // The range also holds any alert id that begins with this one and the separator: only this alert's entries go.
       if (value.alertId !== alertId) continue;
       if (this.messageIds.get(value.key)?.alertId === alertId) void this.messageIds.remove(value.key);
@@ -306,14 +306,4 @@ const SEP_END = '\x20';
 /** Key of the message-id index: the alert id, then the message-id key. */
 function alertKey(alertId: string, idKey: string): string {
   return `${alertId}${SEP}${idKey}`;
-}
-
-/** Index key ordered by time, then alert id (epoch ms zero-padded so keys sort as numbers). */
-function timeKey(at: number, alertId: string): string {
-  return `${String(at).padStart(15, '0')}|${alertId}`;
-}
-
-/** The MO log's key prefix: its keys sort by receive time. */
-function moTimePrefix(at: number): string {
-  return String(at).padStart(15, '0');
 }

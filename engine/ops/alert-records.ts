@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { timeKey } from '../../smpp/time-keys.js';
 
 /**
  * Delivery state of an alert as the operator sees it: `raised` until the SMS side answers, `refused` when the outbox
@@ -25,11 +26,6 @@ export interface AlertRecordView {
 }
 
 const FINAL = new Set<AlertDeliveryState>(['refused', 'delivered', 'undeliverable', 'expired', 'failed']);
-
-/** Time-ordered key, so retention and "the latest N" are range reads, not scans. */
-function timeKey(at: number, alertId: string): string {
-  return `${String(at).padStart(15, '0')}|${alertId}`;
-}
 
 /**
  * The engine's persistent alert records (lmdb under `<data.dir>/alerts`), apart from the SMS outbox: the outbox keeps
