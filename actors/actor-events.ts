@@ -28,6 +28,8 @@ export interface AlertEvent {
   explanation: string;
   actions: string[];
   cues: Record<string, number | string>;
+  /** What drove it: what the other party said, or how the call sounded. */
+  basis?: 'content' | 'acoustic';
 }
 
 /** A leg's processing threw; the actor restarted that leg's state and carried on. */

@@ -5,6 +5,8 @@ import { attachCall, C, H, initLegState, resamplerFor, S, type CallSlabHandles, 
 import type { FrontEndGeometry } from './features/front-end-config.js';
 import { createSpectralStage, type SpectralStageName } from './features/spectral-stage.js';
 import { StreamingExtractor, type WindowReady } from './features/streaming-extractor.js';
+import { applyIntent, type IntentCue } from './policy/content-cues.js';
+import { G } from './policy/policy-state-layout.js';
 import { initPolicyState, MIN_SPEECH_RATIO, policyStep, type LegRole, type PolicyConfig } from './policy/risk-policy.js';
 
 /** One call's share of a task. */
@@ -12,6 +14,19 @@ export interface StepCall {
   slab: CallSlabHandles;
   /** The call has ended: drain the rings completely and emit the last partial windows. */
   final: boolean;
+  /**
+   * Spoken intents of the call not yet applied by its committed policy (seq order). Each is applied before the first
+   * window that ends at or after `availableAt`, the audio time at which the recogniser had heard it, so the same audio
+   * and intents give the same decisions whenever they arrive; one that comes later than that window is applied before
+   * the next. The policy records the last seq applied, so a replayed round applies none twice.
+   */
+  intents?: StepIntent[];
+}
+
+/** An intent as a step receives it. */
+export interface StepIntent extends IntentCue {
+  /** Call time (s) at which the recogniser had produced it (end of the utterance plus its own delay). */
+  availableAt: number;
 }
 
 /** What a step reports per call besides the events in its mailbox. */
@@ -295,7 +310,17 @@ export class ActorStep {
     p.windows.sort((a, b) => a.w.index - b.w.index || a.leg - b.leg);
     let ok = true;
     for (const ev of p.errors) ok = p.mailbox.write(ev) && ok;
+    const intents = p.call.intents ?? [];
+    let next = 0;
+    const lastWindow = p.windows[p.windows.length - 1];
     for (const r of p.windows) {
+      // Intents heard by the time this window ends go in first (a replayed round skips those already applied); the
+      // call's very last window takes every intent left, since no later window will.
+      const all = p.finished && r === lastWindow;
+      while (next < intents.length && (all || intents[next].availableAt <= r.w.tEnd || intents[next].seq <= policyState[G.intentSeq])) {
+        applyIntent(policyState, 0, this.policy, intents[next]);
+        next++;
+      }
       let risk: number | null = null;
       let alert: ActorEvent | null = null;
       const role = policyRole(slab, r.leg);
@@ -305,7 +330,7 @@ export class ActorStep {
           risk = out.risk;
           if (out.alert) {
             const a = out.alert;
-            alert = { type: 'alert', level: a.level, risk: a.risk, t: a.t, explanation: a.explanation, actions: [...a.actions], cues: { ...a.cues } };
+            alert = { type: 'alert', level: a.level, risk: a.risk, t: a.t, explanation: a.explanation, actions: [...a.actions], cues: { ...a.cues }, basis: a.basis };
           }
         } catch (err) {
           // Isolation: a policy that cannot step (corrupt state) restarts for this call only; the supervisor keeps the

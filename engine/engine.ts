@@ -1,6 +1,7 @@
 import { AlertDelivery } from './alerts/alert-delivery.js';
 import { DebugCapture } from './calls/debug-capture.js';
 import { SiprecBridge } from './calls/siprec-bridge.js';
+import { SpeechService } from './speech/speech-service.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import { redactConfig } from './config/load-config.js';
 import { HttpApi, RawResponse } from './http/http-api.js';
@@ -35,6 +36,8 @@ const DAY_MS = 86_400_000;
  */
 export class Engine {
   readonly supervisor: Supervisor;
+  /** Spoken-content recognition (bounded slots); disabled with a logged reason where PocketSphinx is missing. */
+  readonly speech: SpeechService;
   readonly alerts: AlertDelivery;
   readonly siprec: SiprecBridge;
   readonly http: HttpApi;
@@ -60,6 +63,7 @@ export class Engine {
     this.supervisor = new Supervisor(config, log.child({ component: 'supervisor' }), resolveModelSettings(config));
     this.supervisor.on('alert', (callId: string, ev: AlertEvent, info: CallInfo) => void this.deliverAlert(callId, ev, info));
     this.alerts = new AlertDelivery(config, log);
+    this.speech = new SpeechService(config.speech, this.supervisor, log.child({ component: 'speech' }));
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
     this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }));
     this.metrics = new EngineMetrics(this);
@@ -191,6 +195,7 @@ export class Engine {
       () => this.siprec.server.close(),
       () => this.http.close(),
       () => this.metrics.detach(),
+      () => this.speech.close(),
       () => this.supervisor.close(),
       () => this.retention?.close(),
       () => this.capture?.closeAll(),
@@ -252,6 +257,7 @@ export class Engine {
     this.capture = new DebugCapture(this.config.data.dir, this.config.capture.numbers, { maxAgeMs: ret.captureHours * 3600_000, maxBytes: ret.captureMaxBytes }, this.log.child({ component: 'capture' }));
     this.siprec.capture = this.capture;
     await this.supervisor.start();
+    await this.speech.start();
     await this.alerts.start();
     this.alerts.service?.on('event', this.onSmsEvent);
     this.retention = this.retentionSweeper();
@@ -276,6 +282,7 @@ export class Engine {
     await this.http.close();
     this.metrics.detach();
     await this.retention?.close();
+    await this.speech.close();
     await this.supervisor.close();
     this.alerts.service?.off('event', this.onSmsEvent);
     await this.alerts.close();

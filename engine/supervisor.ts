@@ -6,7 +6,9 @@ import type { StepTaskResult } from '../actors/actor-worker.js';
 import { C, createCallSlab, layoutLegs, resetCallSlab, S, slabBuffers, type CallSlabHandles } from '../actors/call-slab.js';
 import { SabPool } from './sab-pool.js';
 import { validatePolicyConfig } from '../actors/policy/risk-policy.js';
-import { LOCKSTEP_SLACK_SECONDS, mailboxMargin } from '../actors/actor-step.js';
+import { LOCKSTEP_SLACK_SECONDS, mailboxMargin, type StepIntent } from '../actors/actor-step.js';
+import { G as PolicySlot } from '../actors/policy/policy-state-layout.js';
+import { POLICY_STATE_LENGTH } from '../actors/policy/risk-policy.js';
 import type { ModelSettings } from '../actors/window-scorer.js';
 import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
 import { ActorPool } from './actor-pool.js';
@@ -52,7 +54,15 @@ export interface CallInfo {
   risk: number | null;
   /** Alerts the policy raised for this call. */
   alerts: AlertEvent[];
+  /** Spoken intents heard on the call (names and call times only; no words are kept). */
+  intents: Array<{ intent: string; t: number; confidence: number }>;
 }
+
+/** A copy of a leg's audio as it is written (the speech recogniser's feed); called on the producer's thread. */
+export type LegTap = (pcm: Int16Array, offset: number, length: number) => void;
+
+/** Most intents kept per call (older applied ones are dropped; a scam call has a few dozen). */
+const MAX_INTENTS_PER_CALL = 256;
 
 export interface CallEnded {
   callId: string;
@@ -88,6 +98,12 @@ interface CallEntry {
   /** After a failed task: step this call alone (so only a call that fails by itself is charged) and at once (a journalled chunk may wait). */
   isolate: boolean;
   waiters: Array<() => void>;
+  /** Spoken intents posted for the call (seq from 1), sent with every task until its committed policy has them. */
+  intents: StepIntent[];
+  intentSeq: number;
+  /** The two policy state copies (the committed one is header[C.active]), to read the last intent applied. */
+  policyViews: [Float64Array, Float64Array];
+  taps: Array<LegTap | null>;
   ended: Promise<CallEnded>;
   resolveEnded: (e: CallEnded) => void;
 }
@@ -205,6 +221,45 @@ export class Supervisor extends EventEmitter {
     void this.logWorkers();
   }
 
+  /**
+   * Spoken intents heard on a call (from the speech service), in the order heard. They reach the call's policy with
+   * its next step; unknown or finished calls are ignored (false).
+   */
+  addIntents(callId: string, intents: Array<Omit<StepIntent, 'seq'>>): boolean {
+    const c = this.calls.get(callId);
+    if (!c || c.state === 'ended' || c.state === 'failed') return false;
+    for (const i of intents) {
+      c.intents.push({ ...i, seq: ++c.intentSeq });
+      this.emit('intent', callId, i);
+    }
+    if (c.intents.length > MAX_INTENTS_PER_CALL) {
+      const applied = this.appliedIntentSeq(c);
+      const drop = c.intents.findIndex((i) => i.seq > applied);
+      c.intents.splice(0, Math.min(drop < 0 ? c.intents.length : drop, c.intents.length - MAX_INTENTS_PER_CALL));
+    }
+    this.kick();
+    return true;
+  }
+
+  /** Install (or remove, with null) a copy of a leg's audio as it is written; false when the call or leg is unknown. */
+  setLegTap(callId: string, leg: number, tap: LegTap | null): boolean {
+    const c = this.calls.get(callId);
+    if (!c || leg < 0 || leg >= c.taps.length) return false;
+    c.taps[leg] = tap;
+    return true;
+  }
+
+  private appliedIntentSeq(c: CallEntry): number {
+    return c.policyViews[Atomics.load(c.header, C.active)][PolicySlot.intentSeq];
+  }
+
+  private pendingIntents(c: CallEntry): StepIntent[] | undefined {
+    if (!c.intents.length) return undefined;
+    const applied = this.appliedIntentSeq(c);
+    const pending = c.intents.filter((i) => i.seq > applied);
+    return pending.length ? pending : undefined;
+  }
+
   /** Register a call and spawn its actor; returns the producer handle for its legs. */
   createCall(spec: CallSpec): CallHandle {
     if (!this.pool) throw new SupervisorError('CG_NOT_RUNNING', 'supervisor is not started');
@@ -226,7 +281,7 @@ export class Supervisor extends EventEmitter {
     let resolveEnded!: (e: CallEnded) => void;
     const ended = new Promise<CallEnded>((r) => (resolveEnded = r));
     const n = spec.legs.length;
-    const { legs: layouts } = layoutLegs(this.geometry, inputRates, this.maxChunkSamples);
+    const { legs: layouts, policyOffsets } = layoutLegs(this.geometry, inputRates, this.maxChunkSamples);
     const entry: CallEntry = {
       spec,
       slab,
@@ -250,13 +305,19 @@ export class Supervisor extends EventEmitter {
       taskFailures: 0,
       isolate: false,
       waiters: [],
+      intents: [],
+      intentSeq: 0,
+      policyViews: [new Float64Array(slab.state, policyOffsets[0], POLICY_STATE_LENGTH), new Float64Array(slab.state, policyOffsets[1], POLICY_STATE_LENGTH)],
+      taps: new Array(n).fill(null),
       ended,
       resolveEnded,
     };
     this.calls.set(spec.callId, entry);
     this.counters.callsStarted++;
     this.log.debug({ callId: spec.callId, legs: n }, 'call started');
-    return this.handle(entry);
+    const handle = this.handle(entry);
+    this.emit('call-started', spec);
+    return handle;
   }
 
   /** Mark a call ended: its actor drains the remaining audio, emits the last windows, then the call is removed. */
@@ -325,6 +386,7 @@ export class Supervisor extends EventEmitter {
         const ring = c.rings[leg];
         if (!ring || c.state !== 'active') return 0;
         const written = ring.push(pcm, length, offset);
+        c.taps[leg]?.(pcm, offset, length);
         c.received[leg] += written;
         if (written > 0) c.arrivals[leg].record(c.received[leg], performance.now());
         if (written < length) {
@@ -341,6 +403,7 @@ export class Supervisor extends EventEmitter {
         while (off < pcm.length) {
           if (c.state !== 'active') return;
           const n = ring.push(pcm, pcm.length - off, off);
+          if (n > 0) c.taps[leg]?.(pcm, off, n);
           c.received[leg] += n;
           if (n > 0) c.arrivals[leg].record(c.received[leg], performance.now());
           off += n;
@@ -415,7 +478,7 @@ export class Supervisor extends EventEmitter {
     for (const c of group) c.inFlight = true;
     this.tasksInFlight++;
     this.counters.tasks++;
-    const task = { calls: group.map((c) => ({ slab: c.slab, final: c.state === 'ending' })) };
+    const task = { calls: group.map((c) => ({ slab: c.slab, final: c.state === 'ending', intents: this.pendingIntents(c) })) };
     pool.run(task).then(
       (res) => this.onResult(group, res),
       (err) => this.onTaskFailed(group, err),
@@ -578,6 +641,7 @@ export class Supervisor extends EventEmitter {
       restarts: c.restarts,
       risk: c.risk,
       alerts: c.alerts.slice(),
+      intents: c.intents.map((i) => ({ intent: i.intent, t: i.t, confidence: i.confidence })),
     };
   }
 }

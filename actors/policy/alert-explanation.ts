@@ -1,3 +1,5 @@
+import { INTENTS, type IntentName } from '../speech/intent-lexicon.js';
+import { heardIntents } from './content-cues.js';
 import type { PolicyCues } from './policy-types.js';
 
 /**
@@ -12,6 +14,57 @@ export const EXPLANATION_MAX_CHARS = 120;
 export const ALERT_ACTIONS: readonly string[] = Object.freeze(['Hang up', 'Do not share codes or pay', 'Call your bank on a number you know']);
 /** Recommended actions of the escalated alert. */
 export const ESCALATION_ACTIONS: readonly string[] = Object.freeze(['Hang up now', 'Do not share codes, passwords or pay anything', 'Call your bank on a number you know']);
+
+/** Recommended actions of an alert raised on what the caller asked for. */
+export const CONTENT_ACTIONS: readonly string[] = Object.freeze(['Hang up', 'Do not share codes or passwords, do not pay or move money', 'Call your bank or the police on a number you know']);
+
+/** Who the other party claimed to be, by authority intent. */
+const AUTHORITY_NAMES: Readonly<Record<string, string>> = {
+  'authority.bank': 'your bank',
+  'authority.police': 'the police',
+  'authority.tax': 'a tax or benefits office',
+  'authority.tech': 'tech support',
+  'authority.delivery': 'a delivery firm',
+};
+/** What was asked, strongest first, with the line that says why it gives the scam away. */
+const ASKS: ReadonlyArray<readonly [IntentName, string, string]> = [
+  ['ask.code', 'asked for a code', 'Banks never ask for codes.'],
+  ['pay.transfer', 'asked you to move money', 'No bank or police asks you to move money to keep it safe.'],
+  ['pay.giftcard', 'asked for gift cards', 'No real company takes payment in gift cards.'],
+  ['pay.crypto', 'asked for crypto', 'No real office asks for payment in crypto.'],
+  ['pay.remote', 'asked to access your device', 'Never let a caller into your device.'],
+  ['ask.credentials', 'asked for card or login details', 'Never give card details or passwords to a caller.'],
+];
+const PRESSURES: ReadonlyArray<readonly [IntentName, string]> = [
+  ['secrecy', 'told you to keep it secret'],
+  ['threat', 'made threats'],
+  ['urgency', 'rushed you'],
+];
+
+/**
+ * The explanation of an alert raised on what the other party said, e.g. "Caller claimed to be your bank and asked for
+ * a code. Banks never ask for codes." Names intents only, never the words heard.
+ */
+export function buildContentExplanation(c: PolicyCues, level: 'alert' | 'escalation'): string {
+  const subject = c.otherRole === 'caller' ? 'Caller' : 'The other person';
+  const heard = new Set(heardIntents(c.intentMask));
+  const authority = c.authorityKind > 0 ? AUTHORITY_NAMES[INTENTS[c.authorityKind - 1]] : undefined;
+  const asks = ASKS.filter(([i]) => heard.has(i));
+  const pressures = PRESSURES.filter(([i]) => heard.has(i)).map(([, p]) => p);
+  const claim = authority ? `claimed to be ${authority} and ` : '';
+  const ask = asks.length ? asks[0][1] : pressures.shift() ?? 'used scam phrases';
+  const why = asks.length ? ` ${asks[0][2]}` : '';
+  const prefix = level === 'escalation' ? 'Still high risk: ' : '';
+  const candidates = [
+    `${prefix}${subject} ${claim}${ask}${pressures.length ? ` and ${pressures[0]}` : ''}.${why}`,
+    `${prefix}${subject} ${claim}${ask}.${why}`,
+    `${subject} ${claim}${ask}.${why}`,
+    `${subject} ${ask}.${why}`,
+    `${subject} ${ask}.`,
+  ];
+  for (const s of candidates) if (s.length <= EXPLANATION_MAX_CHARS) return toGsmSafe(s);
+  return toGsmSafe(candidates[candidates.length - 1]).slice(0, EXPLANATION_MAX_CHARS);
+}
 
 /** Cue strengths (0..1, smoothed) from which a cue is named in the explanation. */
 const NAMED = 0.4;

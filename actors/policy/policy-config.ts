@@ -25,6 +25,10 @@ export interface PolicyConfig {
   weightDistress: number;
   weightDominance: number;
   weightOverlap: number;
+  contentAlerts: boolean;
+  contentThreshold: number;
+  contentMemorySeconds: number;
+  weightContent: number;
 }
 
 /** One documented key of PolicyConfig. */
@@ -61,6 +65,10 @@ const SPECS: KeySpec[] = [
   { key: 'pressureAlone', type: 'number', default: 0.5, min: 0, max: 1, description: 'Share of the pressure that counts with no supporting cue (distress, dominance, overlap); the rest needs support.' },
   { key: 'weightDistress', type: 'number', default: 0.8, min: 0, max: 1, description: 'Strength (0..1) of the subscriber\'s distress (fear, sadness) as supporting cue.' },
   { key: 'weightDominance', type: 'number', default: 0.5, min: 0, max: 1, description: 'Strength (0..1) of the other party\'s talk-time dominance as supporting cue.' },
+  { key: 'contentAlerts', type: 'boolean', default: true, description: 'Whether what the other party says (spoken scam intents) may raise an alert on its own, calm voice or not.' },
+  { key: 'contentThreshold', type: 'number', default: 0.6, min: 0.05, max: 1, description: 'Content score (0..1, from the intents heard) at which a content alert fires; it also needs an ask (code, credentials, payment) and a second kind of intent.' },
+  { key: 'contentMemorySeconds', type: 'number', default: 180, min: 10, max: 3600, description: 'Time constant (call seconds) over which a heard intent keeps its weight.' },
+  { key: 'weightContent', type: 'number', default: 0.6, min: 0, max: 1, description: 'Strength (0..1) of the content score as supporting cue of the acoustic risk, and its share of the fused risk.' },
   { key: 'weightOverlap', type: 'number', default: 0.4, min: 0, max: 1, description: 'Strength (0..1) of talking over each other (both legs speaking in the same window) as supporting cue.' },
 ];
 

@@ -34,8 +34,22 @@ export const G = {
   escalationT: 16,
   /** Windows refused as replays or out of order. */
   replays: 17,
+  /** Sequence number of the last spoken intent applied (intents arrive numbered from 1 per call). */
+  intentSeq: 18,
+  /** Call time the content evidence was last decayed to. */
+  contentT: 19,
+  /** Bit i set: intent INTENTS[i] has been heard in this call. */
+  heardMask: 20,
+  /** Intents applied. */
+  contentHits: 21,
+  /** 1 + index in INTENTS of the first authority claim heard; 0 none. */
+  authorityKind: 22,
+  /** 1 when the alert fired on what was said (the content path), 0 on how it sounded. */
+  alertByContent: 23,
+  /** Decaying evidence (0..1) of each intent, INTENTS order (14 slots). */
+  intentEvidence: 24,
 } as const;
-export const GLOBAL_SLOTS = 24;
+export const GLOBAL_SLOTS = 48;
 
 /** Per-leg slots (relative to the leg block). */
 export const L = {

@@ -60,6 +60,12 @@ export interface PolicyCues {
   protectedSpeechSeconds: number;
   /** How much of the other party's recent speech had emotion probabilities (0..1). */
   modelCoverage: number;
+  /** Content score (0..1) from the spoken intents heard on the other party's leg; 0 without speech recognition. */
+  content: number;
+  /** Bit mask of the intents heard so far (bit i: INTENTS[i] of actors/speech/intent-lexicon.ts). */
+  intentMask: number;
+  /** 1 + index in INTENTS of the first authority claimed; 0 none. */
+  authorityKind: number;
 }
 
 /** An alert decided on this step (at most one 'alert' and, if configured, one 'escalation' per call). */
@@ -75,6 +81,8 @@ export interface PolicyAlert {
   actions: readonly string[];
   /** The cues at the time (a copy). */
   cues: PolicyCues;
+  /** What drove it: what the other party said (content) or how the call sounded (acoustic). */
+  basis: 'content' | 'acoustic';
 }
 
 /** What a step returns. */

@@ -56,7 +56,8 @@
  * absolute speaking rate; the emotion part is unaffected). An angry, shouting relative on an incoming call who
  * frightens the subscriber looks like a scam to this policy: the cues are about how people sound, not what they say.
  */
-import { ALERT_ACTIONS, buildExplanation, ESCALATION_ACTIONS } from './alert-explanation.js';
+import { ALERT_ACTIONS, buildContentExplanation, buildExplanation, CONTENT_ACTIONS, ESCALATION_ACTIONS } from './alert-explanation.js';
+import { contentGate, contentScore, decayContent } from './content-cues.js';
 import type { PolicyConfig } from './policy-config.js';
 import { G, GLOBAL_SLOTS, L, LEG_COUNT, legBase, POLICY_STATE_LENGTH, POLICY_STATE_MAGIC } from './policy-state-layout.js';
 import type { PolicyCues, PolicyOutput, PolicyWindowInput } from './policy-types.js';
@@ -129,7 +130,7 @@ export function initPolicyState(st: Float64Array, offset: number, _cfg?: PolicyC
 
 /** A fresh cues object (all zero); pass it back to policyStep as `out.cues` to avoid allocating one per step. */
 export function emptyCues(): PolicyCues {
-  return { otherRole: 'caller', pressure: 0, pressureEmotion: 0, pressureAcoustic: 0, pitchRaise: 0, loudness: 0, speechRate: 0, anger: 0, distress: 0, fear: 0, sadness: 0, talkShare: 0.5, dominance: 0, overlap: 0, pressureSeconds: 0, distressSeconds: 0, otherSpeechSeconds: 0, protectedSpeechSeconds: 0, modelCoverage: 0 };
+  return { otherRole: 'caller', pressure: 0, pressureEmotion: 0, pressureAcoustic: 0, pitchRaise: 0, loudness: 0, speechRate: 0, anger: 0, distress: 0, fear: 0, sadness: 0, talkShare: 0.5, dominance: 0, overlap: 0, pressureSeconds: 0, distressSeconds: 0, otherSpeechSeconds: 0, protectedSpeechSeconds: 0, modelCoverage: 0, content: 0, intentMask: 0, authorityKind: 0 };
 }
 
 /**
@@ -209,17 +210,21 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
   const tNow = st[o + G.tNow];
   const dtCall = tNow < 0 ? tEnd - tStart : Math.max(0, tEnd - tNow);
   if (tEnd > tNow) st[o + G.tNow] = tEnd;
+  decayContent(st, o, cfg, st[o + G.tNow]);
   fillCues(st, o, cfg, res.cues);
   const c = res.cues;
-  const support = 1 - (1 - cfg.weightDistress * c.distress) * (1 - cfg.weightDominance * c.dominance) * (1 - cfg.weightOverlap * c.overlap);
+  const support = 1 - (1 - cfg.weightDistress * c.distress) * (1 - cfg.weightDominance * c.dominance) * (1 - cfg.weightOverlap * c.overlap) * (1 - cfg.weightContent * c.content);
   const inst = c.pressure * (cfg.pressureAlone + (1 - cfg.pressureAlone) * support);
   st[o + G.riskInst] = inst;
   if (dtCall > 0) {
     const ar = 1 - Math.exp(-dtCall / cfg.riskSmoothingSeconds);
     st[o + G.risk] += ar * (inst - st[o + G.risk]);
   }
+  // The acoustic path alerts on the acoustic risk (content enters it only as a supporting cue, so its explanation
+  // stays about how the call sounded); the risk reported is fused with the content score.
   const risk = st[o + G.risk];
-  if (risk > st[o + G.peakRisk]) st[o + G.peakRisk] = risk;
+  const fused = fusedRisk(risk, c.content);
+  if (fused > st[o + G.peakRisk]) st[o + G.peakRisk] = fused;
 
   // Thresholds in force: toward acousticOnlyThreshold as emotion coverage goes missing.
   const noModel = 1 - c.modelCoverage;
@@ -228,22 +233,30 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
   const mayAlert = cfg.acousticOnlyAlerts || c.modelCoverage >= 0.5;
   const enoughSpeech = c.otherSpeechSeconds >= cfg.minSpeechSeconds;
   advanceTimer(st, o + G.aboveSeconds, risk, thr, cfg.hysteresis, dtCall);
-  res.risk = risk;
+  res.risk = fused;
   res.threshold = thr;
 
   if (st[o + G.alerted] === 0) {
-    if (mayAlert && enoughSpeech && st[o + G.aboveSeconds] >= cfg.confirmSeconds && risk >= thr - cfg.hysteresis) {
+    // What was said can alert on its own, without waiting for minSpeechSeconds or confirmSeconds: the intents are
+    // the confirmation (an ask plus a second kind of intent, each heard with evidence).
+    if (cfg.contentAlerts && c.content >= cfg.contentThreshold && contentGate(st, o)) {
       st[o + G.alerted] = 1;
       st[o + G.alertT] = st[o + G.tNow];
-      st[o + G.alertRisk] = risk;
-      res.alert = makeAlert('alert', risk, st[o + G.tNow], c);
+      st[o + G.alertRisk] = fused;
+      st[o + G.alertByContent] = 1;
+      res.alert = makeAlert('alert', fused, st[o + G.tNow], c, 'content');
+    } else if (mayAlert && enoughSpeech && st[o + G.aboveSeconds] >= cfg.confirmSeconds && risk >= thr - cfg.hysteresis) {
+      st[o + G.alerted] = 1;
+      st[o + G.alertT] = st[o + G.tNow];
+      st[o + G.alertRisk] = fused;
+      res.alert = makeAlert('alert', fused, st[o + G.tNow], c, 'acoustic');
     }
   } else if (cfg.escalation && st[o + G.escalated] === 0) {
     advanceTimer(st, o + G.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall);
     if (mayAlert && st[o + G.tNow] - st[o + G.alertT] >= cfg.escalationMinGapSeconds && st[o + G.escAboveSeconds] >= cfg.confirmSeconds && risk >= escThr - cfg.hysteresis) {
       st[o + G.escalated] = 1;
       st[o + G.escalationT] = st[o + G.tNow];
-      res.alert = makeAlert('escalation', risk, st[o + G.tNow], c);
+      res.alert = makeAlert('escalation', fused, st[o + G.tNow], c, 'acoustic');
     }
   }
   return res;
@@ -262,9 +275,14 @@ export function policyAlertState(st: Float64Array, offset: number): { alerted: b
   return { alerted: st[offset + G.alerted] === 1, alertT: st[offset + G.alertT], escalated: st[offset + G.escalated] === 1, escalationT: st[offset + G.escalationT], peakRisk: st[offset + G.peakRisk] };
 }
 
+/** The risk reported: acoustic risk and content score combined (noisy-OR). */
+function fusedRisk(acoustic: number, content: number): number {
+  return 1 - (1 - acoustic) * (1 - content);
+}
+
 function fillOutput(st: Float64Array, o: number, cfg: PolicyConfig, res: PolicyOutput): void {
   fillCues(st, o, cfg, res.cues);
-  res.risk = st[o + G.risk];
+  res.risk = fusedRisk(st[o + G.risk], res.cues.content);
   res.threshold = cfg.threshold + (1 - res.cues.modelCoverage) * (cfg.acousticOnlyThreshold - cfg.threshold);
 }
 
@@ -408,11 +426,15 @@ function fillCues(st: Float64Array, o: number, cfg: PolicyConfig, c: PolicyCues)
   c.otherSpeechSeconds = st[ob + L.speechSeconds];
   c.protectedSpeechSeconds = st[pb + L.speechSeconds];
   c.modelCoverage = st[ob + L.emoCoverage];
+  c.content = contentScore(st, o);
+  c.intentMask = st[o + G.heardMask];
+  c.authorityKind = st[o + G.authorityKind];
 }
 
-function makeAlert(level: 'alert' | 'escalation', risk: number, t: number, c: PolicyCues): PolicyOutput['alert'] {
+function makeAlert(level: 'alert' | 'escalation', risk: number, t: number, c: PolicyCues, basis: 'content' | 'acoustic'): PolicyOutput['alert'] {
   const cues = { ...c };
-  return { level, risk, t, explanation: buildExplanation(cues, level), actions: level === 'alert' ? ALERT_ACTIONS : ESCALATION_ACTIONS, cues };
+  if (basis === 'content') return { level, risk, t, explanation: buildContentExplanation(cues, level), actions: level === 'alert' ? CONTENT_ACTIONS : ESCALATION_ACTIONS, cues, basis };
+  return { level, risk, t, explanation: buildExplanation(cues, level), actions: level === 'alert' ? ALERT_ACTIONS : ESCALATION_ACTIONS, cues, basis };
 }
 
 /** Exposed for tests and tools: the number of call-level slots (leg blocks follow). */

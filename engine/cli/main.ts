@@ -16,6 +16,7 @@ Commands:
   serve                     run the engine (SIPREC in, SMS alerts out) until SIGINT/SIGTERM
   analyze <file.wav>        stream a WAV file through the engine and print the per-window timeline
       --json                one JSON object per window and leg (NDJSON) instead of the table
+      --words               also print the words that made each spoken intent (your own files only)
   notify --to <msisdn> [--text <t>]
                             queue an SMS alert through the engine's outbox and SMPP sender, wait for the SMSC
       --timeout <s>         how long to wait for the SMSC's acceptance (default 30)
@@ -73,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         json: { type: 'boolean' },
+        words: { type: 'boolean' },
         config: { type: 'string' },
         print: { type: 'boolean' },
         version: { type: 'boolean' },
@@ -106,9 +108,10 @@ async function main(argv: string[]): Promise<number> {
       if (rest.length !== 1) throw new UsageError('analyze takes exactly one WAV file');
       const cfg = loadConfig({ file: values.config });
       const log = createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 2);
-      const result = await analyzeFile(rest[0], cfg, log);
+      const result = await analyzeFile(rest[0], cfg, log, { words: values.words === true });
       if (values.json) {
         for (const e of result.entries) process.stdout.write(JSON.stringify({ type: 'window', ...e }) + '\n');
+        for (const i of result.intents ?? []) process.stdout.write(JSON.stringify({ type: 'intent', ...i }) + '\n');
         for (const a of result.alerts) process.stdout.write(JSON.stringify(a) + '\n');
       }
       else process.stdout.write(formatTimeline(result).join('\n') + '\n');

@@ -175,6 +175,28 @@ export const configSchema = z
       .strict()
       .prefault({}),
     policy: policySection,
+    /** Spoken content: PocketSphinx recognition of the other party's leg in a bounded number of slots per box. */
+    speech: z
+      .object({
+        /** Recognise what the other party says (needs Debian's pocketsphinx and pocketsphinx-en-us; off without them, with a warning). */
+        enabled: z.boolean().default(true),
+        /** Recognition threads (each hosts slotsPerThread decoders). */
+        threads: z.number().int().min(1).max(64).default(1),
+        /** Legs one thread recognises at once; more calls wait for a slot (highest acoustic risk first). */
+        slotsPerThread: z.number().int().min(1).max(64).default(4),
+        /** Which legs get recognised: the other party only (the one who might be a scammer), or both. */
+        legs: z.enum(['other', 'both']).default('other'),
+        /** A call that held a slot this long without an intent gives it up to a waiting call (and queues again). */
+        sliceSeconds: z.number().min(5).max(3600).default(60),
+        /** Audio ring per recognised leg (the backlog a slow recogniser may build before audio is dropped and counted). */
+        ringSeconds: z.number().min(1).max(120).default(8),
+        /** An utterance longer than this is decoded by force: bounds the latency of an intent and what a crash loses. */
+        maxUtteranceSeconds: z.number().min(2).max(60).default(8),
+        /** Speech model directory (manifest.json, domain LM and dictionary); empty: the shipped models/speech-en-v1. */
+        modelDir: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
     subscribers: z
       .object({
         /**

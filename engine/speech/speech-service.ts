@@ -1,0 +1,352 @@
+/**
+ * Spoken content on the engine's side: a bounded number of recognition slots per box (speech.threads ×
+ * speech.slotsPerThread), each a PocketSphinx decoder on a recognition thread (actors/speech/speech-worker.ts).
+ *
+ * - Which legs: the other party's (the one who might be the scammer; `speech.legs: both` adds the subscriber's).
+ * - Audio: the supervisor taps each such leg as ingest writes it; while the leg holds a slot the tap copies it into a
+ *   ringbuf.js ring (SharedArrayBuffer) that the recognition thread drains: no per-packet postMessage.
+ * - Slots are bounded: when all are busy, new legs wait, the one with the highest acoustic risk first, then the
+ *   oldest. A leg that held a slot for `sliceSeconds` without any intent gives it up to a waiting leg and queues
+ *   again, so under load every call is heard in turns and a call that shows intents keeps its slot.
+ * - Intents (names, call times, confidences; never words) go to the supervisor, which hands them to the call's policy.
+ * - Crash story: a recognition thread that dies is started again and its slots re-opened on the same rings, which
+ *   still hold the audio it had not read. What is lost is the utterance in progress (at most maxUtteranceSeconds).
+ * Lifecycle: start() → ready (or disabled, with a reason) → close().
+ */
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { RingBuffer } from 'ringbuf.js';
+import type { HeardIntent } from '../../actors/speech/leg-recogniser.js';
+import { speechModelFiles } from '../../actors/speech/speech-model.js';
+import type { CallguardConfig } from '../config/config-schema.js';
+import type { Logger } from '../logger.js';
+import type { CallEnded, CallSpec, Supervisor } from '../supervisor.js';
+
+type SpeechConfig = CallguardConfig['speech'];
+
+/** A leg the service recognises (or would, given a slot). */
+interface LegEntry {
+  key: string;
+  callId: string;
+  leg: number;
+  rate: number;
+  /** Samples the leg has had written since the call started (call time of the tap's position). */
+  written: number;
+  /** While in a slot: the ring the tap feeds. */
+  ring: RingBuffer | null;
+  ringSab: SharedArrayBuffer | null;
+  slot: number;
+  queuedAt: number;
+  slotSince: number;
+  hitsInSlot: number;
+  dropped: number;
+}
+
+interface ThreadEntry {
+  worker: Worker | null;
+  ready: boolean;
+  restarts: number;
+}
+
+/** Counters of the speech service (for metrics and GET /status). */
+export interface SpeechStats {
+  enabled: boolean;
+  reason: string | null;
+  slots: number;
+  busySlots: number;
+  queuedLegs: number;
+  intents: Record<string, number>;
+  audioSeconds: number;
+  slotHandovers: number;
+  threadRestarts: number;
+  droppedSamples: number;
+  slotErrors: number;
+}
+
+export class SpeechService extends EventEmitter {
+  private readonly threads: ThreadEntry[] = [];
+  private readonly slots: Array<LegEntry | null> = [];
+  private readonly legs = new Map<string, LegEntry>();
+  private readonly queue: LegEntry[] = [];
+  private state: 'new' | 'ready' | 'disabled' | 'closed' = 'new';
+  private reason: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private model: ReturnType<typeof speechModelFiles> | null = null;
+  private readonly counters = { audioSeconds: 0, slotHandovers: 0, threadRestarts: 0, droppedSamples: 0, slotErrors: 0, intents: {} as Record<string, number> };
+  private readonly onStart = (spec: CallSpec) => this.callStarted(spec);
+  private readonly onEnd = (ev: CallEnded) => this.callEnded(ev.callId);
+
+  constructor(private readonly cfg: SpeechConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {
+    super();
+  }
+
+  /** Start the recognition threads. Resolves false (and logs why) when recognition is off or cannot run here. */
+  async start(): Promise<boolean> {
+    if (this.state !== 'new') throw new Error(`speech service already ${this.state}`);
+    if (!this.cfg.enabled) return this.disable('speech.enabled is false');
+    try {
+      this.model = speechModelFiles(this.cfg.modelDir || undefined);
+    } catch (err) {
+      return this.disable((err as Error).message);
+    }
+    const perThread = this.cfg.slotsPerThread;
+    this.slots.length = this.cfg.threads * perThread;
+    this.slots.fill(null);
+    try {
+      await Promise.all(Array.from({ length: this.cfg.threads }, (_, i) => this.spawn(i)));
+    } catch (err) {
+      await this.stopThreads();
+      return this.disable((err as Error).message);
+    }
+    this.state = 'ready';
+    this.supervisor.on('call-started', this.onStart);
+    this.supervisor.on('call-ended', this.onEnd);
+    this.timer = setInterval(() => this.rotate(), 1000);
+    this.timer.unref();
+    this.log.info({ model: this.model.name, threads: this.cfg.threads, slots: this.slots.length, legs: this.cfg.legs }, 'spoken-content recognition ready');
+    return true;
+  }
+
+  get enabled(): boolean {
+    return this.state === 'ready';
+  }
+
+  stats(): SpeechStats {
+    let dropped = this.counters.droppedSamples;
+    for (const l of this.legs.values()) dropped += l.dropped;
+    return {
+      enabled: this.state === 'ready',
+      reason: this.reason,
+      slots: this.slots.length,
+      busySlots: this.slots.filter(Boolean).length,
+      queuedLegs: this.queue.length,
+      intents: { ...this.counters.intents },
+      audioSeconds: this.counters.audioSeconds,
+      slotHandovers: this.counters.slotHandovers,
+      threadRestarts: this.counters.threadRestarts,
+      droppedSamples: dropped,
+      slotErrors: this.counters.slotErrors,
+    };
+  }
+
+  /** Which call legs hold a slot now, and which wait (for the API and tests). */
+  occupancy(): { inSlots: Array<{ callId: string; leg: number }>; queued: Array<{ callId: string; leg: number }> } {
+    return {
+      inSlots: this.slots.filter((s): s is LegEntry => s !== null).map((s) => ({ callId: s.callId, leg: s.leg })),
+      queued: this.queue.map((s) => ({ callId: s.callId, leg: s.leg })),
+    };
+  }
+
+  /** Test hook: kill a recognition thread as a crash would (it is started again, its slots re-opened). */
+  crashThread(i: number): void {
+    void this.threads[i]?.worker?.terminate();
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.timer) clearInterval(this.timer);
+    this.supervisor.off('call-started', this.onStart);
+    this.supervisor.off('call-ended', this.onEnd);
+    for (const l of this.legs.values()) this.supervisor.setLegTap(l.callId, l.leg, null);
+    this.legs.clear();
+    this.queue.length = 0;
+    await this.stopThreads();
+  }
+
+  private disable(reason: string): false {
+    this.state = 'disabled';
+    this.reason = reason;
+    this.log.warn({ reason }, 'spoken-content recognition is off: calls are scored on how they sound only');
+    return false;
+  }
+
+  private async stopThreads(): Promise<void> {
+    await Promise.all(
+      this.threads.map(async (t) => {
+        const w = t.worker;
+        t.worker = null;
+        t.ready = false;
+        if (w) await w.terminate();
+      }),
+    );
+  }
+
+  private spawn(i: number): Promise<void> {
+    const worker = new Worker(new URL('../../actors/speech/speech-worker.js', import.meta.url));
+    const entry = this.threads[i] ?? (this.threads[i] = { worker: null, ready: false, restarts: 0 });
+    entry.worker = worker;
+    entry.ready = false;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      worker.on('message', (msg: { type: string; [k: string]: unknown }) => {
+        if (msg.type === 'ready') {
+          entry.ready = true;
+          settled = true;
+          resolve();
+          this.reopen(i);
+        } else if (msg.type === 'failed') {
+          settled = true;
+          reject(new Error(String(msg.message)));
+        } else this.onWorkerMessage(i, msg);
+      });
+      worker.on('error', (err) => {
+        this.log.warn({ thread: i, err: err.message }, 'recognition thread failed');
+        if (!settled) {
+          settled = true;
+          reject(err);
+        }
+      });
+      worker.on('exit', (code) => {
+        if (entry.worker !== worker) return;
+        entry.worker = null;
+        entry.ready = false;
+        if (!settled) {
+          settled = true;
+          reject(new Error(`recognition thread exited during start-up (code ${code})`));
+          return;
+        }
+        if (this.state !== 'ready') return;
+        // A thread that dies takes its decoders (the utterance in progress) with it; its slots' rings still hold the
+        // unread audio, so a new thread picks them up where it stopped.
+        entry.restarts++;
+        this.counters.threadRestarts++;
+        this.log.warn({ thread: i, code, restarts: entry.restarts }, 'recognition thread died; starting it again');
+        const delay = Math.min(5000, 100 * 2 ** Math.min(entry.restarts, 6));
+        setTimeout(() => {
+          if (this.state === 'ready') this.spawn(i).catch((err) => this.log.error({ thread: i, err: (err as Error).message }, 'recognition thread did not restart'));
+        }, delay).unref();
+      });
+      worker.postMessage({ type: 'init', model: this.model, slots: this.cfg.slotsPerThread, pumpMs: 100, maxUtteranceSeconds: this.cfg.maxUtteranceSeconds });
+    });
+  }
+
+  /** After a (re)start of thread i: open every slot of it that serves a leg. */
+  private reopen(i: number): void {
+    const per = this.cfg.slotsPerThread;
+    for (let s = i * per; s < (i + 1) * per; s++) {
+      const l = this.slots[s];
+      if (l && l.ring) this.post(s, { type: 'open', slot: s - i * per, key: l.key, ring: l.ringSab, inputRate: l.rate, startSeconds: (l.written - l.ring.availableRead()) / l.rate });
+    }
+  }
+
+  private post(slot: number, msg: Record<string, unknown>): void {
+    const t = this.threads[Math.floor(slot / this.cfg.slotsPerThread)];
+    if (t?.ready && t.worker) t.worker.postMessage(msg);
+  }
+
+  private onWorkerMessage(thread: number, msg: { type: string; [k: string]: unknown }): void {
+    const slot = thread * this.cfg.slotsPerThread + Number(msg.slot);
+    const key = String(msg.key);
+    if (msg.type === 'intents') {
+      const leg = this.legs.get(key);
+      const heard = msg.intents as HeardIntent[];
+      for (const h of heard) this.counters.intents[h.intent] = (this.counters.intents[h.intent] ?? 0) + 1;
+      if (!leg) return;
+      leg.hitsInSlot += heard.length;
+      this.supervisor.addIntents(leg.callId, heard.map((h) => ({ intent: h.intent, t: h.t, confidence: h.confidence, availableAt: h.availableAt })));
+      this.emit('intents', leg.callId, heard);
+    } else if (msg.type === 'closed') {
+      this.counters.audioSeconds += Number(msg.audioSeconds) || 0;
+    } else if (msg.type === 'slot-error') {
+      this.counters.slotErrors++;
+      this.log.warn({ slot, code: msg.code, err: msg.message }, 'recognition slot failed; the leg queues again');
+      const leg = this.slots[slot];
+      if (leg && leg.key === key) {
+        this.release(leg, false);
+        this.enqueue(leg);
+        this.fill();
+      }
+    }
+  }
+
+  private callStarted(spec: CallSpec): void {
+    if (this.state !== 'ready') return;
+    for (const leg of this.legsToRecognise(spec)) {
+      const entry: LegEntry = { key: `${spec.callId}#${leg}`, callId: spec.callId, leg, rate: spec.legs[leg].sampleRate, written: 0, ring: null, ringSab: null, slot: -1, queuedAt: 0, slotSince: 0, hitsInSlot: 0, dropped: 0 };
+      this.legs.set(entry.key, entry);
+      this.supervisor.setLegTap(spec.callId, leg, (pcm, offset, length) => {
+        entry.written += length;
+        if (entry.ring) {
+          const n = entry.ring.push(pcm, length, offset);
+          if (n < length) entry.dropped += length - n;
+        }
+      });
+      this.enqueue(entry);
+    }
+    this.fill();
+  }
+
+  private callEnded(callId: string): void {
+    for (const [key, l] of this.legs) {
+      if (l.callId !== callId) continue;
+      this.legs.delete(key);
+      const q = this.queue.indexOf(l);
+      if (q >= 0) this.queue.splice(q, 1);
+      if (l.slot >= 0) this.release(l, true);
+      this.counters.droppedSamples += l.dropped;
+    }
+    this.fill();
+  }
+
+  /** The other party's leg (not the protected subscriber's); both with speech.legs = both. */
+  private legsToRecognise(spec: CallSpec): number[] {
+    const all = spec.legs.map((_, i) => i).filter((i) => i < 2);
+    if (this.cfg.legs === 'both') return all;
+    const sub = spec.subscriberLeg;
+    if (sub !== undefined && sub >= 0) return all.filter((i) => i !== sub);
+    const caller = spec.legs.findIndex((l) => l.role === 'caller');
+    return [caller >= 0 ? caller : 0];
+  }
+
+  private enqueue(l: LegEntry): void {
+    l.queuedAt = performance.now();
+    this.queue.push(l);
+  }
+
+  /** Give free slots to waiting legs: highest current risk first, then the longest waiting. */
+  private fill(): void {
+    if (this.state !== 'ready' || !this.queue.length) return;
+    for (let s = 0; s < this.slots.length && this.queue.length; s++) {
+      if (this.slots[s]) continue;
+      this.queue.sort((a, b) => (this.supervisor.callInfo(b.callId)?.risk ?? 0) - (this.supervisor.callInfo(a.callId)?.risk ?? 0) || a.queuedAt - b.queuedAt);
+      const l = this.queue.shift()!;
+      this.assign(l, s);
+    }
+  }
+
+  private assign(l: LegEntry, slot: number): void {
+    const samples = Math.ceil(this.cfg.ringSeconds * l.rate);
+    l.ringSab = RingBuffer.getStorageForCapacity(samples, Int16Array);
+    l.ring = new RingBuffer(l.ringSab, Int16Array);
+    l.slot = slot;
+    l.slotSince = performance.now();
+    l.hitsInSlot = 0;
+    this.slots[slot] = l;
+    this.post(slot, { type: 'open', slot: slot % this.cfg.slotsPerThread, key: l.key, ring: l.ringSab, inputRate: l.rate, startSeconds: l.written / l.rate });
+  }
+
+  private release(l: LegEntry, flush: boolean): void {
+    if (l.slot < 0) return;
+    this.post(l.slot, { type: 'close', slot: l.slot % this.cfg.slotsPerThread, flush });
+    this.slots[l.slot] = null;
+    l.slot = -1;
+    l.ring = null;
+    l.ringSab = null;
+  }
+
+  /** Time-slicing under load: a leg that heard nothing in its slice yields to a waiting one. */
+  private rotate(): void {
+    if (!this.queue.length) return;
+    const now = performance.now();
+    for (const l of this.slots) {
+      if (!l || !this.queue.length) continue;
+      if (l.hitsInSlot === 0 && now - l.slotSince >= this.cfg.sliceSeconds * 1000) {
+        this.release(l, true);
+        this.counters.slotHandovers++;
+        this.enqueue(l);
+        this.fill();
+      }
+    }
+  }
+}
