@@ -28,6 +28,8 @@ export interface LegRecogniserOptions {
   keepWords?: boolean;
   /** Extra PocketSphinx arguments. */
   decoderArgs?: string[];
+  /** Every utterance's words (the word-error-rate evaluation only; the engine never sets it). */
+  onUtterance?: (words: string[]) => void;
 }
 
 /**
@@ -138,6 +140,7 @@ export class LegRecogniser {
     this.uttOpen = false;
     this.utterances++;
     this.words += words.length;
+    this.opts.onUtterance?.(words.map((w) => w.word));
     const timed: TimedWord[] = words.map((w) => ({ word: w.word, confidence: w.confidence, start: base + w.startFrame / FRAME_RATE, end: base + (w.endFrame + 1) / FRAME_RATE }));
     const run = [...this.context, ...timed];
     this.context = run.slice(-CONTEXT_WORDS);

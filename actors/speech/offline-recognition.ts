@@ -16,10 +16,10 @@ export interface OfflineRecognition {
 }
 
 /** Recognise `pcm` (one leg at `rate`); throws AsrError when PocketSphinx is not installed. */
-export function recogniseLeg(files: SpeechModelFiles, pcm: Int16Array, rate: number, opts: { keepWords?: boolean; maxUtteranceSeconds?: number; decoderArgs?: string[]; matcher?: IntentMatcher } = {}): OfflineRecognition {
+export function recogniseLeg(files: SpeechModelFiles, pcm: Int16Array, rate: number, opts: { keepWords?: boolean; maxUtteranceSeconds?: number; decoderArgs?: string[]; matcher?: IntentMatcher; onUtterance?: (words: string[]) => void } = {}): OfflineRecognition {
   const ps = loadPocketSphinx();
   if ('error' in ps) throw Object.assign(new Error(ps.error), { code: 'CG_ASR_UNAVAILABLE' });
-  const rec = new LegRecogniser(ps, files, opts.matcher ?? new IntentMatcher(), { inputRate: rate, startSeconds: 0, keepWords: opts.keepWords, maxUtteranceSeconds: opts.maxUtteranceSeconds, decoderArgs: opts.decoderArgs });
+  const rec = new LegRecogniser(ps, files, opts.matcher ?? new IntentMatcher(), { inputRate: rate, startSeconds: 0, keepWords: opts.keepWords, maxUtteranceSeconds: opts.maxUtteranceSeconds, decoderArgs: opts.decoderArgs, onUtterance: opts.onUtterance });
   const chunk = Math.round(rate / 5);
   const intents: HeardIntent[] = [];
   const cpu0 = process.cpuUsage();

@@ -7,7 +7,7 @@
  * the engine).
  *
  * Messages in:  init { model, slots, pumpMs, maxUtteranceSeconds } | open { slot, key, ring, inputRate, startSeconds }
- *               | close { slot, flush } | stats
+ *               | close { slot, flush } | stats | shutdown | crash (test hook)
  * Messages out: ready { slots } | failed { code, message } | intents { slot, key, intents } | closed { slot, key }
  *               | slot-error { slot, key, code, message } | stats { ... }
  */
@@ -49,6 +49,7 @@ if (port) {
   const slots: Array<Slot | null> = [];
   let buf = new Int16Array(1600);
   let busySeconds = 0;
+  let pumpTimer: NodeJS.Timeout | null = null;
 
   const closeSlot = (i: number, flush: boolean) => {
     const s = slots[i];
@@ -98,8 +99,21 @@ if (port) {
     }
   };
 
-  port.on('message', (msg: SpeechWorkerInit | SpeechWorkerOpen | { type: 'close'; slot: number; flush: boolean } | { type: 'stats' }) => {
-    if (msg.type === 'init') {
+  port.on('message', (msg: SpeechWorkerInit | SpeechWorkerOpen | { type: 'close'; slot: number; flush: boolean } | { type: 'stats' | 'shutdown' | 'crash' }) => {
+    if (msg.type === 'shutdown') {
+      // Free the decoders and let the thread end by itself: a thread terminated from outside while inside a native call aborts the
+      // whole process (N-API cannot throw during termination), so the service asks rather than terminates.
+      for (let i = 0; i < slots.length; i++) slots[i]?.rec.close();
+      slots.fill(null);
+      if (pumpTimer) clearInterval(pumpTimer);
+      port.close(); // nothing else keeps the thread alive: it ends on its own
+      return;
+    } else if (msg.type === 'crash') {
+      // Test hook: an uncaught exception, as a bug in this thread would raise.
+      setImmediate(() => {
+        throw new Error('injected recognition thread crash');
+      });
+    } else if (msg.type === 'init') {
       const lib = loadPocketSphinx();
       if ('error' in lib) {
         port.postMessage({ type: 'failed', code: 'CG_ASR_UNAVAILABLE', message: lib.error });
@@ -117,7 +131,7 @@ if (port) {
         port.postMessage({ type: 'failed', code: (err as { code?: string }).code ?? 'CG_ASR_INIT', message: (err as Error).message });
         return;
       }
-      setInterval(pump, msg.pumpMs).unref?.();
+      pumpTimer = setInterval(pump, msg.pumpMs);
       port.postMessage({ type: 'ready', slots: msg.slots });
     } else if (msg.type === 'open') {
       if (!ps || !model) return;

@@ -137,9 +137,9 @@ export class SpeechService extends EventEmitter {
     };
   }
 
-  /** Test hook: kill a recognition thread as a crash would (it is started again, its slots re-opened). */
+  /** Test hook: make a recognition thread die of an uncaught exception (it is started again, its slots re-opened). */
   crashThread(i: number): void {
-    void this.threads[i]?.worker?.terminate();
+    this.threads[i]?.worker?.postMessage({ type: 'crash' });
   }
 
   async close(): Promise<void> {
@@ -167,7 +167,12 @@ export class SpeechService extends EventEmitter {
         const w = t.worker;
         t.worker = null;
         t.ready = false;
-        if (w) await w.terminate();
+        if (!w) return;
+        const exited = new Promise<void>((r) => w.once('exit', () => r()));
+        w.postMessage({ type: 'shutdown' });
+        const timer = setTimeout(() => void w.terminate(), 3000);
+        await exited;
+        clearTimeout(timer);
       }),
     );
   }

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseWav } from '../../engine/media/wav-reader.js';
+import { asteriskPrompts, wordErrors } from '../../models/speech/eval/evaluate-content.js';
+import { spokenWords } from '../../models/speech/text-normalise.js';
+import { requireSpeechTools, script, spokenCall } from '../../test/support/spoken-audio.js';
+import { recogniseLeg } from './offline-recognition.js';
+import { loadPocketSphinx } from './pocketsphinx.js';
+import { speechModelFiles } from './speech-model.js';
+
+// Real recognition on real audio: PocketSphinx (Debian) with the shipped domain LM, on TTS speech through G.711 and
+// on the Asterisk prompts (a real voice). .ci/run installs pocketsphinx, pocketsphinx-en-us, flite, sox and the
+// Asterisk sounds; without them these tests fail with the install hint, they do not skip.
+function files() {
+  const ps = loadPocketSphinx();
+  if ('error' in ps) assert.unreachable(ps.error);
+  requireSpeechTools();
+  return speechModelFiles();
+}
+
+test('a calm bank-fraud script read by a TTS voice over G.711: the code request and the secrecy are heard, with times inside the call', () => {
+  const s = script('scam-bank-code');
+  const { audio } = spokenCall(s.sentences, 'flite:awb');
+  const r = recogniseLeg(files(), audio.channels[0], audio.sampleRate, { keepWords: true });
+  const heard = new Set(r.intents.map((h) => h.intent));
+  assert.ok(heard.has('ask.code'), `heard ${[...heard].join(', ')}`);
+  for (const h of r.intents) {
+    assert.ok(h.t > 0 && h.t <= audio.durationSeconds + 0.01, `${h.intent} at ${h.t} in a ${audio.durationSeconds} s call`);
+    assert.ok(h.availableAt >= h.t - 0.05, 'an intent is produced after its last word');
+    assert.ok(h.confidence >= 0 && h.confidence <= 1);
+    assert.ok(h.words && h.words.length > 0, 'keepWords returns the matched words');
+  }
+  assert.ok(r.cpuSeconds > 0 && r.audioSeconds > 10);
+});
+
+test('a benign dentist reminder with a door code yields no code request', () => {
+  const s = script('benign-dentist-door-code');
+  const { audio } = spokenCall(s.sentences, 'flite:rms');
+  const r = recogniseLeg(files(), audio.channels[0], audio.sampleRate);
+  assert.not.ok(r.intents.some((h) => h.intent === 'ask.code'), `heard ${r.intents.map((h) => h.intent).join(', ')}`);
+  assert.not.ok(r.intents.some((h) => h.words), 'no words without keepWords');
+});
+
+test('the Asterisk prompts (a real voice at 8 kHz): most words are recognised', () => {
+  const f = files();
+  const prompts = asteriskPrompts().filter((p) => spokenWords(p.text).length >= 4).slice(0, 20);
+  assert.ok(prompts.length >= 10, 'Asterisk prompts with texts are installed (asterisk-core-sounds-en-wav, asterisk-core-sounds-en)');
+  let errors = 0;
+  let ref = 0;
+  for (const p of prompts) {
+    const a = parseWav(readFileSync(p.file));
+    const hyp: string[] = [];
+    recogniseLeg(f, a.channels[0], a.sampleRate, { onUtterance: (w) => hyp.push(...w) });
+    const want = spokenWords(p.text);
+    errors += wordErrors(want, hyp);
+    ref += want.length;
+  }
+  assert.ok(errors / ref < 0.6, `word error rate ${(errors / ref).toFixed(2)} on ${ref} words`);
+});
+
+test.run();

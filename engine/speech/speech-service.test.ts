@@ -1,0 +1,117 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { quietLog, testConfig } from '../../test/support/engine-fixtures.js';
+import { requireSpeechTools, script, spokenCall } from '../../test/support/spoken-audio.js';
+import { loadPocketSphinx } from '../../actors/speech/pocketsphinx.js';
+import type { AlertEvent } from '../../actors/actor-events.js';
+import { Supervisor, type CallHandle } from '../supervisor.js';
+import { SpeechService } from './speech-service.js';
+
+// The recognition slots with the real supervisor, actors, recognition threads and PocketSphinx, on TTS speech fed at
+// the pace of a live call (0.2 s every 0.2 s).
+
+function setUp(slots: number) {
+  const ps = loadPocketSphinx();
+  if ('error' in ps) assert.unreachable(ps.error);
+  requireSpeechTools();
+  const cfg = testConfig();
+  const sup = new Supervisor(cfg, quietLog, null);
+  const speech = new SpeechService({ ...cfg.speech, threads: 1, slotsPerThread: slots }, sup, quietLog);
+  return { sup, speech };
+}
+
+/** Feed a leg in real time; the other leg gets silence of the same length (the subscriber listening). */
+async function play(call: CallHandle, pcm: Int16Array, onProgress?: (seconds: number) => void): Promise<void> {
+  const step = 1600;
+  const silence = new Int16Array(step);
+  const t0 = performance.now();
+  for (let off = 0, k = 0; off < pcm.length; off += step, k++) {
+    const n = Math.min(step, pcm.length - off);
+    call.write(0, pcm, off, n);
+    call.write(1, silence, 0, n);
+    onProgress?.(off / 8000);
+    const wait = t0 + (k + 1) * 200 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+const legs = [
+  { sampleRate: 8000, role: 'caller' as const },
+  { sampleRate: 8000, role: 'callee' as const },
+];
+
+test('a calm scam script alerts on what was said, through the recognition thread; a recognition thread that dies is restarted and the call is still heard', async () => {
+  const { sup, speech } = setUp(2);
+  await sup.start();
+  try {
+    assert.ok(await speech.start(), 'speech service started');
+    const s = script('scam-bank-code');
+    const { audio } = spokenCall(s.sentences, 'flite:awb');
+    const alerts: AlertEvent[] = [];
+    sup.on('alert', (_id: string, ev: AlertEvent) => alerts.push(ev));
+    const call = sup.createCall({ callId: 'content-1', source: 'load-test', legs, subscriberLeg: 1 });
+    assert.equal(speech.occupancy().inSlots, [{ callId: 'content-1', leg: 0 }], 'the other party (caller) holds a slot');
+    let crashed = false;
+    await play(call, audio.channels[0], (t) => {
+      if (!crashed && t >= 3) {
+        crashed = true;
+        speech.crashThread(0);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    const info = sup.callInfo('content-1')!;
+    sup.endCall('content-1', 'bye');
+    await call.ended;
+    assert.is(speech.stats().threadRestarts, 1, 'the thread was restarted once');
+    assert.ok(info.intents.length >= 2, `intents heard: ${info.intents.map((i) => i.intent).join(', ')}`);
+    assert.ok(info.intents.some((i) => i.t > 5), 'intents after the crash were heard');
+    const alert = alerts.find((a) => a.level === 'alert');
+    assert.ok(alert, `alerted (heard ${info.intents.map((i) => i.intent).join(', ')})`);
+    assert.is(alert!.basis, 'content');
+    assert.not.match(JSON.stringify(alert), /verification|number back|yourself/i, 'no words in the alert');
+  } finally {
+    await speech.close();
+    await sup.close();
+  }
+});
+
+test('slots are bounded: a second call waits, and takes the slot when the first call ends', async () => {
+  const { sup, speech } = setUp(1);
+  await sup.start();
+  try {
+    assert.ok(await speech.start());
+    const a = sup.createCall({ callId: 'slot-a', source: 'load-test', legs, subscriberLeg: 1 });
+    const b = sup.createCall({ callId: 'slot-b', source: 'load-test', legs, subscriberLeg: 1 });
+    assert.equal(speech.occupancy(), { inSlots: [{ callId: 'slot-a', leg: 0 }], queued: [{ callId: 'slot-b', leg: 0 }] });
+    assert.is(speech.stats().busySlots, 1);
+    sup.endCall('slot-a', 'bye');
+    await a.ended;
+    assert.equal(speech.occupancy(), { inSlots: [{ callId: 'slot-b', leg: 0 }], queued: [] });
+    sup.endCall('slot-b', 'bye');
+    await b.ended;
+    assert.equal(speech.occupancy(), { inSlots: [], queued: [] });
+  } finally {
+    await speech.close();
+    await sup.close();
+  }
+});
+
+test('without PocketSphinx model files the service stays off and says why; calls are still analysed', async () => {
+  const cfg = testConfig();
+  const sup = new Supervisor(cfg, quietLog, null);
+  const speech = new SpeechService({ ...cfg.speech, modelDir: '/nonexistent' }, sup, quietLog);
+  await sup.start();
+  try {
+    assert.is(await speech.start(), false);
+    assert.match(speech.stats().reason ?? '', /no manifest\.json in \/nonexistent/);
+    const c = sup.createCall({ callId: 'no-speech', source: 'load-test', legs, subscriberLeg: 1 });
+    await c.writeAll(0, new Int16Array(16000));
+    sup.endCall('no-speech', 'bye');
+    assert.is((await c.ended).state, 'ended');
+  } finally {
+    await speech.close();
+    await sup.close();
+  }
+});
+
+test.run();
