@@ -45,7 +45,7 @@ export const CONSOLE_HTML = `<!doctype html>
   <h2>SMS link (SMPP)</h2>
   <div class="cards" id="smpp"></div>
   <h2>Active calls <span id="calls-count" class="muted"></span></h2>
-  <table><thead><tr><th>call</th><th>started</th><th>direction</th><th>subscriber</th><th>analysed</th><th>lag</th><th>risk</th><th>alerts</th></tr></thead>
+  <table><thead><tr><th>call</th><th>started</th><th>direction</th><th>subscriber</th><th>analysed</th><th>lag</th><th>risk</th><th>heard</th><th>alerts</th></tr></thead>
   <tbody id="calls"></tbody></table>
   <h2>Recent alerts</h2>
   <table><thead><tr><th>time</th><th>call</th><th>to</th><th>level</th><th>risk</th><th>delivery</th><th>explanation</th></tr></thead>
@@ -120,7 +120,7 @@ export const CONSOLE_JS = `'use strict';
     }
     $('calls-count').textContent = '(' + s.calls.length + ')';
     fill('calls', s.calls.map(function (k) {
-      var tr = row([k.callId, time(k.startedAt), k.direction || '—', k.subscriber || '—', k.seconds.toFixed(1) + ' s', k.lagSeconds.toFixed(2) + ' s', riskCell(k.risk), String(k.alerts)]);
+      var tr = row([k.callId, time(k.startedAt), k.direction || '—', k.subscriber || '—', k.seconds.toFixed(1) + ' s', k.lagSeconds.toFixed(2) + ' s', riskCell(k.risk), (k.intents && k.intents.length ? k.intents.join(', ') : '—'), String(k.alerts)]);
       tr.setAttribute('data-call-id', k.callId);
       return tr;
     }));

@@ -56,6 +56,8 @@ export async function consoleState(src: ConsoleSources) {
         direction: src.siprec.meta.get(c.callId)?.direction ?? null,
         subscriber: mask(sub?.number),
         risk: c.risk === null ? null : r3(c.risk),
+        /** Spoken intents heard (names only), distinct, in the order first heard. */
+        intents: [...new Set(c.intents.map((i) => i.intent))],
         lagSeconds: r3(c.lagSeconds),
         seconds: r3(Math.max(0, ...c.legs.map((l) => l.processedSeconds))),
         alerts: c.alerts.length,

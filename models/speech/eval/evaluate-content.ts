@@ -160,24 +160,8 @@ function evaluateVoice(voice: string, scripts: EvalScript[], files: ReturnType<t
 
 function evaluateAsterisk(files: ReturnType<typeof speechModelFiles>, limit: number, work: string) {
   const prompts = asteriskPrompts().filter((p) => spokenWords(p.text).length >= 3).slice(0, limit);
-  let errors = 0;
-  let refWords = 0;
-  let cpu = 0;
-  let audio = 0;
-  const intents: Record<string, number> = {};
-  for (const p of prompts) {
-    const a = parseWav(readFileSync(p.file));
-    const hyp: string[] = [];
-    const rec = recogniseLeg(files, a.channels[0], a.sampleRate, { onUtterance: (w) => hyp.push(...w) });
-    cpu += rec.cpuSeconds;
-    audio += rec.audioSeconds;
-    for (const h of rec.intents) intents[h.intent] = (intents[h.intent] ?? 0) + 1;
-    const ref = spokenWords(p.text);
-    errors += wordErrors(ref, hyp);
-    refWords += ref.length;
-  }
-  // Benign "calls": the prompts back to back, 60 s each.
-  const calls: string[][] = [[]];
+  // The prompts back to back as benign "calls" of about 60 s: one decoder per call, as a live leg has.
+  const calls: Array<Array<{ file: string; text: string }>> = [[]];
   let len = 0;
   for (const p of prompts) {
     const dur = parseWav(readFileSync(p.file)).durationSeconds;
@@ -185,15 +169,27 @@ function evaluateAsterisk(files: ReturnType<typeof speechModelFiles>, limit: num
       calls.push([]);
       len = 0;
     }
-    calls[calls.length - 1].push(p.file);
+    calls[calls.length - 1].push(p);
     len += dur;
   }
+  let errors = 0;
+  let refWords = 0;
+  let cpu = 0;
+  let audio = 0;
   let falseAlerts = 0;
+  const intents: Record<string, number> = {};
   for (const c of calls) {
     const wav = join(work, 'ast-call.wav');
-    execFileSync('sox', [...c, '-r', '8000', '-c', '1', '-b', '16', wav]);
+    execFileSync('sox', [...c.map((p) => p.file), '-r', '8000', '-c', '1', '-b', '16', wav]);
     const a = parseWav(readFileSync(wav));
-    const rec = recogniseLeg(files, a.channels[0], a.sampleRate);
+    const hyp: string[] = [];
+    const rec = recogniseLeg(files, a.channels[0], a.sampleRate, { onUtterance: (w) => hyp.push(...w) });
+    cpu += rec.cpuSeconds;
+    audio += rec.audioSeconds;
+    for (const h of rec.intents) intents[h.intent] = (intents[h.intent] ?? 0) + 1;
+    const ref = c.flatMap((p) => spokenWords(p.text));
+    errors += wordErrors(ref, hyp);
+    refWords += ref.length;
     if (contentDecision(rec.intents, a.durationSeconds).alertT !== null) falseAlerts++;
   }
   return { prompts: prompts.length, audioSeconds: audio, wer: errors / Math.max(refWords, 1), cpuPerAudioSecond: cpu / Math.max(audio, 1e-9), intents, calls: calls.length, falseAlerts };
