@@ -4,6 +4,7 @@ import type { InferenceStats } from '../../actors/actor-step.js';
 import type { WorkerDescription } from '../../actors/worker-control.js';
 import type { SiprecServer } from '../ingest/siprec-server.js';
 import type { Supervisor } from '../supervisor.js';
+import type { SpeechStats } from '../speech/speech-service.js';
 
 /** What the metrics read: the engine's components (the engine passes itself). */
 export interface MetricSources {
@@ -16,6 +17,8 @@ export interface MetricSources {
   readonly retention?: { readonly purged: Readonly<Record<string, number>> } | null;
   /** Debug audio capture: captures started, bytes on disk. */
   readonly capture?: { readonly started: number; totalBytes(): number } | null;
+  /** Spoken-content recognition slots. */
+  readonly speech?: { stats(): SpeechStats } | null;
 }
 
 const BIND_STATES = ['down', 'connecting', 'bound', 'closing', 'closed'] as const;
@@ -131,6 +134,59 @@ export class EngineMetrics {
         this.set({ state: 'idle' }, st.slabBufferIdleBytes);
       },
     });
+    new Gauge({
+      name: 'callguard_speech_slots',
+      help: 'Spoken-content recognition slots: state="busy" held by a call leg, state="free"; 0 for both when recognition is off',
+      labelNames: ['state'],
+      registers: [r],
+      collect() {
+        const st = src.speech?.stats();
+        this.set({ state: 'busy' }, st?.busySlots ?? 0);
+        this.set({ state: 'free' }, st ? st.slots - st.busySlots : 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_speech_queued_legs',
+      help: 'Call legs waiting for a recognition slot',
+      registers: [r],
+      collect() {
+        this.set(src.speech?.stats().queuedLegs ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_speech_enabled',
+      help: '1 when spoken-content recognition runs, 0 when it is off (see the log for why)',
+      registers: [r],
+      collect() {
+        this.set(src.speech?.stats().enabled ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'callguard_speech_intents_total',
+      help: 'Spoken intents heard, by intent (names only; no words are kept)',
+      labelNames: ['intent'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [k, v] of Object.entries(src.speech?.stats().intents ?? {})) this.inc({ intent: k }, v);
+      },
+    });
+    const speechCounters: Array<[string, string, keyof SpeechStats]> = [
+      ['callguard_speech_audio_seconds_total', 'Seconds of audio recognised (legs that left their slot)', 'audioSeconds'],
+      ['callguard_speech_slot_handovers_total', 'Slots handed from a leg that heard nothing in its slice to a waiting leg', 'slotHandovers'],
+      ['callguard_speech_thread_restarts_total', 'Recognition threads restarted after they died', 'threadRestarts'],
+      ['callguard_speech_dropped_samples_total', 'Samples a recognition ring could not take (the recogniser fell behind)', 'droppedSamples'],
+      ['callguard_speech_slot_errors_total', 'Recognition slots that failed (the leg queued again)', 'slotErrors'],
+    ];
+    for (const [name, help, key] of speechCounters)
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          setCounter(this, Number(src.speech?.stats()[key] ?? 0));
+        },
+      });
     new Gauge({
       name: 'callguard_sip_active_calls',
       help: 'SIPREC sessions up on the SIP side (analysed or not)',

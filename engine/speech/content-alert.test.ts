@@ -51,6 +51,10 @@ test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was s
     assert.not.match(body, /verification|number back/i, 'no recognised words in the alert record');
     const stats = engine.speech.stats();
     assert.ok((stats.intents['ask.code'] ?? 0) >= 1, JSON.stringify(stats.intents));
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /callguard_speech_intents_total\{intent="ask\.code"\} [1-9]/);
+    assert.match(metrics, /callguard_speech_slots\{state="free"\} 4/, 'the slot is free again after the call');
+    assert.match(metrics, /callguard_speech_enabled 1/);
   } finally {
     await engine.close();
   }
