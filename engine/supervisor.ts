@@ -230,7 +230,6 @@ export class Supervisor extends EventEmitter {
     if (!c || c.state === 'ended' || c.state === 'failed') return false;
     for (const i of intents) {
       c.intents.push({ ...i, seq: ++c.intentSeq });
-      this.emit('intent', callId, i);
     }
     if (c.intents.length > MAX_INTENTS_PER_CALL) {
       const applied = this.appliedIntentSeq(c);
@@ -239,6 +238,11 @@ export class Supervisor extends EventEmitter {
     }
     this.kick();
     return true;
+  }
+
+  /** A call's current smoothed risk (0 before its first window or when unknown), without building its CallInfo. */
+  callRisk(callId: string): number {
+    return this.calls.get(callId)?.risk ?? 0;
   }
 
   /** Install (or remove, with null) a copy of a leg's audio as it is written; false when the call or leg is unknown. */

@@ -3,7 +3,7 @@
  * recognition threads run, fed in the chunks a live leg would bring (0.2 s), on the calling thread.
  */
 import { IntentMatcher } from './intent-matcher.js';
-import { LegRecogniser, type HeardIntent, type SpeechModelFiles } from './leg-recogniser.js';
+import { LegRecogniser, type HeardIntent, type LegRecogniserOptions, type SpeechModelFiles } from './leg-recogniser.js';
 import { loadPocketSphinx } from './pocketsphinx.js';
 
 export interface OfflineRecognition {
@@ -16,10 +16,11 @@ export interface OfflineRecognition {
 }
 
 /** Recognise `pcm` (one leg at `rate`); throws AsrError when PocketSphinx is not installed. */
-export function recogniseLeg(files: SpeechModelFiles, pcm: Int16Array, rate: number, opts: { keepWords?: boolean; maxUtteranceSeconds?: number; decoderArgs?: string[]; matcher?: IntentMatcher; onUtterance?: (words: string[]) => void } = {}): OfflineRecognition {
+export function recogniseLeg(files: SpeechModelFiles, pcm: Int16Array, rate: number, opts: Omit<LegRecogniserOptions, 'inputRate' | 'startSeconds'> & { matcher?: IntentMatcher } = {}): OfflineRecognition {
   const ps = loadPocketSphinx();
   if ('error' in ps) throw Object.assign(new Error(ps.error), { code: 'CG_ASR_UNAVAILABLE' });
-  const rec = new LegRecogniser(ps, files, opts.matcher ?? new IntentMatcher(), { inputRate: rate, startSeconds: 0, keepWords: opts.keepWords, maxUtteranceSeconds: opts.maxUtteranceSeconds, decoderArgs: opts.decoderArgs, onUtterance: opts.onUtterance });
+  const { matcher, ...rest } = opts;
+  const rec = new LegRecogniser(ps, files, matcher ?? new IntentMatcher(), { ...rest, inputRate: rate, startSeconds: 0 });
   const chunk = Math.round(rate / 5);
   const intents: HeardIntent[] = [];
   const cpu0 = process.cpuUsage();

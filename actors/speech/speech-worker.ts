@@ -7,9 +7,9 @@
  * the engine).
  *
  * Messages in:  init { model, slots, pumpMs, maxUtteranceSeconds } | open { slot, key, ring, inputRate, startSeconds }
- *               | close { slot, flush } | stats | shutdown | crash (test hook)
+ *               | close { slot, flush } | shutdown | crash (test hook)
  * Messages out: ready { slots } | failed { code, message } | intents { slot, key, intents } | closed { slot, key }
- *               | slot-error { slot, key, code, message } | stats { ... }
+ *               | slot-error { slot, key, code, message }
  */
 import { parentPort } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
@@ -48,7 +48,6 @@ if (port) {
   const matcher = new IntentMatcher();
   const slots: Array<Slot | null> = [];
   let buf = new Int16Array(1600);
-  let busySeconds = 0;
   let pumpTimer: NodeJS.Timeout | null = null;
 
   const closeSlot = (i: number, flush: boolean) => {
@@ -68,7 +67,6 @@ if (port) {
   };
 
   const drain = (i: number, s: Slot) => {
-    const t0 = performance.now();
     let avail = s.ring.availableRead();
     while (avail > 0) {
       const n = Math.min(avail, buf.length);
@@ -77,7 +75,6 @@ if (port) {
       if (heard.length) port.postMessage({ type: 'intents', slot: i, key: s.key, intents: heard });
       avail -= n;
     }
-    busySeconds += (performance.now() - t0) / 1000;
   };
 
   const pump = () => {
@@ -99,7 +96,7 @@ if (port) {
     }
   };
 
-  port.on('message', (msg: SpeechWorkerInit | SpeechWorkerOpen | { type: 'close'; slot: number; flush: boolean } | { type: 'stats' | 'shutdown' | 'crash' }) => {
+  port.on('message', (msg: SpeechWorkerInit | SpeechWorkerOpen | { type: 'close'; slot: number; flush: boolean } | { type: 'shutdown' | 'crash' }) => {
     if (msg.type === 'shutdown') {
       // Free the decoders and let the thread end by itself: a thread terminated from outside while inside a native call aborts the
       // whole process (N-API cannot throw during termination), so the service asks rather than terminates.
@@ -146,8 +143,6 @@ if (port) {
       }
     } else if (msg.type === 'close') {
       closeSlot(msg.slot, msg.flush);
-    } else if (msg.type === 'stats') {
-      port.postMessage({ type: 'stats', busySeconds, open: slots.filter(Boolean).length });
     }
   });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -11,6 +11,7 @@ import { runSippSiprecCall, sippVersion } from '../../test/support/sipp-runner.j
 import { requireSpeechTools, script, spokenCall } from '../../test/support/spoken-audio.js';
 import { within } from '../../test/support/within.js';
 import { Engine } from '../engine.js';
+import { WavWriter } from '../media/wav-writer.js';
 
 // End to end, with sipp as the SBC: a calm voice (TTS) reads a bank-fraud script with a code request and secrecy;
 // the engine recognises the caller's leg, and the alert SMS names the ask. No words in it, nothing stored.
@@ -64,22 +65,9 @@ test('analyze: a benign dentist reminder with a door code, read by another voice
   prerequisites();
   const { audio } = spokenCall(script('benign-dentist-door-code').sentences, 'flite:kal');
   const wav = join(dir, 'benign.wav');
-  // A PCM16 mono WAV of the µ-law-decoded call.
-  const data = Buffer.from(audio.channels[0].buffer, audio.channels[0].byteOffset, audio.channels[0].byteLength);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(16000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  writeFileSync(wav, Buffer.concat([h, data]));
+  const out = new WavWriter(wav, 8000);
+  out.write(audio.channels[0]);
+  out.close();
   const r = await analyzeFile(wav, { ...testConfig(), model: { ...testConfig().model, enabled: false } }, quietLog);
   assert.ok(r.intents !== null, `recognition ran (${r.speechOff})`);
   assert.equal(r.alerts, [], `intents ${r.intents!.map((i) => i.intent).join(', ')}`);

@@ -13,7 +13,6 @@
  *   still hold the audio it had not read. What is lost is the utterance in progress (at most maxUtteranceSeconds).
  * Lifecycle: start() → ready (or disabled, with a reason) → close().
  */
-import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import type { HeardIntent } from '../../actors/speech/leg-recogniser.js';
@@ -63,7 +62,7 @@ export interface SpeechStats {
   slotErrors: number;
 }
 
-export class SpeechService extends EventEmitter {
+export class SpeechService {
   private readonly threads: ThreadEntry[] = [];
   private readonly slots: Array<LegEntry | null> = [];
   private readonly legs = new Map<string, LegEntry>();
@@ -76,9 +75,7 @@ export class SpeechService extends EventEmitter {
   private readonly onStart = (spec: CallSpec) => this.callStarted(spec);
   private readonly onEnd = (ev: CallEnded) => this.callEnded(ev.callId);
 
-  constructor(private readonly cfg: SpeechConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {
-    super();
-  }
+  constructor(private readonly cfg: SpeechConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {}
 
   /** Start the recognition threads. Resolves false (and logs why) when recognition is off or cannot run here. */
   async start(): Promise<boolean> {
@@ -250,7 +247,6 @@ export class SpeechService extends EventEmitter {
       if (!leg) return;
       leg.hitsInSlot += heard.length;
       this.supervisor.addIntents(leg.callId, heard.map((h) => ({ intent: h.intent, t: h.t, confidence: h.confidence, availableAt: h.availableAt })));
-      this.emit('intents', leg.callId, heard);
     } else if (msg.type === 'closed') {
       this.counters.audioSeconds += Number(msg.audioSeconds) || 0;
     } else if (msg.type === 'slot-error') {
@@ -311,13 +307,10 @@ export class SpeechService extends EventEmitter {
 
   /** Give free slots to waiting legs: highest current risk first, then the longest waiting. */
   private fill(): void {
-    if (this.state !== 'ready' || !this.queue.length) return;
-    for (let s = 0; s < this.slots.length && this.queue.length; s++) {
-      if (this.slots[s]) continue;
-      this.queue.sort((a, b) => (this.supervisor.callInfo(b.callId)?.risk ?? 0) - (this.supervisor.callInfo(a.callId)?.risk ?? 0) || a.queuedAt - b.queuedAt);
-      const l = this.queue.shift()!;
-      this.assign(l, s);
-    }
+    if (this.state !== 'ready' || !this.queue.length || !this.slots.includes(null)) return;
+    const risk = new Map(this.queue.map((l) => [l, this.supervisor.callRisk(l.callId)]));
+    this.queue.sort((a, b) => risk.get(b)! - risk.get(a)! || a.queuedAt - b.queuedAt);
+    for (let s = 0; s < this.slots.length && this.queue.length; s++) if (!this.slots[s]) this.assign(this.queue.shift()!, s);
   }
 
   private assign(l: LegEntry, slot: number): void {

@@ -23,6 +23,53 @@ const BOS = '<s>';
 const EOS = '</s>';
 const SEP = '\u0001';
 
+/** Per-history totals and type counts of one order's counts. */
+function histories(m: Map<string, number>): Map<string, { count: number; types: number }> {
+  const h = new Map<string, { count: number; types: number }>();
+  for (const [k, v] of m) {
+    const hk = k.slice(0, k.lastIndexOf(SEP));
+    const e = h.get(hk) ?? { count: 0, types: 0 };
+    e.count += v;
+    e.types += 1;
+    h.set(hk, e);
+  }
+  return h;
+}
+
+/**
+ * One order: interpolated probabilities of the n-grams kept (count >= min, history accepted), and the backoff weight
+ * of each history, recomputed from what was kept so the order stays normalised.
+ */
+function interpolate(
+  counts: Map<string, number>,
+  hist: Map<string, { count: number; types: number }>,
+  d: number,
+  min: number,
+  lower: (h: string, w: string) => number,
+  keepHistory: (h: string) => boolean = () => true,
+): { p: Map<string, number>; bow: Map<string, number> } {
+  const p = new Map<string, number>();
+  const kept = new Map<string, { sum: number; lower: number }>();
+  for (const [k, v] of counts) {
+    if (v < min) continue;
+    const j = k.lastIndexOf(SEP);
+    const h = k.slice(0, j);
+    if (!keepHistory(h)) continue;
+    const w = k.slice(j + 1);
+    const hs = hist.get(h)!;
+    const pl = lower(h, w);
+    const pk = Math.max(0, v - d) / hs.count + ((d * hs.types) / hs.count) * pl;
+    p.set(k, pk);
+    const e = kept.get(h) ?? { sum: 0, lower: 0 };
+    e.sum += pk;
+    e.lower += pl;
+    kept.set(h, e);
+  }
+  const bow = new Map<string, number>();
+  for (const [h, e] of kept) bow.set(h, Math.max(1e-12, 1 - e.sum) / Math.max(1e-12, 1 - e.lower));
+  return { p, bow };
+}
+
 /** Counts of a corpus, then an ARPA text. Words are used as given (normalise first). */
 export function buildArpa(corpora: WeightedSentences[], opts: NgramOptions = {}): { arpa: string; vocabulary: string[]; counts: [number, number, number] } {
   const minTri = opts.minTrigramCount ?? 2;
@@ -62,67 +109,16 @@ export function buildArpa(corpora: WeightedSentences[], opts: NgramOptions = {})
   const p1 = new Map<string, number>();
   for (const w of vocab) p1.set(w, Math.max(0, c1.get(w)! - d1) / total + (d1 * V) / total / V);
 
-  // Per-history totals and type counts for an order.
-  const histories = (m: Map<string, number>) => {
-    const h = new Map<string, { count: number; types: number }>();
-    for (const [k, v] of m) {
-      const hk = k.slice(0, k.lastIndexOf(SEP));
-      const e = h.get(hk) ?? { count: 0, types: 0 };
-      e.count += v;
-      e.types += 1;
-      h.set(hk, e);
-    }
-    return h;
-  };
-  const h2 = histories(c2);
-  const h3 = histories(c3);
 
-  // Bigrams (interpolated with the unigram), kept ones only; then each history's backoff weight.
-  const p2 = new Map<string, number>();
-  const bow1 = new Map<string, number>();
-  const p2full = (h: string, w: string): number => {
-    const k = h + SEP + w;
-    const kept = p2.get(k);
-    if (kept !== undefined) return kept;
-    return (bow1.get(h) ?? 1) * (p1.get(w) ?? 0);
-  };
-  const kept2 = new Map<string, { sum: number; lower: number }>();
-  for (const [k, v] of c2) {
-    if (v < minBi) continue;
-    const i = k.indexOf(SEP);
-    const h = k.slice(0, i);
-    const w = k.slice(i + 1);
-    const hs = h2.get(h)!;
-    const p = Math.max(0, v - d2) / hs.count + ((d2 * hs.types) / hs.count) * (p1.get(w) ?? 0);
-    p2.set(k, p);
-    const e = kept2.get(h) ?? { sum: 0, lower: 0 };
-    e.sum += p;
-    e.lower += p1.get(w) ?? 0;
-    kept2.set(h, e);
-  }
-  for (const [h, e] of kept2) bow1.set(h, Math.max(1e-12, 1 - e.sum) / Math.max(1e-12, 1 - e.lower));
-
-  // Trigrams (interpolated with the bigram).
-  const p3 = new Map<string, number>();
-  const kept3 = new Map<string, { sum: number; lower: number }>();
-  for (const [k, v] of c3) {
-    if (v < minTri) continue;
-    const j = k.lastIndexOf(SEP);
-    const h = k.slice(0, j);
-    const w = k.slice(j + 1);
-    if (!p2.has(h)) continue; // ARPA needs a trigram's history as a bigram
-    const v1 = h.slice(h.indexOf(SEP) + 1);
-    const hs = h3.get(h)!;
-    const lower = p2full(v1, w);
-    const p = Math.max(0, v - d3) / hs.count + ((d3 * hs.types) / hs.count) * lower;
-    p3.set(k, p);
-    const e = kept3.get(h) ?? { sum: 0, lower: 0 };
-    e.sum += p;
-    e.lower += lower;
-    kept3.set(h, e);
-  }
-  const bow2 = new Map<string, number>();
-  for (const [h, e] of kept3) bow2.set(h, Math.max(1e-12, 1 - e.sum) / Math.max(1e-12, 1 - e.lower));
+  // Bigrams interpolated with the unigram, then trigrams with the bigram; kept ones only, and each history's weight.
+  const o2 = interpolate(c2, histories(c2), d2, minBi, (_h, w) => p1.get(w) ?? 0);
+  const p2 = o2.p;
+  const bow1 = o2.bow;
+  const p2full = (h: string, w: string): number => p2.get(h + SEP + w) ?? (bow1.get(h) ?? 1) * (p1.get(w) ?? 0);
+  // ARPA needs a trigram's history as a bigram.
+  const o3 = interpolate(c3, histories(c3), d3, minTri, (h, w) => p2full(h.slice(h.indexOf(SEP) + 1), w), (h) => p2.has(h));
+  const p3 = o3.p;
+  const bow2 = o3.bow;
 
   const lg = (x: number) => (x > 0 ? Math.log10(x) : -99).toFixed(6);
   const lines: string[] = ['\\data\\', `ngram 1=${V + 1}`, `ngram 2=${p2.size}`, `ngram 3=${p3.size}`, '', '\\1-grams:'];

@@ -195,14 +195,6 @@ function evaluateAsterisk(files: ReturnType<typeof speechModelFiles>, limit: num
   return { prompts: prompts.length, audioSeconds: audio, wer: errors / Math.max(refWords, 1), cpuPerAudioSecond: cpu / Math.max(audio, 1e-9), intents, calls: calls.length, falseAlerts };
 }
 
-/** Every word PocketSphinx recognised in a file, for the WER. */
-export function recogniseWords(files: ReturnType<typeof speechModelFiles>, file: string): string[] {
-  const a = parseWav(readFileSync(file));
-  const out: string[] = [];
-  recogniseLeg(files, a.channels[0], a.sampleRate, { onUtterance: (w) => out.push(...w) });
-  return out;
-}
-
 function main(argv: string[]): void {
   const arg = (name: string, dflt: string) => {
     const i = argv.indexOf(name);
