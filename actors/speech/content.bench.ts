@@ -1,7 +1,8 @@
 /**
  * npm run bench:content — CPU per leg-second of each spoken-content stage beside the acoustic path, in one run, on the
  * same audio (held-out scripts read by flite voices over G.711 µ-law at 8 kHz):
- *   - recognition with the shipped domain LM (what the engine runs in a slot),
+ *   - recognition as the engine runs it in a slot: the shipped domain LM, channel adaptation (MLLR), one-pass search,
+ *   - the same model with the previous release's search (second flat-lexicon pass, language weight 6.5), no adaptation,
  *   - recognition with PocketSphinx's generic en-us LM (the reference: 130k words),
  *   - the intent matcher alone (per recognised utterance),
  *   - the acoustic path (front-end and the emotion model through the supervisor and its pool, as `analyze` runs it).
@@ -39,16 +40,22 @@ try {
   let audio = 0;
   let cpuDomain = 0;
   let cpuGeneric = 0;
+  let cpuPrevious = 0;
+  const { mllr: _mllr, ...unadapted } = domain;
+  const previousSearch = ['-fwdflat', 'yes', '-lw', '6.5'];
   const utterances: string[][] = [];
   for (const f of files) {
     const a = parseWav(readFileSync(f));
     const d = recogniseLeg(domain, a.channels[0], a.sampleRate, { onUtterance: (w) => utterances.push(w) });
+    const p = recogniseLeg(unadapted, a.channels[0], a.sampleRate, { decoderArgs: previousSearch });
     const g = recogniseLeg(generic, a.channels[0], a.sampleRate);
+    cpuPrevious += p.cpuSeconds;
     audio += d.audioSeconds;
     cpuDomain += d.cpuSeconds;
     cpuGeneric += g.cpuSeconds;
   }
-  rows.push(['recognition, domain LM (shipped speech-en-v1)', cpuDomain, audio]);
+  rows.push(['recognition as shipped: domain LM, channel MLLR, one-pass search (lw 8)', cpuDomain, audio]);
+  rows.push(['recognition, domain LM, no adaptation, two-pass search (lw 6.5): the previous release', cpuPrevious, audio]);
   rows.push(['recognition, generic en-us LM (reference)', cpuGeneric, audio]);
   const m = new IntentMatcher();
   const timed = utterances.map((u) => u.map((w, i) => ({ word: w, confidence: 1, start: i, end: i })));

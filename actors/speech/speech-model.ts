@@ -21,7 +21,7 @@ export class SpeechModelError extends Error {
 export function speechModelFiles(dir: string = shippedSpeechModelDir()): SpeechModelFiles & { name: string } {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new SpeechModelError(`speech model: no manifest.json in ${dir}`);
-  let m: { name?: string; acousticModel?: { dir?: string }; files?: { lm?: string; dict?: string } };
+  let m: { name?: string; acousticModel?: { dir?: string }; files?: { lm?: string; dict?: string; mllr?: string } };
   try {
     m = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (err) {
@@ -33,5 +33,7 @@ export function speechModelFiles(dir: string = shippedSpeechModelDir()): SpeechM
   if (!hmm || !existsSync(join(hmm, 'mdef'))) throw new SpeechModelError(`speech model: acoustic model ${hmm ?? '(none)'} not found (install Debian's pocketsphinx-en-us)`);
   if (!lm || !existsSync(lm)) throw new SpeechModelError(`speech model: language model ${lm || '(none)'} not found`);
   if (!dict || !existsSync(dict)) throw new SpeechModelError(`speech model: dictionary ${dict || '(none)'} not found`);
-  return { name: m.name ?? 'speech', hmm, lm, dict };
+  const mllr = m.files?.mllr ? join(dir, m.files.mllr) : undefined;
+  if (mllr && !existsSync(mllr)) throw new SpeechModelError(`speech model: channel adaptation ${mllr} not found`);
+  return { name: m.name ?? 'speech', hmm, lm, dict, ...(mllr ? { mllr } : {}) };
 }

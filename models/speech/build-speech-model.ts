@@ -93,7 +93,11 @@ function main(argv: string[]): void {
     },
     rebuild: 'node dist/models/speech/build-speech-model.js --out models/speech-en-v1 --everyday-weight ' + everydayWeight,
   };
-  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // The channel adaptation (models/speech/adaptation) is built apart and survives a rebuild of the LM.
+  const manifestPath = join(out, 'manifest.json');
+  const previous = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { files?: { mllr?: string }; acousticAdaptation?: unknown }) : {};
+  const kept = previous.files?.mllr && existsSync(join(out, previous.files.mllr)) ? { files: { ...manifest.files, mllr: previous.files.mllr }, acousticAdaptation: previous.acousticAdaptation } : {};
+  writeFileSync(manifestPath, JSON.stringify({ ...manifest, ...kept }, null, 2) + '\n');
   process.stdout.write(`speech model written to ${out}: ${lm.vocabulary.length} words, ${lm.counts[1]} bigrams, ${lm.counts[2]} trigrams (scam ${words(scam.sentences)} words, everyday ${words(everyday.sentences)} x${everydayWeight})\n`);
 }
 
