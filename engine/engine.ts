@@ -1,7 +1,7 @@
 import { AlertDelivery } from './alerts/alert-delivery.js';
 import { DebugCapture } from './calls/debug-capture.js';
 import { SiprecBridge } from './calls/siprec-bridge.js';
-import { SpeechService } from './speech/speech-service.js';
+import { SpeechService, type CallSpeechStatus } from './speech/speech-service.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import { redactConfig } from './config/load-config.js';
 import { HttpApi, RawResponse } from './http/http-api.js';
@@ -163,7 +163,9 @@ export class Engine {
         lagSeconds: round(c.lagSeconds),
         restarts: c.restarts,
         risk: c.risk === null ? null : round(c.risk),
-        alerts: c.alerts.map((a) => ({ level: a.level, t: round(a.t), risk: round(a.risk), explanation: a.explanation })),
+        alerts: c.alerts.map((a) => ({ level: a.level, t: round(a.t), risk: round(a.risk), explanation: a.explanation, basis: a.basis ?? 'acoustic' })),
+        intents: c.intents.map((i) => ({ intent: i.intent, t: round(i.t) })),
+        speech: speechView(this.speech.callStatus(c.callId)),
         legs: c.legs.map((l, i) => ({
           label: l.label ?? null,
           role: l.role ?? null,
@@ -326,4 +328,9 @@ function startError(err: unknown, cfg: CallguardConfig): EngineStartError {
     return new EngineStartError(`cannot listen on ${e.address ?? ''}${e.address ? ':' : ''}${port} (${setting}): ${why}`);
   }
   return new EngineStartError(`start failed: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/** A call's recognition status as GET /calls shows it (null when recognition does not follow the call). */
+function speechView(st: CallSpeechStatus | null) {
+  return st && { recognising: st.recognising, waiting: st.waiting, grants: st.grants, heldSeconds: round(st.heldSeconds), firstSlotAt: st.firstSlotAt === null ? null : round(st.firstSlotAt) };
 }

@@ -1,21 +1,20 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AlertEvent } from '../../actors/actor-events.js';
+import { launchChromium } from '../../test/support/console-browser.js';
 import { quietLog, testConfig } from '../../test/support/engine-fixtures.js';
 import { Engine } from '../engine.js';
 import { SipTestPeer, toTagOf } from '../ingest/fixtures/sip-test-peer.js';
 import { inDialogRequest, sdpOffer, siprecInvite } from '../ingest/fixtures/siprec-invite.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'console-test-token';
 const dir = mkdtempSync(join(tmpdir(), 'cg-console-'));
 
 test('operator console in Chromium: token login, a live SIPREC call appears with its masked subscriber, an alert with its delivery state', async () => {
-  if (!existsSync(CHROMIUM)) assert.unreachable('chromium is not installed: apt-get install -y chromium (CI .ci/run does this)');
   const c = testConfig();
   const base = 44000 + (process.pid % 100) * 20;
   const engine = new Engine(
@@ -26,10 +25,7 @@ test('operator console in Chromium: token login, a live SIPREC call appears with
   const peer = await SipTestPeer.udp();
   await engine.start();
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -8,6 +8,7 @@ import { loadPocketSphinx } from '../../actors/speech/pocketsphinx.js';
 import { analyzeFile } from '../cli/analyze-command.js';
 import { quietLog, testConfig } from '../../test/support/engine-fixtures.js';
 import { runSippSiprecCall, sippVersion } from '../../test/support/sipp-runner.js';
+import { openConsole } from '../../test/support/console-browser.js';
 import { requireSpeechTools, script, spokenCall } from '../../test/support/spoken-audio.js';
 import { within } from '../../test/support/within.js';
 import { Engine } from '../engine.js';
@@ -25,14 +26,17 @@ function prerequisites() {
   requireSpeechTools();
 }
 
-test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was said, and the SMS explains the ask', async () => {
+test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was said, the SMS explains the ask, and the console in Chromium lists the intents of the live call', async () => {
   prerequisites();
   const c = testConfig();
   const base = 39000 + (process.pid % 100) * 20;
   const engine = new Engine({ ...c, sip: { ...c.sip, port: 0 }, http: { ...c.http, port: 0, token: TOKEN }, rtp: { ...c.rtp, portMin: base, portMax: base + 19 }, smpp: { ...c.smpp, simulatorPort: 0 }, data: { dir } }, quietLog);
   await engine.start();
+  let browser: Awaited<ReturnType<typeof openConsole>>['browser'] | null = null;
   try {
     assert.ok(engine.speech.enabled, `speech on: ${engine.speech.stats().reason}`);
+    const ui = await openConsole(`http://127.0.0.1:${engine.http.address().port}/`, TOKEN);
+    browser = ui.browser;
     const { audio, ulaw } = spokenCall(script('scam-bank-code').sentences, 'flite:awb');
     const alert = new Promise<AlertEvent>((r) => engine.supervisor.on('alert', (_id: string, ev: AlertEvent) => r(ev)));
     const sipp = runSippSiprecCall(engine.siprec.server.address().port, ulaw, { holdMs: audio.durationSeconds * 1000 + 2000 });
@@ -40,6 +44,11 @@ test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was s
     assert.is(ev.basis, 'content');
     assert.match(ev.explanation, /asked for a code/);
     assert.ok(ev.t < audio.durationSeconds + 2, `alert at ${ev.t} s of a ${audio.durationSeconds.toFixed(1)} s call`);
+    // The call is still up (sipp holds it 2 s past its audio): its row lists the intents heard, names only.
+    const row = await ui.page.waitForSelector('#calls tr[data-call-id]:has-text("ask.code")', { timeout: 10000 });
+    const text = (await row.textContent()) ?? '';
+    assert.not.match(text, /verification|number back/i, 'no recognised words in the console');
+    assert.equal(ui.pageErrors, []);
     const { code, output } = await within(sipp, audio.durationSeconds * 1000 + 30000, 'sipp call');
     assert.is(code, 0, output.slice(-1000));
     const { port } = engine.http.address();
@@ -57,6 +66,7 @@ test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was s
     assert.match(metrics, /callguard_speech_slots\{state="free"\} 4/, 'the slot is free again after the call');
     assert.match(metrics, /callguard_speech_enabled 1/);
   } finally {
+    await browser?.close();
     await engine.close();
   }
 });

@@ -84,9 +84,17 @@ test('slots are bounded: a second call waits, and takes the slot when the first 
     const b = sup.createCall({ callId: 'slot-b', source: 'load-test', legs, subscriberLeg: 1 });
     assert.equal(speech.occupancy(), { inSlots: [{ callId: 'slot-a', leg: 0 }], queued: [{ callId: 'slot-b', leg: 0 }] });
     assert.is(speech.stats().busySlots, 1);
+    assert.equal(speech.callStatus('slot-b'), { recognising: false, waiting: true, grants: 0, heldSeconds: 0, firstSlotAt: null });
+    assert.is(speech.callStatus('slot-a')!.grants, 1);
+    assert.is(speech.callStatus('unknown'), null);
+    // Two seconds of audio on b while it waits: its slot, when it comes, starts at call time 2 s.
+    await b.writeAll(0, new Int16Array(16000));
     sup.endCall('slot-a', 'bye');
     await a.ended;
     assert.equal(speech.occupancy(), { inSlots: [{ callId: 'slot-b', leg: 0 }], queued: [] });
+    const st = speech.callStatus('slot-b')!;
+    assert.ok(st.recognising && !st.waiting && st.grants === 1, JSON.stringify(st));
+    assert.is(st.firstSlotAt, 2);
     sup.endCall('slot-b', 'bye');
     await b.ended;
     assert.equal(speech.occupancy(), { inSlots: [], queued: [] });

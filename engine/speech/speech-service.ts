@@ -39,6 +39,24 @@ interface LegEntry {
   slotSince: number;
   hitsInSlot: number;
   dropped: number;
+  /** Slots this leg has been given, the wall-clock seconds it held them, and the call time of its first one. */
+  grants: number;
+  heldSeconds: number;
+  firstSlotAt: number | null;
+}
+
+/** One call's share of recognition (GET /calls, load reports): no words, only whether and how long it was heard. */
+export interface CallSpeechStatus {
+  /** A leg of the call holds a slot now. */
+  recognising: boolean;
+  /** A leg waits for a slot. */
+  waiting: boolean;
+  /** Slots given to the call's legs so far (a handover and a new grant count again). */
+  grants: number;
+  /** Seconds the call's legs held slots (wall clock), including the current one. */
+  heldSeconds: number;
+  /** Call time (s) at which a leg of the call first got a slot; null while none has. */
+  firstSlotAt: number | null;
 }
 
 interface ThreadEntry {
@@ -132,6 +150,25 @@ export class SpeechService {
       inSlots: this.slots.filter((s): s is LegEntry => s !== null).map((s) => ({ callId: s.callId, leg: s.leg })),
       queued: this.queue.map((s) => ({ callId: s.callId, leg: s.leg })),
     };
+  }
+
+  /** Recognition status of a call; null when the service does not follow it (off, or the call is unknown). */
+  callStatus(callId: string): CallSpeechStatus | null {
+    let found = false;
+    const st: CallSpeechStatus = { recognising: false, waiting: false, grants: 0, heldSeconds: 0, firstSlotAt: null };
+    const now = performance.now();
+    for (const l of this.legs.values()) {
+      if (l.callId !== callId) continue;
+      found = true;
+      if (l.slot >= 0) {
+        st.recognising = true;
+        st.heldSeconds += (now - l.slotSince) / 1000;
+      } else st.waiting = true;
+      st.grants += l.grants;
+      st.heldSeconds += l.heldSeconds;
+      if (l.firstSlotAt !== null && (st.firstSlotAt === null || l.firstSlotAt < st.firstSlotAt)) st.firstSlotAt = l.firstSlotAt;
+    }
+    return found ? st : null;
   }
 
   /** Test hook: make a recognition thread die of an uncaught exception (it is started again, its slots re-opened). */
@@ -264,7 +301,7 @@ export class SpeechService {
   private callStarted(spec: CallSpec): void {
     if (this.state !== 'ready') return;
     for (const leg of this.legsToRecognise(spec)) {
-      const entry: LegEntry = { key: `${spec.callId}#${leg}`, callId: spec.callId, leg, rate: spec.legs[leg].sampleRate, written: 0, ring: null, ringSab: null, slot: -1, queuedAt: 0, slotSince: 0, hitsInSlot: 0, dropped: 0 };
+      const entry: LegEntry = { key: `${spec.callId}#${leg}`, callId: spec.callId, leg, rate: spec.legs[leg].sampleRate, written: 0, ring: null, ringSab: null, slot: -1, queuedAt: 0, slotSince: 0, hitsInSlot: 0, dropped: 0, grants: 0, heldSeconds: 0, firstSlotAt: null };
       this.legs.set(entry.key, entry);
       this.supervisor.setLegTap(spec.callId, leg, (pcm, offset, length) => {
         entry.written += length;
@@ -320,6 +357,8 @@ export class SpeechService {
     l.slot = slot;
     l.slotSince = performance.now();
     l.hitsInSlot = 0;
+    l.grants++;
+    if (l.firstSlotAt === null) l.firstSlotAt = l.written / l.rate;
     this.slots[slot] = l;
     this.post(slot, { type: 'open', slot: slot % this.cfg.slotsPerThread, key: l.key, ring: l.ringSab, inputRate: l.rate, startSeconds: l.written / l.rate });
   }
@@ -327,6 +366,7 @@ export class SpeechService {
   private release(l: LegEntry, flush: boolean): void {
     if (l.slot < 0) return;
     this.post(l.slot, { type: 'close', slot: l.slot % this.cfg.slotsPerThread, flush });
+    l.heldSeconds += (performance.now() - l.slotSince) / 1000;
     this.slots[l.slot] = null;
     l.slot = -1;
     l.ring = null;
