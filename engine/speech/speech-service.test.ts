@@ -104,6 +104,35 @@ test('slots are bounded: a second call waits, and takes the slot when the first 
   }
 });
 
+test('time-slicing: a leg that heard nothing in its slice hands its slot to a waiting leg and queues again', async () => {
+  const ps = loadPocketSphinx();
+  if ('error' in ps) assert.unreachable(ps.error);
+  const cfg = testConfig();
+  const sup = new Supervisor(cfg, quietLog, null);
+  const speech = new SpeechService({ ...cfg.speech, threads: 1, slotsPerThread: 1, sliceSeconds: 5 }, sup, quietLog);
+  await sup.start();
+  try {
+    assert.ok(await speech.start());
+    const a = sup.createCall({ callId: 'slice-a', source: 'load-test', legs, subscriberLeg: 1 });
+    const b = sup.createCall({ callId: 'slice-b', source: 'load-test', legs, subscriberLeg: 1 });
+    assert.equal(speech.occupancy().inSlots, [{ callId: 'slice-a', leg: 0 }]);
+    // Both calls carry silence for a slice and a bit: a hears no intent.
+    await Promise.all([play(a, new Int16Array(8000 * 7)), play(b, new Int16Array(8000 * 7))]);
+    assert.equal(speech.occupancy(), { inSlots: [{ callId: 'slice-b', leg: 0 }], queued: [{ callId: 'slice-a', leg: 0 }] });
+    assert.is(speech.stats().slotHandovers, 1);
+    assert.is(speech.callStatus('slice-a')!.grants, 1);
+    assert.ok(speech.callStatus('slice-a')!.heldSeconds >= 5);
+    assert.ok(speech.callStatus('slice-b')!.firstSlotAt! >= 5, 'b was first heard at call time >= 5 s');
+    for (const [id, c] of [['slice-a', a], ['slice-b', b]] as const) {
+      sup.endCall(id, 'bye');
+      await c.ended;
+    }
+  } finally {
+    await speech.close();
+    await sup.close();
+  }
+});
+
 test('without PocketSphinx model files the service stays off and says why; calls are still analysed', async () => {
   const cfg = testConfig();
   const sup = new Supervisor(cfg, quietLog, null);

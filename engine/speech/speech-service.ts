@@ -37,6 +37,9 @@ interface LegEntry {
   slot: number;
   queuedAt: number;
   slotSince: number;
+  /** Start of the current slice (a leg that keeps its slot starts a new one). */
+  sliceStart: number;
+  /** Intents heard in the current slice. */
   hitsInSlot: number;
   dropped: number;
   /** Slots this leg has been given, the wall-clock seconds it held them, and the call time of its first one. */
@@ -301,7 +304,7 @@ export class SpeechService {
   private callStarted(spec: CallSpec): void {
     if (this.state !== 'ready') return;
     for (const leg of this.legsToRecognise(spec)) {
-      const entry: LegEntry = { key: `${spec.callId}#${leg}`, callId: spec.callId, leg, rate: spec.legs[leg].sampleRate, written: 0, ring: null, ringSab: null, slot: -1, queuedAt: 0, slotSince: 0, hitsInSlot: 0, dropped: 0, grants: 0, heldSeconds: 0, firstSlotAt: null };
+      const entry: LegEntry = { key: `${spec.callId}#${leg}`, callId: spec.callId, leg, rate: spec.legs[leg].sampleRate, written: 0, ring: null, ringSab: null, slot: -1, queuedAt: 0, slotSince: 0, sliceStart: 0, hitsInSlot: 0, dropped: 0, grants: 0, heldSeconds: 0, firstSlotAt: null };
       this.legs.set(entry.key, entry);
       this.supervisor.setLegTap(spec.callId, leg, (pcm, offset, length) => {
         entry.written += length;
@@ -356,6 +359,7 @@ export class SpeechService {
     l.ring = new RingBuffer(l.ringSab, Int16Array);
     l.slot = slot;
     l.slotSince = performance.now();
+    l.sliceStart = l.slotSince;
     l.hitsInSlot = 0;
     l.grants++;
     if (l.firstSlotAt === null) l.firstSlotAt = l.written / l.rate;
@@ -373,18 +377,26 @@ export class SpeechService {
     l.ringSab = null;
   }
 
-  /** Time-slicing under load: a leg that heard nothing in its slice yields to a waiting one. */
+  /**
+   * Time-slicing under load: at the end of each slice a leg that heard an intent in it keeps its slot for another
+   * slice; one that heard nothing yields to a waiting leg. (A single intent once kept a slot for the rest of the
+   * call.) Evidence outlives the slice in the policy, so a call heard in turns still adds up its claim and its ask.
+   */
   private rotate(): void {
     if (!this.queue.length) return;
     const now = performance.now();
+    const slice = this.cfg.sliceSeconds * 1000;
     for (const l of this.slots) {
-      if (!l || !this.queue.length) continue;
-      if (l.hitsInSlot === 0 && now - l.slotSince >= this.cfg.sliceSeconds * 1000) {
-        this.release(l, true);
-        this.counters.slotHandovers++;
-        this.enqueue(l);
-        this.fill();
+      if (!l || !this.queue.length || now - l.sliceStart < slice) continue;
+      if (l.hitsInSlot > 0) {
+        l.hitsInSlot = 0;
+        l.sliceStart = now;
+        continue;
       }
+      this.release(l, true);
+      this.counters.slotHandovers++;
+      this.enqueue(l);
+      this.fill();
     }
   }
 }
