@@ -91,4 +91,33 @@ test('alert scoring: recall, false alerts, early alerts, latency from the first 
   assert.is(s.latencyMs.p50Ms, 3000);
 });
 
+test('plan: a spoken conversation reads benign scripts, switches to a scam script at the onset, and the subscriber answers each sentence', () => {
+  // A small library of our own: two benign and one scam "script" of tone sentences (the real one is TTS, built by
+  // buildSpokenLibrary in a load run); the plan only arranges clips.
+  const sentence = (name: string, n: number) => ({ name, emotion: 'N' as const, bytes: Buffer.alloc(n, 0x7f) });
+  const script = (id: string, kind: 'scam' | 'benign', n: number) => ({ id, kind, voice: 'v', sentences: [0, 1, 2].map((i) => sentence(`${id}/${i}`, n)) });
+  const spoken = { source: 'test', scripts: (k: 'scam' | 'benign') => (k === 'scam' ? [script('s1', 'scam', 16000)] : [script('b1', 'benign', 12000), script('b2', 'benign', 20000)]) };
+  const o = { calls: 12, ratePerSecond: 10, durationSeconds: { min: 40, max: 40 }, scamFraction: 0.5, scamOnsetSeconds: { min: 6, max: 6 }, seed: 3, conversation: 'spoken' as const, spoken };
+  for (const c of planCalls(lib, o)) {
+    const [caller, callee] = c.legs;
+    assert.is(caller.clips.length, callee.clips.length);
+    caller.clips.forEach((k, i) => {
+      const other = callee.clips[i];
+      assert.is(k.bytes.length, other.bytes.length, 'a turn: both legs as long');
+      assert.ok((k.name === 'silence') !== (other.name === 'silence'), 'exactly one leg speaks per turn');
+    });
+    const said = caller.clips.filter((k) => k.name !== 'silence').map((k) => k.name);
+    assert.ok(c.scripts && c.scripts.length >= 1);
+    if (c.kind === 'calm') {
+      assert.ok(said.every((n) => n.startsWith('b')), 'calm calls read benign scripts only');
+      continue;
+    }
+    const first = said.findIndex((n) => n.startsWith('s1'));
+    assert.is(said[first], 's1/0', 'the scam script is read from its first sentence');
+    assert.ok(said.slice(first).every((n) => n.startsWith('s1')), 'and only scam scripts after the onset');
+    assert.ok(c.scamStartSeconds! >= 6, `onset ${c.scamStartSeconds}`);
+  }
+  assert.throws(() => planCalls(lib, { ...o, spoken: undefined }), RangeError);
+});
+
 test.run();

@@ -1,5 +1,6 @@
 import type { Clip, ClipLibrary, Emotion, G711Codec } from './emodb-clips.js';
 import { SeededRandom } from './seeded-random.js';
+import type { SpokenLibrary, SpokenScript } from './spoken-clips.js';
 
 /**
  * What a load run will do, decided up front from a seed: when each call arrives, how long it lasts, its codec, its
@@ -37,7 +38,12 @@ export interface CallPlanOptions {
    * 'overlapping' (default): both legs talk all the time, the worst case for the engine's CPU. 'turns': the parties
    * take turns, as on a real call: while one leg plays a clip the other plays silence of the same length.
    */
-  conversation?: 'overlapping' | 'turns';
+  conversation?: 'overlapping' | 'turns' | 'spoken';
+  /**
+   * 'spoken' conversations: the other party reads scripts sentence by sentence (benign ones; from the onset on, a scam
+   * script) and the subscriber answers each sentence with a calm Emo-DB clip. Required with conversation 'spoken'.
+   */
+  spoken?: SpokenLibrary;
   /** Number of the first call (default 0). Plans of one run must not share numbers: alerts are matched to calls by
    * the protected number, and the engine limits SMS per number, so a reused number would mix up calls across plans. */
   firstIndex?: number;
@@ -64,6 +70,8 @@ export interface PlannedCall {
   readonly scamStartSeconds: number | null;
   /** [caller, callee]. */
   readonly legs: readonly [LegPlan, LegPlan];
+  /** Spoken conversations: the scripts the caller reads, in order ("id/voice"). */
+  readonly scripts?: readonly string[];
 }
 
 const CALM: readonly Emotion[] = ['N', 'L'];
@@ -73,6 +81,7 @@ export function planCalls(lib: ClipLibrary, o: CallPlanOptions): PlannedCall[] {
   if (!(o.calls >= 0) || !(o.ratePerSecond > 0)) throw new RangeError('calls must be >= 0 and ratePerSecond > 0');
   if (!(o.durationSeconds.min > 0) || o.durationSeconds.max < o.durationSeconds.min) throw new RangeError('bad durationSeconds range');
   if (!(o.scamFraction >= 0 && o.scamFraction <= 1)) throw new RangeError('scamFraction must be in 0..1');
+  if (o.conversation === 'spoken' && !o.spoken) throw new RangeError("conversation 'spoken' needs a spoken library");
   const rng = new SeededRandom(o.seed ?? 1);
   const onset = o.scamOnsetSeconds ?? { min: 4, max: 10 };
   const runTag = (o.seed ?? 1).toString(36);
@@ -91,10 +100,13 @@ export function planCalls(lib: ClipLibrary, o: CallPlanOptions): PlannedCall[] {
     const duration = Math.round(rng.uniform(o.durationSeconds.min, o.durationSeconds.max) * 50) / 50;
     const codec: G711Codec = o.codec === 'mixed' ? (i % 2 ? 'PCMA' : 'PCMU') : (o.codec ?? 'PCMU');
     const wantOnset = kind === 'scam' ? Math.min(rng.uniform(onset.min, onset.max), Math.max(0, duration - 4)) : null;
+    let scripts: string[] | undefined;
     const [caller, callee] =
-      o.conversation === 'turns'
-        ? planTurns(lib, rng, codec, duration, wantOnset)
-        : [planLeg(lib, rng, codec, duration, wantOnset, 'W'), planLeg(lib, rng, codec, duration, wantOnset, 'A')];
+      o.conversation === 'spoken'
+        ? planSpoken(lib, o.spoken!, rng, codec, duration, wantOnset, (scripts = []))
+        : o.conversation === 'turns'
+          ? planTurns(lib, rng, codec, duration, wantOnset)
+          : [planLeg(lib, rng, codec, duration, wantOnset, 'W'), planLeg(lib, rng, codec, duration, wantOnset, 'A')];
     const starts = [caller.scamStartSeconds, callee.scamStartSeconds].filter((s): s is number => s !== null);
     calls.push({
       index: i,
@@ -107,6 +119,7 @@ export function planCalls(lib: ClipLibrary, o: CallPlanOptions): PlannedCall[] {
       calleeNumber: number(o.calleePrefix ?? '3361', (o.firstIndex ?? 0) + i),
       scamStartSeconds: starts.length ? Math.min(...starts) : null,
       legs: [caller, callee],
+      ...(scripts ? { scripts } : {}),
     });
     t += o.arrivals === 'poisson' ? rng.exponential(1 / o.ratePerSecond) : 1 / o.ratePerSecond;
   }
@@ -158,6 +171,48 @@ function planTurns(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, durati
   return [
     { clips: legs[0], scamStartSeconds: scamStart[0] },
     { clips: legs[1], scamStartSeconds: scamStart[1] },
+  ];
+}
+
+/**
+ * A spoken call: the caller reads a benign script, sentence by sentence, and the callee answers each sentence with a
+ * calm clip (silence on the other leg meanwhile). From the onset the caller switches to a scam script (from its first
+ * sentence: the claim, then the ask) and keeps to scam scripts; calm calls read benign scripts to the end.
+ */
+function planSpoken(lib: ClipLibrary, spoken: SpokenLibrary, rng: SeededRandom, codec: G711Codec, duration: number, onset: number | null, scripts: string[]): [LegPlan, LegPlan] {
+  const need = duration * 8000;
+  const caller: Clip[] = [];
+  const callee: Clip[] = [];
+  const benign = spoken.scripts('benign', codec);
+  const scam = spoken.scripts('scam', codec);
+  if (!benign.length || !scam.length) throw new RangeError('the spoken library has no scripts');
+  let script: SpokenScript = rng.pick(benign);
+  scripts.push(`${script.id}/${script.voice}`);
+  let next = 0;
+  let scamStart: number | null = null;
+  let samples = 0;
+  while (samples < need) {
+    if (onset !== null && scamStart === null && samples >= onset * 8000) {
+      script = rng.pick(scam);
+      scripts.push(`${script.id}/${script.voice}`);
+      next = 0;
+      scamStart = samples / 8000;
+    } else if (next >= script.sentences.length) {
+      script = rng.pick(scamStart !== null ? scam : benign);
+      scripts.push(`${script.id}/${script.voice}`);
+      next = 0;
+    }
+    const sentence = script.sentences[next++];
+    caller.push(sentence);
+    callee.push(silenceClip(codec, sentence.bytes.length));
+    const reply = pickClip(lib, rng, codec, null);
+    callee.push(reply);
+    caller.push(silenceClip(codec, reply.bytes.length));
+    samples += sentence.bytes.length + reply.bytes.length;
+  }
+  return [
+    { clips: caller, scamStartSeconds: scamStart },
+    { clips: callee, scamStartSeconds: null },
   ];
 }
 

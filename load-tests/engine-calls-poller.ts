@@ -11,7 +11,11 @@ export interface PolledCall {
   overrunSamples: number[];
   maxLagSeconds: number;
   /** Alerts the engine lists for the call: level and media time `t` (s) at which the policy raised it. */
-  alerts: Array<{ level: string; t: number }>;
+  alerts: Array<{ level: string; t: number; basis: string | null }>;
+  /** Recognition of the call as last seen (null when the engine does not recognise speech or did not follow it). */
+  speech: { grants: number; heldSeconds: number; firstSlotAt: number | null } | null;
+  /** Distinct spoken intents heard (names only). */
+  intents: string[];
   lastSeenAt: number;
 }
 
@@ -91,7 +95,9 @@ export class EngineCallsPoller {
         packetsLost: legs.map((l, i) => Math.max(num(l.packetsLost) ?? 0, prev?.packetsLost[i] ?? 0)),
         overrunSamples: legs.map((l, i) => Math.max(num(l.overrunSamples) ?? 0, prev?.overrunSamples[i] ?? 0)),
         maxLagSeconds: Math.max(lag, prev?.maxLagSeconds ?? 0),
-        alerts: Array.isArray(c.alerts) ? (c.alerts as Array<Record<string, unknown>>).map((a) => ({ level: String(a.level ?? ''), t: num(a.t) ?? 0 })) : (prev?.alerts ?? []),
+        alerts: Array.isArray(c.alerts) ? (c.alerts as Array<Record<string, unknown>>).map((a) => ({ level: String(a.level ?? ''), t: num(a.t) ?? 0, basis: typeof a.basis === 'string' ? a.basis : null })) : (prev?.alerts ?? []),
+        speech: speechOf(c.speech) ?? prev?.speech ?? null,
+        intents: Array.isArray(c.intents) ? [...new Set((c.intents as Array<Record<string, unknown>>).map((i) => String(i.intent ?? '')).filter(Boolean))] : (prev?.intents ?? []),
         lastSeenAt: t,
       };
       this.calls.set(id, pc);
@@ -109,6 +115,12 @@ export class EngineCallsPoller {
       responseMs,
     });
   }
+}
+
+function speechOf(v: unknown): PolledCall['speech'] {
+  if (!v || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  return { grants: num(o.grants) ?? 0, heldSeconds: num(o.heldSeconds) ?? 0, firstSlotAt: num(o.firstSlotAt) };
 }
 
 function num(v: unknown): number | null {

@@ -1,3 +1,4 @@
+import { speechMarkdown, type SpeechLoadSummary } from './speech-summary.js';
 import type { AlertScore } from './alert-scoring.js';
 import type { GeneratorSummary } from './call-generator.js';
 import type { HistogramSummary } from './engine-metrics-scraper.js';
@@ -88,6 +89,8 @@ export interface LoadReport {
   compare?: VariantResult[];
   /** --soak: the memory verdict, steady-part figures and every sample. */
   soak?: { analysis: SoakAnalysis; steady: SoakResult['steady']; alerts: SoakResult['alerts']; samples: SoakSample[] };
+  /** --conversation spoken: the content path under load (slots, coverage, intents, alerts by basis). */
+  speech?: SpeechLoadSummary;
   errors: string[];
 }
 
@@ -147,6 +150,7 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
     if (a.unmatchedSubmits) L.push(`- submit_sm to numbers of no planned call: ${a.unmatchedSubmits}`);
     L.push('');
   }
+  if (r.speech) L.push(...speechMarkdown(r.speech));
   L.push('## Audio-to-verdict latency', '');
   if ('unavailable' in r.verdictLatency) L.push(`Not measured: ${r.verdictLatency.unavailable}`, '');
   else {

@@ -6,6 +6,8 @@ import { scoreAlerts } from './alert-scoring.js';
 import { isLoopback, type CallResult } from './call-generator.js';
 import { planCalls, type CallPlanOptions, type SecondsRange } from './call-plan.js';
 import { defaultClipLibrary } from './emodb-clips.js';
+import { buildSpokenLibrary } from './spoken-clips.js';
+import { summariseSpeech } from './speech-summary.js';
 import { openEngineSession, type EngineSession } from './engine-session.js';
 import { runComparison, selectVariants, type VariantResult } from './load-compare.js';
 import { renderLoadChart, type ChartPoint } from './load-chart.js';
@@ -34,7 +36,9 @@ const USAGE = `Usage: node dist/load-tests/run-load.js [options]
   --scam-fraction F     share of scam-like calls (default 0.3)
   --scam-onset MIN-MAX  seconds into a scam-like call where the scam audio starts (default 4-10)
   --codec PCMU|PCMA|mixed
-  --conversation overlapping|turns   both legs talk all the time (default: the worst case), or the parties take turns
+  --conversation overlapping|turns|spoken   both legs talk all the time (default: the worst case), the parties take
+                        turns, or spoken: the other party reads English scripts (benign; scam from the onset) by
+                        flite voices and the subscriber answers each sentence (the spoken-content path under load)
   --seed N
   --ramp                raise concurrency step by step until the engine falls behind
   --ramp-start N --ramp-step N --ramp-max N --step-seconds S   (defaults 25, 25, 1000, 30)
@@ -119,6 +123,10 @@ async function main(): Promise<number> {
   const errors: string[] = [];
   const lib = defaultClipLibrary();
   log(`clips: ${lib.source}; report -> ${outDir}`);
+  if (base.conversation === 'spoken') {
+    base.spoken = buildSpokenLibrary();
+    log(`spoken scripts: ${base.spoken.source}`);
+  }
   // Warm-up, not judged: an engine's first calls pay for model load and JIT, which is not what a level measures.
   // Warm-up calls are numbered far from the measured plans' numbers (see CallPlanOptions.firstIndex).
   const warm = planCalls(lib, { ...base, seed: 999, firstIndex: 9_000_000, calls: 5, ratePerSecond: 5, durationSeconds: { min: 6, max: 6 }, scamFraction: 0 });
@@ -184,9 +192,11 @@ async function main(): Promise<number> {
           'Audio-to-verdict latency: measured by the engine per scored window, from the arrival of the RTP packet carrying the last sample the window covers (its write into the leg ring, in the same event-loop turn as the datagram when packets arrive in order) to the window\'s scored event (model + policy) reaching the supervisor; exported as the histogram callguard_window_verdict_latency_seconds, scraped from GET /metrics every 2 s and differenced over the steady window. Percentiles are interpolated inside the engine\'s buckets (25 ms apart between 0.1 and 0.25 s). Inference batch size and predict time come the same way from callguard_inference_batch_size and callguard_inference_seconds.',
           'Alerts: the run\'s own SMSC simulator; each call has its own callee (protected) number, so a submit_sm maps to a call. Latency = first submit_sm part arrival - (media start + first scam-like second).',
           'Ground truth: calm calls play Emo-DB neutral/boredom clips on both legs; scam-like calls switch at the recorded onset to anger (caller) and fear (callee) clips.',
-          base.conversation === 'turns'
-            ? 'Conversation: the parties take turns (the caller first); while one leg plays a clip the other plays digital silence of the same length.'
-            : 'Conversation: both legs play clips back to back at the same time (the worst case for the engine: no leg is ever silent).',
+          base.conversation === 'spoken'
+            ? 'Conversation: spoken. The caller reads the held-out evaluation scripts (models/speech/eval/scripts.json) sentence by sentence in flite voices (awb, rms, kal, slt), benign ones, and from the onset on scam-like calls a scam script; the subscriber answers each sentence with a calm Emo-DB clip. Ground truth: the onset of the scam script.'
+            : base.conversation === 'turns'
+              ? 'Conversation: the parties take turns (the caller first); while one leg plays a clip the other plays digital silence of the same length.'
+              : 'Conversation: both legs play clips back to back at the same time (the worst case for the engine: no leg is ever silent).',
           ...(mode === 'compare' ? ['Comparison: the same seeded plan against one freshly spawned engine per variant, one after the other, each warmed up with 5 calls of 6 s first and given its own SMSC simulator.'] : []),
           ...(mode === 'soak' ? ['Soak: constant concurrency, each call replaced 1 s after it ends (random lengths, so ends are scattered); engine RSS from /proc every second, main-thread heap from /metrics; memory verdict over the part after the warm-up.'] : []),
         ],
@@ -210,10 +220,11 @@ async function main(): Promise<number> {
         sippCrossCheck: sippResult,
         compare: compare ?? undefined,
         soak: soak ? { analysis: soak.analysis, steady: soak.steady, alerts: soak.alerts, samples: soak.samples } : undefined,
+        speech: base.conversation === 'spoken' && poller?.available ? summariseSpeech(allCalls, poller.calls) : undefined,
         errors,
       };
       // The chart's samples are kept too: a chart can then be read against its data (which step a sample belongs to).
-      writeFileSync(join(outDir, 'report.json'), JSON.stringify({ ...report, calls: allCalls, compareCalls: compare?.map((r) => ({ variant: r.variant.name, calls: r.calls })), chartPoints }, null, 2));
+      writeFileSync(join(outDir, 'report.json'), JSON.stringify({ ...report, calls: allCalls.map((c) => ({ ...c, engine: session?.poller?.calls.get(c.callId) ?? null })), compareCalls: compare?.map((r) => ({ variant: r.variant.name, calls: r.calls })), chartPoints }, null, 2));
       let chart: string | null = null;
       try {
         if (soak) {
@@ -308,8 +319,8 @@ main().then(
   },
 );
 
-function conversationOf(v: string | boolean | undefined): 'overlapping' | 'turns' {
+function conversationOf(v: string | boolean | undefined): 'overlapping' | 'turns' | 'spoken' {
   if (v === undefined || v === 'overlapping') return 'overlapping';
-  if (v === 'turns') return 'turns';
-  throw new Error(`--conversation ${String(v)}: expected overlapping or turns`);
+  if (v === 'turns' || v === 'spoken') return v;
+  throw new Error(`--conversation ${String(v)}: expected overlapping, turns or spoken`);
 }
