@@ -76,4 +76,13 @@ test('malformed manifests are refused, never thrown', () => {
   assert.throws(() => assertManifest(m4, DEFAULT_FRONT_END), (e: unknown) => (e as ModelMismatchError).code === 'CG_MODEL_MISMATCH');
 });
 
+test('a keyword spotter manifest: distinct labels with one intent category each; an unknown task is refused', () => {
+  const spot: ModelManifest = { ...goodManifest(), task: 'keywords', labels: ['code', 'giftcard'], highArousalNegative: [], keywordCategories: ['ask', 'pay'] };
+  assert.is(checkManifest(spot, DEFAULT_FRONT_END), null);
+  assert.is(checkManifest({ ...spot, keywordCategories: ['ask'] }, DEFAULT_FRONT_END)!.setting, 'keywordCategories');
+  assert.is(checkManifest({ ...spot, labels: ['code', 'code'] }, DEFAULT_FRONT_END)!.setting, 'labels');
+  assert.is(checkManifest({ ...spot, labels: [] }, DEFAULT_FRONT_END)!.setting, 'labels');
+  assert.is(checkManifest({ ...goodManifest(), task: 'asr' as never }, DEFAULT_FRONT_END)!.setting, 'task');
+});
+
 test.run();

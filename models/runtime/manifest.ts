@@ -49,7 +49,7 @@ export interface ManifestInput {
    * 'voiced-mean': the window's level (mean dBFS over VAD-active frames, or all frames if none) is subtracted from dbfs
    * and from every log-mel value (in natural-log power units), so a gain change of the line does not move the input.
    */
-  levelNorm: 'none' | 'voiced-mean';
+  levelNorm: 'none' | 'voiced-mean' | 'band-mean';
   /** Per-column statistics over the training windows, applied as (x - mean) / std after level normalisation. */
   mean: number[];
   std: number[];
@@ -69,14 +69,17 @@ export interface ManifestWindow {
 export interface ModelManifest {
   format: 'callguard-model/1';
   name: string;
-  task: 'emotion-7';
+  /** 'emotion-7': softmax over EMOTION_LABELS; 'keywords': one sigmoid per label (the keyword spotter). */
+  task: 'emotion-7' | 'keywords';
   createdAt: string;
   frontEnd: ManifestFrontEnd;
   window: ManifestWindow;
   input: ManifestInput;
   labels: string[];
-  /** Labels summed into the "high-arousal negative" score the policy uses. */
+  /** Labels summed into the "high-arousal negative" score the policy uses (emotion models; empty for a spotter). */
   highArousalNegative: string[];
+  /** Keyword spotters: the intent category each label points to, in label order. */
+  keywordCategories?: string[];
   architecture: Record<string, unknown>;
   training: Record<string, unknown>;
   augmentation: Record<string, unknown>;
@@ -150,9 +153,15 @@ export function checkManifest(manifest: unknown, cfg: FrontEndConfig): ModelMism
   if (!Array.isArray(inp.features) || inp.features.some((f) => !(FRAME_FEATURES as readonly string[]).includes(f))) return new ModelMismatchError('input.features', `a list of ${FRAME_FEATURES.join('|')}`, inp.features);
   const count = expandedFeatureCount(inp.features, cfg.melBands);
   if (inp.featureCount !== count) return new ModelMismatchError('input.featureCount', count, inp.featureCount);
-  if (inp.levelNorm !== 'none' && inp.levelNorm !== 'voiced-mean') return new ModelMismatchError('input.levelNorm', 'none|voiced-mean', inp.levelNorm);
+  if (inp.levelNorm !== 'none' && inp.levelNorm !== 'voiced-mean' && inp.levelNorm !== 'band-mean') return new ModelMismatchError('input.levelNorm', 'none|voiced-mean|band-mean', inp.levelNorm);
   if (!Array.isArray(inp.mean) || inp.mean.length !== count) return new ModelMismatchError('input.mean', `${count} numbers`, Array.isArray(inp.mean) ? `${inp.mean.length} numbers` : inp.mean);
   if (!Array.isArray(inp.std) || inp.std.length !== count || inp.std.some((s) => !(typeof s === 'number' && s > 0))) return new ModelMismatchError('input.std', `${count} positive numbers`, Array.isArray(inp.std) ? `${inp.std.length} values` : inp.std);
+  if (m.task === 'keywords') {
+    if (!Array.isArray(m.labels) || !m.labels.length || m.labels.some((l) => typeof l !== 'string' || !l) || new Set(m.labels).size !== m.labels.length) return new ModelMismatchError('labels', 'distinct keyword class names', m.labels);
+    if (!Array.isArray(m.keywordCategories) || m.keywordCategories.length !== m.labels.length) return new ModelMismatchError('keywordCategories', `${m.labels.length} categories`, m.keywordCategories);
+    return null;
+  }
+  if (m.task !== 'emotion-7') return new ModelMismatchError('task', 'emotion-7|keywords', m.task);
   if (!Array.isArray(m.labels) || m.labels.length !== EMOTION_LABELS.length || m.labels.some((l, i) => l !== EMOTION_LABELS[i])) return new ModelMismatchError('labels', EMOTION_LABELS, m.labels);
   if (!Array.isArray(m.highArousalNegative) || m.highArousalNegative.some((l) => !m.labels!.includes(l))) return new ModelMismatchError('highArousalNegative', 'labels of the model', m.highArousalNegative);
   return null;

@@ -65,6 +65,23 @@ test('level normalisation makes the input independent of the line gain', () => {
   assert.ok(Math.abs(c[43 * 5] - d[43 * 5]) > 0.5);
 });
 
+test("band-mean normalisation takes out a spectral tilt (a per-band offset, as another line or talker brings), not only the gain", () => {
+  const tilt = (rows: Float32Array[]) => rows.map((r) => {
+    const x = r.slice();
+    for (let m = 0; m < 40; m++) x[g.melOffset + m] += 0.05 * m - 1;
+    return x;
+  });
+  const a = assembleWindow(fakeRows(200), 0, 200, g, spec('band-mean'));
+  const b = assembleWindow(tilt(fakeRows(200, -12)), 0, 200, g, spec('band-mean'));
+  let maxDiff = 0;
+  for (let t = 0; t < 200; t++) for (let m = 0; m < 40; m++) maxDiff = Math.max(maxDiff, Math.abs(a[t * 43 + m] - b[t * 43 + m]));
+  assert.ok(maxDiff < 1e-3, `max difference ${maxDiff}`);
+  // The whole-window level alone leaves the tilt in.
+  const c = assembleWindow(fakeRows(200), 0, 200, g, spec('voiced-mean'));
+  const d = assembleWindow(tilt(fakeRows(200, -12)), 0, 200, g, spec('voiced-mean'));
+  assert.ok(Math.abs(c[39] - d[39]) > 0.1);
+});
+
 test('more frames than the window uses the last window of them; zero frames is refused', () => {
   const rows = fakeRows(260);
   assert.equal(Array.from(assembleWindow(rows, 0, 260, g, spec())), Array.from(assembleWindow(rows, 60, 200, g, spec())));

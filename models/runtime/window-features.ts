@@ -62,7 +62,7 @@ export function assembleWindow(
 
   // Window level: mean dBFS of the VAD-active frames (all frames when none is active).
   let levelDb = 0;
-  if (spec.input.levelNorm === 'voiced-mean') {
+  if (spec.input.levelNorm === 'voiced-mean' || spec.input.levelNorm === 'band-mean') {
     let sum = 0;
     let n = 0;
     let sumAll = 0;
@@ -94,6 +94,9 @@ export function assembleWindow(
   }
   const features = spec.input.features;
   const melBands = g.cfg.melBands;
+  // 'band-mean': each mel band's own mean over the window's VAD-active frames (all frames when none) is removed, a
+  // cepstral-mean-like normalisation that takes out the line's and the talker's spectral tilt, not only the level.
+  const bandMean = spec.input.levelNorm === 'band-mean' ? bandMeans(rowArr, rowOff, frames, g.melOffset, melBands) : null;
   for (let i = 0; i < frames; i++) {
     const r = rowArr(i);
     const o = rowOff(i);
@@ -102,7 +105,8 @@ export function assembleWindow(
       switch (f) {
         case 'mel': {
           const mo = o + g.melOffset;
-          for (let m = 0; m < melBands; m++) dst[c++] = Math.max(LOG_MEL_FLOOR, r[mo + m]) - levelLn;
+          if (bandMean) for (let m = 0; m < melBands; m++) dst[c++] = Math.max(LOG_MEL_FLOOR, r[mo + m]) - bandMean[m];
+          else for (let m = 0; m < melBands; m++) dst[c++] = Math.max(LOG_MEL_FLOOR, r[mo + m]) - levelLn;
           break;
         }
         case 'f0Semitones': {
@@ -142,6 +146,28 @@ export function assembleWindow(
   if (opts.normalise !== false) standardise(dst, frames, spec);
   if (opts.pad !== false) wrapPad(dst, frames, spec);
   return dst;
+}
+
+/** Per mel band, the mean floored log-mel over the VAD-active frames of a window (all frames when none is active). */
+function bandMeans(rowArr: (i: number) => Float32Array, rowOff: (i: number) => number, frames: number, melOffset: number, melBands: number): Float64Array {
+  const voiced = new Float64Array(melBands);
+  const all = new Float64Array(melBands);
+  let n = 0;
+  for (let i = 0; i < frames; i++) {
+    const r = rowArr(i);
+    const o = rowOff(i);
+    const active = r[o + ROW.vad] > 0;
+    if (active) n++;
+    for (let m = 0; m < melBands; m++) {
+      const v = Math.max(LOG_MEL_FLOOR, r[o + melOffset + m]);
+      all[m] += v;
+      if (active) voiced[m] += v;
+    }
+  }
+  const src = n > 0 ? voiced : all;
+  const d = n > 0 ? n : frames;
+  for (let m = 0; m < melBands; m++) src[m] /= d;
+  return src;
 }
 
 /** (x - mean) / std per column over the first `frames` frames of `dst`, in place. */
