@@ -16,6 +16,8 @@ export interface WindowEvent extends WindowSummary {
   emotions: number[] | null;
   /** The call's smoothed scam risk (0..1) after this window; null when the leg does not feed the policy. */
   risk: number | null;
+  /** Keyword spotter scores (0..1) per class in the spotter's label order; absent without a spotter or speech. */
+  keywords?: number[];
 }
 
 /** The policy decided to warn the protected subscriber (at most one 'alert', and one 'escalation' if configured). */

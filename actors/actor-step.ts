@@ -47,6 +47,16 @@ export interface WindowScorer {
   assemble(history: Float32Array, historyRows: number, start: number, count: number, slot: number): Float32Array;
   /** Probabilities for every input, n × labelCount, in one predict. */
   predict(inputs: Float32Array[]): Float32Array;
+  /**
+   * The keyword spotter (optional): the same windows, its own input assembly, one sigmoid per keyword class. Its
+   * scores go out with each window; they order calls for full recognition and never alert by themselves.
+   */
+  keywords?: {
+    readonly labelCount: number;
+    readonly categories: readonly string[];
+    assemble(history: Float32Array, historyRows: number, start: number, count: number, slot: number): Float32Array;
+    predict(inputs: Float32Array[]): Float32Array;
+  };
 }
 
 /** Every model predict of a task: its batch (windows, before padding) and how long it took (s). For the metrics. */
@@ -55,10 +65,12 @@ export interface InferenceStats {
   seconds: number[];
   /** Windows left unscored because they hold too little speech for the policy to read their emotions. */
   skipped: number;
+  /** Seconds of the task spent in keyword spotter predicts (within `seconds`' rounds, not counted there). */
+  spotterSeconds: number;
 }
 
-/** Generous msgpack size of one window record (summary, 7 probabilities, risk). */
-const WINDOW_RECORD_BYTES = 640;
+/** Generous msgpack size of one window record (summary, 7 probabilities, risk, up to 16 keyword scores). */
+const WINDOW_RECORD_BYTES = 800;
 
 /**
  * Mailbox room a round of one call may need: every window its legs can complete from one chunk (plus a final one),
@@ -83,6 +95,8 @@ interface ReadyWindow {
   history: Float32Array;
   historyRows: number;
   probs: number[] | null;
+  /** Keyword spotter scores, one per class (null without a spotter or for a window without speech). */
+  keywords: number[] | null;
 }
 
 /** A call advanced by one round into its inactive state copies, not yet published. */
@@ -108,7 +122,7 @@ interface Prepared {
 export class ActorStep {
   private readonly extractor: StreamingExtractor;
   private readonly inputs: Float32Array[] = [];
-  private inference: InferenceStats = { batches: [], seconds: [], skipped: 0 };
+  private inference: InferenceStats = { batches: [], seconds: [], skipped: 0, spotterSeconds: 0 };
 
   constructor(
     readonly g: FrontEndGeometry,
@@ -130,7 +144,7 @@ export class ActorStep {
 
   /** Advance the calls of a task; a call whose slab is invalid gets an error outcome (the supervisor restarts it). */
   runTask(calls: StepCall[]): Array<StepOutcome | { callId: string; error: { code: string; message: string } }> {
-    this.inference = { batches: [], seconds: [], skipped: 0 };
+    this.inference = { batches: [], seconds: [], skipped: 0, spotterSeconds: 0 };
     const outcomes = new Map<string, StepOutcome | { callId: string; error: { code: string; message: string } }>();
     const consumed = new Map<string, number[]>();
     let live = calls;
@@ -156,7 +170,10 @@ export class ActorStep {
         // A failing model must not take the calls down: this round's windows go out unscored, each call is told.
         const e = err as { message?: string };
         for (const p of prepared) {
-          for (const w of p.windows) w.probs = null;
+          for (const w of p.windows) {
+            w.probs = null;
+            w.keywords = null;
+          }
           p.errors.push({ type: 'actor-error', leg: -1, code: 'CG_MODEL_FAILED', message: String(e?.message ?? err) });
         }
       }
@@ -201,7 +218,7 @@ export class ActorStep {
       if (n > 0) {
         p.worked = true;
         p.consumed[leg.index] = n;
-        const onWindow = (w: WindowReady) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null });
+        const onWindow = (w: WindowReady) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null, keywords: null });
         try {
           this.extractor.process(resamplerFor(leg.inputRate, this.g.cfg.sampleRate), leg.layout, st, leg.history, leg.inflight, n, onWindow);
         } catch (err) {
@@ -217,7 +234,7 @@ export class ActorStep {
         if (st[S.finalized]) continue;
         p.worked = true;
         try {
-          this.extractor.finish(leg.layout, st, leg.history, (w) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null }));
+          this.extractor.finish(leg.layout, st, leg.history, (w) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null, keywords: null }));
         } catch (err) {
           st[S.finalized] = 1;
           p.errors.push(restartLeg(leg, st, err, false));
@@ -295,6 +312,17 @@ export class ActorStep {
       this.inference.seconds.push((performance.now() - t0) / 1000);
       this.inference.batches.push(batch.length);
       batch.forEach((r, i) => (r.probs = Array.from(probs.subarray(i * L, (i + 1) * L))));
+      const kw = scorer.keywords;
+      if (kw) {
+        // The spotter on the same windows, in its own predict of the same batch size (same buckets, no extra padding).
+        inputs.length = 0;
+        batch.forEach((r, i) => inputs.push(kw.assemble(r.history, r.historyRows, r.w.startFrame, r.w.frames, i)));
+        const t1 = performance.now();
+        const scores = kw.predict(inputs);
+        this.inference.spotterSeconds += (performance.now() - t1) / 1000;
+        const K = kw.labelCount;
+        batch.forEach((r, i) => (r.keywords = Array.from(scores.subarray(i * K, (i + 1) * K), (v) => Math.round(v * 1000) / 1000)));
+      }
     }
   }
 
@@ -341,7 +369,7 @@ export class ActorStep {
         }
       }
       const w = r.w;
-      ok = p.mailbox.write({ type: 'window', leg: r.leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary, emotions: r.probs, risk }) && ok;
+      ok = p.mailbox.write({ type: 'window', leg: r.leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary, emotions: r.probs, risk, ...(r.keywords ? { keywords: r.keywords } : {}) }) && ok;
       if (alert) ok = p.mailbox.write(alert) && ok;
       if (!ok) return false;
     }

@@ -12,6 +12,8 @@ export interface ModelSettings {
   backend: 'auto' | BackendName;
   /** Most windows per predict (model.maxBatch); 1 runs one predict per window. */
   maxBatch: number;
+  /** The keyword spotter's model directory, run on the same windows in the same round; null: no spotter. */
+  spotterDir?: string | null;
 }
 
 /** Load the model on the best backend and wrap it as the actor's scorer (reusable input buffers per batch slot). */
@@ -23,16 +25,29 @@ export async function createWindowScorer(g: FrontEndGeometry, s: ModelSettings):
   const buckets = DEFAULT_BUCKETS.filter((b) => b < s.maxBatch).concat(s.maxBatch);
   const predictor = new BatchedPredictor(loaded.model, loaded.manifest, { buckets });
   predictor.warmUp();
+  const scorer: WindowScorer = { ...windowModel(g, loaded, predictor), maxBatch: s.maxBatch };
+  let spotterName: string | null = null;
+  if (s.spotterDir) {
+    const spot = await loadModelDir(s.spotterDir, g.cfg);
+    if (spot.manifest.task !== 'keywords') throw Object.assign(new Error(`${s.spotterDir} is not a keyword spotter (task ${spot.manifest.task})`), { code: 'CG_MODEL_MISMATCH' });
+    const sp = new BatchedPredictor(spot.model, spot.manifest, { buckets });
+    sp.warmUp();
+    scorer.keywords = { ...windowModel(g, spot, sp), categories: spot.manifest.keywordCategories ?? [] };
+    spotterName = spot.manifest.name;
+  }
+  return { scorer, name: spotterName ? `${loaded.manifest.name}+${spotterName}` : loaded.manifest.name, backend: choice.name, fallbacks: choice.fallbacks };
+}
+
+/** Window assembly (a reusable input buffer per batch position) and batched predict of one loaded model. */
+function windowModel(g: FrontEndGeometry, loaded: Awaited<ReturnType<typeof loadModelDir>>, predictor: BatchedPredictor) {
   const size = loaded.manifest.window.frames * loaded.manifest.input.featureCount;
   const buffers: Float32Array[] = [];
-  const scorer: WindowScorer = {
+  return {
     labelCount: loaded.manifest.labels.length,
-    maxBatch: s.maxBatch,
-    assemble(history, historyRows, start, count, slot) {
+    assemble(history: Float32Array, historyRows: number, start: number, count: number, slot: number): Float32Array {
       while (buffers.length <= slot) buffers.push(new Float32Array(size));
       return assembleWindow({ history, historyRows }, start, count, g, loaded.manifest, buffers[slot]);
     },
-    predict: (inputs) => predictor.predict(inputs),
+    predict: (inputs: Float32Array[]) => predictor.predict(inputs),
   };
-  return { scorer, name: loaded.manifest.name, backend: choice.name, fallbacks: choice.fallbacks };
 }

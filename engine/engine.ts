@@ -165,6 +165,8 @@ export class Engine {
         risk: c.risk === null ? null : round(c.risk),
         alerts: c.alerts.map((a) => ({ level: a.level, t: round(a.t), risk: round(a.risk), explanation: a.explanation, basis: a.basis ?? 'acoustic' })),
         intents: c.intents.map((i) => ({ intent: i.intent, t: round(i.t) })),
+        spotterScore: round(c.spotterScore),
+        keywords: c.keywords.map((k) => ({ keyword: k.keyword, t: round(k.t) })),
         speech: speechView(this.speech.callStatus(c.callId)),
         legs: c.legs.map((l, i) => ({
           label: l.label ?? null,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { shippedModelDir } from '../models/runtime/shipped-model.js';
+import { shippedModelDir, shippedSpotterDir } from '../models/runtime/shipped-model.js';
 import { repoRoot } from '../test/support/repo-paths.js';
 import { testConfig } from '../test/support/engine-fixtures.js';
 import { ModelSettingsError, resolveModelSettings } from './model-settings.js';
@@ -69,4 +69,25 @@ test('serve refuses to start on a mismatching model: one line, exit status 2', (
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
+test('the keyword spotter: off by default, the shipped one when switched on, and an emotion model given as spotter is refused', () => {
+  const c0 = testConfig();
+  assert.is(resolveModelSettings(c0)!.spotterDir, null);
+  const c = { ...c0, model: { ...c0.model, spotter: true } };
+  assert.is(resolveModelSettings(c)!.spotterDir, shippedSpotterDir());
+  try {
+    resolveModelSettings({ ...c, model: { ...c.model, spotterDir: shippedModelDir() } });
+    assert.unreachable('expected CG_MODEL_MISMATCH');
+  } catch (err) {
+    assert.is((err as ModelSettingsError).code, 'CG_MODEL_MISMATCH');
+    assert.match((err as Error).message, /not a keyword spotter/);
+  }
+  try {
+    resolveModelSettings({ ...c, model: { ...c.model, spotterDir: join(dir, 'no-spotter') } });
+    assert.unreachable('expected CG_MODEL_MISSING');
+  } catch (err) {
+    assert.is((err as ModelSettingsError).code, 'CG_MODEL_MISSING');
+    assert.match((err as Error).message, /model\.spotter=false/);
+  }
+});
+
 test.run();

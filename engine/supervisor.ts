@@ -10,6 +10,7 @@ import { LOCKSTEP_SLACK_SECONDS, mailboxMargin, type StepIntent } from '../actor
 import { G as PolicySlot } from '../actors/policy/policy-state-layout.js';
 import { POLICY_STATE_LENGTH } from '../actors/policy/risk-policy.js';
 import type { ModelSettings } from '../actors/window-scorer.js';
+import { readManifest } from '../models/runtime/model-files.js';
 import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
 import { ActorPool } from './actor-pool.js';
 import { ArrivalCheckpoints } from './arrival-checkpoints.js';
@@ -56,6 +57,9 @@ export interface CallInfo {
   alerts: AlertEvent[];
   /** Spoken intents heard on the call (names and call times only; no words are kept). */
   intents: Array<{ intent: string; t: number; confidence: number }>;
+  /** Keyword spotter: its decaying score (0..1; 0 without a spotter) and each keyword class it heard, with the call time it first did. */
+  spotterScore: number;
+  keywords: Array<{ keyword: string; t: number }>;
 }
 
 /** A copy of a leg's audio as it is written (the speech recogniser's feed); called on the producer's thread. */
@@ -104,6 +108,10 @@ interface CallEntry {
   /** The two policy state copies (the committed one is header[C.active]), to read the last intent applied. */
   policyViews: [Float64Array, Float64Array];
   taps: Array<LegTap | null>;
+  /** Keyword spotter: decaying score, the call time it was last raised, and the classes heard (first call time). */
+  spot: number;
+  spotT: number;
+  keywords: Map<number, number>;
   ended: Promise<CallEnded>;
   resolveEnded: (e: CallEnded) => void;
 }
@@ -196,7 +204,11 @@ export class Supervisor extends EventEmitter {
     // Chunks are sized for the highest input rate we accept (48 kHz); lower rates simply use part of the buffer.
     this.maxChunkSamples = Math.ceil(cfg.engine.maxChunkSeconds * 48000);
     this.arrivalEntries = Math.ceil((cfg.engine.ringSeconds + 2 * cfg.engine.maxChunkSeconds + 1) * 50);
+    this.keywordNames = model?.spotterDir ? readManifest(model.spotterDir, cfg.features).labels : [];
   }
+
+  /** The keyword spotter's class names (its manifest's labels), for the call view. */
+  private readonly keywordNames: readonly string[];
 
   /** Start the worker pool and the scheduling tick. */
   async start(): Promise<void> {
@@ -243,6 +255,17 @@ export class Supervisor extends EventEmitter {
   /** A call's current smoothed risk (0 before its first window or when unknown), without building its CallInfo. */
   callRisk(callId: string): number {
     return this.calls.get(callId)?.risk ?? 0;
+  }
+
+  /**
+   * The keyword spotter's score of a call (0..1; 0 without a spotter or before speech): the highest class score of its
+   * windows, decaying with call time (time constant speech.spotterMemorySeconds). It orders calls for recognition.
+   */
+  callSpotterScore(callId: string): number {
+    const c = this.calls.get(callId);
+    if (!c) return 0;
+    const t = Math.max(...c.received.map((r, i) => r / (c.spec.legs[i].sampleRate || 8000)));
+    return c.spot * Math.exp(-Math.max(0, t - c.spotT) / this.cfg.speech.spotterMemorySeconds);
   }
 
   /** Install (or remove, with null) a copy of a leg's audio as it is written; false when the call or leg is unknown. */
@@ -313,6 +336,9 @@ export class Supervisor extends EventEmitter {
       intentSeq: 0,
       policyViews: [new Float64Array(slab.state, policyOffsets[0], POLICY_STATE_LENGTH), new Float64Array(slab.state, policyOffsets[1], POLICY_STATE_LENGTH)],
       taps: new Array(n).fill(null),
+      spot: 0,
+      spotT: 0,
+      keywords: new Map(),
       ended,
       resolveEnded,
     };
@@ -550,6 +576,20 @@ export class Supervisor extends EventEmitter {
     this.emit('actor-restarted', { callId: c.spec.callId, reason: why });
   }
 
+  private spotted(c: CallEntry, ev: WindowEvent): void {
+    const kw = ev.keywords!;
+    let m = 0;
+    for (let k = 0; k < kw.length; k++) {
+      m = Math.max(m, kw[k]);
+      if (kw[k] >= this.cfg.speech.spotterThreshold && !c.keywords.has(k)) c.keywords.set(k, ev.tEnd);
+    }
+    const decayed = c.spot * Math.exp(-Math.max(0, ev.tEnd - c.spotT) / this.cfg.speech.spotterMemorySeconds);
+    if (m >= decayed) {
+      c.spot = m;
+      c.spotT = ev.tEnd;
+    }
+  }
+
   private drainEvents(c: CallEntry): void {
     const events = c.events.drain();
     if (!events.length) return;
@@ -564,6 +604,7 @@ export class Supervisor extends EventEmitter {
         this.verdictLatency(c, ev, now);
         c.windows[ev.leg]++;
         if (ev.risk !== null) c.risk = ev.risk;
+        if (ev.keywords) this.spotted(c, ev);
         this.counters.windows++;
         this.emit('window', c.spec.callId, ev as WindowEvent);
       } else if (ev.type === 'alert') {
@@ -646,6 +687,8 @@ export class Supervisor extends EventEmitter {
       risk: c.risk,
       alerts: c.alerts.slice(),
       intents: c.intents.map((i) => ({ intent: i.intent, t: i.t, confidence: i.confidence })),
+      spotterScore: this.callSpotterScore(c.spec.callId),
+      keywords: [...c.keywords].sort((a, b) => a[1] - b[1]).map(([k, t]) => ({ keyword: this.keywordNames[k] ?? `#${k}`, t })),
     };
   }
 }

@@ -16,6 +16,9 @@ export interface PolledCall {
   speech: { grants: number; heldSeconds: number; firstSlotAt: number | null } | null;
   /** Distinct spoken intents heard (names only). */
   intents: string[];
+  /** Keyword classes the spotter heard (names only), and the highest spotter score seen. */
+  keywords: string[];
+  maxSpotterScore: number;
   lastSeenAt: number;
 }
 
@@ -98,6 +101,8 @@ export class EngineCallsPoller {
         alerts: Array.isArray(c.alerts) ? (c.alerts as Array<Record<string, unknown>>).map((a) => ({ level: String(a.level ?? ''), t: num(a.t) ?? 0, basis: typeof a.basis === 'string' ? a.basis : null })) : (prev?.alerts ?? []),
         speech: speechOf(c.speech) ?? prev?.speech ?? null,
         intents: Array.isArray(c.intents) ? [...new Set((c.intents as Array<Record<string, unknown>>).map((i) => String(i.intent ?? '')).filter(Boolean))] : (prev?.intents ?? []),
+        keywords: Array.isArray(c.keywords) ? (c.keywords as Array<Record<string, unknown>>).map((k) => String(k.keyword ?? '')).filter(Boolean) : (prev?.keywords ?? []),
+        maxSpotterScore: Math.max(num(c.spotterScore) ?? 0, prev?.maxSpotterScore ?? 0),
         lastSeenAt: t,
       };
       this.calls.set(id, pc);

@@ -17,6 +17,8 @@ export interface SpeechKindSummary {
   coverage: number;
   /** Calls on which the engine listed at least one intent. */
   withIntents: number;
+  /** Calls the keyword spotter flagged (a keyword class heard). */
+  flagged: number;
   /** Calls with an alert, by the alert's basis. */
   contentAlerts: number;
   acousticAlerts: number;
@@ -41,6 +43,7 @@ export function summariseSpeech(calls: readonly CallResult[], polled: ReadonlyMa
     const firsts: number[] = [];
     let coverage = 0;
     let withIntents = 0;
+    let flagged = 0;
     let content = 0;
     let acoustic = 0;
     for (const c of list) {
@@ -48,6 +51,7 @@ export function summariseSpeech(calls: readonly CallResult[], polled: ReadonlyMa
       if (p?.speech && p.speech.grants > 0 && p.speech.firstSlotAt !== null) firsts.push(p.speech.firstSlotAt);
       coverage += Math.min(1, (p?.speech?.heldSeconds ?? 0) / Math.max(1, c.durationSeconds));
       if (p?.intents.length) withIntents++;
+      if (p?.keywords.length) flagged++;
       if (p?.alerts.some((a) => a.basis === 'content')) content++;
       else if (p?.alerts.length) acoustic++;
     }
@@ -58,6 +62,7 @@ export function summariseSpeech(calls: readonly CallResult[], polled: ReadonlyMa
       firstSlotMax: firsts.length ? Math.max(...firsts) : null,
       coverage: list.length ? Math.round((1000 * coverage) / list.length) / 1000 : 0,
       withIntents,
+      flagged,
       contentAlerts: content,
       acousticAlerts: acoustic,
     };
@@ -72,14 +77,14 @@ export function summariseSpeech(calls: readonly CallResult[], polled: ReadonlyMa
 
 export function speechMarkdown(s: SpeechLoadSummary): string[] {
   const row = (name: string, k: SpeechKindSummary) =>
-    `| ${name} | ${k.calls} | ${k.recognised} | ${k.firstSlotP50 ?? '-'} / ${k.firstSlotMax ?? '-'} | ${(100 * k.coverage).toFixed(0)} % | ${k.withIntents} | ${k.contentAlerts} | ${k.acousticAlerts} |`;
+    `| ${name} | ${k.calls} | ${k.flagged} | ${k.recognised} | ${k.firstSlotP50 ?? '-'} / ${k.firstSlotMax ?? '-'} | ${(100 * k.coverage).toFixed(0)} % | ${k.withIntents} | ${k.contentAlerts} | ${k.acousticAlerts} |`;
   return [
     '## Spoken content under load',
     '',
-    'From GET /calls: whether the other party got a recognition slot, the call time of its first slot, the share of the call a slot heard it, the calls with intents, and the alerts by basis.',
+    'From GET /calls: the calls the keyword spotter flagged, whether the other party got a recognition slot, the call time of its first slot, the share of the call a slot heard it, the calls with intents, and the alerts by basis.',
     '',
-    '| calls | n | got a slot | first slot at, median / max (s) | heard | with intents | content alerts | acoustic alerts |',
-    '|---|---|---|---|---|---|---|---|',
+    '| calls | n | flagged by the spotter | got a slot | first slot at, median / max (s) | heard | with intents | content alerts | acoustic alerts |',
+    '|---|---|---|---|---|---|---|---|---|',
     row('scam scripts', s.scam),
     row('benign scripts', s.calm),
     '',

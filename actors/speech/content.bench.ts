@@ -5,7 +5,8 @@
  *   - the same model with the previous release's search (second flat-lexicon pass, language weight 6.5), no adaptation,
  *   - recognition with PocketSphinx's generic en-us LM (the reference: 130k words),
  *   - the intent matcher alone (per recognised utterance),
- *   - the acoustic path (front-end and the emotion model through the supervisor and its pool, as `analyze` runs it).
+ *   - the acoustic path (front-end and the emotion model through the supervisor and its pool, as `analyze` runs it),
+ *     without and with the keyword spotter (it runs on the same windows in the same rounds).
  * Prints a table and what it means for slots per core.
  */
 import { readFileSync } from 'node:fs';
@@ -66,19 +67,22 @@ try {
   const c1 = process.cpuUsage(c0);
   rows.push([`intent matcher (${timed.length} utterances x ${reps})`, (c1.user + c1.system) / 1e6 / reps, audio]);
   void t0;
-  // The acoustic path, as analyze runs it (supervisor, pool, front-end, emotion model), recognition off.
+  // The acoustic path, as analyze runs it (supervisor, pool, front-end, emotion model), recognition off; without and
+  // with the keyword spotter on the same windows (the difference is the spotter's cost).
   const cfg = loadConfig({ env: {} });
-  const acfg = { ...cfg, speech: { ...cfg.speech, enabled: false }, pool: { ...cfg.pool, threads: 1 } };
-  let cpuAcoustic = 0;
-  let aAudio = 0;
-  for (const f of files.slice(0, 4)) {
-    const r0 = process.resourceUsage();
-    const r = await analyzeFile(f, acfg, quietLog);
-    const r1 = process.resourceUsage();
-    cpuAcoustic += (r1.userCPUTime - r0.userCPUTime + r1.systemCPUTime - r0.systemCPUTime) / 1e6;
-    aAudio += r.durationSeconds;
+  for (const spotter of [false, true]) {
+    const acfg = { ...cfg, speech: { ...cfg.speech, enabled: false }, pool: { ...cfg.pool, threads: 1 }, model: { ...cfg.model, spotter } };
+    let cpuAcoustic = 0;
+    let aAudio = 0;
+    for (const f of files.slice(0, 6)) {
+      const r0 = process.resourceUsage();
+      const r = await analyzeFile(f, acfg, quietLog);
+      const r1 = process.resourceUsage();
+      cpuAcoustic += (r1.userCPUTime - r0.userCPUTime + r1.systemCPUTime - r0.systemCPUTime) / 1e6;
+      aAudio += r.durationSeconds;
+    }
+    rows.push([`acoustic path: front-end + emotion model${spotter ? ' + keyword spotter' : ''} (analyze, 1 worker; includes pool start-up per file)`, cpuAcoustic, aAudio]);
   }
-  rows.push(['acoustic path: front-end + emotion model (analyze, 1 worker; includes pool start-up per file)', cpuAcoustic, aAudio]);
   console.log(`spoken-content stages on ${audio.toFixed(0)} s of audio (${files.length} calls: ${scripts.length} scripts x ${voices.join(', ')}), ${new Date().toISOString()}\n`);
   console.log('| stage | CPU s per leg-second | legs per core |');
   console.log('|---|---|---|');

@@ -8,6 +8,7 @@ import { parseWav } from '../../engine/media/wav-reader.js';
 import { asteriskPrompts, wordErrors } from '../../models/speech/eval/evaluate-content.js';
 import { spokenWords } from '../../models/speech/text-normalise.js';
 import { requireSpeechTools, script, spokenCall } from '../../test/support/spoken-audio.js';
+import { mergeArgs } from './leg-recogniser.js';
 import { recogniseLeg } from './offline-recognition.js';
 import { loadPocketSphinx } from './pocketsphinx.js';
 import { speechModelFiles } from './speech-model.js';
@@ -71,6 +72,15 @@ test('the Asterisk prompts (a real voice at 8 kHz, never used for adaptation), b
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('decoder arguments merge: a later value of a flag replaces the default (PocketSphinx refuses a flag twice)', () => {
+  assert.equal(mergeArgs(['-lw', '8', '-fwdflat', 'no'], ['-mllr', '/m'], ['-fwdflat', 'yes']), ['-lw', '8', '-fwdflat', 'yes', '-mllr', '/m']);
+  const { mllr: _m, ...plain } = files();
+  // The previous release's search on top of the defaults: accepted, not refused for a repeated flag.
+  const { audio } = spokenCall(['Please read me the code.'], 'flite:awb');
+  const r = recogniseLeg(plain, audio.channels[0], audio.sampleRate, { decoderArgs: ['-fwdflat', 'yes', '-lw', '6.5'] });
+  assert.ok(r.audioSeconds > 1);
 });
 
 test.run();

@@ -51,6 +51,13 @@ const SEARCH_ARGS: readonly string[] = ['-fwdflat', 'no', '-lw', '8'];
 
 export const DEFAULT_DECODER_ARGS: readonly string[] = ['-vad_postspeech', '25', '-vad_prespeech', '15', '-cmninit', '49.5,36.0,-28.0,41.0,-21.0,0.0,13.0,-26.0,19.0,-12.0,-3.0,9.0,-13.7', ...SEARCH_ARGS];
 
+/** Decoder argument lists (flag, value pairs) merged left to right: a later value of a flag replaces an earlier one (PocketSphinx refuses a flag given twice). */
+export function mergeArgs(...lists: ReadonlyArray<readonly string[]>): string[] {
+  const m = new Map<string, string>();
+  for (const l of lists) for (let i = 0; i + 1 < l.length; i += 2) m.set(l[i], l[i + 1]);
+  return [...m].flat();
+}
+
 /** An intent heard, as the recogniser reports it. */
 export interface HeardIntent {
   intent: IntentHit['intent'];
@@ -90,7 +97,7 @@ export class LegRecogniser {
   utterances = 0;
 
   constructor(ps: PocketSphinx, files: SpeechModelFiles, private readonly matcher: IntentMatcher, private readonly opts: LegRecogniserOptions) {
-    this.decoder = ps.decoder({ hmm: files.hmm, lm: files.lm, dict: files.dict, extra: [...DEFAULT_DECODER_ARGS, ...(files.mllr ? ['-mllr', files.mllr] : []), ...(opts.decoderArgs ?? [])] });
+    this.decoder = ps.decoder({ hmm: files.hmm, lm: files.lm, dict: files.dict, extra: mergeArgs(DEFAULT_DECODER_ARGS, files.mllr ? ['-mllr', files.mllr] : [], opts.decoderArgs ?? []) });
     this.design = opts.inputRate === MODEL_RATE ? null : designResampler(opts.inputRate, MODEL_RATE);
     this.rsState = new Float64Array(this.design ? resamplerStateLength(this.design) : 0);
     this.maxUttSamples = Math.round((opts.maxUtteranceSeconds ?? 8) * MODEL_RATE);

@@ -171,6 +171,14 @@ export const configSchema = z
         backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
         /** Most windows per predict: a round's ready windows share one predict up to this; 1 = one predict per window. */
         maxBatch: z.number().int().min(1).max(64).default(64),
+        /**
+         * Run the keyword spotter on the same windows (it orders calls for the recognition slots; never alerts alone).
+         * Off by default: the shipped spotter, trained on synthetic voices only, flags benign calls on voices it never
+         * heard almost as often as scam calls (docs/SPOKEN-CONTENT.md), so it would reorder the slots by noise.
+         */
+        spotter: z.boolean().default(false),
+        /** Keyword spotter directory; empty: the shipped models/spotter-en-v1. */
+        spotterDir: z.string().default(''),
       })
       .strict()
       .prefault({}),
@@ -182,7 +190,7 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         /** Recognition threads (each hosts slotsPerThread decoders). */
         threads: z.number().int().min(1).max(64).default(1),
-        /** Legs one thread recognises at once; more calls wait for a slot (highest acoustic risk first). */
+        /** Legs one thread recognises at once; more calls wait for a slot (keyword-flagged first, then highest acoustic risk). */
         slotsPerThread: z.number().int().min(1).max(64).default(4),
         /** Which legs get recognised: the other party only (the one who might be a scammer), or both. */
         legs: z.enum(['other', 'both']).default('other'),
@@ -194,6 +202,12 @@ export const configSchema = z
         maxUtteranceSeconds: z.number().min(2).max(60).default(8),
         /** Speech model directory (manifest.json, domain LM and dictionary); empty: the shipped models/speech-en-v1. */
         modelDir: z.string().default(''),
+        /** A window whose keyword spotter score (any class) reaches this flags its call for recognition. */
+        spotterThreshold: z.number().min(0).max(1).default(0.5),
+        /** Time constant (s of call time) over which a call's spotter score decays. */
+        spotterMemorySeconds: z.number().min(1).max(3600).default(60),
+        /** A flagged call waiting for a slot takes one from an unflagged call that has held it this long without an intent. */
+        preemptAfterSeconds: z.number().min(1).max(3600).default(10),
       })
       .strict()
       .prefault({}),

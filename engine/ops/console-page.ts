@@ -96,6 +96,16 @@ export const CONSOLE_JS = `'use strict';
     s.appendChild(bar);
     return s;
   }
+  // Intents the recogniser heard, then (muted) keyword classes the spotter heard; names only, never words.
+  function heardCell(k) {
+    var s = el('span');
+    var intents = k.intents || [];
+    var kws = k.keywords || [];
+    if (!intents.length && !kws.length) { s.appendChild(el('span', '—', 'muted')); return s; }
+    if (intents.length) s.appendChild(el('span', intents.join(', '), 'intents'));
+    if (kws.length) s.appendChild(el('span', (intents.length ? ' · ' : '') + 'spotted: ' + kws.join(', '), 'muted keywords'));
+    return s;
+  }
   function time(iso) { try { return new Date(iso).toLocaleTimeString(); } catch (e) { return iso; } }
 
   function render(s) {
@@ -120,7 +130,7 @@ export const CONSOLE_JS = `'use strict';
     }
     $('calls-count').textContent = '(' + s.calls.length + ')';
     fill('calls', s.calls.map(function (k) {
-      var tr = row([k.callId, time(k.startedAt), k.direction || '—', k.subscriber || '—', k.seconds.toFixed(1) + ' s', k.lagSeconds.toFixed(2) + ' s', riskCell(k.risk), (k.intents && k.intents.length ? k.intents.join(', ') : '—'), String(k.alerts)]);
+      var tr = row([k.callId, time(k.startedAt), k.direction || '—', k.subscriber || '—', k.seconds.toFixed(1) + ' s', k.lagSeconds.toFixed(2) + ' s', riskCell(k.risk), heardCell(k), String(k.alerts)]);
       tr.setAttribute('data-call-id', k.callId);
       return tr;
     }));

@@ -58,6 +58,8 @@ export async function consoleState(src: ConsoleSources) {
         risk: c.risk === null ? null : r3(c.risk),
         /** Spoken intents heard (names only), distinct, in the order first heard. */
         intents: [...new Set(c.intents.map((i) => i.intent))],
+        /** Keyword classes the spotter heard (names only), in the order first heard. */
+        keywords: c.keywords.map((k) => k.keyword),
         lagSeconds: r3(c.lagSeconds),
         seconds: r3(Math.max(0, ...c.legs.map((l) => l.processedSeconds))),
         alerts: c.alerts.length,

@@ -174,6 +174,7 @@ export class EngineMetrics {
     const speechCounters: Array<[string, string, keyof SpeechStats]> = [
       ['callguard_speech_audio_seconds_total', 'Seconds of audio recognised (legs that left their slot)', 'audioSeconds'],
       ['callguard_speech_slot_handovers_total', 'Slots handed from a leg that heard nothing in its slice to a waiting leg', 'slotHandovers'],
+      ['callguard_speech_slot_preemptions_total', 'Slots taken from an unflagged leg for a leg the keyword spotter flagged', 'slotPreemptions'],
       ['callguard_speech_thread_restarts_total', 'Recognition threads restarted after they died', 'threadRestarts'],
       ['callguard_speech_dropped_samples_total', 'Samples a recognition ring could not take (the recogniser fell behind)', 'droppedSamples'],
       ['callguard_speech_slot_errors_total', 'Recognition slots that failed (the leg queued again)', 'slotErrors'],

@@ -6,6 +6,7 @@ import { loadPocketSphinx } from '../../actors/speech/pocketsphinx.js';
 import type { AlertEvent } from '../../actors/actor-events.js';
 import { Supervisor, type CallHandle } from '../supervisor.js';
 import { SpeechService } from './speech-service.js';
+import { shippedModelDir, shippedSpotterDir } from '../../models/runtime/shipped-model.js';
 
 // The recognition slots with the real supervisor, actors, recognition threads and PocketSphinx, on TTS speech fed at
 // the pace of a live call (0.2 s every 0.2 s).
@@ -124,6 +125,39 @@ test('time-slicing: a leg that heard nothing in its slice hands its slot to a wa
     assert.ok(speech.callStatus('slice-a')!.heldSeconds >= 5);
     assert.ok(speech.callStatus('slice-b')!.firstSlotAt! >= 5, 'b was first heard at call time >= 5 s');
     for (const [id, c] of [['slice-a', a], ['slice-b', b]] as const) {
+      sup.endCall(id, 'bye');
+      await c.ended;
+    }
+  } finally {
+    await speech.close();
+    await sup.close();
+  }
+});
+
+test('the keyword spotter flags a scam call waiting for a slot: it takes the slot from a call that only listens (silence: no spotter windows) and heard nothing', async () => {
+  const ps = loadPocketSphinx();
+  if ('error' in ps) assert.unreachable(ps.error);
+  requireSpeechTools();
+  const cfg = testConfig();
+  // The real emotion model and the shipped spotter on the workers: the spotter's scores come with the windows.
+  const sup = new Supervisor(cfg, quietLog, { dir: shippedModelDir(), backend: 'wasm', maxBatch: 64, spotterDir: shippedSpotterDir() });
+  const speech = new SpeechService({ ...cfg.speech, threads: 1, slotsPerThread: 1, preemptAfterSeconds: 2 }, sup, quietLog);
+  await sup.start();
+  try {
+    assert.ok(await speech.start());
+    const benign = sup.createCall({ callId: 'spot-benign', source: 'load-test', legs, subscriberLeg: 1 });
+    const scam = sup.createCall({ callId: 'spot-scam', source: 'load-test', legs, subscriberLeg: 1 });
+    assert.equal(speech.occupancy(), { inSlots: [{ callId: 'spot-benign', leg: 0 }], queued: [{ callId: 'spot-scam', leg: 0 }] });
+    const s = spokenCall(script('scam-tax-giftcard').sentences, 'flite:awb').audio.channels[0];
+    const n = s.length;
+    await Promise.all([play(benign, new Int16Array(n)), play(scam, s)]);
+    assert.is(sup.callInfo('spot-benign')!.spotterScore, 0, 'silence gives the spotter nothing');
+    const info = sup.callInfo('spot-scam')!;
+    assert.ok(info.keywords.length > 0 && info.spotterScore > 0, `spotter heard nothing on the scam call (score ${info.spotterScore})`);
+    assert.ok(speech.stats().slotPreemptions >= 1, `preemptions ${speech.stats().slotPreemptions}`);
+    const st = speech.callStatus('spot-scam')!;
+    assert.ok(st.grants >= 1 && st.firstSlotAt !== null && st.firstSlotAt < n / 8000, JSON.stringify(st));
+    for (const [id, c] of [['spot-benign', benign], ['spot-scam', scam]] as const) {
       sup.endCall(id, 'bye');
       await c.ended;
     }

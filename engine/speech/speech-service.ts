@@ -78,6 +78,8 @@ export interface SpeechStats {
   intents: Record<string, number>;
   audioSeconds: number;
   slotHandovers: number;
+  /** Slots taken from an unflagged leg for a leg the keyword spotter flagged. */
+  slotPreemptions: number;
   threadRestarts: number;
   droppedSamples: number;
   slotErrors: number;
@@ -92,7 +94,7 @@ export class SpeechService {
   private reason: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private model: ReturnType<typeof speechModelFiles> | null = null;
-  private readonly counters = { audioSeconds: 0, slotHandovers: 0, threadRestarts: 0, droppedSamples: 0, slotErrors: 0, intents: {} as Record<string, number> };
+  private readonly counters = { audioSeconds: 0, slotHandovers: 0, slotPreemptions: 0, threadRestarts: 0, droppedSamples: 0, slotErrors: 0, intents: {} as Record<string, number> };
   private readonly onStart = (spec: CallSpec) => this.callStarted(spec);
   private readonly onEnd = (ev: CallEnded) => this.callEnded(ev.callId);
 
@@ -141,6 +143,7 @@ export class SpeechService {
       intents: { ...this.counters.intents },
       audioSeconds: this.counters.audioSeconds,
       slotHandovers: this.counters.slotHandovers,
+      slotPreemptions: this.counters.slotPreemptions,
       threadRestarts: this.counters.threadRestarts,
       droppedSamples: dropped,
       slotErrors: this.counters.slotErrors,
@@ -345,12 +348,41 @@ export class SpeechService {
     this.queue.push(l);
   }
 
-  /** Give free slots to waiting legs: highest current risk first, then the longest waiting. */
+  /** A call the keyword spotter flagged (its score at or above speech.spotterThreshold). */
+  private flagged(l: LegEntry): boolean {
+    return this.supervisor.callSpotterScore(l.callId) >= this.cfg.spotterThreshold;
+  }
+
+  /** Waiting legs in the order they get slots: flagged by the spotter first, then highest acoustic risk, then oldest. */
+  private sortQueue(): void {
+    const key = new Map(this.queue.map((l) => [l, { flag: this.flagged(l) ? 1 : 0, risk: this.supervisor.callRisk(l.callId) }]));
+    this.queue.sort((a, b) => key.get(b)!.flag - key.get(a)!.flag || key.get(b)!.risk - key.get(a)!.risk || a.queuedAt - b.queuedAt);
+  }
+
+  /** Give free slots to waiting legs in queue order. */
   private fill(): void {
     if (this.state !== 'ready' || !this.queue.length || !this.slots.includes(null)) return;
-    const risk = new Map(this.queue.map((l) => [l, this.supervisor.callRisk(l.callId)]));
-    this.queue.sort((a, b) => risk.get(b)! - risk.get(a)! || a.queuedAt - b.queuedAt);
+    this.sortQueue();
     for (let s = 0; s < this.slots.length && this.queue.length; s++) if (!this.slots[s]) this.assign(this.queue.shift()!, s);
+  }
+
+  /**
+   * The layered design: when the keyword spotter flags a waiting call and every slot is busy, the flagged call takes
+   * the slot of an unflagged one that has heard no intent in its current slice and held it speech.preemptAfterSeconds.
+   */
+  private preempt(now: number): void {
+    if (this.slots.includes(null)) return;
+    this.sortQueue();
+    for (const w of this.queue.filter((l) => this.flagged(l))) {
+      const victim = this.slots.find((l) => l && l.hitsInSlot === 0 && now - l.sliceStart >= this.cfg.preemptAfterSeconds * 1000 && !this.flagged(l));
+      if (!victim) return;
+      const slot = victim.slot;
+      this.release(victim, true);
+      this.counters.slotPreemptions++;
+      this.enqueue(victim);
+      this.queue.splice(this.queue.indexOf(w), 1);
+      this.assign(w, slot);
+    }
   }
 
   private assign(l: LegEntry, slot: number): void {
@@ -385,6 +417,7 @@ export class SpeechService {
   private rotate(): void {
     if (!this.queue.length) return;
     const now = performance.now();
+    this.preempt(now);
     const slice = this.cfg.sliceSeconds * 1000;
     for (const l of this.slots) {
       if (!l || !this.queue.length || now - l.sliceStart < slice) continue;

@@ -5,7 +5,15 @@ import { fileURLToPath } from 'node:url';
  * `<repo>/models/runtime/` (sources) or `<repo>/dist/models/runtime/` (compiled): both lead to `<repo>/models/emotion-v1`.
  */
 export function shippedModelDir(): string {
+  return `${repoRoot()}/models/emotion-v1`;
+}
+
+/** Directory of the shipped keyword spotter (models/spotter-en-v1). */
+export function shippedSpotterDir(): string {
+  return `${repoRoot()}/models/spotter-en-v1`;
+}
+
+function repoRoot(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const repo = here.replace(/[\\/](dist[\\/])?models[\\/]runtime[\\/]?$/, '');
-  return `${repo}/models/emotion-v1`;
+  return here.replace(/[\\/](dist[\\/])?models[\\/]runtime[\\/]?$/, '');
 }
