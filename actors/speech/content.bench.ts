@@ -5,15 +5,20 @@
  *   - the same model with the previous release's search (second flat-lexicon pass, language weight 6.5), no adaptation,
  *   - recognition with PocketSphinx's generic en-us LM (the reference: 130k words),
  *   - the intent matcher alone (per recognised utterance),
- *   - the acoustic path (front-end and the emotion model through the supervisor and its pool, as `analyze` runs it),
- *     without and with the keyword spotter (it runs on the same windows in the same rounds).
+ *   - the acoustic path on the same audio: the streaming front-end, the emotion model and the keyword spotter on the
+ *     windows the engine scores (batched, as the workers run them).
  * Prints a table and what it means for slots per core.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../../engine/config/load-config.js';
-import { analyzeFile } from '../../engine/cli/analyze-command.js';
-import { quietLog } from '../../test/support/engine-fixtures.js';
+import { DEFAULT_FRONT_END, LIVE_WINDOW_HOP_SECONDS, frontEndGeometry } from '../features/front-end-config.js';
+import { extractOffline } from '../features/offline-extractor.js';
+import { MIN_SPEECH_RATIO } from '../policy/risk-policy.js';
+import { selectBackend } from '../../models/runtime/backend.js';
+import { loadModelDir } from '../../models/runtime/model-files.js';
+import { BatchedPredictor } from '../../models/runtime/predictor.js';
+import { shippedModelDir, shippedSpotterDir } from '../../models/runtime/shipped-model.js';
+import { assembleWindow } from '../../models/runtime/window-features.js';
 import { loadScripts, speak } from '../../models/speech/eval/evaluate-content.js';
 import { parseWav } from '../../engine/media/wav-reader.js';
 import { IntentMatcher } from './intent-matcher.js';
@@ -67,21 +72,36 @@ try {
   const c1 = process.cpuUsage(c0);
   rows.push([`intent matcher (${timed.length} utterances x ${reps})`, (c1.user + c1.system) / 1e6 / reps, audio]);
   void t0;
-  // The acoustic path, as analyze runs it (supervisor, pool, front-end, emotion model), recognition off; without and
-  // with the keyword spotter on the same windows (the difference is the spotter's cost).
-  const cfg = loadConfig({ env: {} });
-  for (const spotter of [false, true]) {
-    const acfg = { ...cfg, speech: { ...cfg.speech, enabled: false }, pool: { ...cfg.pool, threads: 1 }, model: { ...cfg.model, spotter } };
-    let cpuAcoustic = 0;
-    let aAudio = 0;
-    for (const f of files.slice(0, 6)) {
-      const r0 = process.resourceUsage();
-      const r = await analyzeFile(f, acfg, quietLog);
-      const r1 = process.resourceUsage();
-      cpuAcoustic += (r1.userCPUTime - r0.userCPUTime + r1.systemCPUTime - r0.systemCPUTime) / 1e6;
-      aAudio += r.durationSeconds;
-    }
-    rows.push([`acoustic path: front-end + emotion model${spotter ? ' + keyword spotter' : ''} (analyze, 1 worker; includes pool start-up per file)`, cpuAcoustic, aAudio]);
+  // The acoustic path on the same audio, in this thread: the streaming front-end, then the emotion model and the
+  // keyword spotter on the windows the engine scores (2 s, one a second, with speech), batched 32 per predict.
+  await selectBackend({ prefer: ['wasm'], logger: { info: () => undefined, warn: () => undefined } });
+  const g = frontEndGeometry({ ...DEFAULT_FRONT_END, windowHopSeconds: LIVE_WINDOW_HOP_SECONDS });
+  const emotion = await loadModelDir(shippedModelDir(), g.cfg);
+  const spotter = await loadModelDir(shippedSpotterDir(), g.cfg);
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  let feCpu = 0;
+  let feAudio = 0;
+  const windows: Array<{ rows: Float32Array[]; start: number; frames: number }> = [];
+  for (const f of files) {
+    const a = parseWav(readFileSync(f));
+    const c0 = cpu();
+    const ex = extractOffline(a.channels[0], a.sampleRate, g.cfg);
+    feCpu += cpu() - c0;
+    feAudio += a.durationSeconds;
+    for (const w of ex.windows) if (w.summary.speechRatio >= MIN_SPEECH_RATIO) windows.push({ rows: ex.rows, start: w.startFrame, frames: w.frames });
+  }
+  rows.push(['front-end: G.711 → features, 100 frames/s (streaming extractor)', feCpu, feAudio]);
+  for (const [name, m] of [['emotion model (emotion-v1)', emotion], ['keyword spotter (spotter-en-v1)', spotter]] as const) {
+    const p = new BatchedPredictor(m.model, m.manifest, { buckets: [32] });
+    p.warmUp();
+    const inputs = windows.map((w) => assembleWindow(w.rows, w.start, w.frames, g, m.manifest));
+    const c0 = cpu();
+    for (let r = 0; r < 3; r++) for (let k = 0; k < inputs.length; k += 32) p.predict(inputs.slice(k, k + 32));
+    // One window a second of a leg with speech: CPU per window = CPU per leg-second of speech.
+    rows.push([`${name}: one window a second of speech, batches of 32 (${inputs.length} windows x 3)`, (cpu() - c0) / 3, inputs.length]);
   }
   console.log(`spoken-content stages on ${audio.toFixed(0)} s of audio (${files.length} calls: ${scripts.length} scripts x ${voices.join(', ')}), ${new Date().toISOString()}\n`);
   console.log('| stage | CPU s per leg-second | legs per core |');
