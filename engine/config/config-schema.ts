@@ -194,8 +194,8 @@ export const configSchema = z
         slotsPerThread: z.number().int().min(1).max(64).default(4),
         /** Which legs get recognised: the other party only (the one who might be a scammer), or both. */
         legs: z.enum(['other', 'both']).default('other'),
-        /** A call that held a slot this long without an intent gives it up to a waiting call (and queues again). */
-        sliceSeconds: z.number().min(5).max(3600).default(60),
+        /** Turn length under load: at a slice's end a leg that heard no intent in it gives its slot to a waiting call; one that did keeps it for another slice. */
+        sliceSeconds: z.number().min(5).max(3600).default(20),
         /** Audio ring per recognised leg (the backlog a slow recogniser may build before audio is dropped and counted). */
         ringSeconds: z.number().min(1).max(120).default(8),
         /** An utterance longer than this is decoded by force: bounds the latency of an intent and what a crash loses. */

@@ -5,9 +5,10 @@
  * - Which legs: the other party's (the one who might be the scammer; `speech.legs: both` adds the subscriber's).
  * - Audio: the supervisor taps each such leg as ingest writes it; while the leg holds a slot the tap copies it into a
  *   ringbuf.js ring (SharedArrayBuffer) that the recognition thread drains: no per-packet postMessage.
- * - Slots are bounded: when all are busy, new legs wait, the one with the highest acoustic risk first, then the
- *   oldest. A leg that held a slot for `sliceSeconds` without any intent gives it up to a waiting leg and queues
- *   again, so under load every call is heard in turns and a call that shows intents keeps its slot.
+ * - Slots are bounded: when all are busy, new legs wait: calls the keyword spotter flagged first (when it runs), then
+ *   the highest acoustic risk, then the oldest. At the end of each slice (`sliceSeconds`) a leg that heard no intent
+ *   in it gives its slot to a waiting leg and queues again, so under load every call is heard in turns and a call
+ *   that shows intents keeps its slot; a flagged call may take the slot of an unflagged one that heard nothing.
  * - Intents (names, call times, confidences; never words) go to the supervisor, which hands them to the call's policy.
  * - Crash story: a recognition thread that dies is started again and its slots re-opened on the same rings, which
  *   still hold the audio it had not read. What is lost is the utterance in progress (at most maxUtteranceSeconds).
