@@ -65,7 +65,7 @@ export class Engine {
     this.alerts = new AlertDelivery(config, log);
     this.speech = new SpeechService(config.speech, this.supervisor, log.child({ component: 'speech' }));
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
-    this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }));
+    this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }), { allowedHosts: config.http.allowedHosts });
     this.metrics = new EngineMetrics(this);
     this.alerts.onSubmitResponse = (s) => this.metrics.observeSmppResponse(s);
     if (config.subscribers.enforce) this.siprec.gate = (info) => this.analysisGate(info.protectedLeg >= 0 ? info.legs[info.protectedLeg]?.number ?? null : null);

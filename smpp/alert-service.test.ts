@@ -40,6 +40,44 @@ test('receipt ids in decimal text while submit_sm_resp ids are hex still match (
   }
 });
 
+test('an SMSC that reuses message ids (restart): each receipt lands on the newest submit with the id, even when it beats the submit_sm_resp; the old alert is untouched', async () => {
+  const r = await rig();
+  try {
+    await r.svc.enqueue({ alertId: 'old', to: TO, text: 'first' });
+    await waitEvent(r.svc, (e) => e.type === 'delivered' && e.alertId === 'old', 'old delivered');
+    r.sim.restartIds();
+    r.sim.setReceipts({ beforeResponse: true });
+    await r.svc.enqueue({ alertId: 'new', to: TO, text: 'second' });
+    await waitEvent(r.svc, (e) => e.type === 'delivered' && e.alertId === 'new', 'new delivered');
+    const ids = r.sim.received.map((x) => x.messageId);
+    assert.is(ids.length, 2);
+    assert.is(ids[0], ids[1], 'the SMSC gave both submits the same id');
+    assert.is(r.svc.getAlert('new')?.state, 'delivered');
+    assert.is(r.svc.getAlert('old')?.state, 'delivered');
+    assert.is(r.events.filter((e) => e.type === 'delivered' && e.alertId === 'old').length, 1, 'the old alert was not delivered twice');
+    const c = r.svc.status().counters;
+    assert.is(c.unmatchedReceipts, 0);
+    assert.is(c.staleReceipts, 0);
+  } finally {
+    await r.cleanup();
+  }
+});
+
+test('a receipt for a part already final (a duplicate, or an id whose newest submit is done) changes nothing and is counted', async () => {
+  const r = await rig();
+  try {
+    await r.svc.enqueue({ alertId: 'd1', to: TO, text: 'once' });
+    await waitEvent(r.svc, (e) => e.type === 'delivered' && e.alertId === 'd1', 'delivered');
+    const id = r.sim.received[0].messageId;
+    const status = await r.sim.sendDeliver({ esm_class: 0x04, short_message: Buffer.from(`id:${id} sub:001 dlvrd:000 submit date:2612062200 done date:2612062200 stat:UNDELIV err:001 text:x`) });
+    assert.is(status, Status.ROK);
+    assert.is(r.svc.getAlert('d1')?.state, 'delivered');
+    assert.is(r.svc.status().counters.staleReceipts, 1);
+  } finally {
+    await r.cleanup();
+  }
+});
+
 test('UNDELIV and EXPIRED receipts set the final state', async () => {
   const r = await rig({ sim: { receipts: { stat: 'UNDELIV' } } });
   try {

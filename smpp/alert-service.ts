@@ -132,6 +132,7 @@ export class AlertService extends EventEmitter {
     expired: 0,
     receipts: 0,
     unmatchedReceipts: 0,
+    staleReceipts: 0,
     mo: 0,
   };
   private state: AlertServiceStatus['state'] = 'created';
@@ -152,7 +153,8 @@ export class AlertService extends EventEmitter {
   private readonly recentIds = new Map<string, { alertId: string; part: number }>();
   private queue: Work[] = [];
   private qHead = 0;
-  private readonly inFlight = new Set<string>();
+  /** Parts awaiting a submit_sm_resp: key -> the SMSC key they went to (a receipt waits for that SMSC's). */
+  private readonly inFlight = new Map<string, string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Submitted alerts awaiting receipts, oldest first (a Set keeps insertion order and O(1) removal). */
   private readonly awaiting = new Set<string>();
@@ -186,8 +188,9 @@ export class AlertService extends EventEmitter {
     // Interleave endpoints so round-robin spreads over SMSCs, not just over binds of the first one.
     for (let i = 0; i < perEndpoint; i++) {
       for (const ep of endpoints) {
-        // Message ids are only unique per SMSC: the receipt index is keyed by endpoint too.
-        const smscKey = `${ep.host}:${ep.port}`;
+        // Message ids are only unique per SMSC (and per account on it): the receipt index is keyed by endpoint and
+        // system id too.
+        const smscKey = `${ep.host}:${ep.port}/${ep.systemId}`;
         const bind = new SmscBind({
           name: `${ep.host}:${ep.port}#${i}`,
           host: ep.host,
@@ -459,7 +462,7 @@ export class AlertService extends EventEmitter {
   }
 
   private send(bind: SmscBind, rec: AlertRecord, part: number, key: string): void {
-    this.inFlight.add(key);
+    this.inFlight.set(key, this.smscKeys.get(bind) ?? '');
     const sentAt = performance.now();
     bind.submit(this.submitFields(rec, part)).then(
       (resp) => {
@@ -610,7 +613,25 @@ export class AlertService extends EventEmitter {
     }
   }
 
+  /**
+   * The part a receipt names: of the newest submits under each candidate id form, one still awaiting a receipt if
+   * there is one (an id form may still point at an old alert while another points at the pending one).
+   */
+  private matchReceipt(candidates: string[]): { alertId: string; part: number } | undefined {
+    let first: { alertId: string; part: number } | undefined;
+    for (const c of candidates) {
+      const ref = this.recentIds.get(c) ?? this.outbox?.lookupMessageId([c]);
+      if (!ref) continue;
+      const rec = this.active.get(ref.alertId) ?? this.outbox?.get(ref.alertId);
+      if (rec?.parts[ref.part]?.state === 'submitted') return ref;
+      first ??= ref;
+    }
+    return first;
+  }
+
   private remember(idKey: string, alertId: string, part: number): void {
+    // Delete first so a reused id moves to the young end (the Map's order is what eviction reads).
+    this.recentIds.delete(idKey);
     this.recentIds.set(idKey, { alertId, part });
     if (this.recentIds.size > 100_000) {
       const oldest = this.recentIds.keys().next().value;
@@ -633,23 +654,39 @@ export class AlertService extends EventEmitter {
       this.counters.unmatchedReceipts++;
       return Status.ROK; // unreadable: nothing to retry for
     }
-    const candidates = messageIdCandidates(r.messageId).map((c) => `${smscKey}|${c}`);
-    const lookup = () => candidates.map((c) => this.recentIds.get(c)).find(Boolean) ?? this.outbox?.lookupMessageId(candidates);
-    let ref = lookup();
-    // The receipt may beat its own submit_sm_resp: read in the same TCP chunk (the resp's promise callbacks
-    // have not run yet), or even sent first by the SMSC. Wait for outstanding submits to settle (bounded by
-    // the response timeout) before calling it unmatched, and ack only then.
+    const ids = messageIdCandidates(r.messageId);
+    // Keys written before the system id was part of them (host:port only) still match, after the current ones.
+    const legacy = smscKey.slice(0, smscKey.lastIndexOf('/'));
+    const candidates = [...ids.map((c) => `${smscKey}|${c}`), ...ids.map((c) => `${legacy}|${c}`)];
+    // SMSCs reuse message ids (counter wrap, restart, a fail-over pair), so an id may name an old alert and a new
+    // one. The newest submit with the id wins: the index is overwritten at each submit_sm_resp. A receipt can beat
+    // its own submit_sm_resp (read in the same TCP chunk before the resp's callbacks ran, or sent first), so it is
+    // held until every submit that was awaiting its response on this SMSC when it arrived has settled (bounded by
+    // the response timeout), and only then matched and acknowledged. A match to a part that is no longer awaiting
+    // a receipt (an old, final record) is never applied.
     const deadline = Date.now() + this.opts.responseTimeoutMs;
+    const before = [...this.inFlight].filter(([, s]) => s === smscKey).map(([k]) => k);
     await new Promise((resolve) => setImmediate(resolve));
-    ref ??= lookup();
+    while (before.some((k) => this.inFlight.has(k)) && Date.now() < deadline && this.state === 'running') {
+      await this.nextSubmitOutcome(deadline - Date.now());
+    }
+    let ref = this.matchReceipt(candidates);
+    // Still nothing: the SMSC sent it before a submit this engine has not yet sent the resp of was even in flight
+    // (another bind of the same SMSC). Wait for whatever is outstanding, then call it unmatched.
     while (!ref && this.inFlight.size > 0 && Date.now() < deadline && this.state === 'running') {
       await this.nextSubmitOutcome(deadline - Date.now());
-      ref = lookup();
+      ref = this.matchReceipt(candidates);
     }
     const rec = ref && (this.active.get(ref.alertId) ?? this.outbox!.get(ref.alertId));
     if (!ref || !rec || !rec.parts[ref.part]) {
       this.counters.unmatchedReceipts++;
       this.log.debug({ messageId: r.messageId, stat: r.state }, 'receipt for unknown message');
+      return Status.ROK;
+    }
+    if (rec.parts[ref.part].state !== 'submitted') {
+      // A duplicate receipt, or a reused id whose newest submit already has its final state: nothing to apply.
+      this.counters.staleReceipts++;
+      this.log.debug({ messageId: r.messageId, stat: r.state, alertId: rec.alertId, part: ref.part }, 'receipt for a part already final');
       return Status.ROK;
     }
     const partState = receiptToPartState(r.state);

@@ -35,6 +35,8 @@ export interface ReceiptOptions {
   /** Id format in the receipt text (default: same as message_id). Tests the ESME's hex/decimal matching. */
   textIdFormat?: 'hex' | 'decimal';
   delayMs?: number;
+  /** Send the receipt before the submit_sm_resp (an SMSC whose receipt path outruns its response path). */
+  beforeResponse?: boolean;
 }
 
 export interface ReceivedSubmit {
@@ -83,6 +85,8 @@ export interface SmscSimulator {
   holdResponses(on: boolean): void;
   releaseHeld(): void;
   setReceipts(r: ReceiptOptions | false): void;
+  /** Message ids start again from the first (an SMSC restart or counter wrap: ids are reused). */
+  restartIds(): void;
   /** Outage: drop all sessions and refuse new ones (connections are closed at once) until setDown(false). */
   setDown(down: boolean): void;
   /** Close every connected session abruptly (TCP reset-like). */
@@ -204,9 +208,11 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
               session.send(new smppLib.PDU('submit_sm_resp', { sequence_number: pdu.sequence_number, command_status: fault.status }));
               return;
             }
-            respond(session, pdu, { message_id: messageId });
             const r = receipts;
-            if (r && (rec.registeredDelivery & 0x03) !== 0) later(r.delayMs ?? 0, () => sendReceipt(session, rec, r));
+            const wantsReceipt = r && (rec.registeredDelivery & 0x03) !== 0;
+            if (wantsReceipt && r.beforeResponse) sendReceipt(session, rec, r);
+            respond(session, pdu, { message_id: messageId });
+            if (wantsReceipt && !r.beforeResponse) later(r.delayMs ?? 0, () => sendReceipt(session, rec, r));
           };
           if (hold) held.push(send);
           else later(responseDelay, send);
@@ -305,6 +311,9 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
     },
     setReceipts: (r) => {
       receipts = r;
+    },
+    restartIds: () => {
+      nextId = 0x10000;
     },
     setDown: (d) => {
       down = d;

@@ -134,6 +134,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** Bearer token for the admin API; empty: generated on first run and kept in <data.dir>/http-token (mode 0600). */
         token: z.string().default(''),
+        /** Host names the API answers to besides IP addresses and localhost (others get 421: DNS rebinding). */
+        allowedHosts: z.array(z.string().min(1).max(253)).max(64).default([]),
       })
       .strict()
       .prefault({}),

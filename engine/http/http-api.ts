@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
 
 /** What a route sees: the request, its URL, path parameters (`:name` segments) and the body when it has one. */
@@ -33,6 +33,14 @@ export interface RouteOptions {
   auth?: boolean;
   /** Largest accepted body (bytes); default 64 KiB. */
   maxBodyBytes?: number;
+  /** Media types a request body may have (a body of another or no Content-Type gets 415); default JSON only. */
+  accepts?: readonly string[];
+}
+
+/** Which names a request's Host header may carry (DNS rebinding: a browser sent to us under a hostile name). */
+export interface HostPolicy {
+  /** Host names allowed besides IP literals and localhost (e.g. the name operators use for this box). */
+  allowedHosts?: readonly string[];
 }
 
 interface Entry {
@@ -43,6 +51,7 @@ interface Entry {
 }
 
 const MAX_URL = 2048;
+const JSON_ONLY: readonly string[] = ['application/json'];
 const DEFAULT_MAX_BODY = 64 * 1024;
 
 /**
@@ -57,8 +66,14 @@ export class HttpApi {
   requests = 0;
   errors = 0;
   unauthorized = 0;
+  /** Requests refused for their Host header (421) or their body's media type (415). */
+  hostRefused = 0;
+  unsupportedMedia = 0;
+  private readonly allowedHosts: ReadonlySet<string>;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly log: Logger) {}
+  constructor(private readonly host: string, private readonly port: number, private readonly log: Logger, hosts: HostPolicy = {}) {
+    this.allowedHosts = new Set((hosts.allowedHosts ?? []).map((h) => h.toLowerCase()));
+  }
 
   get(path: string, route: Route, opts: RouteOptions = {}): void {
     this.add('GET', path, route, opts);
@@ -109,6 +124,20 @@ export class HttpApi {
     await new Promise<void>((r) => s.close(() => r()));
   }
 
+  /**
+   * A Host header naming an IP address (v4 or [v6]), localhost, or a configured name. Names resolved by someone
+   * else's DNS are refused: a page on a hostile site whose name was rebound to this box's address must not read
+   * /metrics, /readyz or the console through the operator's browser. No Host (HTTP/1.0) has no name to abuse.
+   */
+  private hostAllowed(header: string | undefined): boolean {
+    if (header === undefined) return true;
+    const h = header.trim().toLowerCase();
+    const name = h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.replace(/:\d*$/, '');
+    if (name === 'localhost' || this.allowedHosts.has(name)) return true;
+    if (name.startsWith('[') && name.endsWith(']')) return isIP(name.slice(1, -1)) === 6;
+    return isIP(name) === 4;
+  }
+
   private match(pathname: string): Array<{ e: Entry; params: Record<string, string> }> {
     const segs = pathname.split('/').slice(1);
     const out: Array<{ e: Entry; params: Record<string, string> }> = [];
@@ -139,6 +168,10 @@ export class HttpApi {
     this.requests++;
     try {
       if ((req.url ?? '').length > MAX_URL) throw new HttpError(414, 'URI_TOO_LONG', 'request URL too long');
+      if (!this.hostAllowed(req.headers.host)) {
+        this.hostRefused++;
+        throw new HttpError(421, 'HOST_NOT_ALLOWED', 'this Host is not served here (an IP address, localhost or a name in http.allowedHosts)');
+      }
       const url = new URL(req.url ?? '/', 'http://localhost');
       const matches = this.match(url.pathname);
       const hit = matches.find((m) => m.e.method === req.method) ?? (req.method === 'HEAD' ? matches.find((m) => m.e.method === 'GET') : undefined);
@@ -154,7 +187,17 @@ export class HttpApi {
           throw err;
         }
       }
-      const body = req.method === 'GET' || req.method === 'HEAD' ? '' : await readBody(req, hit.e.opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
+      const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined);
+      if (hasBody) {
+        const accepts = hit.e.opts.accepts ?? JSON_ONLY;
+        const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+        if (!accepts.includes(type)) {
+          this.unsupportedMedia++;
+          req.resume();
+          throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `body must be ${accepts.join(' or ')}${type ? `, not ${type}` : ' (no Content-Type given)'}`);
+        }
+      }
+      const body = hasBody ? await readBody(req, hit.e.opts.maxBodyBytes ?? DEFAULT_MAX_BODY) : '';
       const out = await hit.e.route(req, url, { req, url, params: hit.params, body });
       if (out instanceof RawResponse) send(res, out.status, out.body, out.contentType, out.headers);
       else send(res, 200, out);
@@ -202,6 +245,7 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
 
 function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8', extra: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...extra });
+  // nosniff: a browser must take a JSON error (which may echo request text) for JSON, never for a page or a script.
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra });
   res.end(res.req?.method === 'HEAD' ? undefined : text);
 }

@@ -1,4 +1,5 @@
 import type dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { ALAW_TO_PCM as ALAW_TO_PCM16, ULAW_TO_PCM as ULAW_TO_PCM16 } from '../../actors/dsp/g711.js';
 import { JitterBuffer, JB_DUPLICATE, JB_LATE, JB_TOO_BIG } from './jitter-buffer.js';
 import { RtpHeader, parseRtpPacket, RTP_IS_RTCP, RTP_OK } from './rtp-packet.js';
@@ -6,9 +7,22 @@ import type { CallMediaClock } from './call-media-clock.js';
 import type { IngestCounters } from './ingest-counters.js';
 
 /**
- * Receives one recorded leg: RTP parse, SSRC lock, payload filtering, jitter buffer, G.711 decode, sink write.
+ * Receives one recorded leg: RTP parse, stream latch, payload filtering, jitter buffer, G.711 decode, sink write.
  * The hot path (`handle`) allocates nothing: the header object, decode buffer and silence buffer are per-leg and
  * reused. Node itself allocates the datagram Buffer and rinfo per packet; that is outside our control.
+ *
+ * Two rules keep a sender that passes the source check (the SDP address or the SIP allow-list) from bending a leg:
+ * - Latching (symmetric-RTP style, as rtpengine learns a peer): the leg locks to the address, port and SSRC of the
+ *   first packet it accepts. A packet of another stream is refused and counted (`rtp.unlatchedSource` for another
+ *   address or port, `rtp.wrongSsrc` for another SSRC from the locked address and port). The lock moves only when
+ *   one other stream has sent at least RELATCH_PACKETS packets over at least RELATCH_SAME_SOURCE_MS (a new SSRC
+ *   from the locked address and port: the SBC restarted the stream) or RELATCH_NEW_SOURCE_MS (another address or
+ *   port: media moved without a re-INVITE) **and the locked stream sent nothing in that time**. A burst moves
+ *   nothing, nor does a second stream interleaved with a live one. A re-INVITE that changes the media unlocks.
+ * - Audio is bounded by the wall clock: a leg never holds more audio than the time since its first packet (plus
+ *   its start padding and CLOCK_SLACK_SAMPLES). Silence that an RTP timestamp jump would insert beyond that is not
+ *   written (`rtp.timestampJump`), audio beyond it is dropped (`rtp.aheadOfClock`): timestamps may not inflate one
+ *   leg past the other, which keeps the legs of a call within the actor's lockstep slack.
  */
 
 /** Decoded PCM16 at 8 kHz, in order, with silence for lost packets. Must copy what it keeps: the array is reused. */
@@ -40,12 +54,30 @@ export interface RtpReceiverOptions {
   jitterDepth: number;
   /** The call's shared clock: a leg whose media starts after the others' is padded with the silence it missed. */
   clock?: CallMediaClock;
+  /** Milliseconds, monotonic (tests drive it). Read once a second of audio and on refused packets, not per packet. */
+  now?: () => number;
 }
 
 const MAX_PAYLOAD = 960; // 120 ms of G.711
 const SILENCE_CHUNK = 1600;
-/** Packets in a row from a new SSRC (with none from the locked one) before re-locking: the SBC re-anchored media. */
-const SSRC_SWITCH_RUN = 10;
+/** Packets another stream must send (with none from the locked one in between) before the lock may move to it. */
+export const RELATCH_PACKETS = 10;
+/** ...over at least this long, when it comes from the locked address and port with a new SSRC. */
+export const RELATCH_SAME_SOURCE_MS = 200;
+/** ...over at least this long, when it comes from another address or port. */
+export const RELATCH_NEW_SOURCE_MS = 2000;
+/**
+ * Audio a leg may hold beyond the wall-clock time since its first packet: one second, the actor's lockstep slack,
+ * which covers a network burst after a stall (that audio's time has passed) and an hour of a sender clock 100 ppm fast.
+ */
+export const CLOCK_SLACK_SAMPLES = 8000;
+/**
+ * A timestamp gap longer than this (1 s) is a jump, not a loss burst: the silence it inserts gets only
+ * SILENCE_SLACK_SAMPLES (200 ms) of the slack, so the rest stays for real audio and silence from a jump can never push
+ * the audio that follows it out. Shorter gaps (lost packets, a DTX pause) use the whole slack.
+ */
+export const JUMP_SAMPLES = 8000;
+export const SILENCE_SLACK_SAMPLES = 1600;
 
 export class RtpReceiver {
   packetsReceived = 0;
@@ -59,14 +91,30 @@ export class RtpReceiver {
   private readonly jitter: JitterBuffer;
   private table: Int16Array;
   private media: LegMedia;
+  private readonly now: () => number;
+  // The latched stream (address '' until the first packet).
+  private lockedAddress = '';
+  private lockedPort = -1;
   private lockedSsrc = -1;
-  private foreignSsrc = -1;
-  private foreignRun = 0;
+  // The one other stream that may take the lock over: its identity, packets and since when, and whether the locked
+  // stream has been heard since its run began.
+  private candAddress = '';
+  private candPort = -1;
+  private candSsrc = -1;
+  private candPackets = 0;
+  private candSinceMs = 0;
+  private lockedHeard = false;
   private lastGoodAddress = '';
+  // Wall-clock bound on the audio written: from the first packet, in samples.
+  private epochMs = -1;
+  private startPad = 0;
+  /** samplesWritten may reach this without the clock being read again. */
+  private clockCheckAt = 0;
   private closed = false;
 
   constructor(private readonly opts: RtpReceiverOptions) {
     this.media = opts.media;
+    this.now = opts.now ?? (() => performance.now());
     this.table = opts.media.codec === 'PCMA' ? ALAW_TO_PCM16 : ULAW_TO_PCM16;
     const sink = opts.sink;
     const counters = opts.counters;
@@ -74,6 +122,10 @@ export class RtpReceiver {
       { depth: opts.jitterDepth, capacity: 16, maxPayload: MAX_PAYLOAD, maxGapSamples: 8000 * 5 },
       {
         onPayload: (buf, offset, length) => {
+          if (this.samplesWritten + length > this.clockCheckAt && this.room(length) < length) {
+            counters['rtp.aheadOfClock']++;
+            return;
+          }
           const pcm = this.pcm;
           const table = this.table;
           for (let i = 0; i < length; i++) pcm[i] = table[buf[offset + i]];
@@ -87,10 +139,28 @@ export class RtpReceiver {
         onSilence: (samples) => this.silence(samples),
       },
     );
-    opts.socket?.on('message', (msg, rinfo) => this.handle(msg, msg.length, rinfo.address));
+    opts.socket?.on('message', (msg, rinfo) => this.handle(msg, msg.length, rinfo.address, rinfo.port));
   }
 
-  private silence(samples: number): void {
+  /**
+   * Samples (of `want`) the wall clock allows now, keeping `reserve` of the slack unused; refreshes the point up to
+   * which it need not be read again.
+   */
+  private room(want: number, reserve = 0): number {
+    if (this.epochMs < 0) return want; // close() before any packet: nothing to bound
+    const budget = Math.floor((this.now() - this.epochMs) * 8) + this.startPad + CLOCK_SLACK_SAMPLES;
+    this.clockCheckAt = budget;
+    return Math.max(0, Math.min(want, budget - reserve - this.samplesWritten));
+  }
+
+  private silence(requested: number): void {
+    let samples = requested;
+    const reserve = requested > JUMP_SAMPLES ? CLOCK_SLACK_SAMPLES - SILENCE_SLACK_SAMPLES : 0;
+    if (this.samplesWritten + samples > this.clockCheckAt - reserve) {
+      samples = this.room(samples, reserve);
+      if (samples < requested) this.opts.counters['rtp.timestampJump']++;
+      if (samples === 0) return;
+    }
     this.samplesWritten += samples;
     try {
       for (let left = samples; left > 0; left -= SILENCE_CHUNK) this.opts.sink.write(this.zeros, 0, Math.min(left, SILENCE_CHUNK));
@@ -120,15 +190,51 @@ export class RtpReceiver {
     return this.samplesWritten / 8000;
   }
 
-  /** Applies a re-INVITE's media change (codec, source address, hold/resume). */
+  /** Applies a re-INVITE's media change (codec, source address, hold/resume). A new media address unlocks the latch. */
   updateMedia(media: LegMedia): void {
+    const moved = media.expectedAddress !== this.media.expectedAddress;
     this.media = media;
     this.table = media.codec === 'PCMA' ? ALAW_TO_PCM16 : ULAW_TO_PCM16;
     this.lastGoodAddress = '';
+    if (moved && this.lockedAddress !== '') {
+      // The signalled move is the re-latch rule's legitimate case: the next stream from an allowed source takes the
+      // lock at once. The SSRC is kept, so the jitter buffer's stream goes on if only the address changed.
+      // (This is also why a lock starts from lockedAddress '' and not from lockedSsrc -1.)
+      this.lockedAddress = '';
+      this.lockedPort = -1;
+      this.candPackets = 0;
+    }
   }
 
-  /** The hot path: one datagram. Public so the benchmark can drive it without sockets. */
-  handle(buf: Uint8Array, length: number, address: string): void {
+  /**
+   * Whether a packet of a stream other than the latched one moves the lock (see the class comment); counts the
+   * refusal when it does not. Off the hot path: only packets of another stream get here.
+   */
+  private relatch(address: string, port: number, ssrc: number): boolean {
+    const c = this.opts.counters;
+    const sameSource = address === this.lockedAddress && port === this.lockedPort;
+    const t = this.now();
+    if (this.candPackets === 0 || this.lockedHeard || address !== this.candAddress || port !== this.candPort || ssrc !== this.candSsrc) {
+      this.candAddress = address;
+      this.candPort = port;
+      this.candSsrc = ssrc;
+      this.candPackets = 0;
+      this.candSinceMs = t;
+      this.lockedHeard = false;
+    }
+    this.candPackets++;
+    const holdMs = sameSource ? RELATCH_SAME_SOURCE_MS : RELATCH_NEW_SOURCE_MS;
+    if (this.candPackets < RELATCH_PACKETS || t - this.candSinceMs < holdMs) {
+      c[sameSource ? 'rtp.wrongSsrc' : 'rtp.unlatchedSource']++;
+      return false;
+    }
+    c[sameSource ? 'rtp.ssrcChange' : 'rtp.relatch']++;
+    this.candPackets = 0;
+    return true;
+  }
+
+  /** The hot path: one datagram. Public so the benchmarks and tests can drive it without sockets. */
+  handle(buf: Uint8Array, length: number, address: string, port = 0): void {
     if (this.closed) return;
     const c = this.opts.counters;
     c['rtp.received']++;
@@ -149,23 +255,20 @@ export class RtpReceiver {
       c['rtp.onHold']++;
       return;
     }
-    if (h.ssrc !== this.lockedSsrc) {
-      if (this.lockedSsrc === -1) this.lockedSsrc = h.ssrc;
-      else {
-        this.foreignRun = h.ssrc === this.foreignSsrc ? this.foreignRun + 1 : 1;
-        this.foreignSsrc = h.ssrc;
-        if (this.foreignRun < SSRC_SWITCH_RUN) {
-          c['rtp.wrongSsrc']++;
-          return;
-        }
-        c['rtp.ssrcChange']++;
-        this.jitter.reset();
-        this.lockedSsrc = h.ssrc;
-      }
+    if (h.ssrc !== this.lockedSsrc || port !== this.lockedPort || address !== this.lockedAddress) {
+      // The first packet, or the first after a signalled move, latches at once; any other stream must earn the lock.
+      if (this.lockedAddress !== '' && !this.relatch(address, port, h.ssrc)) return;
+      if (this.lockedSsrc !== -1 && h.ssrc !== this.lockedSsrc) this.jitter.reset();
+      this.lockedAddress = address;
+      this.lockedPort = port;
+      this.lockedSsrc = h.ssrc;
     }
-    this.foreignRun = 0;
-    if (this.packetsReceived === 0 && this.opts.clock) {
-      const pad = this.opts.clock.startPadding();
+    this.lockedHeard = true;
+    if (this.packetsReceived === 0) {
+      this.epochMs = this.now();
+      const pad = this.opts.clock ? this.opts.clock.startPadding() : 0;
+      this.startPad = pad;
+      this.clockCheckAt = pad + CLOCK_SLACK_SAMPLES;
       if (pad > 0) {
         c['rtp.lateStart']++;
         this.silence(pad);

@@ -15,6 +15,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 300);
 const counters = createCounters();
 let sinkSamples = 0;
 const sink = { write: (_p: Int16Array, _o: number, len: number) => void (sinkSamples += len) };
+// The receivers bound a leg's audio by the wall clock: give them the clock the packets would have arrived by.
+let clockMs = 0;
 const receivers = Array.from({ length: LEGS }, (_, i) =>
   new RtpReceiver({
     socket: null,
@@ -24,6 +26,7 @@ const receivers = Array.from({ length: LEGS }, (_, i) =>
     counters,
     isAllowedSource: () => false,
     jitterDepth: 3,
+    now: () => clockMs,
   }),
 );
 
@@ -40,6 +43,7 @@ for (let k = 10; k + 1 < ROUNDS; k += 50) [order[k], order[k + 1]] = [order[k + 
 
 function run(from: number, to: number): void {
   for (let r = from; r < to; r++) {
+    clockMs = r * 20;
     const pkt = packets[order[r]];
     for (let l = 0; l < LEGS; l++) receivers[l].handle(pkt, 172, '10.0.0.1');
   }

@@ -58,6 +58,51 @@ export function findHeaderEnd(buf: Buffer, from = 0, limit = buf.length): { inde
   return { index: -1, sepLength: 0 };
 }
 
+/** Canonical (long, lower-case) name of a header field name as written. */
+function headerName(raw: string): string {
+  const lower = raw.toLowerCase();
+  return COMPACT[lower] ?? lower;
+}
+
+/**
+ * The header block as logical lines: the start line, then one line per header field with folded continuation lines
+ * (starting with SP or HTAB, RFC 3261 7.3.1) joined on. null when there are more than `maxLines`. The one reader
+ * of header lines: the stream framer and the message parser both use it, so a TCP stream is cut where the parser
+ * reads the Content-Length, whatever folding a peer sends.
+ */
+export function unfoldHeaderLines(head: string, maxLines = Infinity): string[] | null {
+  const lines: string[] = [];
+  for (const raw of head.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length > 1) {
+      lines[lines.length - 1] += ' ' + line.trim();
+    } else {
+      lines.push(line);
+    }
+    if (lines.length > maxLines) return null;
+  }
+  return lines;
+}
+
+/**
+ * The Content-Length of a header block (from unfoldHeaderLines): null when absent; an error when it is not a
+ * number or when two Content-Length fields disagree (RFC 4475 3.1.2.9: such a message cannot be framed safely).
+ */
+export function contentLength(lines: readonly string[]): { ok: true; value: number | null } | { ok: false; detail: string } {
+  let value: number | null = null;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon <= 0 || headerName(line.slice(0, colon).trim()) !== 'content-length') continue;
+    const v = line.slice(colon + 1).trim();
+    if (!/^\d{1,9}$/.test(v)) return { ok: false, detail: 'Content-Length is not a number' };
+    const n = Number(v);
+    if (value !== null && n !== value) return { ok: false, detail: `conflicting Content-Length values ${value} and ${n}` };
+    value = n;
+  }
+  return { ok: true, value };
+}
+
 /** Parses one complete SIP message (a UDP datagram, or one message framed from a TCP stream). */
 export function parseSipMessage(buf: Buffer, limits: SipParseLimits): SipParseResult {
   if (buf.length > limits.maxMessageBytes) {
@@ -72,20 +117,8 @@ export function parseSipMessage(buf: Buffer, limits: SipParseLimits): SipParseRe
   // latin1 never throws and maps bytes 1:1; header values are ASCII in practice and UTF-8 display names stay intact
   // as bytes if re-encoded with latin1 on the way out.
   const head = buf.toString('latin1', start, headEnd);
-  const rawLines = head.split('\n');
-  const lines: string[] = [];
-  for (const raw of rawLines) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length > 1) {
-      // Header folding (LWS continuation): join onto the previous header line.
-      lines[lines.length - 1] += ' ' + line.trim();
-    } else {
-      lines.push(line);
-    }
-    if (lines.length > limits.maxHeaders + 1) {
-      return { ok: false, code: 'SIP_TOO_MANY_HEADERS', detail: `more than ${limits.maxHeaders} header fields` };
-    }
-  }
+  const lines = unfoldHeaderLines(head, limits.maxHeaders + 1);
+  if (lines === null) return { ok: false, code: 'SIP_TOO_MANY_HEADERS', detail: `more than ${limits.maxHeaders} header fields` };
   const startLine = lines[0] ?? '';
   const headers: SipHeader[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -94,19 +127,17 @@ export function parseSipMessage(buf: Buffer, limits: SipParseLimits): SipParseRe
     if (colon <= 0) return { ok: false, code: 'SIP_BAD_HEADER', detail: `no colon in header line ${i}` };
     const rawName = line.slice(0, colon).trim();
     if (!TOKEN_RE.test(rawName)) return { ok: false, code: 'SIP_BAD_HEADER', detail: `bad header name on line ${i}` };
-    const lower = rawName.toLowerCase();
-    headers.push({ name: COMPACT[lower] ?? lower, value: line.slice(colon + 1).trim() });
+    headers.push({ name: headerName(rawName), value: line.slice(colon + 1).trim() });
   }
 
   const bodyStart = headEnd + sepLength;
   const available = buf.length - bodyStart;
   let bodyLength = available;
-  const cl = headers.find((h) => h.name === 'content-length');
-  if (cl) {
-    if (!/^\d{1,9}$/.test(cl.value)) return { ok: false, code: 'SIP_BAD_CONTENT_LENGTH', detail: 'not a number' };
-    const n = Number(cl.value);
-    if (n > available) return { ok: false, code: 'SIP_BODY_TRUNCATED', detail: `Content-Length ${n} > ${available}` };
-    bodyLength = n;
+  const cl = contentLength(lines);
+  if (!cl.ok) return { ok: false, code: 'SIP_BAD_CONTENT_LENGTH', detail: cl.detail };
+  if (cl.value !== null) {
+    if (cl.value > available) return { ok: false, code: 'SIP_BODY_TRUNCATED', detail: `Content-Length ${cl.value} > ${available}` };
+    bodyLength = cl.value;
   }
   // subarray keeps a view (no copy); callers that keep bodies past the datagram's life copy them.
   const body = buf.subarray(bodyStart, bodyStart + bodyLength);

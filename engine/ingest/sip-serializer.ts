@@ -25,6 +25,29 @@ const CANONICAL: Record<string, string> = {
   cseq: 'CSeq',
 };
 
+/**
+ * The one place where text meets the wire: every start line and header value is cleaned here, whichever caller
+ * built it, so nothing a peer sent (a metadata element name in a Warning, a reason from a handler) can add header
+ * lines or end the header block. Control characters (CR, LF, NUL, the rest of C0 and DEL, but not HTAB) become a
+ * space; header names that are not tokens are dropped. Bytes 0x80-0xFF are left as they are in copied headers
+ * (display names are UTF-8, and Via/From/To/Call-ID must come back byte for byte).
+ */
+export function headerSafe(value: string): string {
+  return /[\x00-\x08\x0a-\x1f\x7f]/.test(value) ? value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ') : value;
+}
+
+/** A reason phrase or quoted text we write ourselves: printable ASCII only, at most `max` characters. */
+export function asciiText(text: string, max = 120): string {
+  return text.replace(/[^\x20-\x7e]/g, ' ').trim().slice(0, max);
+}
+
+/** A Warning header value (RFC 3261 20.43): code, agent, and the text as a quoted-string with \ and " escaped. */
+export function warningValue(code: number, text: string): string {
+  return `${code} callguard "${asciiText(text).replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
+
 export function stampTopVia(value: string, remote: { address: string; port: number }): string {
   const via = parseVia(value);
   if (!via) return value;
@@ -37,7 +60,7 @@ export function stampTopVia(value: string, remote: { address: string; port: numb
 }
 
 export function buildResponse(req: SipRequest, status: number, reason: string, opts: ResponseOptions = {}): Buffer {
-  const lines: string[] = [`SIP/2.0 ${status} ${reason}`];
+  const lines: string[] = [`SIP/2.0 ${status} ${asciiText(reason, 100) || 'Unknown'}`];
   let firstVia = true;
   for (const h of req.headers) {
     const canon = CANONICAL[h.name];
@@ -48,10 +71,10 @@ export function buildResponse(req: SipRequest, status: number, reason: string, o
       if (opts.remote) value = stampTopVia(value, opts.remote);
     }
     if (h.name === 'to' && opts.toTag && !/;\s*tag=/i.test(value)) value += `;tag=${opts.toTag}`;
-    lines.push(`${canon}: ${value}`);
+    lines.push(`${canon}: ${headerSafe(value)}`);
   }
-  if (opts.serverName) lines.push(`Server: ${opts.serverName}`);
-  for (const [n, v] of opts.headers ?? []) lines.push(`${n}: ${v}`);
+  if (opts.serverName) lines.push(`Server: ${headerSafe(opts.serverName)}`);
+  for (const [n, v] of opts.headers ?? []) if (TOKEN.test(n)) lines.push(`${n}: ${headerSafe(v)}`);
   return finish(lines, opts.body, opts.contentType);
 }
 
@@ -63,14 +86,14 @@ export function buildRequest(
   body?: Buffer | string,
   contentType?: string,
 ): Buffer {
-  const lines = [`${method} ${uri} SIP/2.0`, 'Max-Forwards: 70'];
-  for (const [n, v] of headers) lines.push(`${n}: ${v}`);
+  const lines = [`${method} ${uri.replace(/[\x00-\x20\x7f]/g, '')} SIP/2.0`, 'Max-Forwards: 70'];
+  for (const [n, v] of headers) if (TOKEN.test(n)) lines.push(`${n}: ${headerSafe(v)}`);
   return finish(lines, body, contentType);
 }
 
 function finish(lines: string[], body: Buffer | string | undefined, contentType: string | undefined): Buffer {
   const bodyBuf = body === undefined ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  if (bodyBuf.length > 0 && contentType) lines.push(`Content-Type: ${contentType}`);
+  if (bodyBuf.length > 0 && contentType) lines.push(`Content-Type: ${headerSafe(contentType)}`);
   lines.push(`Content-Length: ${bodyBuf.length}`);
   const head = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
   return bodyBuf.length ? Buffer.concat([head, bodyBuf]) : head;

@@ -1,7 +1,9 @@
-import { findHeaderEnd } from './sip-parser.js';
+import { contentLength, findHeaderEnd, unfoldHeaderLines } from './sip-parser.js';
 
 /**
- * Splits a SIP byte stream (TCP/TLS) into messages using Content-Length (mandatory on streams, RFC 3261 18.3).
+ * Splits a SIP byte stream (TCP/TLS) into messages using Content-Length (mandatory on streams, RFC 3261 18.3),
+ * read by the parser's own header reader (folding, compact names, conflicting values) so that framing and parsing
+ * can never disagree on where a message ends.
  * Bounded: a message that would exceed `maxMessageBytes` is an error and the caller closes the connection, since
  * there is no way to resynchronise a stream after a framing error.
  */
@@ -36,14 +38,13 @@ export class SipStreamFramer {
         }
         break;
       }
-      const head = this.buf.toString('latin1', 0, index);
-      const m = /(?:^|\n)\s*(?:content-length|l)\s*:\s*([^\r\n]*)/i.exec(head);
-      if (!m || !/^\d{1,9}$/.test(m[1].trim())) {
-        events.push({ type: 'error', code: 'SIP_BAD_CONTENT_LENGTH', detail: 'missing or bad Content-Length on stream' });
+      const cl = contentLength(unfoldHeaderLines(this.buf.toString('latin1', 0, index)) ?? []);
+      if (!cl.ok || cl.value === null) {
+        events.push({ type: 'error', code: 'SIP_BAD_CONTENT_LENGTH', detail: cl.ok ? 'missing Content-Length on stream' : cl.detail });
         this.buf = Buffer.alloc(0);
         break;
       }
-      const total = index + sepLength + Number(m[1].trim());
+      const total = index + sepLength + cl.value;
       if (total > this.maxMessageBytes) {
         events.push({ type: 'error', code: 'SIP_OVERSIZE', detail: `message of ${total} bytes exceeds limit` });
         this.buf = Buffer.alloc(0);

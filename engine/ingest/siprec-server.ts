@@ -13,7 +13,7 @@ import { buildAnswer, negotiateOffer, parseSdp, type AnswerLine, type MediaDecis
 import { parseCSeq, parseNameAddr, parseSipUriHostPort, parseVia } from './sip-headers.js';
 import { headerValue, headerValues, type SipRequest } from './sip-message.js';
 import { parseSipMessage } from './sip-parser.js';
-import { buildRequest, buildResponse } from './sip-serializer.js';
+import { buildRequest, buildResponse, warningValue } from './sip-serializer.js';
 import { SipTransactionLayer, transactionKey, type ServerTransaction } from './sip-transaction.js';
 import { SipTransport, type SipFlow } from './sip-transport.js';
 import { resolveOptions, type SiprecServerOptions, type SiprecServerOptionsInput } from './siprec-options.js';
@@ -436,10 +436,10 @@ class SiprecServerImpl implements SiprecServer {
 
     const body = this.splitBody(req);
     if ('status' in body) return this.rejectCall(tx, body.status, body.reason, body.headers);
-    if (!body.sdp) return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', '399 callguard "SDP offer required"']]);
+    if (!body.sdp) return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'SDP offer required')]]);
     if (body.metadata === null) {
       c['metadata.rejected']++;
-      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', '399 callguard "rs-metadata required"']]);
+      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'rs-metadata required')]]);
     }
     const sdpResult = parseSdp(body.sdp);
     if (!sdpResult.ok) {
@@ -454,13 +454,13 @@ class SiprecServerImpl implements SiprecServer {
       const noAudio = !sdp.media.some((m) => m.type === 'audio');
       const first = decisions.find((d) => !d.accepted);
       const why = noAudio ? 'no audio stream offered' : first && !first.accepted ? first.reason : 'no acceptable stream';
-      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', `${noAudio ? 304 : 305} callguard "${why}"`]]);
+      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(noAudio ? 304 : 305, why)]]);
     }
     const md = parseRsMetadata(body.metadata, this.opts.countryCode?.replace('+', ''));
     if (!md.ok) {
       c[md.code === 'METADATA_MALFORMED' ? 'metadata.malformed' : 'metadata.rejected']++;
       return this.rejectCall(tx, 400, `Bad Request (${md.code === 'METADATA_MALFORMED' ? 'malformed' : 'invalid'} rs-metadata)`, [
-        ['Warning', `399 callguard "${md.detail.replace(/"/g, "'").slice(0, 120)}"`],
+        ['Warning', warningValue(399, md.detail)],
       ]);
     }
     const mapping = mapLegs(decisions, md.metadata, {

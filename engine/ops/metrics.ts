@@ -11,7 +11,7 @@ export interface MetricSources {
   readonly supervisor: Supervisor;
   readonly siprec: { readonly server: SiprecServer; readonly draining: boolean; readonly skipped: Readonly<Record<string, number>> };
   readonly alerts: { readonly service: AlertService | null };
-  readonly http: { requests: number; errors: number; unauthorized: number };
+  readonly http: { requests: number; errors: number; unauthorized: number; hostRefused: number; unsupportedMedia: number };
   readonly subscribers: { count(): number } | null;
   /** Retention sweeps: items deleted per kind (alert_records, sms_outbox, captures). */
   readonly retention?: { readonly purged: Readonly<Record<string, number>> } | null;
@@ -416,7 +416,7 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'callguard_http_requests_total',
-      help: 'HTTP API requests, handler failures and refused (401) requests',
+      help: 'HTTP API requests, handler failures, and requests refused for their token (401), Host (421) or body type (415)',
       labelNames: ['kind'],
       registers: [r],
       collect() {
@@ -424,6 +424,8 @@ export class EngineMetrics {
         this.inc({ kind: 'all' }, src.http.requests);
         this.inc({ kind: 'error' }, src.http.errors);
         this.inc({ kind: 'unauthorized' }, src.http.unauthorized);
+        this.inc({ kind: 'host_refused' }, src.http.hostRefused);
+        this.inc({ kind: 'unsupported_media' }, src.http.unsupportedMedia);
       },
     });
   }

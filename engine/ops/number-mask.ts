@@ -27,10 +27,21 @@ const ID_KEYS = new Set(['callId', 'sessionId', 'alertId', 'id', 'threadId', 'me
 const ANYWHERE = /(\+\d{7,15}(?!\d)|(?<![\w.+-])\d{9,15}(?![\w]))|((?:sips?|tel):\+?)(\d{5,15})(?!\d)/g;
 const DIGIT_RUN = /\+?\d{5,15}(?!\d)/g;
 
+/**
+ * A bare digit run right after one of these names is a quantity, not a phone number: `command_length 2147483648`,
+ * `seq=123456789`, `bytes: 1048576000`. (A snake_case or camelCase identifier as the name counts too: protocol
+ * fields are written that way; people's numbers are announced by words such as "to", "from" or "number".)
+ */
+const QUANTITY_BEFORE = /(?:\b[a-z]+_[a-z_]+|\b[a-z]+[A-Z]\w*|\b(?:length|len|size|bytes|count|seq|sequence|ssrc|timestamp|ts|offset|port|pid|status|ms|us|ns|samples))\s*[=:]?\s*$/;
+
 /** Mask numbers inside free text (log messages, error strings). */
 export function maskText(s: string): string {
   if (!/\d{5}/.test(s)) return s;
-  return s.replace(ANYWHERE, (_all, plusNum: string | undefined, scheme: string | undefined, user: string | undefined) => (plusNum ? maskNumber(plusNum) : scheme + maskNumber(user!)));
+  return s.replace(ANYWHERE, (all: string, plusNum: string | undefined, scheme: string | undefined, user: string | undefined, offset: number) => {
+    if (scheme) return scheme + maskNumber(user!);
+    if (!plusNum!.startsWith('+') && QUANTITY_BEFORE.test(s.slice(Math.max(0, offset - 40), offset))) return all;
+    return maskNumber(plusNum!);
+  });
 }
 
 function maskKeyed(s: string): string {

@@ -45,6 +45,11 @@ test('maskNumber keeps the country code, first digits and last two digits', () =
   assert.is(maskText('call from sip:+33612345678@ims.example.net to tel:0698765432'), 'call from sip:+33612****78@ims.example.net to tel:06987***32');
   assert.is(maskText('submit to 33698765432 failed'), 'submit to 33698****32 failed');
   assert.is(maskText('window 12345678 of call-9876543210x'), 'window 12345678 of call-9876543210x', 'short runs and runs inside identifiers stay');
+  // Quantities named by a protocol field are not phone numbers (the probe saw command_length 2147483648 masked).
+  assert.is(maskText('PDU refused: command_length 2147483648 > 65536'), 'PDU refused: command_length 2147483648 > 65536');
+  assert.is(maskText('seq=3369876543 bytes: 1048576000 receivedBytes 4294967296'), 'seq=3369876543 bytes: 1048576000 receivedBytes 4294967296');
+  assert.is(maskText('alert for 33698765432 queued, number 447700900555'), 'alert for 33698****32 queued, number 44770*****55');
+  assert.is(maskText('command_length +33698765432'), 'command_length +33698****32', 'a + number is a phone number whatever precedes it');
   const obj = { callId: '33698765432@sbc', legs: [{ number: '+33698765432', role: 'callee' }], to: '447700900555' };
   assert.equal(maskNumbersDeep(obj), { callId: '33698765432@sbc', legs: [{ number: '+33698****32', role: 'callee' }], to: '44770*****55' });
   assert.is(obj.legs[0].number, '+33698765432', 'the logged object itself is not changed');

@@ -47,7 +47,7 @@ export function registerSubscriberRoutes(http: HttpApi, store: () => SubscriberS
       const report = await db().importCsv(ctx.body).catch(asHttp);
       return { ...report, maxRows: MAX_IMPORT_ROWS };
     },
-    { auth: true, maxBodyBytes: MAX_IMPORT_BYTES },
+    { auth: true, maxBodyBytes: MAX_IMPORT_BYTES, accepts: ['text/csv'] },
   );
   http.get(
     '/subscribers/:msisdn',
