@@ -78,6 +78,19 @@ test('a receipt for a part already final (a duplicate, or an id whose newest sub
   }
 });
 
+test('close() right after a submit answers the receipt that arrived before the unbind (callguard notify\'s path)', async () => {
+  const r = await rig();
+  try {
+    await r.svc.enqueue({ alertId: 'n1', to: TO, text: 'notify' });
+    await waitEvent(r.svc, (e) => e.type === 'submitted' && e.alertId === 'n1', 'submitted');
+    await r.svc.close();
+    await r.sim.waitFor(() => r.sim.stats.deliverAcks.length >= 1, 2000);
+    assert.equal(r.sim.stats.deliverAcks, [Status.ROK], 'the receipt got its deliver_sm_resp before the unbind');
+  } finally {
+    await r.cleanup();
+  }
+});
+
 test('UNDELIV and EXPIRED receipts set the final state', async () => {
   const r = await rig({ sim: { receipts: { stat: 'UNDELIV' } } });
   try {

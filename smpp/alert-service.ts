@@ -158,6 +158,8 @@ export class AlertService extends EventEmitter {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Submitted alerts awaiting receipts, oldest first (a Set keeps insertion order and O(1) removal). */
   private readonly awaiting = new Set<string>();
+  /** deliver_sm handlers still running (their deliver_sm_resp not yet sent). */
+  private readonly delivering = new Set<Promise<number>>();
   private wakeTimer?: NodeJS.Timeout;
   private pumping = false;
   private readyWaiters: Array<() => void> = [];
@@ -207,7 +209,7 @@ export class AlertService extends EventEmitter {
           reconnect: options.reconnect ?? { baseMs: 1_000, maxMs: 30_000 },
           throttle: options.throttleBackoff ?? { baseMs: 1_000, maxMs: 30_000 },
           logger: this.log,
-          onDeliver: (pdu) => this.onDeliver(pdu, smscKey),
+          onDeliver: (pdu) => this.trackDeliver(this.onDeliver(pdu, smscKey)),
         });
         bind.on('ready', () => this.pump());
         bind.on('state', (state: BindState) => {
@@ -348,7 +350,7 @@ export class AlertService extends EventEmitter {
         inFlight: b.session?.inFlight ?? 0,
         window: this.opts.window,
         ...(b.lastError ? { lastError: b.lastError } : {}),
-        counters: { ...b.counters },
+        counters: b.totals(),
       })),
       window: { size: this.opts.window * this.binds.length, inFlight },
       outbox: { queuedParts: this.queue.length - this.qHead + this.inFlight.size, pendingAlerts: pending, awaitingReceipt: awaiting },
@@ -363,6 +365,15 @@ export class AlertService extends EventEmitter {
     clearTimeout(this.wakeTimer);
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
+    // Every deliver_sm that arrived before the unbind gets its deliver_sm_resp first (an SMSC resends a receipt it
+    // was never answered, and a receipt handler may still be writing its record).
+    if (this.delivering.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.delivering]), new Promise((r) => (timer = setTimeout(r, this.opts.drainTimeoutMs)))]);
+      clearTimeout(timer);
+      // The responses are written by the sessions once the handlers' promises settle: one turn later.
+      await new Promise((r) => setImmediate(r));
+    }
     await Promise.all(this.binds.map((b) => b.close(this.opts.drainTimeoutMs)));
     // Let the submit outcomes that arrived during the drain be written before the store closes.
     await new Promise((r) => setImmediate(r));
@@ -640,6 +651,14 @@ export class AlertService extends EventEmitter {
   }
 
   // ---- deliver_sm: receipts and MO ----
+
+  /** Keeps a deliver_sm handler in `delivering` until it settles (close() waits for them). */
+  private trackDeliver(p: Promise<number>): Promise<number> {
+    this.delivering.add(p);
+    const done = () => void this.delivering.delete(p);
+    p.then(done, done);
+    return p;
+  }
 
   private async onDeliver(pdu: Pdu, smscKey: string): Promise<number> {
     if (!this.outbox || this.state === 'closed') return Status.RX_T_APPN;

@@ -27,7 +27,8 @@ export class SmscBind extends EventEmitter {
   state: BindState = 'down';
   session?: SmppSession;
   lastError?: string;
-  readonly counters = { binds: 0, bindFailures: 0, disconnects: 0, throttled: 0 };
+  /** Per bind, over all its sessions: binds, failures, lost links, throttling, and what its SMSC sent that we refused. */
+  readonly counters = { binds: 0, bindFailures: 0, disconnects: 0, throttled: 0, framingLost: 0, badRequests: 0, badResponses: 0, delivers: 0 };
   private readonly bucket: TokenBucket;
   private throttledUntil = 0;
   private throttleStreak = 0;
@@ -40,6 +41,14 @@ export class SmscBind extends EventEmitter {
     super();
     this.bucket = new TokenBucket(opts.tps);
     this.log = opts.logger ?? silentLogger;
+  }
+
+  /** The counters with the live session's included (they move into `counters` when a session closes). */
+  totals(): SmscBind['counters'] {
+    const t = { ...this.counters };
+    const live = this.session?.counters;
+    if (live) for (const k of ['framingLost', 'badRequests', 'badResponses', 'delivers'] as const) t[k] += live[k];
+    return t;
   }
 
   get name(): string {
@@ -68,6 +77,7 @@ export class SmscBind extends EventEmitter {
     session.on('drain', () => this.emit('ready'));
     session.once('close', (err?: SmppError) => {
       if (this.session === session) this.session = undefined;
+      for (const k of ['framingLost', 'badRequests', 'badResponses', 'delivers'] as const) this.counters[k] += session.counters[k];
       if (err) this.lastError = err.message;
       if (this.state === 'bound') {
         this.counters.disconnects++;

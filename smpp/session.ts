@@ -64,7 +64,12 @@ export class SmppSession extends EventEmitter {
   private closeReason?: SmppError;
   private readonly log: Logger;
   /** Counters for status(). */
-  readonly counters = { malformed: 0, enquireLinksAnswered: 0 };
+  /**
+   * malformed: every PDU we could not read; of those, framingLost (a command_length outside [16, 65536]: the link is
+   * dropped), badRequests (a request from the SMSC we could not decode: nacked, the link kept) and badResponses (a
+   * response we could not read: the link is dropped). delivers: deliver_sm/data_sm answered.
+   */
+  readonly counters = { malformed: 0, framingLost: 0, badRequests: 0, badResponses: 0, delivers: 0, enquireLinksAnswered: 0 };
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -191,6 +196,7 @@ export class SmppSession extends EventEmitter {
       if (next === null) return;
       if (next instanceof Error) {
         this.counters.malformed++;
+        this.counters.framingLost++;
         this.log.warn({ session: this.opts.name, err: next.message }, 'smpp framing lost, dropping link');
         this.destroy(new SmppError('SMPP_PARSE', next.message));
         return;
@@ -199,6 +205,7 @@ export class SmppSession extends EventEmitter {
       if (!decoded.ok) {
         this.counters.malformed++;
         if (decoded.commandId !== undefined && !isResponse(decoded.commandId)) {
+          this.counters.badRequests++;
           // A bad request from the SMSC: answer it so it is not retried forever, and carry on (framing is intact).
           this.write(
             encodePdu('generic_nack', {
@@ -209,6 +216,7 @@ export class SmppSession extends EventEmitter {
           this.log.warn({ session: this.opts.name, err: decoded.error }, 'malformed smpp request nacked');
           continue;
         }
+        this.counters.badResponses++;
         // A response we cannot read: we no longer know what the SMSC did; start over on a fresh session.
         this.log.warn({ session: this.opts.name, err: decoded.error }, 'malformed smpp response, dropping link');
         this.destroy(new SmppError('SMPP_PARSE', decoded.error));
@@ -244,6 +252,7 @@ export class SmppSession extends EventEmitter {
       case 'data_sm': {
         const resp = `${pdu.command}_resp`;
         const handler = this.opts.onDeliver;
+        this.counters.delivers++;
         if (!handler) return this.respond(pdu, resp, Status.ROK, { message_id: '' });
         handler(pdu).then(
           (status) => this.respond(pdu, resp, status, { message_id: '' }),

@@ -46,6 +46,8 @@ export class SiprecBridge {
         countryCode: cfg.sip.countryCode || undefined,
         subscriberPrefixes: cfg.sip.subscriberPrefixes,
         maxCalls: cfg.engine.maxCalls,
+        maxConnections: cfg.sip.maxConnections,
+        maxConnectionsPerSource: cfg.sip.maxConnectionsPerSource,
         logger: log,
       },
       {

@@ -114,6 +114,9 @@ export const configSchema = z
         countryCode: z.string().regex(/^\+?\d{0,3}$/).default(''),
         /** Numbers (E.164 prefixes) of this operator's subscribers, to tell incoming from outgoing calls. */
         subscriberPrefixes: z.array(z.string()).default([]),
+        /** TCP connections held at once, and from one source address; more are closed at accept and counted. */
+        maxConnections: z.number().int().min(1).max(100_000).default(512),
+        maxConnectionsPerSource: z.number().int().min(1).max(100_000).default(64),
       })
       .strict()
       .prefault({}),

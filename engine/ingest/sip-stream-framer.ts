@@ -4,6 +4,13 @@ import { contentLength, findHeaderEnd, unfoldHeaderLines } from './sip-parser.js
  * Splits a SIP byte stream (TCP/TLS) into messages using Content-Length (mandatory on streams, RFC 3261 18.3),
  * read by the parser's own header reader (folding, compact names, conflicting values) so that framing and parsing
  * can never disagree on where a message ends.
+ *
+ * Incremental: a segment costs work in proportion to its own bytes, never to what is already buffered. Bytes are
+ * appended to one growable buffer, the search for the end of the header block resumes where it stopped, and once
+ * the Content-Length is known the framer only counts bytes until the body is complete. (The framer before this one
+ * concatenated and re-scanned everything buffered on every segment: a peer trickling a large message one small
+ * segment at a time cost the main thread more with every segment; `npm run bench:sip-framing` shows both.)
+ *
  * Bounded: a message that would exceed `maxMessageBytes` is an error and the caller closes the connection, since
  * there is no way to resynchronise a stream after a framing error.
  */
@@ -13,48 +20,93 @@ export type FramerEvent =
   | { type: 'error'; code: 'SIP_OVERSIZE' | 'SIP_BAD_CONTENT_LENGTH'; detail: string };
 
 export class SipStreamFramer {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer;
+  /** Bytes held in `buf` (from 0). */
+  private len = 0;
+  /** Where the next search for the header block's end starts (bytes before it hold no terminator). */
+  private scanFrom = 0;
+  /** Size of the message being received once its header block is read; -1 before. */
+  private total = -1;
+  /** Bytes examined by the header-end search since construction: the test of incrementality reads it. */
+  bytesScanned = 0;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  constructor(private readonly maxMessageBytes: number) {
+    this.buf = Buffer.allocUnsafe(Math.min(4096, maxMessageBytes));
+  }
+
+  /** Bytes of an incomplete message held (0 between messages): a slow peer is one that keeps this above 0. */
+  get pendingBytes(): number {
+    return this.len;
+  }
 
   /** Feeds a chunk; returns the events it completes (possibly none). After an 'error' event, stop feeding. */
   push(chunk: Buffer): FramerEvent[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     const events: FramerEvent[] = [];
+    let off = 0;
+    if (this.len === 0) off = this.skipKeepalives(chunk, 0, events);
+    if (off < chunk.length) this.append(chunk, off);
     for (;;) {
-      // RFC 5626 keep-alive: a double CRLF ping between messages.
-      let skip = 0;
-      while (skip < this.buf.length && (this.buf[skip] === 13 || this.buf[skip] === 10)) skip++;
-      if (skip > 0) {
-        if (skip >= 4) events.push({ type: 'keepalive' });
-        this.buf = this.buf.subarray(skip);
-      }
-      if (this.buf.length === 0) break;
-      const { index, sepLength } = findHeaderEnd(this.buf, 0, this.maxMessageBytes);
-      if (index === -1) {
-        if (this.buf.length >= this.maxMessageBytes) {
-          events.push({ type: 'error', code: 'SIP_OVERSIZE', detail: 'header block exceeds limit' });
-          this.buf = Buffer.alloc(0);
+      if (this.len === 0) break;
+      if (this.total < 0) {
+        // The header block's terminator may straddle the previous segment: back up by its length.
+        const from = Math.max(0, this.scanFrom - 3);
+        const limit = Math.min(this.len, this.maxMessageBytes);
+        const { index, sepLength } = findHeaderEnd(this.buf, from, limit);
+        this.bytesScanned += limit - from;
+        if (index === -1) {
+          this.scanFrom = limit;
+          if (this.len >= this.maxMessageBytes) return this.fail(events, 'SIP_OVERSIZE', 'header block exceeds limit');
+          break;
         }
-        break;
+        const cl = contentLength(unfoldHeaderLines(this.buf.toString('latin1', 0, index)) ?? []);
+        if (!cl.ok || cl.value === null) return this.fail(events, 'SIP_BAD_CONTENT_LENGTH', cl.ok ? 'missing Content-Length on stream' : cl.detail);
+        const total = index + sepLength + cl.value;
+        if (total > this.maxMessageBytes) return this.fail(events, 'SIP_OVERSIZE', `message of ${total} bytes exceeds limit`);
+        this.total = total;
       }
-      const cl = contentLength(unfoldHeaderLines(this.buf.toString('latin1', 0, index)) ?? []);
-      if (!cl.ok || cl.value === null) {
-        events.push({ type: 'error', code: 'SIP_BAD_CONTENT_LENGTH', detail: cl.ok ? 'missing Content-Length on stream' : cl.detail });
-        this.buf = Buffer.alloc(0);
-        break;
-      }
-      const total = index + sepLength + cl.value;
-      if (total > this.maxMessageBytes) {
-        events.push({ type: 'error', code: 'SIP_OVERSIZE', detail: `message of ${total} bytes exceeds limit` });
-        this.buf = Buffer.alloc(0);
-        break;
-      }
-      if (this.buf.length < total) break;
-      // Copy so the message does not pin the (possibly larger) connection buffer.
-      events.push({ type: 'message', data: Buffer.from(this.buf.subarray(0, total)) });
-      this.buf = this.buf.subarray(total);
+      if (this.len < this.total) break;
+      // Copy so the message does not pin the connection buffer, which is reused.
+      events.push({ type: 'message', data: Buffer.from(this.buf.subarray(0, this.total)) });
+      const rest = this.len - this.total;
+      const restAt = this.skipKeepalives(this.buf.subarray(this.total, this.len), 0, events) + this.total;
+      this.buf.copyWithin(0, restAt, this.len);
+      this.len = this.len - restAt;
+      this.total = -1;
+      this.scanFrom = 0;
+      if (this.len === 0 && this.buf.length > 16_384) this.buf = Buffer.allocUnsafe(4096); // a big message's buffer is not kept
+      if (rest === 0) break;
     }
+    return events;
+  }
+
+  /** RFC 5626 keep-alives between messages: a double CRLF ping (CRLFs before a start line are skipped anyway). */
+  private skipKeepalives(b: Buffer, from: number, events: FramerEvent[]): number {
+    let i = from;
+    while (i < b.length && (b[i] === 13 || b[i] === 10)) i++;
+    if (i - from >= 4) events.push({ type: 'keepalive' });
+    return i;
+  }
+
+  private append(chunk: Buffer, from: number): void {
+    const n = chunk.length - from;
+    if (this.len + n > this.buf.length) {
+      // Grow geometrically (amortised O(1) per byte); a segment may carry several messages, so the buffer can exceed
+      // maxMessageBytes by one segment before the loop above takes the messages out.
+      let cap = this.buf.length * 2;
+      while (cap < this.len + n) cap *= 2;
+      const next = Buffer.allocUnsafe(cap);
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    chunk.copy(this.buf, this.len, from);
+    this.len += n;
+  }
+
+  private fail(events: FramerEvent[], code: 'SIP_OVERSIZE' | 'SIP_BAD_CONTENT_LENGTH', detail: string): FramerEvent[] {
+    events.push({ type: 'error', code, detail });
+    this.len = 0;
+    this.total = -1;
+    this.scanFrom = 0;
     return events;
   }
 }

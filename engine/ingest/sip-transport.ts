@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import tls from 'node:tls';
 import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { SipStreamFramer } from './sip-stream-framer.js';
 import type { IngestCounters } from './ingest-counters.js';
 
@@ -35,9 +36,35 @@ export interface SipTransportOptions {
   tls?: { port: number; key: string | Buffer; cert: string | Buffer } | undefined;
   maxMessageBytes: number;
   tcpIdleTimeoutMs: number;
+  /** A message begun on a stream must be complete within this, or the connection is closed (sip.slowMessage). */
+  tcpMessageTimeoutMs?: number;
+  /** Stream connections at once, and per source address; more are closed at accept (sip.connectionLimit). */
+  maxConnections?: number;
+  maxConnectionsPerSource?: number;
+  log?: { warn(obj: object, msg: string): void } | undefined;
   isAllowed(address: string): boolean;
   onMessage(data: Buffer, flow: SipFlow): void;
   counters: IngestCounters;
+}
+
+/** The soft limit on open files of this process (Linux /proc/self/limits); Infinity when unknown or unlimited. */
+export function openFileLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line ? Number(line.split(/\s{2,}/)[1]) : NaN;
+    return Number.isFinite(soft) && soft > 0 ? soft : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Stream connections may take at most a quarter of the process's file descriptors, whatever is configured: the
+ * rest stay for calls (two RTP sockets each), SMPP, HTTP, lmdb and the workers. A full table would otherwise make
+ * libuv accept and close new connections silently (its EMFILE fallback), and new calls fail to bind their ports.
+ */
+export function effectiveMaxConnections(configured: number, fileLimit = openFileLimit()): number {
+  return Math.min(configured, Math.max(16, Math.floor(fileLimit / 4)));
 }
 
 export class SipTransport {
@@ -45,9 +72,20 @@ export class SipTransport {
   private tcp: net.Server | null = null;
   private tlsServer: tls.Server | null = null;
   private readonly connections = new Set<net.Socket>();
+  private readonly perSource = new Map<string, number>();
+  private lastAcceptErrorLog = 0;
+  private lastLimitLog = 0;
   private boundPort = 0;
+  /** maxConnections as applied (bounded by the descriptor limit). */
+  readonly maxConnections: number;
 
-  constructor(private readonly opts: SipTransportOptions) {}
+  constructor(private readonly opts: SipTransportOptions) {
+    const configured = opts.maxConnections ?? 512;
+    this.maxConnections = effectiveMaxConnections(configured);
+    if (this.maxConnections < configured) {
+      opts.log?.warn({ configured, applied: this.maxConnections, openFileLimit: openFileLimit() }, 'sip.maxConnections lowered to a quarter of the open-file limit (raise LimitNOFILE, docs/DEPLOYMENT.md)');
+    }
+  }
 
   /** Binds the sockets. With port 0 the UDP socket picks a port and TCP binds the same number (retried if taken). */
   async start(): Promise<void> {
@@ -65,11 +103,16 @@ export class SipTransport {
         if (this.opts.port !== 0 || code !== 'EADDRINUSE' || attempt === 7) throw err;
       }
     }
-    if (this.tcp) this.tcp.on('connection', (s) => this.onConnection(s, 'tcp'));
+    if (this.tcp) {
+      this.tcp.on('connection', (s) => this.onConnection(s, 'tcp'));
+      this.tcp.on('error', (err) => this.onAcceptError(err));
+    }
     if (this.opts.tls) {
       this.tlsServer = tls.createServer({ key: this.opts.tls.key, cert: this.opts.tls.cert });
       this.tlsServer.on('secureConnection', (s) => this.onConnection(s, 'tls'));
+      this.tlsServer.on('tlsClientError', () => this.opts.counters['sip.malformed']++);
       await this.listenStream(this.tlsServer, this.opts.tls.port);
+      this.tlsServer.on('error', (err) => this.onAcceptError(err));
     }
   }
 
@@ -134,6 +177,20 @@ export class SipTransport {
     this.opts.onMessage(msg, flow);
   }
 
+  /**
+   * A listener's accept failed: out of file descriptors (EMFILE/ENFILE) or memory. Node reports it as an 'error' on
+   * the server, which without this listener would throw and end the process. The listener keeps listening; calls and
+   * RTP on sockets already open go on; accepting resumes as descriptors are freed. Logged at most every 10 s.
+   */
+  private onAcceptError(err: Error): void {
+    this.opts.counters['sip.acceptError']++;
+    const now = Date.now();
+    if (now - this.lastAcceptErrorLog >= 10_000) {
+      this.lastAcceptErrorLog = now;
+      this.opts.log?.warn({ err: String(err), code: (err as NodeJS.ErrnoException).code, connections: this.connections.size }, 'SIP stream accept failed (file descriptors exhausted?); existing calls continue');
+    }
+  }
+
   private onConnection(socket: net.Socket, transport: 'tcp' | 'tls'): void {
     const address = socket.remoteAddress ?? '';
     if (!this.opts.isAllowed(address)) {
@@ -141,10 +198,29 @@ export class SipTransport {
       socket.destroy();
       return;
     }
+    const fromSource = this.perSource.get(address) ?? 0;
+    if (this.connections.size >= this.maxConnections || fromSource >= (this.opts.maxConnectionsPerSource ?? Infinity)) {
+      this.opts.counters['sip.connectionLimit']++;
+      socket.destroy();
+      const now = Date.now();
+      if (now - this.lastLimitLog >= 10_000) {
+        this.lastLimitLog = now;
+        this.opts.log?.warn({ address, fromSource, connections: this.connections.size, maxConnections: this.maxConnections, maxPerSource: this.opts.maxConnectionsPerSource }, 'SIP stream connection refused: connection limit');
+      }
+      return;
+    }
+    this.perSource.set(address, fromSource + 1);
     this.connections.add(socket);
     socket.setNoDelay(true);
     socket.setTimeout(this.opts.tcpIdleTimeoutMs, () => socket.destroy());
-    socket.on('close', () => this.connections.delete(socket));
+    let messageTimer: NodeJS.Timeout | null = null;
+    socket.on('close', () => {
+      if (messageTimer) clearTimeout(messageTimer);
+      this.connections.delete(socket);
+      const n = (this.perSource.get(address) ?? 1) - 1;
+      if (n > 0) this.perSource.set(address, n);
+      else this.perSource.delete(address);
+    });
     socket.on('error', () => socket.destroy());
     const peer: SipPeer = { transport, address, port: socket.remotePort ?? 0 };
     const flow: SipFlow = {
@@ -156,8 +232,23 @@ export class SipTransport {
       isOpen: () => !socket.destroyed && socket.writable,
     };
     const framer = new SipStreamFramer(this.opts.maxMessageBytes);
+    const messageTimeoutMs = this.opts.tcpMessageTimeoutMs ?? 10_000;
     socket.on('data', (chunk: Buffer) => {
-      for (const ev of framer.push(chunk)) {
+      const events = framer.push(chunk);
+      // A message in progress must finish in time: the timer runs from its first byte, not from the last segment, so
+      // a peer trickling a byte now and then cannot hold the connection and its buffer open.
+      if (messageTimer && (framer.pendingBytes === 0 || events.some((e) => e.type === 'message'))) {
+        clearTimeout(messageTimer);
+        messageTimer = null;
+      }
+      if (framer.pendingBytes > 0 && !messageTimer) {
+        messageTimer = setTimeout(() => {
+          this.opts.counters['sip.slowMessage']++;
+          socket.destroy();
+        }, messageTimeoutMs);
+        messageTimer.unref();
+      }
+      for (const ev of events) {
         if (ev.type === 'message') this.opts.onMessage(ev.data, flow);
         else if (ev.type === 'keepalive') {
           this.opts.counters['sip.keepalive']++;

@@ -301,6 +301,16 @@ export class EngineMetrics {
       registers: [r],
     });
     new Counter({
+      name: 'callguard_smpp_bind_events_total',
+      help: 'Per SMPP bind: binds, bind failures, lost links, throttling, deliver_sm answered, and PDUs from the SMSC refused (framingLost: bad command_length, link dropped; badRequests: nacked; badResponses: link dropped)',
+      labelNames: ['bind', 'event'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const b of src.alerts.service?.status().binds ?? []) for (const [k, v] of Object.entries(b.counters)) if (v) this.inc({ bind: b.name, event: k }, v);
+      },
+    });
+    new Counter({
       name: 'callguard_sms_counters_total',
       help: 'The SMPP alert service counters (enqueued, rejected, submitted, retried, throttled, timeouts, deadLettered, delivered, ...)',
       labelNames: ['counter'],
