@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { Piscina } from 'piscina';
 import type { ActorWorkerData, StepTask, StepTaskResult } from '../actors/actor-worker.js';
@@ -11,6 +12,30 @@ import type { ActorWorkerData, StepTask, StepTaskResult } from '../actors/actor-
  * So after every failed task this class checks the pool's size and, if it stays short, swaps in a fresh piscina pool
  * (with back-off, in case bootstrap itself is what fails). Emits 'replaced' with the number of replacements so far.
  */
+/**
+ * Node flags for the actor workers: the process's own that a worker accepts (V8 flags such as --expose-gc are
+ * process-wide and refused in a worker's execArgv; a worker without execArgv would have inherited and ignored them),
+ * with require(esm) turned off (see create()). A value given as its own argument follows its flag.
+ */
+export function workerExecArgv(parent: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    if (!parent[i].startsWith('-')) continue; // a value whose flag was left out
+    const group = i + 1 < parent.length && !parent[i + 1].startsWith('-') ? [parent[i], parent[++i]] : [parent[i]];
+    if (!group[0].includes('require-module') && acceptedByWorkers([...out, ...group])) out.push(...group);
+  }
+  return [...out, '--no-experimental-require-module'];
+}
+
+function acceptedByWorkers(flag: string[]): boolean {
+  try {
+    void new Worker('', { eval: true, execArgv: flag }).terminate();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class ActorPool extends EventEmitter {
   private pool: Piscina;
   private healthTimer: NodeJS.Timeout | null = null;
@@ -40,6 +65,11 @@ export class ActorPool extends EventEmitter {
       idleTimeout: 2 ** 31 - 1,
       resourceLimits: this.youngGenerationMb ? { maxYoungGenerationSizeMb: this.youngGenerationMb } : {},
       workerData: this.data,
+      // piscina loads the worker with require() and falls back to import(); with require(esm) on (Node 20.19+) it
+      // require()s our ESM worker, whose top-level await makes Node retry with import() and can race into a fatal
+      // "v8::Module::IsGraphAsync must be used on an instantiated module" abort (seen in the CLI tests). Off in the
+      // workers, require() of ESM throws at once and piscina imports it, as on earlier Node versions.
+      execArgv: workerExecArgv(process.execArgv),
     });
     // Messages a worker posts outside the task path (its control hello) are passed on.
     pool.on('message', (m: unknown) => this.emit('worker-message', m));

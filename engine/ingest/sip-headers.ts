@@ -60,7 +60,11 @@ export function parseNameAddr(value: string): NameAddr | null {
     const gt = v.indexOf('>', lt);
     if (gt === -1) return null;
     let display = v.slice(0, lt).trim();
-    if (display.startsWith('"') && display.endsWith('"') && display.length >= 2) display = display.slice(1, -1);
+    // A quoted display name must close before the '<' (RFC 4475 quotbal: no inferring where it was meant to end).
+    if (display.startsWith('"')) {
+      if (display.length < 2 || !display.endsWith('"') || display.endsWith('\\"')) return null;
+      display = display.slice(1, -1);
+    }
     const uri = v.slice(lt + 1, gt).trim();
     if (!uri) return null;
     const params = parseParams(v.slice(gt + 1));
@@ -68,7 +72,8 @@ export function parseNameAddr(value: string): NameAddr | null {
   }
   // Bare addr-spec: parameters after the URI belong to the header (RFC 3261 20.10).
   const semi = v.indexOf(';');
-  const uri = semi === -1 ? v : v.slice(0, semi);
+  // LWS may separate the URI from its header parameters (RFC 4475 wsinv: "sip:u@h ;   tag    = 1918181833n").
+  const uri = (semi === -1 ? v : v.slice(0, semi)).trim();
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(uri)) return null;
   const params = parseParams(semi === -1 ? '' : v.slice(semi));
   return { displayName: null, uri, params, tag: params['tag'] ?? null };

@@ -1,4 +1,4 @@
-import type { SipHeader, SipMessage } from './sip-message.js';
+import type { SipHeader, SipMessage, SipRequest } from './sip-message.js';
 
 /**
  * SIP message parser (RFC 3261 section 7). Never throws: hostile input yields a coded error. Bounded by the caller's
@@ -155,4 +155,27 @@ export function parseSipMessage(buf: Buffer, limits: SipParseLimits): SipParseRe
     return { ok: true, message: { kind: 'response', status, reason: res[3], headers, body } };
   }
   return { ok: false, code: 'SIP_BAD_START_LINE', detail: 'neither a request line nor a status line' };
+}
+
+/**
+ * What can be read of a request that failed to parse, to answer it with an error (never to act on it): the method
+ * (first token of the start line), the headers whose lines are well formed, no body. null for responses and for
+ * anything without a header block.
+ */
+export function salvageRequest(buf: Buffer, maxHeaders: number): SipRequest | null {
+  let start = 0;
+  while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
+  const { index } = findHeaderEnd(buf, start);
+  if (index === -1) return null;
+  const lines = unfoldHeaderLines(buf.toString('latin1', start, index), maxHeaders + 1);
+  if (!lines || lines.length < 2 || lines[0].startsWith('SIP/')) return null;
+  const first = lines[0].trim().split(/\s+/);
+  if (!TOKEN_RE.test(first[0] ?? '')) return null;
+  const headers: SipHeader[] = [];
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon).trim() : '';
+    if (TOKEN_RE.test(name)) headers.push({ name: headerName(name), value: line.slice(colon + 1).trim() });
+  }
+  return { kind: 'request', method: first[0].toUpperCase(), uri: first[1] ?? '', headers, body: Buffer.alloc(0) };
 }

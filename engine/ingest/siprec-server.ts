@@ -12,7 +12,7 @@ import { parseRsMetadata, type Direction, type Role } from './rs-metadata.js';
 import { buildAnswer, negotiateOffer, parseSdp, type AnswerLine, type MediaDecision, type SdpSession } from './sdp.js';
 import { parseCSeq, parseNameAddr, parseSipUriHostPort, parseVia } from './sip-headers.js';
 import { headerValue, headerValues, type SipRequest } from './sip-message.js';
-import { parseSipMessage } from './sip-parser.js';
+import { parseSipMessage, salvageRequest } from './sip-parser.js';
 import { buildRequest, buildResponse, warningValue } from './sip-serializer.js';
 import { SipTransactionLayer, transactionKey, type ServerTransaction } from './sip-transaction.js';
 import { SipTransport, type SipFlow } from './sip-transport.js';
@@ -120,6 +120,12 @@ export function createSiprecServer(
 }
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
+/** SIP methods defined by RFC 3261 and its extensions: a request for one we do not serve gets 405, any other 501. */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']);
+/** Single-value header fields (RFC 3261 7.3.1, 20): a second value makes the request malformed (RFC 4475 multi01). */
+const SINGLE_VALUED = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length'] as const;
+/** Request-URI schemes this server takes; others get 416 (RFC 3261 8.2.2.1). */
+const URI_SCHEMES = /^(sips?|tel):/i;
 const ACCEPT = 'application/sdp, application/rs-metadata+xml, multipart/mixed';
 const SUPPORTED_OPTIONS = new Set(['siprec']);
 const SERVER_NAME = 'callguard-srs';
@@ -292,6 +298,7 @@ class SiprecServerImpl implements SiprecServer {
           return;
         default:
           c['sip.malformed']++;
+          this.answerUnparsable(data, flow, parsed.code);
           return;
       }
     }
@@ -332,10 +339,37 @@ class SiprecServerImpl implements SiprecServer {
     }
   }
 
+  /**
+   * A datagram that is not a well-formed request but still names where to answer (a readable Via and the other
+   * mandatory fields) gets a 400 saying what is wrong, or 505 for a version other than 2.0, sent statelessly, as
+   * RFC 3261 and RFC 4475 expect (a Content-Length beyond the datagram, a bad or conflicting one, extra spaces in
+   * the request line). Responses and what has no readable Via are dropped, and all of them were counted.
+   */
+  private answerUnparsable(data: Buffer, flow: SipFlow, code: string): void {
+    if (!this.allowList.allows(flow.peer.address)) return;
+    const req = salvageRequest(data, this.opts.maxHeaders);
+    if (!req || req.method === 'ACK') return;
+    if (code !== 'SIP_BAD_VERSION' && this.checkMandatoryHeaders(req) === 'Via') return;
+    if (code === 'SIP_BAD_VERSION') {
+      // Its Via names another version too, so it cannot be read as ours: answer where it came from (RFC 4475 badvers).
+      if (req.headers.some((h) => h.name === 'via') && req.headers.some((h) => h.name === 'call-id') && req.headers.some((h) => h.name === 'cseq')) {
+        flow.send(buildResponse(req, 505, 'Version Not Supported', { toTag: newTag(), serverName: SERVER_NAME }));
+      }
+      return;
+    }
+    const what = code === 'SIP_BAD_START_LINE' ? 'Request-Line' : code === 'SIP_BAD_HEADER' ? 'header syntax' : code.startsWith('SIP_B') ? 'Content-Length' : 'malformed';
+    this.replyStateless(req, flow, 400, `Bad Request (${what})`);
+  }
+
   /** Returns the name of the first missing/bad mandatory header (RFC 3261 8.1.1), or null. */
   private checkMandatoryHeaders(req: SipRequest): string | null {
-    const via = headerValues(req, 'via')[0];
+    const vias = headerValues(req, 'via');
+    const via = vias[0];
     if (!via || !parseVia(via)) return 'Via';
+    // Empty parameters or empty list elements (";;", ",,"): RFC 4475 badinv01.
+    if (req.headers.some((h) => h.name === 'via' && (/;\s*[;,]|,\s*(,|$)|;\s*$/.test(h.value)))) return 'Via parameters';
+    if (req.uri.startsWith('<')) return 'Request-URI';
+    for (const name of SINGLE_VALUED) if (req.headers.filter((h) => h.name === name).length > 1) return `more than one ${name}`;
     if (!headerValue(req, 'call-id')) return 'Call-ID';
     if (!parseNameAddr(headerValue(req, 'from') ?? '')) return 'From';
     if (!parseNameAddr(headerValue(req, 'to') ?? '')) return 'To';
@@ -374,6 +408,11 @@ class SiprecServerImpl implements SiprecServer {
 
   private onNewRequest(tx: ServerTransaction): void {
     const req = tx.request;
+    if (!URI_SCHEMES.test(req.uri)) {
+      this.counters['sip.malformed']++;
+      this.reply(tx, 416, 'Unsupported URI Scheme');
+      return;
+    }
     const unsupported = headerValues(req, 'require').filter((o) => !SUPPORTED_OPTIONS.has(o.toLowerCase()));
     if (unsupported.length && req.method !== 'CANCEL') {
       this.counters['sip.badExtension']++;
@@ -402,7 +441,9 @@ class SiprecServerImpl implements SiprecServer {
       }
       default:
         this.counters['sip.methodNotAllowed']++;
-        this.reply(tx, 405, 'Method Not Allowed', { headers: [['Allow', ALLOW]] });
+        // RFC 3261 8.2.1: a method we know of but do not serve is 405; one we do not recognise at all is 501.
+        if (KNOWN_METHODS.has(req.method)) this.reply(tx, 405, 'Method Not Allowed', { headers: [['Allow', ALLOW]] });
+        else this.reply(tx, 501, 'Not Implemented', { headers: [['Allow', ALLOW]] });
     }
   }
 
@@ -411,7 +452,7 @@ class SiprecServerImpl implements SiprecServer {
     if (!rec || rec.state === 'pending' || rec.state === 'ended') return null;
     const to = parseNameAddr(headerValue(req, 'to')!)!;
     const from = parseNameAddr(headerValue(req, 'from')!)!;
-    if (to.tag !== rec.localTag || from.tag !== rec.remoteTag) return null;
+    if (to.tag !== rec.localTag || (from.tag ?? '') !== rec.remoteTag) return null;
     return rec;
   }
 
@@ -434,9 +475,14 @@ class SiprecServerImpl implements SiprecServer {
     }
     this.reply(tx, 100, 'Trying');
     const from = parseNameAddr(headerValue(req, 'from')!)!;
-    if (!from.tag) return this.rejectCall(tx, 400, 'Bad Request (From tag missing)');
-    const contact = parseNameAddr(headerValue(req, 'contact') ?? '');
-    if (!contact) return this.rejectCall(tx, 400, 'Bad Request (Contact missing)');
+    // No From tag: an RFC 2543 peer (RFC 3261 12.2.1.1 keeps it working: the remote tag is then empty).
+
+    const contactValue = headerValue(req, 'contact');
+    const contact = contactValue === undefined ? null : parseNameAddr(contactValue);
+    if (contactValue !== undefined && !contact) return this.rejectCall(tx, 400, 'Bad Request (Contact)');
+    // No Contact at all: an RFC 2543 peer (RFC 4475 inv2543). In-dialog requests then go where the INVITE came from.
+    const peer = tx.flow.peer;
+    const remoteTarget = contact?.uri ?? `sip:${peer.address.includes(':') ? `[${peer.address}]` : peer.address}:${peer.port}${peer.transport === 'udp' ? '' : `;transport=${peer.transport}`}`;
 
     const body = this.splitBody(req);
     if ('status' in body) return this.rejectCall(tx, body.status, body.reason, body.headers);
@@ -476,10 +522,10 @@ class SiprecServerImpl implements SiprecServer {
     const rec: CallRecord = {
       callId,
       localTag: newTag(),
-      remoteTag: from.tag,
+      remoteTag: from.tag ?? '',
       remoteFromHeader: headerValue(req, 'from')!,
       localToHeader: headerValue(req, 'to')!,
-      remoteTarget: contact.uri,
+      remoteTarget,
       routeSet: headerValues(req, 'record-route'),
       flow: tx.flow,
       remoteCSeq: parseCSeq(headerValue(req, 'cseq')!)!.seq,
