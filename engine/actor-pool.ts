@@ -24,7 +24,9 @@ export function workerExecArgv(parent: readonly string[]): string[] {
     const group = i + 1 < parent.length && !parent[i + 1].startsWith('-') ? [parent[i], parent[++i]] : [parent[i]];
     if (!group[0].includes('require-module') && acceptedByWorkers([...out, ...group])) out.push(...group);
   }
-  return [...out, '--no-experimental-require-module'];
+  // The flag exists from Node 20.17 (require(esm) itself from 20.19); older versions would refuse it.
+  const off = '--no-experimental-require-module';
+  return acceptedByWorkers([...out, off]) ? [...out, off] : out;
 }
 
 function acceptedByWorkers(flag: string[]): boolean {

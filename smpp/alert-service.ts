@@ -139,6 +139,8 @@ export class AlertService extends EventEmitter {
   private outbox?: Outbox;
   private readonly binds: SmscBind[] = [];
   private readonly smscKeys = new Map<SmscBind, string>();
+  /** SMSC key -> the key receipts were indexed under before the system id was part of it (host:port). */
+  private readonly legacyKeys = new Map<string, string>();
   private rr = 0;
   private readonly log: Logger;
   private readonly opts: Required<Pick<AlertServiceOptions, 'window' | 'tps' | 'responseTimeoutMs' | 'enquireLinkIntervalMs' | 'deadLinkMs' | 'validityMinutes' | 'drainTimeoutMs'>> & AlertServiceOptions;
@@ -153,8 +155,9 @@ export class AlertService extends EventEmitter {
   private readonly recentIds = new Map<string, { alertId: string; part: number }>();
   private queue: Work[] = [];
   private qHead = 0;
-  /** Parts awaiting a submit_sm_resp: key -> the SMSC key they went to (a receipt waits for that SMSC's). */
-  private readonly inFlight = new Map<string, string>();
+  /** Parts awaiting a submit_sm_resp: key -> the SMSC key it went to and which send it is (a receipt waits for those). */
+  private readonly inFlight = new Map<string, { smsc: string; send: number }>();
+  private sends = 0;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Submitted alerts awaiting receipts, oldest first (a Set keeps insertion order and O(1) removal). */
   private readonly awaiting = new Set<string>();
@@ -193,6 +196,7 @@ export class AlertService extends EventEmitter {
         // Message ids are only unique per SMSC (and per account on it): the receipt index is keyed by endpoint and
         // system id too.
         const smscKey = `${ep.host}:${ep.port}/${ep.systemId}`;
+        this.legacyKeys.set(smscKey, `${ep.host}:${ep.port}`);
         const bind = new SmscBind({
           name: `${ep.host}:${ep.port}#${i}`,
           host: ep.host,
@@ -365,16 +369,14 @@ export class AlertService extends EventEmitter {
     clearTimeout(this.wakeTimer);
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
+    // Receipt handlers waiting for submit outcomes stop waiting now (they check the state).
+    this.settled();
     // Every deliver_sm that arrived before the unbind gets its deliver_sm_resp first (an SMSC resends a receipt it
     // was never answered, and a receipt handler may still be writing its record).
-    if (this.delivering.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.delivering]), new Promise((r) => (timer = setTimeout(r, this.opts.drainTimeoutMs)))]);
-      clearTimeout(timer);
-      // The responses are written by the sessions once the handlers' promises settle: one turn later.
-      await new Promise((r) => setImmediate(r));
-    }
+    await this.deliversSettled();
     await Promise.all(this.binds.map((b) => b.close(this.opts.drainTimeoutMs)));
+    // ...and those that arrived during the drain, before the outbox closes under them.
+    await this.deliversSettled();
     // Let the submit outcomes that arrived during the drain be written before the store closes.
     await new Promise((r) => setImmediate(r));
     await this.outbox?.close();
@@ -473,7 +475,7 @@ export class AlertService extends EventEmitter {
   }
 
   private send(bind: SmscBind, rec: AlertRecord, part: number, key: string): void {
-    this.inFlight.set(key, this.smscKeys.get(bind) ?? '');
+    this.inFlight.set(key, { smsc: this.smscKeys.get(bind) ?? '', send: ++this.sends });
     const sentAt = performance.now();
     bind.submit(this.submitFields(rec, part)).then(
       (resp) => {
@@ -652,6 +654,15 @@ export class AlertService extends EventEmitter {
 
   // ---- deliver_sm: receipts and MO ----
 
+  /** Waits (at most drainTimeoutMs) for the deliver_sm handlers running now, and one turn for their responses. */
+  private async deliversSettled(): Promise<void> {
+    if (this.delivering.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.delivering]), new Promise((r) => (timer = setTimeout(r, this.opts.drainTimeoutMs)))]);
+    clearTimeout(timer);
+    await new Promise((r) => setImmediate(r));
+  }
+
   /** Keeps a deliver_sm handler in `delivering` until it settles (close() waits for them). */
   private trackDeliver(p: Promise<number>): Promise<number> {
     this.delivering.add(p);
@@ -675,7 +686,7 @@ export class AlertService extends EventEmitter {
     }
     const ids = messageIdCandidates(r.messageId);
     // Keys written before the system id was part of them (host:port only) still match, after the current ones.
-    const legacy = smscKey.slice(0, smscKey.lastIndexOf('/'));
+    const legacy = this.legacyKeys.get(smscKey) ?? smscKey;
     const candidates = [...ids.map((c) => `${smscKey}|${c}`), ...ids.map((c) => `${legacy}|${c}`)];
     // SMSCs reuse message ids (counter wrap, restart, a fail-over pair), so an id may name an old alert and a new
     // one. The newest submit with the id wins: the index is overwritten at each submit_sm_resp. A receipt can beat
@@ -684,9 +695,11 @@ export class AlertService extends EventEmitter {
     // the response timeout), and only then matched and acknowledged. A match to a part that is no longer awaiting
     // a receipt (an old, final record) is never applied.
     const deadline = Date.now() + this.opts.responseTimeoutMs;
-    const before = [...this.inFlight].filter(([, s]) => s === smscKey).map(([k]) => k);
+    // The sends themselves, not the parts: a part resent after a timeout is a later send, not one to wait for.
+    const before = [...this.inFlight].filter(([, f]) => f.smsc === smscKey).map(([k, f]) => [k, f.send] as const);
+    const pending = () => before.some(([k, send]) => this.inFlight.get(k)?.send === send);
     await new Promise((resolve) => setImmediate(resolve));
-    while (before.some((k) => this.inFlight.has(k)) && Date.now() < deadline && this.state === 'running') {
+    while (pending() && Date.now() < deadline && this.state === 'running') {
       await this.nextSubmitOutcome(deadline - Date.now());
     }
     let ref = this.matchReceipt(candidates);

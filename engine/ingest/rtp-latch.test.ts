@@ -155,6 +155,34 @@ test('RTP latch: a re-INVITE moving the media unlocks at once', () => {
   assert.is(r.counters['rtp.unlatchedSource'], 1);
 });
 
+test('RTP latch: a re-INVITE that moves media to another port (same address) or resumes it on a new stream: the announced stream takes the lock at once, a trailing packet of the old one does not take it back', () => {
+  const r = rig();
+  const before = r.stream('10.0.0.1', 4000, LEGIT, 0x11);
+  const after = r.stream('10.0.0.1', 4100, INTRUDER, 0x22);
+  for (let i = 0; i < 10; i++) {
+    before.send();
+    r.advance(20);
+  }
+  r.rx.updateMedia({ payloadType: 0, codec: 'PCMU', skipPayloadTypes: [13], expectedAddress: '10.0.0.1', onHold: false });
+  for (let i = 0; i < 10; i++) {
+    after.send();
+    r.advance(20);
+    if (i === 2) before.send(); // one late packet of the old stream
+  }
+  r.rx.close();
+  assert.is(r.heard.intruder, 10 * 160, 'no packet of the announced stream was refused');
+  assert.is(r.counters['rtp.unlatchedSource'], 1, 'the late old packet was refused');
+  // Without a re-offer, the same move would have cost the hold (RELATCH_NEW_SOURCE_MS).
+  const quiet = rig();
+  const a = quiet.stream('10.0.0.1', 4000, LEGIT, 0x11);
+  const b = quiet.stream('10.0.0.1', 4100, INTRUDER, 0x22);
+  a.send();
+  quiet.advance(20);
+  b.send();
+  quiet.rx.close();
+  assert.is(quiet.heard.intruder, 0);
+});
+
 test('RTP timestamps: 50 packets jumping 5 s each add at most the clock slack of silence, and the leg stays with the wall clock', () => {
   const r = rig();
   const legit = r.stream('10.0.0.1', 4000, LEGIT, 0x11);

@@ -18,7 +18,8 @@ import type { IngestCounters } from './ingest-counters.js';
  *   one other stream has sent at least RELATCH_PACKETS packets over at least RELATCH_SAME_SOURCE_MS (a new SSRC
  *   from the locked address and port: the SBC restarted the stream) or RELATCH_NEW_SOURCE_MS (another address or
  *   port: media moved without a re-INVITE) **and the locked stream sent nothing in that time**. A burst moves
- *   nothing, nor does a second stream interleaved with a live one. A re-INVITE that changes the media unlocks.
+ *   nothing, nor does a second stream interleaved with a live one. A re-INVITE or UPDATE with SDP announces a
+ *   move: for RELATCH_SIGNALLED_MS the first new stream from the SDP's address takes the lock at once.
  * - Audio is bounded by the wall clock: a leg never holds more audio than the time since its first packet (plus
  *   its start padding and CLOCK_SLACK_SAMPLES). Silence that an RTP timestamp jump would insert beyond that is not
  *   written (`rtp.timestampJump`), audio beyond it is dropped (`rtp.aheadOfClock`): timestamps may not inflate one
@@ -66,6 +67,8 @@ export const RELATCH_PACKETS = 10;
 export const RELATCH_SAME_SOURCE_MS = 200;
 /** ...over at least this long, when it comes from another address or port. */
 export const RELATCH_NEW_SOURCE_MS = 2000;
+/** After a re-INVITE or UPDATE with SDP, this long during which a new stream from the SDP's address relatches at once. */
+export const RELATCH_SIGNALLED_MS = 5000;
 /**
  * Audio a leg may hold beyond the wall-clock time since its first packet: one second, the actor's lockstep slack,
  * which covers a network burst after a stall (that audio's time has passed) and an hour of a sender clock 100 ppm fast.
@@ -105,6 +108,8 @@ export class RtpReceiver {
   private candSinceMs = 0;
   private lockedHeard = false;
   private lastGoodAddress = '';
+  /** Until then (ms), a new stream from the SDP address takes the lock without a hold: a re-offer announced it. */
+  private signalledUntil = 0;
   // Wall-clock bound on the audio written: from the first packet, in samples.
   private epochMs = -1;
   private startPad = 0;
@@ -190,9 +195,14 @@ export class RtpReceiver {
     return this.samplesWritten / 8000;
   }
 
-  /** Applies a re-INVITE's media change (codec, source address, hold/resume). A new media address unlocks the latch. */
+  /**
+   * Applies a re-INVITE's media change (codec, source address, hold/resume). A new media address unlocks the latch;
+   * and for RELATCH_SIGNALLED_MS after any re-offer, the first new stream from the SDP's address takes the lock at
+   * once (the SBC may move media to another port or restart it on resume): the signalling said it would come.
+   */
   updateMedia(media: LegMedia): void {
     const moved = media.expectedAddress !== this.media.expectedAddress;
+    this.signalledUntil = media.expectedAddress ? this.now() + RELATCH_SIGNALLED_MS : 0;
     this.media = media;
     this.table = media.codec === 'PCMA' ? ALAW_TO_PCM16 : ULAW_TO_PCM16;
     this.lastGoodAddress = '';
@@ -256,8 +266,13 @@ export class RtpReceiver {
       return;
     }
     if (h.ssrc !== this.lockedSsrc || port !== this.lockedPort || address !== this.lockedAddress) {
-      // The first packet, or the first after a signalled move, latches at once; any other stream must earn the lock.
-      if (this.lockedAddress !== '' && !this.relatch(address, port, h.ssrc)) return;
+      // The first packet, or the first new stream from the SDP address after a re-offer, latches at once; any other
+      // stream must earn the lock. (The clock is read only for packets of another stream, never on the hot path.)
+      const announced = this.signalledUntil !== 0 && address === this.media.expectedAddress && this.now() < this.signalledUntil;
+      if (announced) {
+        this.signalledUntil = 0;
+        this.opts.counters['rtp.relatch']++;
+      } else if (this.lockedAddress !== '' && !this.relatch(address, port, h.ssrc)) return;
       if (this.lockedSsrc !== -1 && h.ssrc !== this.lockedSsrc) this.jitter.reset();
       this.lockedAddress = address;
       this.lockedPort = port;

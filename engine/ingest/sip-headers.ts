@@ -55,16 +55,21 @@ export interface NameAddr {
 export function parseNameAddr(value: string): NameAddr | null {
   const v = value.trim();
   if (!v) return null;
-  const lt = v.indexOf('<');
+  // A quoted display name may hold '<' and escaped quotes (\" and \\): find where it closes first. One that never
+  // closes makes the value unreadable (RFC 4475 quotbal: no guessing where it was meant to end).
+  let from = 0;
+  if (v.startsWith('"')) {
+    let i = 1;
+    while (i < v.length && v[i] !== '"') i += v[i] === '\\' ? 2 : 1;
+    if (i >= v.length) return null;
+    from = i + 1;
+  }
+  const lt = v.indexOf('<', from);
   if (lt !== -1) {
     const gt = v.indexOf('>', lt);
     if (gt === -1) return null;
     let display = v.slice(0, lt).trim();
-    // A quoted display name must close before the '<' (RFC 4475 quotbal: no inferring where it was meant to end).
-    if (display.startsWith('"')) {
-      if (display.length < 2 || !display.endsWith('"') || display.endsWith('\\"')) return null;
-      display = display.slice(1, -1);
-    }
+    if (display.startsWith('"')) display = display.slice(1, from - 1);
     const uri = v.slice(lt + 1, gt).trim();
     if (!uri) return null;
     const params = parseParams(v.slice(gt + 1));

@@ -35,6 +35,13 @@ test('compact forms, folding, multi-value Via, case-insensitive names', () => {
   assert.equal(parseCSeq(headerValue(r.message, 'cseq')!), { seq: 7, method: 'OPTIONS' });
   assert.is(parseNameAddr(headerValue(r.message, 'from')!)!.tag, '1');
   assert.is(parseNameAddr(headerValue(r.message, 'from')!)!.displayName, 'A, B');
+  // Quoted display names may hold '<' and escaped quotes; one that never closes is unreadable (RFC 4475 quotbal).
+  const quoted = parseNameAddr('"Smith <Sales>" <sip:a@b>;tag=1')!;
+  assert.equal([quoted.displayName, quoted.uri, quoted.tag], ['Smith <Sales>', 'sip:a@b', '1']);
+  assert.is(parseNameAddr('"C:\\\\" <sip:a@b>')!.uri, 'sip:a@b');
+  assert.is(parseNameAddr('"say \\"hi\\"" <sip:a@b>')!.uri, 'sip:a@b');
+  assert.is(parseNameAddr('"Mr. J. User <sip:j.user@example.com>'), null);
+  assert.is(parseNameAddr('sip:u@h ;   tag    = 1918181833n')!.tag, '1918181833n');
 });
 
 test('responses parse; status line validation', () => {

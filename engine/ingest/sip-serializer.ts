@@ -29,11 +29,12 @@ const CANONICAL: Record<string, string> = {
  * The one place where text meets the wire: every start line and header value is cleaned here, whichever caller
  * built it, so nothing a peer sent (a metadata element name in a Warning, a reason from a handler) can add header
  * lines or end the header block. Control characters (CR, LF, NUL, the rest of C0 and DEL, but not HTAB) become a
- * space; header names that are not tokens are dropped. Bytes 0x80-0xFF are left as they are in copied headers
+ * space; header names that are not tokens are dropped; characters above U+00FF become '?'. Bytes 0x80-0xFF are left as they are in copied headers
  * (display names are UTF-8, and Via/From/To/Call-ID must come back byte for byte).
  */
 export function headerSafe(value: string): string {
-  return /[\x00-\x08\x0a-\x1f\x7f]/.test(value) ? value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ') : value;
+  // Characters above U+00FF would be written as their low byte by the latin1 encoding (U+010A as LF): '?' instead.
+  return /[\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]/.test(value) ? value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ').replace(/[\u0100-\uffff]/g, '?') : value;
 }
 
 /** A reason phrase or quoted text we write ourselves: printable ASCII only, at most `max` characters. */

@@ -45,37 +45,42 @@ export class SipStreamFramer {
     let off = 0;
     if (this.len === 0) off = this.skipKeepalives(chunk, 0, events);
     if (off < chunk.length) this.append(chunk, off);
+    // Messages are taken from `start` on; what is left is moved to the front once, after the loop (a segment holding
+    // many small messages must not cost a copy of the rest per message).
+    let start = 0;
     for (;;) {
-      if (this.len === 0) break;
+      if (start >= this.len) break;
       if (this.total < 0) {
         // The header block's terminator may straddle the previous segment: back up by its length.
-        const from = Math.max(0, this.scanFrom - 3);
-        const limit = Math.min(this.len, this.maxMessageBytes);
+        const from = Math.max(start, this.scanFrom - 3);
+        const limit = Math.min(this.len, start + this.maxMessageBytes);
         const { index, sepLength } = findHeaderEnd(this.buf, from, limit);
         this.bytesScanned += limit - from;
         if (index === -1) {
           this.scanFrom = limit;
-          if (this.len >= this.maxMessageBytes) return this.fail(events, 'SIP_OVERSIZE', 'header block exceeds limit');
+          if (this.len - start >= this.maxMessageBytes) return this.fail(events, 'SIP_OVERSIZE', 'header block exceeds limit');
           break;
         }
-        const cl = contentLength(unfoldHeaderLines(this.buf.toString('latin1', 0, index)) ?? []);
+        const cl = contentLength(unfoldHeaderLines(this.buf.toString('latin1', start, index)) ?? []);
         if (!cl.ok || cl.value === null) return this.fail(events, 'SIP_BAD_CONTENT_LENGTH', cl.ok ? 'missing Content-Length on stream' : cl.detail);
-        const total = index + sepLength + cl.value;
+        const total = index - start + sepLength + cl.value;
         if (total > this.maxMessageBytes) return this.fail(events, 'SIP_OVERSIZE', `message of ${total} bytes exceeds limit`);
         this.total = total;
       }
-      if (this.len < this.total) break;
+      if (this.len - start < this.total) break;
       // Copy so the message does not pin the connection buffer, which is reused.
-      events.push({ type: 'message', data: Buffer.from(this.buf.subarray(0, this.total)) });
-      const rest = this.len - this.total;
-      const restAt = this.skipKeepalives(this.buf.subarray(this.total, this.len), 0, events) + this.total;
-      this.buf.copyWithin(0, restAt, this.len);
-      this.len = this.len - restAt;
+      events.push({ type: 'message', data: Buffer.from(this.buf.subarray(start, start + this.total)) });
+      start += this.total;
+      start += this.skipKeepalives(this.buf.subarray(start, this.len), 0, events);
       this.total = -1;
-      this.scanFrom = 0;
-      if (this.len === 0 && this.buf.length > 16_384) this.buf = Buffer.allocUnsafe(4096); // a big message's buffer is not kept
-      if (rest === 0) break;
+      this.scanFrom = start;
     }
+    if (start > 0) {
+      this.buf.copyWithin(0, start, this.len);
+      this.len -= start;
+      this.scanFrom = Math.max(0, this.scanFrom - start);
+    }
+    if (this.len === 0 && this.buf.length > 16_384) this.buf = Buffer.allocUnsafe(4096); // a big message's buffer is not kept
     return events;
   }
 

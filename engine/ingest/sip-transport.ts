@@ -109,7 +109,10 @@ export class SipTransport {
     }
     if (this.opts.tls) {
       this.tlsServer = tls.createServer({ key: this.opts.tls.key, cert: this.opts.tls.cert });
-      this.tlsServer.on('secureConnection', (s) => this.onConnection(s, 'tls'));
+      // Admission (allow-list, caps) on the raw socket, before the handshake: a peer must not hold descriptors for
+      // the handshake timeout without being counted. The TLS socket then inherits the raw one's admission.
+      this.tlsServer.on('connection', (raw: net.Socket) => void this.admit(raw));
+      this.tlsServer.on('secureConnection', (s) => this.onConnection(s, 'tls', true));
       this.tlsServer.on('tlsClientError', () => this.opts.counters['sip.malformed']++);
       await this.listenStream(this.tlsServer, this.opts.tls.port);
       this.tlsServer.on('error', (err) => this.onAcceptError(err));
@@ -191,12 +194,16 @@ export class SipTransport {
     }
   }
 
-  private onConnection(socket: net.Socket, transport: 'tcp' | 'tls'): void {
+  /**
+   * Whether a new stream connection may stay: allowed source, under the caps. Counts it in, and out again when the
+   * socket closes. Destroys and counts what is refused.
+   */
+  private admit(socket: net.Socket): boolean {
     const address = socket.remoteAddress ?? '';
     if (!this.opts.isAllowed(address)) {
       this.opts.counters['sip.forbidden']++;
       socket.destroy();
-      return;
+      return false;
     }
     const fromSource = this.perSource.get(address) ?? 0;
     if (this.connections.size >= this.maxConnections || fromSource >= (this.opts.maxConnectionsPerSource ?? Infinity)) {
@@ -207,19 +214,27 @@ export class SipTransport {
         this.lastLimitLog = now;
         this.opts.log?.warn({ address, fromSource, connections: this.connections.size, maxConnections: this.maxConnections, maxPerSource: this.opts.maxConnectionsPerSource }, 'SIP stream connection refused: connection limit');
       }
-      return;
+      return false;
     }
     this.perSource.set(address, fromSource + 1);
     this.connections.add(socket);
+    socket.on('close', () => {
+      this.connections.delete(socket);
+      const n = (this.perSource.get(address) ?? 1) - 1;
+      if (n > 0) this.perSource.set(address, n);
+      else this.perSource.delete(address);
+    });
+    return true;
+  }
+
+  private onConnection(socket: net.Socket, transport: 'tcp' | 'tls', admitted = false): void {
+    if (!admitted && !this.admit(socket)) return;
+    const address = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
     socket.setTimeout(this.opts.tcpIdleTimeoutMs, () => socket.destroy());
     let messageTimer: NodeJS.Timeout | null = null;
     socket.on('close', () => {
       if (messageTimer) clearTimeout(messageTimer);
-      this.connections.delete(socket);
-      const n = (this.perSource.get(address) ?? 1) - 1;
-      if (n > 0) this.perSource.set(address, n);
-      else this.perSource.delete(address);
     });
     socket.on('error', () => socket.destroy());
     const peer: SipPeer = { transport, address, port: socket.remotePort ?? 0 };
