@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertService, AlertServiceEvent } from '../../smpp/index.js';
 import type { InferenceStats } from '../../actors/actor-step.js';
@@ -19,6 +20,10 @@ export interface MetricSources {
   readonly capture?: { readonly started: number; totalBytes(): number } | null;
   /** Spoken-content recognition slots. */
   readonly speech?: { stats(): SpeechStats } | null;
+  /** The engine's configuration (the data directory's disk is watched). */
+  readonly config?: { readonly data: { readonly dir: string } };
+  /** The same checks as GET /readyz. */
+  readiness?(): Promise<{ ready: boolean; checks: ReadonlyArray<{ name: string; ok: boolean }> }>;
 }
 
 const BIND_STATES = ['down', 'connecting', 'bound', 'closing', 'closed'] as const;
@@ -299,6 +304,44 @@ export class EngineMetrics {
       help: 'SMS alert outcomes from the SMPP service: queued, submitted (sent), delivered, undeliverable, expired, failed; and opt-out/opt-in/feedback MO',
       labelNames: ['type'],
       registers: [r],
+    });
+    new Gauge({
+      name: 'callguard_data_dir_bytes',
+      help: 'The file system of data.dir (outbox, subscribers, alert records, captures): free bytes (available to the engine) and size',
+      labelNames: ['kind'],
+      registers: [r],
+      collect() {
+        this.reset();
+        const dir = src.config?.data.dir;
+        if (!dir) return;
+        try {
+          const st = statfsSync(dir);
+          this.set({ kind: 'free' }, st.bavail * st.bsize);
+          this.set({ kind: 'size' }, st.blocks * st.bsize);
+        } catch {
+          // not created yet, or gone: nothing to report rather than a failed scrape
+        }
+      },
+    });
+    new Gauge({
+      name: 'callguard_ready',
+      help: '1 while the engine is ready (GET /readyz would answer 200), else 0; callguard_readiness_check says which check fails',
+      registers: [r],
+      async collect() {
+        const ready = src.readiness ? await src.readiness() : null;
+        this.set(ready ? (ready.ready ? 1 : 0) : 1);
+      },
+    });
+    new Gauge({
+      name: 'callguard_readiness_check',
+      help: 'Each readiness check of GET /readyz: 1 passing, 0 failing',
+      labelNames: ['check'],
+      registers: [r],
+      async collect() {
+        this.reset();
+        const ready = src.readiness ? await src.readiness() : null;
+        for (const c of ready?.checks ?? []) this.set({ check: c.name }, c.ok ? 1 : 0);
+      },
     });
     new Counter({
       name: 'callguard_smpp_bind_events_total',
