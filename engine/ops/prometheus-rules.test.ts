@@ -40,7 +40,7 @@ function parseScrape(text: string): { samples: Sample[]; declared: Set<string> }
 const series = (name: string, labels: Record<string, string>) =>
   `${name}{${Object.entries({ ...labels, job: 'callguard', instance: 'e1' }).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
 
-test('Prometheus rules: promtool accepts them, every metric they read is exported by a running engine, a healthy engine fires none and each fault fires its alert', async () => {
+test('Prometheus rules and the Grafana dashboard: promtool accepts them, every metric they read is exported by a running engine, a healthy engine fires no alert and each fault fires its own', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-prom-'));
   const c = testConfig();
   const base = 44000 + (process.pid % 100) * 20;
@@ -63,6 +63,25 @@ test('Prometheus rules: promtool accepts them, every metric they read is exporte
       }
     }
     execFileSync('promtool', ['check', 'rules', RULES], { stdio: 'pipe' });
+
+    // The Grafana dashboard: every query reads metrics the engine exports (histograms by their _bucket series), with
+    // the label values it selects, and is valid PromQL (promtool checks each as a recording rule).
+    const dashboard = JSON.parse(readFileSync(join(repoRoot, 'docs', 'grafana', 'callguard.json'), 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+    assert.ok(queries.length >= 12, `${queries.length} queries`);
+    for (const q of queries) {
+      for (const [, name, sel] of q.expr.matchAll(/(callguard_\w+)(?:\{([^}]*)\})?/g)) {
+        const base = name.replace(/_bucket$/, '');
+        assert.ok(declared.has(base) || declared.has(base.replace(/_total$/, '')), `${q.panel}: ${name} is not exported`);
+        for (const [, k, op, v] of (sel ?? '').matchAll(/(\w+)\s*(=~|=)\s*"([^"]*)"/g)) {
+          if (op !== '=' || get(name).length === 0) continue;
+          assert.ok(get(name, { [k]: v }).length > 0, `${q.panel}: no ${name}{${k}="${v}"} in the scrape`);
+        }
+      }
+    }
+    const asRules = join(dir, 'dashboard-queries.yml');
+    writeFileSync(asRules, stringify({ groups: [{ name: 'dashboard', rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: q.expr })) }] }));
+    execFileSync('promtool', ['check', 'rules', asRules], { stdio: 'pipe' });
 
     // The engine's own series, held at their scraped values for 30 minutes: nothing may fire.
     const used = new Set(rules.flatMap((r) => [...r.expr.matchAll(/callguard_\w+/g)].map((m) => m[0])));
