@@ -18,6 +18,16 @@ import type { ActorWorkerData, StepTask, StepTaskResult } from '../actors/actor-
  * with require(esm) turned off (see create()). A value given as its own argument follows its flag.
  */
 export function workerExecArgv(parent: readonly string[]): string[] {
+  // Probing flags starts threads: once per process and set of flags (a replaced pool asks again).
+  const key = parent.join('\0');
+  let args = execArgvCache.get(key);
+  if (!args) execArgvCache.set(key, (args = probeWorkerExecArgv(parent)));
+  return [...args];
+}
+
+const execArgvCache = new Map<string, string[]>();
+
+function probeWorkerExecArgv(parent: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < parent.length; i++) {
     if (!parent[i].startsWith('-')) continue; // a value whose flag was left out

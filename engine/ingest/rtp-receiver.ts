@@ -223,18 +223,19 @@ export class RtpReceiver {
   private relatch(address: string, port: number, ssrc: number): boolean {
     const c = this.opts.counters;
     const sameSource = address === this.lockedAddress && port === this.lockedPort;
-    const t = this.now();
     if (this.candPackets === 0 || this.lockedHeard || address !== this.candAddress || port !== this.candPort || ssrc !== this.candSsrc) {
       this.candAddress = address;
       this.candPort = port;
       this.candSsrc = ssrc;
       this.candPackets = 0;
-      this.candSinceMs = t;
+      this.candSinceMs = this.now();
       this.lockedHeard = false;
     }
     this.candPackets++;
     const holdMs = sameSource ? RELATCH_SAME_SOURCE_MS : RELATCH_NEW_SOURCE_MS;
-    if (this.candPackets < RELATCH_PACKETS || t - this.candSinceMs < holdMs) {
+    // The clock is read when a run starts and, once it has enough packets, to see whether it has lasted: a storm of
+    // refused packets does not read it per packet.
+    if (this.candPackets < RELATCH_PACKETS || this.now() - this.candSinceMs < holdMs) {
       c[sameSource ? 'rtp.wrongSsrc' : 'rtp.unlatchedSource']++;
       return false;
     }

@@ -58,6 +58,14 @@ export function findHeaderEnd(buf: Buffer, from = 0, limit = buf.length): { inde
   return { index: -1, sepLength: 0 };
 }
 
+/** One logical header line as a field (canonical name, trimmed value); null without a colon or with a bad name. */
+function headerField(line: string): SipHeader | null {
+  const colon = line.indexOf(':');
+  if (colon <= 0) return null;
+  const rawName = line.slice(0, colon).trim();
+  return TOKEN_RE.test(rawName) ? { name: headerName(rawName), value: line.slice(colon + 1).trim() } : null;
+}
+
 /** Canonical (long, lower-case) name of a header field name as written. */
 function headerName(raw: string): string {
   const lower = raw.toLowerCase();
@@ -91,10 +99,9 @@ export function unfoldHeaderLines(head: string, maxLines = Infinity): string[] |
 export function contentLength(lines: readonly string[]): { ok: true; value: number | null } | { ok: false; detail: string } {
   let value: number | null = null;
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    if (colon <= 0 || headerName(line.slice(0, colon).trim()) !== 'content-length') continue;
-    const v = line.slice(colon + 1).trim();
+    const h = headerField(lines[i]);
+    if (!h || h.name !== 'content-length') continue;
+    const v = h.value;
     if (!/^\d{1,9}$/.test(v)) return { ok: false, detail: 'Content-Length is not a number' };
     const n = Number(v);
     if (value !== null && n !== value) return { ok: false, detail: `conflicting Content-Length values ${value} and ${n}` };
@@ -122,12 +129,9 @@ export function parseSipMessage(buf: Buffer, limits: SipParseLimits): SipParseRe
   const startLine = lines[0] ?? '';
   const headers: SipHeader[] = [];
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    if (colon <= 0) return { ok: false, code: 'SIP_BAD_HEADER', detail: `no colon in header line ${i}` };
-    const rawName = line.slice(0, colon).trim();
-    if (!TOKEN_RE.test(rawName)) return { ok: false, code: 'SIP_BAD_HEADER', detail: `bad header name on line ${i}` };
-    headers.push({ name: headerName(rawName), value: line.slice(colon + 1).trim() });
+    const h = headerField(lines[i]);
+    if (!h) return { ok: false, code: 'SIP_BAD_HEADER', detail: `no colon or a bad header name on line ${i}` };
+    headers.push(h);
   }
 
   const bodyStart = headEnd + sepLength;
@@ -171,11 +175,6 @@ export function salvageRequest(buf: Buffer, maxHeaders: number): SipRequest | nu
   if (!lines || lines.length < 2 || lines[0].startsWith('SIP/')) return null;
   const first = lines[0].trim().split(/\s+/);
   if (!TOKEN_RE.test(first[0] ?? '')) return null;
-  const headers: SipHeader[] = [];
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon).trim() : '';
-    if (TOKEN_RE.test(name)) headers.push({ name: headerName(name), value: line.slice(colon + 1).trim() });
-  }
+  const headers = lines.slice(1).map(headerField).filter((h): h is SipHeader => h !== null);
   return { kind: 'request', method: first[0].toUpperCase(), uri: first[1] ?? '', headers, body: Buffer.alloc(0) };
 }

@@ -81,9 +81,10 @@ export class SipTransport {
 
   constructor(private readonly opts: SipTransportOptions) {
     const configured = opts.maxConnections ?? 512;
-    this.maxConnections = effectiveMaxConnections(configured);
+    const fileLimit = openFileLimit();
+    this.maxConnections = effectiveMaxConnections(configured, fileLimit);
     if (this.maxConnections < configured) {
-      opts.log?.warn({ configured, applied: this.maxConnections, openFileLimit: openFileLimit() }, 'sip.maxConnections lowered to a quarter of the open-file limit (raise LimitNOFILE, docs/DEPLOYMENT.md)');
+      opts.log?.warn({ configured, applied: this.maxConnections, openFileLimit: fileLimit }, 'sip.maxConnections lowered to a quarter of the open-file limit (raise LimitNOFILE, docs/DEPLOYMENT.md)');
     }
   }
 

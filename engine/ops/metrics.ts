@@ -323,12 +323,25 @@ export class EngineMetrics {
         }
       },
     });
+    // Both readiness gauges are collected in the same scrape (concurrently): they share one evaluation, which asks
+    // every worker for its state.
+    let readinessPending: ReturnType<NonNullable<MetricSources['readiness']>> | null = null;
+    const readinessOnce = () => {
+      if (!src.readiness) return Promise.resolve(null);
+      if (!readinessPending) {
+        const p = src.readiness();
+        readinessPending = p;
+        const clear = () => void (readinessPending = null);
+        p.then(clear, clear);
+      }
+      return readinessPending;
+    };
     new Gauge({
       name: 'callguard_ready',
       help: '1 while the engine is ready (GET /readyz would answer 200), else 0; callguard_readiness_check says which check fails',
       registers: [r],
       async collect() {
-        const ready = src.readiness ? await src.readiness() : null;
+        const ready = await readinessOnce();
         this.set(ready ? (ready.ready ? 1 : 0) : 1);
       },
     });
@@ -339,7 +352,7 @@ export class EngineMetrics {
       registers: [r],
       async collect() {
         this.reset();
-        const ready = src.readiness ? await src.readiness() : null;
+        const ready = await readinessOnce();
         for (const c of ready?.checks ?? []) this.set({ check: c.name }, c.ok ? 1 : 0);
       },
     });

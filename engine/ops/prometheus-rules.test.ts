@@ -52,16 +52,20 @@ test('Prometheus rules and the Grafana dashboard: promtool accepts them, every m
     const { samples, declared } = parseScrape(await (await fetch(`${url}/metrics`)).text());
     const get = (name: string, where: Record<string, string> = {}) => samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
 
-    const rules = (parseYaml(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((g) => g.rules);
-    for (const r of rules) {
-      for (const [, name, sel] of r.expr.matchAll(/(callguard_\w+)(?:\{([^}]*)\})?/g)) {
-        assert.ok(declared.has(name.replace(/_total$/, '')) || declared.has(name), `${r.alert}: ${name} is not exported`);
+    /** Every callguard metric a query reads is exported (histograms by their _bucket series), with the label values it selects. */
+    const assertExported = (what: string, expr: string) => {
+      for (const [, name, sel] of expr.matchAll(/(callguard_\w+)(?:\{([^}]*)\})?/g)) {
+        const base = name.replace(/_bucket$/, '');
+        assert.ok(declared.has(base) || declared.has(base.replace(/_total$/, '')), `${what}: ${name} is not exported`);
         for (const [, k, op, v] of (sel ?? '').matchAll(/(\w+)\s*(=~|=)\s*"([^"]*)"/g)) {
           if (op !== '=' || get(name).length === 0) continue; // a counter with no series yet, or a regex over types
-          assert.ok(get(name, { [k]: v }).length > 0, `${r.alert}: no ${name}{${k}="${v}"} in the scrape`);
+          assert.ok(get(name, { [k]: v }).length > 0, `${what}: no ${name}{${k}="${v}"} in the scrape`);
         }
       }
-    }
+    };
+
+    const rules = (parseYaml(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string; labels: Record<string, string>; annotations: Record<string, string> }> }> }).groups.flatMap((g) => g.rules);
+    for (const r of rules) assertExported(r.alert, r.expr);
     execFileSync('promtool', ['check', 'rules', RULES], { stdio: 'pipe' });
 
     // The Grafana dashboard: every query reads metrics the engine exports (histograms by their _bucket series), with
@@ -69,16 +73,7 @@ test('Prometheus rules and the Grafana dashboard: promtool accepts them, every m
     const dashboard = JSON.parse(readFileSync(join(repoRoot, 'docs', 'grafana', 'callguard.json'), 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
     const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
     assert.ok(queries.length >= 12, `${queries.length} queries`);
-    for (const q of queries) {
-      for (const [, name, sel] of q.expr.matchAll(/(callguard_\w+)(?:\{([^}]*)\})?/g)) {
-        const base = name.replace(/_bucket$/, '');
-        assert.ok(declared.has(base) || declared.has(base.replace(/_total$/, '')), `${q.panel}: ${name} is not exported`);
-        for (const [, k, op, v] of (sel ?? '').matchAll(/(\w+)\s*(=~|=)\s*"([^"]*)"/g)) {
-          if (op !== '=' || get(name).length === 0) continue;
-          assert.ok(get(name, { [k]: v }).length > 0, `${q.panel}: no ${name}{${k}="${v}"} in the scrape`);
-        }
-      }
-    }
+    for (const q of queries) assertExported(q.panel, q.expr);
     const asRules = join(dir, 'dashboard-queries.yml');
     writeFileSync(asRules, stringify({ groups: [{ name: 'dashboard', rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: q.expr })) }] }));
     execFileSync('promtool', ['check', 'rules', asRules], { stdio: 'pipe' });
@@ -109,7 +104,7 @@ test('Prometheus rules and the Grafana dashboard: promtool accepts them, every m
       ...faults.map((f) => {
         const changed = new Set(f.change.map((c) => series(c.name, c.labels)));
         const input = [...healthy.filter((h) => !changed.has(h.series)), ...f.change.map((c) => ({ series: series(c.name, c.labels), values: c.values }))];
-        const rule = (parseYaml(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; labels: Record<string, string>; annotations: Record<string, string> }> }> }).groups[0].rules.find((r) => r.alert === f.alert)!;
+        const rule = rules.find((r) => r.alert === f.alert)!;
         // The annotation as Prometheus renders it for these labels and value.
         const render = (t: string) => t.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => f.labels[k] ?? '').replace(/\{\{ \$value \}\}/g, f.value ?? '');
         const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, render(v)]));

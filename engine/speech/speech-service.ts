@@ -354,10 +354,14 @@ export class SpeechService {
     return this.supervisor.callSpotterScore(l.callId) >= this.cfg.spotterThreshold;
   }
 
-  /** Waiting legs in the order they get slots: flagged by the spotter first, then highest acoustic risk, then oldest. */
-  private sortQueue(): void {
+  /**
+   * Waiting legs in the order they get slots: flagged by the spotter first, then highest acoustic risk, then oldest.
+   * Returns the flagged ones, in that order.
+   */
+  private sortQueue(): LegEntry[] {
     const key = new Map(this.queue.map((l) => [l, { flag: this.flagged(l) ? 1 : 0, risk: this.supervisor.callRisk(l.callId) }]));
     this.queue.sort((a, b) => key.get(b)!.flag - key.get(a)!.flag || key.get(b)!.risk - key.get(a)!.risk || a.queuedAt - b.queuedAt);
+    return this.queue.filter((l) => key.get(l)!.flag === 1);
   }
 
   /** Give free slots to waiting legs in queue order. */
@@ -373,9 +377,12 @@ export class SpeechService {
    */
   private preempt(now: number): void {
     if (this.slots.includes(null)) return;
-    this.sortQueue();
-    for (const w of this.queue.filter((l) => this.flagged(l))) {
-      const victim = this.slots.find((l) => l && l.hitsInSlot === 0 && now - l.sliceStart >= this.cfg.preemptAfterSeconds * 1000 && !this.flagged(l));
+    const waiting = this.sortQueue();
+    if (!waiting.length) return;
+    // Holders that may give up their slot, judged once for this round.
+    const victims = this.slots.filter((l): l is LegEntry => !!l && l.hitsInSlot === 0 && now - l.sliceStart >= this.cfg.preemptAfterSeconds * 1000 && !this.flagged(l));
+    for (const w of waiting) {
+      const victim = victims.shift();
       if (!victim) return;
       const slot = victim.slot;
       this.release(victim, true);
