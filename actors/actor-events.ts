@@ -16,6 +16,11 @@ export interface WindowEvent extends WindowSummary {
   emotions: number[] | null;
   /** The call's smoothed scam risk (0..1) after this window; null when the leg does not feed the policy. */
   risk: number | null;
+  /**
+   * The policy's cues after this window, [pressure, distress, dominance, content] (0..1 each), for the console's
+   * timeline; absent when `risk` is null.
+   */
+  cues?: [number, number, number, number];
   /** Keyword spotter scores (0..1) per class in the spotter's label order; absent without a spotter or speech. */
   keywords?: number[];
 }

@@ -350,12 +350,14 @@ export class ActorStep {
         next++;
       }
       let risk: number | null = null;
+      let cues: [number, number, number, number] | null = null;
       let alert: ActorEvent | null = null;
       const role = policyRole(slab, r.leg);
       if (role) {
         try {
           const out = policyStep(policyState, 0, this.policy, { leg: r.leg, role, protectedRole, index: r.w.index, tStart: r.w.tStart, tEnd: r.w.tEnd, summary: r.w.summary, emotions: r.probs });
           risk = out.risk;
+          cues = [out.cues.pressure, out.cues.distress, out.cues.dominance, out.cues.content];
           if (out.alert) {
             const a = out.alert;
             alert = { type: 'alert', level: a.level, risk: a.risk, t: a.t, explanation: a.explanation, actions: [...a.actions], cues: { ...a.cues }, basis: a.basis };
@@ -369,7 +371,7 @@ export class ActorStep {
         }
       }
       const w = r.w;
-      ok = p.mailbox.write({ type: 'window', leg: r.leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary, emotions: r.probs, risk, ...(r.keywords ? { keywords: r.keywords } : {}) }) && ok;
+      ok = p.mailbox.write({ type: 'window', leg: r.leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary, emotions: r.probs, risk, ...(cues ? { cues } : {}), ...(r.keywords ? { keywords: r.keywords } : {}) }) && ok;
       if (alert) ok = p.mailbox.write(alert) && ok;
       if (!ok) return false;
     }

@@ -4,12 +4,15 @@ import { SiprecBridge } from './calls/siprec-bridge.js';
 import { SpeechService, type CallSpeechStatus } from './speech/speech-service.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import { redactConfig } from './config/load-config.js';
-import { HttpApi, RawResponse } from './http/http-api.js';
+import { HttpApi, HttpError, RawResponse } from './http/http-api.js';
 import { CONSOLE_CSP, CONSOLE_HTML, CONSOLE_JS } from './ops/console-page.js';
 import { AlertRecords } from './ops/alert-records.js';
 import { registerAlertRoutes } from './ops/alert-routes.js';
 import { registerCaptureRoutes } from './ops/capture-routes.js';
 import { consoleState } from './ops/console-state.js';
+import { CallTimelines } from './ops/call-timelines.js';
+import { EngineHistory } from './ops/engine-history.js';
+import { uplotAsset } from './ops/console-assets.js';
 import { bearerAuthorizer, resolveHttpToken } from './ops/http-token.js';
 import { EngineMetrics } from './ops/metrics.js';
 import { evaluateReadiness } from './ops/readiness.js';
@@ -44,6 +47,10 @@ export class Engine {
   readonly metrics: EngineMetrics;
   /** The last alerts raised, for the operator console. */
   readonly recentAlerts = new RecentAlerts();
+  /** Per-call risk and cue timelines for the console (active calls and the last ended ones). */
+  readonly timelines: CallTimelines;
+  /** The last hour of calls, alerts, verdict p99 and RTP loss, for the console's engine charts. */
+  readonly history: EngineHistory;
   /** Protected subscribers (lmdb under <data.dir>/subscribers), open while the engine runs. */
   subscribers: SubscriberStore | null = null;
   /** Alert records kept for the operator (lmdb under <data.dir>/alerts), open while the engine runs. */
@@ -67,6 +74,17 @@ export class Engine {
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
     this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }), { allowedHosts: config.http.allowedHosts });
     this.metrics = new EngineMetrics(this);
+    this.timelines = new CallTimelines(this.supervisor);
+    this.history = new EngineHistory(
+      {
+        supervisor: this.supervisor,
+        rtpCounters: () => {
+          const c = this.siprec.server.stats().counters;
+          return { received: c['rtp.received'], lost: c['rtp.lost'] };
+        },
+      },
+      config.http.historySeconds * 1000,
+    );
     this.alerts.onSubmitResponse = (s) => this.metrics.observeSmppResponse(s);
     if (config.subscribers.enforce) this.siprec.gate = (info) => this.analysisGate(info.protectedLeg >= 0 ? info.legs[info.protectedLeg]?.number ?? null : null);
     this.routes();
@@ -90,6 +108,19 @@ export class Engine {
     this.http.get('/', () => new RawResponse(200, CONSOLE_HTML, 'text/html; charset=utf-8', page));
     this.http.get('/console.js', () => new RawResponse(200, CONSOLE_JS, 'text/javascript; charset=utf-8', page));
     this.http.get('/console/state', () => consoleState(this), { auth: true });
+    this.http.get('/console/history', () => this.history.snapshot(), { auth: true });
+    this.http.get(
+      '/console/calls/:callId/timeline',
+      (_req, _url, { params }) => {
+        const t = this.timelines.get(params.callId);
+        if (!t) throw new HttpError(404, 'NOT_FOUND', 'no timeline for this call (unknown, or ended too long ago)');
+        return t;
+      },
+      { auth: true },
+    );
+    // The charting library, served from node_modules: the console must work on a management network with no Internet.
+    this.http.get('/vendor/uplot.js', () => new RawResponse(200, uplotAsset('js'), 'text/javascript; charset=utf-8', page));
+    this.http.get('/vendor/uplot.css', () => new RawResponse(200, uplotAsset('css'), 'text/css; charset=utf-8', page));
   }
 
   /** subscribers.enforce: analyse only enrolled subscribers who have not opted out (the call is answered either way). */
@@ -199,6 +230,8 @@ export class Engine {
       () => this.siprec.server.close(),
       () => this.http.close(),
       () => this.metrics.detach(),
+      () => this.history.detach(),
+      () => this.timelines.detach(),
       () => this.speech.close(),
       () => this.supervisor.close(),
       () => this.retention?.close(),
@@ -267,6 +300,8 @@ export class Engine {
     this.retention = this.retentionSweeper();
     await this.retention.start();
     this.metrics.attach();
+    this.timelines.attach();
+    this.history.attach();
     await this.http.start();
     await this.siprec.server.start();
     this.sipListening = true;
@@ -285,6 +320,8 @@ export class Engine {
     this.capture?.closeAll();
     await this.http.close();
     this.metrics.detach();
+    this.history.detach();
+    this.timelines.detach();
     await this.retention?.close();
     await this.speech.close();
     await this.supervisor.close();

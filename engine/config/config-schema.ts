@@ -139,6 +139,8 @@ export const configSchema = z
         token: z.string().default(''),
         /** Host names the API answers to besides IP addresses and localhost (others get 421: DNS rebinding). */
         allowedHosts: z.array(z.string().min(1).max(253)).max(64).default([]),
+        /** Seconds between two samples of the console's engine charts (the last hour: calls, alerts, p99, RTP loss). */
+        historySeconds: z.number().min(1).max(600).default(10),
       })
       .strict()
       .prefault({}),
