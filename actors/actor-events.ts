@@ -43,6 +43,7 @@ export interface AlertEvent {
 export interface ActorErrorEvent {
   type: 'actor-error';
   leg: number;
+  /** A catalogue code (common/errors.ts): the thrown error's own, else CG_ACTOR_EXCEPTION, CG_POLICY_EXCEPTION or CG_MODEL_FAILED. */
   code: string;
   message: string;
 }

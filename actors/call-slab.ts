@@ -3,6 +3,7 @@ import { designResampler, resamplerStateLength, type ResamplerDesign } from './d
 import type { FrontEndGeometry } from './features/front-end-config.js';
 import { VAD_INITIAL_FLOOR } from './features/voice-activity.js';
 import { initPolicyState, POLICY_STATE_LENGTH } from './policy/risk-policy.js';
+import { CallguardError } from '../common/errors.js';
 
 /**
  * The shared memory of one call's actor. Workers are stateless executors: everything a step needs to resume — the
@@ -219,10 +220,8 @@ export interface LegView {
   inputRate: number;
 }
 
-export class SlabError extends Error {
-  constructor(readonly code: 'CG_SLAB_CORRUPT', message: string) {
-    super(message);
-  }
+export class SlabError extends CallguardError<'CG_SLAB_CORRUPT'> {
+  override name = 'SlabError';
 }
 
 /** Views over a whole call: its header, its policy state copies and its legs. */

@@ -4,6 +4,7 @@ import { loadModelDir } from '../models/runtime/model-files.js';
 import { selectBackend, type BackendName } from '../models/runtime/backend.js';
 import type { FrontEndGeometry } from './features/front-end-config.js';
 import type { WindowScorer } from './actor-step.js';
+import { CallguardError } from '../common/errors.js';
 
 /** Which model a worker loads and on which TF.js backend. */
 export interface ModelSettings {
@@ -29,7 +30,7 @@ export async function createWindowScorer(g: FrontEndGeometry, s: ModelSettings):
   let spotterName: string | null = null;
   if (s.spotterDir) {
     const spot = await loadModelDir(s.spotterDir, g.cfg);
-    if (spot.manifest.task !== 'keywords') throw Object.assign(new Error(`${s.spotterDir} is not a keyword spotter (task ${spot.manifest.task})`), { code: 'CG_MODEL_MISMATCH' });
+    if (spot.manifest.task !== 'keywords') throw new CallguardError('CG_MODEL_MISMATCH', `${s.spotterDir} is not a keyword spotter (task ${spot.manifest.task})`, { setting: 'model.spotterDir' });
     const sp = new BatchedPredictor(spot.model, spot.manifest, { buckets });
     sp.warmUp();
     scorer.keywords = { ...windowModel(g, spot, sp), categories: spot.manifest.keywordCategories ?? [] };

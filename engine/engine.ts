@@ -25,6 +25,7 @@ import { resolveModelSettings } from './model-settings.js';
 import { Supervisor, type CallInfo } from './supervisor.js';
 import type { AlertEvent } from '../actors/actor-events.js';
 import type { AlertServiceEvent } from '../smpp/index.js';
+import { CallguardError } from '../common/errors.js';
 
 export interface EngineOptions {
   /** The clock retention limits are measured against (tests move it instead of waiting). */
@@ -354,8 +355,11 @@ export async function drainAndClose(engine: Engine, drainSeconds = engine.config
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
 /** The engine could not start; the message names the setting when it can (a port in use, say). */
-export class EngineStartError extends Error {
-  readonly code = 'CG_START_FAILED';
+export class EngineStartError extends CallguardError<'CG_START_FAILED'> {
+  override name = 'EngineStartError';
+  constructor(message: string, opts: { setting?: string; cause?: unknown } = {}) {
+    super('CG_START_FAILED', message, opts);
+  }
 }
 
 function startError(err: unknown, cfg: CallguardConfig): EngineStartError {
@@ -364,9 +368,9 @@ function startError(err: unknown, cfg: CallguardConfig): EngineStartError {
     const port = e.port ?? Number(/:(\d+)$/.exec(e.message ?? '')?.[1]);
     const setting = port === cfg.sip.port ? 'sip.port' : port === cfg.http.port ? 'http.port' : port === cfg.smpp.simulatorPort ? 'smpp.simulatorPort' : 'a listening port';
     const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : 'address not available';
-    return new EngineStartError(`cannot listen on ${e.address ?? ''}${e.address ? ':' : ''}${port} (${setting}): ${why}`);
+    return new EngineStartError(`cannot listen on ${e.address ?? ''}${e.address ? ':' : ''}${port} (${setting}): ${why}`, { cause: err, ...(setting.includes('.') ? { setting } : {}) });
   }
-  return new EngineStartError(`start failed: ${(err as Error)?.message ?? String(err)}`);
+  return new EngineStartError(`start failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, ...((err as { setting?: string })?.setting ? { setting: (err as { setting: string }).setting } : {}) });
 }
 
 /** A call's recognition status as GET /calls shows it (null when recognition does not follow the call). */

@@ -4,12 +4,11 @@ import type { ModelSettings } from '../actors/window-scorer.js';
 import { readManifest } from '../models/runtime/model-files.js';
 import { shippedModelDir, shippedSpotterDir } from '../models/runtime/shipped-model.js';
 import type { CallguardConfig } from './config/config-schema.js';
+import { CallguardError } from '../common/errors.js';
 
 /** The model cannot be used: a missing directory, or a manifest that does not match the engine's front-end. */
-export class ModelSettingsError extends Error {
-  constructor(readonly code: 'CG_MODEL_MISSING' | 'CG_MODEL_MISMATCH' | 'CG_MODEL_INVALID', message: string) {
-    super(message);
-  }
+export class ModelSettingsError extends CallguardError<'CG_MODEL_MISSING' | 'CG_MODEL_MISMATCH' | 'CG_MODEL_INVALID'> {
+  override name = 'ModelSettingsError';
 }
 
 /**

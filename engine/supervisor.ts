@@ -19,6 +19,7 @@ import { WorkerControlRegistry } from './worker-control-registry.js';
 import type { WorkerDescription } from '../actors/worker-control.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import type { Logger } from './logger.js';
+import { CallguardError } from '../common/errors.js';
 
 /** One audio stream of a call (a SIPREC participant, or a channel of a file). */
 export interface LegSpec {
@@ -127,10 +128,8 @@ export interface CallHandle {
   readonly ended: Promise<CallEnded>;
 }
 
-export class SupervisorError extends Error {
-  constructor(readonly code: 'CG_TOO_MANY_CALLS' | 'CG_DUPLICATE_CALL' | 'CG_BAD_CALL' | 'CG_NOT_RUNNING', message: string) {
-    super(message);
-  }
+export class SupervisorError extends CallguardError<'CG_TOO_MANY_CALLS' | 'CG_DUPLICATE_CALL' | 'CG_BAD_CALL' | 'CG_NOT_RUNNING'> {
+  override name = 'SupervisorError';
 }
 
 /** Counters the supervisor keeps (exported as metrics later). */
@@ -157,13 +156,35 @@ export interface SupervisorStats {
   verdictLatencyUnknown: number;
 }
 
+/** Everything the supervisor emits, with its arguments: listeners are typed by this map. */
+export interface SupervisorEvents {
+  /** A call was registered (its slab allocated); audio may follow. */
+  'call-started': [spec: CallSpec];
+  /** One scored window of one leg (features, emotions, the policy's risk and cues). */
+  window: [callId: string, ev: WindowEvent];
+  /** The policy raised an alert (each level at most once per call); `info` is the call at that moment. */
+  alert: [callId: string, ev: AlertEvent, info: CallInfo];
+  /** A leg's processing threw; that leg restarted. */
+  'actor-error': [callId: string, ev: ActorErrorEvent];
+  /** A call's whole actor state was reset after a failed step (its audio and alerts kept). */
+  'actor-restarted': [e: { callId: string; reason: string }];
+  /** A write did not fit a leg's ring: `samples` were dropped. */
+  overrun: [e: { callId: string; leg: number; samples: number }];
+  /** Audio-to-verdict latency of one window, seconds. */
+  'verdict-latency': [seconds: number];
+  /** The model batches one task ran (sizes and durations). */
+  inference: [stats: NonNullable<StepTaskResult['inference']>];
+  /** A call ended (BYE, end of file, failure): its final snapshot. */
+  'call-ended': [e: CallEnded];
+}
+
 /**
  * The supervisor: owns the call registry, allocates each call's actor (its slab of shared memory), and every tick hands
  * the calls that have enough new audio to the pool, at most one task per worker and each call in at most one task.
- * Routes actor events onward ('window', 'actor-error', 'call-ended'), restarts failed actors and resubmits the calls
- * of a crashed worker: their audio and state are still in the slab.
+ * Routes actor events onward (see SupervisorEvents), restarts failed actors and resubmits the calls of a crashed
+ * worker: their audio and state are still in the slab.
  */
-export class Supervisor extends EventEmitter {
+export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly geometry: FrontEndGeometry;
   private pool: ActorPool | null = null;
   private readonly control = new WorkerControlRegistry();

@@ -185,10 +185,10 @@ export class AlertService extends EventEmitter {
     this.limits = { perHour: options.limits?.perHour ?? 3, oncePerCall: options.limits?.oncePerCall ?? true };
     this.templateOpts = options.templates ?? { brand: 'Your operator' };
     this.log = options.logger ?? silentLogger;
-    if (!options.sender) throw new SmppError('SMPP_CONFIG', 'sender is required');
+    if (!options.sender) throw new SmppError('CG_SMPP_CONFIG', 'sender is required');
     this.source = senderAddress(options.sender);
     const endpoints = typeof options.smsc === 'string' ? parseSmscUrls(options.smsc) : options.smsc;
-    if (endpoints.length === 0) throw new SmppError('SMPP_CONFIG', 'no SMSC endpoint');
+    if (endpoints.length === 0) throw new SmppError('CG_SMPP_CONFIG', 'no SMSC endpoint');
     const perEndpoint = Math.max(1, options.bindsPerEndpoint ?? 1);
     // Interleave endpoints so round-robin spreads over SMSCs, not just over binds of the first one.
     for (let i = 0; i < perEndpoint; i++) {
@@ -230,7 +230,7 @@ export class AlertService extends EventEmitter {
 
   /** Opens the outbox, reloads pending alerts, starts binding. Resolves once the outbox is loaded. */
   async start(): Promise<void> {
-    if (this.state !== 'created') throw new SmppError('SMPP_CLOSED', `cannot start: service is ${this.state}`);
+    if (this.state !== 'created') throw new SmppError('CG_SMPP_CLOSED', `cannot start: service is ${this.state}`);
     this.outbox = new Outbox(this.opts.dataDir);
     if (this.outbox.reindexedAtOpen) this.log.info('SMS outbox was not closed cleanly by this release (first start, a crash, or a rollback): its retention indexes were checked');
     let reloaded = 0;
@@ -546,7 +546,7 @@ export class AlertService extends EventEmitter {
 
   private onSubmitError(rec: AlertRecord, part: number, err: SmppError): void {
     if (this.state !== 'running') return; // stays queued in the outbox; resent after restart
-    if (err.code === 'SMPP_TIMEOUT') {
+    if (err.code === 'CG_SMPP_TIMEOUT') {
       this.counters.timeouts++;
       return this.retryLater(rec, part, 'response timeout');
     }

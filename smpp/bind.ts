@@ -130,7 +130,7 @@ export class SmscBind extends EventEmitter {
   /** Submits on the current session. */
   submit(fields: Record<string, unknown>): Promise<Pdu> {
     const s = this.session;
-    if (!s || this.state !== 'bound') return Promise.reject(new SmppError('SMPP_NOT_BOUND', `bind ${this.name} is ${this.state}`));
+    if (!s || this.state !== 'bound') return Promise.reject(new SmppError('CG_SMPP_NOT_BOUND', `bind ${this.name} is ${this.state}`));
     return s.submit(fields);
   }
 

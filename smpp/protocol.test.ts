@@ -105,10 +105,10 @@ test('SMSC URLs: credentials, TLS, fail-over list, errors without passwords', ()
     assert.unreachable();
   } catch (e) {
     assert.instance(e, SmppError);
-    assert.is((e as SmppError).code, 'SMPP_CONFIG');
+    assert.is((e as SmppError).code, 'CG_SMPP_CONFIG');
     assert.not.match((e as Error).message, 'hunter2');
   }
-  assert.throws(() => parseSmscUrls(''), (e: SmppError) => e.code === 'SMPP_CONFIG');
+  assert.throws(() => parseSmscUrls(''), (e: SmppError) => e.code === 'CG_SMPP_CONFIG');
 });
 
 test('sender TON/NPI autodetection and validity period', () => {

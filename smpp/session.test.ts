@@ -75,7 +75,7 @@ test('a silent SMSC is declared dead (enquire_link unanswered / no traffic)', as
   try {
     await s.open();
     const err = await closed(s);
-    assert.is(err?.code, 'SMPP_DEAD_LINK');
+    assert.is(err?.code, 'CG_SMPP_DEAD_LINK');
     assert.ok(peer.received.some((p) => p.command === 'enquire_link'));
   } finally {
     s.destroy();
@@ -83,7 +83,7 @@ test('a silent SMSC is declared dead (enquire_link unanswered / no traffic)', as
   }
 });
 
-test('broken framing from the SMSC kills the session with SMPP_PARSE (no stalled parser)', async () => {
+test('broken framing from the SMSC kills the session with CG_SMPP_PARSE (no stalled parser)', async () => {
   const peer = await rawPeer((pdu, sock) => {
     bindOk(pdu, sock);
     if (pdu.command === 'bind_transceiver') sock.write(Buffer.from([0, 0, 0, 2, 1, 2, 3, 4]));
@@ -93,7 +93,7 @@ test('broken framing from the SMSC kills the session with SMPP_PARSE (no stalled
     const done = closed(s);
     await s.open().catch(() => undefined);
     const err = await done;
-    assert.is(err?.code, 'SMPP_PARSE');
+    assert.is(err?.code, 'CG_SMPP_PARSE');
   } finally {
     s.destroy();
     await peer.close();
@@ -131,7 +131,7 @@ test('malformed and unknown requests from the SMSC are nacked and the session st
   }
 });
 
-test('bind refused: SMPP_BIND_FAILED with the command_status', async () => {
+test('bind refused: CG_SMPP_BIND_FAILED with the command_status', async () => {
   const sim = await startSmscSimulator({ systemId: 'cg', password: 'right' });
   const s = session(sim.port, { password: 'wrong' });
   try {
@@ -139,7 +139,7 @@ test('bind refused: SMPP_BIND_FAILED with the command_status', async () => {
     assert.unreachable('bind should fail');
   } catch (e) {
     assert.instance(e, SmppError);
-    assert.is((e as SmppError).code, 'SMPP_BIND_FAILED');
+    assert.is((e as SmppError).code, 'CG_SMPP_BIND_FAILED');
     assert.is((e as SmppError).commandStatus, Status.RBINDFAIL);
   } finally {
     s.destroy();
@@ -157,10 +157,10 @@ test('window and responses on a bare session; destroy rejects outstanding reques
     assert.not.ok(s.canSubmit);
     await s.submit({ destination_addr: '3', short_message: Buffer.from('c') }).then(
       () => assert.unreachable(),
-      (e: SmppError) => assert.is(e.code, 'SMPP_WINDOW_FULL'),
+      (e: SmppError) => assert.is(e.code, 'CG_SMPP_WINDOW_FULL'),
     );
     s.destroy();
-    for (const p of [p1, p2]) await p.then(() => assert.unreachable(), (e: SmppError) => assert.is(e.code, 'SMPP_DISCONNECTED'));
+    for (const p of [p1, p2]) await p.then(() => assert.unreachable(), (e: SmppError) => assert.is(e.code, 'CG_SMPP_DISCONNECTED'));
     assert.is(s.inFlight, 0);
   } finally {
     s.destroy();

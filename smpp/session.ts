@@ -4,9 +4,9 @@
  * the owner (bind.ts) makes a fresh one, so no state leaks across reconnects (the `smpp` package's #248).
  *
  * Contract:
- * - `open()` resolves when bound, rejects with an SmppError (SMPP_BIND_FAILED, SMPP_TIMEOUT, ...).
+ * - `open()` resolves when bound, rejects with an SmppError (CG_SMPP_BIND_FAILED, CG_SMPP_TIMEOUT, ...).
  * - `submit()` needs a free window slot (`canSubmit`); it resolves with the submit_sm_resp PDU whatever its
- *   command_status, and rejects with SMPP_TIMEOUT (slot freed) or SMPP_DISCONNECTED.
+ *   command_status, and rejects with CG_SMPP_TIMEOUT (slot freed) or CG_SMPP_DISCONNECTED.
  * - Incoming deliver_sm/data_sm go to `onDeliver`; the response is sent only once it resolves, with the
  *   status it returns (so the caller acks only what it persisted).
  * - 'close' is emitted exactly once, with the error that caused it (undefined after a clean unbind).
@@ -88,7 +88,7 @@ export class SmppSession extends EventEmitter {
 
   /** Connects and binds as transceiver. */
   open(): Promise<void> {
-    if (this.state !== 'idle') return Promise.reject(new SmppError('SMPP_CLOSED', 'session already used'));
+    if (this.state !== 'idle') return Promise.reject(new SmppError('CG_SMPP_CLOSED', 'session already used'));
     this.state = 'connecting';
     const { host, port } = this.opts;
     return new Promise<void>((resolve, reject) => {
@@ -112,7 +112,7 @@ export class SmppSession extends EventEmitter {
         })
           .then((resp) => {
             if (resp.command_status !== Status.ROK) {
-              const err = new SmppError('SMPP_BIND_FAILED', `bind refused: status ${resp.command_status}`, resp.command_status);
+              const err = new SmppError('CG_SMPP_BIND_FAILED', `bind refused: status ${resp.command_status}`, resp.command_status);
               this.destroy(err);
               return fail(err);
             }
@@ -138,12 +138,12 @@ export class SmppSession extends EventEmitter {
         this.emit('drain');
       });
       socket.on('error', (err) => {
-        const e = new SmppError('SMPP_DISCONNECTED', `socket error: ${err.message}`);
+        const e = new SmppError('CG_SMPP_DISCONNECTED', `socket error: ${err.message}`);
         this.destroy(e);
         fail(e);
       });
       socket.on('close', () => {
-        const e = new SmppError('SMPP_DISCONNECTED', 'connection closed');
+        const e = new SmppError('CG_SMPP_DISCONNECTED', 'connection closed');
         this.destroy(this.closeReason ?? (this.state === 'unbinding' ? undefined : e));
         fail(this.closeReason ?? e);
       });
@@ -152,15 +152,15 @@ export class SmppSession extends EventEmitter {
 
   /** Sends submit_sm; the caller checks `canSubmit` first. */
   submit(fields: Record<string, unknown>): Promise<Pdu> {
-    if (this.state !== 'bound') return Promise.reject(new SmppError('SMPP_NOT_BOUND', `session is ${this.state}`));
-    if (this.outstandingSubmits >= this.opts.window) return Promise.reject(new SmppError('SMPP_WINDOW_FULL', 'window full'));
+    if (this.state !== 'bound') return Promise.reject(new SmppError('CG_SMPP_NOT_BOUND', `session is ${this.state}`));
+    if (this.outstandingSubmits >= this.opts.window) return Promise.reject(new SmppError('CG_SMPP_WINDOW_FULL', 'window full'));
     return this.request('submit_sm', fields, true);
   }
 
   /** Sends a request and tracks its response deadline. */
   private request(command: string, fields: Record<string, unknown>, isSubmit = false): Promise<Pdu> {
     const socket = this.socket;
-    if (!socket || socket.destroyed) return Promise.reject(new SmppError('SMPP_DISCONNECTED', 'not connected'));
+    if (!socket || socket.destroyed) return Promise.reject(new SmppError('CG_SMPP_DISCONNECTED', 'not connected'));
     this.seq = this.seq >= 0x7fffffff ? 1 : this.seq + 1;
     const seq = this.seq;
     const buf = encodePdu(command, { ...fields, sequence_number: seq });
@@ -168,7 +168,7 @@ export class SmppSession extends EventEmitter {
       const timer = setTimeout(() => {
         if (!this.pending.delete(seq)) return;
         if (isSubmit) this.outstandingSubmits--;
-        reject(new SmppError('SMPP_TIMEOUT', `${command} seq ${seq}: no response in ${this.opts.responseTimeoutMs} ms`));
+        reject(new SmppError('CG_SMPP_TIMEOUT', `${command} seq ${seq}: no response in ${this.opts.responseTimeoutMs} ms`));
         if (isSubmit) this.emit('slot');
       }, this.opts.responseTimeoutMs);
       this.pending.set(seq, { resolve, reject, timer, isSubmit });
@@ -198,7 +198,7 @@ export class SmppSession extends EventEmitter {
         this.counters.malformed++;
         this.counters.framingLost++;
         this.log.warn({ session: this.opts.name, err: next.message }, 'smpp framing lost, dropping link');
-        this.destroy(new SmppError('SMPP_PARSE', next.message));
+        this.destroy(new SmppError('CG_SMPP_PARSE', next.message));
         return;
       }
       const decoded = decodePdu(next);
@@ -219,7 +219,7 @@ export class SmppSession extends EventEmitter {
         this.counters.badResponses++;
         // A response we cannot read: we no longer know what the SMSC did; start over on a fresh session.
         this.log.warn({ session: this.opts.name, err: decoded.error }, 'malformed smpp response, dropping link');
-        this.destroy(new SmppError('SMPP_PARSE', decoded.error));
+        this.destroy(new SmppError('CG_SMPP_PARSE', decoded.error));
         return;
       }
       this.onPdu(decoded.pdu);
@@ -246,7 +246,7 @@ export class SmppSession extends EventEmitter {
       case 'unbind':
         this.respond(pdu, 'unbind_resp', Status.ROK);
         this.log.info({ session: this.opts.name }, 'smsc unbound us');
-        this.destroy(new SmppError('SMPP_DISCONNECTED', 'unbound by smsc'));
+        this.destroy(new SmppError('CG_SMPP_DISCONNECTED', 'unbound by smsc'));
         return;
       case 'deliver_sm':
       case 'data_sm': {
@@ -274,13 +274,13 @@ export class SmppSession extends EventEmitter {
     this.keepalive = setInterval(() => {
       if (this.state !== 'bound') return;
       this.request('enquire_link', {}).catch((err: SmppError) => {
-        if (err.code === 'SMPP_TIMEOUT') this.destroy(new SmppError('SMPP_DEAD_LINK', 'enquire_link unanswered'));
+        if (err.code === 'CG_SMPP_TIMEOUT') this.destroy(new SmppError('CG_SMPP_DEAD_LINK', 'enquire_link unanswered'));
       });
     }, this.opts.enquireLinkIntervalMs);
     const checkEvery = Math.max(10, Math.floor(this.opts.deadLinkMs / 4));
     this.silenceCheck = setInterval(() => {
       if (Date.now() - this.lastRx > this.opts.deadLinkMs) {
-        this.destroy(new SmppError('SMPP_DEAD_LINK', `no traffic for ${this.opts.deadLinkMs} ms`));
+        this.destroy(new SmppError('CG_SMPP_DEAD_LINK', `no traffic for ${this.opts.deadLinkMs} ms`));
       }
     }, checkEvery);
     this.keepalive.unref();
@@ -318,7 +318,7 @@ export class SmppSession extends EventEmitter {
     });
   }
 
-  /** Closes now. Outstanding requests reject with SMPP_DISCONNECTED (or `reason`). Idempotent. */
+  /** Closes now. Outstanding requests reject with CG_SMPP_DISCONNECTED (or `reason`). Idempotent. */
   destroy(reason?: SmppError): void {
     if (this.state === 'closed') return;
     const wasUnbinding = this.state === 'unbinding';
@@ -326,7 +326,7 @@ export class SmppSession extends EventEmitter {
     this.closeReason = reason;
     clearInterval(this.keepalive);
     clearInterval(this.silenceCheck);
-    const err = reason ?? new SmppError('SMPP_DISCONNECTED', 'session closed');
+    const err = reason ?? new SmppError('CG_SMPP_DISCONNECTED', 'session closed');
     for (const [seq, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(seq);

@@ -1,6 +1,6 @@
 /**
  * CALLGUARD_SMPP_URL parsing: `smpp://system_id:password@host:port` (TLS with `ssmpp://`), several
- * comma-separated for fail-over. Credentials are percent-decoded. Throws SmppError('SMPP_CONFIG').
+ * comma-separated for fail-over. Credentials are percent-decoded. Throws SmppError('CG_SMPP_CONFIG').
  */
 import { SmppError } from './errors.js';
 
@@ -22,22 +22,22 @@ export function parseSmscUrls(s: string): SmscEndpoint[] {
     try {
       u = new URL(part);
     } catch {
-      throw new SmppError('SMPP_CONFIG', `invalid SMSC URL #${out.length + 1}`);
+      throw new SmppError('CG_SMPP_CONFIG', `invalid SMSC URL #${out.length + 1}`);
     }
     if (u.protocol !== 'smpp:' && u.protocol !== 'ssmpp:') {
-      throw new SmppError('SMPP_CONFIG', `SMSC URL #${out.length + 1}: scheme must be smpp:// or ssmpp://`);
+      throw new SmppError('CG_SMPP_CONFIG', `SMSC URL #${out.length + 1}: scheme must be smpp:// or ssmpp://`);
     }
     const tls = u.protocol === 'ssmpp:';
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (!host) throw new SmppError('SMPP_CONFIG', `SMSC URL #${out.length + 1}: missing host`);
+    if (!host) throw new SmppError('CG_SMPP_CONFIG', `SMSC URL #${out.length + 1}: missing host`);
     const port = u.port ? Number(u.port) : tls ? 3550 : 2775;
     const systemId = decodeURIComponent(u.username);
-    if (!systemId) throw new SmppError('SMPP_CONFIG', `SMSC URL #${out.length + 1} (${host}:${port}): missing system_id`);
+    if (!systemId) throw new SmppError('CG_SMPP_CONFIG', `SMSC URL #${out.length + 1} (${host}:${port}): missing system_id`);
     const ep: SmscEndpoint = { host, port, tls, systemId, password: decodeURIComponent(u.password) };
     const st = u.searchParams.get('system_type');
     if (st) ep.systemType = st;
     out.push(ep);
   }
-  if (out.length === 0) throw new SmppError('SMPP_CONFIG', 'no SMSC URL given');
+  if (out.length === 0) throw new SmppError('CG_SMPP_CONFIG', 'no SMSC URL given');
   return out;
 }

@@ -1,3 +1,4 @@
+import { CallguardError } from '../../common/errors.js';
 /**
  * Settings of the risk policy: every key with its default, bounds and meaning, and a validator whose errors name the
  * offending field. The config is flat (numbers and booleans only) so each key maps 1:1 to an environment variable:
@@ -81,11 +82,10 @@ export const POLICY_CONFIG_KEYS: readonly PolicyConfigKey[] = Object.freeze(SPEC
 export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze(Object.fromEntries(SPECS.map((s) => [s.key, s.default])) as unknown as PolicyConfig);
 
 /** A policy setting is missing, of the wrong type, out of range or inconsistent with another; `field` names it. */
-export class PolicyConfigError extends Error {
-  readonly code = 'CG_POLICY_CONFIG';
+export class PolicyConfigError extends CallguardError<'CG_POLICY_CONFIG'> {
+  override name = 'PolicyConfigError';
   constructor(readonly field: string, message: string) {
-    super(`policy.${field}: ${message}`);
-    this.name = 'PolicyConfigError';
+    super('CG_POLICY_CONFIG', `policy.${field}: ${message}`, { setting: `policy.${field}` });
   }
 }
 

@@ -61,6 +61,7 @@ import { contentGate, contentScore, decayContent } from './content-cues.js';
 import type { PolicyConfig } from './policy-config.js';
 import { G, GLOBAL_SLOTS, L, LEG_COUNT, legBase, POLICY_STATE_LENGTH, POLICY_STATE_MAGIC } from './policy-state-layout.js';
 import type { PolicyCues, PolicyOutput, PolicyWindowInput } from './policy-types.js';
+import { CallguardError } from '../../common/errors.js';
 
 export { POLICY_STATE_LENGTH } from './policy-state-layout.js';
 export { DEFAULT_POLICY_CONFIG, POLICY_CONFIG_KEYS, PolicyConfigError, validatePolicyConfig, type PolicyConfig, type PolicyConfigKey } from './policy-config.js';
@@ -74,11 +75,8 @@ export const PRESSURE_EMOTION_WEIGHTS: readonly number[] = Object.freeze([1, 0, 
 export const DISTRESS_EMOTION_WEIGHTS: readonly number[] = Object.freeze([0, 0, 0, 1, 0, 0.5, 0]);
 
 /** A step was given a state or input it cannot use (programming error, not bad audio). */
-export class PolicyStateError extends Error {
-  constructor(readonly code: 'CG_POLICY_STATE' | 'CG_POLICY_INPUT', message: string) {
-    super(message);
-    this.name = 'PolicyStateError';
-  }
+export class PolicyStateError extends CallguardError<'CG_POLICY_STATE' | 'CG_POLICY_INPUT'> {
+  override name = 'PolicyStateError';
 }
 
 // Fixed calibration constants (documented in the header; the tunable ones are in PolicyConfig).

@@ -6,6 +6,7 @@
  * one long one. A word's posterior weighs the hit's confidence.
  */
 import { BLOCKED_BEFORE, INTENT_PHRASES, INTENTS, type IntentName } from './intent-lexicon.js';
+import { CallguardError } from '../../common/errors.js';
 
 type Token = { kind: 'word'; alts: ReadonlySet<string>; optional: boolean } | { kind: 'gap'; max: number };
 
@@ -34,8 +35,11 @@ export interface IntentHit {
   words: string[];
 }
 
-export class LexiconError extends Error {
-  readonly code = 'CG_INTENT_LEXICON';
+export class LexiconError extends CallguardError<'CG_INTENT_LEXICON'> {
+  override name = 'LexiconError';
+  constructor(message: string) {
+    super('CG_INTENT_LEXICON', message);
+  }
 }
 
 /** Compile one phrase of the pattern language. */

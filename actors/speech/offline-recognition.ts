@@ -4,7 +4,7 @@
  */
 import { IntentMatcher } from './intent-matcher.js';
 import { LegRecogniser, type HeardIntent, type LegRecogniserOptions, type SpeechModelFiles } from './leg-recogniser.js';
-import { loadPocketSphinx } from './pocketsphinx.js';
+import { AsrError, loadPocketSphinx } from './pocketsphinx.js';
 
 export interface OfflineRecognition {
   intents: HeardIntent[];
@@ -18,7 +18,7 @@ export interface OfflineRecognition {
 /** Recognise `pcm` (one leg at `rate`); throws AsrError when PocketSphinx is not installed. */
 export function recogniseLeg(files: SpeechModelFiles, pcm: Int16Array, rate: number, opts: Omit<LegRecogniserOptions, 'inputRate' | 'startSeconds'> & { matcher?: IntentMatcher } = {}): OfflineRecognition {
   const ps = loadPocketSphinx();
-  if ('error' in ps) throw Object.assign(new Error(ps.error), { code: 'CG_ASR_UNAVAILABLE' });
+  if ('error' in ps) throw new AsrError('CG_ASR_UNAVAILABLE', ps.error);
   const { matcher, ...rest } = opts;
   const rec = new LegRecogniser(ps, files, matcher ?? new IntentMatcher(), { ...rest, inputRate: rate, startSeconds: 0 });
   const chunk = Math.round(rate / 5);

@@ -5,6 +5,7 @@
  * without spoken content rather than not at all.
  */
 import { createRequire } from 'node:module';
+import { CallguardError } from '../../common/errors.js';
 
 /** One recognised word: its text, frames [start, end] at 100 frames/s from the utterance's start, log10 posterior. */
 export interface RecognisedWord {
@@ -52,11 +53,8 @@ export interface PocketSphinx {
   decoder(opts: DecoderOptions): SphinxDecoder;
 }
 
-export class AsrError extends Error {
-  constructor(readonly code: 'CG_ASR_UNAVAILABLE' | 'CG_ASR_INIT' | 'CG_ASR_DECODE', message: string) {
-    super(message);
-    this.name = 'AsrError';
-  }
+export class AsrError extends CallguardError<'CG_ASR_UNAVAILABLE' | 'CG_ASR_INIT' | 'CG_ASR_DECODE'> {
+  override name = 'AsrError';
 }
 
 let cached: PocketSphinx | { error: string } | undefined;

@@ -7,14 +7,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SpeechModelFiles } from './leg-recogniser.js';
+import { CallguardError } from '../../common/errors.js';
 
 /** `<repo>/models/speech-en-v1` (the code runs from dist/, the model is beside the sources). */
 export function shippedSpeechModelDir(): string {
   return fileURLToPath(new URL('../../../models/speech-en-v1', import.meta.url));
 }
 
-export class SpeechModelError extends Error {
-  readonly code = 'CG_SPEECH_MODEL';
+export class SpeechModelError extends CallguardError<'CG_SPEECH_MODEL'> {
+  override name = 'SpeechModelError';
+  constructor(message: string) {
+    super('CG_SPEECH_MODEL', message);
+  }
 }
 
 /** Model files of a speech model directory; throws SpeechModelError naming what is missing. */

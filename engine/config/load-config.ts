@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type CallguardConfig } from './config-schema.js';
+import { CallguardError } from '../../common/errors.js';
 
 /** A configuration problem, with the key it concerns; the CLI prints it as one line and exits non-zero. */
-export class ConfigError extends Error {
-  constructor(readonly code: 'CG_CONFIG_INVALID' | 'CG_CONFIG_FILE', message: string) {
-    super(message);
-  }
+export class ConfigError extends CallguardError<'CG_CONFIG_INVALID' | 'CG_CONFIG_FILE'> {
+  override name = 'ConfigError';
 }
 
 const ENV_PREFIX = 'CALLGUARD_';

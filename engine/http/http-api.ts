@@ -19,7 +19,12 @@ export class RawResponse {
   constructor(readonly status: number, readonly body: string | object, readonly contentType = 'application/json; charset=utf-8', readonly headers: Record<string, string> = {}) {}
 }
 
+/**
+ * An HTTP API answer other than 200: its status and the API's own code (NOT_FOUND, BAD_REQUEST …, docs/HTTP-API.md),
+ * or a catalogue code (CG_*) when a component's error is passed through.
+ */
 export class HttpError extends Error {
+  override name = 'HttpError';
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CallguardError } from '../../common/errors.js';
 
 /**
  * Options of the SIPREC server, validated with defaults. The lead maps CALLGUARD_SIP_HOST/PORT,
@@ -48,12 +49,12 @@ export const SiprecOptionsSchema = z
 export type SiprecServerOptionsInput = z.input<typeof SiprecOptionsSchema>;
 export type SiprecServerOptions = z.output<typeof SiprecOptionsSchema>;
 
-export class IngestConfigError extends Error {
-  readonly code = 'INGEST_BAD_OPTIONS';
+export class IngestConfigError extends CallguardError<'CG_INGEST_OPTIONS' | 'CG_ALLOW_LIST'> {
+  override name = 'IngestConfigError';
 }
 
 export function resolveOptions(input: SiprecServerOptionsInput): SiprecServerOptions {
   const r = SiprecOptionsSchema.safeParse(input);
-  if (!r.success) throw new IngestConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!r.success) throw new IngestConfigError('CG_INGEST_OPTIONS', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return r.data;
 }

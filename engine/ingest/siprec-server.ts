@@ -16,7 +16,7 @@ import { parseSipMessage, salvageRequest } from './sip-parser.js';
 import { buildRequest, buildResponse, warningValue } from './sip-serializer.js';
 import { SipTransactionLayer, transactionKey, type ServerTransaction } from './sip-transaction.js';
 import { SipTransport, type SipFlow } from './sip-transport.js';
-import { resolveOptions, type SiprecServerOptions, type SiprecServerOptionsInput } from './siprec-options.js';
+import { IngestConfigError, resolveOptions, type SiprecServerOptions, type SiprecServerOptionsInput } from './siprec-options.js';
 
 /**
  * SIPREC recording server (RFC 7866 SRS side): a SIP UAS that accepts recording sessions from an SBC, answers
@@ -111,7 +111,7 @@ export interface SiprecServer {
   address(): { host: string; port: number };
 }
 
-/** Creates the server; throws IngestConfigError (code INGEST_BAD_OPTIONS) on invalid options. */
+/** Creates the server; throws IngestConfigError (CG_INGEST_OPTIONS, CG_ALLOW_LIST) on invalid options. */
 export function createSiprecServer(
   options: SiprecServerOptionsInput & { logger?: Logger },
   handler: SiprecCallHandler,
@@ -177,7 +177,7 @@ class SiprecServerImpl implements SiprecServer {
     private readonly log?: Logger,
   ) {
     const allow = createAllowList(opts.allow);
-    if (!allow.ok) throw Object.assign(new Error(allow.detail), { code: allow.code });
+    if (!allow.ok) throw new IngestConfigError('CG_ALLOW_LIST', `sip.allow: ${allow.detail}`, { setting: 'sip.allow' });
     this.allowList = allow.list;
     this.pool = new PortPool(opts.rtpPortMin, opts.rtpPortMax, opts.recvBufferSize);
     this.advertised = opts.advertisedAddress ?? opts.host;

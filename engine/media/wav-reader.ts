@@ -1,4 +1,5 @@
 import { ALAW_TO_PCM, ULAW_TO_PCM } from '../../actors/dsp/g711.js';
+import { CallguardError } from '../../common/errors.js';
 
 /** A decoded WAV file: one PCM16 array per channel (channel 0 = caller leg, channel 1 = callee leg by convention). */
 export interface WavAudio {
@@ -11,10 +12,8 @@ export interface WavAudio {
 export type WavErrorCode = 'CG_WAV_EMPTY' | 'CG_WAV_NOT_WAV' | 'CG_WAV_TRUNCATED' | 'CG_WAV_UNSUPPORTED' | 'CG_WAV_NO_DATA';
 
 /** Why a file cannot be analysed, in one line. */
-export class WavError extends Error {
-  constructor(readonly code: WavErrorCode, message: string) {
-    super(message);
-  }
+export class WavError extends CallguardError<WavErrorCode> {
+  override name = 'WavError';
 }
 
 /** Rates accepted; an arbitrary rate (47,999 Hz) would need an enormous resampling filter. */

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { WindowEvent } from '../../actors/actor-events.js';
 import { quietLog, testConfig } from '../../test/support/engine-fixtures.js';
-import { Supervisor } from '../supervisor.js';
+import { Supervisor, type CallInfo } from '../supervisor.js';
 import { CallTimelines } from './call-timelines.js';
 import { EngineHistory } from './engine-history.js';
 
@@ -15,7 +15,7 @@ test('call timeline: one point per scored window, alerts marked, thinned past it
   tl.attach();
   for (let i = 1; i <= 10; i++) sup.emit('window', 'a', window(i, i / 10, [i / 20, 0, 0, 0]));
   sup.emit('window', 'a', { ...window(11, 0, [0, 0, 0, 0]), risk: null, cues: undefined });
-  sup.emit('alert', 'a', { type: 'alert', level: 'alert', risk: 0.9, t: 7.5, explanation: 'x', actions: [], cues: {}, basis: 'acoustic' });
+  sup.emit('alert', 'a', { type: 'alert', level: 'alert', risk: 0.9, t: 7.5, explanation: 'x', actions: [], cues: {}, basis: 'acoustic' }, {} as CallInfo);
   let a = tl.get('a')!;
   assert.equal(a.t, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'windows without a policy verdict are not points');
   assert.equal(a.risk.slice(0, 3), [0.1, 0.2, 0.3]);
@@ -29,7 +29,7 @@ test('call timeline: one point per scored window, alerts marked, thinned past it
   assert.is(b.t[b.t.length - 1], 3599.5, 'the latest window is the last point');
   assert.is(Math.max(...b.pressure), 0.95, 'the burst is kept');
 
-  sup.emit('call-ended', { callId: 'a', reason: 'bye', state: 'ended', info: { intents: [{ intent: 'claims_bank', t: 3.21, confidence: 0.8 }] } });
+  sup.emit('call-ended', { callId: 'a', reason: 'bye', state: 'ended', info: { intents: [{ intent: 'claims_bank', t: 3.21, confidence: 0.8 }] } as CallInfo });
   a = tl.get('a')!;
   assert.is(a.active, false);
   assert.equal(a.intents, [{ t: 3.2, intent: 'claims_bank' }]);
@@ -37,7 +37,7 @@ test('call timeline: one point per scored window, alerts marked, thinned past it
   assert.is(tl.get('a')!.t.length, 10, 'an ended call takes no more points');
   for (let i = 0; i < 40; i++) {
     sup.emit('window', `c${i}`, window(1, 0, [0, 0, 0, 0]));
-    sup.emit('call-ended', { callId: `c${i}`, reason: 'bye', state: 'ended', info: { intents: [] } });
+    sup.emit('call-ended', { callId: `c${i}`, reason: 'bye', state: 'ended', info: { intents: [] } as unknown as CallInfo });
   }
   assert.is(tl.get('a'), null, 'only the last ended calls are kept');
   assert.ok(tl.get('b'), 'active calls are never dropped');

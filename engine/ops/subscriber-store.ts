@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
+import { CallguardError } from '../../common/errors.js';
 
 /** One protected subscriber. */
 export interface Subscriber {
@@ -11,10 +12,8 @@ export interface Subscriber {
   enrolledAt: string;
 }
 
-export class SubscriberError extends Error {
-  constructor(readonly code: 'CG_BAD_MSISDN' | 'CG_BAD_LANGUAGE' | 'CG_BAD_CSV' | 'CG_TOO_MANY_ROWS', message: string) {
-    super(message);
-  }
+export class SubscriberError extends CallguardError<'CG_BAD_MSISDN' | 'CG_BAD_LANGUAGE' | 'CG_BAD_CSV' | 'CG_TOO_MANY_ROWS'> {
+  override name = 'SubscriberError';
 }
 
 /** Largest CSV import, in data rows. */

@@ -1,4 +1,5 @@
 import { frontEndGeometry, type FrontEndConfig } from '../../actors/features/front-end-config.js';
+import { CallguardError } from '../../common/errors.js';
 
 /**
  * The contract between a model directory and the engine: which front-end the model was trained on, how a window of
@@ -88,17 +89,16 @@ export interface ModelManifest {
 }
 
 /** A model that does not fit the engine's front-end (or a manifest that is not a manifest). */
-export class ModelMismatchError extends Error {
-  readonly code = 'CG_MODEL_MISMATCH';
+export class ModelMismatchError extends CallguardError<'CG_MODEL_MISMATCH'> {
+  override name = 'ModelMismatchError';
   constructor(
     /** The setting that differs, e.g. `frontEnd.melBands`. */
-    readonly setting: string,
+    override readonly setting: string,
     readonly expected: unknown,
     readonly actual: unknown,
     message?: string,
   ) {
-    super(message ?? `model does not match the engine: ${setting} is ${JSON.stringify(actual)} in the model manifest but ${JSON.stringify(expected)} in the engine`);
-    this.name = 'ModelMismatchError';
+    super('CG_MODEL_MISMATCH', message ?? `model does not match the engine: ${setting} is ${JSON.stringify(actual)} in the model manifest but ${JSON.stringify(expected)} in the engine`, { setting });
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { FrontEndConfig } from '../../actors/features/front-end-config.js';
 import './layers.js';
-import { assertManifest, type ModelManifest } from './manifest.js';
+import { assertManifest, ModelMismatchError, type ModelManifest } from './manifest.js';
 
 /**
  * A model directory: `model.json` (TF.js LayersModel format: topology + weightsManifest), the weight files it names
@@ -56,7 +56,7 @@ export async function loadModelDir(dir: string, cfg: FrontEndConfig): Promise<Lo
   const shape = model.inputs[0].shape;
   if (shape[1] !== manifest.window.frames || shape[2] !== manifest.input.featureCount) {
     model.dispose();
-    throw Object.assign(new Error(`model input shape ${JSON.stringify(shape)} does not match manifest [*, ${manifest.window.frames}, ${manifest.input.featureCount}]`), { code: 'CG_MODEL_MISMATCH', setting: 'input.featureCount' });
+    throw new ModelMismatchError('input.featureCount', manifest.input.featureCount, shape, `model input shape ${JSON.stringify(shape)} does not match manifest [*, ${manifest.window.frames}, ${manifest.input.featureCount}]`);
   }
   return { dir, model, manifest, weightBytes: (artifacts.weightData as ArrayBuffer).byteLength };
 }

@@ -1,3 +1,4 @@
+import { CallguardError } from '../../../common/errors.js';
 /**
  * PocketSphinx's `sendump` (the en-us model's quantised mixture weights) back to SphinxTrain's `mixture_weights`,
  * which `bw` needs to collect adaptation statistics. Debian's pocketsphinx-en-us ships only the sendump. Format as
@@ -5,8 +6,11 @@
  * stream and codeword one byte per senone holding -log1.0001(weight) >> mixw_shift.
  */
 
-export class SendumpError extends Error {
-  readonly code = 'CG_SENDUMP';
+export class SendumpError extends CallguardError<'CG_SENDUMP'> {
+  override name = 'SendumpError';
+  constructor(message: string) {
+    super('CG_SENDUMP', message);
+  }
 }
 
 export interface MixtureWeights {
