@@ -7,7 +7,8 @@ import { quietLog, testConfig } from '../test/support/engine-fixtures.js';
 import { emodbRawUlaw, runSippSiprecCall, sippVersion } from '../test/support/sipp-runner.js';
 import { within } from '../test/support/within.js';
 import type { CallEnded } from './supervisor.js';
-import { Engine } from './engine.js';
+import { Engine, EngineStartError } from './engine.js';
+import dgram from 'node:dgram';
 
 const dir = mkdtempSync(join(tmpdir(), 'cg-engine-'));
 const TOKEN = 'engine-test-token';
@@ -68,6 +69,43 @@ test('sipp as the SBC: a SIPREC call flows through ingest, the rings and the act
   } finally {
     await engine.close();
   }
+});
+
+test('lifecycle: start and close are idempotent; a start that fails (SIP port taken) unwinds what it had started', async () => {
+  const taken = dgram.createSocket('udp4');
+  await new Promise<void>((r) => taken.bind(0, '127.0.0.1', () => r()));
+  const c = engineConfig();
+  const failing = new Engine({ ...c, sip: { ...c.sip, port: taken.address().port, transports: ['udp'] } }, quietLog);
+  try {
+    const err = await failing.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.instance(err, EngineStartError);
+    assert.is((err as EngineStartError).code, 'CG_START_FAILED');
+    assert.is((err as EngineStartError).setting, 'sip.port');
+    assert.is(failing.state, 'closed');
+    assert.is(failing.supervisor.actorPool, null, 'the worker pool it had started is closed again');
+    await failing.close();
+  } finally {
+    taken.close();
+  }
+
+  const engine = new Engine(engineConfig(), quietLog);
+  await Promise.all([engine.start(), engine.start()]);
+  assert.is(engine.state, 'running');
+  assert.is((await getJson(engine, '/calls')).status, 200);
+  const port = engine.http.address().port;
+  await Promise.all([engine.close(), engine.close()]);
+  assert.is(engine.state, 'closed');
+  await engine.close();
+  await engine.start();
+  assert.is(engine.state, 'closed', 'a closed engine does not start again');
+  const refused = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    () => false,
+    () => true,
+  );
+  assert.ok(refused, 'the HTTP port is closed');
 });
 
 test('HTTP API: unknown paths and methods get JSON errors with codes', async () => {

@@ -26,6 +26,7 @@ import { Supervisor, type CallInfo } from './supervisor.js';
 import type { AlertEvent } from '../actors/actor-events.js';
 import type { AlertServiceEvent } from '../smpp/index.js';
 import { CallguardError } from '../common/errors.js';
+import { CloserStack, type LifecycleState } from '../common/lifecycle.js';
 
 export interface EngineOptions {
   /** The clock retention limits are measured against (tests move it instead of waiting). */
@@ -64,7 +65,12 @@ export class Engine {
   /** Where the admin token came from (http.token, the data dir, or generated at this start). */
   tokenSource: 'config' | 'file' | 'generated' | null = null;
   private sipListening = false;
-  private started = false;
+  /** Where the engine is in its lifecycle (common/lifecycle.ts). */
+  state: LifecycleState = 'idle';
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  /** Undo steps of what start() has started, unwound newest first by a failed start and by close(). */
+  private readonly closers = new CloserStack();
 
   constructor(readonly config: CallguardConfig, readonly log: Logger, opts: EngineOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -134,7 +140,7 @@ export class Engine {
 
   /** The /readyz verdict: pool and every worker (with its model), SIP listening and not draining, SMS able to leave. */
   async readiness() {
-    const poolUp = this.started && this.supervisor.actorPool !== null;
+    const poolUp = this.state === 'running' && this.supervisor.actorPool !== null;
     return evaluateReadiness({
       poolUp,
       threads: this.config.pool.threads,
@@ -217,39 +223,23 @@ export class Engine {
   }
 
   /** Start every component; on failure, close whatever did start and throw an EngineStartError saying what and why. */
+  /** Idempotent; a start that fails undoes what it had started (newest first) and throws EngineStartError. */
   async start(): Promise<void> {
-    try {
-      await this.startComponents();
-    } catch (err) {
-      await this.closePartial();
-      throw startError(err, this.config);
-    }
-  }
-
-  private async closePartial(): Promise<void> {
-    const steps: Array<() => unknown> = [
-      () => this.siprec.server.close(),
-      () => this.http.close(),
-      () => this.metrics.detach(),
-      () => this.history.detach(),
-      () => this.timelines.detach(),
-      () => this.speech.close(),
-      () => this.supervisor.close(),
-      () => this.retention?.close(),
-      () => this.capture?.closeAll(),
-      () => this.alerts.close(),
-      () => this.subscribers?.close(),
-      () => this.alertRecords?.close(),
-    ];
-    for (const step of steps) {
+    if (this.state !== 'idle') return this.starting ?? undefined;
+    this.state = 'starting';
+    this.starting = (async () => {
       try {
-        await step();
-      } catch {
-        // Best effort: the start already failed; what matters is that nothing keeps the process alive.
+        await this.startComponents();
+        this.state = 'running';
+      } catch (err) {
+        await this.closers.unwind(() => {
+          // Best effort: the start already failed; what matters is that nothing keeps the process alive.
+        });
+        this.state = 'closed';
+        throw startError(err, this.config);
       }
-    }
-    this.subscribers = null;
-    this.alertRecords = null;
+    })();
+    return this.starting;
   }
 
   /** SMS outcomes become the alert records' delivery state (service SMS such as STOP confirmations have no record). */
@@ -282,6 +272,12 @@ export class Engine {
     );
   }
 
+  /**
+   * Start each part in dependency order, pushing its closer on the one stack that both a failed start and close()
+   * unwind, newest first. A closer is pushed as its step begins: every close() here tolerates a part that started only
+   * halfway, and a step that throws midway must still be undone. SMS delivery starts before the supervisor so that it
+   * closes after it: the alerts of the calls' last windows, raised while the supervisor drains, still reach the outbox.
+   */
   private async startComponents(): Promise<void> {
     const shown = redactConfig(this.config);
     if (shown.http.token) shown.http.token = '***';
@@ -289,50 +285,64 @@ export class Engine {
     const tok = resolveHttpToken(this.config.http.token, this.config.data.dir, this.log.child({ component: 'http' }));
     this.tokenSource = tok.source;
     this.http.setAuthorizer(bearerAuthorizer(tok.token));
+    const stack = this.closers;
     this.subscribers = new SubscriberStore(this.config.data.dir);
+    stack.push('subscribers', async () => {
+      await this.subscribers?.close();
+      this.subscribers = null;
+    });
     this.alertRecords = new AlertRecords(this.config.data.dir);
+    stack.push('alert records', async () => {
+      await this.alertRecords?.close();
+      this.alertRecords = null;
+    });
     const ret = this.config.retention;
     this.capture = new DebugCapture(this.config.data.dir, this.config.capture.numbers, { maxAgeMs: ret.captureHours * 3600_000, maxBytes: ret.captureMaxBytes }, this.log.child({ component: 'capture' }));
     this.siprec.capture = this.capture;
-    await this.supervisor.start();
-    await this.speech.start();
+    stack.push('captures', () => this.capture?.closeAll());
+    stack.push('sms', () => this.alerts.close());
     await this.alerts.start();
     this.alerts.service?.on('event', this.onSmsEvent);
+    stack.push('sms events', () => this.alerts.service?.off('event', this.onSmsEvent));
+    stack.push('supervisor', () => this.supervisor.close());
+    await this.supervisor.start();
+    stack.push('speech', () => this.speech.close());
+    await this.speech.start();
     this.retention = this.retentionSweeper();
+    stack.push('retention', () => this.retention?.close());
     await this.retention.start();
     this.metrics.attach();
+    stack.push('metrics', () => this.metrics.detach());
     this.timelines.attach();
+    stack.push('timelines', () => this.timelines.detach());
     this.history.attach();
+    stack.push('history', () => this.history.detach());
+    stack.push('http', () => this.http.close());
     await this.http.start();
+    stack.push('sip', async () => {
+      this.sipListening = false;
+      await this.siprec.server.close();
+    });
     await this.siprec.server.start();
     this.sipListening = true;
     const sip = this.siprec.server.address();
     const web = this.http.address();
     const consoleUrl = `http://${web.host.includes(':') ? `[${web.host}]` : web.host}:${web.port}/`;
     this.log.info({ sip: `${sip.host}:${sip.port}`, transports: this.config.sip.transports, http: web, console: consoleUrl, smsc: this.alerts.simulator ? 'bundled simulator' : 'configured' }, 'callguard ready');
-    this.started = true;
   }
 
+  /** Idempotent: stops taking calls, lets the calls' last windows and alerts drain, then closes the rest, newest first. */
   async close(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    this.sipListening = false;
-    await this.siprec.server.close();
-    this.capture?.closeAll();
-    await this.http.close();
-    this.metrics.detach();
-    this.history.detach();
-    this.timelines.detach();
-    await this.retention?.close();
-    await this.speech.close();
-    await this.supervisor.close();
-    this.alerts.service?.off('event', this.onSmsEvent);
-    await this.alerts.close();
-    await this.subscribers?.close();
-    this.subscribers = null;
-    await this.alertRecords?.close();
-    this.alertRecords = null;
-    this.log.info('callguard stopped');
+    if (this.state === 'starting') await this.starting?.catch(() => undefined);
+    if (this.state !== 'running') return this.stopping ?? undefined;
+    this.state = 'closing';
+    this.stopping = this.closers
+      .unwind((name, err) => this.log.error({ component: name, err: (err as Error)?.message ?? String(err) }, 'close step failed'))
+      .then(() => {
+        this.state = 'closed';
+        this.log.info('callguard stopped');
+      });
+    return this.stopping;
   }
 }
 

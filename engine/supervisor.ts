@@ -20,6 +20,7 @@ import type { WorkerDescription } from '../actors/worker-control.js';
 import type { CallguardConfig } from './config/config-schema.js';
 import type { Logger } from './logger.js';
 import { CallguardError } from '../common/errors.js';
+import type { LifecycleState } from '../common/lifecycle.js';
 
 /** One audio stream of a call (a SIPREC participant, or a channel of a file). */
 export interface LegSpec {
@@ -188,6 +189,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly geometry: FrontEndGeometry;
   private pool: ActorPool | null = null;
   private readonly control = new WorkerControlRegistry();
+  private lifecycle: LifecycleState = 'idle';
   private readonly calls = new Map<string, CallEntry>();
   private timer: NodeJS.Timeout | null = null;
   private tasksInFlight = 0;
@@ -232,7 +234,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly keywordNames: readonly string[];
 
   /** Start the worker pool and the scheduling tick. */
+  /** Where the supervisor is in its lifecycle (common/lifecycle.ts); calls are taken only while 'running'. */
+  get state(): LifecycleState {
+    return this.lifecycle;
+  }
+
+  /** Idempotent: starts the worker pool and the tick once; a closed supervisor stays closed. */
   async start(): Promise<void> {
+    if (this.lifecycle !== 'idle') return;
+    this.lifecycle = 'running';
     const e = this.cfg.engine;
     this.pool = new ActorPool(this.cfg.pool.threads, {
       frontEnd: this.cfg.features,
@@ -419,7 +429,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Stop scheduling, end every call without draining, stop the pool. */
+  /** Idempotent: ends every call (their last windows and alerts are emitted) and closes the pool. */
   async close(): Promise<void> {
+    if (this.lifecycle === 'closing' || this.lifecycle === 'closed') return;
+    this.lifecycle = 'closing';
+    try {
+      await this.closeNow();
+    } finally {
+      this.lifecycle = 'closed';
+    }
+  }
+
+  private async closeNow(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const c of this.calls.values()) this.finish(c, 'ended', c.endReason || 'shutdown');

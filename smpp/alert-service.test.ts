@@ -300,4 +300,20 @@ test('useMessagePayload sends a long alert as one submit_sm with message_payload
   }
 });
 
+test('ready() rejects with CG_SMPP_CLOSED when the service closes before any bind is up, and after close', async () => {
+  // Wrong password: the simulator refuses every bind, so ready() can only end by close().
+  const r = await rig({ sim: { password: 'other' }, bound: false });
+  try {
+    const waiting = r.svc.ready().then(
+      () => 'resolved',
+      (e: { code?: string }) => e.code,
+    );
+    await r.svc.close();
+    assert.is(await waiting, 'CG_SMPP_CLOSED');
+    assert.is(await r.svc.ready().then(() => 'resolved', (e: { code?: string }) => e.code), 'CG_SMPP_CLOSED');
+  } finally {
+    await r.cleanup();
+  }
+});
+
 test.run();

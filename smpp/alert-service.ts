@@ -165,7 +165,7 @@ export class AlertService extends EventEmitter {
   private readonly delivering = new Set<Promise<number>>();
   private wakeTimer?: NodeJS.Timeout;
   private pumping = false;
-  private readyWaiters: Array<() => void> = [];
+  private readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private outcomeWaiters: Array<() => void> = [];
 
   constructor(options: AlertServiceOptions) {
@@ -219,7 +219,7 @@ export class AlertService extends EventEmitter {
         bind.on('state', (state: BindState) => {
           this.emitEvent({ type: 'bind', bind: bind.name, state, ...(bind.lastError ? { error: bind.lastError } : {}) });
           if (state === 'bound') {
-            for (const w of this.readyWaiters.splice(0)) w();
+            for (const w of this.readyWaiters.splice(0)) w.resolve();
           }
         });
         this.smscKeys.set(bind, smscKey);
@@ -252,8 +252,9 @@ export class AlertService extends EventEmitter {
 
   /** Resolves when at least one bind is bound (or rejects when closed first). */
   ready(): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') return Promise.reject(new SmppError('CG_SMPP_CLOSED', 'alert service closed before a bind came up'));
     if (this.binds.some((b) => b.state === 'bound')) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
   /** Queues an alert. Resolves after it is persisted; `accepted: false` says why it will not be sent. */
@@ -381,7 +382,7 @@ export class AlertService extends EventEmitter {
     await new Promise((r) => setImmediate(r));
     await this.outbox?.close();
     this.state = 'closed';
-    for (const w of this.readyWaiters.splice(0)) w();
+    for (const w of this.readyWaiters.splice(0)) w.reject(new SmppError('CG_SMPP_CLOSED', 'alert service closed before a bind came up'));
     this.settled();
   }
 
