@@ -3,6 +3,7 @@ import type { AlertScore } from './alert-scoring.js';
 import type { HistogramSummary } from './engine-metrics-scraper.js';
 import { compareMarkdown, type VariantResult } from './load-compare.js';
 import type { SoakAnalysis, SoakSample } from './soak-analysis.js';
+import { provenanceMarkdown, type RunCommit, type RunMachine } from './run-provenance.js';
 import type { StepReport } from './step-report.js';
 import { soakMarkdown, type SoakResult } from './soak-run.js';
 
@@ -14,6 +15,10 @@ export interface LoadReport {
   tool: 'callguard load-tests/run-load';
   startedAt: string;
   finishedAt: string;
+  /** The checkout that ran (git rev-parse HEAD and whether tracked files differed), null when not a git checkout. */
+  commit: RunCommit | null;
+  /** The machine that ran it: cores, CPU model, memory, Node, load average at the start and the end. */
+  machine: RunMachine;
   mode: 'run' | 'ramp' | 'sipp' | 'compare' | 'soak';
   options: Record<string, unknown>;
   target: { sip: string; http: string | null; spawned: boolean; pid: number | null; note: string };
@@ -76,6 +81,7 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
   L.push(`# callguard load report (${r.mode})`, '');
   L.push(`${r.startedAt} → ${r.finishedAt}. Target: SIP ${r.target.sip}, HTTP ${r.target.http ?? 'none'}, ${!r.target.spawned ? 'external engine' : r.target.pid === null ? 'one engine spawned per variant' : `engine spawned as pid ${r.target.pid}`}. ${r.target.note}`);
   L.push(`Audio: ${r.clips}.`, '');
+  L.push(...provenanceMarkdown(r.commit, r.machine), '');
   if (soak) L.push(...soakMarkdown(soak, chartFile));
   else if (r.compare) L.push(...compareMarkdown(r.compare));
   else {
