@@ -28,6 +28,7 @@ export interface LoadRunState {
   errors: string[];
 }
 
+/** The state of a run before anything was measured. */
 export function emptyRunState(): LoadRunState {
   return { steps: [], allCalls: [], chartPoints: [], sustained: null, sippResult: undefined, compare: null, soak: null, errors: [] };
 }

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { commandOf, FIGURES_END, FIGURES_START, figuresMarkdown, figuresRow, latestOfEachKind, replaceFiguresBlock, type ReportFigures } from './figures-table.js';
@@ -40,6 +43,15 @@ test('the generated block is replaced between its markers, the text around it ke
   const doc = `# Runs\n\n${FIGURES_START}\nold\n${FIGURES_END}\n\nafter\n`;
   assert.is(replaceFiguresBlock(doc, 'new'), `# Runs\n\n${FIGURES_START}\n\nnew\n\n${FIGURES_END}\n\nafter\n`);
   assert.throws(() => replaceFiguresBlock('# no markers', 'new'), /markers are missing/);
+});
+
+test('docs/capacity/README.md indexes every run folder, and every folder it links exists', () => {
+  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/capacity');
+  const index = readFileSync(join(dir, 'README.md'), 'utf8');
+  const folders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  assert.ok(folders.length > 0);
+  for (const f of folders) assert.ok(index.includes(`](${f}/)`), `${f} is not in the index`);
+  for (const [, link] of index.matchAll(/\]\(([^)#]+)\)/g)) assert.ok(existsSync(join(dir, link)), `the index links ${link}, which does not exist`);
 });
 
 test.run();

@@ -29,6 +29,7 @@ export interface ReportFigures {
   soak?: { analysis: { concurrency: number; seconds: number }; steady: { verdictLatencyMs: { p99: number } | null } };
 }
 
+/** One run's line of the table, every cell already text. */
 export interface FiguresRow {
   run: string;
   date: string;
@@ -92,6 +93,7 @@ export function latestOfEachKind(rows: readonly FiguresRow[]): FiguresRow[] {
   return rows.filter((r) => newest.get(r.kind) === r);
 }
 
+/** The rows as a Markdown table, each run linked to its folder (relative to docs/capacity). */
 export function figuresMarkdown(rows: readonly FiguresRow[]): string {
   const L = ['| run | date | commit | calls held | verdict p99 | command |', '|---|---|---|---|---|---|'];
   for (const r of rows) L.push(`| [${r.run}](${r.run}/) | ${r.date} | ${r.commit} | ${r.callsHeld} | ${r.verdictP99} | \`${r.command}\` |`);
