@@ -3,7 +3,7 @@ import type { CallResult } from './call-generator.js';
 import type { PlannedCall } from './call-plan.js';
 import { openEngineSession } from './engine-session.js';
 import type { ChartPoint } from './load-chart.js';
-import type { StepReport } from './load-report.js';
+import type { StepReport } from './step-report.js';
 import { runStep, sessionStepContext } from './load-step.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { latencyTargetText, withinLatencyTarget, type StepReport } from './load-report.js';
+import { latencyTargetText, withinLatencyTarget } from './load-report.js';
+import type { StepReport } from './step-report.js';
 
 /** A ramp level with just the fields the target reads. */
 function level(calls: number, p99: number | null, extra: Partial<StepReport> = {}): StepReport {

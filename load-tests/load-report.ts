@@ -1,74 +1,24 @@
 import { speechMarkdown, type SpeechLoadSummary } from './speech-summary.js';
 import type { AlertScore } from './alert-scoring.js';
-import type { GeneratorSummary } from './call-generator.js';
 import type { HistogramSummary } from './engine-metrics-scraper.js';
 import { compareMarkdown, type VariantResult } from './load-compare.js';
 import type { SoakAnalysis, SoakSample } from './soak-analysis.js';
+import { provenanceMarkdown, type RunCommit, type RunMachine } from './run-provenance.js';
+import type { StepReport } from './step-report.js';
 import { soakMarkdown, type SoakResult } from './soak-run.js';
 
 /**
  * The load report: one JSON document (everything measured, for machines and later comparison) and a Markdown page
  * (the figures a person asks for first). Field names say their unit.
  */
-export interface StepReport {
-  /** What the step was: a ramp level, 'run', 'soak' or a comparison variant's name. */
-  label?: string;
-  /** Concurrency asked for (ramp level) or the run's call count. */
-  targetConcurrency: number;
-  calls: number;
-  /** Calls with media flowing at once, as the generator counted them. */
-  maxConcurrentMedia: number;
-  /** The steady window measured: from the last call answered to the first call ended, epoch ms. */
-  window: { from: number; to: number };
-  /** All processes on the box over the window, % of one core; `other` = machine - engine - generator (a shared box). */
-  machineCpuPercent: number | null;
-  otherCpuPercent: number | null;
-  engine: {
-    cpuPercentMean: number;
-    cpuPercentPeak: number;
-    /** The engine's main thread alone (RTP receive, jitter buffers, ring writes, scheduling): one thread, so about 100 at most. */
-    mainThreadCpuPercentMean?: number | null;
-    peakRssMB: number;
-    threads: number;
-  } | null;
-  /** Engine lag from GET /calls over the window, seconds (per sample: the worst call). */
-  lagSeconds: { p50: number; p95: number; p99: number; max: number; samples: number } | null;
-  /** RTP packets the engine counted lost, and ring overrun samples, on this step's calls. */
-  rtpPacketsLost: number | null;
-  ringOverrunSamples: number | null;
-  /** Per-leg audio the engine received vs what was sent, worst shortfall in seconds (last poll of each call). */
-  audioShortfallSeconds: number | null;
-  /** Calls of the step that reached media, and how many of them GET /calls listed at least once (null: not polled). */
-  callsInMedia: number;
-  callsSeenByEngine: number | null;
-  generator: GeneratorSummary;
-  /** The engine's own histograms (GET /metrics), null when it has none. */
-  engineMetrics: EngineStepMetrics | null;
-  sustainable: boolean;
-  /** Why not sustainable (or why the verdict is the generator's fault). */
-  reasons: string[];
-}
-
-/**
- * From the engine's /metrics, differenced between scrapes (every 2 s) inside the steady window, so percentiles are
- * interpolated inside the engine's buckets. Verdict latency: per scored window, arrival of its last RTP packet at
- * ingest to its verdict at the supervisor, ms. Inference: windows per predict and ms per predict.
- */
-export interface EngineStepMetrics {
-  steadySpanMs: number;
-  verdictLatencyMs: HistogramSummary | null;
-  /** Every window of the step, arrivals and departures included. */
-  verdictLatencyMsWholeStep: HistogramSummary;
-  inferenceBatch: HistogramSummary | null;
-  inferenceMs: HistogramSummary | null;
-  predictsPerSecond: number | null;
-  windowsPerSecond: number | null;
-}
-
 export interface LoadReport {
   tool: 'callguard load-tests/run-load';
   startedAt: string;
   finishedAt: string;
+  /** The checkout that ran (git rev-parse HEAD and whether tracked files differed), null when not a git checkout. */
+  commit: RunCommit | null;
+  /** The machine that ran it: cores, CPU model, memory, Node, load average at the start and the end. */
+  machine: RunMachine;
   mode: 'run' | 'ramp' | 'sipp' | 'compare' | 'soak';
   options: Record<string, unknown>;
   target: { sip: string; http: string | null; spawned: boolean; pid: number | null; note: string };
@@ -131,6 +81,7 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
   L.push(`# callguard load report (${r.mode})`, '');
   L.push(`${r.startedAt} → ${r.finishedAt}. Target: SIP ${r.target.sip}, HTTP ${r.target.http ?? 'none'}, ${!r.target.spawned ? 'external engine' : r.target.pid === null ? 'one engine spawned per variant' : `engine spawned as pid ${r.target.pid}`}. ${r.target.note}`);
   L.push(`Audio: ${r.clips}.`, '');
+  L.push(...provenanceMarkdown(r.commit, r.machine), '');
   if (soak) L.push(...soakMarkdown(soak, chartFile));
   else if (r.compare) L.push(...compareMarkdown(r.compare));
   else {

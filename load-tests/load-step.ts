@@ -3,7 +3,7 @@ import type { PlannedCall } from './call-plan.js';
 import type { EngineCallsPoller } from './engine-calls-poller.js';
 import { summarizeHistogram, type EngineMetricsScraper } from './engine-metrics-scraper.js';
 import type { ChartPoint } from './load-chart.js';
-import type { EngineStepMetrics, StepReport } from './load-report.js';
+import type { EngineStepMetrics, StepReport } from './step-report.js';
 import type { MachineCpuSampler, ProcSampler } from './proc-sampler.js';
 
 /**

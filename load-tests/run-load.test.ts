@@ -31,6 +31,8 @@ test('npm run load, small: every call seen by the engine, no loss, the scam-like
     assert.is(r.code, 0, tail);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as LoadReport & { calls: Array<{ kind: string; outcome: string }>; sippCrossCheck: SippCrossCheck };
     assert.equal(report.errors, []);
+    assert.match(report.commit?.sha ?? '', /^[0-9a-f]{40}$/, 'the commit that ran (the tests run in a git checkout)');
+    assert.ok(report.machine.cores >= 1 && report.machine.loadAverageEnd?.length === 3, 'the machine, with its load at the end');
     assert.is(report.steps.length, 1);
     const step = report.steps[0];
     assert.is(step.calls, 6);
@@ -59,6 +61,7 @@ test('npm run load, small: every call seen by the engine, no loss, the scam-like
 
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     assert.match(md, '| run | 6 (6 / 6) |');
+    assert.match(md, `Commit: \`${report.commit?.sha}\``);
     const png = readFileSync(join(out, 'load-chart.png'));
     assert.equal([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG chart');
     assert.ok(existsSync(join(out, 'report.md')));

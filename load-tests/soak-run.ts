@@ -4,7 +4,7 @@ import type { PlannedCall } from './call-plan.js';
 import { summarizeHistogram, type HistogramSummary } from './engine-metrics-scraper.js';
 import type { EngineSession } from './engine-session.js';
 import type { ChartPoint } from './load-chart.js';
-import type { StepReport } from './load-report.js';
+import type { StepReport } from './step-report.js';
 import { runStep, sessionStepContext } from './load-step.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
 import { analyseSoak, anonMB, memoryParts, mib, type SoakAnalysis, type SoakSample } from './soak-analysis.js';

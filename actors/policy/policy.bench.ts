@@ -1,7 +1,8 @@
 /**
- * Policy step cost: `node dist/actors/policy/policy.bench.js`. Replays a synthetic 10-minute call (2,394 windows)
- * through policyStep many times, reusing one output object (the engine's hot path), and reports ns per window and heap
- * growth. The policy's budget in ARCHITECTURE.md is "~0" next to ~1 ms of features per leg-second (2 windows).
+ * Policy step cost: `npm run bench:policy` (`node --expose-gc dist/actors/policy/policy.bench.js [rounds]`). Replays a
+ * synthetic 10-minute call (1,198 windows at the engine's 1 s hop) through policyStep many times, reusing one output
+ * object (the engine's hot path), and reports ns per window and heap growth. The policy should cost next to nothing
+ * beside the front-end's ~0.8 ms per leg-second (`npm run bench:features`), which scores one window a second.
  */
 import { DEFAULT_POLICY_CONFIG, emptyCues, initPolicyState, POLICY_STATE_LENGTH, policyStep, type PolicyOutput } from './risk-policy.js';
 import { AFRAID, ANGRY_URGENT, calm, syntheticCall } from './synthetic-call.js';

@@ -1,3 +1,6 @@
+# Usage: python3 load-tests/analysis/smaps-categories.py DIR   (DIR holds the smaps-<epoch>.txt memory-poll.sh writes)
+# Prints, per smaps file, RSS in MB by kind of mapping (count of mappings in brackets): brk-heap (glibc's main arena),
+# malloc-arena (its per-thread arenas), anon-256K-aligned (V8 heap pages), file (node, libraries, LMDB data), stacks.
 import sys, re, glob, os
 def parse(path):
     maps=[]; cur=None
@@ -25,7 +28,10 @@ def summary(path):
         c=cat(mp, maps[i-1] if i else None, maps[i+1] if i+1<len(maps) else None)
         out[c]=out.get(c,0)+mp['rss']; cnt[c]=cnt.get(c,0)+1
     return out,cnt
+if len(sys.argv) != 2:
+    sys.exit(open(__file__).readline().lstrip('# ').rstrip())
 files=sorted(glob.glob(sys.argv[1]+'/smaps-*.txt'))
+if not files: sys.exit(f'{sys.argv[1]}: no smaps-*.txt')
 t0=None; cats=None
 for f in files:
     t=int(re.search(r'smaps-(\d+)',f)[1]); t0=t0 or t

@@ -1,6 +1,13 @@
-import json,numpy as np,re,glob,sys
+# Usage: python3 load-tests/analysis/soak-slopes.py RUN_DIR [SMAPS_DIR]   (RUN_DIR holds a soak's report.json or report.json.gz)
+# Least-squares RSS slopes of a soak (MiB/min, as the report's RSS) from minutes 5, 20 and 30, per 10-minute window, and
+# with the smaps-<epoch>.txt of memory-poll.sh (in SMAPS_DIR, default RUN_DIR) the anonymous and file-backed slopes.
+import gzip,json,numpy as np,os,re,glob,sys
+if len(sys.argv) not in (2, 3):
+    sys.exit(open(__file__).readline().lstrip('# ').rstrip())
 d=sys.argv[1]
-r=json.load(open(d+'/report.json'))
+smaps_dir=sys.argv[2] if len(sys.argv) == 3 else d
+p=d+'/report.json'
+r=json.load(open(p) if os.path.exists(p) else gzip.open(p+'.gz','rt'))
 S=[s for s in r['soak']['samples'] if s['rssMB'] is not None]
 t=np.array([s['t'] for s in S])/60; rss=np.array([s['rssMB'] for s in S]); act=np.array([s['activeCalls'] for s in S])
 end=t[act>100].max()
@@ -11,7 +18,8 @@ for a in range(5,65,10):
     m=(t>=a)&(t<a+10)
     if m.sum()>100: print('  10-min window %d-%d: slope %.2f MiB/min, mean %.1f'%(a,a+10,np.polyfit(t[m],rss[m],1)[0],rss[m].mean()))
 # smaps anon vs file
-files=sorted(glob.glob(d+'/smaps-*.txt')); T=[];A=[];F=[]
+files=sorted(glob.glob(smaps_dir+'/smaps-*.txt')); T=[];A=[];F=[]
+if not files: sys.exit(0)  # the smaps are not kept with the reports (too large): slopes of RSS only
 t0=int(re.search(r'smaps-(\d+)',files[0])[1])
 for f in files:
     rs=0; fb=0; name=''
