@@ -5,7 +5,7 @@
  *   ?word       optional word (also ?a|b)      *       up to two words of anything
  * A phrase must be specific enough that an everyday call does not say it: "read me the code" is a request, "the door
  * code is" is not (see `blockedBefore`). Calibrated on ../shared/data/scam-text (vishing vs safe rows) and our own
- * everyday texts; evaluated on held-out scripts read by TTS voices and on real recordings (README → Spoken content).
+ * everyday texts; evaluated on held-out scripts read by TTS voices and on real recordings (docs/SPOKEN-CONTENT.md).
  */
 
 /** Intent ids: what crosses into the policy (never the words). */

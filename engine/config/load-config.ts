@@ -60,7 +60,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, Record<str
     const hit = known.get(name);
     if (!hit) {
       if (name === 'CALLGUARD_CONFIG') continue;
-      throw new ConfigError('CG_CONFIG_INVALID', `${name}: unknown setting (see README, Configuration)`);
+      throw new ConfigError('CG_CONFIG_INVALID', `${name}: unknown setting (see docs/CONFIGURATION.md)`);
     }
     const [section, key] = hit;
     (out[section] ??= {})[key] = coerce(value, base[section][key], name);
