@@ -52,12 +52,13 @@ export const configSchema = z
         tickMs: z.number().int().min(1).max(1000).default(25),
         /** Audio ring per leg, in seconds at the leg's rate: the backlog a call can build before overruns. */
         ringSeconds: z.number().min(2).max(60).default(4),
-        /** Largest chunk of one leg a step pops at once, and the least audio worth a step (seconds). */
+        /** Largest chunk of one leg a step pops at once (seconds). */
         maxChunkSeconds: z.number().min(0.02).max(5).default(0.5),
+        /** Least new audio of a leg worth a step (seconds): a call is handed to the pool once it has this much. */
         minChunkSeconds: z.number().min(0.01).max(5).default(0.1),
         /** Chunks per leg per step, bounding how long one call holds a worker. */
         chunksPerStep: z.number().int().min(1).max(64).default(4),
-        /** Concurrent calls accepted; more are refused. */
+        /** Concurrent calls accepted; more get SIP 503. */
         maxCalls: z.number().int().min(1).max(100000).default(2000),
         /** Actor restarts (after failed steps) before a call's analysis is abandoned. */
         maxRestarts: z.number().int().min(0).max(100).default(3),
@@ -73,36 +74,55 @@ export const configSchema = z
       .prefault({}),
     features: z
       .object({
+        /** Front-end sample rate (Hz): legs at other rates are resampled to it. The shipped model expects 8000. */
         sampleRate: z.union([z.literal(8000), z.literal(16000)]).default(DEFAULT_FRONT_END.sampleRate as 8000),
+        /** Analysis frame length (ms). */
         frameMs: z.number().min(5).max(100).default(DEFAULT_FRONT_END.frameMs),
+        /** Frame hop (ms): one row of features per hop. */
         hopMs: z.number().min(2.5).max(100).default(DEFAULT_FRONT_END.hopMs),
+        /** Frame window shape. */
         window: z.enum(['hann', 'hamming', 'povey']).default(DEFAULT_FRONT_END.window),
+        /** Pre-emphasis coefficient applied per frame (Kaldi style). */
         preemphasis: z.number().min(0).max(1).default(DEFAULT_FRONT_END.preemphasis),
+        /** Mel filterbank bands. */
         melBands: z.number().int().min(8).max(128).default(DEFAULT_FRONT_END.melBands),
+        /** Lowest frequency of the mel filterbank (Hz). */
         fminHz: z.number().min(0).default(DEFAULT_FRONT_END.fminHz),
+        /** Highest frequency of the mel filterbank (Hz). */
         fmaxHz: z.number().min(0).default(DEFAULT_FRONT_END.fmaxHz),
+        /** Mel scale formula. */
         melScale: z.enum(['htk', 'slaney']).default(DEFAULT_FRONT_END.melScale),
+        /** Filterbank normalisation: Slaney area normalisation, or none. */
         melNorm: z.enum(['slaney', 'none']).default(DEFAULT_FRONT_END.melNorm),
         /** MFCC per frame; the live default is none: neither the model nor the policy reads them (`analyze` and tests may). */
         mfccCount: z.number().int().min(0).max(64).default(LIVE_MFCC_COUNT),
+        /** Lowest pitch the YIN tracker looks for (Hz). */
         pitchFminHz: z.number().min(40).max(1000).default(DEFAULT_FRONT_END.pitchFminHz),
+        /** Highest pitch the YIN tracker looks for (Hz). */
         pitchFmaxHz: z.number().min(80).max(1000).default(DEFAULT_FRONT_END.pitchFmaxHz),
+        /** YIN's aperiodicity threshold: lower is stricter about calling a frame voiced. */
         pitchThreshold: z.number().min(0.01).max(1).default(DEFAULT_FRONT_END.pitchThreshold),
+        /** Frames quieter than this (dBFS) are not searched for pitch. */
         voicingDbfs: z.number().min(-120).max(0).default(DEFAULT_FRONT_END.voicingDbfs),
+        /** Analysis window (s): what the model and the policy score at once. */
         windowSeconds: z.number().min(0.2).max(30).default(DEFAULT_FRONT_END.windowSeconds),
         /**
          * The live engine scores each leg's 2 s window once a second (every sample still in two windows): half the model
          * work of the front-end's 0.5 s default, which offline analysis and training keep. The policy integrates in seconds.
          */
         windowHopSeconds: z.number().min(0.05).max(30).default(LIVE_WINDOW_HOP_SECONDS),
+        /** The shortest partial window scored at a call's end (s). */
         minFinalSeconds: z.number().min(0.05).max(30).default(DEFAULT_FRONT_END.minFinalSeconds),
       })
       .strict()
       .prefault({}),
     sip: z
       .object({
+        /** Address the SIPREC server listens on (0.0.0.0 or :: for all). */
         host: z.string().min(1).default('127.0.0.1'),
+        /** SIP port (UDP and TCP); 0: any free port. */
         port: z.number().int().min(0).max(65535).default(5060),
+        /** SIP transports to listen on. */
         transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),
         /** SBC source addresses or CIDRs allowed to send SIP; anything else gets 403. */
         allow: z.array(z.string().min(1)).default(['127.0.0.1/8', '::1']),
@@ -114,15 +134,18 @@ export const configSchema = z
         countryCode: z.string().regex(/^\+?\d{0,3}$/).default(''),
         /** Numbers (E.164 prefixes) of this operator's subscribers, to tell incoming from outgoing calls. */
         subscriberPrefixes: z.array(z.string()).default([]),
-        /** TCP connections held at once, and from one source address; more are closed at accept and counted. */
+        /** TCP connections held at once (never more than a quarter of the open-file limit); more are closed at accept and counted. */
         maxConnections: z.number().int().min(1).max(100_000).default(512),
+        /** TCP connections held at once from one source address; more are closed at accept and counted (docs/SECURITY.md). */
         maxConnectionsPerSource: z.number().int().min(1).max(100_000).default(64),
       })
       .strict()
       .prefault({}),
     rtp: z
       .object({
+        /** Lowest RTP port answered in SDP (two per call, even ports). */
         portMin: z.number().int().min(1024).max(65535).default(20000),
+        /** Highest RTP port answered in SDP. */
         portMax: z.number().int().min(1024).max(65535).default(29999),
         /** A call with no RTP for this long ends (and gets a BYE), for SBCs whose BYE never arrives. */
         timeoutSeconds: z.number().min(1).max(3600).default(30),
@@ -133,7 +156,9 @@ export const configSchema = z
       .prefault({}),
     http: z
       .object({
+        /** Address of the HTTP API, /metrics and the console. */
         host: z.string().min(1).default('127.0.0.1'),
+        /** HTTP port; 0: any free port. */
         port: z.number().int().min(0).max(65535).default(8080),
         /** Bearer token for the admin API; empty: generated on first run and kept in <data.dir>/http-token (mode 0600). */
         token: z.string().default(''),
@@ -148,14 +173,19 @@ export const configSchema = z
       .object({
         /** smpp://system_id:password@host:port (ssmpp:// for TLS), comma-separated for fail-over; empty: bundled simulator. */
         url: z.string().default(''),
+        /** submit_sm outstanding per bind (the SMSC's window). */
         window: z.number().int().min(1).max(1000).default(10),
         /** submit_sm per second per bind (the SMSC's contracted TPS); 0 = unlimited. */
         tps: z.number().min(0).max(100000).default(50),
         /** Source address: digits → international number, else alphanumeric sender id. */
         sender: z.string().min(1).max(20).default('CallGuard'),
+        /** system_type sent in the bind, when the SMSC wants one. */
         systemType: z.string().max(12).default(''),
+        /** Keep-alive: enquire_link after this long without traffic. */
         enquireLinkSeconds: z.number().min(1).max(3600).default(30),
+        /** How long the SMSC may take to answer a request before it is retried. */
         responseTimeoutSeconds: z.number().min(0.5).max(300).default(10),
+        /** SMS validity period: the SMSC drops an alert it could not deliver in this time (it is stale by then). */
         validityMinutes: z.number().min(1).max(10080).default(30),
         /** Alerts per subscriber per hour, at most. */
         perHour: z.number().int().min(1).max(1000).default(3),
@@ -249,9 +279,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    data: z.object({ dir: z.string().min(1).default('./data') }).strict().prefault({}),
+    data: z
+      .object({
+        /** Where the outbox, subscribers, alert records, captures and the generated admin token live (lmdb). */
+        dir: z.string().min(1).default('./data'),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
+        /** pino level; logs are JSON lines on stdout. */
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         /** Mask phone numbers in logs (+33612****78). */
         maskNumbers: z.boolean().default(true),
