@@ -377,7 +377,11 @@ export class CallGenerator {
     const p = this.pacer.stats;
     let copied = 0;
     let errors = 0;
-    for (const s of this.states) for (const l of s.legs) (copied += l.copiedSends), (errors += l.sendErrors);
+    for (const s of this.states)
+      for (const l of s.legs) {
+        copied += l.copiedSends;
+        errors += l.sendErrors;
+      }
     return {
       attempted: results.filter((r) => r.inviteSentAt > 0).length,
       answered: results.filter((r) => r.answeredAt > 0).length,

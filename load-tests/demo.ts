@@ -87,11 +87,11 @@ async function main(): Promise<void> {
   }
   // Right after `npm start` the workers are still loading the model: wait for /readyz rather than lose the first seconds.
   const readyUntil = Date.now() + 60000;
-  for (let notReady: string[] = [], first = true; ; first = false) {
+  for (let first = true; ; first = false) {
     const r = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
     const body = (await r?.json().catch(() => null)) as { notReady?: string[] } | null;
     if (r?.status === 200) break;
-    notReady = body?.notReady ?? ['no answer'];
+    const notReady = body?.notReady ?? ['no answer'];
     if (Date.now() > readyUntil) throw new DemoError(`the engine at ${base} is not ready after 60 s (not ready: ${notReady.join(', ')})`);
     if (first) say(`waiting for the engine to be ready (not ready yet: ${notReady.join(', ')})...`);
     await sleep(500);

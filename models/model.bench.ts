@@ -20,7 +20,7 @@ function measure(p: BatchedPredictor, batch: number, seconds: number): { windows
   for (let i = 0; i < 5; i++) p.predict(ws);
   let calls = 0;
   const t0 = performance.now();
-  let dt = 0;
+  let dt: number;
   do {
     for (let i = 0; i < 10; i++) p.predict(ws);
     calls += 10;

@@ -42,7 +42,10 @@ test('decodePdu never throws on hostile input', () => {
     const b = Buffer.alloc(len);
     for (let j = 0; j < len; j++) b[j] = Math.floor(rnd() * 256);
     b.writeUInt32BE(len, 0);
-    if (i % 2) valid.copy(b, 0, 0, Math.min(valid.length, len)), b.writeUInt32BE(len, 0);
+    if (i % 2) {
+      valid.copy(b, 0, 0, Math.min(valid.length, len));
+      b.writeUInt32BE(len, 0);
+    }
     const r = decodePdu(b);
     assert.type(r.ok, 'boolean');
   }

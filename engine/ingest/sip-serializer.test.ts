@@ -36,6 +36,7 @@ test('serializer: CR, LF, NUL and other controls in any value, reason or Warning
     assert.equal(names, ['via', 'from', 'to', 'call-id', 'cseq', 'warning', 'x-reason', 'content-length'], JSON.stringify(bad));
     assert.is(parsed.message.status, 400);
     assert.is(parsed.message.body.length, 0);
+    // eslint-disable-next-line no-control-regex -- looking for the control bytes the serializer must remove
     assert.not.ok(/[\x00-\x08\x0a-\x1f\x7f]/.test(out.toString('latin1').replace(/\r\n/g, '')), 'no stray control byte');
     const warning = parsed.message.headers.find((h) => h.name === 'warning')!.value;
     assert.match(warning, /^399 callguard "([^"\\]|\\.)*"$/, 'the Warning text is one quoted-string of printable ASCII');

@@ -34,6 +34,7 @@ const CANONICAL: Record<string, string> = {
  */
 export function headerSafe(value: string): string {
   // Characters above U+00FF would be written as their low byte by the latin1 encoding (U+010A as LF): '?' instead.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what a header must not carry
   return /[\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]/.test(value) ? value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ').replace(/[\u0100-\uffff]/g, '?') : value;
 }
 
@@ -87,6 +88,7 @@ export function buildRequest(
   body?: Buffer | string,
   contentType?: string,
 ): Buffer {
+  // eslint-disable-next-line no-control-regex -- a request URI must carry no control character or space
   const lines = [`${method} ${uri.replace(/[\x00-\x20\x7f]/g, '')} SIP/2.0`, 'Max-Forwards: 70'];
   for (const [n, v] of headers) if (TOKEN.test(n)) lines.push(`${n}: ${headerSafe(v)}`);
   return finish(lines, body, contentType);

@@ -43,7 +43,9 @@ function client(engine: Engine, token: string | null) {
     let body: any = text;
     try {
       body = JSON.parse(text);
-    } catch {}
+    } catch {
+      // not JSON: the raw text stays the body
+    }
     return { status: res.status, body, type: res.headers.get('content-type') ?? '', auth: res.headers.get('www-authenticate') };
   };
 }

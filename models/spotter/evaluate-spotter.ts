@@ -105,7 +105,8 @@ async function main(argv: string[]): Promise<void> {
           if (heard) flagged++;
         }
         (s.kind === 'scam' ? scam : benign).push(score);
-        if (any) s.kind === 'scam' ? scamFlagged++ : benignFlagged++;
+        if (any && s.kind === 'scam') scamFlagged++;
+        else if (any) benignFlagged++;
       }
       console.log(`| ${voice} | ${hit}/${said} (${((100 * hit) / Math.max(1, said)).toFixed(0)} %) | ${flagged - falseHits}/${flagged} (${((100 * (flagged - falseHits)) / Math.max(1, flagged)).toFixed(0)} %) | ${auc(scam, benign).toFixed(3)} | ${scamFlagged}/${scam.length} | ${benignFlagged}/${benign.length} |`);
     }

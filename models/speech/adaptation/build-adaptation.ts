@@ -96,7 +96,7 @@ function run(cmd: string, args: string[], log: string): void {
   try {
     execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
   } catch (err) {
-    throw new Error(`${basename(cmd)} failed (${log}): ${String((err as { stderr?: Buffer }).stderr ?? err).split('\n').slice(-5).join(' | ')}`);
+    throw new Error(`${basename(cmd)} failed (${log}): ${String((err as { stderr?: Buffer }).stderr ?? err).split('\n').slice(-5).join(' | ')}`, { cause: err });
   }
 }
 
