@@ -18,4 +18,7 @@ export { startSmscSimulator, type SmscSimulator, type SmscSimulatorOptions, type
 export { SmppError, type SmppErrorCode } from './errors.js';
 export type { Logger } from './logger.js';
 export type { AlertRecord, AlertState, PartState } from './outbox.js';
+export { Outbox } from './outbox.js';
+export { OutboxLedger } from './outbox-ledger.js';
+export type { ConsentLedger, AdmitLimits, AdmitResult, AlertAdmission, ConsentChange, MoRecord } from './consent-ledger.js';
 export type { ReceiptState } from './receipt.js';
