@@ -28,7 +28,7 @@ import type { Logger } from './logger.js';
 import { resolveModelSettings } from './model-settings.js';
 import { Supervisor, type CallInfo } from './supervisor.js';
 import type { AlertEvent } from '../actors/actor-events.js';
-import type { AlertServiceEvent } from '../smpp/index.js';
+import { normalizeMsisdn, type AlertServiceEvent } from '../smpp/index.js';
 import { CallguardError } from '../common/errors.js';
 import { CloserStack, type LifecycleState } from '../common/lifecycle.js';
 
@@ -170,7 +170,8 @@ export class Engine {
     const n = normalizeE164(number);
     if (!n) return { analyse: false, reason: 'not_enrolled' };
     try {
-      const [sub, optedOut] = await Promise.all([store.subscribers.get(n), store.consent!.isOptedOut(n)]);
+      // Subscribers are keyed '+E.164', consent as the SMS side keys numbers (digits only).
+      const [sub, optedOut] = await Promise.all([store.subscribers.get(n), store.consent!.isOptedOut(normalizeMsisdn(n)!)]);
       if (!sub) return { analyse: false, reason: 'not_enrolled' };
       if (optedOut) return { analyse: false, reason: 'opted_out' };
       return { analyse: true };
@@ -218,10 +219,21 @@ export class Engine {
         if (this.supervisor.callInfo(callId)) lastLive = Date.now();
         return Date.now() - lastLive <= holdMs;
       },
+      // Dropped unsent: the record (perhaps never written, the store was down) says so.
       expire: () => {
         recent.accepted = false;
         recent.reason = 'consent_unchecked';
-        return this.recordWork(alertId, 'refused', 'consent_unchecked');
+        return {
+          kind: 'record',
+          key: alertId,
+          relevant: () => true,
+          run: async () => {
+            const records = this.store?.alerts;
+            if (!records) throw new StoreUnavailableError('store not open');
+            await this.recordWrite(records.add({ alertId, callId, to, at, level: ev.level, risk: ev.risk, explanation: ev.explanation, state: 'refused', reason: 'consent_unchecked' }));
+            await this.recordWrite(records.setState(alertId, 'refused', 'consent_unchecked'));
+          },
+        };
       },
     };
     if ((await this.held.submit(work)) === 'held') recent.reason = 'held_store_unavailable';

@@ -36,7 +36,8 @@ export interface ConsentChange {
  * through for the hourly rate and the once-per-call rule, and the MO feedback log. The SMS outbox is the embedded
  * ledger of one engine; a shared one (PostgreSQL) makes an opt-out or an alert counted by any engine hold on all.
  * Every method rejects, rather than answers, when it cannot reach its data: a consent it cannot check is never
- * assumed (the caller holds the alert instead).
+ * assumed (the caller holds the alert instead). Numbers are keyed as the SMS side writes them: E.164 digits without
+ * '+' (normalizeMsisdn), whichever engine or path (MO, alert, enrolment gate) asks.
  */
 export interface ConsentLedger {
   /**

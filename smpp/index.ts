@@ -13,6 +13,7 @@ export {
   type AlertServiceStatus,
 } from './alert-service.js';
 export { parseSmscUrls, type SmscEndpoint } from './smsc-url.js';
+export { normalizeMsisdn } from './address.js';
 export { renderAlertText, renderConfirmation, DEFAULT_TEMPLATES, type AlertTemplate, type TemplateOptions, type AlertContent } from './templates.js';
 export { startSmscSimulator, type SmscSimulator, type SmscSimulatorOptions, type ReceivedSubmit, type ReceiptOptions } from './smsc-simulator.js';
 export { SmppError, type SmppErrorCode } from './errors.js';

@@ -55,6 +55,8 @@ export class SiprecBridge {
       },
       {
         onCallStart: (info) => this.start(info),
+        // Kamailio's dispatcher probes with OPTIONS: a draining engine stays out of its rotation.
+        onOptions: () => (this.draining ? { status: 503, reason: 'Service Unavailable (draining)' } : null),
         onCallEnd: (callId, reason) => {
           this.meta.delete(callId);
           this.sinks.get(callId)?.capture?.close(`call ended (${reason})`);

@@ -21,7 +21,8 @@ export const MIGRATIONS: readonly Migration[] = [
         language text,
         enrolled_at timestamptz NOT NULL DEFAULT now()
       );
-      -- Consent is kept per number whether or not it is enrolled: a STOP from anyone holds.
+      -- Consent is kept per number whether or not it is enrolled: a STOP from anyone holds. Numbers in consent,
+      -- admissions and mo_messages are E.164 digits without '+', as the SMS side keys them; subscribers has '+'.
       CREATE TABLE consent (
         msisdn text PRIMARY KEY,
         opted_out boolean NOT NULL,

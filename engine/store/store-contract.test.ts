@@ -123,7 +123,7 @@ function contract(name: string, open: () => Promise<Backend>) {
 
   t('consent: opt-out and back in, with history; an opted-out number is refused', async ({ b }) => {
     const l = b.ledger;
-    const to = '+33612345678';
+    const to = '33612345678';
     assert.is(await l.isOptedOut(to), false);
     await l.setOptOut(to, true, 1000);
     assert.is(await l.isOptedOut(to), true);
@@ -132,12 +132,12 @@ function contract(name: string, open: () => Promise<Backend>) {
     assert.is(await l.isOptedOut(to), false);
     assert.equal(await l.admit({ alertId: 'c1#alert', callId: 'c1', to, at: 4000 }, LIMITS), { accepted: true });
     assert.equal(await l.consentHistory(to), [{ at: 1000, optedOut: true }, { at: 3000, optedOut: false }]);
-    assert.equal(await l.consentHistory('+33600000000'), []);
+    assert.equal(await l.consentHistory('33600000000'), []);
   });
 
   t('consent: once per call, the hourly rate, an alertId admitted twice counts once, last alert per number', async ({ b }) => {
     const l = b.ledger;
-    const to = '+33612345678';
+    const to = '33612345678';
     const h = 3_600_000;
     assert.equal(await l.admit({ alertId: 'c1#warning', callId: 'c1', to, at: h }, LIMITS), { accepted: true });
     assert.equal(await l.admit({ alertId: 'c1#warning', callId: 'c1', to, at: h + 5 }, LIMITS), { accepted: true, duplicate: true });
@@ -145,25 +145,25 @@ function contract(name: string, open: () => Promise<Backend>) {
     assert.equal(await l.admit({ alertId: 'c2#alert', callId: 'c2', to, at: h + 20 }, LIMITS), { accepted: true });
     assert.equal(await l.admit({ alertId: 'c3#alert', callId: 'c3', to, at: h + 30 }, LIMITS), { accepted: true });
     assert.equal(await l.admit({ alertId: 'c4#alert', callId: 'c4', to, at: h + 40 }, LIMITS), { accepted: false, reason: 'rate_limited' });
-    assert.equal(await l.admit({ alertId: 'c5#alert', callId: 'c5', to: '+33699999999', at: h + 40 }, LIMITS), { accepted: true }, 'the rate is per number');
+    assert.equal(await l.admit({ alertId: 'c5#alert', callId: 'c5', to: '33699999999', at: h + 40 }, LIMITS), { accepted: true }, 'the rate is per number');
     assert.equal(await l.admit({ alertId: 'c6#alert', callId: 'c6', to, at: 2 * h + 1 }, LIMITS), { accepted: true }, 'an hour later the first alert no longer counts');
     assert.is(await l.lastAlertFor(to), 'c6#alert');
-    assert.is(await l.lastAlertFor('+33600000000'), undefined);
+    assert.is(await l.lastAlertFor('33600000000'), undefined);
   });
 
   t('consent: concurrent admissions for one number never exceed the hourly rate', async ({ b }) => {
-    const to = '+33612345678';
+    const to = '33612345678';
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => b.ledger.admit({ alertId: `k${i}#alert`, callId: `k${i}`, to, at: 10_000 + i }, LIMITS)));
     assert.is(results.filter((r) => r.accepted).length, 3);
     assert.ok(results.filter((r) => !r.accepted).every((r) => !r.accepted && r.reason === 'rate_limited'));
   });
 
   t('consent: the MO feedback log keeps order and the alert it answers', async ({ b }) => {
-    await b.ledger.recordMo({ at: 1, from: '+33612345678', text: 'STOP', intent: 'opt-out' });
-    await b.ledger.recordMo({ at: 2, from: '+33612345678', text: 'not scam', intent: 'not-scam', alertId: 'c1#alert' });
+    await b.ledger.recordMo({ at: 1, from: '33612345678', text: 'STOP', intent: 'opt-out' });
+    await b.ledger.recordMo({ at: 2, from: '33612345678', text: 'not scam', intent: 'not-scam', alertId: 'c1#alert' });
     assert.equal(await b.ledger.moLog(), [
-      { at: 1, from: '+33612345678', text: 'STOP', intent: 'opt-out' },
-      { at: 2, from: '+33612345678', text: 'not scam', intent: 'not-scam', alertId: 'c1#alert' },
+      { at: 1, from: '33612345678', text: 'STOP', intent: 'opt-out' },
+      { at: 2, from: '33612345678', text: 'not scam', intent: 'not-scam', alertId: 'c1#alert' },
     ]);
     assert.equal((await b.ledger.moLog(1)).map((m) => m.text), ['not scam']);
   });
@@ -187,9 +187,9 @@ pgOnly('migrations are idempotent: a second engine opening the same database app
     // Two engines: what one writes, the other reads at once (no cache between them).
     await a.subscribers.add('+33612345678', 'fr');
     assert.is((await b.subscribers.get('+33612345678'))?.language, 'fr');
-    await b.consent.setOptOut('+33612345678', true, 5);
-    assert.is(await a.consent!.isOptedOut('+33612345678'), true);
-    assert.equal(await a.consent!.admit({ alertId: 'x#alert', callId: 'x', to: '+33612345678', at: 10 }, LIMITS), { accepted: false, reason: 'opted_out' });
+    await b.consent.setOptOut('33612345678', true, 5);
+    assert.is(await a.consent!.isOptedOut('33612345678'), true);
+    assert.equal(await a.consent!.admit({ alertId: 'x#alert', callId: 'x', to: '33612345678', at: 10 }, LIMITS), { accepted: false, reason: 'opted_out' });
   } finally {
     await a.close();
     await b.close();
