@@ -29,7 +29,7 @@ export class HeldAlerts {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private closed = false;
-  /** Totals per outcome since start (the metrics read them). */
+  /** Alert decisions per outcome since start (the metrics read them); failed counts record writes too. */
   readonly counts: Record<HeldOutcome, number> = { held: 0, released: 0, expired: 0, failed: 0 };
 
   constructor(
@@ -65,7 +65,7 @@ export class HeldAlerts {
 
   private hold(w: StoreWork): void {
     this.items.push(w);
-    this.counts.held++;
+    if (w.kind === 'alert') this.counts.held++;
     if (w.kind === 'alert') this.log.warn({ alertId: w.key, held: this.items.length }, 'store unavailable: alert held, not sent until the subscriber\'s consent can be checked');
     this.arm();
   }
@@ -93,7 +93,7 @@ export class HeldAlerts {
         const w = this.items[0];
         if (!w.relevant()) {
           this.items.shift();
-          this.counts.expired++;
+          if (w.kind === 'alert') this.counts.expired++;
           this.log.warn({ key: w.key, kind: w.kind }, 'held work no longer relevant (its call ended too long ago): dropped');
           const next = w.expire?.();
           if (next) this.items.unshift(next);

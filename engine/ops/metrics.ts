@@ -500,7 +500,7 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'callguard_store_held_total',
-      help: 'Store work by outcome: held (store down), released (done once it answered), expired (alert no longer relevant: not sent), failed',
+      help: 'Alert decisions that met a store outage, by outcome: held, released (decided once the store answered), expired (no longer relevant: not sent); failed: store work dropped on an error that is not an outage',
       labelNames: ['outcome'],
       registers: [r],
       collect() {
