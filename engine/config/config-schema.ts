@@ -261,7 +261,7 @@ export const configSchema = z
     /**
      * Where subscribers, consent (opt-outs), MO feedback, alert records and the per-subscriber alert rate live. Empty
      * url: embedded lmdb under data.dir (one box). A postgres:// URL: PostgreSQL shared by every engine behind the
-     * dispatcher (CALLGUARD_STORE_URL); docs/DEPLOYMENT.md#several-engines.
+     * dispatcher (CALLGUARD_STORE_URL); docs/DEPLOYMENT.md, §11.
      */
     store: z
       .object({

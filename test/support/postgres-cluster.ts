@@ -32,6 +32,7 @@ export class PostgresCluster {
     readonly port: number,
     private readonly bin: string,
     private readonly asUser: string | null,
+    private readonly fsync: boolean,
   ) {}
 
   /** postgres://callguard@127.0.0.1:port/callguard (the database and role are created by `start`). */
@@ -39,7 +40,8 @@ export class PostgresCluster {
     return `postgres://callguard:callguard@127.0.0.1:${this.port}/callguard`;
   }
 
-  static async create(): Promise<PostgresCluster> {
+  /** `fsync: true` for benchmarks (a test cluster runs without it: its subject is the engine, not durability). */
+  static async create(o: { fsync?: boolean } = {}): Promise<PostgresCluster> {
     const bin = postgresBinDir();
     if (!bin) throw new Error('PostgreSQL is not installed (apt-get install postgresql; .ci/run does it)');
     const root = process.getuid?.() === 0;
@@ -51,7 +53,7 @@ export class PostgresCluster {
       chownSync(dir, uid, gid);
       chmodSync(dir, 0o700);
     }
-    const cluster = new PostgresCluster(dir, await freeTcpPort(), bin, asUser);
+    const cluster = new PostgresCluster(dir, await freeTcpPort(), bin, asUser, o.fsync ?? false);
     cluster.run('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
     await cluster.start();
     cluster.run('psql', ['-h', dir, '-p', String(cluster.port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q', '-c', "CREATE ROLE callguard LOGIN PASSWORD 'callguard'", '-c', 'CREATE DATABASE callguard OWNER callguard']);
@@ -67,8 +69,7 @@ export class PostgresCluster {
 
   /** Starts (or restarts after `stop`) the server and waits until it accepts connections. */
   async start(): Promise<void> {
-    // fsync off: a test cluster, and the tests' subject is the engine, not PostgreSQL's durability.
-    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`;
+    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=${this.fsync ? 'on' : 'off'} -c max_connections=60`;
     this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
   }
 
