@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -78,13 +79,23 @@ test('two engines behind docs/kamailio/kamailio.cfg on one PostgreSQL: round rob
     const round4 = await through(lb.port, 'dead', [SUBSCRIBERS[3], SUBSCRIBERS[2]], 4);
     assert.equal(round4.map((c) => [c.outcome, took.get(c.callId)]), [['completed', 'B'], ['completed', 'B']]);
 
-    // A dead engine the dispatcher still believes in (no probe yet): the INVITE gets no answer, fr_timer expires,
-    // and the same INVITE is tried on the next engine. Two calls, so round robin offers the dead one first once.
-    const lb2 = await KamailioRunner.start({ port: await freeUdpPort(), engines: [sipA, sipB], probeSeconds: 3600 });
-    lbs.push(lb2);
-    const failover = await through(lb2.port, 'failover', [SUBSCRIBERS[3], SUBSCRIBERS[2]], 4);
-    assert.equal(failover.map((c) => [c.outcome, took.get(c.callId)]), [['completed', 'B'], ['completed', 'B']], lb2.output().slice(-2000));
-    assert.match(lb2.output(), /failed the INVITE of .* \(408\): next engine/);
+    // A hung engine the dispatcher still believes in (no probe yet): a socket that takes the INVITE and never answers
+    // (held open, so no other process can take its port). fr_timer expires and the same INVITE is tried on the next
+    // engine. Two calls, so round robin offers the hung one first once.
+    const hung = dgram.createSocket('udp4');
+    await new Promise<void>((r) => hung.bind(0, '127.0.0.1', () => r()));
+    let swallowed = 0;
+    hung.on('message', () => swallowed++);
+    try {
+      const lb2 = await KamailioRunner.start({ port: await freeUdpPort(), engines: [hung.address().port, sipB], probeSeconds: 3600 });
+      lbs.push(lb2);
+      const failover = await through(lb2.port, 'failover', [SUBSCRIBERS[3], SUBSCRIBERS[2]], 4);
+      assert.equal(failover.map((c) => [c.outcome, took.get(c.callId)]), [['completed', 'B'], ['completed', 'B']], lb2.output().slice(-2000));
+      assert.ok(swallowed > 0, 'one INVITE went to the hung engine first');
+      assert.match(lb2.output(), /failed the INVITE of .* \(408\): next engine/);
+    } finally {
+      hung.close();
+    }
   } finally {
     for (const k of lbs) await k.stop();
     for (const e of engines) await e.close();
