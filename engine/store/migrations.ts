@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { CallguardError } from '../../common/errors.js';
 
 /** One schema change; `version`s are applied in order, each once, and never edited once released. */
 export interface Migration {
@@ -87,7 +88,7 @@ export async function migrate(client: PoolClient): Promise<number[]> {
     const done = new Set((await client.query<{ version: number }>('SELECT version FROM callguard_schema_migrations')).rows.map((r) => r.version));
     const known = Math.max(...MIGRATIONS.map((m) => m.version));
     const newer = [...done].filter((v) => v > known);
-    if (newer.length) throw new Error(`the database schema is at version ${Math.max(...newer)}, newer than this release knows (${known}): upgrade this engine`);
+    if (newer.length) throw new CallguardError('CG_STORE_OPEN', `the database schema is at version ${Math.max(...newer)}, newer than this release knows (${known}): upgrade this engine`, { setting: 'store.url' });
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;

@@ -1,3 +1,4 @@
+import { CallguardError } from '../../common/errors.js';
 import type { CallguardConfig } from '../config/config-schema.js';
 import type { Logger } from '../logger.js';
 import { LmdbStore } from './lmdb-store.js';
@@ -5,8 +6,8 @@ import { PostgresStore } from './postgres-store.js';
 import type { CallguardStore } from './store.js';
 
 /** The store could not be opened at start-up; the message names store.url (the password masked). */
-export class StoreOpenError extends Error {
-  readonly code = 'CG_STORE_OPEN';
+export class StoreOpenError extends CallguardError<'CG_STORE_OPEN'> {
+  override name = 'StoreOpenError';
 }
 
 /** Opens the store the configuration names: PostgreSQL when store.url is set, else the embedded lmdb store. */
@@ -17,6 +18,6 @@ export async function openStore(cfg: CallguardConfig, log: Logger): Promise<Call
     return await PostgresStore.open({ url: s.url, poolSize: s.poolSize, statementTimeoutMs: s.statementTimeoutMs, connectTimeoutMs: s.connectTimeoutMs, logger: log.child({ component: 'store' }) });
   } catch (err) {
     const shown = s.url.replace(/(postgres(?:ql)?:\/\/[^:@/]*:)[^@]*@/, '$1***@');
-    throw new StoreOpenError(`store.url (${shown}): cannot open PostgreSQL: ${(err as Error).message || (err as { code?: string }).code}`);
+    throw new StoreOpenError('CG_STORE_OPEN', `store.url (${shown}): cannot open PostgreSQL: ${(err as Error).message || (err as { code?: string }).code}`, { setting: 'store.url', cause: err });
   }
 }

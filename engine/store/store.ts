@@ -1,3 +1,4 @@
+import { CallguardError } from '../../common/errors.js';
 import type { ConsentLedger } from '../../smpp/index.js';
 import type { AlertDeliveryState, AlertRecordView } from '../ops/alert-records.js';
 import type { ImportReport, Subscriber } from '../ops/subscriber-store.js';
@@ -57,9 +58,9 @@ export interface CallguardStore {
 }
 
 /** The store could not be reached (connection refused or lost, statement timeout): the caller holds what it was doing. */
-export class StoreUnavailableError extends Error {
-  readonly code = 'CG_STORE_UNAVAILABLE';
-  constructor(message: string, override readonly cause?: unknown) {
-    super(message);
+export class StoreUnavailableError extends CallguardError<'CG_STORE_UNAVAILABLE'> {
+  override name = 'StoreUnavailableError';
+  constructor(message: string, cause?: unknown) {
+    super('CG_STORE_UNAVAILABLE', message, { setting: 'store.url', cause });
   }
 }
