@@ -419,7 +419,7 @@ export class Engine {
       await this.store?.close();
       this.store = null;
     });
-    if ('runner' in this.store) (this.store as { runner: { onHealth: ((h: StoreHealth) => void) | null } }).runner.onHealth = this.onStoreHealth;
+    this.store.watchHealth(this.onStoreHealth);
     this.alerts.consent = this.store.consent;
     const ret = this.config.retention;
     this.capture = new DebugCapture(this.config.data.dir, this.config.capture.numbers, { maxAgeMs: ret.captureHours * 3600_000, maxBytes: ret.captureMaxBytes }, this.log.child({ component: 'capture' }));

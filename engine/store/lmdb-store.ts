@@ -28,6 +28,10 @@ export class LmdbStore implements CallguardStore {
     return { state: 'up', since: this.opened, lastError: null };
   }
 
+  watchHealth(): void {
+    // Never down: a local file that fails is a disk error, thrown where it happens.
+  }
+
   async probe(): Promise<boolean> {
     return true;
   }

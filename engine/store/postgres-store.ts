@@ -21,12 +21,20 @@ export interface PostgresStoreOptions {
  */
 const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
 
-/** True when `err` says the store cannot be reached now (the caller should hold and retry), not that a query is wrong. */
+/** The client's own words for a connection that is gone or a deadline that passed (node-postgres sets no code on them). */
+const CLIENT_UNAVAILABLE = /connection terminated|timeout exceeded when trying to connect|query read timeout|connection error|not queryable|connection.*(closed|ended)|cannot use a pool after calling end/i;
+
+/**
+ * True when `err` says the store cannot be reached now (the caller holds its work and retries), not that a statement
+ * is wrong: socket errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT...), SQLSTATE classes 08/53/57/58, and the client's
+ * connection and timeout errors. Anything else is a bug to surface, not an outage to wait out: held work would wait
+ * for it forever.
+ */
 export function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E')) return UNAVAILABLE_CLASSES.has(code.slice(0, 2));
-  // Socket errors (ECONNREFUSED...) and the client's own: connection terminated, connect or query timeout.
-  return true;
+  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return true;
+  return CLIENT_UNAVAILABLE.test(String((err as Error)?.message ?? ''));
 }
 
 /** Runs queries through the pool, turning an unreachable database into StoreUnavailableError and tracking health. */
@@ -151,6 +159,10 @@ export class PostgresStore implements CallguardStore {
 
   health(): StoreHealth {
     return this.runner.health();
+  }
+
+  watchHealth(cb: (h: StoreHealth) => void): void {
+    this.runner.onHealth = cb;
   }
 
   async probe(): Promise<boolean> {

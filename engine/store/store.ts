@@ -52,6 +52,8 @@ export interface CallguardStore {
   /** The shared consent ledger; null: the SMS outbox of this engine keeps consent (embedded, one box). */
   readonly consent: ConsentLedger | null;
   health(): StoreHealth;
+  /** Calls `cb` at every change of health (up → down, down → up); one listener, the engine. */
+  watchHealth(cb: (h: StoreHealth) => void): void;
   /** One round trip (SELECT 1 or nothing for lmdb): resolves true when the store answered, and updates health(). */
   probe(): Promise<boolean>;
   close(): Promise<void>;
