@@ -1,5 +1,5 @@
 import type { AlertDeliveryState, AlertRecordView } from '../ops/alert-records.js';
-import type { PgRunner } from './postgres-store.js';
+import type { PgRunner } from './pg-runner.js';
 import type { AlertRecordRepository } from './store.js';
 
 interface Row {

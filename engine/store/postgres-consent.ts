@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AdmitLimits, AdmitResult, AlertAdmission, ConsentChange, ConsentLedger, MoRecord } from '../../smpp/index.js';
-import type { PgRunner } from './postgres-store.js';
+import type { PgRunner } from './pg-runner.js';
 
 const HOUR = 3_600_000;
 /** First key of the per-number advisory locks ('cg' plus 2: the migration lock uses 1). */

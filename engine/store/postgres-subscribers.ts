@@ -1,5 +1,5 @@
 import { SubscriberError, normalizeE164, normalizeLanguage, parseSubscriberCsv, type ImportReport, type Subscriber } from '../ops/subscriber-store.js';
-import type { PgRunner } from './postgres-store.js';
+import type { PgRunner } from './pg-runner.js';
 import type { SubscriberRepository } from './store.js';
 
 interface Row {

@@ -213,7 +213,7 @@ pgOnly('a statement slower than store.statementTimeoutMs counts as the store bei
 });
 
 pgOnly('outage or bug: connection and timeout errors are outages (held and retried), any other error is not (it would hold work forever)', async () => {
-  const { isUnavailable } = await import('./postgres-store.js');
+  const { isUnavailable } = await import('./pg-runner.js');
   for (const e of [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), new Error('Connection terminated unexpectedly'), new Error('Query read timeout'), new Error('timeout exceeded when trying to connect')])
     assert.ok(isUnavailable(e), e.message);
   for (const e of [new TypeError('Cannot read properties of undefined'), Object.assign(new Error('duplicate key value'), { code: '23505' }), Object.assign(new Error('syntax error'), { code: '42601' })]) assert.not.ok(isUnavailable(e), e.message);

@@ -50,7 +50,9 @@ export function api(engine: Engine) {
     let body: any = text;
     try {
       body = JSON.parse(text);
-    } catch {}
+    } catch {
+      // not JSON (metrics text): the caller reads the text
+    }
     return { status: res.status, body };
   };
 }
