@@ -66,6 +66,8 @@ export class Engine {
   readonly held: HeldAlerts;
   /** Store outages seen (up → down), and calls let through the enrolment gate unchecked because the store was down. */
   readonly storeCounters = { outages: 0, gateUnchecked: 0 };
+  /** Alert decisions under way (they await the store): close() lets them reach the outbox before SMS delivery stops. */
+  private readonly deciding = new Set<Promise<void>>();
   /** Debug audio capture (<data.dir>/captures), off for every call unless switched on. */
   capture: DebugCapture | null = null;
   /** Enforces retention.* at start-up and every retention.sweepMinutes. */
@@ -84,7 +86,10 @@ export class Engine {
   constructor(readonly config: CallguardConfig, readonly log: Logger, opts: EngineOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.supervisor = new Supervisor(config, log.child({ component: 'supervisor' }), resolveModelSettings(config));
-    this.supervisor.on('alert', (callId: string, ev: AlertEvent, info: CallInfo) => void this.deliverAlert(callId, ev, info));
+    this.supervisor.on('alert', (callId: string, ev: AlertEvent, info: CallInfo) => {
+      const p = this.deliverAlert(callId, ev, info).finally(() => this.deciding.delete(p));
+      this.deciding.add(p);
+    });
     this.alerts = new AlertDelivery(config, log);
     this.speech = new SpeechService(config.speech, this.supervisor, log.child({ component: 'speech' }));
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
@@ -429,6 +434,8 @@ export class Engine {
     await this.alerts.start();
     this.alerts.service?.on('event', this.onSmsEvent);
     stack.push('sms events', () => this.alerts.service?.off('event', this.onSmsEvent));
+    // Unwound after the supervisor has drained: the alerts of the calls' last windows are decided before SMS stops.
+    stack.push('alert decisions', () => Promise.allSettled([...this.deciding]));
     stack.push('supervisor', () => this.supervisor.close());
     await this.supervisor.start();
     stack.push('speech', () => this.speech.close());
