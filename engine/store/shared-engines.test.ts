@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCalls } from '../../load-tests/call-generator.js';
 import { startSmscSimulator, type SmscSimulator } from '../../smpp/index.js';
 import { PostgresCluster } from '../../test/support/postgres-cluster.js';
+import { repoRoot } from '../../test/support/repo-paths.js';
 import { api, scamCalls, sharedEngine, trackCalls, until } from '../../test/support/shared-engines.js';
 import type { Engine } from '../engine.js';
 
@@ -35,8 +38,13 @@ test('two engines on one PostgreSQL: enrolment through A protects calls on B; th
     const [A, B] = engines;
     const took = trackCalls({ A, B });
     await until('both engines ready', async () => (await api(A)('/readyz')).status === 200 && (await api(B)('/readyz')).status === 200, 90000);
-    for (const n of [S1, S2, S3]) assert.is((await api(A)('/subscribers', { method: 'POST', body: { msisdn: n } })).status, 201);
+    for (const n of [S1, S2]) assert.is((await api(A)('/subscribers', { method: 'POST', body: { msisdn: n } })).status, 201);
     assert.equal((await api(B)(`/subscribers/${encodeURIComponent(S1)}`)).body.subscriber.msisdn, S1, 'B reads what A enrolled');
+    // The CLI on the same store.url enrols for every engine too.
+    const cli = spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'subscribers', 'add', S3, '--language', 'fr'], { encoding: 'utf8', env: { ...process.env, CALLGUARD_STORE_URL: cluster.url }, timeout: 30000 });
+    assert.is(cli.status, 0, cli.stderr);
+    assert.is(JSON.parse(cli.stdout).created, true);
+    assert.is((await api(A)(`/subscribers/${encodeURIComponent(S3)}`)).body.subscriber.language, 'fr');
 
     // Enrolled through A, called on B: analysed and alerted by B, the record visible from A.
     const first = await call(B, 'b1', S1);
