@@ -50,6 +50,9 @@ export const ERROR_CATALOGUE = {
   CG_WAV_TRUNCATED: { area: 'files', meaning: 'A chunk of the WAV file runs past its end.', action: 'Re-export the file; it was cut.' },
   CG_WAV_UNSUPPORTED: { area: 'files', meaning: 'The WAV encoding, sample size or rate is not one analyse reads (PCM 16-bit, A-law, µ-law; 8–48 kHz).', action: 'Convert it with sox or ffmpeg.' },
   CG_WAV_NO_DATA: { area: 'files', meaning: 'The WAV file has no data chunk.', action: 'Re-export the file.' },
+  // The store (lmdb, or PostgreSQL shared by several engines)
+  CG_STORE_OPEN: { area: 'store', meaning: 'store.url is set but PostgreSQL cannot be reached, refused the login, or holds a newer schema than this release knows; the engine does not start.', action: 'Check the URL (host, port, database, user, password), that PostgreSQL accepts this engine (pg_hba.conf), and upgrade the engine if the schema is newer.' },
+  CG_STORE_UNAVAILABLE: { area: 'store', meaning: 'PostgreSQL stopped answering (connection lost or refused, store.statementTimeoutMs passed). Calls are still analysed; alerts are held, never sent before consent is checked; the admin API\'s subscriber and alert routes answer 503.', action: 'Bring PostgreSQL back (or fail over to the replica); held alerts are decided at once. /readyz and callguard_store_* show the state.' },
   CG_CAPTURE_FULL: { area: 'capture', meaning: 'A debug capture would exceed retention.captureMaxBytes.', action: 'Delete old captures or raise the limit.' },
   // SMS over SMPP
   CG_SMPP_TIMEOUT: { area: 'smpp', meaning: 'The SMSC did not answer a request within smpp.responseTimeoutSeconds.', action: 'The alert is retried; check the SMSC and the link (callguard_smpp_response_seconds).' },

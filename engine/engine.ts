@@ -1,4 +1,5 @@
 import { AlertDelivery } from './alerts/alert-delivery.js';
+import { HeldAlerts, type StoreWork } from './alerts/held-alerts.js';
 import { DebugCapture } from './calls/debug-capture.js';
 import { SiprecBridge } from './calls/siprec-bridge.js';
 import { SpeechService, type CallSpeechStatus } from './speech/speech-service.js';
@@ -6,7 +7,7 @@ import type { CallguardConfig } from './config/config-schema.js';
 import { redactConfig } from './config/load-config.js';
 import { HttpApi, HttpError, RawResponse } from './http/http-api.js';
 import { CONSOLE_CSP, CONSOLE_HTML, CONSOLE_JS } from './ops/console-page.js';
-import { AlertRecords } from './ops/alert-records.js';
+import type { AlertDeliveryState } from './ops/alert-records.js';
 import { registerAlertRoutes } from './ops/alert-routes.js';
 import { registerCaptureRoutes } from './ops/capture-routes.js';
 import { consoleState } from './ops/console-state.js';
@@ -16,15 +17,18 @@ import { uplotAsset } from './ops/console-assets.js';
 import { bearerAuthorizer, resolveHttpToken } from './ops/http-token.js';
 import { EngineMetrics } from './ops/metrics.js';
 import { evaluateReadiness } from './ops/readiness.js';
-import { RecentAlerts } from './ops/recent-alerts.js';
+import { RecentAlerts, type RecentAlert } from './ops/recent-alerts.js';
 import { RetentionSweeper } from './ops/retention-sweeper.js';
 import { registerSubscriberRoutes } from './ops/subscriber-routes.js';
-import { SubscriberStore } from './ops/subscriber-store.js';
+import { normalizeE164 } from './ops/subscriber-store.js';
+import { LmdbStore } from './store/lmdb-store.js';
+import { openStore } from './store/open-store.js';
+import { StoreUnavailableError, type AlertRecordRepository, type CallguardStore, type StoreHealth, type SubscriberRepository } from './store/store.js';
 import type { Logger } from './logger.js';
 import { resolveModelSettings } from './model-settings.js';
 import { Supervisor, type CallInfo } from './supervisor.js';
 import type { AlertEvent } from '../actors/actor-events.js';
-import type { AlertServiceEvent } from '../smpp/index.js';
+import { normalizeMsisdn, type AlertServiceEvent } from '../smpp/index.js';
 import { CallguardError } from '../common/errors.js';
 import { CloserStack, type LifecycleState } from '../common/lifecycle.js';
 
@@ -53,10 +57,17 @@ export class Engine {
   readonly timelines: CallTimelines;
   /** The last hour of calls, alerts, verdict p99 and RTP loss, for the console's engine charts. */
   readonly history: EngineHistory;
-  /** Protected subscribers (lmdb under <data.dir>/subscribers), open while the engine runs. */
-  subscribers: SubscriberStore | null = null;
-  /** Alert records kept for the operator (lmdb under <data.dir>/alerts), open while the engine runs. */
-  alertRecords: AlertRecords | null = null;
+  /**
+   * Subscribers, alert records and (when shared) consent: lmdb under data.dir, or PostgreSQL when store.url is set.
+   * Open while the engine runs.
+   */
+  store: CallguardStore | null = null;
+  /** Store work (alert decisions, record writes) waiting for the store to answer again. */
+  readonly held: HeldAlerts;
+  /** Store outages seen (up → down), and calls let through the enrolment gate unchecked because the store was down. */
+  readonly storeCounters = { outages: 0, gateUnchecked: 0 };
+  /** Alert decisions under way (they await the store): close() lets them reach the outbox before SMS delivery stops. */
+  private readonly deciding = new Set<Promise<void>>();
   /** Debug audio capture (<data.dir>/captures), off for every call unless switched on. */
   capture: DebugCapture | null = null;
   /** Enforces retention.* at start-up and every retention.sweepMinutes. */
@@ -75,7 +86,10 @@ export class Engine {
   constructor(readonly config: CallguardConfig, readonly log: Logger, opts: EngineOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.supervisor = new Supervisor(config, log.child({ component: 'supervisor' }), resolveModelSettings(config));
-    this.supervisor.on('alert', (callId: string, ev: AlertEvent, info: CallInfo) => void this.deliverAlert(callId, ev, info));
+    this.supervisor.on('alert', (callId: string, ev: AlertEvent, info: CallInfo) => {
+      const p = this.deliverAlert(callId, ev, info).finally(() => this.deciding.delete(p));
+      this.deciding.add(p);
+    });
     this.alerts = new AlertDelivery(config, log);
     this.speech = new SpeechService(config.speech, this.supervisor, log.child({ component: 'speech' }));
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
@@ -93,6 +107,7 @@ export class Engine {
       config.http.historySeconds * 1000,
     );
     this.alerts.onSubmitResponse = (s) => this.metrics.observeSmppResponse(s);
+    this.held = new HeldAlerts(Math.round(config.store.retrySeconds * 1000), () => this.store?.probe() ?? Promise.resolve(false), log.child({ component: 'store' }));
     if (config.subscribers.enforce) this.siprec.gate = (info) => this.analysisGate(info.protectedLeg >= 0 ? info.legs[info.protectedLeg]?.number ?? null : null);
     this.routes();
   }
@@ -130,12 +145,46 @@ export class Engine {
     this.http.get('/vendor/uplot.css', () => new RawResponse(200, uplotAsset('css'), 'text/css; charset=utf-8', page));
   }
 
-  /** subscribers.enforce: analyse only enrolled subscribers who have not opted out (the call is answered either way). */
-  analysisGate(number: string | null): { analyse: true } | { analyse: false; reason: string } {
+  /** Protected subscribers of the store in use (null while the engine is stopped). */
+  get subscribers(): SubscriberRepository | null {
+    return this.store?.subscribers ?? null;
+  }
+
+  /** Alert records of the store in use (null while the engine is stopped). */
+  get alertRecords(): AlertRecordRepository | null {
+    return this.store?.alerts ?? null;
+  }
+
+  /**
+   * subscribers.enforce: analyse only enrolled subscribers who have not opted out (the call is answered either way).
+   * The embedded store answers at once; PostgreSQL answers later, and the call is analysed meanwhile (the bridge stops
+   * it if the answer is no). While PostgreSQL is down the call is analysed: nothing is sent before consent is checked.
+   */
+  analysisGate(number: string | null): GateVerdict | Promise<GateVerdict> {
     if (!number) return { analyse: false, reason: 'no_subscriber_number' };
-    if (!this.subscribers?.has(number)) return { analyse: false, reason: 'not_enrolled' };
-    if (this.alerts.service?.isOptedOut(number)) return { analyse: false, reason: 'opted_out' };
-    return { analyse: true };
+    const store = this.store;
+    if (!store || store instanceof LmdbStore) {
+      if (!store?.subscribers.has(number)) return { analyse: false, reason: 'not_enrolled' };
+      if (this.alerts.service?.isOptedOut(number)) return { analyse: false, reason: 'opted_out' };
+      return { analyse: true };
+    }
+    return this.sharedGate(store, number);
+  }
+
+  private async sharedGate(store: CallguardStore, number: string): Promise<GateVerdict> {
+    const n = normalizeE164(number);
+    if (!n) return { analyse: false, reason: 'not_enrolled' };
+    try {
+      // Subscribers are keyed '+E.164', consent as the SMS side keys numbers (digits only).
+      const [sub, optedOut] = await Promise.all([store.subscribers.get(n), store.consent!.isOptedOut(normalizeMsisdn(n)!)]);
+      if (!sub) return { analyse: false, reason: 'not_enrolled' };
+      if (optedOut) return { analyse: false, reason: 'opted_out' };
+      return { analyse: true };
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      this.storeCounters.gateUnchecked++;
+      return { analyse: true };
+    }
   }
 
   /** The /readyz verdict: pool and every worker (with its model), SIP listening and not draining, SMS able to leave. */
@@ -149,40 +198,111 @@ export class Engine {
       sipListening: this.sipListening,
       draining: this.siprec.draining,
       smpp: this.alerts.service?.status() ?? null,
+      store: this.store ? { kind: this.store.kind, ...this.store.health(), heldAlerts: this.held.size('alert') } : null,
     });
   }
 
-  /** Hand a policy alert to the SMS outbox, addressed to the protected subscriber's number. */
+  /**
+   * Hand a policy alert to the SMS outbox, addressed to the protected subscriber's number, through the store: the
+   * record is written, the subscriber still enrolled (subscribers.enforce) and consent and limits admitted by the
+   * ledger before the outbox takes it. While the store is down the decision is held (nothing sent) and retried.
+   */
   private async deliverAlert(callId: string, ev: AlertEvent, info: CallInfo): Promise<void> {
     const leg = info.subscriberLeg !== null ? info.legs[info.subscriberLeg] : undefined;
-    const to = leg?.number;
-    const log = this.log.child({ component: 'alerts', callId });
+    const to = leg?.number ?? null;
     const alertId = `${callId}#${ev.level}`;
-    const recent = this.recentAlerts.add({ alertId, callId, at: new Date().toISOString(), level: ev.level, risk: ev.risk, explanation: ev.explanation, to: to ?? null, accepted: null, reason: null });
-    const records = this.alertRecords;
-    const stored = records?.add({ alertId, callId, to: to ?? null, at: this.now(), level: ev.level, risk: ev.risk, explanation: ev.explanation, state: 'raised', reason: null }).catch((err: Error) => this.recordFailed(err));
-    const refuse = (reason: string) => void stored?.then(() => records?.setState(alertId, 'refused', reason)).catch((err: Error) => this.recordFailed(err));
-    if (!to) {
+    const at = this.now();
+    const recent = this.recentAlerts.add({ alertId, callId, at: new Date().toISOString(), level: ev.level, risk: ev.risk, explanation: ev.explanation, to, accepted: null, reason: null });
+    const holdMs = this.config.store.holdAfterCallSeconds * 1000;
+    let lastLive = Date.now();
+    const work: StoreWork = {
+      kind: 'alert',
+      key: alertId,
+      run: () => this.decideAlert(alertId, callId, ev, to, at, recent),
+      // Relevant while its call is up, and for store.holdAfterCallSeconds after: a warning later than that is noise.
+      relevant: () => {
+        if (this.supervisor.callInfo(callId)) lastLive = Date.now();
+        return Date.now() - lastLive <= holdMs;
+      },
+      // Dropped unsent: the record (perhaps never written, the store was down) says so.
+      expire: () => {
+        recent.accepted = false;
+        recent.reason = 'consent_unchecked';
+        return {
+          kind: 'record',
+          key: alertId,
+          relevant: () => true,
+          run: async () => {
+            const records = this.store?.alerts;
+            if (!records) throw new StoreUnavailableError('store not open');
+            await this.recordWrite(records.add({ alertId, callId, to, at, level: ev.level, risk: ev.risk, explanation: ev.explanation, state: 'refused', reason: 'consent_unchecked' }));
+            await this.recordWrite(records.setState(alertId, 'refused', 'consent_unchecked'));
+          },
+        };
+      },
+    };
+    if ((await this.held.submit(work)) === 'held') recent.reason = 'held_store_unavailable';
+  }
+
+  /** One attempt at an alert decision; every step is idempotent per alertId, so a retry after an outage repeats none. */
+  private async decideAlert(alertId: string, callId: string, ev: AlertEvent, to: string | null, at: number, recent: RecentAlert): Promise<void> {
+    const store = this.store;
+    if (!store) throw new StoreUnavailableError('store not open');
+    const log = this.log.child({ component: 'alerts', callId });
+    await this.recordWrite(store.alerts.add({ alertId, callId, to, at, level: ev.level, risk: ev.risk, explanation: ev.explanation, state: 'raised', reason: null }));
+    const refuse = async (reason: string) => {
       recent.accepted = false;
-      recent.reason = 'no_number';
-      refuse('no_number');
+      recent.reason = reason;
+      await this.recordWrite(store.alerts.setState(alertId, 'refused', reason));
+    };
+    if (!to) {
+      await refuse('no_number');
       log.error({ level: ev.level, risk: ev.risk }, 'scam alert raised but the subscriber has no number in the SIPREC metadata: not sent');
       return;
     }
     const service = this.alerts.service;
     if (!service) {
-      recent.accepted = false;
-      recent.reason = 'sms_not_running';
-      refuse('sms_not_running');
+      await refuse('sms_not_running');
       log.error({ level: ev.level }, 'scam alert raised while SMS delivery is not running');
       return;
     }
-    const language = this.subscribers?.get(to)?.language ?? undefined;
-    const res = await service.enqueue({ alertId: `${callId}#${ev.level}`, callId, to, explanation: ev.explanation, actions: ev.actions, language });
+    const subscriber = await store.subscribers.get(to);
+    // Enrolment is checked again at alert time: a subscriber removed during the call (on any engine) is not alerted.
+    if (this.config.subscribers.enforce && !subscriber) {
+      await refuse('not_enrolled');
+      log.info({ level: ev.level }, 'scam alert raised for a number no longer enrolled: not sent');
+      return;
+    }
+    const res = await service.enqueue({ alertId, callId, to, explanation: ev.explanation, actions: ev.actions, language: subscriber?.language ?? undefined });
+    if (res.reason === 'consent_unavailable') throw new StoreUnavailableError('consent ledger unavailable');
     recent.accepted = res.accepted;
     recent.reason = res.reason ?? null;
-    if (!res.accepted) refuse(res.reason ?? 'refused');
+    if (!res.accepted) await refuse(res.reason ?? 'refused');
     log.info({ level: ev.level, risk: Math.round(ev.risk * 1000) / 1000, accepted: res.accepted, reason: res.reason, explanation: ev.explanation }, 'scam alert');
+  }
+
+  /** A record write: an outage is thrown (the caller holds its work), any other failure is logged and passed over. */
+  private async recordWrite(p: Promise<boolean>): Promise<void> {
+    try {
+      await p;
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
+      this.recordFailed(err as Error);
+    }
+  }
+
+  /** An alert record's state change as store work (held in order behind anything else held). */
+  private recordWork(alertId: string, state: AlertDeliveryState, reason: string | null = null): StoreWork {
+    return {
+      kind: 'record',
+      key: alertId,
+      run: async () => {
+        const records = this.store?.alerts;
+        if (!records) throw new StoreUnavailableError('store not open');
+        await this.recordWrite(records.setState(alertId, state, reason));
+      },
+      relevant: () => true,
+    };
   }
 
   /** Active calls as the API shows them: audio progress per leg from the supervisor, SIP facts and RTP loss from ingest. */
@@ -244,10 +364,21 @@ export class Engine {
 
   /** SMS outcomes become the alert records' delivery state (service SMS such as STOP confirmations have no record). */
   private readonly onSmsEvent = (e: AlertServiceEvent) => {
-    let p: Promise<boolean> | undefined;
-    if (e.type === 'queued' || e.type === 'submitted' || e.type === 'delivered' || e.type === 'undeliverable' || e.type === 'expired') p = this.alertRecords?.setState(e.alertId, e.type);
-    else if (e.type === 'failed') p = this.alertRecords?.setState(e.alertId, 'failed', e.reason);
-    p?.catch((err: Error) => this.recordFailed(err));
+    let w: StoreWork | undefined;
+    if (e.type === 'queued' || e.type === 'submitted' || e.type === 'delivered' || e.type === 'undeliverable' || e.type === 'expired') w = this.recordWork(e.alertId, e.type);
+    else if (e.type === 'failed') w = this.recordWork(e.alertId, 'failed', e.reason);
+    if (w) void this.held.submit(w);
+  };
+
+  /** PostgreSQL went down or came back: logged once per change, counted, and the held work retried. */
+  private readonly onStoreHealth = (h: StoreHealth) => {
+    if (h.state === 'down') {
+      this.storeCounters.outages++;
+      this.log.error({ component: 'store', err: h.lastError }, 'store unavailable: analysis goes on, alerts are held until consent can be checked');
+    } else {
+      this.log.info({ component: 'store', heldAlerts: this.held.size('alert') }, 'store available again');
+      void this.held.retry();
+    }
   };
 
   /** An alert record write failed (store closing at shutdown, disk full): the SMS path is unaffected, so log and go on. */
@@ -286,16 +417,15 @@ export class Engine {
     this.tokenSource = tok.source;
     this.http.setAuthorizer(bearerAuthorizer(tok.token));
     const stack = this.closers;
-    this.subscribers = new SubscriberStore(this.config.data.dir);
-    stack.push('subscribers', async () => {
-      await this.subscribers?.close();
-      this.subscribers = null;
+    this.store = await openStore(this.config, this.log);
+    stack.push('store', async () => {
+      // After SMS delivery has closed (newest first): no alert decision or record write is left to make.
+      this.held.close();
+      await this.store?.close();
+      this.store = null;
     });
-    this.alertRecords = new AlertRecords(this.config.data.dir);
-    stack.push('alert records', async () => {
-      await this.alertRecords?.close();
-      this.alertRecords = null;
-    });
+    this.store.watchHealth(this.onStoreHealth);
+    this.alerts.consent = this.store.consent;
     const ret = this.config.retention;
     this.capture = new DebugCapture(this.config.data.dir, this.config.capture.numbers, { maxAgeMs: ret.captureHours * 3600_000, maxBytes: ret.captureMaxBytes }, this.log.child({ component: 'capture' }));
     this.siprec.capture = this.capture;
@@ -304,6 +434,8 @@ export class Engine {
     await this.alerts.start();
     this.alerts.service?.on('event', this.onSmsEvent);
     stack.push('sms events', () => this.alerts.service?.off('event', this.onSmsEvent));
+    // Unwound after the supervisor has drained: the alerts of the calls' last windows are decided before SMS stops.
+    stack.push('alert decisions', () => Promise.allSettled([...this.deciding]));
     stack.push('supervisor', () => this.supervisor.close());
     await this.supervisor.start();
     stack.push('speech', () => this.speech.close());
@@ -363,6 +495,9 @@ export async function drainAndClose(engine: Engine, drainSeconds = engine.config
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
+
+/** Whether a SIPREC call is analysed (subscribers.enforce), and why not. */
+export type GateVerdict = { analyse: true } | { analyse: false; reason: string };
 
 /** The engine could not start; the message names the setting when it can (a port in use, say). */
 export class EngineStartError extends CallguardError<'CG_START_FAILED'> {

@@ -97,6 +97,8 @@ interface CallState {
   fromTag: string;
   toTag: string;
   remoteTarget: string;
+  /** Route headers of in-dialog requests: the 200's Record-Route, reversed (RFC 3261 12.1.2), so a proxy stays on the path. */
+  routeSet: string[];
   inviteBranch: string;
   ack: Buffer | null;
   cseq: number;
@@ -157,6 +159,7 @@ export class CallGenerator {
       legsDone: 0,
       fromTag: randomBytes(5).toString('hex'),
       toTag: '',
+      routeSet: [],
       remoteTarget: '',
       inviteBranch: '',
       ack: null,
@@ -259,6 +262,7 @@ export class CallGenerator {
     if (s.phase !== 'inviting') return;
     s.result.answeredAt = Date.now();
     s.remoteTarget = uriOf(header(m, 'contact')) || `sip:srs@${this.targetHostPort()}`;
+    s.routeSet = (m.headers.get('record-route') ?? []).flatMap((v) => v.split(/,(?=\s*<)/).map((r) => r.trim())).reverse();
     s.ack = this.request('ACK', s, s.remoteTarget, newBranch(), 1, [], '', header(m, 'to'));
     this.tx!.sendRaw(s.ack);
     const answer = answerMedia(m.body);
@@ -424,6 +428,8 @@ export class CallGenerator {
       `Call-ID: ${s.plan.callId}`,
       `CSeq: ${cseq} ${method}`,
       'User-Agent: callguard-load',
+      // In-dialog requests (they carry the To tag) follow the route set; requests still go to the target's socket.
+      ...(s.toTag && method !== 'INVITE' ? s.routeSet.map((r) => `Route: ${r}`) : []),
       ...extra,
       `Content-Length: ${bodyBuf.length}`,
       '',

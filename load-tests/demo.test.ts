@@ -72,7 +72,7 @@ test('npm run demo against a real engine (enrolment enforced): the scam-like cal
     assert.match(out, a.at);
     assert.ok(a.sms && out.includes(JSON.stringify(a.sms.text)));
     // The enrolment was for the run only.
-    assert.is(engine.subscribers!.count(), 0);
+    assert.is(await engine.subscribers!.count(), 0);
   } finally {
     await engine.close();
     rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,9 @@ import { silentLogger, type Logger } from './logger.js';
 import { encodeGsm7 } from './gsm7.js';
 import { decodeShortMessage, encodeMessage, encodeUcs2, type EncodedMessage } from './message-parts.js';
 import { classifyMo } from './mo.js';
+import type { ConsentLedger } from './consent-ledger.js';
 import { FINAL_STATES, Outbox, type AlertRecord, type AlertState, type PartState } from './outbox.js';
+import { OutboxLedger } from './outbox-ledger.js';
 import { isReceipt, messageIdCandidates, messageIdKey, parseReceipt, type ReceiptState } from './receipt.js';
 import { parseSmscUrls, type SmscEndpoint } from './smsc-url.js';
 import { renderAlertText, renderConfirmation, type TemplateOptions } from './templates.js';
@@ -57,6 +59,13 @@ export interface AlertServiceOptions {
   retry?: BackoffPolicy & { maxAttempts: number };
   /** Per-subscriber limits (default 3 per hour, one per call). */
   limits?: { perHour?: number; oncePerCall?: boolean };
+  /**
+   * Where opt-outs, the limits' counts and MO feedback are kept: default, this service's own outbox (one engine);
+   * a shared ledger (PostgreSQL) when several engines serve the same subscribers. When the ledger cannot answer, an
+   * alert is refused with reason `consent_unavailable` (the caller may hold and retry it: the retry is idempotent)
+   * and an MO is answered ESME_RX_T_APPN so the SMSC delivers it again.
+   */
+  consent?: ConsentLedger;
   /** Branding and wording. */
   templates?: TemplateOptions;
   /** Validity period of alerts (default 30 min; a stale scam warning is noise). */
@@ -137,6 +146,7 @@ export class AlertService extends EventEmitter {
   };
   private state: AlertServiceStatus['state'] = 'created';
   private outbox?: Outbox;
+  private consent?: ConsentLedger;
   private readonly binds: SmscBind[] = [];
   private readonly smscKeys = new Map<SmscBind, string>();
   /** SMSC key -> the key receipts were indexed under before the system id was part of it (host:port). */
@@ -232,6 +242,7 @@ export class AlertService extends EventEmitter {
   async start(): Promise<void> {
     if (this.state !== 'created') throw new SmppError('CG_SMPP_CLOSED', `cannot start: service is ${this.state}`);
     this.outbox = new Outbox(this.opts.dataDir);
+    this.consent = this.opts.consent ?? new OutboxLedger(this.outbox);
     if (this.outbox.reindexedAtOpen) this.log.info('SMS outbox was not closed cleanly by this release (first start, a crash, or a rollback): its retention indexes were checked');
     let reloaded = 0;
     for (const id of this.outbox.pendingIds()) {
@@ -290,7 +301,19 @@ export class AlertService extends EventEmitter {
     if (a.callId) rec.callId = a.callId;
     if (a.language) rec.language = a.language;
     if (service) rec.service = true;
-    const res = await outbox.admit(rec, service ? null : this.limits, now);
+    if (!service) {
+      // Consent and limits first, in the ledger (shared by every engine when it is PostgreSQL); the outbox then only
+      // refuses an alertId it already holds. Both are idempotent per alertId, so a retry after a lost answer is safe.
+      let verdict;
+      try {
+        verdict = await this.consent!.admit({ alertId: rec.alertId, callId: rec.callId, to: rec.to, at: now }, this.limits);
+      } catch (err) {
+        this.log.warn({ alertId: rec.alertId, err: (err as Error).message }, 'consent ledger unavailable: alert not admitted');
+        return this.reject('consent_unavailable');
+      }
+      if (!verdict.accepted) return this.reject(verdict.reason);
+    }
+    const res = await outbox.admit(rec, null, now);
     if (!res.accepted) return this.reject(res.reason);
     if (res.duplicate) return { accepted: true, reason: 'duplicate_alert' };
     this.counters.enqueued++;
@@ -309,10 +332,15 @@ export class AlertService extends EventEmitter {
     return { ...enc, parts: [payload], esmClass: 0 };
   }
 
-  /** True when the number replied STOP (and has not replied START since). */
+  /** True when the number replied STOP (and has not replied START since), as this engine's own outbox knows it. */
   isOptedOut(msisdn: string): boolean {
     const n = normalizeMsisdn(msisdn);
     return !!n && !!this.outbox?.isOptedOut(n);
+  }
+
+  /** The consent ledger in use (the outbox's own unless a shared one was given); undefined before start(). */
+  get ledger(): ConsentLedger | undefined {
+    return this.consent;
   }
 
   /** The stored record of an alert (for the CLI, tests and the console). */
@@ -334,7 +362,7 @@ export class AlertService extends EventEmitter {
     return this.outbox.purgeBefore(cutoff, now);
   }
 
-  /** MO log (STOP, NOT SCAM, ...), oldest first. */
+  /** MO log (STOP, NOT SCAM, ...) of this engine's outbox, oldest first (a shared ledger keeps its own: `ledger.moLog()`). */
   moLog() {
     return this.outbox?.moLog() ?? [];
   }
@@ -754,12 +782,20 @@ export class AlertService extends EventEmitter {
       return Status.ROK;
     }
     const intent = classifyMo(text);
-    const alertId = outbox.lastAlertFor(from);
-    await outbox.recordMo({ at: Date.now(), from, text, intent, ...(alertId ? { alertId } : {}) });
+    const ledger = this.consent!;
+    let alertId: string | undefined;
+    try {
+      alertId = await ledger.lastAlertFor(from);
+      await ledger.recordMo({ at: Date.now(), from, text, intent, ...(alertId ? { alertId } : {}) });
+      if (intent === 'opt-out' || intent === 'opt-in') await ledger.setOptOut(from, intent === 'opt-out', Date.now());
+    } catch (err) {
+      // Not acknowledged: the SMSC delivers it again later, so a STOP is never dropped while the ledger is away.
+      this.log.warn({ err: (err as Error).message, intent }, 'consent ledger unavailable: MO answered with a temporary error');
+      return Status.RX_T_APPN;
+    }
     switch (intent) {
       case 'opt-out':
       case 'opt-in': {
-        await outbox.setOptOut(from, intent === 'opt-out');
         this.emitEvent({ type: intent, msisdn: from });
         const confirm = renderConfirmation(intent, this.templateOpts);
         await this.admit({ alertId: `${intent}:${from}:${Date.now()}`, to: from, text: confirm }, true);

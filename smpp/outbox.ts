@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { MoIntent } from './mo.js';
+import type { AdmitLimits, AdmitResult, AlertAdmission, ConsentChange, MoRecord } from './consent-ledger.js';
 import { timeKey, timePrefix } from './time-keys.js';
 
 export type PartState = 'queued' | 'submitted' | 'delivered' | 'undeliverable' | 'expired' | 'failed';
@@ -49,20 +49,7 @@ export interface MessageRef {
   part: number;
 }
 
-export interface AdmitLimits {
-  perHour: number;
-  oncePerCall: boolean;
-}
-
-export type AdmitResult = { accepted: true; duplicate?: boolean } | { accepted: false; reason: 'opted_out' | 'duplicate_call' | 'rate_limited' };
-
-export interface MoRecord {
-  at: number;
-  from: string;
-  text: string;
-  intent: MoIntent;
-  alertId?: string;
-}
+export type { AdmitLimits, AdmitResult, MoRecord };
 
 const HOUR = 3600_000;
 
@@ -83,6 +70,10 @@ export class Outbox {
   private readonly messageIdsByAlert: Database<{ alertId: string; key: string }, string>;
   /** Outbox bookkeeping: the transaction id a clean close() left the outbox at. */
   private readonly meta: Database<number, string>;
+  /** Consent changes: `msisdn SEP timeKey` → the change (the history an opt-out keeps). */
+  private readonly consentChanges: Database<ConsentChange, string>;
+  /** Alerts admitted without an outbox record (an engine whose outbox is the ledger of another sender): alertId → at. */
+  private readonly admitted: Database<number, string>;
   /** True when open found the outbox written by something else since a clean close, and re-checked its indexes. */
   readonly reindexedAtOpen: boolean;
   private moSeq = 0;
@@ -103,6 +94,8 @@ export class Outbox {
     this.byCreated = this.root.openDB({ name: 'by-created' });
     this.messageIdsByAlert = this.root.openDB({ name: 'message-ids-of-alert' });
     this.meta = this.root.openDB({ name: 'meta' });
+    this.consentChanges = this.root.openDB({ name: 'consent-changes' });
+    this.admitted = this.root.openDB({ name: 'admitted' });
     this.reindexedAtOpen = this.indexMissing();
   }
 
@@ -141,19 +134,39 @@ export class Outbox {
     return this.root.transaction((): AdmitResult => {
       if (this.alerts.doesExist(record.alertId)) return { accepted: true, duplicate: true };
       if (limits) {
-        if (this.optOuts.doesExist(record.to)) return { accepted: false, reason: 'opted_out' };
-        if (limits.oncePerCall && record.callId && this.calls.doesExist(record.callId)) return { accepted: false, reason: 'duplicate_call' };
-        const recent = (this.recent.get(record.to) ?? []).filter((t) => t > now - HOUR);
-        if (recent.length >= limits.perHour) return { accepted: false, reason: 'rate_limited' };
-        recent.push(now);
-        void this.recent.put(record.to, recent);
-        if (record.callId) void this.calls.put(record.callId, record.alertId);
-        void this.lastAlert.put(record.to, record.alertId);
+        const r = this.checkAndCount({ alertId: record.alertId, callId: record.callId, to: record.to, at: now }, limits);
+        if (!r.accepted) return r;
       }
       void this.alerts.put(record.alertId, record);
       void this.byCreated.put(timeKey(record.createdAt, record.alertId), record.alertId);
       void this.pending.put(record.alertId, record.createdAt);
       return { accepted: true };
+    });
+  }
+
+  /** Inside a transaction: the consent and limit checks of an alert, and its counting when it passes. */
+  private checkAndCount(a: AlertAdmission, limits: AdmitLimits): AdmitResult {
+    if (this.optOuts.doesExist(a.to)) return { accepted: false, reason: 'opted_out' };
+    if (limits.oncePerCall && a.callId && this.calls.doesExist(a.callId)) return { accepted: false, reason: 'duplicate_call' };
+    const recent = (this.recent.get(a.to) ?? []).filter((t) => t > a.at - HOUR);
+    if (recent.length >= limits.perHour) return { accepted: false, reason: 'rate_limited' };
+    recent.push(a.at);
+    void this.recent.put(a.to, recent);
+    if (a.callId) void this.calls.put(a.callId, a.alertId);
+    void this.lastAlert.put(a.to, a.alertId);
+    return { accepted: true };
+  }
+
+  /**
+   * The consent ledger's admission without storing an SMS (ConsentLedger.admit over this outbox): the same checks
+   * and counting as `admit`, idempotent per alertId.
+   */
+  admitOnly(a: AlertAdmission, limits: AdmitLimits): Promise<AdmitResult> {
+    return this.root.transaction((): AdmitResult => {
+      if (this.alerts.doesExist(a.alertId) || this.admitted.doesExist(a.alertId)) return { accepted: true, duplicate: true };
+      const r = this.checkAndCount(a, limits);
+      if (r.accepted) void this.admitted.put(a.alertId, a.at);
+      return r;
     });
   }
 
@@ -208,8 +221,19 @@ export class Outbox {
     return this.optOuts.doesExist(msisdn);
   }
 
-  setOptOut(msisdn: string, out: boolean): Promise<boolean> {
-    return out ? this.optOuts.put(msisdn, { at: Date.now() }) : this.optOuts.remove(msisdn);
+  /** Records a consent change and keeps it in the number's history (opt-outs and their history outlive retention). */
+  setOptOut(msisdn: string, out: boolean, at = Date.now()): Promise<boolean> {
+    return this.root.transaction(() => {
+      void this.consentChanges.put(`${msisdn}${SEP}${timeKey(at, String(this.moSeq++ % 1e6).padStart(6, '0'))}`, { at, optedOut: out });
+      if (out) void this.optOuts.put(msisdn, { at });
+      else void this.optOuts.remove(msisdn);
+      return true;
+    });
+  }
+
+  /** The number's consent changes, oldest first. */
+  consentHistory(msisdn: string): ConsentChange[] {
+    return [...this.consentChanges.getRange({ start: `${msisdn}${SEP}`, end: `${msisdn}${SEP_END}` })].map((e) => e.value);
   }
 
   lastAlertFor(msisdn: string): string | undefined {
@@ -260,6 +284,7 @@ export class Outbox {
       for (const { key } of [...this.mo.getRange({ end: timePrefix(cutoff) })]) void this.mo.remove(key);
       // One entry per number alerted within the last hour or so: small whatever the retention.
       for (const { key, value } of [...this.recent.getRange()]) if (!value.some((t) => t > now - HOUR)) void this.recent.remove(key);
+      for (const { key, value } of [...this.admitted.getRange()]) if (value < cutoff && value < now - HOUR) void this.admitted.remove(key);
       return removed;
     });
   }

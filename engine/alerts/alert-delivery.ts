@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { createAlertService, startSmscSimulator, type AlertService, type SmscSimulator } from '../../smpp/index.js';
+import type { ConsentLedger } from '../../smpp/index.js';
 import type { CallguardConfig } from '../config/config-schema.js';
 import type { Logger } from '../logger.js';
 
@@ -10,6 +11,8 @@ import type { Logger } from '../logger.js';
 export class AlertDelivery {
   service: AlertService | null = null;
   simulator: SmscSimulator | null = null;
+  /** The shared consent ledger (PostgreSQL store), set before start(); null: the outbox keeps consent (one box). */
+  consent: ConsentLedger | null = null;
   /** Seconds from each submit_sm to the SMSC's response (the engine feeds its metrics with it). */
   onSubmitResponse: ((seconds: number) => void) | null = null;
 
@@ -27,7 +30,7 @@ export class AlertDelivery {
       this.log.warn({ port: this.simulator.port }, 'no SMSC configured (CALLGUARD_SMPP_URL): alerts go to the BUNDLED SMSC SIMULATOR on loopback, not to subscribers');
     }
     this.smscUrl = url;
-    this.service = createAlertService({ ...alertServiceOptions(this.cfg, url, this.log), onSubmitResponse: (s) => this.onSubmitResponse?.(s) });
+    this.service = createAlertService({ ...alertServiceOptions(this.cfg, url, this.log), ...(this.consent ? { consent: this.consent } : {}), onSubmitResponse: (s) => this.onSubmitResponse?.(s) });
     await this.service.start();
   }
 

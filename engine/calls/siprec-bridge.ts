@@ -5,6 +5,9 @@ import { SupervisorError, type Supervisor } from '../supervisor.js';
 import type { CallCapture, DebugCapture } from './debug-capture.js';
 import type { LegSink } from '../ingest/siprec-server.js';
 
+/** The enrolment gate's answer for one call. */
+export type GateAnswer = { analyse: true } | { analyse: false; reason: string };
+
 /** SIPREC numbers and roles of each call, kept for the API (the supervisor knows audio, not SIP). */
 export interface SiprecCallMeta {
   direction: string;
@@ -22,7 +25,7 @@ export class SiprecBridge {
   /** New INVITEs get 503 while draining (SIGTERM). */
   draining = false;
   /** Decides per call whether it is analysed (subscribers.enforce); a call it refuses is answered but not analysed. */
-  gate: ((info: SiprecCallInfo) => { analyse: true } | { analyse: false; reason: string }) | null = null;
+  gate: ((info: SiprecCallInfo) => GateAnswer | Promise<GateAnswer>) | null = null;
   /** Calls answered but not analysed, by the gate's reason. */
   readonly skipped: Record<string, number> = {};
   /** Debug audio capture (set by the engine); null: audio never reaches the disk. */
@@ -52,6 +55,8 @@ export class SiprecBridge {
       },
       {
         onCallStart: (info) => this.start(info),
+        // Kamailio's dispatcher probes with OPTIONS: a draining engine stays out of its rotation.
+        onOptions: () => (this.draining ? { status: 503, reason: 'Service Unavailable (draining)' } : null),
         onCallEnd: (callId, reason) => {
           this.meta.delete(callId);
           this.sinks.get(callId)?.capture?.close(`call ended (${reason})`);
@@ -64,7 +69,10 @@ export class SiprecBridge {
 
   private start(info: SiprecCallInfo) {
     if (this.draining) return { reject: { status: 503, reason: 'Service Unavailable (draining)' } };
-    const verdict = this.gate?.(info);
+    const answer = this.gate?.(info);
+    // A shared store answers later: the call is analysed meanwhile and stopped if the answer is no (see stopAnalysis).
+    const later = answer instanceof Promise ? answer : null;
+    const verdict = later ? undefined : (answer as GateAnswer | undefined);
     if (verdict && !verdict.analyse) {
       // Answered so the SBC does not retry or fail the subscriber's call, but no actor and no alert: audio is discarded.
       this.skipped[verdict.reason] = (this.skipped[verdict.reason] ?? 0) + 1;
@@ -94,6 +102,14 @@ export class SiprecBridge {
           this.log.warn({ callId: info.callId, err: (err as Error).message }, 'debug capture not started');
         }
       }
+      if (later) {
+        later.then(
+          (v) => {
+            if (!v.analyse) this.stopAnalysis(info.callId, v.reason);
+          },
+          (err: Error) => this.log.error({ callId: info.callId, err: err.message }, 'subscriber check failed: the call stays analysed'),
+        );
+      }
       return { sinks };
     } catch (err) {
       const code = (err as SupervisorError).code;
@@ -102,6 +118,22 @@ export class SiprecBridge {
       if (code === 'CG_DUPLICATE_CALL') return { reject: { status: 482, reason: 'Loop Detected' } };
       return { reject: { status: 500, reason: 'Server Internal Error' } };
     }
+  }
+
+  /**
+   * The gate said no after the call started (a shared store answered): audio is discarded from now on and the actor
+   * ends; the SIP dialog stays up (answered either way). Counted with the calls the gate refused at once.
+   */
+  private stopAnalysis(callId: string, reason: string): void {
+    const entry = this.sinks.get(callId);
+    if (!entry) return;
+    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
+    for (const sink of entry.sinks) sink.write = () => {};
+    entry.writes = entry.sinks.map(() => () => {});
+    entry.capture?.close('call not analysed');
+    entry.capture = null;
+    this.supervisor.endCall(callId, `not analysed: ${reason}`);
+    this.log.debug({ callId, reason }, 'SIPREC call answered, not analysed');
   }
 
   /**

@@ -24,7 +24,7 @@ Commands:
                             run the bundled SMSC simulator (logs every submit_sm) until SIGINT/SIGTERM
   config --print            print the effective configuration (secrets masked)
   subscribers add <+E164> [--language <l>] | remove <+E164> | get <+E164> | import <file.csv>
-                            enrol or remove protected subscribers (the lmdb store under data.dir)
+                            enrol or remove protected subscribers (lmdb under data.dir, or store.url)
   help                      this text
 
 Common options:

@@ -4,6 +4,7 @@ import { alertServiceOptions } from '../alerts/alert-delivery.js';
 import type { CallguardConfig } from '../config/config-schema.js';
 import { ConfigError } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
+import { openStore } from '../store/open-store.js';
 
 export interface NotifyResult {
   alertId: string;
@@ -16,7 +17,8 @@ export interface NotifyResult {
 /**
  * `callguard notify`: queue one alert through the same persistent outbox and SMPP sender the engine uses, wait until
  * the SMSC has accepted it (submit_sm_resp) or `timeoutMs` passes, then drain and unbind. An alert that could not be
- * sent in time stays in the outbox and goes out with the next sender on the same data directory.
+ * sent in time stays in the outbox and goes out with the next sender on the same data directory. With store.url set,
+ * consent and the hourly limit are the shared ones the engines use (a number that opted out on any engine is refused).
  */
 export async function notify(cfg: CallguardConfig, log: Logger, to: string, text: string | undefined, timeoutMs: number): Promise<NotifyResult> {
   if (!cfg.smpp.url) throw new ConfigError('CG_CONFIG_INVALID', 'no SMSC configured: set CALLGUARD_SMPP_URL (a local simulator: "callguard smsc-sim")');
@@ -28,7 +30,8 @@ export async function notify(cfg: CallguardConfig, log: Logger, to: string, text
     if (e.type === 'submitted') settle({ alertId, to, state: 'submitted', messageIds: e.messageIds });
     else if (e.type === 'failed') settle({ alertId, to, state: 'failed', reason: e.reason });
   };
-  const service = createAlertService({ ...alertServiceOptions(cfg, cfg.smpp.url, log), onEvent });
+  const store = cfg.store.url ? await openStore(cfg, log) : null;
+  const service = createAlertService({ ...alertServiceOptions(cfg, cfg.smpp.url, log), ...(store?.consent ? { consent: store.consent } : {}), onEvent });
   await service.start();
   try {
     const res = await service.enqueue({ alertId, to, text: text ?? undefined, explanation: text ? undefined : 'test alert sent by the operator (callguard notify)' });
@@ -39,6 +42,7 @@ export async function notify(cfg: CallguardConfig, log: Logger, to: string, text
     return r;
   } finally {
     await service.close();
+    await store?.close();
   }
 }
 

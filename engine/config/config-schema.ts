@@ -258,6 +258,31 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Where subscribers, consent (opt-outs), MO feedback, alert records and the per-subscriber alert rate live. Empty
+     * url: embedded lmdb under data.dir (one box). A postgres:// URL: PostgreSQL shared by every engine behind the
+     * dispatcher (CALLGUARD_STORE_URL); docs/DEPLOYMENT.md, §11.
+     */
+    store: z
+      .object({
+        /** postgres://user:password@host:port/database (postgresql:// too; ?sslmode=require for TLS); empty: lmdb. */
+        url: z
+          .string()
+          .default('')
+          .refine((u) => u === '' || /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(u), 'expected postgres://user:password@host:port/database (or empty for the embedded lmdb store)'),
+        /** Connections this engine keeps to PostgreSQL (most queries are one round trip per call or alert). */
+        poolSize: z.number().int().min(1).max(100).default(8),
+        /** Longest a statement may run (PostgreSQL statement_timeout, and the client's own deadline); a slow store counts as down. */
+        statementTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
+        /** Longest a new connection may take. */
+        connectTimeoutMs: z.number().int().min(50).max(60_000).default(3_000),
+        /** While the store is down: how often it is probed and the held alert decisions retried. */
+        retrySeconds: z.number().min(0.05).max(60).default(1),
+        /** A held alert decision is still sent this long after its call ended (after that the warning is stale and dropped). */
+        holdAfterCallSeconds: z.number().min(0).max(3600).default(120),
+      })
+      .strict()
+      .prefault({}),
     /** Privacy limits: how long what the engine keeps about calls may stay on disk. Enforced at start-up and every sweep. */
     retention: z
       .object({

@@ -115,5 +115,6 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
 export function redactConfig(c: CallguardConfig): CallguardConfig {
   const copy = structuredClone(c);
   copy.smpp.url = copy.smpp.url.replace(/(s?smpp:\/\/[^:@/]*:)[^@]*@/g, '$1***@');
+  copy.store.url = copy.store.url.replace(/(postgres(?:ql)?:\/\/[^:@/]*:)[^@]*@/g, '$1***@');
   return copy;
 }

@@ -67,6 +67,11 @@ export type CallEndReason = 'bye' | 'cancel' | 'rtp-timeout' | 'shutdown' | 'err
 export interface SiprecCallHandler {
   /** Called once the INVITE passed SIP/SDP/metadata checks; return one sink per leg (same order) or a rejection. */
   onCallStart(info: SiprecCallInfo): { sinks: LegSink[] } | { reject: { status: number; reason: string } };
+  /**
+   * Answer to OPTIONS other than 200 (a load balancer's health probe): a draining engine answers 503 so the
+   * dispatcher keeps new calls away until it is back. Absent or null: 200.
+   */
+  onOptions?(): { status: number; reason: string } | null;
   /** Called once per started call, after its buffered audio was written to the sinks. */
   onCallEnd(callId: string, reason: CallEndReason): void;
 }
@@ -428,9 +433,11 @@ class SiprecServerImpl implements SiprecServer {
       case 'BYE':
         this.onBye(tx);
         return;
-      case 'OPTIONS':
-        this.reply(tx, 200, 'OK', { headers: [['Allow', ALLOW], ['Accept', ACCEPT], ['Supported', 'siprec']] });
+      case 'OPTIONS': {
+        const refuse = this.handler.onOptions?.() ?? null;
+        this.reply(tx, refuse?.status ?? 200, refuse?.reason ?? 'OK', { headers: [['Allow', ALLOW], ['Accept', ACCEPT], ['Supported', 'siprec']] });
         return;
+      }
       case 'UPDATE':
       case 'INFO': {
         const rec = this.dialogOf(req);

@@ -108,7 +108,7 @@ test('admin API: token generated on first run (0600), /calls and /subscribers ne
     const rz = await anon('/readyz');
     assert.ok(rz.status === 200 || rz.status === 503, `readyz ${rz.status}`);
     assert.is(rz.body.ready, rz.status === 200);
-    assert.is(rz.body.checks.length, 5);
+    assert.is(rz.body.checks.length, 6);
   } finally {
     await engine.close();
   }
@@ -166,7 +166,7 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
     const ready = await untilReady(anon);
     assert.equal(ready.body.notReady, []);
     await within(engine.alerts.service!.ready(), 20000, 'SMPP bind to the bundled simulator');
-    assert.equal(ready.body.checks.map((c: any) => c.name).sort(), ['draining', 'pool', 'sip', 'smpp', 'workers']);
+    assert.equal(ready.body.checks.map((c: any) => c.name).sort(), ['draining', 'pool', 'sip', 'smpp', 'store', 'workers']);
     const sipPort = engine.siprec.server.address().port;
 
     // Not enrolled: answered (200) but not analysed.
@@ -257,11 +257,12 @@ test('drain deadline: calls still up after engine.drainSeconds are ended by the 
 test('subscribers.enforce gate: no number, not enrolled, opted out are not analysed; an enrolled subscriber is', async () => {
   const cfg = engineConfig({ enforce: true });
   const engine = new Engine(cfg, quietLog);
-  const { SubscriberStore } = await import('./subscriber-store.js');
-  engine.subscribers = new SubscriberStore(cfg.data.dir);
+  const { LmdbStore } = await import('../store/lmdb-store.js');
+  const store = new LmdbStore(cfg.data.dir);
+  engine.store = store;
   try {
-    await engine.subscribers.add(SUBSCRIBER);
-    await engine.subscribers.add('+33611111111');
+    await store.subscribers.add(SUBSCRIBER);
+    await store.subscribers.add('+33611111111');
     const optedOut = new Set(['+33611111111']);
     (engine.alerts as any).service = { isOptedOut: (n: string) => optedOut.has(n) };
     assert.equal(engine.analysisGate(null), { analyse: false, reason: 'no_subscriber_number' });
@@ -272,7 +273,7 @@ test('subscribers.enforce gate: no number, not enrolled, opted out are not analy
     assert.is(new Engine(engineConfig(), quietLog).siprec.gate, null, 'no gate when subscribers.enforce is false');
   } finally {
     (engine.alerts as any).service = null;
-    await engine.subscribers.close();
+    await store.close();
   }
 });
 

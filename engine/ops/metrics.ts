@@ -13,7 +13,11 @@ export interface MetricSources {
   readonly siprec: { readonly server: SiprecServer; readonly draining: boolean; readonly skipped: Readonly<Record<string, number>> };
   readonly alerts: { readonly service: AlertService | null };
   readonly http: { requests: number; errors: number; unauthorized: number; hostRefused: number; unsupportedMedia: number };
-  readonly subscribers: { count(): number } | null;
+  readonly subscribers: { count(): number | Promise<number> } | null;
+  /** The store: its health, the work held while it is down, outages seen. */
+  readonly store?: { kind: string; health(): { state: 'up' | 'down' } } | null;
+  readonly held?: { size(kind?: 'alert' | 'record'): number; readonly counts: Readonly<Record<string, number>> };
+  readonly storeCounters?: { readonly outages: number; readonly gateUnchecked: number };
   /** Retention sweeps: items deleted per kind (alert_records, sms_outbox, captures). */
   readonly retention?: { readonly purged: Readonly<Record<string, number>> } | null;
   /** Debug audio capture: captures started, bytes on disk. */
@@ -450,8 +454,58 @@ export class EngineMetrics {
       name: 'callguard_subscribers',
       help: 'Enrolled protected subscribers',
       registers: [r],
+      async collect() {
+        try {
+          this.set((await src.subscribers?.count()) ?? 0);
+        } catch {
+          // the shared store is down: the last value stays (callguard_store_up says why)
+        }
+      },
+    });
+    new Gauge({
+      name: 'callguard_store_up',
+      help: 'Whether the store (lmdb, or PostgreSQL when store.url is set) answers: 1 up, 0 down',
+      labelNames: ['kind'],
+      registers: [r],
       collect() {
-        this.set(src.subscribers?.count() ?? 0);
+        this.reset();
+        if (src.store) this.set({ kind: src.store.kind }, src.store.health().state === 'up' ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'callguard_store_outages_total',
+      help: 'Times the store stopped answering (connection lost or refused, statement timeout)',
+      registers: [r],
+      collect() {
+        setCounter(this, src.storeCounters?.outages ?? 0);
+      },
+    });
+    new Counter({
+      name: 'callguard_store_gate_unchecked_total',
+      help: 'Calls analysed without an enrolment check because the store was down (subscribers.enforce; no alert is sent before consent is checked)',
+      registers: [r],
+      collect() {
+        setCounter(this, src.storeCounters?.gateUnchecked ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'callguard_store_held',
+      help: 'Work waiting for the store to answer: alert decisions (not sent until consent is checked) and alert record writes',
+      labelNames: ['kind'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const k of ['alert', 'record'] as const) this.set({ kind: k }, src.held?.size(k) ?? 0);
+      },
+    });
+    new Counter({
+      name: 'callguard_store_held_total',
+      help: 'Alert decisions that met a store outage, by outcome: held, released (decided once the store answered), expired (no longer relevant: not sent); failed: store work dropped on an error that is not an outage',
+      labelNames: ['outcome'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [k, v] of Object.entries(src.held?.counts ?? {})) this.inc({ outcome: k }, v);
       },
     });
     new Counter({

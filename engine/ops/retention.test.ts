@@ -68,10 +68,10 @@ test('alert records keep number, time, score, explanation, delivery state; past 
   try {
     await within(first.alerts.service!.ready(), 20000, 'SMPP bind to the bundled simulator');
     raise(first, 'old-call', 0.71);
-    await until('old alert delivered', () => first.alertRecords!.get('old-call#alert')?.state === 'delivered');
+    await until('old alert delivered', async () => (await first.alertRecords!.get('old-call#alert'))?.state === 'delivered');
     now = real;
     raise(first, 'new-call', 0.82);
-    await until('new alert delivered', () => first.alertRecords!.get('new-call#alert')?.state === 'delivered');
+    await until('new alert delivered', async () => (await first.alertRecords!.get('new-call#alert'))?.state === 'delivered');
     const r = await get(first, '/alerts');
     assert.is(r.status, 200);
     const body = JSON.parse(r.text);
@@ -95,8 +95,8 @@ test('alert records keep number, time, score, explanation, delivery state; past 
   const second = new Engine(config(dir, 0.01), quietLog, { now: () => now });
   await second.start();
   try {
-    assert.is(second.alertRecords!.get('old-call#alert'), undefined);
-    assert.ok(second.alertRecords!.get('new-call#alert'));
+    assert.is(await second.alertRecords!.get('old-call#alert'), undefined);
+    assert.ok(await second.alertRecords!.get('new-call#alert'));
     assert.ok(second.alerts.service!.getAlert('old-call#alert'), 'the SMS itself was sent today: still within retention');
     assert.match((await get(second, '/metrics')).text, 'callguard_retention_purged_total{kind="alert_records"} 1');
 
@@ -104,7 +104,7 @@ test('alert records keep number, time, score, explanation, delivery state; past 
     const sweeps = second.retention!.sweeps;
     now = real + 31 * DAY;
     await until('a periodic sweep after the clock moved', () => second.retention!.sweeps > sweeps + 1);
-    assert.is(second.alertRecords!.count(), 0);
+    assert.is(await second.alertRecords!.count(), 0);
     assert.is(second.alerts.service!.getAlert('old-call#alert'), undefined);
     assert.is(second.alerts.service!.getAlert('new-call#alert'), undefined);
     assert.equal(JSON.parse((await get(second, '/alerts')).text).alerts, []);

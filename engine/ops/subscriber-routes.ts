@@ -1,5 +1,6 @@
 import { HttpError, RawResponse, type HttpApi } from '../http/http-api.js';
-import { MAX_IMPORT_ROWS, SubscriberError, normalizeE164, type SubscriberStore } from './subscriber-store.js';
+import { StoreUnavailableError, type SubscriberRepository } from '../store/store.js';
+import { MAX_IMPORT_ROWS, SubscriberError, normalizeE164 } from './subscriber-store.js';
 
 /** Largest CSV import body: 10,000 rows of a number and a language fit with room to spare. */
 const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
@@ -17,6 +18,8 @@ function parseJson(body: string): Record<string, unknown> {
 
 function asHttp(err: unknown): never {
   if (err instanceof SubscriberError) throw new HttpError(err.code === 'CG_TOO_MANY_ROWS' ? 413 : 400, err.code, err.message);
+  // The shared store is down: say so (503, retry later) rather than a bare 500.
+  if (err instanceof StoreUnavailableError) throw new HttpError(503, err.code, 'the subscriber store is unavailable; retry later');
   throw err;
 }
 
@@ -25,7 +28,7 @@ function asHttp(err: unknown): never {
  * POST /subscribers {msisdn, language?} → 201 new / 200 updated; POST /subscribers/import (CSV body, ≤ 10,000 rows)
  * → per-row report; GET /subscribers/:msisdn → 200 or 404; DELETE /subscribers/:msisdn → 200 or 404.
  */
-export function registerSubscriberRoutes(http: HttpApi, store: () => SubscriberStore | null): void {
+export function registerSubscriberRoutes(http: HttpApi, store: () => SubscriberRepository | null): void {
   const db = () => {
     const s = store();
     if (!s) throw new HttpError(503, 'NOT_READY', 'subscriber store not open');
@@ -51,10 +54,10 @@ export function registerSubscriberRoutes(http: HttpApi, store: () => SubscriberS
   );
   http.get(
     '/subscribers/:msisdn',
-    (_req, _url, ctx) => {
+    async (_req, _url, ctx) => {
       const n = normalizeE164(ctx.params.msisdn);
       if (!n) throw new HttpError(400, 'CG_BAD_MSISDN', 'not an E.164 number');
-      const s = db().get(n);
+      const s = await Promise.resolve(db().get(n)).catch(asHttp);
       if (!s) throw new HttpError(404, 'NOT_ENROLLED', 'number not enrolled');
       return { subscriber: s };
     },
@@ -65,7 +68,7 @@ export function registerSubscriberRoutes(http: HttpApi, store: () => SubscriberS
     async (_req, _url, ctx) => {
       const n = normalizeE164(ctx.params.msisdn);
       if (!n) throw new HttpError(400, 'CG_BAD_MSISDN', 'not an E.164 number');
-      if (!(await db().remove(n))) throw new HttpError(404, 'NOT_ENROLLED', 'number not enrolled');
+      if (!(await db().remove(n).catch(asHttp))) throw new HttpError(404, 'NOT_ENROLLED', 'number not enrolled');
       return { removed: n };
     },
     { auth: true },

@@ -45,6 +45,42 @@ export interface ImportReport {
 }
 
 /**
+ * Read subscriber CSV text: one subscriber per line, `msisdn[,language]`, an optional header line (`msisdn,language`),
+ * '#' comments and blank lines skipped. Bad rows are reported with their line number; more than MAX_IMPORT_ROWS rows is
+ * refused as a whole (CG_TOO_MANY_ROWS). Shared by every store, so an import reads the same whatever keeps it.
+ */
+export function parseSubscriberCsv(text: string): { rows: Array<{ line: number; msisdn: string; language: string | null }>; dataRows: number; errors: ImportReport['errors'] } {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const rows: Array<{ line: number; msisdn: string; language: string | null }> = [];
+  const errors: ImportReport['errors'] = [];
+  let dataRows = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].trim();
+    if (!raw || raw.startsWith('#')) continue;
+    const cells = raw.split(/[,;\t]/).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    if (dataRows === 0 && rows.length === 0 && errors.length === 0 && /^(msisdn|number|e164|phone)/i.test(cells[0])) continue;
+    dataRows++;
+    if (dataRows > MAX_IMPORT_ROWS) throw new SubscriberError('CG_TOO_MANY_ROWS', `more than ${MAX_IMPORT_ROWS} rows; split the file`);
+    const value = raw.slice(0, 80);
+    if (cells.length > 2) {
+      errors.push({ line: i + 1, value, code: 'CG_BAD_CSV', message: 'expected msisdn[,language]' });
+      continue;
+    }
+    const msisdn = normalizeE164(cells[0]);
+    if (!msisdn) {
+      errors.push({ line: i + 1, value, code: 'CG_BAD_MSISDN', message: 'not an E.164 number (+ then 7 to 15 digits)' });
+      continue;
+    }
+    try {
+      rows.push({ line: i + 1, msisdn, language: normalizeLanguage(cells[1]) });
+    } catch (err) {
+      errors.push({ line: i + 1, value, code: (err as SubscriberError).code, message: (err as Error).message });
+    }
+  }
+  return { rows, dataRows, errors };
+}
+
+/**
  * Protected subscribers, keyed by E.164, in their own lmdb environment under `<data.dir>/subscribers` (apart from the
  * SMS outbox). Lookups are synchronous (lmdb reads are memory-mapped), so the SIP path can ask on every INVITE. Several
  * processes may open it at once (the engine and `callguard subscribers`).
@@ -91,38 +127,11 @@ export class SubscriberStore {
   }
 
   /**
-   * Import CSV text: one subscriber per line, `msisdn[,language]`, an optional header line (`msisdn,language`), '#'
-   * comments and blank lines skipped. Valid rows are written in one transaction; every bad row is reported with its
-   * line number, and does not stop the others. More than MAX_IMPORT_ROWS rows is refused as a whole.
+   * Import CSV text (see parseSubscriberCsv): valid rows are written in one transaction; every bad row is reported
+   * with its line number, and does not stop the others.
    */
   async importCsv(text: string): Promise<ImportReport> {
-    const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-    const rows: Array<{ line: number; msisdn: string; language: string | null }> = [];
-    const errors: ImportReport['errors'] = [];
-    let dataRows = 0;
-    for (let i = 0; i < lines.length; i++) {
-      const raw = lines[i].trim();
-      if (!raw || raw.startsWith('#')) continue;
-      const cells = raw.split(/[,;\t]/).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-      if (dataRows === 0 && rows.length === 0 && errors.length === 0 && /^(msisdn|number|e164|phone)/i.test(cells[0])) continue;
-      dataRows++;
-      if (dataRows > MAX_IMPORT_ROWS) throw new SubscriberError('CG_TOO_MANY_ROWS', `more than ${MAX_IMPORT_ROWS} rows; split the file`);
-      const value = raw.slice(0, 80);
-      if (cells.length > 2) {
-        errors.push({ line: i + 1, value, code: 'CG_BAD_CSV', message: 'expected msisdn[,language]' });
-        continue;
-      }
-      const msisdn = normalizeE164(cells[0]);
-      if (!msisdn) {
-        errors.push({ line: i + 1, value, code: 'CG_BAD_MSISDN', message: 'not an E.164 number (+ then 7 to 15 digits)' });
-        continue;
-      }
-      try {
-        rows.push({ line: i + 1, msisdn, language: normalizeLanguage(cells[1]) });
-      } catch (err) {
-        errors.push({ line: i + 1, value, code: (err as SubscriberError).code, message: (err as Error).message });
-      }
-    }
+    const { rows, dataRows, errors } = parseSubscriberCsv(text);
     let added = 0;
     let updated = 0;
     const now = new Date().toISOString();
