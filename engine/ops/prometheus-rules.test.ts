@@ -97,6 +97,8 @@ test('Prometheus rules and the Grafana dashboard: promtool accepts them, every m
       { alert: 'CallguardRtpLoss', change: [{ name: 'callguard_rtp_packets_received_total', labels: {}, values: '0+3000x30' }, { name: 'callguard_rtp_packets_lost_total', labels: {}, values: '0+300x30' }], labels: { job: 'callguard', instance: 'e1' } },
       { alert: 'CallguardDataDirFilling', change: [{ name: 'callguard_data_dir_bytes', labels: { kind: 'free' }, values: `${Math.round(size * 0.05)}x30` }], labels: { job: 'callguard', instance: 'e1' } },
       { alert: 'CallguardWorkersCrashing', change: [{ name: 'callguard_worker_crashes_total', labels: {}, values: '0+1x30' }], labels: { job: 'callguard', instance: 'e1' } },
+      { alert: 'CallguardStoreDown', change: [{ name: 'callguard_store_up', labels: { kind: 'lmdb' }, values: '0x30' }], labels: { job: 'callguard', instance: 'e1', kind: 'lmdb' } },
+      { alert: 'CallguardAlertsDroppedUnchecked', change: [{ name: 'callguard_store_held_total', labels: { outcome: 'expired' }, values: '0+1x30' }], labels: { job: 'callguard', instance: 'e1', outcome: 'expired' } },
     ];
     assert.equal(faults.map((f) => f.alert).sort(), [...alertNames].sort(), 'a fault for every rule');
     const tests = [
