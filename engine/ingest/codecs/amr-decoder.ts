@@ -57,6 +57,8 @@ export class AmrDecoder implements LegDecoder {
   private readonly allowedModes: number;
   private handle: number;
   private frame: number;
+  /** Last AMR-NB sample written (see run()). */
+  private last = 0;
 
   constructor(
     wideband: boolean,
@@ -117,10 +119,24 @@ export class AmrDecoder implements LegDecoder {
     if (n !== this.frameSamples) return 0;
     const at = (this.codec === 'AMR-WB' ? m._amr_wb_output() : m._amr_nb_output()) >> 2;
     const f32 = m.HEAPF32;
-    for (let i = 0; i < n; i++) {
-      const v = Math.round(f32[at + i] * 32768);
-      out[o + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    if (this.codec === 'AMR-WB') {
+      for (let i = 0; i < n; i++) {
+        const v = Math.round(f32[at + i] * 32768);
+        out[o + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      }
+      return n;
     }
+    // The AMR-NB wasm build wraps where native opencore saturates: a positive peak (32760, the 13-bit maximum)
+    // comes out as -32768, a full-scale click. A jump from a positive sample to -32768 in 125 us is no speech
+    // waveform, so it is put back. (Its internals also overflow now and then on full-scale input and drift from
+    // native opencore for a while: measured in amr-decoder.test.ts.)
+    let last = this.last;
+    for (let i = 0; i < n; i++) {
+      let v = Math.round(f32[at + i] * 32768);
+      if (v === -32768 && last > 0) v = 32760;
+      out[o + i] = last = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+    this.last = last;
     return n;
   }
 
