@@ -168,7 +168,7 @@ export class RtpReceiver {
           const dec = this.decoder;
           const conv = this.converter;
           const raw = conv ? this.decoded! : this.pcm;
-          const decodedN = length <= dec.maxPayload ? dec.decode(buf, offset, length, raw) : -1;
+          const decodedN = dec.decode(buf, offset, length, raw);
           if (decodedN < 0) {
             // Undecodable: it covers no time, so the next payload's timestamp gap fills its place with silence.
             counters['codec.badPayload']++;
@@ -422,7 +422,8 @@ export class RtpReceiver {
     const resyncBefore = jb.resync;
     let r: number;
     if (h.payloadType === this.media.payloadType) {
-      r = jb.push(h.sequence, h.timestamp, buf, h.payloadOffset, h.payloadLength);
+      // Larger than the codec allows (G.711: 120 ms): refused like a malformed packet, its place counted lost later.
+      r = h.payloadLength > this.decoder.maxPayload ? JB_TOO_BIG : jb.push(h.sequence, h.timestamp, buf, h.payloadOffset, h.payloadLength);
     } else {
       if (this.media.skipPayloadTypes.includes(h.payloadType)) c['rtp.ignoredPayload']++;
       else c['rtp.unknownPayload']++;
