@@ -86,17 +86,15 @@ export async function codecCall(opts: {
     peer.send(inDialogRequest('ACK', { ...params, toTag }), opts.sipPort);
     await opts.onAnswered?.();
     const ports = answerPorts(ok);
-    // One ffmpeg for both legs, as one SBC forks both directions at once: two inputs read in real time, two RTP
-    // outputs. (Two processes would start a few hundred ms apart on a busy machine, and the later leg be padded.)
-    const args: string[] = [];
-    opts.legs.forEach((pcm, i) => {
-      const wav = join(dir, `leg${i}.wav`);
-      writeFileSync(wav, encodeWav([pcm], 8000, 'pcm16'));
-      args.push('-re', '-i', wav);
-    });
+    // One ffmpeg and one stereo input for both legs (caller left, callee right), split into two RTP outputs, as one
+    // SBC forks both directions at once: the legs are paced by the same input reads. (Two inputs or two processes
+    // start their legs hundreds of ms apart on a busy machine, and release the later one in a burst.)
+    const wav = join(dir, 'call.wav');
+    writeFileSync(wav, encodeWav([opts.legs[0], opts.legs[1]], 8000, 'pcm16'));
+    const args = ['-re', '-i', wav, '-filter_complex', '[0:a]channelsplit=channel_layout=stereo[l0][l1]'];
     opts.legs.forEach((_, i) => {
       const url = `rtp://127.0.0.1:${ports[i]}${G711.has(opts.codec) ? '?pkt_size=172' : ''}`;
-      args.push('-map', `${i}:a`, '-ac', '1', ...FFMPEG_ENCODE[opts.codec], '-max_delay', '20000', '-payload_type', String(OFFER[opts.codec].pt), '-f', 'rtp', url);
+      args.push('-map', `[l${i}]`, '-ac', '1', ...FFMPEG_ENCODE[opts.codec], '-max_delay', '20000', '-payload_type', String(OFFER[opts.codec].pt), '-f', 'rtp', url);
     });
     const code = await ffmpegProcess(args).done;
     const codes = [code, code];
