@@ -136,7 +136,6 @@ test('bad input is counted and the leg survives: truncated, garbage, ToC claimin
     const counters = createCounters();
     const l = await leg(s, counters);
     const amr = s.codec === 'AMR' || s.codec === 'AMR-WB';
-    let sent = 0;
     let bad = 0;
     for (const [i, p] of s.payloads.entries()) {
       if (i === 10) {
@@ -162,7 +161,6 @@ test('bad input is counted and the leg survives: truncated, garbage, ToC claimin
       } else {
         l.send(p);
       }
-      sent++;
     }
     await l.rx.close();
     assert.is(counters['codec.badPayload'], bad, `${s.codec}: bad payloads`);
