@@ -6,7 +6,7 @@ import { oggPackets } from '../../test/support/ogg-packets.js';
 import { emodbDir } from '../../test/support/repo-paths.js';
 import type { AudioCodec } from './codecs/audio-codec.js';
 import { AMR_NB_FRAME_BITS, AMR_WB_FRAME_BITS } from './codecs/amr-payload.js';
-import { createLegDecoder, loadCodecs } from './codecs/leg-decoder.js';
+import { createLegDecoder, loadCodecs } from './codecs/leg-decoder-factory.js';
 import { createCounters, type IngestCounters } from './ingest-counters.js';
 import { writeRtpPacket } from './rtp-packet.js';
 import { RtpReceiver, type LegMedia } from './rtp-receiver.js';

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { AudioCodec } from './codecs/audio-codec.js';
 import { AMR_NB_FRAME_BITS, AMR_WB_FRAME_BITS } from './codecs/amr-payload.js';
-import { createLegDecoder, loadCodecs } from './codecs/leg-decoder.js';
+import { createLegDecoder, loadCodecs } from './codecs/leg-decoder-factory.js';
 import { createCounters } from './ingest-counters.js';
 import { writeRtpPacket } from './rtp-packet.js';
 import { RtpReceiver, type LegMedia } from './rtp-receiver.js';

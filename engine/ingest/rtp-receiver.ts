@@ -1,7 +1,8 @@
 import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { AmrOptions, AudioCodec } from './codecs/audio-codec.js';
-import { createLegDecoderSync, MAX_DECODED_SAMPLES, type LegDecoder } from './codecs/leg-decoder.js';
+import { createLegDecoderSync } from './codecs/leg-decoder-factory.js';
+import { MAX_DECODED_SAMPLES, type LegDecoder } from './codecs/leg-decoder.js';
 import { PcmRateConverter } from './codecs/pcm-rate-converter.js';
 import { JitterBuffer, JB_DUPLICATE, JB_LATE, JB_TOO_BIG } from './jitter-buffer.js';
 import { RtpHeader, parseRtpPacket, RTP_IS_RTCP, RTP_OK } from './rtp-packet.js';
