@@ -61,6 +61,7 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
     engine.supervisor.on('call-ended', (e: CallEnded) => ended.set(e.callId, e));
     const listed = new Map<string, Set<string>>();
     const packets = new Map<string, number[]>();
+    const consoleCodecs = new Map<string, string>();
     let polling = true;
     const { port: httpPort } = engine.http.address();
     const poll = (async () => {
@@ -72,6 +73,8 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
           listed.set(c.callId, seen);
           packets.set(c.callId, c.legs.map((l: any) => l.packetsReceived));
         }
+        const state = await fetch(`http://127.0.0.1:${httpPort}/console/state`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        for (const c of ((await state.json()) as any).calls) if (c.codecs) consoleCodecs.set(c.callId, c.codecs);
         await new Promise((r) => setTimeout(r, 250));
       }
     })();
@@ -102,6 +105,7 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
       assert.equal(answers[i].senders, [0, 0], `${codec}: ffmpeg sent both legs`);
       assert.match(answers[i].answer, new RegExp(`a=rtpmap:\\d+ ${codec === 'OPUS' ? 'opus/48000/2' : codec === 'G722' ? 'G722/8000' : codec === 'AMR-WB' ? 'AMR-WB/16000' : codec === 'AMR' ? 'AMR/8000' : 'PCMU/8000'}`), codec);
       assert.equal([...(listed.get(id) ?? [])], [JSON.stringify([[codec, RATE[codec]], [codec, RATE[codec]]])], `${codec}: GET /calls`);
+      assert.is(consoleCodecs.get(id), `${codec} ${RATE[codec] / 1000}k / ${codec} ${RATE[codec] / 1000}k`, `${codec}: the console's call row`);
       const e = ended.get(id);
       assert.ok(e, `${codec}: call ended`);
       for (const l of e!.info.legs) {
