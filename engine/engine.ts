@@ -330,7 +330,9 @@ export class Engine {
           label: l.label ?? null,
           role: l.role ?? null,
           number: l.number ?? null,
-          codec: meta?.legs[i]?.codec ?? null,
+          // The codec received now (a re-INVITE may change it); the rate the leg's audio is analysed at (fixed).
+          codec: m?.legs[i]?.codec ?? meta?.legs[i]?.codec ?? null,
+          sampleRate: l.sampleRate ?? null,
           secondsReceived: round(l.receivedSeconds),
           secondsAnalysed: round(l.processedSeconds),
           packetsReceived: m?.legs[i]?.packetsReceived ?? null,

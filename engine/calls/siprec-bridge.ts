@@ -12,7 +12,7 @@ export type GateAnswer = { analyse: true } | { analyse: false; reason: string };
 export interface SiprecCallMeta {
   direction: string;
   sbc: string;
-  legs: Array<{ label: string | null; role: string; number: string | null; codec: string }>;
+  legs: Array<{ label: string | null; role: string; number: string | null; codec: string; sampleRate: number }>;
 }
 
 /**
@@ -34,6 +34,7 @@ export class SiprecBridge {
   private readonly sinks = new Map<string, { sinks: LegSink[]; writes: Array<LegSink['write']>; roles: string[]; capture: CallCapture | null }>();
 
   constructor(cfg: CallguardConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {
+    supervisor.on('call-ended', (e: { callId: string }) => this.meta.delete(e.callId));
     this.server = createSiprecServer(
       {
         host: cfg.sip.host,
@@ -58,7 +59,9 @@ export class SiprecBridge {
         // Kamailio's dispatcher probes with OPTIONS: a draining engine stays out of its rotation.
         onOptions: () => (this.draining ? { status: 503, reason: 'Service Unavailable (draining)' } : null),
         onCallEnd: (callId, reason) => {
-          this.meta.delete(callId);
+          // The SIP facts (direction, codecs) stay until the supervisor has finished the call's audio: GET /calls
+          // lists it until then. A call that never reached the supervisor has none.
+          if (!this.supervisor.listCalls().some((c) => c.callId === callId)) this.meta.delete(callId);
           this.sinks.get(callId)?.capture?.close(`call ended (${reason})`);
           this.sinks.delete(callId);
           this.supervisor.endCall(callId, reason);
@@ -83,13 +86,15 @@ export class SiprecBridge {
       const call = this.supervisor.createCall({
         callId: info.callId,
         source: 'siprec',
-        legs: info.legs.map((l) => ({ sampleRate: 8000, label: l.label ?? undefined, role: l.role, number: l.number ?? undefined })),
+        // Each leg at its codec's rate (16 kHz for G.722, Opus, AMR-WB): the actor resamples for the model, and speech
+        // recognition, fed from the same writes, gets the wideband signal.
+        legs: info.legs.map((l) => ({ sampleRate: l.sampleRate, label: l.label ?? undefined, role: l.role, number: l.number ?? undefined })),
         subscriberLeg: info.protectedLeg >= 0 ? info.protectedLeg : undefined,
       });
       this.meta.set(info.callId, {
         direction: info.direction,
         sbc: `${info.sbc.transport}:${info.sbc.address}:${info.sbc.port}`,
-        legs: info.legs.map((l) => ({ label: l.label, role: l.role, number: l.number, codec: l.codec })),
+        legs: info.legs.map((l) => ({ label: l.label, role: l.role, number: l.number, codec: l.codec, sampleRate: l.sampleRate })),
       });
       // Ingest reuses its PCM buffer, so copy it in: ring.push copies, nothing is kept.
       const sinks: LegSink[] = info.legs.map((_, i) => ({ write: (pcm: Int16Array, offset: number, length: number) => void call.write(i, pcm, offset, length) }));

@@ -48,6 +48,11 @@ export const COUNTER_NAMES = [
   'rtp.lateStart',
   'rtp.sinkError',
   'rtp.timeout',
+  // Codec payloads (G.722, Opus, AMR): rejected as undecodable, AMR frames outside the negotiated mode-set (decoded
+  // anyway), and losses the decoder concealed rather than silence filling them.
+  'codec.badPayload',
+  'codec.modeOutsideSet',
+  'codec.concealed',
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -9,12 +9,13 @@
  *   sender restart (resync) rather than filled.
  * - Storage is preallocated (capacity x maxPayload bytes); nothing is allocated per packet. The packet the stream is
  *   waiting for is played straight from the caller's bytes; only packets that arrive early are copied into a slot.
- * Payload bytes equal samples (G.711 at 8 kHz), which is what the receiver feeds it.
+ * Timestamps are in the codec's RTP clock units. A payload covers as many units as `onPayload` returns (its octets
+ * when it returns nothing: G.711, one octet per 8 kHz sample), so the next one's gap can be measured.
  */
 export interface JitterOutput {
-  /** An in-order payload; the bytes are only valid during the call. */
-  onPayload(buf: Uint8Array, offset: number, length: number): void;
-  /** Silence to insert before the next payload, in samples. */
+  /** An in-order payload; the bytes are only valid during the call. Returns the RTP timestamp units it covered. */
+  onPayload(buf: Uint8Array, offset: number, length: number): number | void;
+  /** Silence to insert before the next payload, in RTP timestamp units. */
   onSilence(samples: number): void;
 }
 
@@ -25,7 +26,7 @@ export interface JitterBufferOptions {
   capacity: number;
   /** Largest payload accepted, bytes. */
   maxPayload: number;
-  /** Largest timestamp gap filled with silence, samples. */
+  /** Largest timestamp gap filled with silence, in timestamp units (setMaxGap changes it with the codec). */
   maxGapSamples: number;
 }
 
@@ -56,6 +57,7 @@ export class JitterBuffer {
   private highest = 0;
   private tsValid = false;
   private expectedTs = 0;
+  private maxGap: number;
 
   constructor(
     private readonly opts: JitterBufferOptions,
@@ -64,6 +66,7 @@ export class JitterBuffer {
     const cap = opts.capacity;
     if ((cap & (cap - 1)) !== 0 || cap <= opts.depth) throw new RangeError('capacity must be a power of two > depth');
     this.mask = cap - 1;
+    this.maxGap = opts.maxGapSamples;
     this.store = new Uint8Array(cap * opts.maxPayload);
     this.kinds = new Uint8Array(cap);
     this.seqs = new Float64Array(cap);
@@ -86,6 +89,11 @@ export class JitterBuffer {
   flush(): void {
     if (!this.started) return;
     while (this.nextSeq <= this.highest) this.playOrLose();
+  }
+
+  /** The largest gap filled with silence, in timestamp units (a codec change changes the RTP clock). */
+  setMaxGap(units: number): void {
+    this.maxGap = units;
   }
 
   /** Forgets the stream (new SSRC): flushes first so no buffered audio is lost. */
@@ -175,11 +183,11 @@ export class JitterBuffer {
   /** Plays one packet whose sequence number has just been consumed: silence for a timestamp gap, then its audio. */
   private playPayload(kind: number, ts: number, buf: Uint8Array, offset: number, len: number): void {
     const gap = this.tsValid ? (ts - this.expectedTs) | 0 : 0; // signed 32-bit difference handles timestamp wrap
-    if (gap > 0 && gap <= this.opts.maxGapSamples) this.out.onSilence(gap);
+    if (gap > 0 && gap <= this.maxGap) this.out.onSilence(gap);
     else if (gap !== 0 && kind === AUDIO) this.resync++;
     if (kind === AUDIO) {
-      this.out.onPayload(buf, offset, len);
-      this.expectedTs = (ts + len) >>> 0;
+      const covered = this.out.onPayload(buf, offset, len);
+      this.expectedTs = (ts + (typeof covered === 'number' ? covered : len)) >>> 0;
       this.tsValid = true;
     } else if (!this.tsValid || gap > 0) {
       // Comfort noise and DTMF mark time without audio to play: the audio after them starts where their timestamps

@@ -1,15 +1,20 @@
 import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { ALAW_TO_PCM as ALAW_TO_PCM16, ULAW_TO_PCM as ULAW_TO_PCM16 } from '../../actors/dsp/g711.js';
+import type { AmrOptions, AudioCodec } from './codecs/audio-codec.js';
+import { createLegDecoderSync } from './codecs/leg-decoder-factory.js';
+import { MAX_DECODED_SAMPLES, type LegDecoder } from './codecs/leg-decoder.js';
+import { PcmRateConverter } from './codecs/pcm-rate-converter.js';
 import { JitterBuffer, JB_DUPLICATE, JB_LATE, JB_TOO_BIG } from './jitter-buffer.js';
 import { RtpHeader, parseRtpPacket, RTP_IS_RTCP, RTP_OK } from './rtp-packet.js';
 import type { CallMediaClock } from './call-media-clock.js';
 import type { IngestCounters } from './ingest-counters.js';
 
 /**
- * Receives one recorded leg: RTP parse, stream latch, payload filtering, jitter buffer, G.711 decode, sink write.
- * The hot path (`handle`) allocates nothing: the header object, decode buffer and silence buffer are per-leg and
- * reused. Node itself allocates the datagram Buffer and rinfo per packet; that is outside our control.
+ * Receives one recorded leg: RTP parse, stream latch, payload filtering, jitter buffer, decode (the leg's own
+ * decoder: G.711, G.722, Opus, AMR-WB or AMR), sink write. The leg's PCM rate is its first codec's (8 or 16 kHz) and
+ * stays so for the call: a re-INVITE to a codec of another rate is converted back to it. The hot path (`handle`)
+ * allocates nothing: the header object, decoder state, decode buffer and silence buffer are per-leg and reused. Node
+ * itself allocates the datagram Buffer and rinfo per packet; that is outside our control.
  *
  * Two rules keep a sender that passes the source check (the SDP address or the SIP allow-list) from bending a leg:
  * - Latching (symmetric-RTP style, as rtpengine learns a peer): the leg locks to the address, port and SSRC of the
@@ -26,17 +31,20 @@ import type { IngestCounters } from './ingest-counters.js';
  *   leg past the other, which keeps the legs of a call within the actor's lockstep slack.
  */
 
-/** Decoded PCM16 at 8 kHz, in order, with silence for lost packets. Must copy what it keeps: the array is reused. */
+/**
+ * Decoded PCM16 at the leg's rate (`RtpReceiver.sampleRate`), in order, with concealment or silence for lost
+ * packets. Must copy what it keeps: the array is reused.
+ */
 export interface LegSink {
   write(pcm: Int16Array, offset: number, length: number): void;
 }
 
-export type G711Codec = 'PCMU' | 'PCMA';
-
 export interface LegMedia {
   /** Negotiated audio payload type and codec. */
   payloadType: number;
-  codec: G711Codec;
+  codec: AudioCodec;
+  /** RFC 4867 options (AMR, AMR-WB). */
+  amr?: AmrOptions;
   /** Payload types consumed silently (comfort noise, telephone-event). */
   skipPayloadTypes: readonly number[];
   /** Media source from the SDP c= line; packets from elsewhere must pass `isAllowedSource`. */
@@ -53,14 +61,23 @@ export interface RtpReceiverOptions {
   counters: IngestCounters;
   isAllowedSource(address: string): boolean;
   jitterDepth: number;
+  /** The leg's decoder for `media.codec` (createLegDecoder); optional for G.711 and G.722, made here. Freed on close. */
+  decoder?: LegDecoder;
   /** The call's shared clock: a leg whose media starts after the others' is padded with the silence it missed. */
   clock?: CallMediaClock;
   /** Milliseconds, monotonic (tests drive it). Read once a second of audio and on refused packets, not per packet. */
   now?: () => number;
 }
 
-const MAX_PAYLOAD = 960; // 120 ms of G.711
+/** Jitter slot size: the largest payload any decoder takes (Opus: 1500). Each decoder has its own, smaller or equal. */
+const MAX_PAYLOAD = 1500;
 const SILENCE_CHUNK = 1600;
+/**
+ * Longest stretch of a gap the decoder's concealment fills (AMR NO_DATA frames, Opus PLC); the rest is silence. It
+ * covers lost packets and AMR's DTX pauses (comfort noise after a SID) without running a decoder through a long jump.
+ */
+const CONCEAL_MAX_MS = 200;
+/** The clock-bound figures below are samples at 8 kHz; a 16 kHz leg scales them by its rate. */
 /** Packets another stream must send (with none from the locked one in between) before the lock may move to it. */
 export const RELATCH_PACKETS = 10;
 /** ...over at least this long, when it comes from the locked address and port with a new SSRC. */
@@ -88,12 +105,27 @@ export class RtpReceiver {
   /** Packets accepted since the inactivity sweep last looked; the sweep resets it (no clock read per packet). */
   activity = 0;
 
+  /** The leg's PCM rate, fixed for the call. */
+  readonly sampleRate: number;
   private readonly header = new RtpHeader();
-  private readonly pcm = new Int16Array(MAX_PAYLOAD);
+  private readonly pcm = new Int16Array(MAX_DECODED_SAMPLES);
   private readonly zeros = new Int16Array(SILENCE_CHUNK);
   private readonly jitter: JitterBuffer;
-  private table: Int16Array;
+  private decoder: LegDecoder;
+  /** Set when the decoder's rate is not the leg's (codec changed by a re-INVITE): decode goes through `decoded`. */
+  private converter: PcmRateConverter | null = null;
+  private decoded: Int16Array | null = null;
+  /** Output samples per RTP timestamp unit (leg rate / codec clock), and the concealment cap in samples. */
+  private samplesPerTs = 1;
+  private concealMax = 0;
+  /** The 8 kHz figures scaled to this leg's rate. */
+  private readonly k: number;
+  private readonly clockSlack: number;
+  private readonly jumpSamples: number;
+  private readonly silenceSlack: number;
   private media: LegMedia;
+  /** The codec parameters the current decoder was made for (`media` may since have been set to a held line). */
+  private decoderMedia: LegMedia;
   private readonly now: () => number;
   // The latched stream (address '' until the first packet).
   private lockedAddress = '';
@@ -120,30 +152,48 @@ export class RtpReceiver {
   constructor(private readonly opts: RtpReceiverOptions) {
     this.media = opts.media;
     this.now = opts.now ?? (() => performance.now());
-    this.table = opts.media.codec === 'PCMA' ? ALAW_TO_PCM16 : ULAW_TO_PCM16;
+    const decoder = opts.decoder ?? createLegDecoderSync(opts.media);
+    if (!decoder) throw new Error(`RtpReceiver: ${opts.media.codec} needs a decoder from createLegDecoder()`);
+    this.decoder = decoder;
+    this.sampleRate = decoder.sampleRate;
+    this.k = this.sampleRate / 8000;
+    this.clockSlack = CLOCK_SLACK_SAMPLES * this.k;
+    this.jumpSamples = JUMP_SAMPLES * this.k;
+    this.silenceSlack = SILENCE_SLACK_SAMPLES * this.k;
     const sink = opts.sink;
     const counters = opts.counters;
     this.jitter = new JitterBuffer(
-      { depth: opts.jitterDepth, capacity: 16, maxPayload: MAX_PAYLOAD, maxGapSamples: 8000 * 5 },
+      { depth: opts.jitterDepth, capacity: 16, maxPayload: MAX_PAYLOAD, maxGapSamples: decoder.clockRate * 5 },
       {
         onPayload: (buf, offset, length) => {
-          if (this.samplesWritten + length > this.clockCheckAt && this.room(length) < length) {
-            counters['rtp.aheadOfClock']++;
-            return;
+          const dec = this.decoder;
+          const conv = this.converter;
+          const raw = conv ? this.decoded! : this.pcm;
+          const decodedN = dec.decode(buf, offset, length, raw);
+          if (decodedN < 0) {
+            // Undecodable: it covers no time, so the next payload's timestamp gap fills its place with silence.
+            counters['codec.badPayload']++;
+            return 0;
           }
-          const pcm = this.pcm;
-          const table = this.table;
-          for (let i = 0; i < length; i++) pcm[i] = table[buf[offset + i]];
-          this.samplesWritten += length;
+          const covered = Math.round((decodedN * dec.clockRate) / dec.sampleRate);
+          const n = conv ? conv.convert(raw, decodedN, this.pcm) : decodedN;
+          if (this.samplesWritten + n > this.clockCheckAt && this.room(n) < n) {
+            counters['rtp.aheadOfClock']++;
+            return covered;
+          }
+          this.samplesWritten += n;
           try {
-            sink.write(pcm, 0, length);
+            sink.write(this.pcm, 0, n);
           } catch {
             counters['rtp.sinkError']++;
           }
+          return covered;
         },
-        onSilence: (samples) => this.silence(samples),
+        onSilence: (units) => this.fillGap(Math.round(units * this.samplesPerTs)),
       },
     );
+    this.decoderMedia = opts.media;
+    this.useDecoder(decoder);
     opts.socket?.on('message', (msg, rinfo) => this.handle(msg, msg.length, rinfo.address, rinfo.port));
   }
 
@@ -153,14 +203,60 @@ export class RtpReceiver {
    */
   private room(want: number, reserve = 0): number {
     if (this.epochMs < 0) return want; // close() before any packet: nothing to bound
-    const budget = Math.floor((this.now() - this.epochMs) * 8) + this.startPad + CLOCK_SLACK_SAMPLES;
+    const budget = Math.floor(((this.now() - this.epochMs) * this.sampleRate) / 1000) + this.startPad + this.clockSlack;
     this.clockCheckAt = budget;
     return Math.max(0, Math.min(want, budget - reserve - this.samplesWritten));
   }
 
-  private silence(requested: number): void {
+  /** Makes `dec` the leg's decoder: the RTP clock it implies, and a rate converter if its rate is not the leg's. */
+  private useDecoder(dec: LegDecoder): void {
+    this.decoder = dec;
+    this.samplesPerTs = this.sampleRate / dec.clockRate;
+    this.concealMax = Math.round((this.sampleRate * CONCEAL_MAX_MS) / 1000);
+    this.jitter.setMaxGap(dec.clockRate * 5);
+    if (dec.sampleRate !== this.sampleRate) {
+      this.converter = new PcmRateConverter(dec.sampleRate, this.sampleRate, MAX_DECODED_SAMPLES);
+      this.decoded = new Int16Array(MAX_DECODED_SAMPLES);
+    } else {
+      this.converter = null;
+      this.decoded = null;
+    }
+  }
+
+  /**
+   * A gap between payloads (lost packets, a DTX pause): the decoder's concealment for its first CONCEAL_MAX_MS when it
+   * has any and the gap is not a timestamp jump, then silence.
+   */
+  private fillGap(samples: number): void {
+    if (samples <= 0) return;
+    let left = samples;
+    if (samples <= this.jumpSamples) {
+      const dec = this.decoder;
+      const conv = this.converter;
+      // What fits in one output buffer, within the cap and the clock bound.
+      let want = Math.min(left, this.concealMax, conv ? Math.floor((MAX_DECODED_SAMPLES - 2) * (conv.inRate / conv.outRate)) : MAX_DECODED_SAMPLES);
+      if (this.samplesWritten + want > this.clockCheckAt) want = this.room(want);
+      const decWant = conv ? Math.floor((want * conv.inRate) / conv.outRate) : want;
+      const got = decWant > 0 ? dec.conceal(conv ? this.decoded! : this.pcm, decWant) : 0;
+      if (got > 0) {
+        const n = conv ? conv.convert(this.decoded!, got, this.pcm) : got;
+        this.opts.counters['codec.concealed']++;
+        this.samplesWritten += n;
+        left -= n;
+        try {
+          this.opts.sink.write(this.pcm, 0, n);
+        } catch {
+          this.opts.counters['rtp.sinkError']++;
+        }
+      }
+    }
+    if (left > 0) this.silence(left, samples);
+  }
+
+  /** Writes `requested` samples of silence, within the clock bound; `gap` is the whole gap it is part of. */
+  private silence(requested: number, gap = requested): void {
     let samples = requested;
-    const reserve = requested > JUMP_SAMPLES ? CLOCK_SLACK_SAMPLES - SILENCE_SLACK_SAMPLES : 0;
+    const reserve = gap > this.jumpSamples ? this.clockSlack - this.silenceSlack : 0;
     if (this.samplesWritten + samples > this.clockCheckAt - reserve) {
       samples = this.room(samples, reserve);
       if (samples < requested) this.opts.counters['rtp.timestampJump']++;
@@ -172,6 +268,11 @@ export class RtpReceiver {
     } catch {
       this.opts.counters['rtp.sinkError']++;
     }
+  }
+
+  /** The leg's current codec. */
+  get codec(): AudioCodec {
+    return this.decoder.codec;
   }
 
   get localPort(): number {
@@ -192,19 +293,44 @@ export class RtpReceiver {
 
   /** Seconds of audio written to the sink (received audio plus inserted silence). */
   get seconds(): number {
-    return this.samplesWritten / 8000;
+    return this.samplesWritten / this.sampleRate;
+  }
+
+  /** Whether `media` needs another decoder than the leg's current one (codec or RFC 4867 options changed). */
+  needsDecoder(media: LegMedia): boolean {
+    if (media.codec !== this.decoderMedia.codec) return true;
+    const a = media.amr;
+    const b = this.decoderMedia.amr;
+    return !!a !== !!b || (!!a && !!b && (a.octetAligned !== b.octetAligned || String(a.modeSet) !== String(b.modeSet)));
   }
 
   /**
    * Applies a re-INVITE's media change (codec, source address, hold/resume). A new media address unlocks the latch;
    * and for RELATCH_SIGNALLED_MS after any re-offer, the first new stream from the SDP's address takes the lock at
    * once (the SBC may move media to another port or restart it on resume): the signalling said it would come.
+   * A codec change takes a new decoder (createLegDecoder; G.711 and G.722 are made here when none is given); the old
+   * one's buffered audio is played out first and it is freed.
    */
-  updateMedia(media: LegMedia): void {
+  updateMedia(media: LegMedia, decoder?: LegDecoder): void {
     const moved = media.expectedAddress !== this.media.expectedAddress;
     this.signalledUntil = media.expectedAddress ? this.now() + RELATCH_SIGNALLED_MS : 0;
+    if (decoder || (this.needsDecoder(media) && media.payloadType >= 0)) {
+      const next = decoder ?? createLegDecoderSync(media);
+      if (next) {
+        // Audio still in the jitter buffer is in the old codec: play it out before switching.
+        const lostBefore = this.jitter.lost;
+        this.jitter.reset();
+        this.opts.counters['rtp.lost'] += this.jitter.lost - lostBefore;
+        const old = this.decoder;
+        this.decoderMedia = media;
+        this.useDecoder(next);
+        if (old !== next) old.free();
+      } else {
+        // A wasm codec offered without its decoder: the line is held rather than fed to the wrong decoder.
+        media = { ...media, onHold: true };
+      }
+    }
     this.media = media;
-    this.table = media.codec === 'PCMA' ? ALAW_TO_PCM16 : ULAW_TO_PCM16;
     this.lastGoodAddress = '';
     if (moved && this.lockedAddress !== '') {
       // The signalled move is the re-latch rule's legitimate case: the next stream from an allowed source takes the
@@ -282,9 +408,9 @@ export class RtpReceiver {
     this.lockedHeard = true;
     if (this.packetsReceived === 0) {
       this.epochMs = this.now();
-      const pad = this.opts.clock ? this.opts.clock.startPadding() : 0;
+      const pad = this.opts.clock ? this.opts.clock.startPadding() * this.k : 0;
       this.startPad = pad;
-      this.clockCheckAt = pad + CLOCK_SLACK_SAMPLES;
+      this.clockCheckAt = pad + this.clockSlack;
       if (pad > 0) {
         c['rtp.lateStart']++;
         this.silence(pad);
@@ -297,7 +423,8 @@ export class RtpReceiver {
     const resyncBefore = jb.resync;
     let r: number;
     if (h.payloadType === this.media.payloadType) {
-      r = jb.push(h.sequence, h.timestamp, buf, h.payloadOffset, h.payloadLength);
+      // Larger than the codec allows (G.711: 120 ms): refused like a malformed packet, its place counted lost later.
+      r = h.payloadLength > this.decoder.maxPayload ? JB_TOO_BIG : jb.push(h.sequence, h.timestamp, buf, h.payloadOffset, h.payloadLength);
     } else {
       if (this.media.skipPayloadTypes.includes(h.payloadType)) c['rtp.ignoredPayload']++;
       else c['rtp.unknownPayload']++;
@@ -317,6 +444,7 @@ export class RtpReceiver {
     const lostBefore = this.jitter.lost;
     this.jitter.flush();
     this.opts.counters['rtp.lost'] += this.jitter.lost - lostBefore;
+    this.decoder.free();
     const s = this.opts.socket;
     if (!s) return Promise.resolve();
     return new Promise((resolve) => {

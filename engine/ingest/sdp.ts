@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
+import { CODECS, type AmrOptions, type AudioCodec } from './codecs/audio-codec.js';
 
 /**
  * SDP (RFC 4566) parsing of a SIPREC offer, offer/answer negotiation (RFC 3264) for a receive-only recorder, and the
  * answer text. Never throws. Only what a recording server needs is modelled: connection, media lines, rtpmap,
- * direction, label (RFC 4574, the key rs-metadata uses to name a stream).
+ * direction, label (RFC 4574, the key rs-metadata uses to name a stream), fmtp (codec parameters).
  */
 export type SdpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -25,6 +26,8 @@ export interface SdpMedia {
   readonly proto: string; // RTP/AVP, RTP/SAVP, ...
   readonly formats: readonly string[];
   readonly rtpmap: ReadonlyMap<number, SdpRtpMap>;
+  /** a=fmtp parameters per payload type, raw (e.g. "octet-align=1; mode-set=0,2,4"). */
+  readonly fmtp: ReadonlyMap<number, string>;
   readonly direction: SdpDirection | null;
   readonly label: string | null;
   readonly connection: SdpConnection | null;
@@ -50,7 +53,7 @@ export function parseSdp(text: string): SdpParseResult {
   let origin: SdpSession['origin'] = null;
   let sessConn: SdpConnection | null = null;
   let sessDir: SdpDirection | null = null;
-  type Mutable = { -readonly [K in keyof SdpMedia]: SdpMedia[K] } & { rtpmap: Map<number, SdpRtpMap> };
+  type Mutable = { -readonly [K in keyof SdpMedia]: SdpMedia[K] } & { rtpmap: Map<number, SdpRtpMap>; fmtp: Map<number, string> };
   const media: Mutable[] = [];
   for (const raw of lines) {
     const line = raw.trimEnd();
@@ -72,6 +75,7 @@ export function parseSdp(text: string): SdpParseResult {
         proto: m[3].toUpperCase(),
         formats: m[4].trim() ? m[4].trim().split(' ') : [],
         rtpmap: new Map(),
+        fmtp: new Map(),
         direction: null,
         label: null,
         connection: null,
@@ -96,6 +100,9 @@ export function parseSdp(text: string): SdpParseResult {
       } else if (name === 'rtpmap' && cur) {
         const m = /^(\d{1,3}) ([A-Za-z0-9_.-]+)\/(\d+)(?:\/(\d+))?$/.exec(value.trim());
         if (m) cur.rtpmap.set(Number(m[1]), { encoding: m[2].toUpperCase(), clockRate: Number(m[3]), channels: m[4] ? Number(m[4]) : 1 });
+      } else if (name === 'fmtp' && cur) {
+        const m = /^(\d{1,3}) (.{0,512})$/.exec(value.trim());
+        if (m) cur.fmtp.set(Number(m[1]), m[2].trim());
       } else if (name === 'label' && cur) {
         cur.label = value.trim();
       }
@@ -105,14 +112,16 @@ export function parseSdp(text: string): SdpParseResult {
   return { ok: true, sdp: { origin, connection: sessConn, direction: sessDir, media } };
 }
 
-/** Per m-line outcome of negotiating an offer for a receive-only G.711 recorder. */
+/** Per m-line outcome of negotiating an offer for a receive-only recorder. */
 export type MediaDecision =
   | {
       accepted: true;
       index: number;
       label: string | null;
-      codec: 'PCMU' | 'PCMA';
+      codec: AudioCodec;
       payloadType: number;
+      /** RFC 4867 options, for AMR and AMR-WB. */
+      amr?: AmrOptions;
       /** Payload types that may arrive and are consumed without audio (telephone-event, CN). */
       skipPayloadTypes: number[];
       remote: { address: string; port: number };
@@ -122,13 +131,67 @@ export type MediaDecision =
     }
   | { accepted: false; index: number; label: string | null; reason: string };
 
-const STATIC_PT: Record<number, { encoding: string; clockRate: number }> = {
-  0: { encoding: 'PCMU', clockRate: 8000 },
-  8: { encoding: 'PCMA', clockRate: 8000 },
-  13: { encoding: 'CN', clockRate: 8000 },
+const STATIC_PT: Record<number, { encoding: string; clockRate: number; channels: number }> = {
+  0: { encoding: 'PCMU', clockRate: 8000, channels: 1 },
+  8: { encoding: 'PCMA', clockRate: 8000, channels: 1 },
+  9: { encoding: 'G722', clockRate: 8000, channels: 1 },
+  13: { encoding: 'CN', clockRate: 8000, channels: 1 },
 };
 
-/** Decides each m-line of an offer. Audio over RTP/AVP(F) with PCMU or PCMA at 8 kHz is accepted; the rest rejected. */
+/** What the 488's Warning and a refused line say when no offered codec is one we decode. */
+export const UNSUPPORTED_CODECS_REASON =
+  'no supported codec offered (PCMU, PCMA, G722, opus, AMR-WB, AMR); EVS, SILK, iLBC, G.729 and others must be transcoded by the SBC';
+
+/** Parses an fmtp value ("a=1; b=2,3") into lower-case names; values kept as written. */
+function fmtpParams(value: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!value) return out;
+  for (const part of value.split(';')) {
+    const eq = part.indexOf('=');
+    const k = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
+    if (k) out.set(k, eq === -1 ? '' : part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/**
+ * RFC 4867 8.1 parameters of an AMR or AMR-WB payload type, or the reason it cannot be received: interleaving, CRC,
+ * robust sorting and more than one channel change the payload format and are not supported.
+ */
+function amrOptions(fmtp: string | undefined, channels: number, wideband: boolean): AmrOptions | string {
+  if (channels !== 1) return 'multi-channel AMR not supported';
+  const p = fmtpParams(fmtp);
+  for (const k of ['crc', 'robust-sorting']) if (p.has(k) && p.get(k) !== '0') return `AMR ${k} not supported`;
+  if (p.has('interleaving')) return 'AMR interleaving not supported';
+  let modeSet: number[] | null = null;
+  const ms = p.get('mode-set');
+  if (ms !== undefined) {
+    const max = wideband ? 8 : 7;
+    modeSet = ms.split(',').map((x) => (/^\s*\d\s*$/.test(x) ? Number(x) : -1));
+    if (modeSet.length === 0 || modeSet.some((m) => m < 0 || m > max)) return 'bad AMR mode-set';
+  }
+  return { octetAligned: p.get('octet-align') === '1', modeSet };
+}
+
+type Candidate = { codec: AudioCodec; pt: number; amr?: AmrOptions };
+
+/** The codec a payload type's rtpmap names, with its parameters, or null when we do not decode it. */
+function candidateOf(m: SdpMedia, pt: number, map: { encoding: string; clockRate: number; channels: number }): Candidate | string | null {
+  const e = map.encoding;
+  if ((e === 'PCMU' || e === 'PCMA' || e === 'G722') && map.clockRate === 8000) return { codec: e, pt };
+  if (e === 'OPUS' && map.clockRate === 48000 && (map.channels === 2 || map.channels === 1)) return { codec: 'OPUS', pt };
+  if ((e === 'AMR-WB' && map.clockRate === 16000) || (e === 'AMR' && map.clockRate === 8000)) {
+    const opts = amrOptions(m.fmtp.get(pt), map.channels, e === 'AMR-WB');
+    return typeof opts === 'string' ? opts : { codec: e, pt, amr: opts };
+  }
+  return null;
+}
+
+/**
+ * Decides each m-line of an offer: audio over RTP/AVP(F) in PCMU, PCMA, G.722, Opus, AMR-WB or AMR is accepted, one
+ * codec per line. Wideband codecs are preferred (the model and speech recognition gain from the bandwidth); within a
+ * class the offer's order stands (the SBC lists the call's own codec first, so it need not transcode).
+ */
 export function negotiateOffer(sdp: SdpSession): MediaDecision[] {
   return sdp.media.map((m): MediaDecision => {
     const base = { index: m.index, label: m.label };
@@ -137,7 +200,9 @@ export function negotiateOffer(sdp: SdpSession): MediaDecision[] {
     if (m.port === 0) return { ...base, accepted: false, reason: 'stream disabled in offer' };
     const conn = m.connection ?? sdp.connection;
     if (!conn) return { ...base, accepted: false, reason: 'no connection address' };
-    let chosen: { codec: 'PCMU' | 'PCMA'; pt: number } | null = null;
+    let wideband: Candidate | null = null;
+    let narrowband: Candidate | null = null;
+    let refused: string | null = null;
     const skip: number[] = [];
     for (const f of m.formats) {
       if (!/^\d{1,3}$/.test(f)) continue;
@@ -148,11 +213,13 @@ export function negotiateOffer(sdp: SdpSession): MediaDecision[] {
         skip.push(pt);
         continue;
       }
-      if (!chosen && map.clockRate === 8000 && (map.encoding === 'PCMU' || map.encoding === 'PCMA')) {
-        chosen = { codec: map.encoding, pt };
-      }
+      const c = candidateOf(m, pt, map);
+      if (typeof c === 'string') refused ??= c;
+      else if (c && CODECS[c.codec].wideband) wideband ??= c;
+      else if (c) narrowband ??= c;
     }
-    if (!chosen) return { ...base, accepted: false, reason: 'no PCMU or PCMA at 8000 Hz offered' };
+    const chosen = wideband ?? narrowband;
+    if (!chosen) return { ...base, accepted: false, reason: refused ?? UNSUPPORTED_CODECS_REASON };
     if (!skip.includes(13)) skip.push(13); // static CN may be sent without being offered
     const dir = m.direction ?? sdp.direction ?? 'sendrecv';
     // Hold: inactive, recvonly (nothing for us to receive), or the RFC 2543 0.0.0.0 convention.
@@ -162,12 +229,27 @@ export function negotiateOffer(sdp: SdpSession): MediaDecision[] {
       accepted: true,
       codec: chosen.codec,
       payloadType: chosen.pt,
+      ...(chosen.amr ? { amr: chosen.amr } : {}),
       skipPayloadTypes: skip,
       remote: { address: conn.address, port: m.port },
       onHold,
       answerDirection: onHold ? 'inactive' : 'recvonly',
     };
   });
+}
+
+/** The answer's a=fmtp value for a chosen codec, or null. */
+function answerFmtp(d: Extract<MediaDecision, { accepted: true }>): string | null {
+  if (d.amr) {
+    // RFC 4867 8.3.1: octet-align must match the offer; a mode-set offered is echoed (we decode any mode).
+    const parts: string[] = [];
+    if (d.amr.octetAligned) parts.push('octet-align=1');
+    if (d.amr.modeSet) parts.push(`mode-set=${d.amr.modeSet.join(',')}`);
+    return parts.length ? parts.join(';') : null;
+  }
+  // RFC 7587 7.1: we decode at 16 kHz in mono, so the sender need not spend bits above that.
+  if (d.codec === 'OPUS') return 'maxplaybackrate=16000;stereo=0';
+  return null;
 }
 
 export interface AnswerLine {
@@ -192,8 +274,11 @@ export function buildAnswer(opts: { sessionId: string; version: number; address:
       out.push(`m=${offer.type} 0 ${offer.proto} ${offer.formats[0] ?? '0'}`);
       continue;
     }
+    const info = CODECS[decision.codec];
     out.push(`m=audio ${localPort} ${offer.proto} ${decision.payloadType}`);
-    out.push(`a=rtpmap:${decision.payloadType} ${decision.codec}/8000`);
+    out.push(`a=rtpmap:${decision.payloadType} ${info.rtpmapName}/${info.clockRate}${info.rtpmapChannels > 1 ? `/${info.rtpmapChannels}` : ''}`);
+    const fmtp = answerFmtp(decision);
+    if (fmtp) out.push(`a=fmtp:${decision.payloadType} ${fmtp}`);
     if (decision.label !== null) out.push(`a=label:${decision.label}`);
     out.push(`a=${decision.answerDirection}`);
   }

@@ -7,7 +7,10 @@ import { parseMediaType } from './media-type.js';
 import { parseMultipart } from './multipart.js';
 import { PortPool } from './port-pool.js';
 import { CallMediaClock } from './call-media-clock.js';
-import { RtpReceiver, type G711Codec, type LegMedia, type LegSink } from './rtp-receiver.js';
+import { CODECS, type AudioCodec } from './codecs/audio-codec.js';
+import { createLegDecoder, loadCodecs } from './codecs/leg-decoder-factory.js';
+import type { LegDecoder } from './codecs/leg-decoder.js';
+import { RtpReceiver, type LegMedia, type LegSink } from './rtp-receiver.js';
 import { parseRsMetadata, type Direction, type Role } from './rs-metadata.js';
 import { buildAnswer, negotiateOffer, parseSdp, type AnswerLine, type MediaDecision, type SdpSession } from './sdp.js';
 import { parseCSeq, parseNameAddr, parseSipUriHostPort, parseVia } from './sip-headers.js';
@@ -20,7 +23,8 @@ import { IngestConfigError, resolveOptions, type SiprecServerOptions, type Sipre
 
 /**
  * SIPREC recording server (RFC 7866 SRS side): a SIP UAS that accepts recording sessions from an SBC, answers
- * receive-only G.711, and feeds each recorded stream as PCM16 into a sink the engine supplies. Protocol only: what to
+ * receive-only G.711, G.722, Opus, AMR-WB or AMR (one codec per stream, wideband preferred), and feeds each recorded
+ * stream as PCM16 at its rate (8 or 16 kHz) into a sink the engine supplies. Protocol only: what to
  * do with a call is the handler's business.
  *
  * Lifecycle: createSiprecServer() -> start() -> ... -> close(). close() ends every call with reason 'shutdown'
@@ -39,7 +43,9 @@ export interface SiprecLegInfo {
   /** E.164 of the participant, when their URI carries a number. */
   readonly number: string | null;
   readonly aor: string | null;
-  readonly codec: G711Codec;
+  readonly codec: AudioCodec;
+  /** Rate of the PCM written to this leg's sink: 8000 (G.711, AMR) or 16000 (G.722, Opus, AMR-WB). */
+  readonly sampleRate: number;
   readonly payloadType: number;
   readonly localPort: number;
   readonly remote: { readonly address: string; readonly port: number };
@@ -82,6 +88,9 @@ export interface ActiveLegStats {
   readonly role: Role | 'unknown';
   readonly number: string | null;
   readonly localPort: number;
+  /** The codec being received now (a re-INVITE may change it) and the leg's PCM rate (fixed for the call). */
+  readonly codec: AudioCodec;
+  readonly sampleRate: number;
   readonly onHold: boolean;
   readonly packetsReceived: number;
   readonly packetsLost: number;
@@ -212,6 +221,8 @@ class SiprecServerImpl implements SiprecServer {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    // The wasm decoders are compiled once here, so no INVITE waits on it.
+    await loadCodecs();
     await this.transport.start();
     const sweepMs = Math.min(1000, Math.max(50, Math.floor(this.opts.rtpTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
@@ -266,6 +277,8 @@ class SiprecServerImpl implements SiprecServer {
             role: l.role,
             number: l.number,
             localPort: l.localPort,
+            codec: r.codec,
+            sampleRate: r.sampleRate,
             onHold: r.onHold,
             packetsReceived: r.packetsReceived,
             packetsLost: r.packetsLost,
@@ -551,8 +564,10 @@ class SiprecServerImpl implements SiprecServer {
     };
     this.calls.set(callId, rec);
 
-    // Bind one RTP socket per accepted line.
+    // Bind one RTP socket and make one decoder per accepted line.
+    const accepted = decisions.filter((d): d is Extract<MediaDecision, { accepted: true }> => d.accepted);
     const bound: Array<{ socket: import('node:dgram').Socket; port: number }> = [];
+    const decoders: LegDecoder[] = [];
     let failure: string | null = null;
     for (let i = 0; i < acceptedCount; i++) {
       const b = await this.pool.bind(this.mediaAddress);
@@ -561,12 +576,19 @@ class SiprecServerImpl implements SiprecServer {
         break;
       }
       bound.push(b);
+      try {
+        decoders.push(await createLegDecoder(accepted[i], c));
+      } catch (err) {
+        failure = `decoder: ${(err as Error).message}`;
+        break;
+      }
     }
     const release = (): void => {
       for (const b of bound) {
         b.socket.close();
         this.pool.release(b.port);
       }
+      for (const d of decoders) d.free();
       this.calls.delete(callId);
     };
     if (rec.cancelled || this.closing) {
@@ -582,7 +604,6 @@ class SiprecServerImpl implements SiprecServer {
       return this.rejectCall(tx, 503, 'Service Unavailable', [['Retry-After', '5']]);
     }
 
-    const accepted = decisions.filter((d): d is Extract<MediaDecision, { accepted: true }> => d.accepted);
     const legs: SiprecLegInfo[] = mapping.legs.map((l, i) => ({
       index: i,
       label: l.label,
@@ -591,6 +612,7 @@ class SiprecServerImpl implements SiprecServer {
       number: l.e164,
       aor: l.aor,
       codec: accepted[i].codec,
+      sampleRate: CODECS[accepted[i].codec].sampleRate,
       payloadType: accepted[i].payloadType,
       localPort: bound[i].port,
       remote: accepted[i].remote,
@@ -634,6 +656,7 @@ class SiprecServerImpl implements SiprecServer {
           socket: b.socket,
           localPort: b.port,
           media: legMediaOf(accepted[i]),
+          decoder: decoders[i],
           sink: decision.sinks[i],
           counters: c,
           isAllowedSource: (a) => this.allowList.allows(a),
@@ -732,23 +755,42 @@ class SiprecServerImpl implements SiprecServer {
       return this.reply(tx, 400, 'Bad Request (malformed SDP)', { toTag: rec.localTag });
     }
     const decisions = negotiateOffer(parsed.sdp);
+    // A line whose codec changes needs a new decoder first (the wasm ones are made asynchronously).
+    const changes: Array<Promise<LegDecoder | null>> = decisions.map((d, i) => {
+      const leg = rec.lineToLeg[i] ?? -1;
+      if (leg === -1 || !d.accepted) return Promise.resolve(null);
+      const media = legMediaOf(d);
+      return rec.receivers[leg].needsDecoder(media) ? createLegDecoder(media, this.counters) : Promise.resolve(null);
+    });
+    void Promise.allSettled(changes).then((made) => {
+      const fresh = made.map((m) => (m.status === 'fulfilled' ? m.value : null));
+      if (rec.state === 'ended') {
+        for (const d of fresh) d?.free();
+        return this.reply(tx, 481, 'Call/Transaction Does Not Exist');
+      }
+      this.applyMediaUpdate(tx, rec, parsed.sdp, decisions, fresh);
+    });
+  }
+
+  private applyMediaUpdate(tx: ServerTransaction, rec: CallRecord, sdp: SdpSession, decisions: MediaDecision[], fresh: Array<LegDecoder | null>): void {
+    const held = (): LegMedia => ({ payloadType: -1, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: null, onHold: true });
     for (let i = 0; i < decisions.length; i++) {
       const leg = rec.lineToLeg[i] ?? -1;
       if (leg === -1) continue;
       const d = decisions[i];
       const r = rec.receivers[leg];
       // A line now refused (port 0, unsupported codec) is treated as on hold rather than torn down.
-      if (d.accepted) r.updateMedia(legMediaOf(d));
-      else r.updateMedia({ payloadType: -1, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: null, onHold: true });
+      if (d.accepted) r.updateMedia(legMediaOf(d), fresh[i] ?? undefined);
+      else r.updateMedia(held());
     }
     // m-lines may not be removed in a re-offer; missing lines keep their receiver but go quiet.
     for (let i = decisions.length; i < rec.lineToLeg.length; i++) {
       const leg = rec.lineToLeg[i];
-      if (leg !== -1) rec.receivers[leg].updateMedia({ payloadType: -1, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: null, onHold: true });
+      if (leg !== -1) rec.receivers[leg].updateMedia(held());
     }
     rec.sdpVersion++;
     rec.lastActivityAt = Date.now();
-    rec.lastAnswer = this.answerFor(rec, parsed.sdp, decisions);
+    rec.lastAnswer = this.answerFor(rec, sdp, decisions);
     this.reply(tx, 200, 'OK', { toTag: rec.localTag, headers: this.dialogHeaders(tx), body: rec.lastAnswer, contentType: 'application/sdp' });
   }
 
@@ -867,6 +909,7 @@ function legMediaOf(d: Extract<MediaDecision, { accepted: true }>): LegMedia {
   return {
     payloadType: d.payloadType,
     codec: d.codec,
+    ...(d.amr ? { amr: d.amr } : {}),
     skipPayloadTypes: d.skipPayloadTypes,
     expectedAddress: normalizeAddress(d.remote.address),
     onHold: d.onHold,

@@ -278,7 +278,7 @@ export const CONSOLE_JS = `'use strict';
     }
     $('calls-count').textContent = '(' + s.calls.length + ')';
     fill('calls', s.calls.map(function (k) {
-      var tr = row([k.callId, time(k.startedAt), k.direction || '—', k.subscriber || '—', k.seconds.toFixed(1) + ' s', k.lagSeconds.toFixed(2) + ' s', riskCell(k.risk), heardCell(k), String(k.alerts)]);
+      var tr = row([k.callId, time(k.startedAt), (k.direction || '—') + (k.codecs ? ' · ' + k.codecs : ''), k.subscriber || '—', k.seconds.toFixed(1) + ' s', k.lagSeconds.toFixed(2) + ' s', riskCell(k.risk), heardCell(k), String(k.alerts)]);
       tr.setAttribute('data-call-id', k.callId);
       return tr;
     }));

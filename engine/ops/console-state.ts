@@ -7,7 +7,7 @@ import type { RecentAlerts } from './recent-alerts.js';
 export interface ConsoleSources {
   readonly config: { engine: { maxCalls: number }; pool: { threads: number }; subscribers: { enforce: boolean } };
   readonly supervisor: Supervisor;
-  readonly siprec: { readonly server: SiprecServer; readonly draining: boolean; readonly meta: Map<string, { direction: string }> };
+  readonly siprec: { readonly server: SiprecServer; readonly draining: boolean; readonly meta: Map<string, { direction: string; legs?: Array<{ codec: string; sampleRate: number }> }> };
   readonly alerts: { readonly service: AlertService | null; readonly simulator: unknown };
   readonly recentAlerts: RecentAlerts;
 }
@@ -54,6 +54,8 @@ export async function consoleState(src: ConsoleSources) {
         callId: c.callId,
         startedAt: c.startedAt,
         direction: src.siprec.meta.get(c.callId)?.direction ?? null,
+        /** Each leg's codec and rate as the SBC negotiated them, e.g. "AMR-WB 16k / PCMA 8k". */
+        codecs: src.siprec.meta.get(c.callId)?.legs?.map((l) => `${l.codec} ${l.sampleRate / 1000}k`).join(' / ') ?? null,
         subscriber: mask(sub?.number),
         risk: c.risk === null ? null : r3(c.risk),
         /** Spoken intents heard (names only), distinct, in the order first heard. */

@@ -54,7 +54,7 @@ test('operator console in Chromium: token login, a live SIPREC call appears with
     const row = await page.waitForSelector('#calls tr[data-call-id="console-call-1@test"]', { timeout: 15000 });
     const cells = await row.$$eval('td', (tds) => tds.map((td) => td.textContent ?? ''));
     assert.is(cells[0], 'console-call-1@test');
-    assert.is(cells[2], 'incoming');
+    assert.is(cells[2], 'incoming · PCMU 8k / PCMU 8k', 'the direction, then each leg codec and rate');
     assert.is(cells[3], '+33698****32', 'the subscriber is masked');
     await page.waitForSelector('#capacity .card:has-text("active calls") .v:text-is("1 / 2000")', { timeout: 10000 });
 
