@@ -1,0 +1,80 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
+import { selectBackend } from '../runtime/backend.js';
+import { DEFAULT_ARCH } from './architecture.js';
+import { countsByCorpus, loadCorpora, parseCaps, parseCorpusList } from './corpora.js';
+import { corpusFolds, pooledSpeakerFolds } from './corpus-folds.js';
+import { corpusScores, type CorpusScores } from './corpus-scores.js';
+import { crossValidate, type CvResult } from './cross-validate.js';
+import { buildRows } from './dataset.js';
+import { DEFAULT_FEATURES, type RunConfig } from './experiment.js';
+import { DEFAULT_FIT } from './fit.js';
+
+/**
+ * Cross-validation over pooled corpora (issue 18). Usage:
+ *   node dist/models/training/cross-corpus.js --protocol pooled|corpus [--corpora emodb,ravdess,emovo,nemo]
+ *     [--cap ravdess:3,emovo:4,nemo:8] [--epochs N] [--repeats N] [--copies N] [--seed N] [--mixup α]
+ *     [--units 128,128,128] [--out file.json]
+ * - pooled: 8 folds, fold i holds out Emo-DB speaker i (v1's leave-one-speaker-out) and every 8th speaker of the
+ *   other corpora; per-corpus figures come from the pooled held-out predictions.
+ * - corpus: leave-one-corpus-out; the held-out corpus's figures are the cross-corpus figures.
+ */
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+
+export interface CrossCorpusResult {
+  command: string;
+  protocol: 'pooled' | 'corpus';
+  data: ReturnType<typeof countsByCorpus>;
+  caps: Record<string, number>;
+  cv: CvResult;
+  perCorpus: { clean: CorpusScores[]; augmented: CorpusScores[] };
+}
+
+function line(s: CorpusScores): string {
+  return `${s.corpus.padEnd(8)} n ${String(s.all.n).padStart(4)} spk ${String(s.speakers).padStart(2)} | 7-class UAR ${s.all.uar.toFixed(3)} AUC ${s.all.highArousalNegativeAuc.toFixed(3)} fear ${s.fearRecall.toFixed(3)} | 5-class UAR ${s.shared.uar.toFixed(3)} AUC ${s.shared.highArousalNegativeAuc.toFixed(3)}`;
+}
+
+async function main(): Promise<void> {
+  await selectBackend({ prefer: ['wasm', 'cpu'] });
+  const protocol = arg('protocol', 'pooled') as 'pooled' | 'corpus';
+  const seed = Number(arg('seed', '1'));
+  const copies = Number(arg('copies', '3'));
+  const corpora = parseCorpusList(arg('corpora', 'emodb,ravdess,emovo,nemo'));
+  const caps = parseCaps(arg('cap', 'ravdess:3,emovo:4,nemo:8'));
+  const run: RunConfig = {
+    features: DEFAULT_FEATURES,
+    levelNorm: 'voiced-mean',
+    arch: { ...DEFAULT_ARCH, units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number) },
+    fit: { ...DEFAULT_FIT, seed, epochs: Number(arg('epochs', '6')), repeats: Number(arg('repeats', '1')), mixupAlpha: Number(arg('mixup', '0')) },
+  };
+  const t = Date.now();
+  const clips = loadCorpora(corpora, caps, seed);
+  const data = countsByCorpus(clips);
+  console.log(`clips: ${JSON.stringify(data)}`);
+  const rows = buildRows(clips, DEFAULT_FRONT_END, copies, seed);
+  console.log(`features: ${rows.length} clips x ${copies + 1} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const meta = rows.map((r) => r.clip);
+  let folds = protocol === 'pooled' ? pooledSpeakerFolds(meta) : corpusFolds(meta);
+  const only = arg('folds', '');
+  if (only) folds = only.split(',').map((i) => folds[Number(i)]);
+  const cv = await crossValidate(rows, run, protocol === 'pooled' ? 'pooled-speakers' : 'corpus', copies, (m) => console.log(m), folds);
+  const perCorpus = { clean: corpusScores(cv, 'clean'), augmented: corpusScores(cv, 'augmented') };
+  console.log(`POOLED ${protocol} (clean):`);
+  for (const s of perCorpus.clean) console.log(line(s));
+  console.log(`telephone-augmented:`);
+  for (const s of perCorpus.augmented) console.log(line(s));
+  const out = arg('out', '');
+  if (out) {
+    mkdirSync(dirname(out), { recursive: true });
+    const res: CrossCorpusResult = { command: `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`, protocol, data, caps: caps as Record<string, number>, cv, perCorpus };
+    writeFileSync(out, JSON.stringify(res));
+  }
+  console.log(`done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
