@@ -6,8 +6,9 @@ import { DEFAULT_ARCH } from './architecture.js';
 import { countsByCorpus, loadCorpora, parseCaps, parseCorpusList } from './corpora.js';
 import { corpusFolds, pooledSpeakerFolds } from './corpus-folds.js';
 import { corpusScores, type CorpusScores } from './corpus-scores.js';
+import type { CorpusId } from './clip.js';
 import { crossValidate, type CvResult } from './cross-validate.js';
-import { buildRows } from './dataset.js';
+import { buildRows, type ClipRows } from './dataset.js';
 import { DEFAULT_FEATURES, type RunConfig } from './experiment.js';
 import { DEFAULT_FIT } from './fit.js';
 
@@ -39,13 +40,30 @@ function line(s: CorpusScores): string {
   return `${s.corpus.padEnd(8)} n ${String(s.all.n).padStart(4)} spk ${String(s.speakers).padStart(2)} | 7-class UAR ${s.all.uar.toFixed(3)} AUC ${s.all.highArousalNegativeAuc.toFixed(3)} fear ${s.fearRecall.toFixed(3)} | 5-class UAR ${s.shared.uar.toFixed(3)} AUC ${s.shared.highArousalNegativeAuc.toFixed(3)}`;
 }
 
+/** Run one protocol over feature rows already built; per-corpus figures from the pooled held-out predictions. */
+export async function crossCorpus(rows: ClipRows[], run: RunConfig, protocol: 'pooled' | 'corpus', copies: number, caps: Partial<Record<CorpusId, number>>, command: string, log: (m: string) => void, only: number[] = []): Promise<CrossCorpusResult> {
+  const meta = rows.map((r) => r.clip);
+  let folds = protocol === 'pooled' ? pooledSpeakerFolds(meta) : corpusFolds(meta);
+  if (only.length) folds = only.map((i) => folds[i]);
+  const cv = await crossValidate(rows, run, protocol === 'pooled' ? 'pooled-speakers' : 'corpus', copies, log, folds);
+  return { command, protocol, data: countsByCorpus(meta), caps: caps as Record<string, number>, cv, perCorpus: { clean: corpusScores(cv, 'clean'), augmented: corpusScores(cv, 'augmented') } };
+}
+
+/** Print a result's per-corpus lines (clean, then telephone-augmented). */
+export function logCrossCorpus(res: CrossCorpusResult, log: (m: string) => void): void {
+  log(`${res.protocol} (clean):`);
+  for (const s of res.perCorpus.clean) log(line(s));
+  log('telephone-augmented:');
+  for (const s of res.perCorpus.augmented) log(line(s));
+}
+
 async function main(): Promise<void> {
   await selectBackend({ prefer: ['wasm', 'cpu'] });
   const protocol = arg('protocol', 'pooled') as 'pooled' | 'corpus';
   const seed = Number(arg('seed', '1'));
   const copies = Number(arg('copies', '3'));
   const corpora = parseCorpusList(arg('corpora', 'emodb,ravdess,emovo,nemo'));
-  const caps = parseCaps(arg('cap', 'ravdess:3,emovo:4,nemo:8'));
+  const caps = parseCaps(arg('cap', 'ravdess:3,emovo:4,nemo:6'));
   const run: RunConfig = {
     features: DEFAULT_FEATURES,
     levelNorm: 'voiced-mean',
@@ -54,24 +72,15 @@ async function main(): Promise<void> {
   };
   const t = Date.now();
   const clips = loadCorpora(corpora, caps, seed);
-  const data = countsByCorpus(clips);
-  console.log(`clips: ${JSON.stringify(data)}`);
+  console.log(`clips: ${JSON.stringify(countsByCorpus(clips))}`);
   const rows = buildRows(clips, DEFAULT_FRONT_END, copies, seed);
   console.log(`features: ${rows.length} clips x ${copies + 1} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  const meta = rows.map((r) => r.clip);
-  let folds = protocol === 'pooled' ? pooledSpeakerFolds(meta) : corpusFolds(meta);
-  const only = arg('folds', '');
-  if (only) folds = only.split(',').map((i) => folds[Number(i)]);
-  const cv = await crossValidate(rows, run, protocol === 'pooled' ? 'pooled-speakers' : 'corpus', copies, (m) => console.log(m), folds);
-  const perCorpus = { clean: corpusScores(cv, 'clean'), augmented: corpusScores(cv, 'augmented') };
-  console.log(`POOLED ${protocol} (clean):`);
-  for (const s of perCorpus.clean) console.log(line(s));
-  console.log(`telephone-augmented:`);
-  for (const s of perCorpus.augmented) console.log(line(s));
+  const only = arg('folds', '').split(',').filter(Boolean).map(Number);
+  const res = await crossCorpus(rows, run, protocol, copies, caps, `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`, (m) => console.log(m), only);
+  logCrossCorpus(res, (m) => console.log(m));
   const out = arg('out', '');
   if (out) {
     mkdirSync(dirname(out), { recursive: true });
-    const res: CrossCorpusResult = { command: `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`, protocol, data, caps: caps as Record<string, number>, cv, perCorpus };
     writeFileSync(out, JSON.stringify(res));
   }
   console.log(`done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
