@@ -29,7 +29,9 @@ test.before(async () => {
   loaded = await loadModelDir(V2, DEFAULT_FRONT_END);
   predictor = new BatchedPredictor(loaded.model, loaded.manifest);
 });
-test.after(() => loaded.model.dispose());
+test.after(() => {
+  loaded.model.dispose();
+});
 
 test('emotion-v2 passes the front-end check and keeps the 7 labels; emotion-v1 still loads and stays the default', async () => {
   assert.ok(existsSync(join(V2, 'EVALUATION.md')));
