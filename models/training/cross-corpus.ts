@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
 import { selectBackend } from '../runtime/backend.js';
@@ -11,6 +11,8 @@ import { crossValidate, type CvResult } from './cross-validate.js';
 import { buildRows, type ClipRows } from './dataset.js';
 import { DEFAULT_FEATURES, type RunConfig } from './experiment.js';
 import { DEFAULT_FIT } from './fit.js';
+import { pooledEvaluationMarkdown } from './pooled-evaluation.js';
+import { gitCommit } from './git-commit.js';
 
 /**
  * Cross-validation over pooled corpora (issue 18). Usage:
@@ -58,6 +60,14 @@ export function logCrossCorpus(res: CrossCorpusResult, log: (m: string) => void)
 }
 
 async function main(): Promise<void> {
+  const report = arg('report', '');
+  if (report) {
+    // Markdown of saved results (no training): node dist/models/training/cross-corpus.js --report pooled.json,corpus.json --title "…"
+    const saved = report.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as CrossCorpusResult);
+    const cmd = `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`;
+    console.log(pooledEvaluationMarkdown({ title: arg('title', 'cross-corpus results'), createdAt: new Date().toISOString(), commit: gitCommit() }, saved.find((r) => r.protocol === 'pooled') ?? null, saved.find((r) => r.protocol === 'corpus') ?? null, cmd));
+    return;
+  }
   await selectBackend({ prefer: ['wasm', 'cpu'] });
   const protocol = arg('protocol', 'pooled') as 'pooled' | 'corpus';
   const seed = Number(arg('seed', '1'));

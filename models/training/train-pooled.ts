@@ -1,4 +1,3 @@
-import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +12,7 @@ import { crossCorpus, logCrossCorpus, type CrossCorpusResult } from './cross-cor
 import { buildRows } from './dataset.js';
 import { DEFAULT_FEATURES, HIGH_AROUSAL_NEGATIVE, trainRun, type RunConfig } from './experiment.js';
 import { DEFAULT_FIT } from './fit.js';
+import { gitCommit } from './git-commit.js';
 import { pooledEvaluationMarkdown } from './pooled-evaluation.js';
 import { withSeededMathRandom } from './prng.js';
 
@@ -30,14 +30,6 @@ import { withSeededMathRandom } from './prng.js';
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
-
-function gitCommit(): string {
-  try {
-    return execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 export async function trainPooled(): Promise<void> {
@@ -116,7 +108,7 @@ export async function trainPooled(): Promise<void> {
   const bad = checkManifest(manifest, DEFAULT_FRONT_END);
   if (bad) throw bad;
   const { weightBytes } = await saveModelDir(model, out, manifest);
-  writeFileSync(join(out, 'EVALUATION.md'), pooledEvaluationMarkdown(manifest, results.pooled ?? null, results.corpus ?? null, cmd));
+  writeFileSync(join(out, 'EVALUATION.md'), pooledEvaluationMarkdown({ title: `${name}: evaluation`, createdAt: manifest.createdAt, commit: String(manifest.training.commit) }, results.pooled ?? null, results.corpus ?? null, cmd));
   console.log(`wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
   model.dispose();
 }
