@@ -7,7 +7,6 @@ import * as assert from 'uvu/assert';
 import { shippedModelDir, shippedSpotterDir } from '../models/runtime/shipped-model.js';
 import { repoRoot } from '../test/support/repo-paths.js';
 import { testConfig } from '../test/support/engine-fixtures.js';
-import { loadConfig } from './config/load-config.js';
 import { ModelSettingsError, resolveModelSettings } from './model-settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cg-model-'));
@@ -16,12 +15,6 @@ test('the shipped model matches the default front-end', () => {
   const s = resolveModelSettings(testConfig());
   assert.ok(s);
   assert.is(s!.dir, shippedModelDir());
-});
-
-test('CALLGUARD_MODEL_DIR=models/emotion-v2 selects the pooled-corpora model and its manifest passes; the default stays emotion-v1', () => {
-  const c = loadConfig({ env: { CALLGUARD_MODEL_DIR: join(repoRoot, 'models/emotion-v2') } });
-  assert.is(resolveModelSettings(c)!.dir, join(repoRoot, 'models/emotion-v2'));
-  assert.is(resolveModelSettings(loadConfig({ env: {} }))!.dir, shippedModelDir());
 });
 
 test('a model built for another front-end is refused with CG_MODEL_MISMATCH naming the setting', () => {

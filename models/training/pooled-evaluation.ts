@@ -68,7 +68,7 @@ export function pooledEvaluationMarkdown(head: ReportHead, pooled: CrossCorpusRe
         '',
       );
     }
-    L.push('### Per corpus (pooled over the folds)', '', corpusTable(pooled.perCorpus.clean, pooled.perCorpus.augmented), '', '### Per fold', '', '| fold | held out | 7-class UAR | AUC |', '|---|---|---:|---:|');
+    L.push('### Per corpus (pooled over the folds)', '', corpusTable(pooled.perCorpus.clean, pooled.perCorpus.augmented), '', '### Per fold', '', '| fold | held out | 7-class UAR (all clips of the fold) | AUC |', '|---|---|---:|---:|');
     for (const f of pooled.cv.folds) L.push(`| ${f.name ?? ''} | ${f.heldOut.join(', ')} | ${f3(f.clean.uar)} | ${f3(f.clean.highArousalNegativeAuc)} |`);
     L.push('');
   }
