@@ -45,7 +45,7 @@ export function pooledEvaluationMarkdown(head: ReportHead, pooled: CrossCorpusRe
   if (src) {
     L.push('## Data (after the per-cell cap)', '', '| corpus | speakers | clips | per class |', '|---|---:|---:|---|');
     for (const [c, d] of Object.entries(src.data)) L.push(`| ${c} | ${d.speakers} | ${d.clips} | ${Object.entries(d.byEmotion).map(([e, n]) => `${e} ${n}`).join(', ')} |`);
-    L.push('', `Cap per (speaker, emotion) cell: ${Object.entries(src.caps).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}; Emo-DB is used whole. Fit: ${src.cv.run.fit.epochs} epochs x ${src.cv.run.fit.repeats} pass, batch ${src.cv.run.fit.batchSize}, mixup alpha ${src.cv.run.fit.mixupAlpha ?? 0}, seed ${src.cv.run.fit.seed}; ${src.cv.copies} telephone-augmented renditions per clip.`, '');
+    L.push('', `Cap per (speaker, emotion) cell: ${Object.entries(src.caps).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}${'emodb' in src.caps ? '' : '; Emo-DB is used whole'}. Fit: ${src.cv.run.fit.epochs} epochs x ${src.cv.run.fit.repeats} pass, batch ${src.cv.run.fit.batchSize}, mixup alpha ${src.cv.run.fit.mixupAlpha ?? 0}, seed ${src.cv.run.fit.seed}; ${src.cv.copies} telephone-augmented renditions per clip.`, '');
   }
   if (pooled) {
     const emodb = pooled.perCorpus.clean.find((s) => s.corpus === 'emodb');
