@@ -6,6 +6,7 @@ import type { FrameFeature } from '../runtime/manifest.js';
 import { DEFAULT_ARCH, type ArchConfig } from './architecture.js';
 import { buildRows, type ClipRows } from './dataset.js';
 import { loadEmoDb } from './emodb.js';
+import type { SpeakerFold } from './corpus-folds.js';
 import { DEFAULT_FEATURES, predictClips, score, speakerFolds, trainRun, type RunConfig, type Scores } from './experiment.js';
 import { DEFAULT_FIT } from './fit.js';
 import { withSeededMathRandom } from './prng.js';
@@ -19,40 +20,48 @@ import { withSeededMathRandom } from './prng.js';
  */
 
 export interface CvResult {
-  folds: { heldOut: string[]; clean: Scores; augmented: Scores; finalLoss: number }[];
+  folds: { heldOut: string[]; name?: string; clean: Scores; augmented: Scores; finalLoss: number }[];
   clean: Scores;
   augmented: Scores;
   run: RunConfig;
   copies: number;
-  foldKind: 'loso' | 'pairs';
+  foldKind: 'loso' | 'pairs' | 'pooled-speakers' | 'corpus';
   seconds: number;
+  /** Every held-out clip once, in fold order, with its clean and augmented probabilities (n × 7): per-corpus scores. */
+  pooled?: { clips: { corpus: string; speaker: string; file: string; label: number }[]; clean: number[]; augmented: number[] };
 }
 
-export async function crossValidate(all: ClipRows[], run: RunConfig, foldKind: 'loso' | 'pairs', copies: number, log: (m: string) => void): Promise<CvResult> {
+/** Emo-DB folds of v1 ('loso' | 'pairs') as SpeakerFolds. */
+export function emoDbFolds(kind: 'loso' | 'pairs'): SpeakerFold[] {
+  return speakerFolds(kind).map((h) => ({ name: h.join('+'), heldOut: h }));
+}
+
+export async function crossValidate(all: ClipRows[], run: RunConfig, foldKind: CvResult['foldKind'], copies: number, log: (m: string) => void, folds: SpeakerFold[] = emoDbFolds(foldKind === 'pairs' ? 'pairs' : 'loso')): Promise<CvResult> {
   const g = frontEndGeometry(DEFAULT_FRONT_END);
   const t0 = Date.now();
-  const folds: CvResult['folds'] = [];
-  const L = 7;
+  const out: CvResult['folds'] = [];
   const pooledClean: number[] = [];
   const pooledAug: number[] = [];
   const labels: number[] = [];
-  for (const heldOut of speakerFolds(foldKind)) {
+  const clips: NonNullable<CvResult['pooled']>['clips'] = [];
+  for (const fold of folds) {
+    const heldOut = fold.heldOut;
     const train = all.filter((c) => !heldOut.includes(c.clip.speaker));
     const test = all.filter((c) => heldOut.includes(c.clip.speaker));
-    const { model, spec, finalLoss } = await withSeededMathRandom(run.fit.seed, () => trainRun(train, g, run, (m) => log(`[${heldOut.join('+')}] ${m}`)));
+    const { model, spec, finalLoss } = await withSeededMathRandom(run.fit.seed, () => trainRun(train, g, run, (m) => log(`[${fold.name}] ${m}`)));
     const pc = predictClips(model, spec, test, g, 0);
     const pa = predictClips(model, spec, test, g, 1);
     model.dispose();
     const tl = test.map((c) => c.clip.label);
-    const f = { heldOut, clean: score(pc, tl), augmented: score(pa, tl), finalLoss };
-    folds.push(f);
+    const f = { heldOut, name: fold.name, clean: score(pc, tl), augmented: score(pa, tl), finalLoss };
+    out.push(f);
     pooledClean.push(...pc);
     pooledAug.push(...pa);
     labels.push(...tl);
-    log(`fold ${heldOut.join('+')}: UAR ${f.clean.uar.toFixed(3)} (aug ${f.augmented.uar.toFixed(3)}) AUC ${f.clean.highArousalNegativeAuc.toFixed(3)} (aug ${f.augmented.highArousalNegativeAuc.toFixed(3)}) tensors ${tf.memory().numTensors} ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    clips.push(...test.map((c) => ({ corpus: c.clip.corpus, speaker: c.clip.speaker, file: c.clip.file, label: c.clip.label })));
+    log(`fold ${fold.name}: train ${train.length} test ${test.length} UAR ${f.clean.uar.toFixed(3)} (aug ${f.augmented.uar.toFixed(3)}) AUC ${f.clean.highArousalNegativeAuc.toFixed(3)} (aug ${f.augmented.highArousalNegativeAuc.toFixed(3)}) tensors ${tf.memory().numTensors} ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
-  void L;
-  return { folds, clean: score(Float32Array.from(pooledClean), labels), augmented: score(Float32Array.from(pooledAug), labels), run, copies, foldKind, seconds: (Date.now() - t0) / 1000 };
+  return { folds: out, clean: score(Float32Array.from(pooledClean), labels), augmented: score(Float32Array.from(pooledAug), labels), run, copies, foldKind, seconds: (Date.now() - t0) / 1000, pooled: { clips, clean: pooledClean, augmented: pooledAug } };
 }
 
 function arg(name: string, def: string): string {

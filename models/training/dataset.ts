@@ -2,7 +2,7 @@ import { extractOffline } from '../../actors/features/offline-extractor.js';
 import type { FrontEndConfig, FrontEndGeometry } from '../../actors/features/front-end-config.js';
 import { assembleWindow, wrapPad, standardise, type WindowInputSpec } from '../runtime/window-features.js';
 import { augmentClip } from './augment.js';
-import type { Clip } from './emodb.js';
+import type { Clip } from './clip.js';
 import { Prng } from './prng.js';
 
 /**

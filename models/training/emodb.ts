@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseWav } from '../../engine/media/wav-reader.js';
 import { EMOTION_LABELS, type EmotionLabel } from '../runtime/manifest.js';
+import { readClipAudio, type Clip } from './clip.js';
 
 /** Emo-DB (telephone-band copy) clips, labelled from the file name only (`SSTTTEV.wav`). Training/evaluation only. */
 
@@ -10,17 +10,7 @@ export const EMODB_DIR = '/work/shared/data/emodb-8k';
 const EMOTION_BY_LETTER: Record<string, EmotionLabel> = { W: 'anger', L: 'boredom', E: 'disgust', A: 'fear', F: 'happiness', T: 'sadness', N: 'neutral' };
 export const SPEAKER_SEX: Record<string, 'm' | 'f'> = { '03': 'm', '08': 'f', '09': 'f', '11': 'm', '12': 'm', '13': 'f', '15': 'm', '16': 'f' };
 
-export interface Clip {
-  file: string;
-  speaker: string;
-  text: string;
-  emotion: EmotionLabel;
-  /** Index into EMOTION_LABELS. */
-  label: number;
-  version: string;
-  sampleRate: number;
-  pcm: Int16Array;
-}
+export type { Clip } from './clip.js';
 
 /** Parse `SSTTTEV.wav`; null if the name does not follow the scheme. */
 export function parseClipName(file: string): { speaker: string; text: string; emotion: EmotionLabel; version: string } | null {
@@ -35,8 +25,7 @@ export function loadEmoDb(dir = EMODB_DIR): Clip[] {
   for (const file of readdirSync(dir).sort()) {
     const meta = parseClipName(file);
     if (!meta) continue;
-    const wav = parseWav(new Uint8Array(readFileSync(join(dir, file))));
-    clips.push({ file, ...meta, label: EMOTION_LABELS.indexOf(meta.emotion), sampleRate: wav.sampleRate, pcm: wav.channels[0] });
+    clips.push({ corpus: 'emodb', file, ...meta, sex: SPEAKER_SEX[meta.speaker] ?? 'm', label: EMOTION_LABELS.indexOf(meta.emotion), ...readClipAudio(join(dir, file)) });
   }
   return clips;
 }

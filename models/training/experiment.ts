@@ -44,15 +44,26 @@ export async function trainRun(train: readonly ClipRows[], g: FrontEndGeometry, 
   return { model, spec, finalLoss };
 }
 
-/** Probabilities for copy `copyIndex` (0 = clean) of every clip, one full window each, through the runtime predictor. */
+/**
+ * Probabilities for copy `copyIndex` (0 = clean) of every clip through the runtime predictor: the mean over the clip's
+ * 2 s windows at the runtime's hop (the engine scores a call the same way, window by window). A clip of up to one
+ * window (every Emo-DB clip) gives exactly one full, wrap-padded window, as v1's evaluation did.
+ */
 export function predictClips(model: tf.LayersModel, spec: WindowInputSpec, clips: readonly ClipRows[], g: FrontEndGeometry, copyIndex = 0): Float32Array {
   const p = new BatchedPredictor(model, evalManifest(spec));
-  const wins = clips.map((c) => {
+  const T = spec.window.frames;
+  const L = EMOTION_LABELS.length;
+  const out = new Float32Array(clips.length * L);
+  clips.forEach((c, i) => {
     const copy = c.copies[Math.min(copyIndex, c.copies.length - 1)];
-    const start = Math.max(0, copy.frames - spec.window.frames);
-    return modelWindow(copy, start, copy.frames - start, g, spec, new Float32Array(spec.window.frames * spec.input.featureCount));
+    const starts: number[] = [];
+    if (copy.frames <= T) starts.push(0);
+    else for (let s = 0; s + T <= copy.frames; s += spec.window.hopFrames) starts.push(s);
+    const wins = starts.map((s) => modelWindow(copy, s, Math.min(T, copy.frames - s), g, spec, new Float32Array(T * spec.input.featureCount)));
+    const probs = p.predict(wins);
+    for (let w = 0; w < wins.length; w++) for (let j = 0; j < L; j++) out[i * L + j] += probs[w * L + j] / wins.length;
   });
-  return p.predict(wins);
+  return out;
 }
 
 export interface Scores {

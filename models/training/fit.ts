@@ -22,6 +22,12 @@ export interface FitOptions {
   timeMask: number;
   labelSmoothing: number;
   classBalanced: boolean;
+  /**
+   * Mixup (Zhang et al., 2018): each batch is blended with a shuffled copy of itself, inputs, targets and class
+   * weights alike, with one weight λ ~ Beta(α, α) per batch (λ folded to ≥ 0.5). 0 = off (v1), and then no random
+   * number is drawn for it, so v1's recipe trains bit-identical weights.
+   */
+  mixupAlpha?: number;
   seed: number;
 }
 
@@ -39,6 +45,23 @@ export const DEFAULT_FIT: FitOptions = {
   classBalanced: true,
   seed: 1,
 };
+
+/** Blend batch items with a seeded permutation of themselves (mixup); buffers are changed in place. */
+export function mixBatch(x: Float32Array, y: Float32Array, w: Float32Array, n: number, size: number, classes: number, rng: Prng, alpha: number): number {
+  const b = rng.beta(alpha, alpha);
+  const lam = Math.max(b, 1 - b);
+  const perm = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+  const x0 = x.slice(0, n * size);
+  const y0 = y.slice(0, n * classes);
+  const w0 = w.slice(0, n);
+  for (let k = 0; k < n; k++) {
+    const j = perm[k];
+    for (let i = 0; i < size; i++) x[k * size + i] = lam * x0[k * size + i] + (1 - lam) * x0[j * size + i];
+    for (let c = 0; c < classes; c++) y[k * classes + c] = lam * y0[k * classes + c] + (1 - lam) * y0[j * classes + c];
+    w[k] = lam * w0[k] + (1 - lam) * w0[j];
+  }
+  return lam;
+}
 
 export async function fitModel(
   model: tf.LayersModel,
@@ -100,6 +123,7 @@ export async function fitModel(
         for (let j = 0; j < classes; j++) yBuf[k * classes + j] = opts.labelSmoothing / classes + (j === lab ? 1 - opts.labelSmoothing : 0);
         wBuf[k] = weights[lab];
       }
+      if ((opts.mixupAlpha ?? 0) > 0 && n > 1) mixBatch(xBuf, yBuf, wBuf, n, T * F, classes, rng, opts.mixupAlpha!);
       lrHolder.learningRate = opts.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
       const loss = tf.tidy(() => {
         const x = tf.tensor3d(xBuf.subarray(0, n * T * F), [n, T, F]);

@@ -21,6 +21,7 @@ import { withSeededMathRandom } from './prng.js';
  *    streaming front-end. 2. Speaker-independent cross-validation (default: leave-one-speaker-out, 8 folds).
  * 3. Train on all 8 speakers with the same recipe, write model.json/weights.bin/manifest.json/EVALUATION.md.
  * Runs on the wasm backend (single thread) so a seed reproduces the same weights; no network access.
+ * `--corpora emodb,ravdess,emovo,nemo …` trains on pooled corpora instead (train-pooled.ts, emotion-v2).
  */
 
 export const DEFAULT_COPIES = 6;
@@ -93,6 +94,9 @@ export function evaluationMarkdown(m: ModelManifest, cv: CvResult | null, cmd: s
 }
 
 async function main(): Promise<void> {
+  // More than Emo-DB: the pooled-corpora recipe (issue 18, models/emotion-v2); Emo-DB alone keeps v1's recipe below.
+  const corpora = arg('corpora', 'emodb');
+  if (corpora !== 'emodb') return (await import('./train-pooled.js')).trainPooled();
   const out = arg('out', 'models/emotion-v1');
   const seed = Number(arg('seed', '1'));
   const copies = Number(arg('copies', String(DEFAULT_COPIES)));

@@ -1,0 +1,47 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EMOTION_LABELS, type EmotionLabel } from '../runtime/manifest.js';
+import { readClipAudio, type Clip } from './clip.js';
+
+/**
+ * RAVDESS speech (telephone-band copy; 24 North American English actors), labelled from the file name
+ * `03-01-EE-II-SS-RR-AA.wav` (README of the data folder). calm (02) and surprised (08) have no Emo-DB class: the name
+ * parses (emotion null) and the loader drops them — see models/emotion-v2/EVALUATION.md for why.
+ */
+
+export const RAVDESS_DIR = '/work/shared/data/ravdess-8k';
+
+const EMOTION_BY_CODE: Record<string, EmotionLabel | null> = { '01': 'neutral', '02': null, '03': 'happiness', '04': 'sadness', '05': 'anger', '06': 'fear', '07': 'disgust', '08': null };
+
+export interface RavdessName {
+  /** Corpus-prefixed actor id, e.g. `ravdess-07`. */
+  speaker: string;
+  sex: 'm' | 'f';
+  /** Mapped Emo-DB class, or null for calm / surprised. */
+  emotion: EmotionLabel | null;
+  /** RAVDESS's own emotion code (01–08). */
+  code: string;
+  intensity: 'normal' | 'strong';
+  text: string;
+  version: string;
+}
+
+/** Parse a RAVDESS speech file name; null if it does not follow the scheme (song files, README, …). */
+export function parseRavdessName(file: string): RavdessName | null {
+  const m = /^03-01-(0[1-8])-(0[12])-(0[12])-(0[12])-(\d\d)\.wav$/.exec(file);
+  if (!m) return null;
+  const actor = Number(m[5]);
+  if (actor < 1 || actor > 24) return null;
+  return { speaker: `ravdess-${m[5]}`, sex: actor % 2 ? 'm' : 'f', emotion: EMOTION_BY_CODE[m[1]], code: m[1], intensity: m[2] === '01' ? 'normal' : 'strong', text: m[3], version: m[4] };
+}
+
+/** Every clip with an Emo-DB class, sorted by file name (a stable order for seeded runs). */
+export function loadRavdess(dir = RAVDESS_DIR): Clip[] {
+  const clips: Clip[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    const n = parseRavdessName(file);
+    if (!n || !n.emotion) continue;
+    clips.push({ corpus: 'ravdess', file, speaker: n.speaker, sex: n.sex, text: n.text, emotion: n.emotion, label: EMOTION_LABELS.indexOf(n.emotion), version: `${n.intensity}-${n.version}`, ...readClipAudio(join(dir, file)) });
+  }
+  return clips;
+}
