@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { speech } from '../test/support/engine-fixtures.js';
 import { EventReader, type WindowEvent } from './actor-events.js';
 import { ActorStep, mailboxMargin, restartLeg } from './actor-step.js';
-import { attachCall, C, createCallSlab, S } from './call-slab.js';
+import { attachCall, CallHeaderSlot, createCallSlab, LegStateSlot } from './call-slab.js';
 import { DEFAULT_FRONT_END, frontEndGeometry } from './features/front-end-config.js';
 import { extractOffline } from './features/offline-extractor.js';
 import { DEFAULT_POLICY_CONFIG } from './policy/risk-policy.js';
@@ -44,7 +44,7 @@ test('a leg restart in a round that is replayed after a crash is counted once', 
   const slab = createCallSlab('r1', { geometry: g, inputRates: [8000, 8000], roles: ['caller', 'callee'], protectedLeg: 1, ringSamples: 8000, maxChunkSamples: 4000, eventBytes: 1 << 16 });
   const view = attachCall(g, slab);
   const leg = view.legs[1];
-  const active = Atomics.load(view.header, C.active);
+  const active = Atomics.load(view.header, CallHeaderSlot.active);
   const work = leg.states[1 - active];
   // The round that crashed: the leg restarted in the work copy, which never got published.
   work.set(leg.states[active]);
@@ -52,18 +52,18 @@ test('a leg restart in a round that is replayed after a crash is counted once', 
   // The replay starts again from the published copy and restarts the leg again, then publishes.
   work.set(leg.states[active]);
   const ev = restartLeg(leg, work, new Error('boom'));
-  Atomics.store(view.header, C.active, 1 - active);
+  Atomics.store(view.header, CallHeaderSlot.active, 1 - active);
   assert.is(ev.type, 'actor-error');
-  assert.is(leg.states[1 - active][S.legRestarts], 1);
-  assert.is(leg.states[1 - active][S.droppedChunks], 1);
-  assert.is(view.legs[0].states[1 - active][S.legRestarts], 0);
+  assert.is(leg.states[1 - active][LegStateSlot.legRestarts], 1);
+  assert.is(leg.states[1 - active][LegStateSlot.droppedChunks], 1);
+  assert.is(view.legs[0].states[1 - active][LegStateSlot.legRestarts], 0);
   // A later published round restarts the leg again (at the end of the stream: no chunk lost): the counts add up.
   const now = 1 - active;
   leg.states[active].set(leg.states[now]);
   restartLeg(leg, leg.states[active], new Error('boom'), false);
-  Atomics.store(view.header, C.active, active);
-  assert.is(leg.states[active][S.legRestarts], 2);
-  assert.is(leg.states[active][S.droppedChunks], 1);
+  Atomics.store(view.header, CallHeaderSlot.active, active);
+  assert.is(leg.states[active][LegStateSlot.legRestarts], 2);
+  assert.is(leg.states[active][LegStateSlot.droppedChunks], 1);
 });
 
 test.run();

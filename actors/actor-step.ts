@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { RingBuffer } from 'ringbuf.js';
 import { EventWriter, type ActorEvent } from './actor-events.js';
-import { attachCall, C, H, initLegState, resamplerFor, S, type CallSlabHandles, type CallView, type LegView } from './call-slab.js';
+import { attachCall, CallHeaderSlot, LegHeaderSlot, initLegState, resamplerFor, LegStateSlot, type CallSlabHandles, type CallView, type LegView } from './call-slab.js';
 import type { FrontEndGeometry } from './features/front-end-config.js';
 import { createSpectralStage, type SpectralStageName } from './features/spectral-stage.js';
 import { StreamingExtractor, type WindowReady } from './features/streaming-extractor.js';
 import { applyIntent, type IntentCue } from './policy/content-cues.js';
-import { G } from './policy/policy-state-layout.js';
+import { PolicySlot } from './policy/policy-state-layout.js';
 import { initPolicyState, MIN_SPEECH_RATIO, policyStep, type LegRole, type PolicyConfig } from './policy/risk-policy.js';
 
 /** One call's share of a task. */
@@ -86,7 +86,7 @@ export const LOCKSTEP_SLACK_SECONDS = 1;
 
 /** True when the leg journalled a chunk that its committed state has not consumed (a replay is due). */
 function pendingChunk(leg: LegView, st: Float64Array): boolean {
-  return Atomics.load(leg.header, H.inflightSeq) === st[S.chunkSeq] + 1;
+  return Atomics.load(leg.header, LegHeaderSlot.inflightSeq) === st[LegStateSlot.chunkSeq] + 1;
 }
 
 interface ReadyWindow {
@@ -194,7 +194,7 @@ export class ActorStep {
 
   private prepare(call: StepCall): Prepared {
     const view = attachCall(this.g, call.slab);
-    const active = Atomics.load(view.header, C.active);
+    const active = Atomics.load(view.header, CallHeaderSlot.active);
     const work = 1 - active;
     view.policy[work].set(view.policy[active]);
     const p: Prepared = {
@@ -224,19 +224,19 @@ export class ActorStep {
         } catch (err) {
           p.errors.push(restartLeg(leg, st, err));
         }
-        st[S.chunkSeq] += 1;
+        st[LegStateSlot.chunkSeq] += 1;
       }
       if (leg.ring.availableRead() > 0) drained = false;
     }
     if (call.final && drained) {
       for (const leg of view.legs) {
         const st = leg.states[work];
-        if (st[S.finalized]) continue;
+        if (st[LegStateSlot.finalized]) continue;
         p.worked = true;
         try {
           this.extractor.finish(leg.layout, st, leg.history, (w) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null, keywords: null }));
         } catch (err) {
-          st[S.finalized] = 1;
+          st[LegStateSlot.finalized] = 1;
           p.errors.push(restartLeg(leg, st, err, false));
         }
       }
@@ -251,18 +251,18 @@ export class ActorStep {
    */
   private takeChunk(leg: LegView, st: Float64Array, final: boolean, quotaSeconds: number): number {
     const { header, ring, ringReadPtr, inflight } = leg;
-    const seq = st[S.chunkSeq];
+    const seq = st[LegStateSlot.chunkSeq];
     if (pendingChunk(leg, st)) {
-      const n = header[H.inflightLen];
-      if (Atomics.load(ringReadPtr, 0) === header[H.readPtrBefore] >>> 0) ring.pop(inflight, n);
+      const n = header[LegHeaderSlot.inflightLen];
+      if (Atomics.load(ringReadPtr, 0) === header[LegHeaderSlot.readPtrBefore] >>> 0) ring.pop(inflight, n);
       return n;
     }
     const avail = Math.min(ring.availableRead(), Math.floor(quotaSeconds * leg.inputRate));
     if (avail === 0 || (!final && avail < (this.minChunkSamples * leg.inputRate) / 8000)) return 0;
     const n = Math.min(avail, inflight.length, Math.floor(this.maxChunkSeconds * leg.inputRate));
-    header[H.readPtrBefore] = Atomics.load(ringReadPtr, 0) | 0;
-    header[H.inflightLen] = n;
-    Atomics.store(header, H.inflightSeq, seq + 1);
+    header[LegHeaderSlot.readPtrBefore] = Atomics.load(ringReadPtr, 0) | 0;
+    header[LegHeaderSlot.inflightLen] = n;
+    Atomics.store(header, LegHeaderSlot.inflightSeq, seq + 1);
     ring.pop(inflight, n);
     return n;
   }
@@ -279,7 +279,7 @@ export class ActorStep {
     let max = 0;
     for (const leg of legs) {
       const st = leg.states[work];
-      const secs = pendingChunk(leg, st) ? leg.header[H.inflightLen] / leg.inputRate : leg.ring.availableRead() / leg.inputRate;
+      const secs = pendingChunk(leg, st) ? leg.header[LegHeaderSlot.inflightLen] / leg.inputRate : leg.ring.availableRead() / leg.inputRate;
       min = Math.min(min, secs);
       max = Math.max(max, secs);
     }
@@ -345,7 +345,7 @@ export class ActorStep {
       // Intents heard by the time this window ends go in first (a replayed round skips those already applied); the
       // call's very last window takes every intent left, since no later window will.
       const all = p.finished && r === lastWindow;
-      while (next < intents.length && (all || intents[next].availableAt <= r.w.tEnd || intents[next].seq <= policyState[G.intentSeq])) {
+      while (next < intents.length && (all || intents[next].availableAt <= r.w.tEnd || intents[next].seq <= policyState[PolicySlot.intentSeq])) {
         applyIntent(policyState, 0, this.policy, intents[next]);
         next++;
       }
@@ -376,7 +376,7 @@ export class ActorStep {
       if (!ok) return false;
     }
     if (!ok) return false;
-    Atomics.store(p.view.header, C.active, p.work);
+    Atomics.store(p.view.header, CallHeaderSlot.active, p.work);
     return true;
   }
 }
@@ -393,11 +393,11 @@ function policyRole(slab: CallSlabHandles, leg: number): LegRole | null {
 /** Per-leg isolation: a throwing chunk is dropped, the leg restarts from fresh DSP state, window numbering continues. */
 export function restartLeg(leg: LegView, work: Float64Array, err: unknown, chunkDropped = true): ActorEvent {
   // Keep the counters that number what was already emitted (windows of this very chunk included) and the audio taken.
-  const keep = [S.windows, S.totalIn, S.chunkSeq, S.finalized, S.legRestarts, S.droppedChunks].map((slot) => [slot, work[slot]] as const);
+  const keep = [LegStateSlot.windows, LegStateSlot.totalIn, LegStateSlot.chunkSeq, LegStateSlot.finalized, LegStateSlot.legRestarts, LegStateSlot.droppedChunks].map((slot) => [slot, work[slot]] as const);
   initLegState(work);
   for (const [slot, v] of keep) work[slot] = v;
-  work[S.legRestarts] += 1;
-  if (chunkDropped) work[S.droppedChunks] += 1;
+  work[LegStateSlot.legRestarts] += 1;
+  if (chunkDropped) work[LegStateSlot.droppedChunks] += 1;
   const e = err as { code?: string; message?: string };
   return { type: 'actor-error', leg: leg.index, code: e?.code ?? 'CG_ACTOR_EXCEPTION', message: String(e?.message ?? err) };
 }

@@ -27,7 +27,7 @@ export const CALL_MAGIC = 0x43474331; // "CGC1"
 export const LEG_MAGIC = 0x43474c31; // "CGL1"
 
 /** Int32 header slots of the call. */
-export const C = {
+export const CallHeaderSlot = {
   magic: 0,
   legs: 1,
   /** Which state copy (0 = A, 1 = B) of every leg and of the policy is committed. */
@@ -36,7 +36,7 @@ export const C = {
 const CALL_HEADER_INTS = 4;
 
 /** Int32 header slots of a leg. */
-export const H = {
+export const LegHeaderSlot = {
   magic: 0,
   inflightSeq: 2,
   inflightLen: 3,
@@ -47,7 +47,7 @@ export const H = {
 const LEG_HEADER_INTS = 8;
 
 /** Float64 slots of a leg's streaming state; arrays follow at the offsets in LegLayout. */
-export const S = {
+export const LegStateSlot = {
   chunkSeq: 0,
   totalIn: 1,
   totalModel: 2,
@@ -169,13 +169,13 @@ export function createCallSlab(callId: string, spec: SlabSpec): CallSlabHandles 
   const alloc = spec.alloc ?? ((n: number) => new SharedArrayBuffer(n));
   const state = alloc(bytes);
   const head = new Int32Array(state, 0, CALL_HEADER_INTS);
-  head[C.magic] = CALL_MAGIC;
-  head[C.legs] = legs.length;
+  head[CallHeaderSlot.magic] = CALL_MAGIC;
+  head[CallHeaderSlot.legs] = legs.length;
   initPolicyState(new Float64Array(state, policyOffsets[0], POLICY_STATE_LENGTH), 0);
   legs.forEach((l, i) => {
     const h = new Int32Array(state, l.headerOffset, LEG_HEADER_INTS);
-    h[H.magic] = LEG_MAGIC;
-    h[H.inputRate] = spec.inputRates[i];
+    h[LegHeaderSlot.magic] = LEG_MAGIC;
+    h[LegHeaderSlot.inputRate] = spec.inputRates[i];
     initLegState(new Float64Array(state, l.stateOffsets[0], l.stateLength));
   });
   const rings = spec.inputRates.map(() => alloc(ringStorageBytes(spec.ringSamples, Int16Array)));
@@ -203,7 +203,7 @@ function ringStorageBytes(capacity: number, type: Int16ArrayConstructor | Uint8A
 /** Fresh streaming state (also used when an actor is restarted after an error). */
 export function initLegState(st: Float64Array): void {
   st.fill(0);
-  st[S.vadFloor] = VAD_INITIAL_FLOOR;
+  st[LegStateSlot.vadFloor] = VAD_INITIAL_FLOOR;
 }
 
 /** Views over one leg, built per task on the worker side (cheap: a few typed-array headers). */
@@ -234,7 +234,7 @@ export interface CallView {
 /** Attach views to a call's slab; throws SlabError if the memory does not hold a valid call. */
 export function attachCall(g: FrontEndGeometry, h: CallSlabHandles): CallView {
   const header = new Int32Array(h.state, 0, CALL_HEADER_INTS);
-  if (header[C.magic] !== CALL_MAGIC || header[C.legs] !== h.rings.length || (header[C.active] !== 0 && header[C.active] !== 1)) {
+  if (header[CallHeaderSlot.magic] !== CALL_MAGIC || header[CallHeaderSlot.legs] !== h.rings.length || (header[CallHeaderSlot.active] !== 0 && header[CallHeaderSlot.active] !== 1)) {
     throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId}: slab header is corrupt`);
   }
   const { legs, policyOffsets } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
@@ -245,7 +245,7 @@ export function attachCall(g: FrontEndGeometry, h: CallSlabHandles): CallView {
 function attachLegViews(g: FrontEndGeometry, h: CallSlabHandles, legs: LegLayout[]): LegView[] {
   return legs.map((l, i) => {
     const header = new Int32Array(h.state, l.headerOffset, LEG_HEADER_INTS);
-    if (header[H.magic] !== LEG_MAGIC) throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId} leg ${i}: state header is corrupt`);
+    if (header[LegHeaderSlot.magic] !== LEG_MAGIC) throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId} leg ${i}: state header is corrupt`);
     return {
       index: i,
       layout: l,
@@ -265,14 +265,14 @@ export function resetCallSlab(g: FrontEndGeometry, h: CallSlabHandles): void {
   const { legs, policyOffsets } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
   const head = new Int32Array(h.state, 0, CALL_HEADER_INTS);
   head.fill(0);
-  head[C.magic] = CALL_MAGIC;
-  head[C.legs] = legs.length;
+  head[CallHeaderSlot.magic] = CALL_MAGIC;
+  head[CallHeaderSlot.legs] = legs.length;
   initPolicyState(new Float64Array(h.state, policyOffsets[0], POLICY_STATE_LENGTH), 0);
   legs.forEach((l, i) => {
     const header = new Int32Array(h.state, l.headerOffset, LEG_HEADER_INTS);
     header.fill(0);
-    header[H.magic] = LEG_MAGIC;
-    header[H.inputRate] = h.inputRates[i];
+    header[LegHeaderSlot.magic] = LEG_MAGIC;
+    header[LegHeaderSlot.inputRate] = h.inputRates[i];
     initLegState(new Float64Array(h.state, l.stateOffsets[0], l.stateLength));
     initLegState(new Float64Array(h.state, l.stateOffsets[1], l.stateLength));
   });

@@ -3,11 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { RingBuffer } from 'ringbuf.js';
 import { EventReader, type ActorErrorEvent, type AlertEvent, type WindowEvent } from '../actors/actor-events.js';
 import type { StepTaskResult } from '../actors/actor-worker.js';
-import { C, createCallSlab, layoutLegs, resetCallSlab, S, slabBuffers, type CallSlabHandles } from '../actors/call-slab.js';
+import { CallHeaderSlot, createCallSlab, layoutLegs, resetCallSlab, LegStateSlot, slabBuffers, type CallSlabHandles } from '../actors/call-slab.js';
 import { SabPool } from './sab-pool.js';
 import { validatePolicyConfig } from '../actors/policy/risk-policy.js';
 import { LOCKSTEP_SLACK_SECONDS, mailboxMargin, type StepIntent } from '../actors/actor-step.js';
-import { G as PolicySlot } from '../actors/policy/policy-state-layout.js';
+import { PolicySlot } from '../actors/policy/policy-state-layout.js';
 import { POLICY_STATE_LENGTH } from '../actors/policy/risk-policy.js';
 import type { ModelSettings } from '../actors/window-scorer.js';
 import { readManifest } from '../models/runtime/model-files.js';
@@ -107,7 +107,7 @@ interface CallEntry {
   /** Spoken intents posted for the call (seq from 1), sent with every task until its committed policy has them. */
   intents: StepIntent[];
   intentSeq: number;
-  /** The two policy state copies (the committed one is header[C.active]), to read the last intent applied. */
+  /** The two policy state copies (the committed one is header[CallHeaderSlot.active]), to read the last intent applied. */
   policyViews: [Float64Array, Float64Array];
   taps: Array<LegTap | null>;
   /** Keyword spotter: decaying score, the call time it was last raised, and the classes heard (first call time). */
@@ -308,7 +308,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private appliedIntentSeq(c: CallEntry): number {
-    return c.policyViews[Atomics.load(c.header, C.active)][PolicySlot.intentSeq];
+    return c.policyViews[Atomics.load(c.header, CallHeaderSlot.active)][PolicySlot.intentSeq];
   }
 
   private pendingIntents(c: CallEntry): StepIntent[] | undefined {
@@ -701,7 +701,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private info(c: CallEntry): CallInfo {
     let lag = 0;
-    const active = Atomics.load(c.header, C.active);
+    const active = Atomics.load(c.header, CallHeaderSlot.active);
     const legs = c.spec.legs.map((l, i) => {
       const st = c.legStates[i][active];
       const backlog = c.rings[i].availableRead() / l.sampleRate;
@@ -709,12 +709,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       return {
         ...l,
         receivedSeconds: c.received[i] / l.sampleRate,
-        processedSeconds: st[S.totalIn] / l.sampleRate,
+        processedSeconds: st[LegStateSlot.totalIn] / l.sampleRate,
         backlogSeconds: backlog,
         overrunSamples: c.overrun[i],
         windows: c.windows[i],
-        restarts: st[S.legRestarts],
-        droppedChunks: st[S.droppedChunks],
+        restarts: st[LegStateSlot.legRestarts],
+        droppedChunks: st[LegStateSlot.droppedChunks],
       };
     });
     return {

@@ -1,4 +1,4 @@
-import { S, initLegState, layoutLegs, resamplerFor } from '../call-slab.js';
+import { LegStateSlot, initLegState, layoutLegs, resamplerFor } from '../call-slab.js';
 import { frontEndGeometry, type FrontEndConfig, type FrontEndGeometry } from './front-end-config.js';
 import { StreamingExtractor, type WindowReady } from './streaming-extractor.js';
 
@@ -33,7 +33,7 @@ export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEnd
   let copied = 0;
   const collect = () => {
     if (!keepRows) return;
-    const frames = st[S.frames];
+    const frames = st[LegStateSlot.frames];
     for (; copied < frames; copied++) {
       const off = (copied % L.historyRows) * g.rowStride;
       rows.push(hist.slice(off, off + g.rowStride));

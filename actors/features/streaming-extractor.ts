@@ -5,7 +5,7 @@ import type { SpectralStage } from './spectral-stage.js';
 import { ROW, type FrontEndGeometry } from './front-end-config.js';
 import { voiceActivity } from './voice-activity.js';
 import { summariseWindow, type WindowSummary } from './window-summary.js';
-import { S, type LegLayout } from '../call-slab.js';
+import { LegStateSlot, type LegLayout } from '../call-slab.js';
 
 /** A completed analysis window of one leg, as the extractor reports it. */
 export interface WindowReady {
@@ -43,7 +43,7 @@ export class StreamingExtractor {
 
   /** Process `n` PCM16 samples; calls `onWindow` for each window completed. */
   process(design: ResamplerDesign, L: LegLayout, st: Float64Array, hist: Float32Array, pcm: Int16Array, n: number, onWindow: (w: WindowReady) => void): void {
-    st[S.totalIn] += n;
+    st[LegStateSlot.totalIn] += n;
     // Same rate: scale straight into the model-rate buffer rather than through the identity resampler.
     const same = design.up === 1 && design.down === 1;
     const target = same ? this.resampled : this.scaled;
@@ -61,15 +61,15 @@ export class StreamingExtractor {
 
   /** End of stream: emit a last (partial, or off-grid full-length) window if enough audio is not yet covered by one. */
   finish(L: LegLayout, st: Float64Array, hist: Float32Array, onWindow: (w: WindowReady) => void): void {
-    if (st[S.finalized]) return;
-    st[S.finalized] = 1;
+    if (st[LegStateSlot.finalized]) return;
+    st[LegStateSlot.finalized] = 1;
     const g = this.g;
-    const frames = st[S.frames];
+    const frames = st[LegStateSlot.frames];
     // Only audio no window has covered earns a last window; otherwise it would nearly repeat the previous one. A leg
     // that had full windows gets one over its last windowFrames once half a hop is uncovered (its last second is
     // scored too); a leg too short for a full window needs minFinalFrames.
     const need = frames >= g.windowFrames ? Math.max(1, Math.ceil(g.windowHopFrames / 2)) : g.minFinalFrames;
-    if (frames - st[S.lastWindowEnd] >= need) {
+    if (frames - st[LegStateSlot.lastWindowEnd] >= need) {
       const count = Math.min(g.windowFrames, frames);
       this.emitWindow(L, st, hist, frames - count, count, true, onWindow);
     }
@@ -89,8 +89,8 @@ export class StreamingExtractor {
     const D = g.decimation | 0;
     const taps = g.firTaps | 0;
     const P = g.pitchBuffer | 0;
-    const total0 = st[S.totalModel];
-    const fill = st[S.frameFill] | 0;
+    const total0 = st[LegStateSlot.totalModel];
+    const fill = st[LegStateSlot.frameFill] | 0;
 
     // Decimate: ext = [last taps-1 samples | chunk]; outputs at absolute indices divisible by D.
     const ext = (this.ext = grown(this.ext, taps - 1 + m));
@@ -136,10 +136,10 @@ export class StreamingExtractor {
       this.frame(L, st, hist, buf, s0, pl, (e / D - j0) | 0, onWindow);
     }
     copy(buf, s0, st, L.frameAt, len - s0);
-    st[S.frameFill] = len - s0;
+    st[LegStateSlot.frameFill] = len - s0;
     copy(ext, m, st, L.firAt, taps - 1);
     copy(pl, nd, st, L.pitchAt, P);
-    st[S.totalModel] = total0 + m;
+    st[LegStateSlot.totalModel] = total0 + m;
   }
 
   // Per-thread scratch lines, grown on demand (steady state: no allocation).
@@ -149,12 +149,12 @@ export class StreamingExtractor {
 
   private frame(L: LegLayout, st: Float64Array, hist: Float32Array, frames: Float64Array, frameAt: number, pitch: Float64Array, pitchAt: number, onWindow: (w: WindowReady) => void): void {
     const g = this.g;
-    const f = st[S.frames] | 0;
+    const f = st[LegStateSlot.frames] | 0;
     const rowOffset = (f % L.historyRows) * g.rowStride;
     this.analyzer.analyze(frames, frameAt, pitch, pitchAt, f, st, L.prevMagAt, L.yinCacheAt, hist, rowOffset);
-    hist[rowOffset + ROW.vad] = voiceActivity(hist[rowOffset + ROW.dbfs], st, S.vadFloor, S.vadHang);
+    hist[rowOffset + ROW.vad] = voiceActivity(hist[rowOffset + ROW.dbfs], st, LegStateSlot.vadFloor, LegStateSlot.vadHang);
     const count = f + 1;
-    st[S.frames] = count;
+    st[LegStateSlot.frames] = count;
     if (count >= g.windowFrames && (count - g.windowFrames) % g.windowHopFrames === 0) {
       this.emitWindow(L, st, hist, count - g.windowFrames, g.windowFrames, false, onWindow);
     }
@@ -162,9 +162,9 @@ export class StreamingExtractor {
 
   private emitWindow(L: LegLayout, st: Float64Array, hist: Float32Array, start: number, count: number, partial: boolean, onWindow: (w: WindowReady) => void): void {
     const g = this.g;
-    const index = st[S.windows];
-    st[S.windows] = index + 1;
-    st[S.lastWindowEnd] = start + count;
+    const index = st[LegStateSlot.windows];
+    st[LegStateSlot.windows] = index + 1;
+    st[LegStateSlot.lastWindowEnd] = start + count;
     const sr = g.cfg.sampleRate;
     onWindow({
       index,

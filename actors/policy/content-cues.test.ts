@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyIntent, contentGate, contentScore, type IntentCue } from './content-cues.js';
-import { G } from './policy-state-layout.js';
+import { PolicySlot } from './policy-state-layout.js';
 import { initPolicyState, policyStep, POLICY_STATE_LENGTH, validatePolicyConfig, type PolicyOutput } from './risk-policy.js';
 
 const cfg = validatePolicyConfig({});
@@ -55,9 +55,9 @@ test('a replayed intent is applied once; the gate and score follow the evidence'
   assert.not.ok(contentGate(st, 0), 'one ask alone');
   assert.ok(applyIntent(st, 0, cfg, { seq: 2, intent: 'threat', t: 4, confidence: 1 }));
   assert.ok(contentGate(st, 0), 'an ask and a threat');
-  assert.is(st[G.intentSeq], 2);
+  assert.is(st[PolicySlot.intentSeq], 2);
   assert.not.ok(applyIntent(st, 0, cfg, { seq: 3, intent: 'nonsense' as never, t: 5, confidence: 1 }), 'unknown intent');
-  assert.is(st[G.intentSeq], 3, 'an unknown intent still moves the sequence on');
+  assert.is(st[PolicySlot.intentSeq], 3, 'an unknown intent still moves the sequence on');
 });
 
 test('the explanation names what was asked, SMS-safe and short', () => {

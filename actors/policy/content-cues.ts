@@ -1,5 +1,5 @@
 /**
- * Spoken-content evidence of one call, kept in the policy's state slots (policy-state-layout.ts, G.intentEvidence..).
+ * Spoken-content evidence of one call, kept in the policy's state slots (policy-state-layout.ts, PolicySlot.intentEvidence..).
  * Intents (name, call time, confidence) come from the recogniser of the other party's leg; no word reaches here.
  *
  * - Each intent keeps a decaying evidence 0..1 (time constant `contentMemorySeconds`): a hit adds
@@ -13,7 +13,7 @@
  */
 import { INTENT_CATEGORY, INTENTS, type IntentCategory, type IntentName } from '../speech/intent-lexicon.js';
 import type { PolicyConfig } from './policy-config.js';
-import { G } from './policy-state-layout.js';
+import { PolicySlot } from './policy-state-layout.js';
 
 /** One intent as the policy receives it. `seq` numbers a call's intents from 1; `t` is call time (s) of its last word. */
 export interface IntentCue {
@@ -50,11 +50,11 @@ const clamp01 = (x: number) => (x <= 0 ? 0 : x >= 1 ? 1 : x);
 
 /** Decay the content evidence to call time t (never backwards). */
 export function decayContent(st: Float64Array, o: number, cfg: PolicyConfig, t: number): void {
-  const t0 = st[o + G.contentT];
+  const t0 = st[o + PolicySlot.contentT];
   if (!(t > t0)) return;
   const k = Math.exp(-(t - t0) / cfg.contentMemorySeconds);
-  for (let i = 0; i < INTENTS.length; i++) st[o + G.intentEvidence + i] *= k;
-  st[o + G.contentT] = t;
+  for (let i = 0; i < INTENTS.length; i++) st[o + PolicySlot.intentEvidence + i] *= k;
+  st[o + PolicySlot.contentT] = t;
 }
 
 /**
@@ -62,17 +62,17 @@ export function decayContent(st: Float64Array, o: number, cfg: PolicyConfig, t: 
  * is then untouched.
  */
 export function applyIntent(st: Float64Array, o: number, cfg: PolicyConfig, cue: IntentCue): boolean {
-  if (!(cue.seq > st[o + G.intentSeq])) return false;
-  st[o + G.intentSeq] = cue.seq;
+  if (!(cue.seq > st[o + PolicySlot.intentSeq])) return false;
+  st[o + PolicySlot.intentSeq] = cue.seq;
   const i = INTENT_INDEX.get(cue.intent);
   if (i === undefined) return false;
-  decayContent(st, o, cfg, Number.isFinite(cue.t) ? cue.t : st[o + G.contentT]);
+  decayContent(st, o, cfg, Number.isFinite(cue.t) ? cue.t : st[o + PolicySlot.contentT]);
   const q = 0.6 + 0.4 * clamp01(Number.isFinite(cue.confidence) ? cue.confidence : 0);
-  const at = o + G.intentEvidence + i;
+  const at = o + PolicySlot.intentEvidence + i;
   st[at] = 1 - (1 - st[at]) * (1 - q);
-  st[o + G.heardMask] = st[o + G.heardMask] + (hasBit(st[o + G.heardMask], i) ? 0 : 2 ** i);
-  st[o + G.contentHits]++;
-  if (st[o + G.authorityKind] === 0 && INTENT_CATEGORY[cue.intent] === 'authority') st[o + G.authorityKind] = i + 1;
+  st[o + PolicySlot.heardMask] = st[o + PolicySlot.heardMask] + (hasBit(st[o + PolicySlot.heardMask], i) ? 0 : 2 ** i);
+  st[o + PolicySlot.contentHits]++;
+  if (st[o + PolicySlot.authorityKind] === 0 && INTENT_CATEGORY[cue.intent] === 'authority') st[o + PolicySlot.authorityKind] = i + 1;
   return true;
 }
 
@@ -84,7 +84,7 @@ export function hasBit(mask: number, i: number): boolean {
 /** The content score (0..1) at the state's content time. */
 export function contentScore(st: Float64Array, o: number): number {
   let keep = 1;
-  for (let i = 0; i < INTENTS.length; i++) keep *= 1 - INTENT_WEIGHT[INTENTS[i]] * st[o + G.intentEvidence + i];
+  for (let i = 0; i < INTENTS.length; i++) keep *= 1 - INTENT_WEIGHT[INTENTS[i]] * st[o + PolicySlot.intentEvidence + i];
   return 1 - keep;
 }
 
@@ -93,7 +93,7 @@ export function contentGate(st: Float64Array, o: number): boolean {
   const cats = new Set<IntentCategory>();
   let asks = 0;
   for (let i = 0; i < INTENTS.length; i++) {
-    if (st[o + G.intentEvidence + i] < GATE_EVIDENCE) continue;
+    if (st[o + PolicySlot.intentEvidence + i] < GATE_EVIDENCE) continue;
     const c = INTENT_CATEGORY[INTENTS[i]];
     cats.add(c);
     if (c === 'ask' || c === 'pay') asks++;

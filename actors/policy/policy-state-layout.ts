@@ -6,7 +6,7 @@
  */
 
 /** Call-level slots. */
-export const G = {
+export const PolicySlot = {
   magic: 0,
   /** Leg index of the protected subscriber; -1 until the first window says. */
   protectedLeg: 1,
@@ -52,7 +52,7 @@ export const G = {
 export const GLOBAL_SLOTS = 48;
 
 /** Per-leg slots (relative to the leg block). */
-export const L = {
+export const PolicyLegSlot = {
   lastIndex: 0,
   lastTEnd: 1,
   windows: 2,

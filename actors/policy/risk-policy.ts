@@ -59,7 +59,7 @@
 import { ALERT_ACTIONS, buildContentExplanation, buildExplanation, CONTENT_ACTIONS, ESCALATION_ACTIONS } from './alert-explanation.js';
 import { contentGate, contentScore, decayContent } from './content-cues.js';
 import type { PolicyConfig } from './policy-config.js';
-import { G, GLOBAL_SLOTS, L, LEG_COUNT, legBase, POLICY_STATE_LENGTH, POLICY_STATE_MAGIC } from './policy-state-layout.js';
+import { PolicySlot, GLOBAL_SLOTS, PolicyLegSlot, LEG_COUNT, legBase, POLICY_STATE_LENGTH, POLICY_STATE_MAGIC } from './policy-state-layout.js';
 import type { PolicyCues, PolicyOutput, PolicyWindowInput } from './policy-types.js';
 import { CallguardError } from '../../common/errors.js';
 
@@ -114,15 +114,15 @@ const num = (x: number) => (Number.isFinite(x) ? x : 0);
 export function initPolicyState(st: Float64Array, offset: number, _cfg?: PolicyConfig): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + POLICY_STATE_LENGTH > st.length) throw new PolicyStateError('CG_POLICY_STATE', `policy state needs ${POLICY_STATE_LENGTH} slots at offset ${offset}; array has ${st.length}`);
   st.fill(0, offset, offset + POLICY_STATE_LENGTH);
-  st[offset + G.magic] = POLICY_STATE_MAGIC;
-  st[offset + G.protectedLeg] = -1;
-  st[offset + G.tNow] = -1;
-  st[offset + G.alertT] = -1;
-  st[offset + G.escalationT] = -1;
+  st[offset + PolicySlot.magic] = POLICY_STATE_MAGIC;
+  st[offset + PolicySlot.protectedLeg] = -1;
+  st[offset + PolicySlot.tNow] = -1;
+  st[offset + PolicySlot.alertT] = -1;
+  st[offset + PolicySlot.escalationT] = -1;
   for (let leg = 0; leg < LEG_COUNT; leg++) {
     const b = offset + legBase(leg);
-    st[b + L.lastIndex] = -1;
-    st[b + L.lastTEnd] = -1;
+    st[b + PolicyLegSlot.lastIndex] = -1;
+    st[b + PolicyLegSlot.lastTEnd] = -1;
   }
 }
 
@@ -137,7 +137,7 @@ export function emptyCues(): PolicyCues {
  * on the (at most two) steps that fire an alert.
  */
 export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, input: PolicyWindowInput, out?: PolicyOutput): PolicyOutput {
-  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + G.magic] !== POLICY_STATE_MAGIC) throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout): call initPolicyState first');
+  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + PolicySlot.magic] !== POLICY_STATE_MAGIC) throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout): call initPolicyState first');
   const leg = input.leg;
   if (leg !== 0 && leg !== 1) throw new PolicyStateError('CG_POLICY_INPUT', `leg must be 0 or 1, got ${String(leg)}`);
   if (input.role !== 'caller' && input.role !== 'callee') throw new PolicyStateError('CG_POLICY_INPUT', `role must be 'caller' or 'callee', got ${String(input.role)}`);
@@ -150,49 +150,49 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
   const index = num(input.index);
 
   // Which leg is protected: fixed by the first window of the call.
-  if (st[o + G.protectedLeg] < 0) {
+  if (st[o + PolicySlot.protectedLeg] < 0) {
     const protectedRole = input.protectedRole ?? 'callee';
-    st[o + G.protectedLeg] = input.role === protectedRole ? leg : 1 - leg;
-    st[o + G.protectedIsCaller] = protectedRole === 'caller' ? 1 : 0;
+    st[o + PolicySlot.protectedLeg] = input.role === protectedRole ? leg : 1 - leg;
+    st[o + PolicySlot.protectedIsCaller] = protectedRole === 'caller' ? 1 : 0;
   }
 
   // Replays and out-of-order windows change nothing.
-  if (index <= st[b + L.lastIndex] || tEnd <= st[b + L.lastTEnd]) {
-    st[o + G.replays]++;
+  if (index <= st[b + PolicyLegSlot.lastIndex] || tEnd <= st[b + PolicyLegSlot.lastTEnd]) {
+    st[o + PolicySlot.replays]++;
     res.accepted = false;
     fillOutput(st, o, cfg, res);
     return res;
   }
   res.accepted = true;
-  const lastTEnd = st[b + L.lastTEnd];
+  const lastTEnd = st[b + PolicyLegSlot.lastTEnd];
   // New audio this window covers (windows overlap: 2 s long, 1 s apart in the engine, 0.5 s in training data).
   const dt = Math.max(0, tEnd - Math.max(tStart, lastTEnd));
-  st[b + L.lastIndex] = index;
-  st[b + L.lastTEnd] = tEnd;
-  st[b + L.windows]++;
-  st[o + G.steps]++;
+  st[b + PolicyLegSlot.lastIndex] = index;
+  st[b + PolicyLegSlot.lastTEnd] = tEnd;
+  st[b + PolicyLegSlot.windows]++;
+  st[o + PolicySlot.steps]++;
   const s = input.summary;
   const sr = clamp01(num(s.speechRatio));
   const speechDt = sr * dt;
-  st[b + L.speechSeconds] += speechDt;
+  st[b + PolicyLegSlot.speechSeconds] += speechDt;
 
   // Talk-time accumulator of this leg, decayed to tEnd.
   const span = cfg.talkSpanSeconds;
-  st[b + L.talkAcc] = st[b + L.talkAcc] * Math.exp(-Math.max(0, tEnd - st[b + L.talkT]) / span) + speechDt;
-  st[b + L.talkT] = tEnd;
+  st[b + PolicyLegSlot.talkAcc] = st[b + PolicyLegSlot.talkAcc] * Math.exp(-Math.max(0, tEnd - st[b + PolicyLegSlot.talkT]) / span) + speechDt;
+  st[b + PolicyLegSlot.talkT] = tEnd;
 
   // Overlap: pair with the other leg's latest window when it ends at (about) the same time; each window pairs once.
   const ob = o + legBase(1 - leg);
-  st[b + L.lastSpeech] = sr;
-  st[b + L.lastPaired] = 0;
+  st[b + PolicyLegSlot.lastSpeech] = sr;
+  st[b + PolicyLegSlot.lastPaired] = 0;
   const tol = 0.25 * Math.max(tEnd - tStart, 1e-3);
-  if (st[ob + L.lastTEnd] >= 0 && st[ob + L.lastPaired] === 0 && Math.abs(st[ob + L.lastTEnd] - tEnd) <= tol) {
-    const overlapFrac = Math.max(0, sr + st[ob + L.lastSpeech] - 1);
-    const tRef = Math.max(tEnd, st[o + G.overlapT]);
-    st[o + G.overlapAcc] = st[o + G.overlapAcc] * Math.exp(-(tRef - st[o + G.overlapT]) / span) + overlapFrac * dt;
-    st[o + G.overlapT] = tRef;
-    st[ob + L.lastPaired] = 1;
-    st[b + L.lastPaired] = 1;
+  if (st[ob + PolicyLegSlot.lastTEnd] >= 0 && st[ob + PolicyLegSlot.lastPaired] === 0 && Math.abs(st[ob + PolicyLegSlot.lastTEnd] - tEnd) <= tol) {
+    const overlapFrac = Math.max(0, sr + st[ob + PolicyLegSlot.lastSpeech] - 1);
+    const tRef = Math.max(tEnd, st[o + PolicySlot.overlapT]);
+    st[o + PolicySlot.overlapAcc] = st[o + PolicySlot.overlapAcc] * Math.exp(-(tRef - st[o + PolicySlot.overlapT]) / span) + overlapFrac * dt;
+    st[o + PolicySlot.overlapT] = tRef;
+    st[ob + PolicyLegSlot.lastPaired] = 1;
+    st[b + PolicyLegSlot.lastPaired] = 1;
   }
 
   if (sr >= MIN_SPEECH_RATIO && speechDt > 0) {
@@ -200,29 +200,29 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
     updateEmotion(st, b, input.emotions, a);
     updateAcoustic(st, b, cfg, s.f0Median, s.levelDbfs, s.onsetsPerSecond, a, speechDt);
     // Sustained-cue seconds (for the explanation).
-    if (legPressure(st, b, cfg) >= CUE_HIGH) st[b + L.pressureSeconds] += dt;
-    if (legDistress(st, b) >= CUE_HIGH) st[b + L.distressSeconds] += dt;
+    if (legPressure(st, b, cfg) >= CUE_HIGH) st[b + PolicyLegSlot.pressureSeconds] += dt;
+    if (legDistress(st, b) >= CUE_HIGH) st[b + PolicyLegSlot.distressSeconds] += dt;
   }
 
   // Call clock and risk.
-  const tNow = st[o + G.tNow];
+  const tNow = st[o + PolicySlot.tNow];
   const dtCall = tNow < 0 ? tEnd - tStart : Math.max(0, tEnd - tNow);
-  if (tEnd > tNow) st[o + G.tNow] = tEnd;
-  decayContent(st, o, cfg, st[o + G.tNow]);
+  if (tEnd > tNow) st[o + PolicySlot.tNow] = tEnd;
+  decayContent(st, o, cfg, st[o + PolicySlot.tNow]);
   fillCues(st, o, cfg, res.cues);
   const c = res.cues;
   const support = 1 - (1 - cfg.weightDistress * c.distress) * (1 - cfg.weightDominance * c.dominance) * (1 - cfg.weightOverlap * c.overlap) * (1 - cfg.weightContent * c.content);
   const inst = c.pressure * (cfg.pressureAlone + (1 - cfg.pressureAlone) * support);
-  st[o + G.riskInst] = inst;
+  st[o + PolicySlot.riskInst] = inst;
   if (dtCall > 0) {
     const ar = 1 - Math.exp(-dtCall / cfg.riskSmoothingSeconds);
-    st[o + G.risk] += ar * (inst - st[o + G.risk]);
+    st[o + PolicySlot.risk] += ar * (inst - st[o + PolicySlot.risk]);
   }
   // The acoustic path alerts on the acoustic risk (content enters it only as a supporting cue, so its explanation
   // stays about how the call sounded); the risk reported is fused with the content score.
-  const risk = st[o + G.risk];
+  const risk = st[o + PolicySlot.risk];
   const fused = fusedRisk(risk, c.content);
-  if (fused > st[o + G.peakRisk]) st[o + G.peakRisk] = fused;
+  if (fused > st[o + PolicySlot.peakRisk]) st[o + PolicySlot.peakRisk] = fused;
 
   // Thresholds in force: toward acousticOnlyThreshold as emotion coverage goes missing.
   const noModel = 1 - c.modelCoverage;
@@ -230,31 +230,31 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
   const escThr = Math.min(1, cfg.escalationThreshold + (thr - cfg.threshold));
   const mayAlert = cfg.acousticOnlyAlerts || c.modelCoverage >= 0.5;
   const enoughSpeech = c.otherSpeechSeconds >= cfg.minSpeechSeconds;
-  advanceTimer(st, o + G.aboveSeconds, risk, thr, cfg.hysteresis, dtCall);
+  advanceTimer(st, o + PolicySlot.aboveSeconds, risk, thr, cfg.hysteresis, dtCall);
   res.risk = fused;
   res.threshold = thr;
 
-  if (st[o + G.alerted] === 0) {
+  if (st[o + PolicySlot.alerted] === 0) {
     // What was said can alert on its own, without waiting for minSpeechSeconds or confirmSeconds: the intents are
     // the confirmation (an ask plus a second kind of intent, each heard with evidence).
     if (cfg.contentAlerts && c.content >= cfg.contentThreshold && contentGate(st, o)) {
-      st[o + G.alerted] = 1;
-      st[o + G.alertT] = st[o + G.tNow];
-      st[o + G.alertRisk] = fused;
-      st[o + G.alertByContent] = 1;
-      res.alert = makeAlert('alert', fused, st[o + G.tNow], c, 'content');
-    } else if (mayAlert && enoughSpeech && st[o + G.aboveSeconds] >= cfg.confirmSeconds && risk >= thr - cfg.hysteresis) {
-      st[o + G.alerted] = 1;
-      st[o + G.alertT] = st[o + G.tNow];
-      st[o + G.alertRisk] = fused;
-      res.alert = makeAlert('alert', fused, st[o + G.tNow], c, 'acoustic');
+      st[o + PolicySlot.alerted] = 1;
+      st[o + PolicySlot.alertT] = st[o + PolicySlot.tNow];
+      st[o + PolicySlot.alertRisk] = fused;
+      st[o + PolicySlot.alertByContent] = 1;
+      res.alert = makeAlert('alert', fused, st[o + PolicySlot.tNow], c, 'content');
+    } else if (mayAlert && enoughSpeech && st[o + PolicySlot.aboveSeconds] >= cfg.confirmSeconds && risk >= thr - cfg.hysteresis) {
+      st[o + PolicySlot.alerted] = 1;
+      st[o + PolicySlot.alertT] = st[o + PolicySlot.tNow];
+      st[o + PolicySlot.alertRisk] = fused;
+      res.alert = makeAlert('alert', fused, st[o + PolicySlot.tNow], c, 'acoustic');
     }
-  } else if (cfg.escalation && st[o + G.escalated] === 0) {
-    advanceTimer(st, o + G.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall);
-    if (mayAlert && st[o + G.tNow] - st[o + G.alertT] >= cfg.escalationMinGapSeconds && st[o + G.escAboveSeconds] >= cfg.confirmSeconds && risk >= escThr - cfg.hysteresis) {
-      st[o + G.escalated] = 1;
-      st[o + G.escalationT] = st[o + G.tNow];
-      res.alert = makeAlert('escalation', fused, st[o + G.tNow], c, 'acoustic');
+  } else if (cfg.escalation && st[o + PolicySlot.escalated] === 0) {
+    advanceTimer(st, o + PolicySlot.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall);
+    if (mayAlert && st[o + PolicySlot.tNow] - st[o + PolicySlot.alertT] >= cfg.escalationMinGapSeconds && st[o + PolicySlot.escAboveSeconds] >= cfg.confirmSeconds && risk >= escThr - cfg.hysteresis) {
+      st[o + PolicySlot.escalated] = 1;
+      st[o + PolicySlot.escalationT] = st[o + PolicySlot.tNow];
+      res.alert = makeAlert('escalation', fused, st[o + PolicySlot.tNow], c, 'acoustic');
     }
   }
   return res;
@@ -262,7 +262,7 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
 
 /** Current risk, threshold and cues without a new window (e.g. for a status page). Does not modify the state. */
 export function policySnapshot(st: Float64Array, offset: number, cfg: PolicyConfig): PolicyOutput {
-  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + G.magic] !== POLICY_STATE_MAGIC) throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout)');
+  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + PolicySlot.magic] !== POLICY_STATE_MAGIC) throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout)');
   const res: PolicyOutput = { accepted: false, risk: 0, threshold: cfg.threshold, cues: emptyCues() };
   fillOutput(st, offset, cfg, res);
   return res;
@@ -270,7 +270,7 @@ export function policySnapshot(st: Float64Array, offset: number, cfg: PolicyConf
 
 /** Alert flags of a call's state: which alerts have fired, when, and the peak risk. */
 export function policyAlertState(st: Float64Array, offset: number): { alerted: boolean; alertT: number; escalated: boolean; escalationT: number; peakRisk: number } {
-  return { alerted: st[offset + G.alerted] === 1, alertT: st[offset + G.alertT], escalated: st[offset + G.escalated] === 1, escalationT: st[offset + G.escalationT], peakRisk: st[offset + G.peakRisk] };
+  return { alerted: st[offset + PolicySlot.alerted] === 1, alertT: st[offset + PolicySlot.alertT], escalated: st[offset + PolicySlot.escalated] === 1, escalationT: st[offset + PolicySlot.escalationT], peakRisk: st[offset + PolicySlot.peakRisk] };
 }
 
 /** The risk reported: acoustic risk and content score combined (noisy-OR). */
@@ -280,7 +280,7 @@ function fusedRisk(acoustic: number, content: number): number {
 
 function fillOutput(st: Float64Array, o: number, cfg: PolicyConfig, res: PolicyOutput): void {
   fillCues(st, o, cfg, res.cues);
-  res.risk = fusedRisk(st[o + G.risk], res.cues.content);
+  res.risk = fusedRisk(st[o + PolicySlot.risk], res.cues.content);
   res.threshold = cfg.threshold + (1 - res.cues.modelCoverage) * (cfg.acousticOnlyThreshold - cfg.threshold);
 }
 
@@ -311,11 +311,11 @@ function updateEmotion(st: Float64Array, b: number, p: ArrayLike<number> | null,
   }
   // Numerators decay toward 0 on windows without probabilities, like the coverage: their ratio stays the mean over
   // windows that had probabilities, and coverage tells how much of the recent speech that was.
-  st[b + L.emoCoverage] += a * (has - st[b + L.emoCoverage]);
-  st[b + L.emoPressure] += a * ((has ? pe : 0) - st[b + L.emoPressure]);
-  st[b + L.emoDistress] += a * ((has ? de : 0) - st[b + L.emoDistress]);
-  st[b + L.emoAnger] += a * ((has ? p![0] : 0) - st[b + L.emoAnger]);
-  st[b + L.emoFear] += a * ((has ? p![3] : 0) - st[b + L.emoFear]);
+  st[b + PolicyLegSlot.emoCoverage] += a * (has - st[b + PolicyLegSlot.emoCoverage]);
+  st[b + PolicyLegSlot.emoPressure] += a * ((has ? pe : 0) - st[b + PolicyLegSlot.emoPressure]);
+  st[b + PolicyLegSlot.emoDistress] += a * ((has ? de : 0) - st[b + PolicyLegSlot.emoDistress]);
+  st[b + PolicyLegSlot.emoAnger] += a * ((has ? p![0] : 0) - st[b + PolicyLegSlot.emoAnger]);
+  st[b + PolicyLegSlot.emoFear] += a * ((has ? p![3] : 0) - st[b + PolicyLegSlot.emoFear]);
 }
 
 /** Deviation above baseline in units of the speaker's variability (floored and capped), mapped to 0..1. */
@@ -354,79 +354,79 @@ function updateAcoustic(st: Float64Array, b: number, cfg: PolicyConfig, f0: numb
   rate = Math.max(0, num(rate));
   if (f0 > 0) {
     const semis = 12 * Math.log2(f0 / 100);
-    const cue = st[b + L.f0Seconds] >= cfg.baselineSeconds ? deviationCue(semis, st[b + L.f0Mean], st[b + L.f0Var], PITCH_SD_FLOOR) : 0;
-    st[b + L.pitchCue] += a * (cue - st[b + L.pitchCue]);
-    updateBaseline(st, b + L.f0Mean, semis, w, cue, PITCH_SD_FLOOR, cfg.baselineSeconds);
+    const cue = st[b + PolicyLegSlot.f0Seconds] >= cfg.baselineSeconds ? deviationCue(semis, st[b + PolicyLegSlot.f0Mean], st[b + PolicyLegSlot.f0Var], PITCH_SD_FLOOR) : 0;
+    st[b + PolicyLegSlot.pitchCue] += a * (cue - st[b + PolicyLegSlot.pitchCue]);
+    updateBaseline(st, b + PolicyLegSlot.f0Mean, semis, w, cue, PITCH_SD_FLOOR, cfg.baselineSeconds);
   }
   if (level < 0 && level > -100) {
-    const cue = st[b + L.levelSeconds] >= cfg.baselineSeconds ? deviationCue(level, st[b + L.levelMean], st[b + L.levelVar], LEVEL_SD_FLOOR) : 0;
-    st[b + L.loudCue] += a * (cue - st[b + L.loudCue]);
-    updateBaseline(st, b + L.levelMean, level, w, cue, LEVEL_SD_FLOOR, cfg.baselineSeconds);
+    const cue = st[b + PolicyLegSlot.levelSeconds] >= cfg.baselineSeconds ? deviationCue(level, st[b + PolicyLegSlot.levelMean], st[b + PolicyLegSlot.levelVar], LEVEL_SD_FLOOR) : 0;
+    st[b + PolicyLegSlot.loudCue] += a * (cue - st[b + PolicyLegSlot.loudCue]);
+    updateBaseline(st, b + PolicyLegSlot.levelMean, level, w, cue, LEVEL_SD_FLOOR, cfg.baselineSeconds);
   }
-  const rel = st[b + L.rateSeconds] >= cfg.baselineSeconds ? deviationCue(rate, st[b + L.rateMean], st[b + L.rateVar], RATE_SD_FLOOR) : 0;
+  const rel = st[b + PolicyLegSlot.rateSeconds] >= cfg.baselineSeconds ? deviationCue(rate, st[b + PolicyLegSlot.rateMean], st[b + PolicyLegSlot.rateVar], RATE_SD_FLOOR) : 0;
   const cue = Math.max(rel, clamp01((rate - RATE_FAST) / RATE_FAST_SPAN));
-  st[b + L.rateCue] += a * (cue - st[b + L.rateCue]);
-  updateBaseline(st, b + L.rateMean, rate, w, rel, RATE_SD_FLOOR, cfg.baselineSeconds);
+  st[b + PolicyLegSlot.rateCue] += a * (cue - st[b + PolicyLegSlot.rateCue]);
+  updateBaseline(st, b + PolicyLegSlot.rateMean, rate, w, rel, RATE_SD_FLOOR, cfg.baselineSeconds);
 }
 
 function emotionMean(st: Float64Array, b: number, slot: number): number {
-  const cov = st[b + L.emoCoverage];
+  const cov = st[b + PolicyLegSlot.emoCoverage];
   return cov > 1e-9 ? clamp01(st[b + slot] / cov) : 0;
 }
 
 function legEmotionPressure(st: Float64Array, b: number): number {
-  return clamp01((emotionMean(st, b, L.emoPressure) - PRESSURE_FLOOR) / (PRESSURE_CEIL - PRESSURE_FLOOR));
+  return clamp01((emotionMean(st, b, PolicyLegSlot.emoPressure) - PRESSURE_FLOOR) / (PRESSURE_CEIL - PRESSURE_FLOOR));
 }
 
 function legAcoustic(st: Float64Array, b: number): number {
-  return (st[b + L.pitchCue] + st[b + L.loudCue] + st[b + L.rateCue]) / 3;
+  return (st[b + PolicyLegSlot.pitchCue] + st[b + PolicyLegSlot.loudCue] + st[b + PolicyLegSlot.rateCue]) / 3;
 }
 
 function legPressure(st: Float64Array, b: number, cfg: PolicyConfig): number {
-  const cov = st[b + L.emoCoverage];
+  const cov = st[b + PolicyLegSlot.emoCoverage];
   const wE = cov * cfg.weightPressureEmotion;
   const den = wE + cfg.weightPressureAcoustic;
   return den > 0 ? (wE * legEmotionPressure(st, b) + cfg.weightPressureAcoustic * legAcoustic(st, b)) / den : 0;
 }
 
 function legDistress(st: Float64Array, b: number): number {
-  return clamp01((emotionMean(st, b, L.emoDistress) - DISTRESS_FLOOR) / (DISTRESS_CEIL - DISTRESS_FLOOR)) * Math.min(1, 2 * st[b + L.emoCoverage]);
+  return clamp01((emotionMean(st, b, PolicyLegSlot.emoDistress) - DISTRESS_FLOOR) / (DISTRESS_CEIL - DISTRESS_FLOOR)) * Math.min(1, 2 * st[b + PolicyLegSlot.emoCoverage]);
 }
 
 function fillCues(st: Float64Array, o: number, cfg: PolicyConfig, c: PolicyCues): void {
-  const pLeg = st[o + G.protectedLeg] < 0 ? 1 : st[o + G.protectedLeg];
+  const pLeg = st[o + PolicySlot.protectedLeg] < 0 ? 1 : st[o + PolicySlot.protectedLeg];
   const pb = o + legBase(pLeg);
   const ob = o + legBase(1 - pLeg);
-  c.otherRole = st[o + G.protectedIsCaller] === 1 ? 'callee' : 'caller';
+  c.otherRole = st[o + PolicySlot.protectedIsCaller] === 1 ? 'callee' : 'caller';
   c.pressure = legPressure(st, ob, cfg);
   c.pressureEmotion = legEmotionPressure(st, ob);
   c.pressureAcoustic = legAcoustic(st, ob);
-  c.pitchRaise = st[ob + L.pitchCue];
-  c.loudness = st[ob + L.loudCue];
-  c.speechRate = st[ob + L.rateCue];
-  c.anger = emotionMean(st, ob, L.emoAnger);
+  c.pitchRaise = st[ob + PolicyLegSlot.pitchCue];
+  c.loudness = st[ob + PolicyLegSlot.loudCue];
+  c.speechRate = st[ob + PolicyLegSlot.rateCue];
+  c.anger = emotionMean(st, ob, PolicyLegSlot.emoAnger);
   c.distress = legDistress(st, pb);
-  c.fear = emotionMean(st, pb, L.emoFear);
-  c.sadness = clamp01(2 * (emotionMean(st, pb, L.emoDistress) - c.fear));
+  c.fear = emotionMean(st, pb, PolicyLegSlot.emoFear);
+  c.sadness = clamp01(2 * (emotionMean(st, pb, PolicyLegSlot.emoDistress) - c.fear));
   // Talk share at the later of the two legs' clocks.
-  const t = Math.max(st[ob + L.talkT], st[pb + L.talkT]);
+  const t = Math.max(st[ob + PolicyLegSlot.talkT], st[pb + PolicyLegSlot.talkT]);
   const span = cfg.talkSpanSeconds;
-  const to = st[ob + L.talkAcc] * Math.exp(-(t - st[ob + L.talkT]) / span);
-  const tp = st[pb + L.talkAcc] * Math.exp(-(t - st[pb + L.talkT]) / span);
+  const to = st[ob + PolicyLegSlot.talkAcc] * Math.exp(-(t - st[ob + PolicyLegSlot.talkT]) / span);
+  const tp = st[pb + PolicyLegSlot.talkAcc] * Math.exp(-(t - st[pb + PolicyLegSlot.talkT]) / span);
   const total = to + tp;
   const confidence = clamp01(total / TALK_CONFIDENCE_SECONDS);
   c.talkShare = total > 0 ? to / total : 0.5;
   c.dominance = clamp01((c.talkShare - DOMINANCE_START) / DOMINANCE_SPAN) * confidence;
-  const ov = st[o + G.overlapAcc] * Math.exp(-Math.max(0, t - st[o + G.overlapT]) / span);
+  const ov = st[o + PolicySlot.overlapAcc] * Math.exp(-Math.max(0, t - st[o + PolicySlot.overlapT]) / span);
   c.overlap = total > 0 ? clamp01((ov / total - OVERLAP_START) / OVERLAP_SPAN) * confidence : 0;
-  c.pressureSeconds = st[ob + L.pressureSeconds];
-  c.distressSeconds = st[pb + L.distressSeconds];
-  c.otherSpeechSeconds = st[ob + L.speechSeconds];
-  c.protectedSpeechSeconds = st[pb + L.speechSeconds];
-  c.modelCoverage = st[ob + L.emoCoverage];
+  c.pressureSeconds = st[ob + PolicyLegSlot.pressureSeconds];
+  c.distressSeconds = st[pb + PolicyLegSlot.distressSeconds];
+  c.otherSpeechSeconds = st[ob + PolicyLegSlot.speechSeconds];
+  c.protectedSpeechSeconds = st[pb + PolicyLegSlot.speechSeconds];
+  c.modelCoverage = st[ob + PolicyLegSlot.emoCoverage];
   c.content = contentScore(st, o);
-  c.intentMask = st[o + G.heardMask];
-  c.authorityKind = st[o + G.authorityKind];
+  c.intentMask = st[o + PolicySlot.heardMask];
+  c.authorityKind = st[o + PolicySlot.authorityKind];
 }
 
 function makeAlert(level: 'alert' | 'escalation', risk: number, t: number, c: PolicyCues, basis: 'content' | 'acoustic'): PolicyOutput['alert'] {

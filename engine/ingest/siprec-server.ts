@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { LifecycleState } from '../../common/lifecycle.js';
 import { createAllowList, normalizeAddress, type AddressAllowList } from './address-allow-list.js';
 import { mapLegs, type ProtectedLegRule } from './call-legs.js';
 import { createCounters, type IngestCounters } from './ingest-counters.js';
@@ -182,8 +183,7 @@ class SiprecServerImpl implements SiprecServer {
   private readonly advertised: string;
   private readonly mediaAddress: string;
   private sweepTimer: NodeJS.Timeout | null = null;
-  private started = false;
-  private closing = false;
+  private lifecycle: LifecycleState = 'idle';
 
   constructor(
     private readonly opts: SiprecServerOptions,
@@ -218,21 +218,30 @@ class SiprecServerImpl implements SiprecServer {
     });
   }
 
+  /** Where the server is in its lifecycle (common/lifecycle.ts): INVITEs get 503 from 'closing' on. */
+  get state(): LifecycleState {
+    return this.lifecycle;
+  }
+
+  /** Idempotent: compiles the codecs, listens, starts the RTP timeout sweep. A closed server stays closed. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
+    if (this.lifecycle !== 'idle') return;
+    this.lifecycle = 'starting';
     // The wasm decoders are compiled once here, so no INVITE waits on it.
     await loadCodecs();
     await this.transport.start();
     const sweepMs = Math.min(1000, Math.max(50, Math.floor(this.opts.rtpTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
     this.sweepTimer.unref();
+    // A close() during the start wins: it already stopped what was started.
+    if (this.lifecycle === 'starting') this.lifecycle = 'running';
     this.log?.info({ host: this.opts.host, port: this.transport.port }, 'siprec server listening');
   }
 
+  /** Idempotent: ends every call (BYE to the SBC), then stops listening. */
   async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
+    if (this.lifecycle === 'closing' || this.lifecycle === 'closed') return;
+    this.lifecycle = 'closing';
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const ends: Promise<void>[] = [];
     for (const rec of [...this.calls.values()]) {
@@ -245,6 +254,11 @@ class SiprecServerImpl implements SiprecServer {
     await Promise.all(ends);
     this.transactions.close();
     await this.transport.close();
+    this.lifecycle = 'closed';
+  }
+
+  private get isClosing(): boolean {
+    return this.lifecycle === 'closing' || this.lifecycle === 'closed';
   }
 
   address(): { host: string; port: number } {
@@ -487,7 +501,7 @@ class SiprecServerImpl implements SiprecServer {
     const req = tx.request;
     const c = this.counters;
     const callId = headerValue(req, 'call-id')!;
-    if (this.closing) return this.reply(tx, 503, 'Service Unavailable', { headers: [['Retry-After', '5']] });
+    if (this.isClosing) return this.reply(tx, 503, 'Service Unavailable', { headers: [['Retry-After', '5']] });
     if (this.calls.has(callId)) return this.reply(tx, 482, 'Loop Detected');
     if (this.calls.size >= this.opts.maxCalls) {
       c['call.overload']++;
@@ -591,7 +605,7 @@ class SiprecServerImpl implements SiprecServer {
       for (const d of decoders) d.free();
       this.calls.delete(callId);
     };
-    if (rec.cancelled || this.closing) {
+    if (rec.cancelled || this.isClosing) {
       release();
       // CANCEL already answered the INVITE with 487; a shutdown has not.
       if (tx.finalStatus === 0) this.rejectCall(tx, 503, 'Service Unavailable');

@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { applyIntent } from '../../../actors/policy/content-cues.js';
-import { G } from '../../../actors/policy/policy-state-layout.js';
+import { PolicySlot } from '../../../actors/policy/policy-state-layout.js';
 import { initPolicyState, policyStep, POLICY_STATE_LENGTH, validatePolicyConfig } from '../../../actors/policy/risk-policy.js';
 import type { IntentName } from '../../../actors/speech/intent-lexicon.js';
 import type { HeardIntent } from '../../../actors/speech/leg-recogniser.js';
@@ -82,7 +82,7 @@ export function contentDecision(intents: HeardIntent[], durationSeconds: number)
     peak = Math.max(peak, out.risk);
     if (out.alert) return { alertT: out.alert.t, explanation: out.alert.explanation, peak };
   }
-  return { alertT: st[G.alerted] ? st[G.alertT] : null, explanation: null, peak };
+  return { alertT: st[PolicySlot.alerted] ? st[PolicySlot.alertT] : null, explanation: null, peak };
 }
 
 /** Word error rate (Levenshtein over words) of a hypothesis against a reference. */
