@@ -7,12 +7,13 @@ import { countsByCorpus, loadCorpora, parseCaps, parseCorpusList } from './corpo
 import { corpusFolds, pooledSpeakerFolds } from './corpus-folds.js';
 import { corpusScores, type CorpusScores } from './corpus-scores.js';
 import type { CorpusId } from './clip.js';
-import { crossValidate, type CvResult } from './cross-validate.js';
+import { crossValidate } from './cross-validate.js';
 import { buildRows, type ClipRows } from './dataset.js';
 import { DEFAULT_FEATURES, type RunConfig } from './experiment.js';
 import { DEFAULT_FIT } from './fit.js';
 import { pooledEvaluationMarkdown } from './pooled-evaluation.js';
 import { gitCommit } from './git-commit.js';
+import type { CrossCorpusResult } from './cross-corpus-result.js';
 
 /**
  * Cross-validation over pooled corpora (issue 18). Usage:
@@ -29,26 +30,35 @@ function arg(name: string, def: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
 }
 
-export interface CrossCorpusResult {
-  command: string;
-  protocol: 'pooled' | 'corpus';
-  data: ReturnType<typeof countsByCorpus>;
-  caps: Record<string, number>;
-  cv: CvResult;
-  perCorpus: { clean: CorpusScores[]; augmented: CorpusScores[] };
-}
+export type { CrossCorpusResult } from './cross-corpus-result.js';
 
 function line(s: CorpusScores): string {
   return `${s.corpus.padEnd(8)} n ${String(s.all.n).padStart(4)} spk ${String(s.speakers).padStart(2)} | 7-class UAR ${s.all.uar.toFixed(3)} AUC ${s.all.highArousalNegativeAuc.toFixed(3)} fear ${s.fearRecall.toFixed(3)} | 5-class UAR ${s.shared.uar.toFixed(3)} AUC ${s.shared.highArousalNegativeAuc.toFixed(3)}`;
 }
 
 /** Run one protocol over feature rows already built; per-corpus figures from the pooled held-out predictions. */
-export async function crossCorpus(rows: ClipRows[], run: RunConfig, protocol: 'pooled' | 'corpus', copies: number, caps: Partial<Record<CorpusId, number>>, command: string, log: (m: string) => void, only: number[] = []): Promise<CrossCorpusResult> {
+export async function crossCorpus(
+  rows: ClipRows[],
+  run: RunConfig,
+  protocol: 'pooled' | 'corpus',
+  copies: number,
+  caps: Partial<Record<CorpusId, number>>,
+  command: string,
+  log: (m: string) => void,
+  only: number[] = [],
+): Promise<CrossCorpusResult> {
   const meta = rows.map((r) => r.clip);
   let folds = protocol === 'pooled' ? pooledSpeakerFolds(meta) : corpusFolds(meta);
   if (only.length) folds = only.map((i) => folds[i]);
   const cv = await crossValidate(rows, run, protocol === 'pooled' ? 'pooled-speakers' : 'corpus', copies, log, folds);
-  return { command, protocol, data: countsByCorpus(meta), caps: caps as Record<string, number>, cv, perCorpus: { clean: corpusScores(cv, 'clean'), augmented: corpusScores(cv, 'augmented') } };
+  return {
+    command,
+    protocol,
+    data: countsByCorpus(meta),
+    caps: caps as Record<string, number>,
+    cv,
+    perCorpus: { clean: corpusScores(cv, 'clean'), augmented: corpusScores(cv, 'augmented') },
+  };
 }
 
 /** Print a result's per-corpus lines (clean, then telephone-augmented). */
@@ -65,7 +75,14 @@ async function main(): Promise<void> {
     // Markdown of saved results (no training): node dist/models/training/cross-corpus.js --report pooled.json,corpus.json --title "…"
     const saved = report.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as CrossCorpusResult);
     const cmd = `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`;
-    console.log(pooledEvaluationMarkdown({ title: arg('title', 'cross-corpus results'), createdAt: new Date().toISOString(), commit: gitCommit() }, saved.find((r) => r.protocol === 'pooled') ?? null, saved.find((r) => r.protocol === 'corpus') ?? null, cmd));
+    console.log(
+      pooledEvaluationMarkdown(
+        { title: arg('title', 'cross-corpus results'), createdAt: new Date().toISOString(), commit: gitCommit() },
+        saved.find((r) => r.protocol === 'pooled') ?? null,
+        saved.find((r) => r.protocol === 'corpus') ?? null,
+        cmd,
+      ),
+    );
     return;
   }
   await selectBackend({ prefer: ['wasm', 'cpu'] });
@@ -78,7 +95,13 @@ async function main(): Promise<void> {
     features: DEFAULT_FEATURES,
     levelNorm: 'voiced-mean',
     arch: { ...DEFAULT_ARCH, units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number) },
-    fit: { ...DEFAULT_FIT, seed, epochs: Number(arg('epochs', '6')), repeats: Number(arg('repeats', '1')), mixupAlpha: Number(arg('mixup', '0')) },
+    fit: {
+      ...DEFAULT_FIT,
+      seed,
+      epochs: Number(arg('epochs', '6')),
+      repeats: Number(arg('repeats', '1')),
+      mixupAlpha: Number(arg('mixup', '0')),
+    },
   };
   const t = Date.now();
   const clips = loadCorpora(corpora, caps, seed);
@@ -86,7 +109,16 @@ async function main(): Promise<void> {
   const rows = buildRows(clips, DEFAULT_FRONT_END, copies, seed);
   console.log(`features: ${rows.length} clips x ${copies + 1} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   const only = arg('folds', '').split(',').filter(Boolean).map(Number);
-  const res = await crossCorpus(rows, run, protocol, copies, caps, `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`, (m) => console.log(m), only);
+  const res = await crossCorpus(
+    rows,
+    run,
+    protocol,
+    copies,
+    caps,
+    `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`,
+    (m) => console.log(m),
+    only,
+  );
   logCrossCorpus(res, (m) => console.log(m));
   const out = arg('out', '');
   if (out) {
