@@ -14,7 +14,15 @@ const g = frontEndGeometry(DEFAULT_FRONT_END);
 test('a mailbox with room for only one round makes steps stop early; after each drain they resume, and no window is lost or repeated', () => {
   const pcm = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '03a05Wa.wav', '03b01Wa.wav');
   const margin = mailboxMargin(g, 1, 0.5);
-  const slab = createCallSlab('m1', { geometry: g, inputRates: [8000], roles: ['caller'], protectedLeg: -1, ringSamples: pcm.length + 10, maxChunkSamples: 4000, eventBytes: margin + 500 });
+  const slab = createCallSlab('m1', {
+    geometry: g,
+    inputRates: [8000],
+    roles: ['caller'],
+    protectedLeg: -1,
+    ringSamples: pcm.length + 10,
+    maxChunkSamples: 4000,
+    eventBytes: margin + 500,
+  });
   new RingBuffer(slab.rings[0], Int16Array).push(pcm);
   // Four rounds per task, but the mailbox is only drained between tasks.
   const step = new ActorStep(g, 0.5, 800, 4, DEFAULT_POLICY_CONFIG, null);
@@ -26,22 +34,34 @@ test('a mailbox with room for only one round makes steps stop early; after each 
   while (!finished && tasks < 200) {
     tasks++;
     const [o] = step.runTask([{ slab, final: true }]);
-    for (const ev of reader.drain()) if (ev.type === 'window') {
-      seen.push(ev.index);
-      events.set(ev.index, ev);
-    }
+    for (const ev of reader.drain())
+      if (ev.type === 'window') {
+        seen.push(ev.index);
+        events.set(ev.index, ev);
+      }
     finished = 'finished' in o && o.finished;
   }
   assert.ok(finished, `not finished after ${tasks} tasks`);
   // 10 s in 0.5 s chunks is 20 rounds: with 4 rounds per task that would be 5 tasks if the mailbox never filled.
   assert.ok(tasks > 6, `only ${tasks} tasks: the mailbox never held a step back`);
   const want = extractOffline(pcm, 8000, DEFAULT_FRONT_END).windows;
-  assert.equal(seen, want.map((w) => w.index));
+  assert.equal(
+    seen,
+    want.map((w) => w.index),
+  );
   for (const w of want) assert.is(events.get(w.index)!.levelDbfs, w.summary.levelDbfs);
 });
 
 test('a leg restart in a round that is replayed after a crash is counted once', () => {
-  const slab = createCallSlab('r1', { geometry: g, inputRates: [8000, 8000], roles: ['caller', 'callee'], protectedLeg: 1, ringSamples: 8000, maxChunkSamples: 4000, eventBytes: 1 << 16 });
+  const slab = createCallSlab('r1', {
+    geometry: g,
+    inputRates: [8000, 8000],
+    roles: ['caller', 'callee'],
+    protectedLeg: 1,
+    ringSamples: 8000,
+    maxChunkSamples: 4000,
+    eventBytes: 1 << 16,
+  });
   const view = attachCall(g, slab);
   const leg = view.legs[1];
   const active = Atomics.load(view.header, CallHeaderSlot.active);

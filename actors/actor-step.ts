@@ -1,13 +1,29 @@
 import { performance } from 'node:perf_hooks';
 import { RingBuffer } from 'ringbuf.js';
 import { EventWriter, type ActorEvent } from './actor-events.js';
-import { attachCall, CallHeaderSlot, LegHeaderSlot, initLegState, resamplerFor, LegStateSlot, type CallSlabHandles, type CallView, type LegView } from './call-slab.js';
+import {
+  attachCall,
+  CallHeaderSlot,
+  LegHeaderSlot,
+  initLegState,
+  resamplerFor,
+  LegStateSlot,
+  type CallSlabHandles,
+  type CallView,
+  type LegView,
+} from './call-slab.js';
 import type { FrontEndGeometry } from './features/front-end-config.js';
 import { createSpectralStage, type SpectralStageName } from './features/spectral-stage.js';
 import { StreamingExtractor, type WindowReady } from './features/streaming-extractor.js';
 import { applyIntent, type IntentCue } from './policy/content-cues.js';
 import { PolicySlot } from './policy/policy-state-layout.js';
-import { initPolicyState, MIN_SPEECH_RATIO, policyStep, type LegRole, type PolicyConfig } from './policy/risk-policy.js';
+import {
+  initPolicyState,
+  MIN_SPEECH_RATIO,
+  policyStep,
+  type LegRole,
+  type PolicyConfig,
+} from './policy/risk-policy.js';
 
 /** One call's share of a task. */
 export interface StepCall {
@@ -134,7 +150,11 @@ export class ActorStep {
     spectralStage: SpectralStageName = 'callguard',
   ) {
     // Scratch for one chunk resampled to the model rate (a chunk is at most maxChunkSeconds of any leg).
-    this.extractor = new StreamingExtractor(g, Math.ceil(maxChunkSeconds * g.cfg.sampleRate) + 8, createSpectralStage(spectralStage, g));
+    this.extractor = new StreamingExtractor(
+      g,
+      Math.ceil(maxChunkSeconds * g.cfg.sampleRate) + 8,
+      createSpectralStage(spectralStage, g),
+    );
   }
 
   /** The predicts of the last runTask (a fresh record per task, so the caller may keep it). */
@@ -160,7 +180,10 @@ export class ActorStep {
           outcomes.set(call.slab.callId, { callId: call.slab.callId, consumed: total, finished: p.finished });
         } catch (err) {
           const e = err as { code?: string; message?: string };
-          outcomes.set(call.slab.callId, { callId: call.slab.callId, error: { code: e.code ?? 'CG_ACTOR_EXCEPTION', message: String(e.message ?? err) } });
+          outcomes.set(call.slab.callId, {
+            callId: call.slab.callId,
+            error: { code: e.code ?? 'CG_ACTOR_EXCEPTION', message: String(e.message ?? err) },
+          });
         }
       }
       if (!prepared.length) break;
@@ -181,10 +204,18 @@ export class ActorStep {
       for (const p of prepared) {
         try {
           if (this.commit(p)) committed.push(p);
-          else outcomes.set(p.call.slab.callId, { callId: p.call.slab.callId, consumed: consumed.get(p.call.slab.callId)!, finished: false });
+          else
+            outcomes.set(p.call.slab.callId, {
+              callId: p.call.slab.callId,
+              consumed: consumed.get(p.call.slab.callId)!,
+              finished: false,
+            });
         } catch (err) {
           const e = err as { code?: string; message?: string };
-          outcomes.set(p.call.slab.callId, { callId: p.call.slab.callId, error: { code: e.code ?? 'CG_ACTOR_EXCEPTION', message: String(e.message ?? err) } });
+          outcomes.set(p.call.slab.callId, {
+            callId: p.call.slab.callId,
+            error: { code: e.code ?? 'CG_ACTOR_EXCEPTION', message: String(e.message ?? err) },
+          });
         }
       }
       live = committed.filter((p) => !p.finished).map((p) => p.call);
@@ -218,9 +249,25 @@ export class ActorStep {
       if (n > 0) {
         p.worked = true;
         p.consumed[leg.index] = n;
-        const onWindow = (w: WindowReady) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null, keywords: null });
+        const onWindow = (w: WindowReady) =>
+          p.windows.push({
+            leg: leg.index,
+            w,
+            history: leg.history,
+            historyRows: leg.layout.historyRows,
+            probs: null,
+            keywords: null,
+          });
         try {
-          this.extractor.process(resamplerFor(leg.inputRate, this.g.cfg.sampleRate), leg.layout, st, leg.history, leg.inflight, n, onWindow);
+          this.extractor.process(
+            resamplerFor(leg.inputRate, this.g.cfg.sampleRate),
+            leg.layout,
+            st,
+            leg.history,
+            leg.inflight,
+            n,
+            onWindow,
+          );
         } catch (err) {
           p.errors.push(restartLeg(leg, st, err));
         }
@@ -234,7 +281,16 @@ export class ActorStep {
         if (st[LegStateSlot.finalized]) continue;
         p.worked = true;
         try {
-          this.extractor.finish(leg.layout, st, leg.history, (w) => p.windows.push({ leg: leg.index, w, history: leg.history, historyRows: leg.layout.historyRows, probs: null, keywords: null }));
+          this.extractor.finish(leg.layout, st, leg.history, (w) =>
+            p.windows.push({
+              leg: leg.index,
+              w,
+              history: leg.history,
+              historyRows: leg.layout.historyRows,
+              probs: null,
+              keywords: null,
+            }),
+          );
         } catch (err) {
           st[LegStateSlot.finalized] = 1;
           p.errors.push(restartLeg(leg, st, err, false));
@@ -279,7 +335,9 @@ export class ActorStep {
     let max = 0;
     for (const leg of legs) {
       const st = leg.states[work];
-      const secs = pendingChunk(leg, st) ? leg.header[LegHeaderSlot.inflightLen] / leg.inputRate : leg.ring.availableRead() / leg.inputRate;
+      const secs = pendingChunk(leg, st)
+        ? leg.header[LegHeaderSlot.inflightLen] / leg.inputRate
+        : leg.ring.availableRead() / leg.inputRate;
       min = Math.min(min, secs);
       max = Math.max(max, secs);
     }
@@ -321,7 +379,9 @@ export class ActorStep {
         const scores = kw.predict(inputs);
         this.inference.spotterSeconds += (performance.now() - t1) / 1000;
         const K = kw.labelCount;
-        batch.forEach((r, i) => (r.keywords = Array.from(scores.subarray(i * K, (i + 1) * K), (v) => Math.round(v * 1000) / 1000)));
+        batch.forEach(
+          (r, i) => (r.keywords = Array.from(scores.subarray(i * K, (i + 1) * K), (v) => Math.round(v * 1000) / 1000)),
+        );
       }
     }
   }
@@ -334,7 +394,8 @@ export class ActorStep {
   private commit(p: Prepared): boolean {
     const slab = p.call.slab;
     const policyState = p.view.policy[p.work];
-    const protectedRole: LegRole = slab.protectedLeg >= 0 && slab.roles[slab.protectedLeg] === 'caller' ? 'caller' : 'callee';
+    const protectedRole: LegRole =
+      slab.protectedLeg >= 0 && slab.roles[slab.protectedLeg] === 'caller' ? 'caller' : 'callee';
     p.windows.sort((a, b) => a.w.index - b.w.index || a.leg - b.leg);
     let ok = true;
     for (const ev of p.errors) ok = p.mailbox.write(ev) && ok;
@@ -345,7 +406,10 @@ export class ActorStep {
       // Intents heard by the time this window ends go in first (a replayed round skips those already applied); the
       // call's very last window takes every intent left, since no later window will.
       const all = p.finished && r === lastWindow;
-      while (next < intents.length && (all || intents[next].availableAt <= r.w.tEnd || intents[next].seq <= policyState[PolicySlot.intentSeq])) {
+      while (
+        next < intents.length &&
+        (all || intents[next].availableAt <= r.w.tEnd || intents[next].seq <= policyState[PolicySlot.intentSeq])
+      ) {
         applyIntent(policyState, 0, this.policy, intents[next]);
         next++;
       }
@@ -355,23 +419,62 @@ export class ActorStep {
       const role = policyRole(slab, r.leg);
       if (role) {
         try {
-          const out = policyStep(policyState, 0, this.policy, { leg: r.leg, role, protectedRole, index: r.w.index, tStart: r.w.tStart, tEnd: r.w.tEnd, summary: r.w.summary, emotions: r.probs });
+          const out = policyStep(policyState, 0, this.policy, {
+            leg: r.leg,
+            role,
+            protectedRole,
+            index: r.w.index,
+            tStart: r.w.tStart,
+            tEnd: r.w.tEnd,
+            summary: r.w.summary,
+            emotions: r.probs,
+          });
           risk = out.risk;
           cues = [out.cues.pressure, out.cues.distress, out.cues.dominance, out.cues.content];
           if (out.alert) {
             const a = out.alert;
-            alert = { type: 'alert', level: a.level, risk: a.risk, t: a.t, explanation: a.explanation, actions: [...a.actions], cues: { ...a.cues }, basis: a.basis };
+            alert = {
+              type: 'alert',
+              level: a.level,
+              risk: a.risk,
+              t: a.t,
+              explanation: a.explanation,
+              actions: [...a.actions],
+              cues: { ...a.cues },
+              basis: a.basis,
+            };
           }
         } catch (err) {
           // Isolation: a policy that cannot step (corrupt state) restarts for this call only; the supervisor keeps the
           // alerts already raised, and the fresh policy gathers evidence again.
           initPolicyState(policyState, 0);
           const e = err as { code?: string; message?: string };
-          ok = p.mailbox.write({ type: 'actor-error', leg: r.leg, code: e?.code ?? 'CG_POLICY_EXCEPTION', message: String(e?.message ?? err) }) && ok;
+          ok =
+            p.mailbox.write({
+              type: 'actor-error',
+              leg: r.leg,
+              code: e?.code ?? 'CG_POLICY_EXCEPTION',
+              message: String(e?.message ?? err),
+            }) && ok;
         }
       }
       const w = r.w;
-      ok = p.mailbox.write({ type: 'window', leg: r.leg, index: w.index, startFrame: w.startFrame, frames: w.frames, partial: w.partial, tStart: w.tStart, tEnd: w.tEnd, ...w.summary, emotions: r.probs, risk, ...(cues ? { cues } : {}), ...(r.keywords ? { keywords: r.keywords } : {}) }) && ok;
+      ok =
+        p.mailbox.write({
+          type: 'window',
+          leg: r.leg,
+          index: w.index,
+          startFrame: w.startFrame,
+          frames: w.frames,
+          partial: w.partial,
+          tStart: w.tStart,
+          tEnd: w.tEnd,
+          ...w.summary,
+          emotions: r.probs,
+          risk,
+          ...(cues ? { cues } : {}),
+          ...(r.keywords ? { keywords: r.keywords } : {}),
+        }) && ok;
       if (alert) ok = p.mailbox.write(alert) && ok;
       if (!ok) return false;
     }
@@ -393,11 +496,23 @@ function policyRole(slab: CallSlabHandles, leg: number): LegRole | null {
 /** Per-leg isolation: a throwing chunk is dropped, the leg restarts from fresh DSP state, window numbering continues. */
 export function restartLeg(leg: LegView, work: Float64Array, err: unknown, chunkDropped = true): ActorEvent {
   // Keep the counters that number what was already emitted (windows of this very chunk included) and the audio taken.
-  const keep = [LegStateSlot.windows, LegStateSlot.totalIn, LegStateSlot.chunkSeq, LegStateSlot.finalized, LegStateSlot.legRestarts, LegStateSlot.droppedChunks].map((slot) => [slot, work[slot]] as const);
+  const keep = [
+    LegStateSlot.windows,
+    LegStateSlot.totalIn,
+    LegStateSlot.chunkSeq,
+    LegStateSlot.finalized,
+    LegStateSlot.legRestarts,
+    LegStateSlot.droppedChunks,
+  ].map((slot) => [slot, work[slot]] as const);
   initLegState(work);
   for (const [slot, v] of keep) work[slot] = v;
   work[LegStateSlot.legRestarts] += 1;
   if (chunkDropped) work[LegStateSlot.droppedChunks] += 1;
   const e = err as { code?: string; message?: string };
-  return { type: 'actor-error', leg: leg.index, code: e?.code ?? 'CG_ACTOR_EXCEPTION', message: String(e?.message ?? err) };
+  return {
+    type: 'actor-error',
+    leg: leg.index,
+    code: e?.code ?? 'CG_ACTOR_EXCEPTION',
+    message: String(e?.message ?? err),
+  };
 }

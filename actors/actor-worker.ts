@@ -44,7 +44,15 @@ if (data.model) {
   workerCounters.model = { name: loaded.name, backend: loaded.backend };
   workerCounters.backendMemoryBytes = backendMemoryBytes;
 }
-const step = new ActorStep(g, data.maxChunkSeconds, data.minChunkSamples, data.chunksPerStep, data.policy, scorer, data.spectralStage);
+const step = new ActorStep(
+  g,
+  data.maxChunkSeconds,
+  data.minChunkSamples,
+  data.chunksPerStep,
+  data.policy,
+  scorer,
+  data.spectralStage,
+);
 exposeWorkerControl();
 
 /** piscina entry point: stateless between tasks, every call resumes from its slab. */

@@ -133,7 +133,11 @@ function modelSamplesPerChunk(g: FrontEndGeometry, inputRate: number, maxChunk: 
 }
 
 /** Lay out a call (policy state copies, then the legs); identical on both sides of the thread boundary given the same inputs. */
-export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: number): { legs: LegLayout[]; policyOffsets: [number, number]; bytes: number } {
+export function layoutLegs(
+  g: FrontEndGeometry,
+  inputRates: number[],
+  maxChunk: number,
+): { legs: LegLayout[]; policyOffsets: [number, number]; bytes: number } {
   let off = align8(CALL_HEADER_BYTES);
   const policyOffsets: [number, number] = [off, off + POLICY_STATE_LENGTH * 8];
   off += 2 * POLICY_STATE_LENGTH * 8;
@@ -158,7 +162,21 @@ export function layoutLegs(g: FrontEndGeometry, inputRates: number[], maxChunk: 
     const historyRows = g.windowFrames + Math.ceil(modelSamplesPerChunk(g, rate, maxChunk) / g.hop) + 2;
     const historyOffset = off;
     off = align8(off + historyRows * g.rowStride * 4);
-    legs.push({ headerOffset, inflightOffset, maxChunk, stateOffsets: [a, b], stateLength, resamplerAt, frameAt, firAt, pitchAt, prevMagAt, yinCacheAt, historyOffset, historyRows });
+    legs.push({
+      headerOffset,
+      inflightOffset,
+      maxChunk,
+      stateOffsets: [a, b],
+      stateLength,
+      resamplerAt,
+      frameAt,
+      firAt,
+      pitchAt,
+      prevMagAt,
+      yinCacheAt,
+      historyOffset,
+      historyRows,
+    });
   }
   return { legs, policyOffsets, bytes: off };
 }
@@ -180,7 +198,16 @@ export function createCallSlab(callId: string, spec: SlabSpec): CallSlabHandles 
   });
   const rings = spec.inputRates.map(() => alloc(ringStorageBytes(spec.ringSamples, Int16Array)));
   const events = alloc(ringStorageBytes(spec.eventBytes, Uint8Array));
-  return { callId, inputRates: spec.inputRates.slice(), roles: spec.roles.slice(), protectedLeg: spec.protectedLeg, maxChunkSamples: spec.maxChunkSamples, state, rings, events };
+  return {
+    callId,
+    inputRates: spec.inputRates.slice(),
+    roles: spec.roles.slice(),
+    protectedLeg: spec.protectedLeg,
+    maxChunkSamples: spec.maxChunkSamples,
+    state,
+    rings,
+    events,
+  };
 }
 
 /** The shared buffers of a slab, e.g. to give back to a pool once the call is over. */
@@ -234,24 +261,35 @@ export interface CallView {
 /** Attach views to a call's slab; throws SlabError if the memory does not hold a valid call. */
 export function attachCall(g: FrontEndGeometry, h: CallSlabHandles): CallView {
   const header = new Int32Array(h.state, 0, CALL_HEADER_INTS);
-  if (header[CallHeaderSlot.magic] !== CALL_MAGIC || header[CallHeaderSlot.legs] !== h.rings.length || (header[CallHeaderSlot.active] !== 0 && header[CallHeaderSlot.active] !== 1)) {
+  if (
+    header[CallHeaderSlot.magic] !== CALL_MAGIC ||
+    header[CallHeaderSlot.legs] !== h.rings.length ||
+    (header[CallHeaderSlot.active] !== 0 && header[CallHeaderSlot.active] !== 1)
+  ) {
     throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId}: slab header is corrupt`);
   }
   const { legs, policyOffsets } = layoutLegs(g, h.inputRates, h.maxChunkSamples);
-  const policy: [Float64Array, Float64Array] = [new Float64Array(h.state, policyOffsets[0], POLICY_STATE_LENGTH), new Float64Array(h.state, policyOffsets[1], POLICY_STATE_LENGTH)];
+  const policy: [Float64Array, Float64Array] = [
+    new Float64Array(h.state, policyOffsets[0], POLICY_STATE_LENGTH),
+    new Float64Array(h.state, policyOffsets[1], POLICY_STATE_LENGTH),
+  ];
   return { header, policy, legs: attachLegViews(g, h, legs) };
 }
 
 function attachLegViews(g: FrontEndGeometry, h: CallSlabHandles, legs: LegLayout[]): LegView[] {
   return legs.map((l, i) => {
     const header = new Int32Array(h.state, l.headerOffset, LEG_HEADER_INTS);
-    if (header[LegHeaderSlot.magic] !== LEG_MAGIC) throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId} leg ${i}: state header is corrupt`);
+    if (header[LegHeaderSlot.magic] !== LEG_MAGIC)
+      throw new SlabError('CG_SLAB_CORRUPT', `call ${h.callId} leg ${i}: state header is corrupt`);
     return {
       index: i,
       layout: l,
       header,
       inflight: new Int16Array(h.state, l.inflightOffset, l.maxChunk),
-      states: [new Float64Array(h.state, l.stateOffsets[0], l.stateLength), new Float64Array(h.state, l.stateOffsets[1], l.stateLength)],
+      states: [
+        new Float64Array(h.state, l.stateOffsets[0], l.stateLength),
+        new Float64Array(h.state, l.stateOffsets[1], l.stateLength),
+      ],
       history: new Float32Array(h.state, l.historyOffset, l.historyRows * g.rowStride),
       ring: new RingBuffer(h.rings[i], Int16Array),
       ringReadPtr: new Uint32Array(h.rings[i], 4, 1),

@@ -14,7 +14,15 @@ const pcm = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '08a01Na.wav', '
 
 /** One leg of real speech through an actor step with the given spectral stage: its window events and final feature rows. */
 function run(stage: 'callguard' | 'meyda') {
-  const slab = createCallSlab(`s-${stage}`, { geometry: g, inputRates: [8000], roles: ['caller'], protectedLeg: -1, ringSamples: pcm.length + 10, maxChunkSamples: 4000, eventBytes: 1 << 20 });
+  const slab = createCallSlab(`s-${stage}`, {
+    geometry: g,
+    inputRates: [8000],
+    roles: ['caller'],
+    protectedLeg: -1,
+    ringSamples: pcm.length + 10,
+    maxChunkSamples: 4000,
+    eventBytes: 1 << 20,
+  });
   new RingBuffer(slab.rings[0], Int16Array).push(pcm);
   const step = new ActorStep(g, 0.5, 800, 64, DEFAULT_POLICY_CONFIG, null, stage);
   const reader = new EventReader(new RingBuffer(slab.events, Uint8Array));
@@ -28,18 +36,24 @@ function run(stage: 'callguard' | 'meyda') {
   return { windows, history: leg.history.slice() };
 }
 
-test('engine.spectralStage meyda reaches the actor: the same windows, spectral features within meyda\'s float32, not bit-identical', () => {
+test("engine.spectralStage meyda reaches the actor: the same windows, spectral features within meyda's float32, not bit-identical", () => {
   const ours = run('callguard');
   const theirs = run('meyda');
   assert.ok(ours.windows.length >= 10);
-  assert.equal(theirs.windows.map((w) => [w.index, w.startFrame, w.frames]), ours.windows.map((w) => [w.index, w.startFrame, w.frames]));
+  assert.equal(
+    theirs.windows.map((w) => [w.index, w.startFrame, w.frames]),
+    ours.windows.map((w) => [w.index, w.startFrame, w.frames]),
+  );
   for (let i = 0; i < ours.windows.length; i++) {
     const a = ours.windows[i];
     const b = theirs.windows[i];
     // Level, VAD and pitch come from the time domain: untouched by the spectral stage.
     assert.is(b.levelDbfs, a.levelDbfs);
     assert.is(b.f0Median, a.f0Median);
-    assert.ok(Math.abs(b.centroidHz - a.centroidHz) <= 1e-4 * Math.max(1, a.centroidHz), `window ${i}: centroid ${b.centroidHz} vs ${a.centroidHz}`);
+    assert.ok(
+      Math.abs(b.centroidHz - a.centroidHz) <= 1e-4 * Math.max(1, a.centroidHz),
+      `window ${i}: centroid ${b.centroidHz} vs ${a.centroidHz}`,
+    );
   }
   let worst = 0;
   let differing = 0;
@@ -51,7 +65,7 @@ test('engine.spectralStage meyda reaches the actor: the same windows, spectral f
     }
   }
   assert.ok(worst < 0.0095, `log-mel differs by ${worst}`);
-  assert.ok(differing > 0, 'meyda\'s float32 spectrum leaves traces: identical rows would mean the stage was not used');
+  assert.ok(differing > 0, "meyda's float32 spectrum leaves traces: identical rows would mean the stage was not used");
   assert.throws(() => createSpectralStage('librosa' as 'meyda', g), /unknown spectral stage/);
 });
 

@@ -18,7 +18,10 @@ export interface ModelSettings {
 }
 
 /** Load the model on the best backend and wrap it as the actor's scorer (reusable input buffers per batch slot). */
-export async function createWindowScorer(g: FrontEndGeometry, s: ModelSettings): Promise<{ scorer: WindowScorer; name: string; backend: string; fallbacks: unknown }> {
+export async function createWindowScorer(
+  g: FrontEndGeometry,
+  s: ModelSettings,
+): Promise<{ scorer: WindowScorer; name: string; backend: string; fallbacks: unknown }> {
   const quiet = { info: () => undefined, warn: () => undefined };
   const choice = await selectBackend({ prefer: s.backend === 'auto' ? undefined : [s.backend], logger: quiet });
   const loaded = await loadModelDir(s.dir, g.cfg);
@@ -30,17 +33,31 @@ export async function createWindowScorer(g: FrontEndGeometry, s: ModelSettings):
   let spotterName: string | null = null;
   if (s.spotterDir) {
     const spot = await loadModelDir(s.spotterDir, g.cfg);
-    if (spot.manifest.task !== 'keywords') throw new CallguardError('CG_MODEL_MISMATCH', `${s.spotterDir} is not a keyword spotter (task ${spot.manifest.task})`, { setting: 'model.spotterDir' });
+    if (spot.manifest.task !== 'keywords')
+      throw new CallguardError(
+        'CG_MODEL_MISMATCH',
+        `${s.spotterDir} is not a keyword spotter (task ${spot.manifest.task})`,
+        { setting: 'model.spotterDir' },
+      );
     const sp = new BatchedPredictor(spot.model, spot.manifest, { buckets });
     sp.warmUp();
     scorer.keywords = { ...windowModel(g, spot, sp), categories: spot.manifest.keywordCategories ?? [] };
     spotterName = spot.manifest.name;
   }
-  return { scorer, name: spotterName ? `${loaded.manifest.name}+${spotterName}` : loaded.manifest.name, backend: choice.name, fallbacks: choice.fallbacks };
+  return {
+    scorer,
+    name: spotterName ? `${loaded.manifest.name}+${spotterName}` : loaded.manifest.name,
+    backend: choice.name,
+    fallbacks: choice.fallbacks,
+  };
 }
 
 /** Window assembly (a reusable input buffer per batch position) and batched predict of one loaded model. */
-function windowModel(g: FrontEndGeometry, loaded: Awaited<ReturnType<typeof loadModelDir>>, predictor: BatchedPredictor) {
+function windowModel(
+  g: FrontEndGeometry,
+  loaded: Awaited<ReturnType<typeof loadModelDir>>,
+  predictor: BatchedPredictor,
+) {
   const size = loaded.manifest.window.frames * loaded.manifest.input.featureCount;
   const buffers: Float32Array[] = [];
   return {

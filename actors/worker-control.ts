@@ -55,7 +55,19 @@ export function exposeWorkerControl(): void {
       const m = process.memoryUsage();
       const heapSpaces: Record<string, number> = {};
       for (const s of getHeapSpaceStatistics()) heapSpaces[s.space_name] = s.space_size;
-      return { threadId, startedAt, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, heapSpaces, heapLimitBytes: getHeapStatistics().heap_size_limit, externalBytes: m.external, backendMemoryBytes: workerCounters.backendMemoryBytes?.() ?? null, tasks: workerCounters.tasks, callSteps: workerCounters.callSteps, model: workerCounters.model };
+      return {
+        threadId,
+        startedAt,
+        heapUsedBytes: m.heapUsed,
+        heapTotalBytes: m.heapTotal,
+        heapSpaces,
+        heapLimitBytes: getHeapStatistics().heap_size_limit,
+        externalBytes: m.external,
+        backendMemoryBytes: workerCounters.backendMemoryBytes?.() ?? null,
+        tasks: workerCounters.tasks,
+        callSteps: workerCounters.callSteps,
+        model: workerCounters.model,
+      };
     },
     ping: () => Date.now(),
   };

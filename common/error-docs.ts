@@ -4,7 +4,9 @@ import { ERROR_CATALOGUE } from './errors.js';
 
 /** docs/ERRORS.md, generated from the catalogue so the two cannot drift (a test compares them). */
 export function renderErrorsMarkdown(): string {
-  const rows = Object.entries(ERROR_CATALOGUE).map(([code, e]) => `| \`${code}\` | ${e.area} | ${e.meaning} | ${e.action} |`);
+  const rows = Object.entries(ERROR_CATALOGUE).map(
+    ([code, e]) => `| \`${code}\` | ${e.area} | ${e.meaning} | ${e.action} |`,
+  );
   return [
     '# Error codes',
     '',
@@ -14,7 +16,7 @@ export function renderErrorsMarkdown(): string {
     '`WavError` …) with a stable `code` from this table; branch on the code, never on the message. `setting` names the',
     'configuration key at fault when there is one, and `cause` carries the underlying error. Actor error events (a leg',
     'restarted, logged as "actor error; leg restarted") carry the same codes. The HTTP API answers with its own codes',
-    '(`NOT_FOUND`, `BAD_REQUEST` …, see docs/HTTP-API.md) and passes a component\'s code through when it is the cause.',
+    "(`NOT_FOUND`, `BAD_REQUEST` …, see docs/HTTP-API.md) and passes a component's code through when it is the cause.",
     '',
     '| code | area | meaning | what to do |',
     '|---|---|---|---|',

@@ -13,7 +13,8 @@ function sources(): Array<{ path: string; text: string }> {
     for (const e of readdirSync(join(repoRoot, dir), { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts')) out.push({ path: p, text: readFileSync(join(repoRoot, p), 'utf8') });
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts'))
+        out.push({ path: p, text: readFileSync(join(repoRoot, p), 'utf8') });
     }
   };
   for (const d of ['common', 'engine', 'actors', 'models', 'smpp', 'load-tests']) walk(d);

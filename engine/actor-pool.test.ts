@@ -12,8 +12,18 @@ import { workerExecArgv } from './actor-pool.js';
  * fatal error in the CLI tests. With the flag, a worker's require() of ESM throws at once and piscina imports it.
  */
 test('actor workers: require(esm) is off in them, so piscina falls back to import() at once', async () => {
-  const args = workerExecArgv(['--expose-gc', '--cpu-prof', '--cpu-prof-dir', '/tmp/p', '--experimental-require-module']);
-  assert.equal(args, ['--cpu-prof', '--cpu-prof-dir', '/tmp/p', '--no-experimental-require-module'], 'V8 flags (process-wide) left out, worker flags and their values kept');
+  const args = workerExecArgv([
+    '--expose-gc',
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    '/tmp/p',
+    '--experimental-require-module',
+  ]);
+  assert.equal(
+    args,
+    ['--cpu-prof', '--cpu-prof-dir', '/tmp/p', '--no-experimental-require-module'],
+    'V8 flags (process-wide) left out, worker flags and their values kept',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'callguard-esm-'));
   const esm = join(dir, 'tla.mjs');
   writeFileSync(esm, 'await Promise.resolve(); export default 1;\n');

@@ -58,7 +58,11 @@ export class ActorPool extends EventEmitter {
   replacements = 0;
 
   /** `youngGenerationMb`: each worker's V8 young generation (see pool.youngGenerationMb in the config). */
-  constructor(readonly threads: number, private readonly data: ActorWorkerData, private readonly youngGenerationMb?: number) {
+  constructor(
+    readonly threads: number,
+    private readonly data: ActorWorkerData,
+    private readonly youngGenerationMb?: number,
+  ) {
     super();
     this.pool = this.create();
     // piscina says nothing when an idle worker dies, so failed tasks are not the only trigger.

@@ -19,7 +19,8 @@ export class ArrivalCheckpoints {
   unknown = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`capacity must be an integer >= 2, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 2)
+      throw new RangeError(`capacity must be an integer >= 2, got ${capacity}`);
     this.positions = new Float64Array(capacity);
     this.times = new Float64Array(capacity);
   }

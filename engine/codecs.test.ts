@@ -22,11 +22,20 @@ const TOKEN = 'codecs-test-token';
 /** The policy alerts on this conversation at 28-29 s of call time (measured, PCMU and AMR-WB alike). */
 const SECONDS = 36;
 const CODECS: TestCodec[] = ['PCMU', 'G722', 'OPUS', 'AMR-WB', 'AMR'];
-const RATE: Record<TestCodec, number> = { PCMU: 8000, PCMA: 8000, G722: 16000, OPUS: 16000, 'AMR-WB': 16000, AMR: 8000 };
+const RATE: Record<TestCodec, number> = {
+  PCMU: 8000,
+  PCMA: 8000,
+  G722: 16000,
+  OPUS: 16000,
+  'AMR-WB': 16000,
+  AMR: 8000,
+};
 
 /** Clips of one speaker and emotion letter, repeated to `seconds`. */
 function takes(speaker: string, emotion: string, seconds: number): Int16Array {
-  const names = readdirSync(emodbDir).filter((f) => f.startsWith(speaker) && f[5] === emotion).sort();
+  const names = readdirSync(emodbDir)
+    .filter((f) => f.startsWith(speaker) && f[5] === emotion)
+    .sort();
   const out = new Int16Array(seconds * 8000);
   const all = speech(...names);
   for (let o = 0; o < out.length; o += all.length) out.set(all.subarray(0, Math.min(all.length, out.length - o)), o);
@@ -49,7 +58,10 @@ function engineConfig() {
 const missing = CODECS.filter((c) => !ffmpegEncoders().has(FFMPEG_ENCODER[c]));
 
 test('each codec end to end against ffmpeg RTP: answered, listed with its codec and rate, analysed without loss, emotions close to PCMU; AMR-WB alerts', async () => {
-  if (missing.length) assert.unreachable(`ffmpeg lacks encoders for ${missing.join(', ')}: apt-get install -y ffmpeg libavcodec-extra (.ci/run does this)`);
+  if (missing.length)
+    assert.unreachable(
+      `ffmpeg lacks encoders for ${missing.join(', ')}: apt-get install -y ffmpeg libavcodec-extra (.ci/run does this)`,
+    );
   const engine = new Engine(engineConfig(), quietLog);
   await engine.start();
   try {
@@ -66,14 +78,21 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
     const { port: httpPort } = engine.http.address();
     const poll = (async () => {
       while (polling) {
-        const res = await fetch(`http://127.0.0.1:${httpPort}/calls`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const res = await fetch(`http://127.0.0.1:${httpPort}/calls`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
         for (const c of ((await res.json()) as any).calls) {
           const seen = listed.get(c.callId) ?? new Set<string>();
           seen.add(JSON.stringify(c.legs.map((l: any) => [l.codec, l.sampleRate])));
           listed.set(c.callId, seen);
-          packets.set(c.callId, c.legs.map((l: any) => l.packetsReceived));
+          packets.set(
+            c.callId,
+            c.legs.map((l: any) => l.packetsReceived),
+          );
         }
-        const state = await fetch(`http://127.0.0.1:${httpPort}/console/state`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const state = await fetch(`http://127.0.0.1:${httpPort}/console/state`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
         for (const c of ((await state.json()) as any).calls) if (c.codecs) consoleCodecs.set(c.callId, c.codecs);
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -103,16 +122,38 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
     for (const [i, codec] of CODECS.entries()) {
       const id = `codec-${codec}`;
       assert.equal(answers[i].senders, [0, 0], `${codec}: ffmpeg sent both legs`);
-      assert.match(answers[i].answer, new RegExp(`a=rtpmap:\\d+ ${codec === 'OPUS' ? 'opus/48000/2' : codec === 'G722' ? 'G722/8000' : codec === 'AMR-WB' ? 'AMR-WB/16000' : codec === 'AMR' ? 'AMR/8000' : 'PCMU/8000'}`), codec);
-      assert.equal([...(listed.get(id) ?? [])], [JSON.stringify([[codec, RATE[codec]], [codec, RATE[codec]]])], `${codec}: GET /calls`);
-      assert.is(consoleCodecs.get(id), `${codec} ${RATE[codec] / 1000}k / ${codec} ${RATE[codec] / 1000}k`, `${codec}: the console's call row`);
+      assert.match(
+        answers[i].answer,
+        new RegExp(
+          `a=rtpmap:\\d+ ${codec === 'OPUS' ? 'opus/48000/2' : codec === 'G722' ? 'G722/8000' : codec === 'AMR-WB' ? 'AMR-WB/16000' : codec === 'AMR' ? 'AMR/8000' : 'PCMU/8000'}`,
+        ),
+        codec,
+      );
+      assert.equal(
+        [...(listed.get(id) ?? [])],
+        [
+          JSON.stringify([
+            [codec, RATE[codec]],
+            [codec, RATE[codec]],
+          ]),
+        ],
+        `${codec}: GET /calls`,
+      );
+      assert.is(
+        consoleCodecs.get(id),
+        `${codec} ${RATE[codec] / 1000}k / ${codec} ${RATE[codec] / 1000}k`,
+        `${codec}: the console's call row`,
+      );
       const e = ended.get(id);
       assert.ok(e, `${codec}: call ended`);
       for (const l of e!.info.legs) {
         // All the speech arrived and was analysed: within 60 ms (encoder delay, a last partial frame), plus what a leg
         // starting later than the other is padded with (under 100 ms is not padded; more is counted: rtp.lateStart).
         const pad = counters['rtp.lateStart'] > 0 ? 1 : 0;
-        assert.ok(l.processedSeconds >= SECONDS - 0.06 - ahead * 0.02 && l.processedSeconds <= SECONDS + 0.06 + pad, `${codec}: analysed ${l.processedSeconds} s of ${SECONDS} (packets ${packets.get(id)}, ${JSON.stringify(counters)})`);
+        assert.ok(
+          l.processedSeconds >= SECONDS - 0.06 - ahead * 0.02 && l.processedSeconds <= SECONDS + 0.06 + pad,
+          `${codec}: analysed ${l.processedSeconds} s of ${SECONDS} (packets ${packets.get(id)}, ${JSON.stringify(counters)})`,
+        );
         assert.is(l.processedSeconds, l.receivedSeconds, `${codec}: everything received was analysed`);
         assert.is(l.overrunSamples, 0);
       }
@@ -142,12 +183,16 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
       assert.ok(sumEmotion / pairs < 0.2, `${codec}: mean emotion difference ${(sumEmotion / pairs).toFixed(3)}`);
       assert.ok(same / pairs >= 0.75, `${codec}: top emotion the same in ${same} of ${pairs} windows`);
       assert.ok(worstLevel < 5, `${codec}: level ${worstLevel.toFixed(1)} dB apart`);
-      report.push(`${codec}: ${pairs} windows, emotion |diff| mean ${(sumEmotion / pairs).toFixed(3)} max ${worstEmotion.toFixed(3)}, top emotion same in ${((100 * same) / pairs).toFixed(0)}%, level max ${worstLevel.toFixed(1)} dB`);
+      report.push(
+        `${codec}: ${pairs} windows, emotion |diff| mean ${(sumEmotion / pairs).toFixed(3)} max ${worstEmotion.toFixed(3)}, top emotion same in ${((100 * same) / pairs).toFixed(0)}%, level max ${worstLevel.toFixed(1)} dB`,
+      );
     }
     for (const codec of CODECS) {
       const id = `codec-${codec}`;
       const risks = (windows.get(id) ?? []).map((w) => w.risk ?? 0);
-      report.push(`${codec}: max risk ${Math.max(...risks).toFixed(3)}, alerts at ${(alerts.get(id) ?? []).map((a) => a.t.toFixed(1)).join(', ') || 'none'}`);
+      report.push(
+        `${codec}: max risk ${Math.max(...risks).toFixed(3)}, alerts at ${(alerts.get(id) ?? []).map((a) => a.t.toFixed(1)).join(', ') || 'none'}`,
+      );
     }
     console.log(report.join('\n'));
     const amrwb = alerts.get('codec-AMR-WB') ?? [];

@@ -34,7 +34,8 @@ async function getJson(engine: Engine, path: string) {
 }
 
 test('sipp as the SBC: a SIPREC call flows through ingest, the rings and the actors; GET /calls lists it; BYE ends it', async () => {
-  if (!sippVersion()) assert.unreachable('sipp is not installed: install it with `apt-get install -y sip-tester` (CI .ci/run does this)');
+  if (!sippVersion())
+    assert.unreachable('sipp is not installed: install it with `apt-get install -y sip-tester` (CI .ci/run does this)');
   const engine = new Engine(engineConfig(), quietLog);
   await engine.start();
   try {
@@ -54,14 +55,24 @@ test('sipp as the SBC: a SIPREC call flows through ingest, the rings and the act
     assert.is(listed.source, 'siprec');
     assert.is(listed.direction, 'incoming');
     assert.is(listed.subscriberLeg, 1);
-    assert.equal(listed.legs.map((l: any) => [l.role, l.number, l.codec]), [['caller', '+33612345678', 'PCMU'], ['callee', '+33698765432', 'PCMU']]);
-    for (const k of ['secondsReceived', 'secondsAnalysed', 'packetsReceived', 'packetsLost']) assert.type(listed.legs[0][k], 'number', k);
+    assert.equal(
+      listed.legs.map((l: any) => [l.role, l.number, l.codec]),
+      [
+        ['caller', '+33612345678', 'PCMU'],
+        ['callee', '+33698765432', 'PCMU'],
+      ],
+    );
+    for (const k of ['secondsReceived', 'secondsAnalysed', 'packetsReceived', 'packetsLost'])
+      assert.type(listed.legs[0][k], 'number', k);
     const end = await within(ended, 20000, 'call end');
     assert.is(end.reason, 'bye');
     assert.is(end.state, 'ended');
     // ±1 packet time: what sipp streamed reached the actor and was analysed, nothing lost on the way.
     const caller = end.info.legs[0];
-    assert.ok(Math.abs(caller.processedSeconds - clip.length / 8000) <= 0.02, `caller analysed ${caller.processedSeconds} s of ${clip.length / 8000}`);
+    assert.ok(
+      Math.abs(caller.processedSeconds - clip.length / 8000) <= 0.02,
+      `caller analysed ${caller.processedSeconds} s of ${clip.length / 8000}`,
+    );
     assert.is(caller.processedSeconds, caller.receivedSeconds);
     assert.is(caller.overrunSamples, 0);
     assert.is(caller.windows, 1, 'one (partial) window for a 2 s clip');

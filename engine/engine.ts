@@ -23,7 +23,13 @@ import { registerSubscriberRoutes } from './ops/subscriber-routes.js';
 import { normalizeE164 } from './ops/subscriber-store.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { openStore } from './store/open-store.js';
-import { StoreUnavailableError, type AlertRecordRepository, type CallguardStore, type StoreHealth, type SubscriberRepository } from './store/store.js';
+import {
+  StoreUnavailableError,
+  type AlertRecordRepository,
+  type CallguardStore,
+  type StoreHealth,
+  type SubscriberRepository,
+} from './store/store.js';
 import type { Logger } from './logger.js';
 import { resolveModelSettings } from './model-settings.js';
 import { Supervisor, type CallInfo } from './supervisor.js';
@@ -83,7 +89,11 @@ export class Engine {
   /** Undo steps of what start() has started, unwound newest first by a failed start and by close(). */
   private readonly closers = new CloserStack();
 
-  constructor(readonly config: CallguardConfig, readonly log: Logger, opts: EngineOptions = {}) {
+  constructor(
+    readonly config: CallguardConfig,
+    readonly log: Logger,
+    opts: EngineOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
     this.supervisor = new Supervisor(config, log.child({ component: 'supervisor' }), resolveModelSettings(config));
     this.supervisor.on('alert', (callId: string, ev: AlertEvent, info: CallInfo) => {
@@ -93,7 +103,9 @@ export class Engine {
     this.alerts = new AlertDelivery(config, log);
     this.speech = new SpeechService(config.speech, this.supervisor, log.child({ component: 'speech' }));
     this.siprec = new SiprecBridge(config, this.supervisor, log.child({ component: 'siprec' }));
-    this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }), { allowedHosts: config.http.allowedHosts });
+    this.http = new HttpApi(config.http.host, config.http.port, log.child({ component: 'http' }), {
+      allowedHosts: config.http.allowedHosts,
+    });
     this.metrics = new EngineMetrics(this);
     this.timelines = new CallTimelines(this.supervisor);
     this.history = new EngineHistory(
@@ -107,8 +119,14 @@ export class Engine {
       config.http.historySeconds * 1000,
     );
     this.alerts.onSubmitResponse = (s) => this.metrics.observeSmppResponse(s);
-    this.held = new HeldAlerts(Math.round(config.store.retrySeconds * 1000), () => this.store?.probe() ?? Promise.resolve(false), log.child({ component: 'store' }));
-    if (config.subscribers.enforce) this.siprec.gate = (info) => this.analysisGate(info.protectedLeg >= 0 ? info.legs[info.protectedLeg]?.number ?? null : null);
+    this.held = new HeldAlerts(
+      Math.round(config.store.retrySeconds * 1000),
+      () => this.store?.probe() ?? Promise.resolve(false),
+      log.child({ component: 'store' }),
+    );
+    if (config.subscribers.enforce)
+      this.siprec.gate = (info) =>
+        this.analysisGate(info.protectedLeg >= 0 ? (info.legs[info.protectedLeg]?.number ?? null) : null);
     this.routes();
   }
 
@@ -116,7 +134,11 @@ export class Engine {
     this.http.get('/healthz', () => ({ status: 'ok' }));
     this.http.get('/readyz', async () => {
       const r = await this.readiness();
-      return new RawResponse(r.ready ? 200 : 503, { ready: r.ready, notReady: r.checks.filter((c) => !c.ok).map((c) => c.name), checks: r.checks });
+      return new RawResponse(r.ready ? 200 : 503, {
+        ready: r.ready,
+        notReady: r.checks.filter((c) => !c.ok).map((c) => c.name),
+        checks: r.checks,
+      });
     });
     this.http.get('/metrics', async () => {
       const m = await this.metrics.scrape();
@@ -124,9 +146,17 @@ export class Engine {
     });
     this.http.get('/calls', () => ({ calls: this.callsView() }), { auth: true });
     registerSubscriberRoutes(this.http, () => this.subscribers);
-    registerAlertRoutes(this.http, () => this.alertRecords, (id) => this.alerts.service?.getAlert(id));
+    registerAlertRoutes(
+      this.http,
+      () => this.alertRecords,
+      (id) => this.alerts.service?.getAlert(id),
+    );
     registerCaptureRoutes(this.http, this.siprec, () => this.capture);
-    const page = { 'content-security-policy': CONSOLE_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+    const page = {
+      'content-security-policy': CONSOLE_CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    };
     this.http.get('/', () => new RawResponse(200, CONSOLE_HTML, 'text/html; charset=utf-8', page));
     this.http.get('/console.js', () => new RawResponse(200, CONSOLE_JS, 'text/javascript; charset=utf-8', page));
     this.http.get('/console/state', () => consoleState(this), { auth: true });
@@ -141,7 +171,10 @@ export class Engine {
       { auth: true },
     );
     // The charting library, served from node_modules: the console must work on a management network with no Internet.
-    this.http.get('/vendor/uplot.js', () => new RawResponse(200, uplotAsset('js'), 'text/javascript; charset=utf-8', page));
+    this.http.get(
+      '/vendor/uplot.js',
+      () => new RawResponse(200, uplotAsset('js'), 'text/javascript; charset=utf-8', page),
+    );
     this.http.get('/vendor/uplot.css', () => new RawResponse(200, uplotAsset('css'), 'text/css; charset=utf-8', page));
   }
 
@@ -176,7 +209,10 @@ export class Engine {
     if (!n) return { analyse: false, reason: 'not_enrolled' };
     try {
       // Subscribers are keyed '+E.164', consent as the SMS side keys numbers (digits only).
-      const [sub, optedOut] = await Promise.all([store.subscribers.get(n), store.consent!.isOptedOut(normalizeMsisdn(n)!)]);
+      const [sub, optedOut] = await Promise.all([
+        store.subscribers.get(n),
+        store.consent!.isOptedOut(normalizeMsisdn(n)!),
+      ]);
       if (!sub) return { analyse: false, reason: 'not_enrolled' };
       if (optedOut) return { analyse: false, reason: 'opted_out' };
       return { analyse: true };
@@ -212,7 +248,17 @@ export class Engine {
     const to = leg?.number ?? null;
     const alertId = `${callId}#${ev.level}`;
     const at = this.now();
-    const recent = this.recentAlerts.add({ alertId, callId, at: new Date().toISOString(), level: ev.level, risk: ev.risk, explanation: ev.explanation, to, accepted: null, reason: null });
+    const recent = this.recentAlerts.add({
+      alertId,
+      callId,
+      at: new Date().toISOString(),
+      level: ev.level,
+      risk: ev.risk,
+      explanation: ev.explanation,
+      to,
+      accepted: null,
+      reason: null,
+    });
     const holdMs = this.config.store.holdAfterCallSeconds * 1000;
     let lastLive = Date.now();
     const work: StoreWork = {
@@ -235,7 +281,19 @@ export class Engine {
           run: async () => {
             const records = this.store?.alerts;
             if (!records) throw new StoreUnavailableError('store not open');
-            await this.recordWrite(records.add({ alertId, callId, to, at, level: ev.level, risk: ev.risk, explanation: ev.explanation, state: 'refused', reason: 'consent_unchecked' }));
+            await this.recordWrite(
+              records.add({
+                alertId,
+                callId,
+                to,
+                at,
+                level: ev.level,
+                risk: ev.risk,
+                explanation: ev.explanation,
+                state: 'refused',
+                reason: 'consent_unchecked',
+              }),
+            );
             await this.recordWrite(records.setState(alertId, 'refused', 'consent_unchecked'));
           },
         };
@@ -245,11 +303,30 @@ export class Engine {
   }
 
   /** One attempt at an alert decision; every step is idempotent per alertId, so a retry after an outage repeats none. */
-  private async decideAlert(alertId: string, callId: string, ev: AlertEvent, to: string | null, at: number, recent: RecentAlert): Promise<void> {
+  private async decideAlert(
+    alertId: string,
+    callId: string,
+    ev: AlertEvent,
+    to: string | null,
+    at: number,
+    recent: RecentAlert,
+  ): Promise<void> {
     const store = this.store;
     if (!store) throw new StoreUnavailableError('store not open');
     const log = this.log.child({ component: 'alerts', callId });
-    await this.recordWrite(store.alerts.add({ alertId, callId, to, at, level: ev.level, risk: ev.risk, explanation: ev.explanation, state: 'raised', reason: null }));
+    await this.recordWrite(
+      store.alerts.add({
+        alertId,
+        callId,
+        to,
+        at,
+        level: ev.level,
+        risk: ev.risk,
+        explanation: ev.explanation,
+        state: 'raised',
+        reason: null,
+      }),
+    );
     const refuse = async (reason: string) => {
       recent.accepted = false;
       recent.reason = reason;
@@ -257,7 +334,10 @@ export class Engine {
     };
     if (!to) {
       await refuse('no_number');
-      log.error({ level: ev.level, risk: ev.risk }, 'scam alert raised but the subscriber has no number in the SIPREC metadata: not sent');
+      log.error(
+        { level: ev.level, risk: ev.risk },
+        'scam alert raised but the subscriber has no number in the SIPREC metadata: not sent',
+      );
       return;
     }
     const service = this.alerts.service;
@@ -273,12 +353,28 @@ export class Engine {
       log.info({ level: ev.level }, 'scam alert raised for a number no longer enrolled: not sent');
       return;
     }
-    const res = await service.enqueue({ alertId, callId, to, explanation: ev.explanation, actions: ev.actions, language: subscriber?.language ?? undefined });
+    const res = await service.enqueue({
+      alertId,
+      callId,
+      to,
+      explanation: ev.explanation,
+      actions: ev.actions,
+      language: subscriber?.language ?? undefined,
+    });
     if (res.reason === 'consent_unavailable') throw new StoreUnavailableError('consent ledger unavailable');
     recent.accepted = res.accepted;
     recent.reason = res.reason ?? null;
     if (!res.accepted) await refuse(res.reason ?? 'refused');
-    log.info({ level: ev.level, risk: Math.round(ev.risk * 1000) / 1000, accepted: res.accepted, reason: res.reason, explanation: ev.explanation }, 'scam alert');
+    log.info(
+      {
+        level: ev.level,
+        risk: Math.round(ev.risk * 1000) / 1000,
+        accepted: res.accepted,
+        reason: res.reason,
+        explanation: ev.explanation,
+      },
+      'scam alert',
+    );
   }
 
   /** A record write: an outage is thrown (the caller holds its work), any other failure is logged and passed over. */
@@ -321,7 +417,13 @@ export class Engine {
         lagSeconds: round(c.lagSeconds),
         restarts: c.restarts,
         risk: c.risk === null ? null : round(c.risk),
-        alerts: c.alerts.map((a) => ({ level: a.level, t: round(a.t), risk: round(a.risk), explanation: a.explanation, basis: a.basis ?? 'acoustic' })),
+        alerts: c.alerts.map((a) => ({
+          level: a.level,
+          t: round(a.t),
+          risk: round(a.risk),
+          explanation: a.explanation,
+          basis: a.basis ?? 'acoustic',
+        })),
         intents: c.intents.map((i) => ({ intent: i.intent, t: round(i.t) })),
         spotterScore: round(c.spotterScore),
         keywords: c.keywords.map((k) => ({ keyword: k.keyword, t: round(k.t) })),
@@ -367,7 +469,14 @@ export class Engine {
   /** SMS outcomes become the alert records' delivery state (service SMS such as STOP confirmations have no record). */
   private readonly onSmsEvent = (e: AlertServiceEvent) => {
     let w: StoreWork | undefined;
-    if (e.type === 'queued' || e.type === 'submitted' || e.type === 'delivered' || e.type === 'undeliverable' || e.type === 'expired') w = this.recordWork(e.alertId, e.type);
+    if (
+      e.type === 'queued' ||
+      e.type === 'submitted' ||
+      e.type === 'delivered' ||
+      e.type === 'undeliverable' ||
+      e.type === 'expired'
+    )
+      w = this.recordWork(e.alertId, e.type);
     else if (e.type === 'failed') w = this.recordWork(e.alertId, 'failed', e.reason);
     if (w) void this.held.submit(w);
   };
@@ -376,7 +485,10 @@ export class Engine {
   private readonly onStoreHealth = (h: StoreHealth) => {
     if (h.state === 'down') {
       this.storeCounters.outages++;
-      this.log.error({ component: 'store', err: h.lastError }, 'store unavailable: analysis goes on, alerts are held until consent can be checked');
+      this.log.error(
+        { component: 'store', err: h.lastError },
+        'store unavailable: analysis goes on, alerts are held until consent can be checked',
+      );
     } else {
       this.log.info({ component: 'store', heldAlerts: this.held.size('alert') }, 'store available again');
       void this.held.retry();
@@ -429,7 +541,12 @@ export class Engine {
     this.store.watchHealth(this.onStoreHealth);
     this.alerts.consent = this.store.consent;
     const ret = this.config.retention;
-    this.capture = new DebugCapture(this.config.data.dir, this.config.capture.numbers, { maxAgeMs: ret.captureHours * 3600_000, maxBytes: ret.captureMaxBytes }, this.log.child({ component: 'capture' }));
+    this.capture = new DebugCapture(
+      this.config.data.dir,
+      this.config.capture.numbers,
+      { maxAgeMs: ret.captureHours * 3600_000, maxBytes: ret.captureMaxBytes },
+      this.log.child({ component: 'capture' }),
+    );
     this.siprec.capture = this.capture;
     stack.push('captures', () => this.capture?.closeAll());
     stack.push('sms', () => this.alerts.close());
@@ -462,7 +579,16 @@ export class Engine {
     const sip = this.siprec.server.address();
     const web = this.http.address();
     const consoleUrl = `http://${web.host.includes(':') ? `[${web.host}]` : web.host}:${web.port}/`;
-    this.log.info({ sip: `${sip.host}:${sip.port}`, transports: this.config.sip.transports, http: web, console: consoleUrl, smsc: this.alerts.simulator ? 'bundled simulator' : 'configured' }, 'callguard ready');
+    this.log.info(
+      {
+        sip: `${sip.host}:${sip.port}`,
+        transports: this.config.sip.transports,
+        http: web,
+        console: consoleUrl,
+        smsc: this.alerts.simulator ? 'bundled simulator' : 'configured',
+      },
+      'callguard ready',
+    );
   }
 
   /** Idempotent: stops taking calls, lets the calls' last windows and alerts drain, then closes the rest, newest first. */
@@ -471,7 +597,9 @@ export class Engine {
     if (this.state !== 'running') return this.stopping ?? undefined;
     this.state = 'closing';
     this.stopping = this.closers
-      .unwind((name, err) => this.log.error({ component: name, err: (err as Error)?.message ?? String(err) }, 'close step failed'))
+      .unwind((name, err) =>
+        this.log.error({ component: name, err: (err as Error)?.message ?? String(err) }, 'close step failed'),
+      )
       .then(() => {
         this.state = 'closed';
         this.log.info('callguard stopped');
@@ -484,11 +612,15 @@ export class Engine {
  * Graceful stop (SIGTERM): refuse new calls (SIP 503, /readyz 503), let the running calls end on their own for at most
  * engine.drainSeconds, then close — which ends what is left, drains the SMPP window and unbinds.
  */
-export async function drainAndClose(engine: Engine, drainSeconds = engine.config.engine.drainSeconds): Promise<{ drained: boolean; left: number }> {
+export async function drainAndClose(
+  engine: Engine,
+  drainSeconds = engine.config.engine.drainSeconds,
+): Promise<{ drained: boolean; left: number }> {
   engine.siprec.draining = true;
   const active = () => Math.max(engine.siprec.server.stats().activeCalls, engine.supervisor.stats().activeCalls);
   const deadline = Date.now() + drainSeconds * 1000;
-  if (active() > 0) engine.log.info({ calls: active(), drainSeconds }, 'draining: new calls refused, waiting for running calls to end');
+  if (active() > 0)
+    engine.log.info({ calls: active(), drainSeconds }, 'draining: new calls refused, waiting for running calls to end');
   while (active() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const left = active();
   if (left > 0) engine.log.warn({ calls: left }, 'drain deadline reached: ending the remaining calls');
@@ -513,14 +645,40 @@ function startError(err: unknown, cfg: CallguardConfig): EngineStartError {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES' || e?.code === 'EADDRNOTAVAIL') {
     const port = e.port ?? Number(/:(\d+)$/.exec(e.message ?? '')?.[1]);
-    const setting = port === cfg.sip.port ? 'sip.port' : port === cfg.http.port ? 'http.port' : port === cfg.smpp.simulatorPort ? 'smpp.simulatorPort' : 'a listening port';
-    const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : 'address not available';
-    return new EngineStartError(`cannot listen on ${e.address ?? ''}${e.address ? ':' : ''}${port} (${setting}): ${why}`, { cause: err, ...(setting.includes('.') ? { setting } : {}) });
+    const setting =
+      port === cfg.sip.port
+        ? 'sip.port'
+        : port === cfg.http.port
+          ? 'http.port'
+          : port === cfg.smpp.simulatorPort
+            ? 'smpp.simulatorPort'
+            : 'a listening port';
+    const why =
+      e.code === 'EADDRINUSE'
+        ? 'address already in use'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : 'address not available';
+    return new EngineStartError(
+      `cannot listen on ${e.address ?? ''}${e.address ? ':' : ''}${port} (${setting}): ${why}`,
+      { cause: err, ...(setting.includes('.') ? { setting } : {}) },
+    );
   }
-  return new EngineStartError(`start failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, ...((err as { setting?: string })?.setting ? { setting: (err as { setting: string }).setting } : {}) });
+  return new EngineStartError(`start failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+    ...((err as { setting?: string })?.setting ? { setting: (err as { setting: string }).setting } : {}),
+  });
 }
 
 /** A call's recognition status as GET /calls shows it (null when recognition does not follow the call). */
 function speechView(st: CallSpeechStatus | null) {
-  return st && { recognising: st.recognising, waiting: st.waiting, grants: st.grants, heldSeconds: round(st.heldSeconds), firstSlotAt: st.firstSlotAt === null ? null : round(st.firstSlotAt) };
+  return (
+    st && {
+      recognising: st.recognising,
+      waiting: st.waiting,
+      grants: st.grants,
+      heldSeconds: round(st.heldSeconds),
+      firstSlotAt: st.firstSlotAt === null ? null : round(st.firstSlotAt),
+    }
+  );
 }

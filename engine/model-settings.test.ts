@@ -60,7 +60,13 @@ test('serve refuses to start on a mismatching model: one line, exit status 2', (
   const r = spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'serve'], {
     encoding: 'utf8',
     timeout: 30000,
-    env: { ...process.env, CALLGUARD_MODEL_DIR: copy, CALLGUARD_SIP_PORT: '0', CALLGUARD_HTTP_PORT: '0', CALLGUARD_DATA_DIR: join(dir, 'data') },
+    env: {
+      ...process.env,
+      CALLGUARD_MODEL_DIR: copy,
+      CALLGUARD_SIP_PORT: '0',
+      CALLGUARD_HTTP_PORT: '0',
+      CALLGUARD_DATA_DIR: join(dir, 'data'),
+    },
   });
   assert.is(r.status, 2, r.stderr);
   const lines = r.stderr.trim().split('\n');

@@ -18,12 +18,20 @@ export class ModelSettingsError extends CallguardError<'CG_MODEL_MISSING' | 'CG_
 export function resolveModelSettings(cfg: CallguardConfig): ModelSettings | null {
   if (!cfg.model.enabled) return null;
   const dir = cfg.model.dir ? resolve(cfg.model.dir) : shippedModelDir();
-  if (!existsSync(resolve(dir, 'manifest.json'))) throw new ModelSettingsError('CG_MODEL_MISSING', `model.dir ${dir}: no manifest.json (set model.enabled=false to run on acoustic cues only)`);
+  if (!existsSync(resolve(dir, 'manifest.json')))
+    throw new ModelSettingsError(
+      'CG_MODEL_MISSING',
+      `model.dir ${dir}: no manifest.json (set model.enabled=false to run on acoustic cues only)`,
+    );
   try {
     readManifest(dir, cfg.features);
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    if (e.code === 'CG_MODEL_MISMATCH') throw new ModelSettingsError('CG_MODEL_MISMATCH', `model ${dir} does not match the engine's front-end: ${e.message}`);
+    if (e.code === 'CG_MODEL_MISMATCH')
+      throw new ModelSettingsError(
+        'CG_MODEL_MISMATCH',
+        `model ${dir} does not match the engine's front-end: ${e.message}`,
+      );
     throw new ModelSettingsError('CG_MODEL_INVALID', `model ${dir}: ${e.message}`);
   }
   return { dir, backend: cfg.model.backend, maxBatch: cfg.model.maxBatch, spotterDir: resolveSpotterDir(cfg) };
@@ -33,15 +41,27 @@ export function resolveModelSettings(cfg: CallguardConfig): ModelSettings | null
 function resolveSpotterDir(cfg: CallguardConfig): string | null {
   if (!cfg.model.spotter) return null;
   const dir = cfg.model.spotterDir ? resolve(cfg.model.spotterDir) : shippedSpotterDir();
-  if (!existsSync(resolve(dir, 'manifest.json'))) throw new ModelSettingsError('CG_MODEL_MISSING', `model.spotterDir ${dir}: no manifest.json (set model.spotter=false to run without the keyword spotter)`);
+  if (!existsSync(resolve(dir, 'manifest.json')))
+    throw new ModelSettingsError(
+      'CG_MODEL_MISSING',
+      `model.spotterDir ${dir}: no manifest.json (set model.spotter=false to run without the keyword spotter)`,
+    );
   let task: string;
   try {
     task = readManifest(dir, cfg.features).task;
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    if (e.code === 'CG_MODEL_MISMATCH') throw new ModelSettingsError('CG_MODEL_MISMATCH', `keyword spotter ${dir} does not match the engine's front-end: ${e.message}`);
+    if (e.code === 'CG_MODEL_MISMATCH')
+      throw new ModelSettingsError(
+        'CG_MODEL_MISMATCH',
+        `keyword spotter ${dir} does not match the engine's front-end: ${e.message}`,
+      );
     throw new ModelSettingsError('CG_MODEL_INVALID', `keyword spotter ${dir}: ${e.message}`);
   }
-  if (task !== 'keywords') throw new ModelSettingsError('CG_MODEL_MISMATCH', `model.spotterDir ${dir} holds a ${task} model, not a keyword spotter`);
+  if (task !== 'keywords')
+    throw new ModelSettingsError(
+      'CG_MODEL_MISMATCH',
+      `model.spotterDir ${dir} holds a ${task} model, not a keyword spotter`,
+    );
   return dir;
 }

@@ -12,7 +12,10 @@ test('a returned buffer is handed out again for the same size, zero-filled; othe
   assert.is.not(other, a);
   const again = pool.take(4096);
   assert.is(again, a);
-  assert.ok(new Uint8Array(again).every((v) => v === 0), 'reused buffers are zero-filled like fresh ones');
+  assert.ok(
+    new Uint8Array(again).every((v) => v === 0),
+    'reused buffers are zero-filled like fresh ones',
+  );
   assert.is(pool.reused, 1);
   assert.is(pool.idle, 0);
 });

@@ -20,7 +20,12 @@ const CALLEE = speech('08a01Na.wav', '08a02Na.wav', '08a04Nc.wav', '08a05Nb.wav'
 
 /** The windows the offline (single-thread) front-end produces: what the pool must reproduce exactly. */
 function expected(pcm: Int16Array) {
-  return extractOffline(pcm, 8000, LIVE_FRONT_END).windows.map((w) => ({ index: w.index, startFrame: w.startFrame, partial: w.partial, ...w.summary }));
+  return extractOffline(pcm, 8000, LIVE_FRONT_END).windows.map((w) => ({
+    index: w.index,
+    startFrame: w.startFrame,
+    partial: w.partial,
+    ...w.summary,
+  }));
 }
 
 function collect(sup: Supervisor) {
@@ -31,7 +36,17 @@ function collect(sup: Supervisor) {
     legs[ev.leg].push(ev);
   });
   return (id: string, leg: number) =>
-    (byCall.get(id)?.[leg] ?? []).map((w) => ({ index: w.index, startFrame: w.startFrame, partial: w.partial, speechRatio: w.speechRatio, levelDbfs: w.levelDbfs, f0Median: w.f0Median, f0SpreadSemitones: w.f0SpreadSemitones, onsetsPerSecond: w.onsetsPerSecond, centroidHz: w.centroidHz }));
+    (byCall.get(id)?.[leg] ?? []).map((w) => ({
+      index: w.index,
+      startFrame: w.startFrame,
+      partial: w.partial,
+      speechRatio: w.speechRatio,
+      levelDbfs: w.levelDbfs,
+      f0Median: w.f0Median,
+      f0SpreadSemitones: w.f0SpreadSemitones,
+      onsetsPerSecond: w.onsetsPerSecond,
+      centroidHz: w.centroidHz,
+    }));
 }
 
 async function feed(call: CallHandle, legs: Int16Array[], block = 1600): Promise<void> {
@@ -39,10 +54,19 @@ async function feed(call: CallHandle, legs: Int16Array[], block = 1600): Promise
 }
 
 async function feedAll(call: CallHandle, legs: Int16Array[], block: number): Promise<void> {
-  for (let off = 0; off < legs[0].length; off += block) for (let l = 0; l < legs.length; l++) await call.writeAll(l, legs[l].subarray(off, Math.min(off + block, legs[l].length)));
+  for (let off = 0; off < legs[0].length; off += block)
+    for (let l = 0; l < legs.length; l++)
+      await call.writeAll(l, legs[l].subarray(off, Math.min(off + block, legs[l].length)));
 }
 
-const twoLegs = (id: string) => ({ callId: id, legs: [{ sampleRate: 8000, role: 'caller' as const }, { sampleRate: 8000, role: 'callee' as const }], subscriberLeg: 1 });
+const twoLegs = (id: string) => ({
+  callId: id,
+  legs: [
+    { sampleRate: 8000, role: 'caller' as const },
+    { sampleRate: 8000, role: 'callee' as const },
+  ],
+  subscriberLeg: 1,
+});
 
 test('a two-leg call through the pool yields exactly the windows of the single-thread front-end', async () => {
   const sup = new Supervisor(testConfig(), quietLog);
@@ -117,7 +141,10 @@ test('a ring overrun is counted and reported, the call carries on and ends norma
   const call = sup.createCall({ callId: 'o1', legs: [{ sampleRate: 8000 }] });
   const written = call.write(0, CALLER.subarray(0, 16000));
   assert.ok(written < 16000 && written >= 3900, `written ${written}`);
-  assert.is(overruns.reduce((a, b) => a + b, 0), 16000 - written);
+  assert.is(
+    overruns.reduce((a, b) => a + b, 0),
+    16000 - written,
+  );
   await within(call.writeAll(0, CALLER.subarray(16000, 32000)), 60000, 'writeAll');
   sup.endCall('o1', 'bye');
   const ended = await within(call.ended, 60000, 'call end');
@@ -140,9 +167,17 @@ async function corruptedCallRun(scribble: (state: SharedArrayBuffer) => void) {
   const bad = sup.createCall(twoLegs('bad'));
   const good = sup.createCall(twoLegs('good'));
   const half = 32000;
-  await Promise.all([feed(bad, [CALLER.subarray(0, half), CALLEE.subarray(0, half)]), feed(good, [CALLER.subarray(0, half), CALLEE.subarray(0, half)])]);
-  scribble((sup as unknown as { calls: Map<string, { slab: { state: SharedArrayBuffer } }> }).calls.get('bad')!.slab.state);
-  await Promise.all([feed(bad, [CALLER.subarray(half), CALLEE.subarray(half)]), feed(good, [CALLER.subarray(half), CALLEE.subarray(half)])]);
+  await Promise.all([
+    feed(bad, [CALLER.subarray(0, half), CALLEE.subarray(0, half)]),
+    feed(good, [CALLER.subarray(0, half), CALLEE.subarray(0, half)]),
+  ]);
+  scribble(
+    (sup as unknown as { calls: Map<string, { slab: { state: SharedArrayBuffer } }> }).calls.get('bad')!.slab.state,
+  );
+  await Promise.all([
+    feed(bad, [CALLER.subarray(half), CALLEE.subarray(half)]),
+    feed(good, [CALLER.subarray(half), CALLEE.subarray(half)]),
+  ]);
   sup.endCall('bad', 'bye');
   sup.endCall('good', 'bye');
   const [eb, eg] = await within(Promise.all([bad.ended, good.ended]), 60000, 'calls end');
@@ -190,7 +225,10 @@ test('each worker answers on its comlink control channel, and a replacement work
   } while (Date.now() < deadline);
   await sup.close();
   assert.is(ds.length, 2);
-  assert.ok(ds.some((d) => !before.includes(d.threadId)), 'the replacement worker registered');
+  assert.ok(
+    ds.some((d) => !before.includes(d.threadId)),
+    'the replacement worker registered',
+  );
 });
 
 test('pool.youngGenerationMb reaches each worker: its heap limit moves with the young generation given', async () => {
@@ -222,7 +260,9 @@ async function waitForWorkers(sup: Supervisor, n: number) {
 
 /** Clips of one speaker and emotion letter, repeated to `seconds`. */
 function takes(speaker: string, emotion: string, seconds: number): Int16Array {
-  const names = readdirSync(emodbDir).filter((f) => f.startsWith(speaker) && f[5] === emotion).sort();
+  const names = readdirSync(emodbDir)
+    .filter((f) => f.startsWith(speaker) && f[5] === emotion)
+    .sort();
   const out = new Int16Array(seconds * 8000);
   const all = speech(...names);
   for (let o = 0; o < out.length; o += all.length) out.set(all.subarray(0, Math.min(all.length, out.length - o)), o);
@@ -230,14 +270,29 @@ function takes(speaker: string, emotion: string, seconds: number): Int16Array {
 }
 
 async function scamRun(kill: boolean) {
-  const sup = new Supervisor(testConfig({ engine: { maxRestarts: 1000 } }), quietLog, { dir: shippedModelDir(), backend: 'wasm', maxBatch: 64 });
+  const sup = new Supervisor(testConfig({ engine: { maxRestarts: 1000 } }), quietLog, {
+    dir: shippedModelDir(),
+    backend: 'wasm',
+    maxBatch: 64,
+  });
   await sup.start();
   const risks: Array<[number, number, number | null, number[] | null]> = [];
   const features: string[] = [];
   const alerts: AlertEvent[] = [];
   sup.on('window', (_id: string, w: WindowEvent) => {
     risks.push([w.leg, w.index, w.risk, w.emotions]);
-    features.push(JSON.stringify([w.leg, w.index, w.speechRatio, w.levelDbfs, w.f0Median, w.f0SpreadSemitones, w.onsetsPerSecond, w.centroidHz]));
+    features.push(
+      JSON.stringify([
+        w.leg,
+        w.index,
+        w.speechRatio,
+        w.levelDbfs,
+        w.f0Median,
+        w.f0SpreadSemitones,
+        w.onsetsPerSecond,
+        w.centroidHz,
+      ]),
+    );
   });
   sup.on('alert', (_id: string, a: AlertEvent) => alerts.push(a));
   const call = sup.createCall(twoLegs('scam'));
@@ -279,7 +334,8 @@ test('one silent leg: no busy loop of empty tasks, and the talking leg is analys
   call.write(0, CALLER.subarray(0, 24000));
   // The talking leg is analysed until it is only the lockstep slack ahead of the silent one…
   const deadline = Date.now() + 30000;
-  while (sup.callInfo('oneway')!.legs[0].processedSeconds < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (sup.callInfo('oneway')!.legs[0].processedSeconds < 2 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   const info = sup.callInfo('oneway')!;
   // …and then, with no new audio, no task is scheduled at all (before the fix: thousands of empty tasks a second).
   const before = sup.stats().tasks;
@@ -323,8 +379,14 @@ test('model.maxBatch 1 makes one predict per window; batched rounds share predic
   assert.is(single.batches.length, single.scored);
   assert.ok(single.batches.every((b) => b === 1));
   // Both legs advance in lockstep, so their windows complete in the same rounds and share a predict.
-  assert.is(batched.batches.reduce((a, b) => a + b, 0), batched.scored);
-  assert.ok(batched.batches.length < batched.scored, `${batched.batches.length} predicts for ${batched.scored} windows`);
+  assert.is(
+    batched.batches.reduce((a, b) => a + b, 0),
+    batched.scored,
+  );
+  assert.ok(
+    batched.batches.length < batched.scored,
+    `${batched.batches.length} predicts for ${batched.scored} windows`,
+  );
   for (const [k, p] of batched.emotions) {
     const q = single.emotions.get(k);
     if (p === null) {
@@ -378,26 +440,49 @@ test('the shared buffers of ended calls are reused by later calls, which still g
   await sup.close();
   // state, two rings and the mailbox of s1 serve s2, then those of s2 serve s3.
   assert.is(stats.slabBuffersReused, 8);
-  const want = extractOffline(CALLER, 8000, LIVE_FRONT_END).windows.map((w) => [w.index, w.summary.levelDbfs, w.summary.f0Median]);
+  const want = extractOffline(CALLER, 8000, LIVE_FRONT_END).windows.map((w) => [
+    w.index,
+    w.summary.levelDbfs,
+    w.summary.f0Median,
+  ]);
   for (const id of ['s1', 's2', 's3']) {
     const got = windows(id, 0).sort((a, b) => a.index - b.index);
-    assert.equal(got.map((w) => [w.index, w.levelDbfs, w.f0Median]), want, `${id}: a recycled slab starts from a clean state`);
+    assert.equal(
+      got.map((w) => [w.index, w.levelDbfs, w.f0Median]),
+      want,
+      `${id}: a recycled slab starts from a clean state`,
+    );
   }
 });
 
 test('admission: duplicate call ids and calls over capacity are refused with codes', async () => {
   const sup = new Supervisor(testConfig({ engine: { maxCalls: 1 } }), quietLog);
-  assert.throws(() => sup.createCall(twoLegs('x')), (e: SupervisorError) => e.code === 'CG_NOT_RUNNING');
+  assert.throws(
+    () => sup.createCall(twoLegs('x')),
+    (e: SupervisorError) => e.code === 'CG_NOT_RUNNING',
+  );
   await sup.start();
   sup.createCall(twoLegs('x'));
-  assert.throws(() => sup.createCall(twoLegs('x')), (e: SupervisorError) => e.code === 'CG_DUPLICATE_CALL');
-  assert.throws(() => sup.createCall(twoLegs('y')), (e: SupervisorError) => e.code === 'CG_TOO_MANY_CALLS');
+  assert.throws(
+    () => sup.createCall(twoLegs('x')),
+    (e: SupervisorError) => e.code === 'CG_DUPLICATE_CALL',
+  );
+  assert.throws(
+    () => sup.createCall(twoLegs('y')),
+    (e: SupervisorError) => e.code === 'CG_TOO_MANY_CALLS',
+  );
   assert.is(sup.listCalls().length, 1);
   await sup.close();
   const sup2 = new Supervisor(testConfig(), quietLog);
   await sup2.start();
-  assert.throws(() => sup2.createCall({ callId: 'z', legs: [{ sampleRate: 96000 }] }), (e: SupervisorError) => e.code === 'CG_BAD_CALL');
-  assert.throws(() => sup2.createCall({ callId: 'z', legs: [{ sampleRate: 47999 }] }), (e: SupervisorError) => e.code === 'CG_BAD_CALL');
+  assert.throws(
+    () => sup2.createCall({ callId: 'z', legs: [{ sampleRate: 96000 }] }),
+    (e: SupervisorError) => e.code === 'CG_BAD_CALL',
+  );
+  assert.throws(
+    () => sup2.createCall({ callId: 'z', legs: [{ sampleRate: 47999 }] }),
+    (e: SupervisorError) => e.code === 'CG_BAD_CALL',
+  );
   await sup2.close();
 });
 

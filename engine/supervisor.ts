@@ -3,7 +3,15 @@ import { performance } from 'node:perf_hooks';
 import { RingBuffer } from 'ringbuf.js';
 import { EventReader, type ActorErrorEvent, type AlertEvent, type WindowEvent } from '../actors/actor-events.js';
 import type { StepTaskResult } from '../actors/actor-worker.js';
-import { CallHeaderSlot, createCallSlab, layoutLegs, resetCallSlab, LegStateSlot, slabBuffers, type CallSlabHandles } from '../actors/call-slab.js';
+import {
+  CallHeaderSlot,
+  createCallSlab,
+  layoutLegs,
+  resetCallSlab,
+  LegStateSlot,
+  slabBuffers,
+  type CallSlabHandles,
+} from '../actors/call-slab.js';
 import { SabPool } from './sab-pool.js';
 import { validatePolicyConfig } from '../actors/policy/risk-policy.js';
 import { LOCKSTEP_SLACK_SECONDS, mailboxMargin, type StepIntent } from '../actors/actor-step.js';
@@ -49,7 +57,17 @@ export interface CallInfo {
   startedAt: string;
   subscriberLeg: number | null;
   /** Per leg; `restarts` counts restarts of the leg's analysis after a failure, `droppedChunks` the audio chunks so lost (both since the actor last started). */
-  legs: Array<LegSpec & { receivedSeconds: number; processedSeconds: number; backlogSeconds: number; overrunSamples: number; windows: number; restarts: number; droppedChunks: number }>;
+  legs: Array<
+    LegSpec & {
+      receivedSeconds: number;
+      processedSeconds: number;
+      backlogSeconds: number;
+      overrunSamples: number;
+      windows: number;
+      restarts: number;
+      droppedChunks: number;
+    }
+  >;
   /** How far behind real time the actor is: the largest unprocessed backlog over the legs, in seconds. */
   lagSeconds: number;
   restarts: number;
@@ -129,7 +147,9 @@ export interface CallHandle {
   readonly ended: Promise<CallEnded>;
 }
 
-export class SupervisorError extends CallguardError<'CG_TOO_MANY_CALLS' | 'CG_DUPLICATE_CALL' | 'CG_BAD_CALL' | 'CG_NOT_RUNNING'> {
+export class SupervisorError extends CallguardError<
+  'CG_TOO_MANY_CALLS' | 'CG_DUPLICATE_CALL' | 'CG_BAD_CALL' | 'CG_NOT_RUNNING'
+> {
   override name = 'SupervisorError';
 }
 
@@ -221,7 +241,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   };
 
   /** `model`: what each worker loads (null: acoustic cues only); the engine resolves and checks it first. */
-  constructor(private readonly cfg: CallguardConfig, private readonly log: Logger, private readonly model: ModelSettings | null = null) {
+  constructor(
+    private readonly cfg: CallguardConfig,
+    private readonly log: Logger,
+    private readonly model: ModelSettings | null = null,
+  ) {
     super();
     this.geometry = frontEndGeometry(cfg.features);
     // Chunks are sized for the highest input rate we accept (48 kHz); lower rates simply use part of the buffer.
@@ -244,15 +268,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.lifecycle !== 'idle') return;
     this.lifecycle = 'running';
     const e = this.cfg.engine;
-    this.pool = new ActorPool(this.cfg.pool.threads, {
-      frontEnd: this.cfg.features,
-      maxChunkSeconds: e.maxChunkSeconds,
-      minChunkSamples: Math.round(e.minChunkSeconds * 8000),
-      chunksPerStep: e.chunksPerStep,
-      policy: validatePolicyConfig(this.cfg.policy),
-      model: this.model,
-      spectralStage: this.cfg.engine.spectralStage,
-    }, this.cfg.pool.youngGenerationMb);
+    this.pool = new ActorPool(
+      this.cfg.pool.threads,
+      {
+        frontEnd: this.cfg.features,
+        maxChunkSeconds: e.maxChunkSeconds,
+        minChunkSamples: Math.round(e.minChunkSeconds * 8000),
+        chunksPerStep: e.chunksPerStep,
+        policy: validatePolicyConfig(this.cfg.policy),
+        model: this.model,
+        spectralStage: this.cfg.engine.spectralStage,
+      },
+      this.cfg.pool.youngGenerationMb,
+    );
     this.pool.on('worker-message', (m: unknown) => this.control.onWorkerMessage(m));
     this.pool.on('worker-error', (err: unknown) => this.log.warn({ err: String(err) }, 'worker error outside a task'));
     this.pool.on('replaced', (n: number) => {
@@ -260,7 +288,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.log.error({ replacements: n }, 'worker pool could not restore its threads; replaced it');
     });
     this.timer = setInterval(() => this.tick(), e.tickMs);
-    this.log.info({ threads: this.cfg.pool.threads, tickMs: e.tickMs, model: this.model?.dir ?? null }, 'supervisor started');
+    this.log.info(
+      { threads: this.cfg.pool.threads, tickMs: e.tickMs, model: this.model?.dir ?? null },
+      'supervisor started',
+    );
     void this.logWorkers();
   }
 
@@ -321,10 +352,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Register a call and spawn its actor; returns the producer handle for its legs. */
   createCall(spec: CallSpec): CallHandle {
     if (!this.pool) throw new SupervisorError('CG_NOT_RUNNING', 'supervisor is not started');
-    if (this.calls.has(spec.callId)) throw new SupervisorError('CG_DUPLICATE_CALL', `call ${spec.callId} already exists`);
-    if (this.calls.size >= this.cfg.engine.maxCalls) throw new SupervisorError('CG_TOO_MANY_CALLS', `at capacity (${this.cfg.engine.maxCalls} calls)`);
-    if (spec.legs.length < 1 || spec.legs.length > 8) throw new SupervisorError('CG_BAD_CALL', 'a call has 1 to 8 legs');
-    for (const l of spec.legs) if (!SAMPLE_RATES.includes(l.sampleRate)) throw new SupervisorError('CG_BAD_CALL', `unsupported leg sample rate ${l.sampleRate}`);
+    if (this.calls.has(spec.callId))
+      throw new SupervisorError('CG_DUPLICATE_CALL', `call ${spec.callId} already exists`);
+    if (this.calls.size >= this.cfg.engine.maxCalls)
+      throw new SupervisorError('CG_TOO_MANY_CALLS', `at capacity (${this.cfg.engine.maxCalls} calls)`);
+    if (spec.legs.length < 1 || spec.legs.length > 8)
+      throw new SupervisorError('CG_BAD_CALL', 'a call has 1 to 8 legs');
+    for (const l of spec.legs)
+      if (!SAMPLE_RATES.includes(l.sampleRate))
+        throw new SupervisorError('CG_BAD_CALL', `unsupported leg sample rate ${l.sampleRate}`);
     const inputRates = spec.legs.map((l) => l.sampleRate);
     const slab = createCallSlab(spec.callId, {
       geometry: this.geometry,
@@ -344,7 +380,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       spec,
       slab,
       header: new Int32Array(slab.state, 0, 4),
-      legStates: layouts.map((l) => [new Float64Array(slab.state, l.stateOffsets[0], l.stateLength), new Float64Array(slab.state, l.stateOffsets[1], l.stateLength)]),
+      legStates: layouts.map((l) => [
+        new Float64Array(slab.state, l.stateOffsets[0], l.stateLength),
+        new Float64Array(slab.state, l.stateOffsets[1], l.stateLength),
+      ]),
       rings: slab.rings.map((sab) => new RingBuffer(sab, Int16Array)),
       events: new EventReader(new RingBuffer(slab.events, Uint8Array)),
       startedAt: new Date(),
@@ -365,7 +404,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       waiters: [],
       intents: [],
       intentSeq: 0,
-      policyViews: [new Float64Array(slab.state, policyOffsets[0], POLICY_STATE_LENGTH), new Float64Array(slab.state, policyOffsets[1], POLICY_STATE_LENGTH)],
+      policyViews: [
+        new Float64Array(slab.state, policyOffsets[0], POLICY_STATE_LENGTH),
+        new Float64Array(slab.state, policyOffsets[1], POLICY_STATE_LENGTH),
+      ],
       taps: new Array(n).fill(null),
       spot: 0,
       spotT: 0,
@@ -402,7 +444,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   stats(): SupervisorStats {
-    return { ...this.counters, activeCalls: this.calls.size, slabBuffersReused: this.buffers.reused, slabBufferIdleBytes: this.buffers.idle, slabBufferLiveBytes: this.buffers.liveBytes };
+    return {
+      ...this.counters,
+      activeCalls: this.calls.size,
+      slabBuffersReused: this.buffers.reused,
+      slabBufferIdleBytes: this.buffers.idle,
+      slabBufferLiveBytes: this.buffers.liveBytes,
+    };
   }
 
   /** Log which model and TF.js backend each worker ended up with, once they are up (they load it at start-up). */
@@ -411,7 +459,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     while (this.pool && Date.now() < deadline) {
       const ds = await this.describeWorkers();
       if (ds.length >= this.cfg.pool.threads) {
-        for (const d of ds) this.log.info({ threadId: d.threadId, model: d.model?.name ?? null, backend: d.model?.backend ?? null }, 'worker ready');
+        for (const d of ds)
+          this.log.info(
+            { threadId: d.threadId, model: d.model?.name ?? null, backend: d.model?.backend ?? null },
+            'worker ready',
+          );
         return;
       }
       await new Promise((r) => setTimeout(r, 100).unref());
@@ -550,7 +602,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const c of group) c.inFlight = true;
     this.tasksInFlight++;
     this.counters.tasks++;
-    const task = { calls: group.map((c) => ({ slab: c.slab, final: c.state === 'ending', intents: this.pendingIntents(c) })) };
+    const task = {
+      calls: group.map((c) => ({ slab: c.slab, final: c.state === 'ending', intents: this.pendingIntents(c) })),
+    };
     pool.run(task).then(
       (res) => this.onResult(group, res),
       (err) => this.onTaskFailed(group, err),
@@ -571,7 +625,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         if (o && 'error' in o) this.restartActor(c, `${o.error.code}: ${o.error.message}`);
         else if (o && o.finished) this.finish(c, 'ended', c.endReason);
       } catch (err) {
-        this.log.error({ callId: c.spec.callId, err: String((err as Error)?.stack ?? err) }, 'handling a step result failed');
+        this.log.error(
+          { callId: c.spec.callId, err: String((err as Error)?.stack ?? err) },
+          'handling a step result failed',
+        );
       } finally {
         this.wake(c);
       }
@@ -586,7 +643,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // Rejections from a pool that was replaced (or closed under it) say nothing about the calls: nobody is charged.
     const replaced = (err as { poolReplaced?: boolean })?.poolReplaced === true;
     if (!replaced) this.counters.workerCrashes++;
-    this.log.warn({ err: String((err as Error)?.message ?? err), calls: group.length, replaced }, 'actor step task failed; resubmitting its calls');
+    this.log.warn(
+      { err: String((err as Error)?.message ?? err), calls: group.length, replaced },
+      'actor step task failed; resubmitting its calls',
+    );
     for (const c of group) {
       try {
         this.drainEvents(c);
@@ -657,7 +717,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.emit('alert', c.spec.callId, ev, this.info(c));
       } else {
         this.counters.actorErrors++;
-        this.log.warn({ callId: c.spec.callId, leg: ev.leg, code: ev.code, msg: ev.message }, 'actor error; leg restarted');
+        this.log.warn(
+          { callId: c.spec.callId, leg: ev.leg, code: ev.code, msg: ev.message },
+          'actor error; leg restarted',
+        );
         this.emit('actor-error', c.spec.callId, ev as ActorErrorEvent);
       }
     }
@@ -730,7 +793,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       alerts: c.alerts.slice(),
       intents: c.intents.map((i) => ({ intent: i.intent, t: i.t, confidence: i.confidence })),
       spotterScore: this.callSpotterScore(c.spec.callId),
-      keywords: [...c.keywords].sort((a, b) => a[1] - b[1]).map(([k, t]) => ({ keyword: this.keywordNames[k] ?? `#${k}`, t })),
+      keywords: [...c.keywords]
+        .sort((a, b) => a[1] - b[1])
+        .map(([k, t]) => ({ keyword: this.keywordNames[k] ?? `#${k}`, t })),
     };
   }
 }

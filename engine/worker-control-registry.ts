@@ -19,7 +19,10 @@ export class WorkerControlRegistry {
     const port = hello.port as unknown as NodeMessagePort;
     port.unref();
     this.workers.get(hello.threadId)?.port.close();
-    this.workers.set(hello.threadId, { port, api: Comlink.wrap<WorkerControlApi>(nodeEndpoint(port as unknown as Parameters<typeof nodeEndpoint>[0])) });
+    this.workers.set(hello.threadId, {
+      port,
+      api: Comlink.wrap<WorkerControlApi>(nodeEndpoint(port as unknown as Parameters<typeof nodeEndpoint>[0])),
+    });
     // A worker is forgotten when its thread is gone (its end of the channel closes), not when it is slow to answer.
     port.once('close', () => {
       if (this.workers.get(hello.threadId)?.port === port) this.workers.delete(hello.threadId);

@@ -29,7 +29,8 @@ export interface CallGeneratorOptions {
   onCallEvent?(e: { call: CallResult; event: 'answered' | 'ended' }): void;
 }
 
-export type CallOutcome = 'completed' | 'rejected' | 'invite-timeout' | 'bye-failed' | 'ended-by-server' | 'aborted' | 'socket-error';
+export type CallOutcome =
+  'completed' | 'rejected' | 'invite-timeout' | 'bye-failed' | 'ended-by-server' | 'aborted' | 'socket-error';
 
 /** What happened to one call; times are epoch milliseconds (0 when the step never happened). */
 export interface CallResult {
@@ -130,7 +131,8 @@ export class CallGenerator {
   private readonly host = '127.0.0.1';
 
   constructor(private readonly opts: CallGeneratorOptions) {
-    if (!isLoopback(opts.target.host)) throw new RangeError(`load target must be a loopback address, got ${opts.target.host}`);
+    if (!isLoopback(opts.target.host))
+      throw new RangeError(`load target must be a loopback address, got ${opts.target.host}`);
     this.done = new Promise((r) => (this.resolveDone = r));
     this.states = opts.calls.map((plan) => ({
       plan,
@@ -190,7 +192,9 @@ export class CallGenerator {
     sock.on('error', () => {}); // ICMP port unreachable on loopback shows up here; counted as timeouts instead
     this.sipSocket = sock;
     this.localPort = sock.address().port;
-    this.tx = new SipClientTransactions(sock, this.opts.target, this.opts.t1Ms ?? 500, (m, from) => this.onOther(m, from));
+    this.tx = new SipClientTransactions(sock, this.opts.target, this.opts.t1Ms ?? 500, (m, from) =>
+      this.onOther(m, from),
+    );
     this.startedAt = Date.now();
     this.cpuStart = process.cpuUsage();
     this.pacer.start();
@@ -239,11 +243,19 @@ export class CallGenerator {
       calleeNumber: s.plan.calleeNumber,
     });
     s.inviteBranch = newBranch();
-    const data = this.request('INVITE', s, `sip:srs@${this.targetHostPort()}`, s.inviteBranch, 1, [
-      'Require: siprec',
-      `Contact: <sip:sbc@${this.host}:${this.localPort}>;+sip.src`,
-      `Content-Type: multipart/mixed;boundary=${MULTIPART_BOUNDARY}`,
-    ], body);
+    const data = this.request(
+      'INVITE',
+      s,
+      `sip:srs@${this.targetHostPort()}`,
+      s.inviteBranch,
+      1,
+      [
+        'Require: siprec',
+        `Contact: <sip:sbc@${this.host}:${this.localPort}>;+sip.src`,
+        `Content-Type: multipart/mixed;boundary=${MULTIPART_BOUNDARY}`,
+      ],
+      body,
+    );
     s.result.inviteSentAt = Date.now();
     this.tx!.send(s.inviteBranch, data, true, {
       onFinal: (m) => this.onInviteFinal(s, m),
@@ -256,13 +268,17 @@ export class CallGenerator {
     s.toTag = tagOf(header(m, 'to'));
     if (m.status >= 300) {
       // Non-2xx ACK belongs to the INVITE transaction: same branch, To with the response's tag (RFC 3261 17.1.1.3).
-      this.tx!.sendRaw(this.request('ACK', s, `sip:srs@${this.targetHostPort()}`, s.inviteBranch, 1, [], '', header(m, 'to')));
+      this.tx!.sendRaw(
+        this.request('ACK', s, `sip:srs@${this.targetHostPort()}`, s.inviteBranch, 1, [], '', header(m, 'to')),
+      );
       return this.end(s, 'rejected');
     }
     if (s.phase !== 'inviting') return;
     s.result.answeredAt = Date.now();
     s.remoteTarget = uriOf(header(m, 'contact')) || `sip:srs@${this.targetHostPort()}`;
-    s.routeSet = (m.headers.get('record-route') ?? []).flatMap((v) => v.split(/,(?=\s*<)/).map((r) => r.trim())).reverse();
+    s.routeSet = (m.headers.get('record-route') ?? [])
+      .flatMap((v) => v.split(/,(?=\s*<)/).map((r) => r.trim()))
+      .reverse();
     s.ack = this.request('ACK', s, s.remoteTarget, newBranch(), 1, [], '', header(m, 'to'));
     this.tx!.sendRaw(s.ack);
     const answer = answerMedia(m.body);
@@ -280,7 +296,14 @@ export class CallGenerator {
       s.sockets[i].connect(answer.ports[i], address, () => {
         if (++connected < 2 || s.phase !== 'media') return;
         for (let k = 0; k < 2; k++) {
-          const leg = new RtpLegStream(s.sockets[k], s.plan.legs[k].clips, pt, randomBytes(4).readUInt32BE(0), s.plan.durationSeconds, Math.random);
+          const leg = new RtpLegStream(
+            s.sockets[k],
+            s.plan.legs[k].clips,
+            pt,
+            randomBytes(4).readUInt32BE(0),
+            s.plan.durationSeconds,
+            Math.random,
+          );
           s.legs.push(leg);
           this.pacer.add(leg, () => {
             if (++s.legsDone === 2) this.hangUp(s, 'completed');
@@ -339,7 +362,8 @@ export class CallGenerator {
     if (m.method === 'ACK') return;
     if (m.method === 'OPTIONS') return this.tx!.sendRaw(buildResponseTo(m, 200, 'OK'), from);
     if (m.method !== 'BYE') return this.tx!.sendRaw(buildResponseTo(m, 501, 'Not Implemented'), from);
-    if (!s || s.phase === 'done') return this.tx!.sendRaw(buildResponseTo(m, 481, 'Call/Transaction Does Not Exist'), from);
+    if (!s || s.phase === 'done')
+      return this.tx!.sendRaw(buildResponseTo(m, 481, 'Call/Transaction Does Not Exist'), from);
     this.tx!.sendRaw(buildResponseTo(m, 200, 'OK'), from);
     // A BYE crossing ours (phase 'ending') changes nothing: our BYE's answer ends the call.
     if (s.phase === 'ending') return;
@@ -394,7 +418,13 @@ export class CallGenerator {
       failures,
       setupMs: summarize(results.filter((r) => r.answeredAt > 0).map((r) => r.answeredAt - r.inviteSentAt)),
       maxConcurrentMedia: this.maxMedia,
-      sip: { requests: this.tx?.stats.sent ?? 0, retransmissions: this.tx?.stats.retransmissions ?? 0, timeouts: this.tx?.stats.timeouts ?? 0, unparseable: this.tx?.stats.unparseable ?? 0, serverByes: this.serverByes },
+      sip: {
+        requests: this.tx?.stats.sent ?? 0,
+        retransmissions: this.tx?.stats.retransmissions ?? 0,
+        timeouts: this.tx?.stats.timeouts ?? 0,
+        unparseable: this.tx?.stats.unparseable ?? 0,
+        serverByes: this.serverByes,
+      },
       rtp: {
         packetsSent: p.packetsSent,
         sendLag: p.sendLag.summary(),
@@ -416,7 +446,16 @@ export class CallGenerator {
     return `${h}:${this.opts.target.port}`;
   }
 
-  private request(method: string, s: CallState, uri: string, branch: string, cseq: number, extra: string[], body: string, toOverride?: string): Buffer {
+  private request(
+    method: string,
+    s: CallState,
+    uri: string,
+    branch: string,
+    cseq: number,
+    extra: string[],
+    body: string,
+    toOverride?: string,
+  ): Buffer {
     const bodyBuf = Buffer.from(body, 'utf8');
     const to = toOverride ?? `<sip:srs@${this.targetHostPort()}>${s.toTag ? `;tag=${s.toTag}` : ''}`;
     const lines = [

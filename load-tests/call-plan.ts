@@ -79,7 +79,8 @@ const CALM: readonly Emotion[] = ['N', 'L'];
 /** Builds the plan; throws RangeError on nonsense options (zero rate, negative durations, fraction outside 0..1). */
 export function planCalls(lib: ClipLibrary, o: CallPlanOptions): PlannedCall[] {
   if (!(o.calls >= 0) || !(o.ratePerSecond > 0)) throw new RangeError('calls must be >= 0 and ratePerSecond > 0');
-  if (!(o.durationSeconds.min > 0) || o.durationSeconds.max < o.durationSeconds.min) throw new RangeError('bad durationSeconds range');
+  if (!(o.durationSeconds.min > 0) || o.durationSeconds.max < o.durationSeconds.min)
+    throw new RangeError('bad durationSeconds range');
   if (!(o.scamFraction >= 0 && o.scamFraction <= 1)) throw new RangeError('scamFraction must be in 0..1');
   if (o.conversation === 'spoken' && !o.spoken) throw new RangeError("conversation 'spoken' needs a spoken library");
   const rng = new SeededRandom(o.seed ?? 1);
@@ -126,7 +127,14 @@ export function planCalls(lib: ClipLibrary, o: CallPlanOptions): PlannedCall[] {
   return calls;
 }
 
-function planLeg(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, duration: number, onset: number | null, scamEmotion: Emotion): LegPlan {
+function planLeg(
+  lib: ClipLibrary,
+  rng: SeededRandom,
+  codec: G711Codec,
+  duration: number,
+  onset: number | null,
+  scamEmotion: Emotion,
+): LegPlan {
   const need = duration * 8000;
   const clips: Clip[] = [];
   let samples = 0;
@@ -153,7 +161,13 @@ function planLeg(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, duration
  * Both legs of a call that takes turns: the caller speaks first; each turn is one clip on the speaking leg and as
  * much silence on the other. From the onset on, the caller's turns are anger (W) and the callee's fear (A).
  */
-function planTurns(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, duration: number, onset: number | null): [LegPlan, LegPlan] {
+function planTurns(
+  lib: ClipLibrary,
+  rng: SeededRandom,
+  codec: G711Codec,
+  duration: number,
+  onset: number | null,
+): [LegPlan, LegPlan] {
   const need = duration * 8000;
   const legs: [Clip[], Clip[]] = [[], []];
   const scamStart: [number | null, number | null] = [null, null];
@@ -179,7 +193,15 @@ function planTurns(lib: ClipLibrary, rng: SeededRandom, codec: G711Codec, durati
  * calm clip (silence on the other leg meanwhile). From the onset the caller switches to a scam script (from its first
  * sentence: the claim, then the ask) and keeps to scam scripts; calm calls read benign scripts to the end.
  */
-function planSpoken(lib: ClipLibrary, spoken: SpokenLibrary, rng: SeededRandom, codec: G711Codec, duration: number, onset: number | null, scripts: string[]): [LegPlan, LegPlan] {
+function planSpoken(
+  lib: ClipLibrary,
+  spoken: SpokenLibrary,
+  rng: SeededRandom,
+  codec: G711Codec,
+  duration: number,
+  onset: number | null,
+  scripts: string[],
+): [LegPlan, LegPlan] {
   const need = duration * 8000;
   const caller: Clip[] = [];
   const callee: Clip[] = [];

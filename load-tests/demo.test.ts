@@ -13,11 +13,19 @@ import { freePort } from './engine-process.js';
 const DEMO = join(dirname(fileURLToPath(import.meta.url)), 'demo.js');
 const TOKEN = 'demo-test-token';
 
-function demo(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function demo(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [DEMO, ...args], { env: { ...process.env, ...env }, timeout: 180000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [DEMO, ...args],
+      { env: { ...process.env, ...env }, timeout: 180000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -37,7 +45,14 @@ test('npm run demo against a real engine (enrolment enforced): the scam-like cal
   const c = testConfig({ engine: { tickMs: 100 } });
   const base = 47000 + (process.pid % 100) * 20;
   // A policy that decides within seconds, so the demo's calls can be 8 s long in a test (the default needs ~30 s).
-  const policy = { ...c.policy, minSpeechSeconds: 4, confirmSeconds: 1, riskSmoothingSeconds: 1, cueSmoothingSeconds: 2, baselineSeconds: 2 };
+  const policy = {
+    ...c.policy,
+    minSpeechSeconds: 4,
+    confirmSeconds: 1,
+    riskSmoothingSeconds: 1,
+    cueSmoothingSeconds: 2,
+    baselineSeconds: 2,
+  };
   const engine = new Engine(
     {
       ...c,
@@ -55,7 +70,11 @@ test('npm run demo against a real engine (enrolment enforced): the scam-like cal
   try {
     const sip = engine.siprec.server.address();
     const http = engine.http.address();
-    const r = await within(demo(['--sip', `127.0.0.1:${sip.port}`, '--http', `127.0.0.1:${http.port}`, '--token', TOKEN, '--seconds', '8']), 170000, 'demo');
+    const r = await within(
+      demo(['--sip', `127.0.0.1:${sip.port}`, '--http', `127.0.0.1:${http.port}`, '--token', TOKEN, '--seconds', '8']),
+      170000,
+      'demo',
+    );
     assert.is(r.code, 0, r.stderr + r.stdout);
     const out = r.stdout;
     assert.match(out, 'subscribers.enforce is on: enrolled the demo subscribers');
@@ -64,7 +83,9 @@ test('npm run demo against a real engine (enrolment enforced): the scam-like cal
     assert.match(out, /SMS: "CallGuard WARNING: this call may be a scam\./);
 
     // What the demo printed is what the engine recorded: one alert, for the scam-like call, with its SMS text.
-    const rec = await fetch(`http://127.0.0.1:${http.port}/alerts`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((x) => x.json() as Promise<any>);
+    const rec = await fetch(`http://127.0.0.1:${http.port}/alerts`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    }).then((x) => x.json() as Promise<any>);
     assert.is(rec.alerts.length, 1);
     const a = rec.alerts[0];
     assert.match(a.callId, /^cg-demo-\d{4}-scam@/);

@@ -74,16 +74,22 @@ async function main(): Promise<void> {
   const sip = hostPort(values.sip!, '--sip');
   const http = hostPort(values.http!, '--http');
   const seconds = Number(values.seconds);
-  if (!Number.isFinite(seconds) || seconds < 4 || seconds > 600) throw new DemoError(`--seconds: expected 4 to 600, got "${values.seconds}"`);
+  if (!Number.isFinite(seconds) || seconds < 4 || seconds > 600)
+    throw new DemoError(`--seconds: expected 4 to 600, got "${values.seconds}"`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new DemoError(`--seed: expected an integer, got "${values.seed}"`);
-  if (!isLoopback(sip.host)) throw new DemoError(`--sip: the demo plays calls to an engine on this machine only (a loopback address), got ${sip.host}`);
+  if (!isLoopback(sip.host))
+    throw new DemoError(
+      `--sip: the demo plays calls to an engine on this machine only (a loopback address), got ${sip.host}`,
+    );
   const base = `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${http.port}`;
 
   try {
     await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(3000) });
   } catch {
-    throw new DemoError(`no engine answers on ${base} — start it first with "npm start" in another terminal (or pass --http host:port)`);
+    throw new DemoError(
+      `no engine answers on ${base} — start it first with "npm start" in another terminal (or pass --http host:port)`,
+    );
   }
   // Right after `npm start` the workers are still loading the model: wait for /readyz rather than lose the first seconds.
   const readyUntil = Date.now() + 60000;
@@ -92,13 +98,20 @@ async function main(): Promise<void> {
     const body = (await r?.json().catch(() => null)) as { notReady?: string[] } | null;
     if (r?.status === 200) break;
     const notReady = body?.notReady ?? ['no answer'];
-    if (Date.now() > readyUntil) throw new DemoError(`the engine at ${base} is not ready after 60 s (not ready: ${notReady.join(', ')})`);
+    if (Date.now() > readyUntil)
+      throw new DemoError(`the engine at ${base} is not ready after 60 s (not ready: ${notReady.join(', ')})`);
     if (first) say(`waiting for the engine to be ready (not ready yet: ${notReady.join(', ')})...`);
     await sleep(500);
   }
-  if (!(await sipOptionsOk(sip.host, sip.port))) throw new DemoError(`the engine's HTTP API answers but nothing answers SIP on ${sip.host}:${sip.port} (pass --sip host:port)`);
+  if (!(await sipOptionsOk(sip.host, sip.port)))
+    throw new DemoError(
+      `the engine's HTTP API answers but nothing answers SIP on ${sip.host}:${sip.port} (pass --sip host:port)`,
+    );
   const token = adminToken(values.token);
-  if (!token) throw new DemoError('no admin token: pass --token, set CALLGUARD_HTTP_TOKEN, or run from the engine\'s directory so data/http-token is found');
+  if (!token)
+    throw new DemoError(
+      "no admin token: pass --token, set CALLGUARD_HTTP_TOKEN, or run from the engine's directory so data/http-token is found",
+    );
   const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
     const res = await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
@@ -106,7 +119,10 @@ async function main(): Promise<void> {
       body: init.body ? JSON.stringify(init.body) : undefined,
       signal: AbortSignal.timeout(10000),
     });
-    if (res.status === 401) throw new DemoError('the engine refused the admin token (pass the one from its log or <data.dir>/http-token with --token)');
+    if (res.status === 401)
+      throw new DemoError(
+        'the engine refused the admin token (pass the one from its log or <data.dir>/http-token with --token)',
+      );
     return { status: res.status, body: (await res.json().catch(() => null)) as any };
   };
   const state = await api('/console/state');
@@ -115,7 +131,10 @@ async function main(): Promise<void> {
   const smsc = state.body?.smpp?.simulator ? 'the bundled SMSC simulator' : 'the configured SMSC';
 
   const clipDir = findEmodbDir();
-  if (!clipDir) throw new DemoError('Emo-DB clips not found: expected data/emodb-8k under $CALLGUARD_SHARED_DIR, ../shared or /work/shared');
+  if (!clipDir)
+    throw new DemoError(
+      'Emo-DB clips not found: expected data/emodb-8k under $CALLGUARD_SHARED_DIR, ../shared or /work/shared',
+    );
   const lib = loadEmodbClips(clipDir);
   const runTag = String(Date.now() % 10000).padStart(4, '0');
   const calls = demoCalls(lib, { seconds, runTag, seed });
@@ -126,25 +145,37 @@ async function main(): Promise<void> {
     // subscribers.enforce: only enrolled numbers are analysed, so the demo's subscribers are enrolled for the run.
     for (const c of calls) {
       const r = await api('/subscribers', { method: 'POST', body: { msisdn: c.plan.calleeNumber } });
-      if (r.status !== 201 && r.status !== 200) throw new DemoError(`could not enrol ${c.plan.calleeNumber}: ${JSON.stringify(r.body)}`);
+      if (r.status !== 201 && r.status !== 200)
+        throw new DemoError(`could not enrol ${c.plan.calleeNumber}: ${JSON.stringify(r.body)}`);
     }
-    say(`subscribers.enforce is on: enrolled the demo subscribers ${calls.map((c) => c.plan.calleeNumber).join(', ')} for this run`);
+    say(
+      `subscribers.enforce is on: enrolled the demo subscribers ${calls.map((c) => c.plan.calleeNumber).join(', ')} for this run`,
+    );
   }
   say(`playing ${calls.length} calls of ${seconds} s side by side, in real time:`);
-  for (const c of calls) say(`  ${label(c)}  ${c.plan.callerNumber} → ${c.plan.calleeNumber} (protected)  ${c.description}`);
+  for (const c of calls)
+    say(`  ${label(c)}  ${c.plan.callerNumber} → ${c.plan.calleeNumber} (protected)  ${c.description}`);
 
   try {
     await playAndReport(calls, sip, base, token, api);
   } finally {
     // The enrolment was for this run only, whatever happened to it.
-    if (enforce) for (const c of calls) await api(`/subscribers/${encodeURIComponent(c.plan.calleeNumber)}`, { method: 'DELETE' }).catch(() => {});
+    if (enforce)
+      for (const c of calls)
+        await api(`/subscribers/${encodeURIComponent(c.plan.calleeNumber)}`, { method: 'DELETE' }).catch(() => {});
   }
 }
 
 type Api = (path: string, init?: { method?: string; body?: unknown }) => Promise<{ status: number; body: any }>;
 
 /** Places the calls, waits for the engine to finish them, and prints the SMS it recorded and which calls alerted. */
-async function playAndReport(calls: DemoCall[], sip: { host: string; port: number }, base: string, token: string, api: Api): Promise<void> {
+async function playAndReport(
+  calls: DemoCall[],
+  sip: { host: string; port: number },
+  base: string,
+  token: string,
+  api: Api,
+): Promise<void> {
   const poller = new EngineCallsPoller(`${base}/calls`, 1000, token);
   poller.start();
   const t0 = Date.now();
@@ -156,7 +187,10 @@ async function playAndReport(calls: DemoCall[], sip: { host: string; port: numbe
       const c = byId.get(call.callId)!;
       const when = `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`;
       if (event === 'answered') say(`  ${when} ${label(c)} answered (SIP ${call.inviteStatus}), audio flowing`);
-      else say(`  ${when} ${label(c)} ended: ${call.outcome}${call.outcome === 'completed' ? '' : ` (INVITE ${call.inviteStatus || 'no answer'})`}`);
+      else
+        say(
+          `  ${when} ${label(c)} ended: ${call.outcome}${call.outcome === 'completed' ? '' : ` (INVITE ${call.inviteStatus || 'no answer'})`}`,
+        );
     },
   });
   say('waiting for the engine to finish analysing the last audio...');
@@ -179,9 +213,13 @@ async function playAndReport(calls: DemoCall[], sip: { host: string; port: numbe
   }
 
   say('');
-  say(ours.length ? 'SMS alerts the engine recorded (GET /alerts):' : 'The engine recorded no SMS alert for these calls.');
+  say(
+    ours.length ? 'SMS alerts the engine recorded (GET /alerts):' : 'The engine recorded no SMS alert for these calls.',
+  );
   for (const a of ours.slice().reverse()) {
-    say(`  ${a.at}  to ${a.to ?? '(no number)'}  risk ${a.risk.toFixed(2)}  delivery: ${a.state}${a.reason ? ` (${a.reason})` : ''}`);
+    say(
+      `  ${a.at}  to ${a.to ?? '(no number)'}  risk ${a.risk.toFixed(2)}  delivery: ${a.state}${a.reason ? ` (${a.reason})` : ''}`,
+    );
     say(`    SMS: ${a.sms ? JSON.stringify(a.sms.text) : '(text no longer kept)'}`);
   }
   say('');
@@ -192,7 +230,9 @@ async function playAndReport(calls: DemoCall[], sip: { host: string; port: numbe
     if (outcome !== 'completed') failed++;
     const alert = ours.find((a) => a.callId === c.plan.callId);
     const t = poller.calls.get(c.plan.callId)?.alerts[0]?.t;
-    const what = alert ? `ALERT${t !== undefined ? ` after ${t.toFixed(1)} s of call` : ''}, risk ${alert.risk.toFixed(2)}, SMS to ${alert.to}` : 'no alert';
+    const what = alert
+      ? `ALERT${t !== undefined ? ` after ${t.toFixed(1)} s of call` : ''}, risk ${alert.risk.toFixed(2)}, SMS to ${alert.to}`
+      : 'no alert';
     const expected = !!alert === c.expectAlert ? 'as expected' : c.expectAlert ? 'expected an alert' : 'expected none';
     say(`  ${label(c)}  ${what} — ${expected}${outcome === 'completed' ? '' : ` (call ${outcome})`}`);
   }
@@ -210,7 +250,10 @@ function sleep(ms: number): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    const msg = err instanceof DemoError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS') ? (err as Error).message : `unexpected failure: ${(err as Error)?.stack ?? err}`;
+    const msg =
+      err instanceof DemoError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')
+        ? (err as Error).message
+        : `unexpected failure: ${(err as Error)?.stack ?? err}`;
     process.stderr.write(`callguard demo: error: ${msg}\n`);
     process.exit(2);
   },

@@ -32,7 +32,9 @@ const EMOTIONS: readonly Emotion[] = ['W', 'A', 'N', 'F', 'T', 'L', 'E'];
 /** The emodb-8k directory if present: $CALLGUARD_SHARED_DIR/data/emodb-8k, ../shared beside the repo, /work/shared. */
 export function findEmodbDir(): string | null {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'); // dist/load-tests -> repo
-  const roots = [process.env.CALLGUARD_SHARED_DIR, resolve(repoRoot, '../shared'), '/work/shared'].filter(Boolean) as string[];
+  const roots = [process.env.CALLGUARD_SHARED_DIR, resolve(repoRoot, '../shared'), '/work/shared'].filter(
+    Boolean,
+  ) as string[];
   for (const r of roots) {
     const d = join(r, 'data/emodb-8k');
     if (existsSync(d)) return d;
@@ -69,7 +71,12 @@ export function syntheticClips(): ClipLibrary {
   EMOTIONS.forEach((e, k) => {
     const f = 150 + 40 * k;
     const amp = e === 'W' ? 12000 : 5000;
-    pcm.set(e, [{ name: `synthetic-${e}`, pcm: Int16Array.from({ length: 16000 }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * f * i) / 8000))) }]);
+    pcm.set(e, [
+      {
+        name: `synthetic-${e}`,
+        pcm: Int16Array.from({ length: 16000 }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * f * i) / 8000))),
+      },
+    ]);
   });
   return libraryFromPcm('synthetic', pcm);
 }

@@ -45,7 +45,11 @@ export class EngineCallsPoller {
   private busy = false;
 
   /** `token`: the engine's admin bearer token (GET /calls reveals numbers, so it needs one). */
-  constructor(private readonly url: string, private readonly periodMs = 1000, private readonly token?: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly periodMs = 1000,
+    private readonly token?: string,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.periodMs);
@@ -67,10 +71,17 @@ export class EngineCallsPoller {
     this.busy = true;
     const t0 = Date.now();
     try {
-      const r = await fetch(this.url, { signal: AbortSignal.timeout(5000), headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
+      const r = await fetch(this.url, {
+        signal: AbortSignal.timeout(5000),
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      });
       if (!r.ok) throw new Error(String(r.status));
       const body = (await r.json()) as unknown;
-      const list = Array.isArray(body) ? body : Array.isArray((body as { calls?: unknown })?.calls) ? (body as { calls: unknown[] }).calls : [];
+      const list = Array.isArray(body)
+        ? body
+        : Array.isArray((body as { calls?: unknown })?.calls)
+          ? (body as { calls: unknown[] }).calls
+          : [];
       this.available = true;
       this.ingest(list as Array<Record<string, unknown>>, t0, Date.now() - t0);
     } catch {
@@ -98,10 +109,24 @@ export class EngineCallsPoller {
         packetsLost: legs.map((l, i) => Math.max(num(l.packetsLost) ?? 0, prev?.packetsLost[i] ?? 0)),
         overrunSamples: legs.map((l, i) => Math.max(num(l.overrunSamples) ?? 0, prev?.overrunSamples[i] ?? 0)),
         maxLagSeconds: Math.max(lag, prev?.maxLagSeconds ?? 0),
-        alerts: Array.isArray(c.alerts) ? (c.alerts as Array<Record<string, unknown>>).map((a) => ({ level: String(a.level ?? ''), t: num(a.t) ?? 0, basis: typeof a.basis === 'string' ? a.basis : null })) : (prev?.alerts ?? []),
+        alerts: Array.isArray(c.alerts)
+          ? (c.alerts as Array<Record<string, unknown>>).map((a) => ({
+              level: String(a.level ?? ''),
+              t: num(a.t) ?? 0,
+              basis: typeof a.basis === 'string' ? a.basis : null,
+            }))
+          : (prev?.alerts ?? []),
         speech: speechOf(c.speech) ?? prev?.speech ?? null,
-        intents: Array.isArray(c.intents) ? [...new Set((c.intents as Array<Record<string, unknown>>).map((i) => String(i.intent ?? '')).filter(Boolean))] : (prev?.intents ?? []),
-        keywords: Array.isArray(c.keywords) ? (c.keywords as Array<Record<string, unknown>>).map((k) => String(k.keyword ?? '')).filter(Boolean) : (prev?.keywords ?? []),
+        intents: Array.isArray(c.intents)
+          ? [
+              ...new Set(
+                (c.intents as Array<Record<string, unknown>>).map((i) => String(i.intent ?? '')).filter(Boolean),
+              ),
+            ]
+          : (prev?.intents ?? []),
+        keywords: Array.isArray(c.keywords)
+          ? (c.keywords as Array<Record<string, unknown>>).map((k) => String(k.keyword ?? '')).filter(Boolean)
+          : (prev?.keywords ?? []),
         maxSpotterScore: Math.max(num(c.spotterScore) ?? 0, prev?.maxSpotterScore ?? 0),
         lastSeenAt: t,
       };

@@ -11,7 +11,9 @@ async function exposition(values: number[], buckets: number[]): Promise<string> 
 }
 
 test('parses a prom-client histogram: cumulative buckets up to +Inf, count and sum', async () => {
-  const h = parseHistograms(await exposition([0.05, 0.15, 0.15, 3], [0.1, 0.2, 1]), ['x_seconds', 'absent']).get('x_seconds')!;
+  const h = parseHistograms(await exposition([0.05, 0.15, 0.15, 3], [0.1, 0.2, 1]), ['x_seconds', 'absent']).get(
+    'x_seconds',
+  )!;
   assert.equal(h.buckets, [
     { le: 0.1, count: 1 },
     { le: 0.2, count: 3 },
@@ -24,11 +26,33 @@ test('parses a prom-client histogram: cumulative buckets up to +Inf, count and s
 });
 
 test('quantiles interpolate inside the bucket like histogram_quantile(); +Inf reads as the highest finite bound', () => {
-  const h = { buckets: [{ le: 0.1, count: 10 }, { le: 0.2, count: 30 }, { le: 1, count: 40 }, { le: Infinity, count: 50 }], count: 50, sum: 0 };
+  const h = {
+    buckets: [
+      { le: 0.1, count: 10 },
+      { le: 0.2, count: 30 },
+      { le: 1, count: 40 },
+      { le: Infinity, count: 50 },
+    ],
+    count: 50,
+    sum: 0,
+  };
   assert.ok(Math.abs(histogramQuantile(h, 0.1)! - 0.05) < 1e-12, 'rank 5 of 10 in (0, 0.1]');
   assert.ok(Math.abs(histogramQuantile(h, 0.5)! - 0.175) < 1e-12, 'rank 25: 15 of 20 into (0.1, 0.2]');
   assert.is(histogramQuantile(h, 0.99), 1);
-  assert.is(histogramQuantile({ buckets: [{ le: 1, count: 0 }, { le: Infinity, count: 0 }], count: 0, sum: 0 }, 0.5), null);
+  assert.is(
+    histogramQuantile(
+      {
+        buckets: [
+          { le: 1, count: 0 },
+          { le: Infinity, count: 0 },
+        ],
+        count: 0,
+        sum: 0,
+      },
+      0.5,
+    ),
+    null,
+  );
   assert.throws(() => histogramQuantile(h, 50), /0\.\.1/);
 });
 
@@ -38,7 +62,10 @@ test('a step is the difference of two scrapes; changed buckets are an error', as
   const after = parseHistograms(await exposition([0.05, 0.15, 0.5, 0.5, 0.5], b), ['x_seconds']).get('x_seconds')!;
   const d = diffHistogram(after, before);
   assert.is(d.count, 3);
-  assert.equal(d.buckets.map((x) => x.count), [0, 0, 3, 3]);
+  assert.equal(
+    d.buckets.map((x) => x.count),
+    [0, 0, 3, 3],
+  );
   const s = summarizeHistogram(d, 1000);
   assert.is(s.count, 3);
   assert.is(s.mean, 500);

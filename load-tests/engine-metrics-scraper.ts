@@ -12,7 +12,11 @@ export interface HistogramSnapshot {
   sum: number;
 }
 
-export const ENGINE_HISTOGRAMS = ['callguard_window_verdict_latency_seconds', 'callguard_inference_batch_size', 'callguard_inference_seconds'] as const;
+export const ENGINE_HISTOGRAMS = [
+  'callguard_window_verdict_latency_seconds',
+  'callguard_inference_batch_size',
+  'callguard_inference_seconds',
+] as const;
 
 /** The named unlabelled histograms in an exposition text; a name not present is absent from the map. */
 export function parseHistograms(text: string, names: readonly string[]): Map<string, HistogramSnapshot> {
@@ -40,9 +44,13 @@ export function parseHistograms(text: string, names: readonly string[]): Map<str
 }
 
 /** What was observed between two scrapes of the same histogram (`before` may be null: since the engine started). */
-export function diffHistogram(after: HistogramSnapshot, before: HistogramSnapshot | null | undefined): HistogramSnapshot {
+export function diffHistogram(
+  after: HistogramSnapshot,
+  before: HistogramSnapshot | null | undefined,
+): HistogramSnapshot {
   if (!before) return after;
-  if (before.buckets.length !== after.buckets.length || before.buckets.some((b, i) => b.le !== after.buckets[i].le)) throw new Error('histogram buckets changed between scrapes');
+  if (before.buckets.length !== after.buckets.length || before.buckets.some((b, i) => b.le !== after.buckets[i].le))
+    throw new Error('histogram buckets changed between scrapes');
   return {
     buckets: after.buckets.map((b, i) => ({ le: b.le, count: b.count - before.buckets[i].count })),
     count: after.count - before.count,
@@ -128,7 +136,10 @@ export class EngineMetricsScraper {
   private timer: NodeJS.Timeout | null = null;
   private busy: Promise<MetricsScrape | null> | null = null;
 
-  constructor(private readonly url: string, private readonly periodMs = 2000) {}
+  constructor(
+    private readonly url: string,
+    private readonly periodMs = 2000,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.scrape(), this.periodMs);
@@ -159,7 +170,10 @@ export class EngineMetricsScraper {
           rssBytes: gauge(text, 'callguard_process_resident_memory_bytes'),
           externalBytes: gauge(text, 'callguard_nodejs_external_memory_bytes'),
           workerBackendBytes: gauge(text, 'callguard_worker_backend_memory_bytes\\{thread="all"\\}'),
-          slabBytes: sumOrNull(gauge(text, 'callguard_call_slab_bytes\\{state="live"\\}'), gauge(text, 'callguard_call_slab_bytes\\{state="idle"\\}')),
+          slabBytes: sumOrNull(
+            gauge(text, 'callguard_call_slab_bytes\\{state="live"\\}'),
+            gauge(text, 'callguard_call_slab_bytes\\{state="idle"\\}'),
+          ),
         };
         this.scrapes.push(s);
         return s;

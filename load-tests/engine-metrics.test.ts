@@ -36,7 +36,13 @@ test('two real calls: one verdict latency per scored window, each window with sp
   await engine.start();
   try {
     await within(untilWorkersLoaded(engine), 90000, 'workers loading the model');
-    const plan = planCalls(defaultClipLibrary(), { calls: 2, ratePerSecond: 4, durationSeconds: { min: 7, max: 7 }, scamFraction: 0.5, seed: 11 });
+    const plan = planCalls(defaultClipLibrary(), {
+      calls: 2,
+      ratePerSecond: 4,
+      durationSeconds: { min: 7, max: 7 },
+      scamFraction: 0.5,
+      seed: 11,
+    });
     const r = await runCalls({ target: engine.siprec.server.address(), calls: plan, maxRunSeconds: 40 });
     assert.is(r.summary.completed, 2, JSON.stringify(r.summary.failures));
     await within(untilCallsEnded(engine, 2), 30000, 'engine ending both calls');
@@ -52,14 +58,23 @@ test('two real calls: one verdict latency per scored window, each window with sp
     const text = (await engine.metrics.scrape()).text;
     const skipped = Number(/^callguard_inference_skipped_windows_total (\S+)/m.exec(text)?.[1]);
     assert.ok(Number.isInteger(skipped), 'skipped windows counted');
-    const h = parseHistograms(text, ['callguard_window_verdict_latency_seconds', 'callguard_inference_batch_size', 'callguard_inference_seconds']);
+    const h = parseHistograms(text, [
+      'callguard_window_verdict_latency_seconds',
+      'callguard_inference_batch_size',
+      'callguard_inference_seconds',
+    ]);
     const verdict = h.get('callguard_window_verdict_latency_seconds')!;
     const batch = h.get('callguard_inference_batch_size')!;
     const infer = h.get('callguard_inference_seconds')!;
     const v = summarizeHistogram(verdict, 1000);
-    console.log(`  ${stats.windows} windows; verdict latency p50/p99 ${v.p50}/${v.p99} ms; ${batch.count} predicts, mean batch ${(batch.sum / batch.count).toFixed(1)}, mean predict ${((infer.sum / infer.count) * 1000).toFixed(2)} ms, ${skipped} windows skipped (printed, not asserted)`);
+    console.log(
+      `  ${stats.windows} windows; verdict latency p50/p99 ${v.p50}/${v.p99} ms; ${batch.count} predicts, mean batch ${(batch.sum / batch.count).toFixed(1)}, mean predict ${((infer.sum / infer.count) * 1000).toFixed(2)} ms, ${skipped} windows skipped (printed, not asserted)`,
+    );
     assert.is(verdict.count, stats.windows);
-    assert.ok(Math.abs(verdict.sum - latencies.reduce((a, b) => a + b, 0)) < 1e-6 * stats.windows + 1e-9, 'histogram sum = sum of observations');
+    assert.ok(
+      Math.abs(verdict.sum - latencies.reduce((a, b) => a + b, 0)) < 1e-6 * stats.windows + 1e-9,
+      'histogram sum = sum of observations',
+    );
     assert.is(verdict.buckets[verdict.buckets.length - 1].le, Infinity);
     assert.is(verdict.buckets[verdict.buckets.length - 1].count, verdict.count);
     // Each window with enough speech is predicted exactly once, the others not at all (a round's events always fit its

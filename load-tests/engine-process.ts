@@ -58,7 +58,11 @@ export async function startEngineProcess(o: EngineProcessOptions, readyTimeoutMs
     CALLGUARD_SUBSCRIBERS_ENFORCE: 'false',
     ...o.env,
   };
-  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), join(repoRoot, 'bin/callguard.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(o.nodeArgs ?? []), join(repoRoot, 'bin/callguard.js'), 'serve'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   const keep = (d: Buffer) => {
     out = (out + d.toString()).slice(-8000);

@@ -37,7 +37,16 @@ export async function openEngineSession(o: EngineSessionOptions): Promise<Engine
   const smppUrl = `smpp://callguard:load@127.0.0.1:${smsc.port}`;
   let engine: EngineProcess | null = null;
   try {
-    if (!o.external) engine = await startEngineProcess({ sipPort: await freePort('udp'), httpPort: await freePort('tcp'), rtpPortMin: 20000, rtpPortMax: 29999, smppUrl, env: o.env, nodeArgs: o.nodeArgs });
+    if (!o.external)
+      engine = await startEngineProcess({
+        sipPort: await freePort('udp'),
+        httpPort: await freePort('tcp'),
+        rtpPortMin: 20000,
+        rtpPortMax: 29999,
+        smppUrl,
+        env: o.env,
+        nodeArgs: o.nodeArgs,
+      });
   } catch (err) {
     await smsc.close();
     throw err;

@@ -26,7 +26,8 @@ export class LatencyHistogram {
     let seen = 0;
     for (let b = 0; b < this.counts.length; b++) {
       seen += this.counts[b];
-      if (seen >= rank) return b === LatencyHistogram.BUCKETS ? this.maxMs : Math.min(this.maxMs, (b + 1) * LatencyHistogram.BUCKET_MS);
+      if (seen >= rank)
+        return b === LatencyHistogram.BUCKETS ? this.maxMs : Math.min(this.maxMs, (b + 1) * LatencyHistogram.BUCKET_MS);
     }
     return this.maxMs;
   }

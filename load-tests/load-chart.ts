@@ -21,9 +21,17 @@ export interface ChartPoint {
 }
 
 export async function renderLoadChart(points: readonly ChartPoint[], title: string): Promise<Buffer> {
-  const lag = points.filter((p) => p.lagMs !== null).map((p) => ({ concurrency: p.concurrency, value: p.lagMs, series: p.series }));
-  const cpu = points.filter((p) => p.cpuPercent !== null).map((p) => ({ concurrency: p.concurrency, value: p.cpuPercent, series: p.series }));
-  const main = points.flatMap((p) => (p.mainThreadCpuPercent == null ? [] : [{ concurrency: p.concurrency, value: p.mainThreadCpuPercent, series: p.series }]));
+  const lag = points
+    .filter((p) => p.lagMs !== null)
+    .map((p) => ({ concurrency: p.concurrency, value: p.lagMs, series: p.series }));
+  const cpu = points
+    .filter((p) => p.cpuPercent !== null)
+    .map((p) => ({ concurrency: p.concurrency, value: p.cpuPercent, series: p.series }));
+  const main = points.flatMap((p) =>
+    p.mainThreadCpuPercent == null
+      ? []
+      : [{ concurrency: p.concurrency, value: p.mainThreadCpuPercent, series: p.series }],
+  );
   // Points and lines are coloured by step: a step's arrival and departure samples sit at lower concurrency than its
   // level, and joining samples of different steps (a level that fell behind, seen while its calls depart) across the
   // x axis once made a late level's lag look like spikes at every lower level.
@@ -33,11 +41,22 @@ export async function renderLoadChart(points: readonly ChartPoint[], title: stri
     height: 220,
     data: { values },
     layer: [
-      { mark: { type: 'point', opacity: 0.45, filled: true, size: 18 }, encoding: { x: { field: 'concurrency', type: 'quantitative', title: 'concurrent calls' }, y: { field: 'value', type: 'quantitative', title: yTitle }, color } },
+      {
+        mark: { type: 'point', opacity: 0.45, filled: true, size: 18 },
+        encoding: {
+          x: { field: 'concurrency', type: 'quantitative', title: 'concurrent calls' },
+          y: { field: 'value', type: 'quantitative', title: yTitle },
+          color,
+        },
+      },
       {
         // The mean per concurrency within each step: a step's plateau reads as one point.
         mark: { type: 'line', point: true, strokeWidth: 1.5 },
-        encoding: { x: { field: 'concurrency', type: 'quantitative' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' }, color },
+        encoding: {
+          x: { field: 'concurrency', type: 'quantitative' },
+          y: { aggregate: 'mean', field: 'value', type: 'quantitative' },
+          color,
+        },
       },
     ],
   });

@@ -20,9 +20,23 @@ export interface CompareVariant {
 }
 
 export const COMPARE_VARIANTS: readonly CompareVariant[] = [
-  { name: 'callguard', description: 'as shipped: one predict per round for all ready windows (model.maxBatch 64), callguard spectral stage', env: {} },
-  { name: 'unbatched', description: 'one predict per window (CALLGUARD_MODEL_MAX_BATCH=1)', env: { CALLGUARD_MODEL_MAX_BATCH: '1' } },
-  { name: 'meyda', description: 'spectral stage (FFT, mel bands, log; no MFCC, as the engine computes none) by meyda 5.6.3, no all-zero-frame shortcut (CALLGUARD_ENGINE_SPECTRAL_STAGE=meyda)', env: { CALLGUARD_ENGINE_SPECTRAL_STAGE: 'meyda' } },
+  {
+    name: 'callguard',
+    description:
+      'as shipped: one predict per round for all ready windows (model.maxBatch 64), callguard spectral stage',
+    env: {},
+  },
+  {
+    name: 'unbatched',
+    description: 'one predict per window (CALLGUARD_MODEL_MAX_BATCH=1)',
+    env: { CALLGUARD_MODEL_MAX_BATCH: '1' },
+  },
+  {
+    name: 'meyda',
+    description:
+      'spectral stage (FFT, mel bands, log; no MFCC, as the engine computes none) by meyda 5.6.3, no all-zero-frame shortcut (CALLGUARD_ENGINE_SPECTRAL_STAGE=meyda)',
+    env: { CALLGUARD_ENGINE_SPECTRAL_STAGE: 'meyda' },
+  },
 ];
 
 export interface VariantResult {
@@ -81,7 +95,9 @@ export function compareMarkdown(results: readonly VariantResult[]): string[] {
   const L: string[] = ['## Same-run comparison', ''];
   for (const r of results) L.push(`- **${r.variant.name}**: ${r.variant.description}`);
   L.push('');
-  L.push('| variant | kept up | engine CPU % mean / peak (main thread) | lag s p50 / max | verdict latency ms p50 / p95 / p99 | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun samples | alerts: scam-like (recall) | false alerts on calm |');
+  L.push(
+    '| variant | kept up | engine CPU % mean / peak (main thread) | lag s p50 / max | verdict latency ms p50 / p95 / p99 | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun samples | alerts: scam-like (recall) | false alerts on calm |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const s = r.step;

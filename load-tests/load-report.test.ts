@@ -39,8 +39,15 @@ test('within the latency target: the highest level that, with every level below 
   assert.is(held([level(250, 100), level(300, 120, { ringOverrunSamples: 160 })]), 250, 'overruns');
   assert.is(held([level(250, 100), level(300, 120, { sustainable: false })]), 250, 'fell behind');
   assert.is(held([level(250, null)]), null, 'no engine histogram: not within');
-  assert.is(latencyTargetText(withinLatencyTarget([level(250, null)])), 'unknown (no verdict histogram or loss counts from the engine)');
-  assert.is(latencyTargetText(withinLatencyTarget([level(250, 100), level(300, 120, { rtpPacketsLost: null })])), '250', 'known up to the level without data');
+  assert.is(
+    latencyTargetText(withinLatencyTarget([level(250, null)])),
+    'unknown (no verdict histogram or loss counts from the engine)',
+  );
+  assert.is(
+    latencyTargetText(withinLatencyTarget([level(250, 100), level(300, 120, { rtpPacketsLost: null })])),
+    '250',
+    'known up to the level without data',
+  );
   assert.is(latencyTargetText(withinLatencyTarget([level(250, 300)])), 'none');
   // A single run reports the calls that were actually in media at once, like its sustained figure.
   assert.is(held([level(20, 100, { label: 'run', maxConcurrentMedia: 14 })]), 14);

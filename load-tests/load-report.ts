@@ -60,11 +60,15 @@ export interface LatencyTargetResult {
  * The highest level held to the full target: it and every level below it kept up, scored their windows with a steady
  * verdict p99 within `p99LimitMs`, and lost no RTP and no ring samples. `calls` is null when the first level misses.
  */
-export function withinLatencyTarget(steps: readonly StepReport[], p99LimitMs = VERDICT_P99_TARGET_MS): LatencyTargetResult {
+export function withinLatencyTarget(
+  steps: readonly StepReport[],
+  p99LimitMs = VERDICT_P99_TARGET_MS,
+): LatencyTargetResult {
   let calls: number | null = null;
   for (const s of [...steps].sort((a, b) => a.targetConcurrency - b.targetConcurrency)) {
     const p99 = s.engineMetrics?.verdictLatencyMs?.p99 ?? null;
-    if (p99 === null || s.rtpPacketsLost === null || s.ringOverrunSamples === null) return { p99LimitMs, calls, unknown: s.sustainable };
+    if (p99 === null || s.rtpPacketsLost === null || s.ringOverrunSamples === null)
+      return { p99LimitMs, calls, unknown: s.sustainable };
     if (!(s.sustainable && p99 <= p99LimitMs && s.rtpPacketsLost === 0 && s.ringOverrunSamples === 0)) break;
     calls = s.label === 'run' ? s.maxConcurrentMedia : s.targetConcurrency;
   }
@@ -73,20 +77,30 @@ export function withinLatencyTarget(steps: readonly StepReport[], p99LimitMs = V
 
 /** The target result as one phrase: the calls, 'none', or 'unknown' when the data to judge was missing. */
 export function latencyTargetText(r: LatencyTargetResult): string {
-  return r.calls !== null ? String(r.calls) : r.unknown ? 'unknown (no verdict histogram or loss counts from the engine)' : 'none';
+  return r.calls !== null
+    ? String(r.calls)
+    : r.unknown
+      ? 'unknown (no verdict histogram or loss counts from the engine)'
+      : 'none';
 }
 
 export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: SoakResult | null = null): string {
   const L: string[] = [];
   L.push(`# callguard load report (${r.mode})`, '');
-  L.push(`${r.startedAt} → ${r.finishedAt}. Target: SIP ${r.target.sip}, HTTP ${r.target.http ?? 'none'}, ${!r.target.spawned ? 'external engine' : r.target.pid === null ? 'one engine spawned per variant' : `engine spawned as pid ${r.target.pid}`}. ${r.target.note}`);
+  L.push(
+    `${r.startedAt} → ${r.finishedAt}. Target: SIP ${r.target.sip}, HTTP ${r.target.http ?? 'none'}, ${!r.target.spawned ? 'external engine' : r.target.pid === null ? 'one engine spawned per variant' : `engine spawned as pid ${r.target.pid}`}. ${r.target.note}`,
+  );
   L.push(`Audio: ${r.clips}.`, '');
   L.push(...provenanceMarkdown(r.commit, r.machine), '');
   if (soak) L.push(...soakMarkdown(soak, chartFile));
   else if (r.compare) L.push(...compareMarkdown(r.compare));
   else {
     L.push(`**Sustained concurrent calls: ${r.sustainedConcurrentCalls ?? 'none (see reasons)'}**`, '');
-    if (r.withinLatencyTarget) L.push(`**Within the latency target (verdict p99 ≤ ${r.withinLatencyTarget.p99LimitMs} ms, no RTP loss, no ring overruns, every lower level too): ${latencyTargetText(r.withinLatencyTarget)}**`, '');
+    if (r.withinLatencyTarget)
+      L.push(
+        `**Within the latency target (verdict p99 ≤ ${r.withinLatencyTarget.p99LimitMs} ms, no RTP loss, no ring overruns, every lower level too): ${latencyTargetText(r.withinLatencyTarget)}**`,
+        '',
+      );
     if (chartFile) L.push(`![latency and CPU vs concurrency](${chartFile})`, '');
   }
   if (r.compare) L.push('Each variant in full:', '');
@@ -94,10 +108,17 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
   if (r.alerts) {
     const a = r.alerts;
     L.push('## Alerts', '');
-    L.push(`- scam-like calls alerted: ${a.alertedScam}/${a.scamCalls} (recall ${a.recall}); alerts before the scam-like audio began: ${a.earlyAlerts}`);
+    L.push(
+      `- scam-like calls alerted: ${a.alertedScam}/${a.scamCalls} (recall ${a.recall}); alerts before the scam-like audio began: ${a.earlyAlerts}`,
+    );
     L.push(`- false alerts on calm calls: ${a.falseAlerts}/${a.calmCalls} (${a.falseAlertRate})`);
-    L.push(`- alert latency, first scam-like second → submit_sm at the SMSC: p50 ${fmtS(a.latencyMs.p50Ms)}, p95 ${fmtS(a.latencyMs.p95Ms)}, p99 ${fmtS(a.latencyMs.p99Ms)}, max ${fmtS(a.latencyMs.maxMs)} (n=${a.latencyMs.count})`);
-    if (r.engineListedAlerts) L.push(`- alerts the engine listed in GET /calls (policy decisions): on ${r.engineListedAlerts.scamCalls} scam-like and ${r.engineListedAlerts.calmCalls} calm calls`);
+    L.push(
+      `- alert latency, first scam-like second → submit_sm at the SMSC: p50 ${fmtS(a.latencyMs.p50Ms)}, p95 ${fmtS(a.latencyMs.p95Ms)}, p99 ${fmtS(a.latencyMs.p99Ms)}, max ${fmtS(a.latencyMs.maxMs)} (n=${a.latencyMs.count})`,
+    );
+    if (r.engineListedAlerts)
+      L.push(
+        `- alerts the engine listed in GET /calls (policy decisions): on ${r.engineListedAlerts.scamCalls} scam-like and ${r.engineListedAlerts.calmCalls} calm calls`,
+      );
     if (a.unmatchedSubmits) L.push(`- submit_sm to numbers of no planned call: ${a.unmatchedSubmits}`);
     L.push('');
   }
@@ -106,21 +127,32 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
   if ('unavailable' in r.verdictLatency) L.push(`Not measured: ${r.verdictLatency.unavailable}`, '');
   else {
     const v = r.verdictLatency;
-    L.push(`${v.source}: p50 ${v.p50} ms, p95 ${v.p95} ms, p99 ${v.p99} ms over ${v.count} windows (mean ${v.mean} ms).`, '');
+    L.push(
+      `${v.source}: p50 ${v.p50} ms, p95 ${v.p95} ms, p99 ${v.p99} ms over ${v.count} windows (mean ${v.mean} ms).`,
+      '',
+    );
   }
   const withMetrics = r.steps.filter((s) => s.engineMetrics);
   if (withMetrics.length) {
-    L.push('Per step, from the engine\'s histograms (`callguard_window_verdict_latency_seconds`, `callguard_inference_batch_size`, `callguard_inference_seconds`), steady window unless noted:', '');
-    L.push('| step | windows scored | verdict latency ms p50 / p95 / p99 | whole step p99 (arrivals, departures) | windows/s | predicts/s | windows per predict (mean) | predict ms p50 / p99 |');
+    L.push(
+      "Per step, from the engine's histograms (`callguard_window_verdict_latency_seconds`, `callguard_inference_batch_size`, `callguard_inference_seconds`), steady window unless noted:",
+      '',
+    );
+    L.push(
+      '| step | windows scored | verdict latency ms p50 / p95 / p99 | whole step p99 (arrivals, departures) | windows/s | predicts/s | windows per predict (mean) | predict ms p50 / p99 |',
+    );
     L.push('|---|---|---|---|---|---|---|---|');
     for (const s of withMetrics) {
       const m = s.engineMetrics!;
       const v = m.verdictLatencyMs;
-      L.push(`| ${s.label ?? s.targetConcurrency} | ${v?.count ?? 'n/a'} | ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m.verdictLatencyMsWholeStep.p99} | ${m.windowsPerSecond ?? 'n/a'} | ${m.predictsPerSecond ?? 'n/a'} | ${m.inferenceBatch?.mean ?? 'n/a'} | ${m.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} |`);
+      L.push(
+        `| ${s.label ?? s.targetConcurrency} | ${v?.count ?? 'n/a'} | ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m.verdictLatencyMsWholeStep.p99} | ${m.windowsPerSecond ?? 'n/a'} | ${m.predictsPerSecond ?? 'n/a'} | ${m.inferenceBatch?.mean ?? 'n/a'} | ${m.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} |`,
+      );
     }
     L.push('');
   }
-  if (r.sippCrossCheck) L.push('## sipp cross-check', '', '```json', JSON.stringify(r.sippCrossCheck, null, 2), '```', '');
+  if (r.sippCrossCheck)
+    L.push('## sipp cross-check', '', '```json', JSON.stringify(r.sippCrossCheck, null, 2), '```', '');
   L.push('## Method', '', ...r.method.map((m) => `- ${m}`), '');
   if (r.errors.length) L.push('## Errors', '', ...r.errors.map((e) => `- ${e}`), '');
   return L.join('\n');
@@ -129,13 +161,19 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
 /** The per-step table (ramp levels, a run, one comparison variant). */
 export function stepTable(steps: readonly StepReport[]): string[] {
   const L: string[] = [];
-  L.push('| step | calls (in media / listed by engine) | media max | engine CPU % mean/peak (main thread) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |');
+  L.push(
+    '| step | calls (in media / listed by engine) | media max | engine CPU % mean/peak (main thread) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of steps) {
     const g = s.generator;
     const v = s.engineMetrics?.verdictLatencyMs;
     L.push(
-      `| ${s.label ?? s.targetConcurrency} | ${s.calls} (${s.callsInMedia} / ${s.callsSeenByEngine ?? 'n/a'}) | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${s.engine.mainThreadCpuPercentMean != null ? ` (${s.engine.mainThreadCpuPercentMean})` : ''}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${Object.entries(g.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '0'} | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
+      `| ${s.label ?? s.targetConcurrency} | ${s.calls} (${s.callsInMedia} / ${s.callsSeenByEngine ?? 'n/a'}) | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${s.engine.mainThreadCpuPercentMean != null ? ` (${s.engine.mainThreadCpuPercentMean})` : ''}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${
+        Object.entries(g.failures)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ') || '0'
+      } | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
     );
   }
   return L;

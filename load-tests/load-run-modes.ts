@@ -30,7 +30,16 @@ export interface LoadRunState {
 
 /** The state of a run before anything was measured. */
 export function emptyRunState(): LoadRunState {
-  return { steps: [], allCalls: [], chartPoints: [], sustained: null, sippResult: undefined, compare: null, soak: null, errors: [] };
+  return {
+    steps: [],
+    allCalls: [],
+    chartPoints: [],
+    sustained: null,
+    sippResult: undefined,
+    compare: null,
+    soak: null,
+    errors: [],
+  };
 }
 
 /** What the modes run with: the clips, the warm-up plan, the run's engine (null for --compare) and the machine sampler. */
@@ -50,20 +59,48 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
   if (o.mode === 'compare') {
     const rate = o.ratePerSecond;
     const plan = planCalls(c.lib, { ...base, calls, ratePerSecond: rate, durationSeconds: duration });
-    c.log(`compare ${o.variants.map((v) => v.name).join(', ')}: each gets ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`);
-    state.compare = await runComparison({ variants: o.variants, plan, warmUp: c.warm, machine: c.machine, chartPoints: state.chartPoints, lagThresholdSeconds: o.lagThreshold, log: c.log });
+    c.log(
+      `compare ${o.variants.map((v) => v.name).join(', ')}: each gets ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
+    );
+    state.compare = await runComparison({
+      variants: o.variants,
+      plan,
+      warmUp: c.warm,
+      machine: c.machine,
+      chartPoints: state.chartPoints,
+      lagThresholdSeconds: o.lagThreshold,
+      log: c.log,
+    });
     for (const r of state.compare) state.steps.push(r.step);
   } else if (o.mode === 'soak') {
     const plan = planSoak(c.lib, { ...base, concurrency: calls, seconds: o.soakSeconds, durationSeconds: duration });
-    const soak = await runSoak({ session: c.session!, plan, warmUp: c.warm, concurrency: calls, seconds: o.soakSeconds, warmUpSeconds: o.soakWarmUpSeconds, machine: c.machine, chartPoints: state.chartPoints, lagThresholdSeconds: o.lagThreshold, log: c.log });
+    const soak = await runSoak({
+      session: c.session!,
+      plan,
+      warmUp: c.warm,
+      concurrency: calls,
+      seconds: o.soakSeconds,
+      warmUpSeconds: o.soakWarmUpSeconds,
+      machine: c.machine,
+      chartPoints: state.chartPoints,
+      lagThresholdSeconds: o.lagThreshold,
+      log: c.log,
+    });
     state.soak = soak;
     state.steps.push(soak.step);
     state.allCalls.push(...soak.calls);
     if (soak.step.sustainable) state.sustained = calls;
-    c.log(`soak: RSS slope ${soak.analysis.rssSlopeMBPerMin} MB/min (${soak.analysis.flat ? 'flat' : 'not flat'}), memory per call ${soak.analysis.memoryPerCallMB} MB`);
+    c.log(
+      `soak: RSS slope ${soak.analysis.rssSlopeMBPerMin} MB/min (${soak.analysis.flat ? 'flat' : 'not flat'}), memory per call ${soak.analysis.memoryPerCallMB} MB`,
+    );
   } else {
     const s = c.session!;
-    const ctx = sessionStepContext(s, { machine: c.machine, chartPoints: state.chartPoints, lagThresholdSeconds: o.lagThreshold, log: c.log });
+    const ctx = sessionStepContext(s, {
+      machine: c.machine,
+      chartPoints: state.chartPoints,
+      lagThresholdSeconds: o.lagThreshold,
+      log: c.log,
+    });
     c.log('warm-up: 5 calls of 6 s (not judged)');
     await runStep({ ...ctx, chartPoints: [], log: () => {} }, c.warm, 5, 'warm-up');
     if (o.mode === 'ramp') {
@@ -73,7 +110,14 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
       for (let level = start; level <= max; level += step) {
         // All calls of a level arrive within ~5 s and each lasts the arrival spread plus the hold, so they overlap.
         const spread = Math.min(10, Math.max(2, level / 50));
-        const plan = planCalls(c.lib, { ...base, seed: seed++, firstIndex, calls: level, ratePerSecond: level / spread, durationSeconds: { min: hold + spread, max: hold + spread } });
+        const plan = planCalls(c.lib, {
+          ...base,
+          seed: seed++,
+          firstIndex,
+          calls: level,
+          ratePerSecond: level / spread,
+          durationSeconds: { min: hold + spread, max: hold + spread },
+        });
         firstIndex += level;
         c.log(`ramp level ${level}: ${level} calls of ${hold + spread} s`);
         const { step: rep, result } = await runStep(ctx, plan, level, `${level}`);
@@ -89,7 +133,9 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
     } else {
       const rate = o.ratePerSecond;
       const plan = planCalls(c.lib, { ...base, calls, ratePerSecond: rate, durationSeconds: duration });
-      c.log(`run: ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`);
+      c.log(
+        `run: ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
+      );
       const { step: rep, result } = await runStep(ctx, plan, calls, 'run');
       state.steps.push(rep);
       state.allCalls.push(...result.calls);
@@ -99,7 +145,16 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
     if (o.sippCalls !== null) {
       const n = o.sippCalls;
       c.log(`sipp cross-check: ${n} calls`);
-      state.sippResult = await runSippCrossCheck({ target: s.target, calls: n, rate: Math.max(1, n / 5), durationSeconds: Math.min(20, duration.min), lib: c.lib, poller: s.poller, log: c.log, ourCalls: state.allCalls });
+      state.sippResult = await runSippCrossCheck({
+        target: s.target,
+        calls: n,
+        rate: Math.max(1, n / 5),
+        durationSeconds: Math.min(20, duration.min),
+        lib: c.lib,
+        poller: s.poller,
+        log: c.log,
+        ourCalls: state.allCalls,
+      });
     }
   }
   // Alerts for calls that just ended may still be in the engine's outbox.

@@ -19,7 +19,19 @@ test('defaults: a run of 20 calls of 30 s over 10 s, overlapping talk, no sipp',
 
 test('modes, ranges, engine environment and help', () => {
   assert.is(parseLoadArgs(['--help']), 'help');
-  const r = parse('--ramp', '--ramp-start', '250', '--step-seconds', '40', '--duration', '30-60', '--engine-env', 'A=1=2', '--sipp', '2');
+  const r = parse(
+    '--ramp',
+    '--ramp-start',
+    '250',
+    '--step-seconds',
+    '40',
+    '--duration',
+    '30-60',
+    '--engine-env',
+    'A=1=2',
+    '--sipp',
+    '2',
+  );
   assert.is(r.mode, 'ramp');
   assert.is(r.ramp.start, 250);
   assert.is(r.ramp.holdSeconds, 40);
@@ -27,7 +39,10 @@ test('modes, ranges, engine environment and help', () => {
   assert.equal(r.engineEnv, { A: '1=2' });
   assert.is(r.sippCalls, 2);
   assert.is(parse('--soak', '900', '--soak-warm-up', '300').mode, 'soak');
-  assert.equal(parse('--compare', '--variants', 'callguard').variants.map((v) => v.name), ['callguard']);
+  assert.equal(
+    parse('--compare', '--variants', 'callguard').variants.map((v) => v.name),
+    ['callguard'],
+  );
   assert.equal(parse('--target', '127.0.0.1:5060').external?.target, { host: '127.0.0.1', port: 5060 });
 });
 

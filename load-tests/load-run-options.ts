@@ -72,25 +72,53 @@ export function parseLoadArgs(argv: string[]): LoadRunOptions | 'help' {
   const { values: a } = parseArgs({
     args: argv,
     options: {
-      calls: { type: 'string' }, duration: { type: 'string' }, rate: { type: 'string' }, arrivals: { type: 'string' },
-      'scam-fraction': { type: 'string' }, 'scam-onset': { type: 'string' }, codec: { type: 'string' }, seed: { type: 'string' }, conversation: { type: 'string' },
-      ramp: { type: 'boolean' }, compare: { type: 'boolean' }, variants: { type: 'string' }, soak: { type: 'string' }, 'soak-warm-up': { type: 'string' },
-      'ramp-start': { type: 'string' }, 'ramp-step': { type: 'string' }, 'ramp-max': { type: 'string' },
-      'step-seconds': { type: 'string' }, 'lag-threshold': { type: 'string' }, target: { type: 'string' }, http: { type: 'string' }, token: { type: 'string' },
-      'smsc-port': { type: 'string' }, 'engine-env': { type: 'string', multiple: true }, 'engine-node-arg': { type: 'string', multiple: true }, sipp: { type: 'string' }, out: { type: 'string' },
-      'max-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      calls: { type: 'string' },
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      arrivals: { type: 'string' },
+      'scam-fraction': { type: 'string' },
+      'scam-onset': { type: 'string' },
+      codec: { type: 'string' },
+      seed: { type: 'string' },
+      conversation: { type: 'string' },
+      ramp: { type: 'boolean' },
+      compare: { type: 'boolean' },
+      variants: { type: 'string' },
+      soak: { type: 'string' },
+      'soak-warm-up': { type: 'string' },
+      'ramp-start': { type: 'string' },
+      'ramp-step': { type: 'string' },
+      'ramp-max': { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'lag-threshold': { type: 'string' },
+      target: { type: 'string' },
+      http: { type: 'string' },
+      token: { type: 'string' },
+      'smsc-port': { type: 'string' },
+      'engine-env': { type: 'string', multiple: true },
+      'engine-node-arg': { type: 'string', multiple: true },
+      sipp: { type: 'string' },
+      out: { type: 'string' },
+      'max-seconds': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (a.help) return 'help';
   const mode: LoadReport['mode'] = a.compare ? 'compare' : a.soak ? 'soak' : a.ramp ? 'ramp' : 'run';
-  if ([a.compare, a.soak, a.ramp].filter(Boolean).length > 1) throw new Error('--ramp, --compare and --soak are separate modes: pick one');
-  if (a.target && a['engine-node-arg']?.length) throw new Error('--engine-node-arg applies to an engine this run spawns; it cannot reach --target');
-  if ((a.compare || a.soak) && a.target) throw new Error(`--${a.compare ? 'compare' : 'soak'} spawns its own engine${a.compare ? 's' : ''}; it cannot drive --target`);
+  if ([a.compare, a.soak, a.ramp].filter(Boolean).length > 1)
+    throw new Error('--ramp, --compare and --soak are separate modes: pick one');
+  if (a.target && a['engine-node-arg']?.length)
+    throw new Error('--engine-node-arg applies to an engine this run spawns; it cannot reach --target');
+  if ((a.compare || a.soak) && a.target)
+    throw new Error(
+      `--${a.compare ? 'compare' : 'soak'} spawns its own engine${a.compare ? 's' : ''}; it cannot drive --target`,
+    );
 
   const calls = Number(a.calls ?? 20);
   const soakSeconds = a.soak ? Number(a.soak) : 0;
   const soakWarmUpSeconds = Number(a['soak-warm-up'] ?? 120);
-  if (a.soak && !(soakSeconds > soakWarmUpSeconds)) throw new Error(`--soak ${a.soak}: must be longer than the warm-up (--soak-warm-up ${soakWarmUpSeconds})`);
+  if (a.soak && !(soakSeconds > soakWarmUpSeconds))
+    throw new Error(`--soak ${a.soak}: must be longer than the warm-up (--soak-warm-up ${soakWarmUpSeconds})`);
   if (!(calls >= 1) || !Number.isInteger(calls)) throw new Error(`--calls ${a.calls}: expected a whole number >= 1`);
   const engineEnv: Record<string, string> = {};
   for (const kv of a['engine-env'] ?? []) {
@@ -104,7 +132,12 @@ export function parseLoadArgs(argv: string[]): LoadRunOptions | 'help' {
     duration: range(a.duration, { min: 30, max: 30 }),
     ratePerSecond: Number(a.rate ?? Math.max(0.5, calls / 10)),
     lagThreshold: Number(a['lag-threshold'] ?? 1),
-    ramp: { start: Number(a['ramp-start'] ?? 25), step: Number(a['ramp-step'] ?? 25), max: Number(a['ramp-max'] ?? 1000), holdSeconds: Number(a['step-seconds'] ?? 30) },
+    ramp: {
+      start: Number(a['ramp-start'] ?? 25),
+      step: Number(a['ramp-step'] ?? 25),
+      max: Number(a['ramp-max'] ?? 1000),
+      holdSeconds: Number(a['step-seconds'] ?? 30),
+    },
     variants: a.compare ? selectVariants(a.variants) : [],
     soakSeconds,
     soakWarmUpSeconds,
@@ -120,7 +153,13 @@ export function parseLoadArgs(argv: string[]): LoadRunOptions | 'help' {
     },
     engineEnv,
     engineNodeArgs: a['engine-node-arg'],
-    external: a.target ? { target: hostPort(a.target), httpBase: a.http ? `http://${a.http}` : null, token: a.token ?? process.env.CALLGUARD_HTTP_TOKEN } : undefined,
+    external: a.target
+      ? {
+          target: hostPort(a.target),
+          httpBase: a.http ? `http://${a.http}` : null,
+          token: a.token ?? process.env.CALLGUARD_HTTP_TOKEN,
+        }
+      : undefined,
     smscPort: a['smsc-port'] ? Number(a['smsc-port']) : undefined,
     sippCalls: a.sipp ? Number(a.sipp) : null,
   };

@@ -40,7 +40,15 @@ export interface StepSession {
 }
 
 /** The step context of an engine session, for one run, ramp, comparison variant or soak. */
-export function sessionStepContext(s: StepSession, o: { machine: MachineCpuSampler | null; chartPoints: ChartPoint[]; lagThresholdSeconds: number; log(line: string): void }): StepContext {
+export function sessionStepContext(
+  s: StepSession,
+  o: {
+    machine: MachineCpuSampler | null;
+    chartPoints: ChartPoint[];
+    lagThresholdSeconds: number;
+    log(line: string): void;
+  },
+): StepContext {
   return {
     target: s.target,
     poller: s.poller,
@@ -55,7 +63,12 @@ export function sessionStepContext(s: StepSession, o: { machine: MachineCpuSampl
   };
 }
 
-export async function runStep(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number, label: string): Promise<{ step: StepReport; result: GeneratorResult }> {
+export async function runStep(
+  ctx: StepContext,
+  plan: PlannedCall[],
+  targetConcurrency: number,
+  label: string,
+): Promise<{ step: StepReport; result: GeneratorResult }> {
   const gen = new CallGenerator({ target: ctx.target, calls: plan });
   const first = await ctx.scraper?.scrape();
   await gen.start();
@@ -89,12 +102,20 @@ export async function runStep(ctx: StepContext, plan: PlannedCall[], targetConcu
   step.label = label;
   step.engineMetrics = engineMetrics(ctx.scraper, step.window, first?.t, last?.t);
   const v = step.engineMetrics?.verdictLatencyMs;
-  if (v?.p99 != null) ctx.log(`[${label}] verdict latency (engine, steady window) p50 ${v.p50} ms, p99 ${v.p99} ms over ${v.count} windows`);
+  if (v?.p99 != null)
+    ctx.log(
+      `[${label}] verdict latency (engine, steady window) p50 ${v.p50} ms, p99 ${v.p99} ms over ${v.count} windows`,
+    );
   return { step, result };
 }
 
 /** The engine's histograms over the steady window (and the whole step), differenced between /metrics scrapes. */
-function engineMetrics(scraper: EngineMetricsScraper | null, window: { from: number; to: number }, first: number | undefined, last: number | undefined): EngineStepMetrics | null {
+function engineMetrics(
+  scraper: EngineMetricsScraper | null,
+  window: { from: number; to: number },
+  first: number | undefined,
+  last: number | undefined,
+): EngineStepMetrics | null {
   if (!scraper || first === undefined || last === undefined) return null;
   const steady = (name: string) => scraper.between(name, window.from, window.to);
   const whole = scraper.between('callguard_window_verdict_latency_seconds', first, last);
@@ -108,8 +129,14 @@ function engineMetrics(scraper: EngineMetricsScraper | null, window: { from: num
     verdictLatencyMsWholeStep: summarizeHistogram(whole.histogram, 1000),
     inferenceBatch: batch ? summarizeHistogram(batch.histogram) : null,
     inferenceMs: infer ? summarizeHistogram(infer.histogram, 1000) : null,
-    predictsPerSecond: batch && batch.to > batch.from ? Math.round((batch.histogram.count / ((batch.to - batch.from) / 1000)) * 10) / 10 : null,
-    windowsPerSecond: verdict && verdict.to > verdict.from ? Math.round((verdict.histogram.count / ((verdict.to - verdict.from) / 1000)) * 10) / 10 : null,
+    predictsPerSecond:
+      batch && batch.to > batch.from
+        ? Math.round((batch.histogram.count / ((batch.to - batch.from) / 1000)) * 10) / 10
+        : null,
+    windowsPerSecond:
+      verdict && verdict.to > verdict.from
+        ? Math.round((verdict.histogram.count / ((verdict.to - verdict.from) / 1000)) * 10) / 10
+        : null,
   };
 }
 
@@ -124,7 +151,12 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
   }
   const reasons: string[] = [];
   const s = result.summary;
-  if (s.failed) reasons.push(`${s.failed} calls failed (${Object.entries(s.failures).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  if (s.failed)
+    reasons.push(
+      `${s.failed} calls failed (${Object.entries(s.failures)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+    );
   if (ctx.engineExited()) reasons.push('the engine process exited');
 
   const proc = ctx.sampler ? ctx.sampler.samples.filter((x) => x.t >= from && x.t <= to) : [];
@@ -145,9 +177,19 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
   let seen: number | null = null;
   const poller = ctx.poller;
   if (poller?.available) {
-    const lags = poller.samples.filter((x) => x.t >= from && x.t <= to && x.activeCalls > 0).map((x) => x.maxLagSeconds).sort((a, b) => a - b);
-    const q = (p: number) => (lags.length ? lags[Math.min(lags.length - 1, Math.ceil((p / 100) * lags.length) - 1)] : 0);
-    lagSeconds = { p50: q(50), p95: q(95), p99: q(99), max: lags.length ? lags[lags.length - 1] : 0, samples: lags.length };
+    const lags = poller.samples
+      .filter((x) => x.t >= from && x.t <= to && x.activeCalls > 0)
+      .map((x) => x.maxLagSeconds)
+      .sort((a, b) => a - b);
+    const q = (p: number) =>
+      lags.length ? lags[Math.min(lags.length - 1, Math.ceil((p / 100) * lags.length) - 1)] : 0;
+    lagSeconds = {
+      p50: q(50),
+      p95: q(95),
+      p99: q(99),
+      max: lags.length ? lags[lags.length - 1] : 0,
+      samples: lags.length,
+    };
     lost = 0;
     overrun = 0;
     shortfall = 0;
@@ -173,17 +215,26 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
       const end = c.mediaEndAt || c.endedAt || Infinity;
       return answered.filter((t) => t >= c.mediaStartAt && t <= end).length >= 2;
     }).length;
-    if (unseen > 0) reasons.push(`the engine never listed ${unseen} calls that were in media through two or more answers of GET /calls`);
-    if (lagSeconds.max > ctx.lagThresholdSeconds) reasons.push(`engine lag ${lagSeconds.max.toFixed(3)} s > ${ctx.lagThresholdSeconds} s`);
+    if (unseen > 0)
+      reasons.push(
+        `the engine never listed ${unseen} calls that were in media through two or more answers of GET /calls`,
+      );
+    if (lagSeconds.max > ctx.lagThresholdSeconds)
+      reasons.push(`engine lag ${lagSeconds.max.toFixed(3)} s > ${ctx.lagThresholdSeconds} s`);
     if (lost > 0) reasons.push(`RTP loss: ${lost} packets`);
     if (overrun > 0) reasons.push(`ring overruns: ${overrun} samples`);
   }
   if (s.rtp.sendLag.p99Ms > ctx.generatorLagLimitMs) {
-    reasons.push(`GENERATOR fell behind (send lag p99 ${s.rtp.sendLag.p99Ms} ms > ${ctx.generatorLagLimitMs} ms): the engine's figures at this level are not trustworthy`);
+    reasons.push(
+      `GENERATOR fell behind (send lag p99 ${s.rtp.sendLag.p99Ms} ms > ${ctx.generatorLagLimitMs} ms): the engine's figures at this level are not trustworthy`,
+    );
   }
   const machine = ctx.machine?.mean(from, to) ?? null;
   const other = machine !== null && engine ? machine - engine.cpuPercentMean - s.cpuPercent : null;
-  if (other !== null && other > 50) reasons.push(`SHARED BOX: other processes used ${Math.round(other)}% of a core during the window; measure on an idle machine`);
+  if (other !== null && other > 50)
+    reasons.push(
+      `SHARED BOX: other processes used ${Math.round(other)}% of a core during the window; measure on an idle machine`,
+    );
   return {
     targetConcurrency,
     machineCpuPercent: machine,

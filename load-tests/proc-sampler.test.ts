@@ -10,7 +10,10 @@ import { ProcSampler, readStatus } from './proc-sampler.js';
 /** A child node process that spins on its main thread, or in one worker thread while its main thread sleeps. */
 function spinner(where: 'main' | 'worker') {
   const spin = 'const end = Date.now() + 20000; while (Date.now() < end) {}';
-  const code = where === 'main' ? spin : `new (require('node:worker_threads').Worker)(${JSON.stringify(spin)}, { eval: true }); setTimeout(() => {}, 20000);`;
+  const code =
+    where === 'main'
+      ? spin
+      : `new (require('node:worker_threads').Worker)(${JSON.stringify(spin)}, { eval: true }); setTimeout(() => {}, 20000);`;
   return spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
 }
 
@@ -53,11 +56,12 @@ const LMDB = createRequire(import.meta.url).resolve('lmdb');
 
 /** RSS of a child after it touched `mb` MB of anonymous memory, or read a file of that size through the page cache by mmap. */
 async function residentAfter(kind: 'anon' | 'file', mb: number, file: string) {
-  const code = kind === 'anon'
-    ? `globalThis.keep = Buffer.alloc(${mb} << 20, 1); process.stdout.write('ready'); setTimeout(() => {}, 20000);`
-    // A file read into a Buffer is anonymous memory; a mapping of it is file-backed. lmdb reads its file through a map
-    // (getBinaryFast copies each value into one reused buffer, so no 96 MB of copies).
-    : `const { open } = require(${JSON.stringify(LMDB)}); const db = open({ path: ${JSON.stringify(file)}, readOnly: true }); let n = 0; for (let i = 0; i < 96; i++) n += db.getBinaryFast(i).length; process.stdout.write('ready'); setTimeout(() => {}, 20000);`;
+  const code =
+    kind === 'anon'
+      ? `globalThis.keep = Buffer.alloc(${mb} << 20, 1); process.stdout.write('ready'); setTimeout(() => {}, 20000);`
+      : // A file read into a Buffer is anonymous memory; a mapping of it is file-backed. lmdb reads its file through a map
+        // (getBinaryFast copies each value into one reused buffer, so no 96 MB of copies).
+        `const { open } = require(${JSON.stringify(LMDB)}); const db = open({ path: ${JSON.stringify(file)}, readOnly: true }); let n = 0; for (let i = 0; i < 96; i++) n += db.getBinaryFast(i).length; process.stdout.write('ready'); setTimeout(() => {}, 20000);`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise((r, reject) => {
@@ -80,12 +84,17 @@ test('RSS is split into file-backed and anonymous: 96 MB of heap memory is anony
     await db.close();
     const anon = (await residentAfter('anon', 96, ''))!;
     const file = (await residentAfter('file', 96, join(dir, 'db')))!;
-    console.log(`  anon child: RSS ${anon.rssMB} MB, file-backed ${anon.rssFileMB}; lmdb child: RSS ${file.rssMB}, file-backed ${file.rssFileMB}`);
+    console.log(
+      `  anon child: RSS ${anon.rssMB} MB, file-backed ${anon.rssFileMB}; lmdb child: RSS ${file.rssMB}, file-backed ${file.rssFileMB}`,
+    );
     assert.ok(anon.rssFileMB !== null && file.rssFileMB !== null, 'RssFile is reported');
     // Node's own code and libraries are file-backed in both: the difference is the 96 MB.
     assert.ok(anon.rssMB - anon.rssFileMB! > 90, `anonymous ${anon.rssMB - anon.rssFileMB!} MB of ${anon.rssMB}`);
     assert.ok(file.rssFileMB! - anon.rssFileMB! > 90, `file-backed ${file.rssFileMB} MB against ${anon.rssFileMB}`);
-    assert.ok(file.rssMB - file.rssFileMB! < anon.rssMB - anon.rssFileMB! - 60, 'reading the map did not grow anonymous memory by as much');
+    assert.ok(
+      file.rssMB - file.rssFileMB! < anon.rssMB - anon.rssFileMB! - 60,
+      'reading the map did not grow anonymous memory by as much',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -61,7 +61,11 @@ export function readStatus(pid: number): { rssMB: number; rssFileMB: number | nu
     const mib = (k: number) => Math.round(k / 102.4) / 10;
     const file = kb('RssFile');
     const threads = Number(/^Threads:\s+(\d+)/m.exec(s)?.[1] ?? 0);
-    return { rssMB: mib(kb('VmRSS') ?? 0), rssFileMB: file === null ? null : mib(file + (kb('RssShmem') ?? 0)), threads };
+    return {
+      rssMB: mib(kb('VmRSS') ?? 0),
+      rssFileMB: file === null ? null : mib(file + (kb('RssShmem') ?? 0)),
+      threads,
+    };
   } catch {
     return null;
   }
@@ -74,7 +78,10 @@ export class ProcSampler {
   private lastMainTicks: number | null = null;
   private lastAt = 0;
 
-  constructor(readonly pid: number, private readonly periodMs = 1000) {}
+  constructor(
+    readonly pid: number,
+    private readonly periodMs = 1000,
+  ) {}
 
   start(): void {
     this.lastTicks = readCpuTicks(this.pid);
@@ -123,7 +130,14 @@ export class ProcSampler {
     this.lastTicks = ticks;
     this.lastMainTicks = mainTicks;
     this.lastAt = now;
-    this.samples.push({ t: now, cpuPercent: cpu, mainThreadCpuPercent: main, rssMB: st.rssMB, rssFileMB: st.rssFileMB, threads: st.threads });
+    this.samples.push({
+      t: now,
+      cpuPercent: cpu,
+      mainThreadCpuPercent: main,
+      rssMB: st.rssMB,
+      rssFileMB: st.rssFileMB,
+      threads: st.threads,
+    });
   }
 }
 
@@ -142,7 +156,10 @@ export class MachineCpuSampler {
       const now = readMachineTicks();
       if (now && this.last && now.total > this.last.total) {
         const cores = Math.max(1, cpuCount());
-        this.samples.push({ t: Date.now(), busyPercent: Math.round(((now.busy - this.last.busy) / (now.total - this.last.total)) * cores * 1000) / 10 });
+        this.samples.push({
+          t: Date.now(),
+          busyPercent: Math.round(((now.busy - this.last.busy) / (now.total - this.last.total)) * cores * 1000) / 10,
+        });
       }
       this.last = now;
     }, periodMs);
@@ -172,7 +189,9 @@ function readMachineTicks(): { busy: number; total: number } | null {
 
 function cpuCount(): number {
   try {
-    return readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
+    return readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .filter((l) => /^cpu\d+ /.test(l)).length;
   } catch {
     return 1;
   }

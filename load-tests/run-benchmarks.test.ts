@@ -8,18 +8,28 @@ import { benchmarksOf } from './run-benchmarks.js';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 test('the benchmarks of package.json, in order, without their compile step; a selection by name; an unknown name refused', () => {
-  const scripts = { build: 'tsc -p tsconfig.json', 'bench:a': 'tsc -p tsconfig.json && node dist/a.bench.js', 'bench:b': 'node --expose-gc dist/b.bench.js' };
+  const scripts = {
+    build: 'tsc -p tsconfig.json',
+    'bench:a': 'tsc -p tsconfig.json && node dist/a.bench.js',
+    'bench:b': 'node --expose-gc dist/b.bench.js',
+  };
   assert.equal(benchmarksOf(scripts), [
     { name: 'bench:a', command: 'node dist/a.bench.js' },
     { name: 'bench:b', command: 'node --expose-gc dist/b.bench.js' },
   ]);
-  assert.equal(benchmarksOf(scripts, ['b']).map((b) => b.name), ['bench:b']);
+  assert.equal(
+    benchmarksOf(scripts, ['b']).map((b) => b.name),
+    ['bench:b'],
+  );
   assert.throws(() => benchmarksOf(scripts, ['c']), /no such benchmark: bench:c/);
 });
 
 test('every *.bench.ts in the repository has a bench:* script that runs it', () => {
-  const scripts = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const commands = benchmarksOf(scripts).map((b) => b.command).join('\n');
+  const scripts = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+    .scripts;
+  const commands = benchmarksOf(scripts)
+    .map((b) => b.command)
+    .join('\n');
   const sources: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -31,7 +41,8 @@ test('every *.bench.ts in the repository has a bench:* script that runs it', () 
   };
   walk(REPO);
   assert.ok(sources.length > 0);
-  for (const s of sources) assert.ok(commands.includes(`dist/${s.replace(/\.ts$/, '.js')}`), `${s} has no bench:* script`);
+  for (const s of sources)
+    assert.ok(commands.includes(`dist/${s.replace(/\.ts$/, '.js')}`), `${s} has no bench:* script`);
 });
 
 test.run();

@@ -25,13 +25,15 @@ export function benchmarksOf(scripts: Record<string, string>, only: readonly str
     .filter(([name]) => name.startsWith('bench:'))
     .map(([name, script]) => ({ name, command: script.replace(COMPILE, '') }));
   const unknown = [...wanted].filter((n) => !all.some((b) => b.name === n));
-  if (unknown.length) throw new Error(`no such benchmark: ${unknown.join(', ')} (known: ${all.map((b) => b.name).join(', ')})`);
+  if (unknown.length)
+    throw new Error(`no such benchmark: ${unknown.join(', ')} (known: ${all.map((b) => b.name).join(', ')})`);
   return wanted.size ? all.filter((b) => wanted.has(b.name)) : all;
 }
 
 function main(): number {
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  const scripts = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const scripts = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+    .scripts;
   const benches = benchmarksOf(scripts, process.argv.slice(2));
   const results: Array<{ name: string; ok: boolean; seconds: number }> = [];
   for (const b of benches) {

@@ -21,18 +21,48 @@ test('npm run load, small: every call seen by the engine, no loss, the scam-like
   const out = mkdtempSync(join(tmpdir(), 'cg-load-smoke-'));
   try {
     // Calls of 36 s: the shipped policy takes about 20 s of scam-like speech to decide.
-    const args = ['--calls', '6', '--duration', '36', '--rate', '3', '--scam-fraction', '0.5', '--scam-onset', '2-3', '--seed', '3', '--sipp', '2', '--out', out, '--max-seconds', '400'];
+    const args = [
+      '--calls',
+      '6',
+      '--duration',
+      '36',
+      '--rate',
+      '3',
+      '--scam-fraction',
+      '0.5',
+      '--scam-onset',
+      '2-3',
+      '--seed',
+      '3',
+      '--sipp',
+      '2',
+      '--out',
+      out,
+      '--max-seconds',
+      '400',
+    ];
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [RUN_LOAD, ...args], { timeout: 480_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [RUN_LOAD, ...args],
+        { timeout: 480_000, maxBuffer: 16 << 20 },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+        },
+      );
     });
     const tail = `${r.stdout.split('\n').slice(-12).join('\n')}\n${r.stderr}`;
     assert.is(r.code, 0, tail);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as LoadReport & { calls: Array<{ kind: string; outcome: string }>; sippCrossCheck: SippCrossCheck };
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as LoadReport & {
+      calls: Array<{ kind: string; outcome: string }>;
+      sippCrossCheck: SippCrossCheck;
+    };
     assert.equal(report.errors, []);
     assert.match(report.commit?.sha ?? '', /^[0-9a-f]{40}$/, 'the commit that ran (the tests run in a git checkout)');
-    assert.ok(report.machine.cores >= 1 && report.machine.loadAverageEnd?.length === 3, 'the machine, with its load at the end');
+    assert.ok(
+      report.machine.cores >= 1 && report.machine.loadAverageEnd?.length === 3,
+      'the machine, with its load at the end',
+    );
     assert.is(report.steps.length, 1);
     const step = report.steps[0];
     assert.is(step.calls, 6);
@@ -41,8 +71,14 @@ test('npm run load, small: every call seen by the engine, no loss, the scam-like
     assert.equal(step.generator.failures, {});
     assert.is(step.rtpPacketsLost, 0);
     assert.is(step.ringOverrunSamples, 0);
-    assert.ok(!step.reasons.some((x) => /never listed|failed|RTP loss|overrun|exited/.test(x)), step.reasons.join('; '));
-    assert.equal(report.calls.map((c) => c.outcome), new Array(6).fill('completed'));
+    assert.ok(
+      !step.reasons.some((x) => /never listed|failed|RTP loss|overrun|exited/.test(x)),
+      step.reasons.join('; '),
+    );
+    assert.equal(
+      report.calls.map((c) => c.outcome),
+      new Array(6).fill('completed'),
+    );
 
     const alerts = report.alerts as AlertScore;
     assert.equal([alerts.scamCalls, alerts.calmCalls], [3, 3]);

@@ -36,7 +36,8 @@ async function main(): Promise<number> {
   const outDir = resolve(o.out ?? join(repoRoot, 'load-tests/reports', started.toISOString().replace(/[:.]/g, '-')));
   mkdirSync(outDir, { recursive: true });
   const reportsRoot = join(repoRoot, 'load-tests/reports');
-  if (outDir.startsWith(reportsRoot) && !existsSync(join(reportsRoot, '.gitignore'))) writeFileSync(join(reportsRoot, '.gitignore'), '*\n!.gitignore\n');
+  if (outDir.startsWith(reportsRoot) && !existsSync(join(reportsRoot, '.gitignore')))
+    writeFileSync(join(reportsRoot, '.gitignore'), '*\n!.gitignore\n');
 
   const state = emptyRunState();
   const lib = defaultClipLibrary();
@@ -47,16 +48,33 @@ async function main(): Promise<number> {
   }
   // Warm-up, not judged: an engine's first calls pay for model load and JIT, which is not what a level measures.
   // Warm-up calls are numbered far from the measured plans' numbers (see CallPlanOptions.firstIndex).
-  const warm = planCalls(lib, { ...o.base, seed: 999, firstIndex: 9_000_000, calls: 5, ratePerSecond: 5, durationSeconds: { min: 6, max: 6 }, scamFraction: 0 });
+  const warm = planCalls(lib, {
+    ...o.base,
+    seed: 999,
+    firstIndex: 9_000_000,
+    calls: 5,
+    ratePerSecond: 5,
+    durationSeconds: { min: 6, max: 6 },
+    scamFraction: 0,
+  });
 
   const machine = new MachineCpuSampler();
   machine.start();
   // One engine for a run, a ramp or a soak; --compare opens one per variant itself.
   let session: EngineSession | null = null;
   if (o.mode !== 'compare') {
-    session = await openEngineSession({ external: o.external, env: o.engineEnv, nodeArgs: o.engineNodeArgs, smscPort: o.smscPort });
-    if (o.external) log(`external engine at ${o.args.target}; point its CALLGUARD_SMPP_URL at ${session.smppUrl} to score alerts`);
-    else log(`engine pid ${session.engine!.pid}: SIP ${session.target.host}:${session.target.port}, HTTP ${session.httpBase}, SMSC simulator ${session.smsc.port}`);
+    session = await openEngineSession({
+      external: o.external,
+      env: o.engineEnv,
+      nodeArgs: o.engineNodeArgs,
+      smscPort: o.smscPort,
+    });
+    if (o.external)
+      log(`external engine at ${o.args.target}; point its CALLGUARD_SMPP_URL at ${session.smppUrl} to score alerts`);
+    else
+      log(
+        `engine pid ${session.engine!.pid}: SIP ${session.target.host}:${session.target.port}, HTTP ${session.httpBase}, SMSC simulator ${session.smsc.port}`,
+      );
   }
   const hardStop = setTimeout(() => {
     log(`--max-seconds ${o.maxSeconds} reached: stopping`);
@@ -73,10 +91,16 @@ async function main(): Promise<number> {
       session?.sampler?.stop();
       machine.stop();
       const alerts = session ? scoreAlerts(state.allCalls, session.smsc.received) : null;
-      const report = buildLoadReport({ options: o, started, commit, machine: machineAtEnd(machineInfo), session, clips: lib.source, alerts }, state);
+      const report = buildLoadReport(
+        { options: o, started, commit, machine: machineAtEnd(machineInfo), session, clips: lib.source, alerts },
+        state,
+      );
       await writeLoadReport(outDir, report, state, session);
       await session?.close();
-      if (alerts && state.allCalls.length) log(`sustained concurrent calls: ${state.sustained ?? 'none'}${o.mode === 'ramp' || o.mode === 'run' ? ` (within verdict p99 ≤ ${VERDICT_P99_TARGET_MS} ms: ${latencyTargetText(withinLatencyTarget(state.steps))})` : ''}; alerts: recall ${alerts.recall}, false ${alerts.falseAlerts}/${alerts.calmCalls}, latency p50 ${(alerts.latencyMs.p50Ms / 1000).toFixed(2)} s`);
+      if (alerts && state.allCalls.length)
+        log(
+          `sustained concurrent calls: ${state.sustained ?? 'none'}${o.mode === 'ramp' || o.mode === 'run' ? ` (within verdict p99 ≤ ${VERDICT_P99_TARGET_MS} ms: ${latencyTargetText(withinLatencyTarget(state.steps))})` : ''}; alerts: recall ${alerts.recall}, false ${alerts.falseAlerts}/${alerts.calmCalls}, latency p50 ${(alerts.latencyMs.p50Ms / 1000).toFixed(2)} s`,
+        );
       log(`report: ${join(outDir, 'report.md')}`);
       return state.errors.length ? 1 : 0;
     })());

@@ -10,7 +10,10 @@ import { machineAtEnd, machineAtStart, runCommit } from './run-provenance.js';
 /** A scratch git repository with one commit; git's identity given on the command line, not read from the user's config. */
 function scratchRepo(): { dir: string; sha: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cg-provenance-'));
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { encoding: 'utf8' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
+      encoding: 'utf8',
+    });
   git('init', '-q');
   writeFileSync(join(dir, 'a.txt'), 'one\n');
   git('add', 'a.txt');
@@ -24,7 +27,11 @@ test('the commit of a checkout, dirty only when a tracked file changed; null out
   try {
     assert.equal(runCommit(dir), { sha, dirty: false });
     writeFileSync(join(dir, 'untracked.txt'), 'x');
-    assert.equal(runCommit(dir), { sha, dirty: false }, 'an untracked file (a report being written) is not a change to the build');
+    assert.equal(
+      runCommit(dir),
+      { sha, dirty: false },
+      'an untracked file (a report being written) is not a change to the build',
+    );
     writeFileSync(join(dir, 'a.txt'), 'two\n');
     assert.equal(runCommit(dir), { sha, dirty: true });
     assert.is(runCommit(plain), null);
@@ -47,7 +54,14 @@ test('the machine: cores, model, memory, node, load average at the start and at 
 });
 
 test('report.md prints the commit and the machine', () => {
-  const machine = { ...machineAtEnd(machineAtStart()), cores: 2, model: 'Test CPU', totalMemoryMB: 4096, loadAverageStart: [0.5, 0.4, 0.3], loadAverageEnd: [1.9, 1, 0.5] };
+  const machine = {
+    ...machineAtEnd(machineAtStart()),
+    cores: 2,
+    model: 'Test CPU',
+    totalMemoryMB: 4096,
+    loadAverageStart: [0.5, 0.4, 0.3],
+    loadAverageEnd: [1.9, 1, 0.5],
+  };
   const report: LoadReport = {
     tool: 'callguard load-tests/run-load',
     startedAt: '2026-12-07T00:00:00.000Z',
@@ -68,7 +82,10 @@ test('report.md prints the commit and the machine', () => {
   };
   const md = reportMarkdown(report, null);
   assert.match(md, `Commit: \`${'a'.repeat(40)}\` with uncommitted changes.`);
-  assert.match(md, `Machine: 2 × Test CPU, 4096 MB, Node ${process.version}; load average (1 / 5 / 15 min) 0.5 / 0.4 / 0.3 at the start, 1.9 / 1 / 0.5 at the end.`);
+  assert.match(
+    md,
+    `Machine: 2 × Test CPU, 4096 MB, Node ${process.version}; load average (1 / 5 / 15 min) 0.5 / 0.4 / 0.3 at the start, 1.9 / 1 / 0.5 at the end.`,
+  );
   assert.match(reportMarkdown({ ...report, commit: null }, null), 'Commit: not a git checkout.');
 });
 

@@ -25,7 +25,8 @@ export interface RunMachine {
 /** HEAD of the git checkout holding `dir`, or null when it is not one (a tarball, no git installed). */
 export function runCommit(dir: string): RunCommit | null {
   try {
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const sha = git('rev-parse', 'HEAD').trim();
     if (!/^[0-9a-f]{40}$/.test(sha)) return null;
     return { sha, dirty: git('status', '--porcelain', '--untracked-files=no').trim() !== '' };
@@ -54,7 +55,9 @@ export function machineAtEnd(m: RunMachine): RunMachine {
 
 /** Two Markdown lines for the report's head. */
 export function provenanceMarkdown(commit: RunCommit | null, machine: RunMachine): string[] {
-  const c = commit ? `Commit: \`${commit.sha}\`${commit.dirty ? ' with uncommitted changes' : ''}.` : 'Commit: not a git checkout.';
+  const c = commit
+    ? `Commit: \`${commit.sha}\`${commit.dirty ? ' with uncommitted changes' : ''}.`
+    : 'Commit: not a git checkout.';
   const end = machine.loadAverageEnd ? machine.loadAverageEnd.join(' / ') : 'n/a';
   return [
     c,

@@ -47,7 +47,15 @@ export class SipClientTransactions {
 
   /** Starts a client transaction for `data`, whose top Via carries `branch`. */
   send(branch: string, data: Buffer, invite: boolean, cb: TransactionCallbacks): void {
-    const tx: Tx = { data, invite, cb, interval: this.t1Ms, deadline: Date.now() + 64 * this.t1Ms, timer: null, proceeding: false };
+    const tx: Tx = {
+      data,
+      invite,
+      cb,
+      interval: this.t1Ms,
+      deadline: Date.now() + 64 * this.t1Ms,
+      timer: null,
+      proceeding: false,
+    };
     this.txs.set(branch, tx);
     this.transmit(data);
     this.stats.sent++;
@@ -70,7 +78,9 @@ export class SipClientTransactions {
   }
 
   private arm(branch: string, tx: Tx): void {
-    const wait = tx.proceeding ? Math.max(0, tx.deadline - Date.now()) : Math.min(tx.interval, Math.max(0, tx.deadline - Date.now()));
+    const wait = tx.proceeding
+      ? Math.max(0, tx.deadline - Date.now())
+      : Math.min(tx.interval, Math.max(0, tx.deadline - Date.now()));
     tx.timer = setTimeout(() => {
       if (this.txs.get(branch) !== tx) return;
       if (Date.now() >= tx.deadline) {

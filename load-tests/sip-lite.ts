@@ -13,7 +13,16 @@ export interface SipLiteMessage {
   readonly body: string;
 }
 
-const COMPACT: Record<string, string> = { i: 'call-id', f: 'from', t: 'to', v: 'via', m: 'contact', l: 'content-length', c: 'content-type', k: 'supported' };
+const COMPACT: Record<string, string> = {
+  i: 'call-id',
+  f: 'from',
+  t: 'to',
+  v: 'via',
+  m: 'contact',
+  l: 'content-length',
+  c: 'content-type',
+  k: 'supported',
+};
 
 export function parseSipLite(data: Buffer): SipLiteMessage | null {
   const text = data.toString('latin1');
@@ -33,9 +42,20 @@ export function parseSipLite(data: Buffer): SipLiteMessage | null {
     headers.set(name, list);
   }
   const len = Number(headers.get('content-length')?.[0] ?? '0');
-  const body = Buffer.from(text.slice(end + 4), 'latin1').subarray(0, Number.isFinite(len) ? len : 0).toString('utf8');
+  const body = Buffer.from(text.slice(end + 4), 'latin1')
+    .subarray(0, Number.isFinite(len) ? len : 0)
+    .toString('utf8');
   const resp = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(first);
-  if (resp) return { kind: 'response', method: cseqMethod(headers), uri: '', status: Number(resp[1]), reason: resp[2], headers, body };
+  if (resp)
+    return {
+      kind: 'response',
+      method: cseqMethod(headers),
+      uri: '',
+      status: Number(resp[1]),
+      reason: resp[2],
+      headers,
+      body,
+    };
   const req = /^([A-Z]+) (\S+) SIP\/2\.0$/.exec(first);
   if (req) return { kind: 'request', method: req[1], uri: req[2], status: 0, reason: '', headers, body };
   return null;

@@ -29,7 +29,12 @@ export interface SippCrossCheck {
   note: string;
   sipp: { exitCode: number | null; successful: number | null; failed: number | null; wallSeconds: number };
   /** What the engine's /calls showed for sipp's calls: caller-leg seconds at the last poll that saw each call. */
-  engineSawSipp: { calls: number; callerSecondsMin: number | null; callerSecondsMax: number | null; packetsLost: number } | null;
+  engineSawSipp: {
+    calls: number;
+    callerSecondsMin: number | null;
+    callerSecondsMax: number | null;
+    packetsLost: number;
+  } | null;
   engineSawOurs: { calls: number; attempted: number; completed: number } | null;
 }
 
@@ -37,14 +42,39 @@ export async function runSippCrossCheck(o: SippCrossCheckOptions): Promise<SippC
   const probe = spawnSync('sipp', ['-v'], { encoding: 'utf8' });
   const version = `${probe.stdout ?? ''}${probe.stderr ?? ''}`;
   if (probe.error || !/RTPSTREAM/.test(version)) {
-    return { available: false, note: 'sipp with rtp_stream is not installed (apt-get install sip-tester)', sipp: { exitCode: null, successful: null, failed: null, wallSeconds: 0 }, engineSawSipp: null, engineSawOurs: null };
+    return {
+      available: false,
+      note: 'sipp with rtp_stream is not installed (apt-get install sip-tester)',
+      sipp: { exitCode: null, successful: null, failed: null, wallSeconds: 0 },
+      engineSawSipp: null,
+      engineSawOurs: null,
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'callguard-load-sipp-'));
   try {
     writeFileSync(join(dir, 'caller.ulaw'), callerAudio(o.lib, o.durationSeconds));
     writeFileSync(join(dir, 'siprec-load.xml'), scenario(o.durationSeconds));
     const mediaPort = await freePort('udp');
-    const args = ['-sf', 'siprec-load.xml', '-m', String(o.calls), '-r', String(o.rate), '-rp', '1000', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-mp', String(mediaPort), '-nostdin', '-timeout', String(Math.ceil(o.calls / o.rate + o.durationSeconds + 30)), `${o.target.host}:${o.target.port}`];
+    const args = [
+      '-sf',
+      'siprec-load.xml',
+      '-m',
+      String(o.calls),
+      '-r',
+      String(o.rate),
+      '-rp',
+      '1000',
+      '-i',
+      '127.0.0.1',
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(mediaPort),
+      '-nostdin',
+      '-timeout',
+      String(Math.ceil(o.calls / o.rate + o.durationSeconds + 30)),
+      `${o.target.host}:${o.target.port}`,
+    ];
     const t0 = Date.now();
     const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -84,7 +114,12 @@ export async function runSippCrossCheck(o: SippCrossCheckOptions): Promise<SippC
     return {
       available: true,
       note: `${version.trim().split('\n')[0]}; caller leg only; the engine's view is from GET /calls polled every second, so caller seconds read up to ~1 s short of ${o.durationSeconds} s`,
-      sipp: { exitCode: code, successful: lastCount('Successful call'), failed: lastCount('Failed call'), wallSeconds: Math.round((Date.now() - t0) / 100) / 10 },
+      sipp: {
+        exitCode: code,
+        successful: lastCount('Successful call'),
+        failed: lastCount('Failed call'),
+        wallSeconds: Math.round((Date.now() - t0) / 100) / 10,
+      },
       engineSawSipp,
       engineSawOurs,
     };

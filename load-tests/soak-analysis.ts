@@ -36,7 +36,14 @@ export interface SoakAnalysis {
   concurrency: number;
   warmUpSeconds: number;
   baselineRssMB: number | null;
-  steady: { from: number; to: number; samples: number; meanActiveCalls: number | null; rssMB: { mean: number; min: number; max: number }; heapMB: { mean: number; min: number; max: number } | null };
+  steady: {
+    from: number;
+    to: number;
+    samples: number;
+    meanActiveCalls: number | null;
+    rssMB: { mean: number; min: number; max: number };
+    heapMB: { mean: number; min: number; max: number } | null;
+  };
   memoryPerCallMB: number | null;
   rssSlopeMBPerMin: number;
   heapSlopeMBPerMin: number | null;
@@ -80,7 +87,11 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
 }
 
 function stats(v: readonly number[]): { mean: number; min: number; max: number } {
-  return { mean: round1(v.reduce((a, b) => a + b, 0) / v.length), min: round1(Math.min(...v)), max: round1(Math.max(...v)) };
+  return {
+    mean: round1(v.reduce((a, b) => a + b, 0) / v.length),
+    min: round1(Math.min(...v)),
+    max: round1(Math.max(...v)),
+  };
 }
 
 function round1(x: number): number {
@@ -88,14 +99,25 @@ function round1(x: number): number {
 }
 
 /** Steady stats and slope (MB/min, 2 decimals) of a series some samples lack; nulls when too few have it. */
-function optionalSeries(steady: readonly SoakSample[], pick: (s: SoakSample) => number | null | undefined): { stats: { mean: number; min: number; max: number } | null; slope: number | null } {
+function optionalSeries(
+  steady: readonly SoakSample[],
+  pick: (s: SoakSample) => number | null | undefined,
+): { stats: { mean: number; min: number; max: number } | null; slope: number | null } {
   const pts = steady.flatMap((s) => {
     const v = pick(s);
     return v == null ? [] : [{ minute: s.t / 60, v }];
   });
   return {
     stats: pts.length ? stats(pts.map((p) => p.v)) : null,
-    slope: pts.length >= 2 ? Math.round(slope(pts.map((p) => p.minute), pts.map((p) => p.v)) * 100) / 100 : null,
+    slope:
+      pts.length >= 2
+        ? Math.round(
+            slope(
+              pts.map((p) => p.minute),
+              pts.map((p) => p.v),
+            ) * 100,
+          ) / 100
+        : null,
   };
 }
 
@@ -110,7 +132,10 @@ export function analyseSoak(o: {
 }): SoakAnalysis {
   const flatSlope = o.flatSlopeMBPerMin ?? 0.5;
   const steady = o.samples.filter((s) => s.t >= o.warmUpSeconds && s.t <= o.seconds);
-  if (steady.length < 4) throw new Error(`soak: ${steady.length} samples after the ${o.warmUpSeconds} s warm-up; the soak is too short to judge`);
+  if (steady.length < 4)
+    throw new Error(
+      `soak: ${steady.length} samples after the ${o.warmUpSeconds} s warm-up; the soak is too short to judge`,
+    );
   const minutes = steady.map((s) => s.t / 60);
   const rss = steady.map((s) => s.rssMB);
   const heap = optionalSeries(steady, (s) => s.heapMB);
@@ -140,7 +165,10 @@ export function analyseSoak(o: {
       rssMB: rssStats,
       heapMB: heap.stats,
     },
-    memoryPerCallMB: o.baselineRssMB !== null && meanActive ? Math.round(((rssStats.mean - o.baselineRssMB) / meanActive) * 100) / 100 : null,
+    memoryPerCallMB:
+      o.baselineRssMB !== null && meanActive
+        ? Math.round(((rssStats.mean - o.baselineRssMB) / meanActive) * 100) / 100
+        : null,
     rssSlopeMBPerMin: Math.round(rssSlope * 100) / 100,
     heapSlopeMBPerMin: heap.slope,
     workerHeapMB: workerHeap.stats,
@@ -171,18 +199,25 @@ export function anonMB(s: Pick<SoakSample, 'rssMB' | 'fileMB'>): number | null {
 
 /** Bytes in the unit of the soak's RSS samples (/proc reports kB, which they divide by 1024), one decimal. */
 export function mib(bytes: number): number {
-  return Math.round(bytes / 2 ** 20 * 10) / 10;
+  return Math.round((bytes / 2 ** 20) * 10) / 10;
 }
 
 /** The RSS split into what the engine's gauges account for (MB of 2^20 bytes like the RSS samples, one decimal), and the rest. */
-export function memoryParts(rssMB: number, m: Pick<MetricsScrape, 'heapTotalBytes' | 'workerHeapTotalBytes' | 'workerBackendBytes' | 'slabBytes'> | undefined): Pick<SoakSample, 'committedHeapMB' | 'backendMB' | 'slabMB' | 'unattributedMB'> {
-  const committed = m?.heapTotalBytes != null && m.workerHeapTotalBytes != null ? m.heapTotalBytes + m.workerHeapTotalBytes : null;
+export function memoryParts(
+  rssMB: number,
+  m: Pick<MetricsScrape, 'heapTotalBytes' | 'workerHeapTotalBytes' | 'workerBackendBytes' | 'slabBytes'> | undefined,
+): Pick<SoakSample, 'committedHeapMB' | 'backendMB' | 'slabMB' | 'unattributedMB'> {
+  const committed =
+    m?.heapTotalBytes != null && m.workerHeapTotalBytes != null ? m.heapTotalBytes + m.workerHeapTotalBytes : null;
   const backend = m?.workerBackendBytes ?? null;
   const slab = m?.slabBytes ?? null;
   return {
     committedHeapMB: committed === null ? null : mib(committed),
     backendMB: backend === null ? null : mib(backend),
     slabMB: slab === null ? null : mib(slab),
-    unattributedMB: committed === null || backend === null || slab === null ? null : Math.round((rssMB - (committed + backend + slab) / 2 ** 20) * 10) / 10,
+    unattributedMB:
+      committed === null || backend === null || slab === null
+        ? null
+        : Math.round((rssMB - (committed + backend + slab) / 2 ** 20) * 10) / 10,
   };
 }

@@ -4,7 +4,15 @@ import { syntheticClips } from './emodb-clips.js';
 import { plannedConcurrency, planSoak, runBoundSeconds } from './soak-plan.js';
 
 test('soak plan: constant concurrency after the ramp, calls replaced as they end, unique calls, nothing starts after the end', () => {
-  const plan = planSoak(syntheticClips(), { concurrency: 20, seconds: 300, durationSeconds: { min: 20, max: 40 }, scamFraction: 0.3, seed: 5, rampSeconds: 10, gapSeconds: 1 });
+  const plan = planSoak(syntheticClips(), {
+    concurrency: 20,
+    seconds: 300,
+    durationSeconds: { min: 20, max: 40 },
+    scamFraction: 0.3,
+    seed: 5,
+    rampSeconds: 10,
+    gapSeconds: 1,
+  });
   assert.ok(plan.length > 20 * (300 / 41), `${plan.length} calls`);
   assert.is(new Set(plan.map((c) => c.callId)).size, plan.length);
   assert.is(new Set(plan.map((c) => c.calleeNumber)).size, plan.length);
@@ -20,7 +28,11 @@ test('soak plan: constant concurrency after the ramp, calls replaced as they end
   }
   assert.ok(sum / samples >= 19, `mean ${sum / samples}`);
   assert.ok(plan.some((c) => c.kind === 'scam') && plan.some((c) => c.kind === 'calm'));
-  assert.throws(() => planSoak(syntheticClips(), { concurrency: 0, seconds: 10, durationSeconds: { min: 5, max: 5 }, scamFraction: 0 }), /concurrency/);
+  assert.throws(
+    () =>
+      planSoak(syntheticClips(), { concurrency: 0, seconds: 10, durationSeconds: { min: 5, max: 5 }, scamFraction: 0 }),
+    /concurrency/,
+  );
 });
 
 test('the run bound never cuts a soak short: the default grows with --soak, a shorter bound given is refused', () => {

@@ -16,7 +16,8 @@ export interface SoakPlanOptions extends Omit<CallPlanOptions, 'calls' | 'ratePe
 }
 
 export function planSoak(lib: ClipLibrary, o: SoakPlanOptions): PlannedCall[] {
-  if (!(Number.isInteger(o.concurrency) && o.concurrency >= 1)) throw new RangeError('soak concurrency must be an integer >= 1');
+  if (!(Number.isInteger(o.concurrency) && o.concurrency >= 1))
+    throw new RangeError('soak concurrency must be an integer >= 1');
   if (!(o.seconds > 0)) throw new RangeError('soak seconds must be > 0');
   const ramp = o.rampSeconds ?? Math.min(30, Math.max(2, o.concurrency / 10));
   const gap = o.gapSeconds ?? 1;
@@ -55,6 +56,9 @@ export function runBoundSeconds(soakSeconds: number, given: string | undefined):
   if (given === undefined) return Math.max(1800, need);
   const v = Number(given);
   if (!(v > 0)) throw new Error(`--max-seconds ${given}: expected a number of seconds > 0`);
-  if (soakSeconds > 0 && v < need) throw new Error(`--max-seconds ${given} is shorter than --soak ${soakSeconds} needs (${need} s with start-up and the last calls)`);
+  if (soakSeconds > 0 && v < need)
+    throw new Error(
+      `--max-seconds ${given} is shorter than --soak ${soakSeconds} needs (${need} s with start-up and the last calls)`,
+    );
   return v;
 }

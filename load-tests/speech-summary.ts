@@ -37,7 +37,10 @@ function median(xs: number[]): number | null {
   return s[Math.floor(s.length / 2)];
 }
 
-export function summariseSpeech(calls: readonly CallResult[], polled: ReadonlyMap<string, PolledCall>): SpeechLoadSummary {
+export function summariseSpeech(
+  calls: readonly CallResult[],
+  polled: ReadonlyMap<string, PolledCall>,
+): SpeechLoadSummary {
   const kind = (k: 'scam' | 'calm'): SpeechKindSummary => {
     const list = calls.filter((c) => c.kind === k && c.mediaStartAt > 0);
     const firsts: number[] = [];
@@ -70,7 +73,13 @@ export function summariseSpeech(calls: readonly CallResult[], polled: ReadonlyMa
   let late = 0;
   for (const c of calls) {
     const p = polled.get(c.callId);
-    if (c.kind === 'scam' && c.scamStartSeconds !== null && p?.speech?.firstSlotAt != null && p.speech.firstSlotAt > c.scamStartSeconds + 30) late++;
+    if (
+      c.kind === 'scam' &&
+      c.scamStartSeconds !== null &&
+      p?.speech?.firstSlotAt != null &&
+      p.speech.firstSlotAt > c.scamStartSeconds + 30
+    )
+      late++;
   }
   return { scam: kind('scam'), calm: kind('calm'), scamHeardLate: late };
 }

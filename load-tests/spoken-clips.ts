@@ -32,7 +32,10 @@ export interface SpokenLibrary {
 export const SPOKEN_VOICES = ['flite:awb', 'flite:rms', 'flite:kal', 'flite:slt'] as const;
 
 /** Synthesises (or reads from the cache) every script with every voice; needs flite and sox. */
-export function buildSpokenLibrary(voices: readonly string[] = SPOKEN_VOICES, cacheDir = join(tmpdir(), 'callguard-spoken-clips')): SpokenLibrary {
+export function buildSpokenLibrary(
+  voices: readonly string[] = SPOKEN_VOICES,
+  cacheDir = join(tmpdir(), 'callguard-spoken-clips'),
+): SpokenLibrary {
   mkdirSync(cacheDir, { recursive: true });
   const pcm: Array<{ id: string; kind: 'scam' | 'benign'; voice: string; sentences: Int16Array[] }> = [];
   for (const s of loadScripts())

@@ -7,5 +7,9 @@ export async function renderVegaLitePng(spec: TopLevelSpec): Promise<Buffer> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
-  return Buffer.from(new Resvg(svg, { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+  return Buffer.from(
+    new Resvg(svg, { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } })
+      .render()
+      .asPng(),
+  );
 }

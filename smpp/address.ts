@@ -15,7 +15,10 @@ export function senderAddress(sender: string): SmppAddress {
 
 /** Normalises a subscriber number to digits only (E.164 without '+'), or null if it is not one. */
 export function normalizeMsisdn(msisdn: string): string | null {
-  const digits = msisdn.trim().replace(/^\+/, '').replace(/[\s\-().]/g, '');
+  const digits = msisdn
+    .trim()
+    .replace(/^\+/, '')
+    .replace(/[\s\-().]/g, '');
   return /^\d{5,15}$/.test(digits) ? digits : null;
 }
 

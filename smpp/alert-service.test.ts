@@ -54,7 +54,11 @@ test('an SMSC that reuses message ids (restart): each receipt lands on the newes
     assert.is(ids[0], ids[1], 'the SMSC gave both submits the same id');
     assert.is(r.svc.getAlert('new')?.state, 'delivered');
     assert.is(r.svc.getAlert('old')?.state, 'delivered');
-    assert.is(r.events.filter((e) => e.type === 'delivered' && e.alertId === 'old').length, 1, 'the old alert was not delivered twice');
+    assert.is(
+      r.events.filter((e) => e.type === 'delivered' && e.alertId === 'old').length,
+      1,
+      'the old alert was not delivered twice',
+    );
     const c = r.svc.status().counters;
     assert.is(c.unmatchedReceipts, 0);
     assert.is(c.staleReceipts, 0);
@@ -69,7 +73,12 @@ test('a receipt for a part already final (a duplicate, or an id whose newest sub
     await r.svc.enqueue({ alertId: 'd1', to: TO, text: 'once' });
     await waitEvent(r.svc, (e) => e.type === 'delivered' && e.alertId === 'd1', 'delivered');
     const id = r.sim.received[0].messageId;
-    const status = await r.sim.sendDeliver({ esm_class: 0x04, short_message: Buffer.from(`id:${id} sub:001 dlvrd:000 submit date:2612062200 done date:2612062200 stat:UNDELIV err:001 text:x`) });
+    const status = await r.sim.sendDeliver({
+      esm_class: 0x04,
+      short_message: Buffer.from(
+        `id:${id} sub:001 dlvrd:000 submit date:2612062200 done date:2612062200 stat:UNDELIV err:001 text:x`,
+      ),
+    });
     assert.is(status, Status.ROK);
     assert.is(r.svc.getAlert('d1')?.state, 'delivered');
     assert.is(r.svc.status().counters.staleReceipts, 1);
@@ -78,7 +87,7 @@ test('a receipt for a part already final (a duplicate, or an id whose newest sub
   }
 });
 
-test('close() right after a submit answers the receipt that arrived before the unbind (callguard notify\'s path)', async () => {
+test("close() right after a submit answers the receipt that arrived before the unbind (callguard notify's path)", async () => {
   const r = await rig();
   try {
     await r.svc.enqueue({ alertId: 'n1', to: TO, text: 'notify' });
@@ -167,7 +176,8 @@ test('window: never more than `window` submits outstanding', async () => {
   const r = await rig({ svc: { window: 10 } });
   try {
     r.sim.holdResponses(true);
-    for (let i = 0; i < 25; i++) await r.svc.enqueue({ alertId: `w${i}`, to: `4477009${String(i).padStart(5, '0')}`, text: `w${i}` });
+    for (let i = 0; i < 25; i++)
+      await r.svc.enqueue({ alertId: `w${i}`, to: `4477009${String(i).padStart(5, '0')}`, text: `w${i}` });
     await r.sim.waitFor(() => r.sim.received.length >= 10);
     // Barrier: an SMSC->ESME round trip, so anything the ESME was going to send is on the wire by now.
     assert.is(await r.sim.enquireLink(), 1);
@@ -258,11 +268,23 @@ test('per-subscriber limits: one alert per call, N per hour, idempotent alertId'
   const r = await rig({ svc: { limits: { perHour: 2 } } });
   try {
     assert.equal(await r.svc.enqueue({ alertId: 'r1', callId: 'k1', to: TO, text: 'a' }), { accepted: true });
-    assert.equal(await r.svc.enqueue({ alertId: 'r2', callId: 'k1', to: TO, text: 'b' }), { accepted: false, reason: 'duplicate_call' });
-    assert.equal(await r.svc.enqueue({ alertId: 'r1', callId: 'k1', to: TO, text: 'a' }), { accepted: true, reason: 'duplicate_alert' });
+    assert.equal(await r.svc.enqueue({ alertId: 'r2', callId: 'k1', to: TO, text: 'b' }), {
+      accepted: false,
+      reason: 'duplicate_call',
+    });
+    assert.equal(await r.svc.enqueue({ alertId: 'r1', callId: 'k1', to: TO, text: 'a' }), {
+      accepted: true,
+      reason: 'duplicate_alert',
+    });
     assert.equal(await r.svc.enqueue({ alertId: 'r3', callId: 'k2', to: TO, text: 'c' }), { accepted: true });
-    assert.equal(await r.svc.enqueue({ alertId: 'r4', callId: 'k3', to: TO, text: 'd' }), { accepted: false, reason: 'rate_limited' });
-    assert.equal(await r.svc.enqueue({ alertId: 'r5', to: 'not-a-number', text: 'd' }), { accepted: false, reason: 'invalid_msisdn' });
+    assert.equal(await r.svc.enqueue({ alertId: 'r4', callId: 'k3', to: TO, text: 'd' }), {
+      accepted: false,
+      reason: 'rate_limited',
+    });
+    assert.equal(await r.svc.enqueue({ alertId: 'r5', to: 'not-a-number', text: 'd' }), {
+      accepted: false,
+      reason: 'invalid_msisdn',
+    });
   } finally {
     await r.cleanup();
   }
@@ -310,7 +332,13 @@ test('ready() rejects with CG_SMPP_CLOSED when the service closes before any bin
     );
     await r.svc.close();
     assert.is(await waiting, 'CG_SMPP_CLOSED');
-    assert.is(await r.svc.ready().then(() => 'resolved', (e: { code?: string }) => e.code), 'CG_SMPP_CLOSED');
+    assert.is(
+      await r.svc.ready().then(
+        () => 'resolved',
+        (e: { code?: string }) => e.code,
+      ),
+      'CG_SMPP_CLOSED',
+    );
   } finally {
     await r.cleanup();
   }

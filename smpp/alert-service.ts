@@ -112,7 +112,14 @@ export type AlertServiceEvent =
 
 export interface AlertServiceStatus {
   state: 'created' | 'running' | 'closing' | 'closed';
-  binds: Array<{ name: string; state: BindState; inFlight: number; window: number; lastError?: string; counters: SmscBind['counters'] }>;
+  binds: Array<{
+    name: string;
+    state: BindState;
+    inFlight: number;
+    window: number;
+    lastError?: string;
+    counters: SmscBind['counters'];
+  }>;
   window: { size: number; inFlight: number };
   outbox: { queuedParts: number; pendingAlerts: number; awaitingReceipt: number };
   counters: Record<keyof AlertService['counters'], number>;
@@ -153,7 +160,19 @@ export class AlertService extends EventEmitter {
   private readonly legacyKeys = new Map<string, string>();
   private rr = 0;
   private readonly log: Logger;
-  private readonly opts: Required<Pick<AlertServiceOptions, 'window' | 'tps' | 'responseTimeoutMs' | 'enquireLinkIntervalMs' | 'deadLinkMs' | 'validityMinutes' | 'drainTimeoutMs'>> & AlertServiceOptions;
+  private readonly opts: Required<
+    Pick<
+      AlertServiceOptions,
+      | 'window'
+      | 'tps'
+      | 'responseTimeoutMs'
+      | 'enquireLinkIntervalMs'
+      | 'deadLinkMs'
+      | 'validityMinutes'
+      | 'drainTimeoutMs'
+    >
+  > &
+    AlertServiceOptions;
   private readonly retry: BackoffPolicy & { maxAttempts: number };
   private readonly limits: { perHour: number; oncePerCall: boolean };
   private readonly templateOpts: TemplateOptions;
@@ -211,7 +230,7 @@ export class AlertService extends EventEmitter {
           name: `${ep.host}:${ep.port}#${i}`,
           host: ep.host,
           port: ep.port,
-          tls: ep.tls ? options.tls ?? true : false,
+          tls: ep.tls ? (options.tls ?? true) : false,
           systemId: ep.systemId,
           password: ep.password,
           systemType: ep.systemType ?? options.systemType ?? '',
@@ -227,7 +246,12 @@ export class AlertService extends EventEmitter {
         });
         bind.on('ready', () => this.pump());
         bind.on('state', (state: BindState) => {
-          this.emitEvent({ type: 'bind', bind: bind.name, state, ...(bind.lastError ? { error: bind.lastError } : {}) });
+          this.emitEvent({
+            type: 'bind',
+            bind: bind.name,
+            state,
+            ...(bind.lastError ? { error: bind.lastError } : {}),
+          });
           if (state === 'bound') {
             for (const w of this.readyWaiters.splice(0)) w.resolve();
           }
@@ -243,7 +267,10 @@ export class AlertService extends EventEmitter {
     if (this.state !== 'created') throw new SmppError('CG_SMPP_CLOSED', `cannot start: service is ${this.state}`);
     this.outbox = new Outbox(this.opts.dataDir);
     this.consent = this.opts.consent ?? new OutboxLedger(this.outbox);
-    if (this.outbox.reindexedAtOpen) this.log.info('SMS outbox was not closed cleanly by this release (first start, a crash, or a rollback): its retention indexes were checked');
+    if (this.outbox.reindexedAtOpen)
+      this.log.info(
+        'SMS outbox was not closed cleanly by this release (first start, a crash, or a rollback): its retention indexes were checked',
+      );
     let reloaded = 0;
     for (const id of this.outbox.pendingIds()) {
       const rec = this.outbox.get(id);
@@ -263,7 +290,8 @@ export class AlertService extends EventEmitter {
 
   /** Resolves when at least one bind is bound (or rejects when closed first). */
   ready(): Promise<void> {
-    if (this.state === 'closing' || this.state === 'closed') return Promise.reject(new SmppError('CG_SMPP_CLOSED', 'alert service closed before a bind came up'));
+    if (this.state === 'closing' || this.state === 'closed')
+      return Promise.reject(new SmppError('CG_SMPP_CLOSED', 'alert service closed before a bind came up'));
     if (this.binds.some((b) => b.state === 'bound')) return Promise.resolve();
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
@@ -274,8 +302,16 @@ export class AlertService extends EventEmitter {
     const to = normalizeMsisdn(alert.to);
     if (!to) return this.reject('invalid_msisdn');
     if (!alert.alertId) return this.reject('invalid_alert_id');
-    const text = alert.text ?? renderAlertText({ explanation: alert.explanation, actions: alert.actions, language: alert.language }, this.templateOpts);
-    return this.admit({ alertId: alert.alertId, callId: alert.callId, to, text, language: alert.language, createdAt: alert.createdAt }, false);
+    const text =
+      alert.text ??
+      renderAlertText(
+        { explanation: alert.explanation, actions: alert.actions, language: alert.language },
+        this.templateOpts,
+      );
+    return this.admit(
+      { alertId: alert.alertId, callId: alert.callId, to, text, language: alert.language, createdAt: alert.createdAt },
+      false,
+    );
   }
 
   private reject(reason: string): EnqueueResult {
@@ -283,7 +319,10 @@ export class AlertService extends EventEmitter {
     return { accepted: false, reason };
   }
 
-  private async admit(a: { alertId: string; callId?: string; to: string; text: string; language?: string; createdAt?: number }, service: boolean): Promise<EnqueueResult> {
+  private async admit(
+    a: { alertId: string; callId?: string; to: string; text: string; language?: string; createdAt?: number },
+    service: boolean,
+  ): Promise<EnqueueResult> {
     const outbox = this.outbox!;
     const now = Date.now();
     const ref = (Math.random() * 256) | 0;
@@ -306,9 +345,15 @@ export class AlertService extends EventEmitter {
       // refuses an alertId it already holds. Both are idempotent per alertId, so a retry after a lost answer is safe.
       let verdict;
       try {
-        verdict = await this.consent!.admit({ alertId: rec.alertId, callId: rec.callId, to: rec.to, at: now }, this.limits);
+        verdict = await this.consent!.admit(
+          { alertId: rec.alertId, callId: rec.callId, to: rec.to, at: now },
+          this.limits,
+        );
       } catch (err) {
-        this.log.warn({ alertId: rec.alertId, err: (err as Error).message }, 'consent ledger unavailable: alert not admitted');
+        this.log.warn(
+          { alertId: rec.alertId, err: (err as Error).message },
+          'consent ledger unavailable: alert not admitted',
+        );
         return this.reject('consent_unavailable');
       }
       if (!verdict.accepted) return this.reject(verdict.reason);
@@ -386,7 +431,11 @@ export class AlertService extends EventEmitter {
         counters: b.totals(),
       })),
       window: { size: this.opts.window * this.binds.length, inFlight },
-      outbox: { queuedParts: this.queue.length - this.qHead + this.inFlight.size, pendingAlerts: pending, awaitingReceipt: awaiting },
+      outbox: {
+        queuedParts: this.queue.length - this.qHead + this.inFlight.size,
+        pendingAlerts: pending,
+        awaitingReceipt: awaiting,
+      },
       counters: { ...this.counters },
     };
   }
@@ -410,7 +459,8 @@ export class AlertService extends EventEmitter {
     await new Promise((r) => setImmediate(r));
     await this.outbox?.close();
     this.state = 'closed';
-    for (const w of this.readyWaiters.splice(0)) w.reject(new SmppError('CG_SMPP_CLOSED', 'alert service closed before a bind came up'));
+    for (const w of this.readyWaiters.splice(0))
+      w.reject(new SmppError('CG_SMPP_CLOSED', 'alert service closed before a bind came up'));
     this.settled();
   }
 
@@ -541,7 +591,8 @@ export class AlertService extends EventEmitter {
   private onSubmitResp(bind: SmscBind, rec: AlertRecord, part: number, resp: Pdu): void {
     const p = rec.parts[part];
     // A generic_nack claiming success is nonsense: treat it as a system error (transient).
-    const status = resp.command === 'generic_nack' && resp.command_status === Status.ROK ? Status.RSYSERR : resp.command_status;
+    const status =
+      resp.command === 'generic_nack' && resp.command_status === Status.ROK ? Status.RSYSERR : resp.command_status;
     if (status === Status.ROK) {
       bind.accepted();
       const messageId = typeof resp.message_id === 'string' ? resp.message_id : '';
@@ -557,7 +608,11 @@ export class AlertService extends EventEmitter {
         rec.state = 'submitted';
         this.encoded.delete(rec.alertId);
         this.trackAwaiting(rec.alertId);
-        this.emitEvent({ type: 'submitted', alertId: rec.alertId, messageIds: rec.parts.map((x) => x.messageId ?? '') });
+        this.emitEvent({
+          type: 'submitted',
+          alertId: rec.alertId,
+          messageIds: rec.parts.map((x) => x.messageId ?? ''),
+        });
       }
       this.persist(rec);
       return;
@@ -588,14 +643,18 @@ export class AlertService extends EventEmitter {
     const p = rec.parts[part];
     p.attempts++;
     p.error = reason;
-    if (p.attempts >= this.retry.maxAttempts) return this.fail(rec, part, `gave up after ${p.attempts} attempts: ${reason}`);
+    if (p.attempts >= this.retry.maxAttempts)
+      return this.fail(rec, part, `gave up after ${p.attempts} attempts: ${reason}`);
     this.counters.retried++;
     this.persist(rec);
-    const t = setTimeout(() => {
-      this.retryTimers.delete(t);
-      this.requeue(rec.alertId, part, false);
-      this.pump();
-    }, backoffDelay(this.retry, p.attempts - 1));
+    const t = setTimeout(
+      () => {
+        this.retryTimers.delete(t);
+        this.requeue(rec.alertId, part, false);
+        this.pump();
+      },
+      backoffDelay(this.retry, p.attempts - 1),
+    );
     this.retryTimers.add(t);
   }
 
@@ -622,10 +681,11 @@ export class AlertService extends EventEmitter {
       this.emitEvent({ type: 'failed', alertId: rec.alertId, reason });
     };
     const write = this.outbox?.deadLetter(rec, reason);
-    if (write) write.then(done, (err: Error) => {
-      this.log.error({ alertId: rec.alertId, err: err.message }, 'dead-letter write failed');
-      done();
-    });
+    if (write)
+      write.then(done, (err: Error) => {
+        this.log.error({ alertId: rec.alertId, err: err.message }, 'dead-letter write failed');
+        done();
+      });
     else done();
   }
 
@@ -687,7 +747,10 @@ export class AlertService extends EventEmitter {
   private async deliversSettled(): Promise<void> {
     if (this.delivering.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.delivering]), new Promise((r) => (timer = setTimeout(r, this.opts.drainTimeoutMs)))]);
+    await Promise.race([
+      Promise.allSettled([...this.delivering]),
+      new Promise((r) => (timer = setTimeout(r, this.opts.drainTimeoutMs))),
+    ]);
     clearTimeout(timer);
     await new Promise((r) => setImmediate(r));
   }
@@ -747,7 +810,10 @@ export class AlertService extends EventEmitter {
     if (rec.parts[ref.part].state !== 'submitted') {
       // A duplicate receipt, or a reused id whose newest submit already has its final state: nothing to apply.
       this.counters.staleReceipts++;
-      this.log.debug({ messageId: r.messageId, stat: r.state, alertId: rec.alertId, part: ref.part }, 'receipt for a part already final');
+      this.log.debug(
+        { messageId: r.messageId, stat: r.state, alertId: rec.alertId, part: ref.part },
+        'receipt for a part already final',
+      );
       return Status.ROK;
     }
     const partState = receiptToPartState(r.state);
@@ -774,8 +840,17 @@ export class AlertService extends EventEmitter {
   private async onMo(pdu: Pdu): Promise<number> {
     this.counters.mo++;
     const outbox = this.outbox!;
-    const raw = Buffer.isBuffer(pdu.short_message) && pdu.short_message.length ? pdu.short_message : Buffer.isBuffer(pdu.message_payload) ? pdu.message_payload : Buffer.alloc(0);
-    const text = decodeShortMessage(raw, typeof pdu.data_coding === 'number' ? pdu.data_coding : 0, typeof pdu.esm_class === 'number' ? pdu.esm_class : 0);
+    const raw =
+      Buffer.isBuffer(pdu.short_message) && pdu.short_message.length
+        ? pdu.short_message
+        : Buffer.isBuffer(pdu.message_payload)
+          ? pdu.message_payload
+          : Buffer.alloc(0);
+    const text = decodeShortMessage(
+      raw,
+      typeof pdu.data_coding === 'number' ? pdu.data_coding : 0,
+      typeof pdu.esm_class === 'number' ? pdu.esm_class : 0,
+    );
     const from = normalizeMsisdn(typeof pdu.source_addr === 'string' ? pdu.source_addr : '');
     if (!from) {
       this.log.warn({ text: text.slice(0, 40) }, 'MO from an unreadable number ignored');
@@ -790,7 +865,10 @@ export class AlertService extends EventEmitter {
       if (intent === 'opt-out' || intent === 'opt-in') await ledger.setOptOut(from, intent === 'opt-out', Date.now());
     } catch (err) {
       // Not acknowledged: the SMSC delivers it again later, so a STOP is never dropped while the ledger is away.
-      this.log.warn({ err: (err as Error).message, intent }, 'consent ledger unavailable: MO answered with a temporary error');
+      this.log.warn(
+        { err: (err as Error).message, intent },
+        'consent ledger unavailable: MO answered with a temporary error',
+      );
       return Status.RX_T_APPN;
     }
     switch (intent) {
@@ -803,7 +881,7 @@ export class AlertService extends EventEmitter {
       }
       case 'scam':
       case 'not-scam': {
-        const rec = alertId ? this.active.get(alertId) ?? outbox.get(alertId) : undefined;
+        const rec = alertId ? (this.active.get(alertId) ?? outbox.get(alertId)) : undefined;
         if (rec) {
           rec.feedback = { verdict: intent, at: Date.now(), text };
           await this.persist(rec);

@@ -28,7 +28,16 @@ export class SmscBind extends EventEmitter {
   session?: SmppSession;
   lastError?: string;
   /** Per bind, over all its sessions: binds, failures, lost links, throttling, and what its SMSC sent that we refused. */
-  readonly counters = { binds: 0, bindFailures: 0, disconnects: 0, throttled: 0, framingLost: 0, badRequests: 0, badResponses: 0, delivers: 0 };
+  readonly counters = {
+    binds: 0,
+    bindFailures: 0,
+    disconnects: 0,
+    throttled: 0,
+    framingLost: 0,
+    badRequests: 0,
+    badResponses: 0,
+    delivers: 0,
+  };
   private readonly bucket: TokenBucket;
   private throttledUntil = 0;
   private throttleStreak = 0;
@@ -77,7 +86,8 @@ export class SmscBind extends EventEmitter {
     session.on('drain', () => this.emit('ready'));
     session.once('close', (err?: SmppError) => {
       if (this.session === session) this.session = undefined;
-      for (const k of ['framingLost', 'badRequests', 'badResponses', 'delivers'] as const) this.counters[k] += session.counters[k];
+      for (const k of ['framingLost', 'badRequests', 'badResponses', 'delivers'] as const)
+        this.counters[k] += session.counters[k];
       if (err) this.lastError = err.message;
       if (this.state === 'bound') {
         this.counters.disconnects++;
@@ -130,7 +140,8 @@ export class SmscBind extends EventEmitter {
   /** Submits on the current session. */
   submit(fields: Record<string, unknown>): Promise<Pdu> {
     const s = this.session;
-    if (!s || this.state !== 'bound') return Promise.reject(new SmppError('CG_SMPP_NOT_BOUND', `bind ${this.name} is ${this.state}`));
+    if (!s || this.state !== 'bound')
+      return Promise.reject(new SmppError('CG_SMPP_NOT_BOUND', `bind ${this.name} is ${this.state}`));
     return s.submit(fields);
   }
 

@@ -19,7 +19,13 @@ interface LibType {
   size(value: unknown): number;
   default: unknown;
 }
-interface LibTlv { id: number; tag: string; type: LibType; filter?: unknown; multiple?: boolean }
+interface LibTlv {
+  id: number;
+  tag: string;
+  type: LibType;
+  filter?: unknown;
+  multiple?: boolean;
+}
 interface LibPdu {
   command: string;
   command_id: number;
@@ -119,9 +125,7 @@ export interface Pdu {
   [field: string]: unknown;
 }
 
-export type DecodeResult =
-  | { ok: true; pdu: Pdu }
-  | { ok: false; error: string; commandId?: number; sequence?: number };
+export type DecodeResult = { ok: true; pdu: Pdu } | { ok: false; error: string; commandId?: number; sequence?: number };
 
 /** Encodes one PDU. Pass short_message/message_payload as Buffers and data_coding explicitly. */
 export function encodePdu(command: string, fields: Record<string, unknown> = {}): Buffer {

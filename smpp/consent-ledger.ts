@@ -14,7 +14,9 @@ export interface AlertAdmission {
   at: number;
 }
 
-export type AdmitResult = { accepted: true; duplicate?: boolean } | { accepted: false; reason: 'opted_out' | 'duplicate_call' | 'rate_limited' };
+export type AdmitResult =
+  | { accepted: true; duplicate?: boolean }
+  | { accepted: false; reason: 'opted_out' | 'duplicate_call' | 'rate_limited' };
 
 /** A mobile-originated message (STOP, NOT SCAM, anything), with the alert it answers when one is known. */
 export interface MoRecord {

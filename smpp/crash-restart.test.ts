@@ -10,8 +10,16 @@ import { HANG_GUARD_MS, tempDir, testServiceOptions, until } from './test-harnes
 const CHILD = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 
 /** Runs the child until it has queued everything, then SIGKILLs it. */
-async function queueInChildThenKill(sim: SmscSimulator, dir: string, count: number, prefix: string, beforeKill?: () => Promise<void>): Promise<void> {
-  const child: ChildProcess = spawn(process.execPath, [CHILD, String(sim.port), dir, String(count), prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function queueInChildThenKill(
+  sim: SmscSimulator,
+  dir: string,
+  count: number,
+  prefix: string,
+  beforeKill?: () => Promise<void>,
+): Promise<void> {
+  const child: ChildProcess = spawn(process.execPath, [CHILD, String(sim.port), dir, String(count), prefix], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   try {

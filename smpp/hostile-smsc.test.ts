@@ -27,8 +27,22 @@ const cstr = (s: string) => Buffer.from(s + '\0', 'latin1');
 
 /** A delivery receipt for a message id nobody sent. */
 function strayReceipt(seq: number, id: string): Buffer {
-  const text = Buffer.from(`id:${id} sub:001 dlvrd:001 submit date:2612062300 done date:2612062300 stat:DELIVRD err:000 text:x`, 'latin1');
-  const body = Buffer.concat([cstr(''), Buffer.from([1, 1]), cstr('447700900001'), Buffer.from([5, 0]), cstr('ACME'), Buffer.from([0x04, 0, 0]), cstr(''), cstr(''), Buffer.from([0, 0, 0, 0, text.length]), text]);
+  const text = Buffer.from(
+    `id:${id} sub:001 dlvrd:001 submit date:2612062300 done date:2612062300 stat:DELIVRD err:000 text:x`,
+    'latin1',
+  );
+  const body = Buffer.concat([
+    cstr(''),
+    Buffer.from([1, 1]),
+    cstr('447700900001'),
+    Buffer.from([5, 0]),
+    cstr('ACME'),
+    Buffer.from([0x04, 0, 0]),
+    cstr(''),
+    cstr(''),
+    Buffer.from([0, 0, 0, 0, text.length]),
+    text,
+  ]);
   return pdu(0x00000005, seq, body);
 }
 
@@ -49,7 +63,10 @@ const BEHAVIOURS: Array<{ name: string; run: Behaviour }> = [
       }, 20);
     },
   },
-  { name: 'command_length 2^31', run: (s) => s.write(Buffer.from([0x80, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1])) },
+  {
+    name: 'command_length 2^31',
+    run: (s) => s.write(Buffer.from([0x80, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1])),
+  },
   {
     name: 'a deliver_sm flood (2,000 receipts for unknown ids)',
     run: (s, seen) => {
@@ -64,7 +81,10 @@ const BEHAVIOURS: Array<{ name: string; run: Behaviour }> = [
       }, 20);
     },
   },
-  { name: 'submit_sm never answered, then the link closed mid-PDU', run: (s) => setTimeout(() => s.end(Buffer.from([0, 0, 0, 40, 0, 0, 0, 5])), 1200) },
+  {
+    name: 'submit_sm never answered, then the link closed mid-PDU',
+    run: (s) => setTimeout(() => s.end(Buffer.from([0, 0, 0, 40, 0, 0, 0, 5])), 1200),
+  },
 ];
 
 test('a hostile SMSC: garbage, bad lengths, a deliver_sm flood, no answers, a close mid-PDU; every alert is kept and delivered once by the sane SMSC that follows', async () => {
@@ -91,7 +111,8 @@ test('a hostile SMSC: garbage, bad lengths, a deliver_sm flood, no answers, a cl
           bound = true;
           s.write(pdu(0x80000009, seq, cstr('hostile')));
           behaviour.run(s, seen);
-        } else if (id === SUBMIT_SM) seen.submits++; // never answered
+        } else if (id === SUBMIT_SM)
+          seen.submits++; // never answered
         else if (id === 0x80000005) seen.deliverResps++;
         // enquire_link and the rest: never answered either
       }
@@ -100,18 +121,24 @@ test('a hostile SMSC: garbage, bad lengths, a deliver_sm flood, no answers, a cl
   await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', () => r()));
   const port = (hostile.address() as net.AddressInfo).port;
   const events: AlertServiceEvent[] = [];
-  const svc = createAlertService(testServiceOptions({ port }, dir, { responseTimeoutMs: 400, retry: { baseMs: 50, maxMs: 200, maxAttempts: 50 } }));
+  const svc = createAlertService(
+    testServiceOptions({ port }, dir, { responseTimeoutMs: 400, retry: { baseMs: 50, maxMs: 200, maxAttempts: 50 } }),
+  );
   svc.on('event', (e: AlertServiceEvent) => events.push(e));
   await svc.start();
   let sim: Awaited<ReturnType<typeof startSmscSimulator>> | null = null;
   try {
     const ids = ['h1', 'h2', 'h3'];
-    for (const id of ids) assert.equal(await svc.enqueue({ alertId: id, to: `+44770090000${ids.indexOf(id) + 1}`, text: `alert ${id}` }), { accepted: true });
+    for (const id of ids)
+      assert.equal(await svc.enqueue({ alertId: id, to: `+44770090000${ids.indexOf(id) + 1}`, text: `alert ${id}` }), {
+        accepted: true,
+      });
     await until(() => conn >= BEHAVIOURS.length && seen.submits > 0, 'every hostile behaviour tried');
     await until(() => seen.deliverResps >= 2005, 'every stray receipt answered');
     const during = svc.status();
     assert.is(during.state, 'running');
-    for (const id of ids) assert.ok(['queued', 'submitted'].includes(svc.getAlert(id)!.state), `${id} kept: ${svc.getAlert(id)!.state}`);
+    for (const id of ids)
+      assert.ok(['queued', 'submitted'].includes(svc.getAlert(id)!.state), `${id} kept: ${svc.getAlert(id)!.state}`);
 
     // The sane SMSC takes the port.
     hostile.close();

@@ -1,4 +1,11 @@
-import type { AdmitLimits, AdmitResult, AlertAdmission, ConsentChange, ConsentLedger, MoRecord } from './consent-ledger.js';
+import type {
+  AdmitLimits,
+  AdmitResult,
+  AlertAdmission,
+  ConsentChange,
+  ConsentLedger,
+  MoRecord,
+} from './consent-ledger.js';
 import type { Outbox } from './outbox.js';
 
 /**

@@ -61,7 +61,8 @@ async function one(n: number): Promise<void> {
     const t1 = performance.now();
     const removed = await box.purgeBefore(cutoff, now);
     const sweepMs = performance.now() - t1;
-    if (removed !== AGED || read !== n) throw new Error(`bench setup: removed ${removed} of ${AGED}, read ${read} of ${n}`);
+    if (removed !== AGED || read !== n)
+      throw new Error(`bench setup: removed ${removed} of ${AGED}, read ${read} of ${n}`);
     await raw.close();
     // Start-up: after a clean close (the stamp matches) and after an unclean stop (a write the stamp does not name).
     const opened = async (): Promise<number> => {
@@ -80,13 +81,17 @@ async function one(n: number): Promise<void> {
     box = new Outbox(dir);
     const uncleanMs = performance.now() - t2;
     if (!box.reindexedAtOpen) throw new Error('bench setup: an unclean reopen did not re-check the indexes');
-    console.log(`| ${n.toLocaleString('en')} | ${AGED} | ${sweepMs.toFixed(1)} ms | ${scanMs.toFixed(1)} ms | ${cleanMs.toFixed(1)} ms | ${uncleanMs.toFixed(1)} ms |`);
+    console.log(
+      `| ${n.toLocaleString('en')} | ${AGED} | ${sweepMs.toFixed(1)} ms | ${scanMs.toFixed(1)} ms | ${cleanMs.toFixed(1)} ms | ${uncleanMs.toFixed(1)} ms |`,
+    );
   } finally {
     await box.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-console.log('| alerts kept | aged past the cutoff | sweep (index up to the cutoff, deletes included) | reference: one read of every kept record | open after a clean close | open after an unclean stop (index check pass) |');
+console.log(
+  '| alerts kept | aged past the cutoff | sweep (index up to the cutoff, deletes included) | reference: one read of every kept record | open after a clean close | open after an unclean stop (index check pass) |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const n of SIZES) await one(n);

@@ -26,7 +26,17 @@ async function withOutbox(fn: (box: Outbox) => Promise<void>, prepare?: (dir: st
 }
 
 function record(alertId: string, to: string, at: number, state: AlertRecord['state']): AlertRecord {
-  return { alertId, callId: alertId.split('#')[0], to, text: 'warning', createdAt: at, updatedAt: at, state, ref: 1, parts: [{ state: state === 'queued' ? 'queued' : 'submitted', attempts: 0, messageId: `m-${alertId}` }] };
+  return {
+    alertId,
+    callId: alertId.split('#')[0],
+    to,
+    text: 'warning',
+    createdAt: at,
+    updatedAt: at,
+    state,
+    ref: 1,
+    parts: [{ state: state === 'queued' ? 'queued' : 'submitted', attempts: 0, messageId: `m-${alertId}` }],
+  };
 }
 
 test('outbox retention: records past the cutoff go with their message-id index, call and last-alert entries, dead letters and MO; pending records and opt-outs stay', () =>
@@ -61,12 +71,16 @@ test('outbox retention: records past the cutoff go with their message-id index, 
     assert.ok(box.get('new-1#alert'));
     assert.equal(box.lookupMessageId(['smsc|m-new-1']), { alertId: 'new-1#alert', part: 0 });
     assert.is(box.lastAlertFor('+33600000004'), 'new-1#alert');
-    assert.equal(box.moLog().map((m) => m.text), ['STOP']);
+    assert.equal(
+      box.moLog().map((m) => m.text),
+      ['STOP'],
+    );
     assert.ok(box.isOptedOut('+33600000001'), 'an opt-out is consent, not an alert record');
     // The per-call de-duplication entry went with the record: that call id no longer blocks anything.
-    assert.equal(await box.admit(record('old-1#escalation', '+33600000009', now, 'queued'), limits, now), { accepted: true });
-  }),
-);
+    assert.equal(await box.admit(record('old-1#escalation', '+33600000009', now, 'queued'), limits, now), {
+      accepted: true,
+    });
+  }));
 
 test('outbox retention: an old record changed since the cutoff is kept, and goes once that change ages; a pending one goes once sent', () =>
   withOutbox(async (box) => {
@@ -79,7 +93,11 @@ test('outbox retention: an old record changed since the cutoff is kept, and goes
     // Created as long ago, still queued (an SMSC outage): kept by every sweep until it is sent.
     await box.admit(record('b#alert', '+33600000002', old, 'queued'), null, old);
     assert.is(await box.purgeBefore(now - 30 * DAY, now), 0);
-    assert.is(await box.purgeBefore(now - 30 * DAY, now), 0, 'a second sweep reads the kept entries again and keeps them');
+    assert.is(
+      await box.purgeBefore(now - 30 * DAY, now),
+      0,
+      'a second sweep reads the kept entries again and keeps them',
+    );
     assert.ok(box.get('a#alert'));
     assert.ok(box.get('b#alert'));
     await box.save({ ...record('b#alert', '+33600000002', old, 'delivered'), updatedAt: old + 1 });
@@ -88,8 +106,7 @@ test('outbox retention: an old record changed since the cutoff is kept, and goes
     assert.is(box.get('a#alert'), undefined);
     assert.is(box.get('b#alert'), undefined);
     assert.is(await box.purgeBefore(now + DAY, now + DAY), 0);
-  }),
-);
+  }));
 
 test('outbox retention: an outbox written before the retention index (records only) is indexed once at open and swept', () => {
   const now = Date.now();
@@ -98,15 +115,19 @@ test('outbox retention: an outbox written before the retention index (records on
     async (box) => {
       assert.is(await box.purgeBefore(now - 30 * DAY, now), 1);
       assert.is(box.get('old#alert'), undefined);
-      assert.is(box.lookupMessageId(['smsc|m-old']), undefined, 'the old record\'s receipt key went with it');
+      assert.is(box.lookupMessageId(['smsc|m-old']), undefined, "the old record's receipt key went with it");
       assert.ok(box.get('new#alert'));
       assert.equal(box.lookupMessageId(['smsc|m-new']), { alertId: 'new#alert', part: 0 });
     },
     async (dir) => {
       // The older layout: the same databases, without the two index databases.
       const raw = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
-      await raw.openDB<AlertRecord, string>({ name: 'alerts' }).put('old#alert', record('old#alert', '+33600000001', old, 'delivered'));
-      await raw.openDB<AlertRecord, string>({ name: 'alerts' }).put('new#alert', record('new#alert', '+33600000002', now, 'delivered'));
+      await raw
+        .openDB<AlertRecord, string>({ name: 'alerts' })
+        .put('old#alert', record('old#alert', '+33600000001', old, 'delivered'));
+      await raw
+        .openDB<AlertRecord, string>({ name: 'alerts' })
+        .put('new#alert', record('new#alert', '+33600000002', now, 'delivered'));
       await raw.openDB({ name: 'message-ids' }).put('smsc|m-old', { alertId: 'old#alert', part: 0 });
       await raw.openDB({ name: 'message-ids' }).put('smsc|m-new', { alertId: 'new#alert', part: 0 });
       await raw.close();
@@ -123,16 +144,28 @@ test('outbox retention: long alert ids and message-id keys (a Call-ID and a host
     for (const [i, id] of ids.entries()) {
       await box.admit(record(id, `+3360000000${i}`, old, 'queued'), null, old);
       await box.save(record(id, `+3360000000${i}`, old, 'delivered'));
-      await box.indexMessageId(`smsc-cluster-01.operator.example.net:2775|0a1b2c3d4e5f6a7b8c9d-${i}`, { alertId: id, part: 0 });
-      await box.indexMessageId(`smsc-cluster-01.operator.example.net:2775|0A1B2C3D4E5F6A7B8C9D-${i}`, { alertId: id, part: 0 });
+      await box.indexMessageId(`smsc-cluster-01.operator.example.net:2775|0a1b2c3d4e5f6a7b8c9d-${i}`, {
+        alertId: id,
+        part: 0,
+      });
+      await box.indexMessageId(`smsc-cluster-01.operator.example.net:2775|0A1B2C3D4E5F6A7B8C9D-${i}`, {
+        alertId: id,
+        part: 0,
+      });
     }
     assert.is(await box.purgeBefore(now - 30 * DAY, now), 2);
     for (const [i, id] of ids.entries()) {
       assert.is(box.get(id), undefined);
-      assert.is(box.lookupMessageId([`smsc-cluster-01.operator.example.net:2775|0a1b2c3d4e5f6a7b8c9d-${i}`, `smsc-cluster-01.operator.example.net:2775|0A1B2C3D4E5F6A7B8C9D-${i}`]), undefined, id);
+      assert.is(
+        box.lookupMessageId([
+          `smsc-cluster-01.operator.example.net:2775|0a1b2c3d4e5f6a7b8c9d-${i}`,
+          `smsc-cluster-01.operator.example.net:2775|0A1B2C3D4E5F6A7B8C9D-${i}`,
+        ]),
+        undefined,
+        id,
+      );
     }
-  }),
-);
+  }));
 
 test('outbox retention: a message id the SMSC reused for a newer alert keeps resolving to it when the older alert is swept', () =>
   withOutbox(async (box) => {
@@ -148,8 +181,7 @@ test('outbox retention: a message id the SMSC reused for a newer alert keeps res
     await box.save(record('b#alert', '+33600000002', now, 'delivered'));
     assert.is(await box.purgeBefore(now + 1, now + 1), 1);
     assert.is(box.lookupMessageId(['smsc|7']), undefined);
-  }),
-);
+  }));
 
 test('outbox retention: an earlier release run after a rollback (one record added, one purged: the same sizes) is caught by the close stamp; its records are indexed and swept', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-rollback-'));
@@ -188,7 +220,10 @@ test('outbox retention: an earlier release run after a rollback (one record adde
       // Every index entry points at something again: nothing of x or y is left behind.
       const check = open({ path: join(dir, 'smpp-outbox'), maxDbs: 16 });
       const left = (name: string) => [...check.openDB<unknown, string>({ name }).getKeys()].map(String);
-      assert.equal(left('by-created').map((k) => k.split('|')[1]), ['keep#alert']);
+      assert.equal(
+        left('by-created').map((k) => k.split('|')[1]),
+        ['keep#alert'],
+      );
       assert.equal(left('message-ids-of-alert'), []);
       await check.close();
     } finally {
@@ -211,7 +246,6 @@ test('outbox retention: a receipt for an alert already swept does not bring its 
     assert.is(await box.deadLetter(record('a#alert', '+33600000001', old, 'failed'), 'late'), false);
     assert.is(box.get('a#alert'), undefined);
     assert.is(box.deadLetterReason('a#alert'), undefined);
-  }),
-);
+  }));
 
 test.run();

@@ -134,7 +134,10 @@ export class Outbox {
     return this.root.transaction((): AdmitResult => {
       if (this.alerts.doesExist(record.alertId)) return { accepted: true, duplicate: true };
       if (limits) {
-        const r = this.checkAndCount({ alertId: record.alertId, callId: record.callId, to: record.to, at: now }, limits);
+        const r = this.checkAndCount(
+          { alertId: record.alertId, callId: record.callId, to: record.to, at: now },
+          limits,
+        );
         if (!r.accepted) return r;
       }
       void this.alerts.put(record.alertId, record);
@@ -147,7 +150,8 @@ export class Outbox {
   /** Inside a transaction: the consent and limit checks of an alert, and its counting when it passes. */
   private checkAndCount(a: AlertAdmission, limits: AdmitLimits): AdmitResult {
     if (this.optOuts.doesExist(a.to)) return { accepted: false, reason: 'opted_out' };
-    if (limits.oncePerCall && a.callId && this.calls.doesExist(a.callId)) return { accepted: false, reason: 'duplicate_call' };
+    if (limits.oncePerCall && a.callId && this.calls.doesExist(a.callId))
+      return { accepted: false, reason: 'duplicate_call' };
     const recent = (this.recent.get(a.to) ?? []).filter((t) => t > a.at - HOUR);
     if (recent.length >= limits.perHour) return { accepted: false, reason: 'rate_limited' };
     recent.push(a.at);
@@ -163,7 +167,8 @@ export class Outbox {
    */
   admitOnly(a: AlertAdmission, limits: AdmitLimits): Promise<AdmitResult> {
     return this.root.transaction((): AdmitResult => {
-      if (this.alerts.doesExist(a.alertId) || this.admitted.doesExist(a.alertId)) return { accepted: true, duplicate: true };
+      if (this.alerts.doesExist(a.alertId) || this.admitted.doesExist(a.alertId))
+        return { accepted: true, duplicate: true };
       const r = this.checkAndCount(a, limits);
       if (r.accepted) void this.admitted.put(a.alertId, a.at);
       return r;
@@ -224,7 +229,10 @@ export class Outbox {
   /** Records a consent change and keeps it in the number's history (opt-outs and their history outlive retention). */
   setOptOut(msisdn: string, out: boolean, at = Date.now()): Promise<boolean> {
     return this.root.transaction(() => {
-      void this.consentChanges.put(`${msisdn}${SEP}${timeKey(at, String(this.moSeq++ % 1e6).padStart(6, '0'))}`, { at, optedOut: out });
+      void this.consentChanges.put(`${msisdn}${SEP}${timeKey(at, String(this.moSeq++ % 1e6).padStart(6, '0'))}`, {
+        at,
+        optedOut: out,
+      });
       if (out) void this.optOuts.put(msisdn, { at });
       else void this.optOuts.remove(msisdn);
       return true;
@@ -233,7 +241,9 @@ export class Outbox {
 
   /** The number's consent changes, oldest first. */
   consentHistory(msisdn: string): ConsentChange[] {
-    return [...this.consentChanges.getRange({ start: `${msisdn}${SEP}`, end: `${msisdn}${SEP_END}` })].map((e) => e.value);
+    return [...this.consentChanges.getRange({ start: `${msisdn}${SEP}`, end: `${msisdn}${SEP_END}` })].map(
+      (e) => e.value,
+    );
   }
 
   lastAlertFor(msisdn: string): string | undefined {
@@ -283,15 +293,19 @@ export class Outbox {
       }
       for (const { key } of [...this.mo.getRange({ end: timePrefix(cutoff) })]) void this.mo.remove(key);
       // One entry per number alerted within the last hour or so: small whatever the retention.
-      for (const { key, value } of [...this.recent.getRange()]) if (!value.some((t) => t > now - HOUR)) void this.recent.remove(key);
-      for (const { key, value } of [...this.admitted.getRange()]) if (value < cutoff && value < now - HOUR) void this.admitted.remove(key);
+      for (const { key, value } of [...this.recent.getRange()])
+        if (!value.some((t) => t > now - HOUR)) void this.recent.remove(key);
+      for (const { key, value } of [...this.admitted.getRange()])
+        if (value < cutoff && value < now - HOUR) void this.admitted.remove(key);
       return removed;
     });
   }
 
   /** Inside a transaction: an alert's receipt keys, except those the SMSC has since reused for another alert. */
   private removeMessageIds(alertId: string): void {
-    for (const { key, value } of [...this.messageIdsByAlert.getRange({ start: alertKey(alertId, ''), end: `${alertId}${SEP_END}` })]) {
+    for (const { key, value } of [
+      ...this.messageIdsByAlert.getRange({ start: alertKey(alertId, ''), end: `${alertId}${SEP_END}` }),
+    ]) {
       // The range also holds any alert id that begins with this one and the separator: only this alert's entries go.
       if (value.alertId !== alertId) continue;
       if (this.messageIds.get(value.key)?.alertId === alertId) void this.messageIds.remove(value.key);

@@ -10,7 +10,14 @@ import { relativeValidity } from './alert-service.js';
 
 test('codec round-trips submit_sm with raw bytes and explicit data_coding', () => {
   const sm = Buffer.from([0x05, 0x00, 0x03, 1, 2, 1, 0x41]);
-  const b = encodePdu('submit_sm', { sequence_number: 9, destination_addr: '4471', data_coding: 0, esm_class: 0x40, short_message: sm, validity_period: '000000003000000R' });
+  const b = encodePdu('submit_sm', {
+    sequence_number: 9,
+    destination_addr: '4471',
+    data_coding: 0,
+    esm_class: 0x40,
+    short_message: sm,
+    validity_period: '000000003000000R',
+  });
   const d = decodePdu(b);
   assert.ok(d.ok);
   if (!d.ok) return;
@@ -21,7 +28,12 @@ test('codec round-trips submit_sm with raw bytes and explicit data_coding', () =
 });
 
 test('TLV C-strings stop at the TLV length instead of reading into the next TLV', () => {
-  const b = encodePdu('deliver_sm', { sequence_number: 1, esm_class: 4, short_message: Buffer.alloc(0), message_state: 2 });
+  const b = encodePdu('deliver_sm', {
+    sequence_number: 1,
+    esm_class: 4,
+    short_message: Buffer.alloc(0),
+    message_state: 2,
+  });
   // Append a receipted_message_id TLV without its NUL terminator, then another TLV.
   const tlv = Buffer.from([0x00, 0x1e, 0x00, 0x03, 0x41, 0x42, 0x43, 0x04, 0x27, 0x00, 0x01, 0x05]);
   const all = Buffer.concat([b.subarray(0, b.length - 5), tlv]);
@@ -36,7 +48,7 @@ test('TLV C-strings stop at the TLV length instead of reading into the next TLV'
 test('decodePdu never throws on hostile input', () => {
   const valid = encodePdu('submit_sm', { sequence_number: 3, short_message: Buffer.from('hello') });
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let i = 0; i < 3000; i++) {
     const len = 16 + Math.floor(rnd() * 80);
     const b = Buffer.alloc(len);
@@ -75,12 +87,27 @@ test('framer cuts a stream at any chunking and reports bad lengths', () => {
 });
 
 test('receipts: TLVs win over text; text fallback; hex/decimal candidates', () => {
-  const tlvPdu = { command: 'deliver_sm', command_id: 5, command_status: 0, sequence_number: 1, esm_class: 4, data_coding: 0, short_message: Buffer.from('id:999 stat:UNDELIV err:001'), receipted_message_id: 'ABC', message_state: 2 };
+  const tlvPdu = {
+    command: 'deliver_sm',
+    command_id: 5,
+    command_status: 0,
+    sequence_number: 1,
+    esm_class: 4,
+    data_coding: 0,
+    short_message: Buffer.from('id:999 stat:UNDELIV err:001'),
+    receipted_message_id: 'ABC',
+    message_state: 2,
+  };
   assert.ok(isReceipt(tlvPdu));
   assert.equal(parseReceipt(tlvPdu), { messageId: 'ABC', state: 'DELIVRD', error: '001' });
   const textOnly = { ...tlvPdu, receipted_message_id: undefined, message_state: undefined };
   assert.equal(parseReceipt(textOnly), { messageId: '999', state: 'UNDELIV', error: '001' });
-  assert.equal(parseReceiptText('id:0A1B sub:001 dlvrd:000 submit date:2401011200 done date:2401011201 stat:EXPIRED err:027 text:x'), { messageId: '0A1B', state: 'EXPIRED', error: '027' });
+  assert.equal(
+    parseReceiptText(
+      'id:0A1B sub:001 dlvrd:000 submit date:2401011200 done date:2401011201 stat:EXPIRED err:027 text:x',
+    ),
+    { messageId: '0A1B', state: 'EXPIRED', error: '027' },
+  );
   assert.is(parseReceiptText('hello there'), null);
   assert.is(parseReceipt({ ...textOnly, short_message: Buffer.from([0xff, 0x00]) }), null);
   assert.ok(messageIdCandidates('255').includes('ff'));
@@ -102,7 +129,14 @@ test('MO classification', () => {
 test('SMSC URLs: credentials, TLS, fail-over list, errors without passwords', () => {
   const eps = parseSmscUrls('smpp://cg:p%40ss@127.0.0.1:2775, ssmpp://cg2:secret@smsc.example.net?system_type=VMA');
   assert.equal(eps[0], { host: '127.0.0.1', port: 2775, tls: false, systemId: 'cg', password: 'p@ss' });
-  assert.equal(eps[1], { host: 'smsc.example.net', port: 3550, tls: true, systemId: 'cg2', password: 'secret', systemType: 'VMA' });
+  assert.equal(eps[1], {
+    host: 'smsc.example.net',
+    port: 3550,
+    tls: true,
+    systemId: 'cg2',
+    password: 'secret',
+    systemType: 'VMA',
+  });
   try {
     parseSmscUrls('http://cg:hunter2@host');
     assert.unreachable();
@@ -111,7 +145,10 @@ test('SMSC URLs: credentials, TLS, fail-over list, errors without passwords', ()
     assert.is((e as SmppError).code, 'CG_SMPP_CONFIG');
     assert.not.match((e as Error).message, 'hunter2');
   }
-  assert.throws(() => parseSmscUrls(''), (e: SmppError) => e.code === 'CG_SMPP_CONFIG');
+  assert.throws(
+    () => parseSmscUrls(''),
+    (e: SmppError) => e.code === 'CG_SMPP_CONFIG',
+  );
 });
 
 test('sender TON/NPI autodetection and validity period', () => {

@@ -7,7 +7,8 @@
 import type { Pdu } from './codec.js';
 import { decodeShortMessage } from './message-parts.js';
 
-export type ReceiptState = 'DELIVRD' | 'EXPIRED' | 'DELETED' | 'UNDELIV' | 'ACCEPTD' | 'UNKNOWN' | 'REJECTD' | 'ENROUTE';
+export type ReceiptState =
+  'DELIVRD' | 'EXPIRED' | 'DELETED' | 'UNDELIV' | 'ACCEPTD' | 'UNKNOWN' | 'REJECTD' | 'ENROUTE';
 
 export interface Receipt {
   messageId: string;
@@ -18,7 +19,14 @@ export interface Receipt {
 
 /** message_state TLV values (SMPP 3.4 §5.2.28). */
 const STATE_BY_TLV: Record<number, ReceiptState> = {
-  1: 'ENROUTE', 2: 'DELIVRD', 3: 'EXPIRED', 4: 'DELETED', 5: 'UNDELIV', 6: 'ACCEPTD', 7: 'UNKNOWN', 8: 'REJECTD',
+  1: 'ENROUTE',
+  2: 'DELIVRD',
+  3: 'EXPIRED',
+  4: 'DELETED',
+  5: 'UNDELIV',
+  6: 'ACCEPTD',
+  7: 'UNKNOWN',
+  8: 'REJECTD',
 };
 const STATES = new Set<string>(Object.values(STATE_BY_TLV));
 
@@ -33,7 +41,12 @@ export function isReceipt(pdu: Pdu): boolean {
 export function parseReceipt(pdu: Pdu): Receipt | null {
   const esm = typeof pdu.esm_class === 'number' ? pdu.esm_class : 0;
   const dc = typeof pdu.data_coding === 'number' ? pdu.data_coding : 0;
-  const raw = Buffer.isBuffer(pdu.short_message) && pdu.short_message.length > 0 ? pdu.short_message : Buffer.isBuffer(pdu.message_payload) ? pdu.message_payload : Buffer.alloc(0);
+  const raw =
+    Buffer.isBuffer(pdu.short_message) && pdu.short_message.length > 0
+      ? pdu.short_message
+      : Buffer.isBuffer(pdu.message_payload)
+        ? pdu.message_payload
+        : Buffer.alloc(0);
   const text = decodeShortMessage(raw, dc, esm & ~0x40);
   const fromText = parseReceiptText(text);
   const tlvId = typeof pdu.receipted_message_id === 'string' ? pdu.receipted_message_id.trim() : '';

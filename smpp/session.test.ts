@@ -10,7 +10,9 @@ import { startSmscSimulator } from './smsc-simulator.js';
 import { HANG_GUARD_MS, tempDir, testServiceOptions, until } from './test-harness.js';
 
 /** A scripted raw SMSC: `onPdu` decides what to write back. */
-async function rawPeer(onPdu: (pdu: Pdu, sock: net.Socket) => void): Promise<{ port: number; received: Pdu[]; close(): Promise<void> }> {
+async function rawPeer(
+  onPdu: (pdu: Pdu, sock: net.Socket) => void,
+): Promise<{ port: number; received: Pdu[]; close(): Promise<void> }> {
   const received: Pdu[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
@@ -42,7 +44,8 @@ async function rawPeer(onPdu: (pdu: Pdu, sock: net.Socket) => void): Promise<{ p
 }
 
 const bindOk = (pdu: Pdu, sock: net.Socket) => {
-  if (pdu.command === 'bind_transceiver') sock.write(encodePdu('bind_transceiver_resp', { sequence_number: pdu.sequence_number, system_id: 'raw' }));
+  if (pdu.command === 'bind_transceiver')
+    sock.write(encodePdu('bind_transceiver_resp', { sequence_number: pdu.sequence_number, system_id: 'raw' }));
 };
 
 function session(port: number, extra: Partial<ConstructorParameters<typeof SmppSession>[0]> = {}) {
@@ -105,7 +108,8 @@ test('malformed and unknown requests from the SMSC are nacked and the session st
   const peer = await rawPeer((pdu, sock) => {
     sockRef = sock;
     bindOk(pdu, sock);
-    if (pdu.command === 'submit_sm') sock.write(encodePdu('submit_sm_resp', { sequence_number: pdu.sequence_number, message_id: 'X1' }));
+    if (pdu.command === 'submit_sm')
+      sock.write(encodePdu('submit_sm_resp', { sequence_number: pdu.sequence_number, message_id: 'X1' }));
   });
   const s = session(peer.port);
   try {
@@ -114,7 +118,8 @@ test('malformed and unknown requests from the SMSC are nacked and the session st
     const f = new PduFramer();
     sockRef!.on('data', (c: Buffer) => {
       f.push(c);
-      for (let b = f.next(); b && !(b instanceof Error); b = f.next()) if (b.readUInt32BE(4) === 0x80000000) nacks.push(b.readUInt32BE(8));
+      for (let b = f.next(); b && !(b instanceof Error); b = f.next())
+        if (b.readUInt32BE(4) === 0x80000000) nacks.push(b.readUInt32BE(8));
     });
     const bad = Buffer.from([0, 0, 0, 20, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff]); // deliver_sm, garbage body
     const unknown = Buffer.from([0, 0, 0, 16, 0, 0, 0x09, 0x99, 0, 0, 0, 0, 0, 0, 0, 8]);
@@ -160,7 +165,11 @@ test('window and responses on a bare session; destroy rejects outstanding reques
       (e: SmppError) => assert.is(e.code, 'CG_SMPP_WINDOW_FULL'),
     );
     s.destroy();
-    for (const p of [p1, p2]) await p.then(() => assert.unreachable(), (e: SmppError) => assert.is(e.code, 'CG_SMPP_DISCONNECTED'));
+    for (const p of [p1, p2])
+      await p.then(
+        () => assert.unreachable(),
+        (e: SmppError) => assert.is(e.code, 'CG_SMPP_DISCONNECTED'),
+      );
     assert.is(s.inFlight, 0);
   } finally {
     s.destroy();
@@ -173,7 +182,10 @@ test('fail-over: with the first SMSC down, alerts go through the second; with bo
   const b = await startSmscSimulator();
   const dir = tempDir();
   a.setDown(true);
-  const svc = createAlertService({ ...testServiceOptions(a, dir), smsc: `smpp://cg:pw@127.0.0.1:${a.port},smpp://cg:pw@127.0.0.1:${b.port}` });
+  const svc = createAlertService({
+    ...testServiceOptions(a, dir),
+    smsc: `smpp://cg:pw@127.0.0.1:${a.port},smpp://cg:pw@127.0.0.1:${b.port}`,
+  });
   try {
     await svc.start();
     await svc.ready();

@@ -69,7 +69,14 @@ export class SmppSession extends EventEmitter {
    * dropped), badRequests (a request from the SMSC we could not decode: nacked, the link kept) and badResponses (a
    * response we could not read: the link is dropped). delivers: deliver_sm/data_sm answered.
    */
-  readonly counters = { malformed: 0, framingLost: 0, badRequests: 0, badResponses: 0, delivers: 0, enquireLinksAnswered: 0 };
+  readonly counters = {
+    malformed: 0,
+    framingLost: 0,
+    badRequests: 0,
+    badResponses: 0,
+    delivers: 0,
+    enquireLinksAnswered: 0,
+  };
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -112,7 +119,11 @@ export class SmppSession extends EventEmitter {
         })
           .then((resp) => {
             if (resp.command_status !== Status.ROK) {
-              const err = new SmppError('CG_SMPP_BIND_FAILED', `bind refused: status ${resp.command_status}`, resp.command_status);
+              const err = new SmppError(
+                'CG_SMPP_BIND_FAILED',
+                `bind refused: status ${resp.command_status}`,
+                resp.command_status,
+              );
               this.destroy(err);
               return fail(err);
             }
@@ -128,7 +139,10 @@ export class SmppSession extends EventEmitter {
       };
       const t = this.opts.tls;
       const socket = t
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(typeof t === 'object' ? t : {}) }, onConnect)
+        ? tls.connect(
+            { host, port, servername: net.isIP(host) ? undefined : host, ...(typeof t === 'object' ? t : {}) },
+            onConnect,
+          )
         : net.connect({ host, port }, onConnect);
       socket.setNoDelay(true);
       this.socket = socket;
@@ -153,7 +167,8 @@ export class SmppSession extends EventEmitter {
   /** Sends submit_sm; the caller checks `canSubmit` first. */
   submit(fields: Record<string, unknown>): Promise<Pdu> {
     if (this.state !== 'bound') return Promise.reject(new SmppError('CG_SMPP_NOT_BOUND', `session is ${this.state}`));
-    if (this.outstandingSubmits >= this.opts.window) return Promise.reject(new SmppError('CG_SMPP_WINDOW_FULL', 'window full'));
+    if (this.outstandingSubmits >= this.opts.window)
+      return Promise.reject(new SmppError('CG_SMPP_WINDOW_FULL', 'window full'));
     return this.request('submit_sm', fields, true);
   }
 
@@ -168,7 +183,9 @@ export class SmppSession extends EventEmitter {
       const timer = setTimeout(() => {
         if (!this.pending.delete(seq)) return;
         if (isSubmit) this.outstandingSubmits--;
-        reject(new SmppError('CG_SMPP_TIMEOUT', `${command} seq ${seq}: no response in ${this.opts.responseTimeoutMs} ms`));
+        reject(
+          new SmppError('CG_SMPP_TIMEOUT', `${command} seq ${seq}: no response in ${this.opts.responseTimeoutMs} ms`),
+        );
         if (isSubmit) this.emit('slot');
       }, this.opts.responseTimeoutMs);
       this.pending.set(seq, { resolve, reject, timer, isSubmit });
@@ -257,7 +274,10 @@ export class SmppSession extends EventEmitter {
         handler(pdu).then(
           (status) => this.respond(pdu, resp, status, { message_id: '' }),
           (err: Error) => {
-            this.log.error({ session: this.opts.name, err: err.message }, 'deliver_sm handler failed; asking smsc to retry');
+            this.log.error(
+              { session: this.opts.name, err: err.message },
+              'deliver_sm handler failed; asking smsc to retry',
+            );
             this.respond(pdu, resp, Status.RX_T_APPN, { message_id: '' });
           },
         );
@@ -266,7 +286,9 @@ export class SmppSession extends EventEmitter {
       case 'alert_notification':
         return; // no response defined
       default:
-        this.write(encodePdu('generic_nack', { command_status: Status.RINVCMDID, sequence_number: pdu.sequence_number }));
+        this.write(
+          encodePdu('generic_nack', { command_status: Status.RINVCMDID, sequence_number: pdu.sequence_number }),
+        );
     }
   }
 

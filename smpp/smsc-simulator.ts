@@ -71,7 +71,14 @@ export interface SmscSimulator {
   readonly host: string;
   /** Every submit_sm accepted or not, in arrival order. */
   readonly received: ReceivedSubmit[];
-  readonly stats: { binds: number; bindRejects: number; enquireLinks: number; unbinds: number; maxOutstanding: number; deliverAcks: number[] };
+  readonly stats: {
+    binds: number;
+    bindRejects: number;
+    enquireLinks: number;
+    unbinds: number;
+    maxOutstanding: number;
+    deliverAcks: number[];
+  };
   /** Emits 'submit' (ReceivedSubmit), 'bind' (systemId). */
   readonly events: EventEmitter;
   /** Answer the next `n` submits with ESME_RTHROTTLED. */
@@ -113,7 +120,14 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const received: ReceivedSubmit[] = [];
-  const stats = { binds: 0, bindRejects: 0, enquireLinks: 0, unbinds: 0, maxOutstanding: 0, deliverAcks: [] as number[] };
+  const stats = {
+    binds: 0,
+    bindRejects: 0,
+    enquireLinks: 0,
+    unbinds: 0,
+    maxOutstanding: 0,
+    deliverAcks: [] as number[],
+  };
   const faults: Fault[] = [];
   let receipts: ReceiptOptions | false = options.receipts ?? {};
   let responseDelay = options.responseDelayMs ?? 0;
@@ -136,96 +150,133 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
   const respond = (session: LibSession, req: Pdu, fields: Record<string, unknown>) => {
     session.send(new smppLib.PDU(`${req.command}_resp`, { ...fields, sequence_number: req.sequence_number }));
   };
-  const formatId = (n: number, f: 'hex' | 'decimal' | undefined) => (f === 'decimal' ? String(n) : n.toString(16).toUpperCase());
+  const formatId = (n: number, f: 'hex' | 'decimal' | undefined) =>
+    f === 'decimal' ? String(n) : n.toString(16).toUpperCase();
 
-  const server = smppLib.createServer(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}, (raw: unknown) => {
-    const session = raw as LibSession;
-    all.add(session);
-    session.socket.setNoDelay(true);
-    if (down) {
-      session.socket.destroy();
-      return;
-    }
-    let systemId = '';
-    let outstanding = 0;
-    session.on('error', (err: Error) => {
-      log.debug({ err: err.message }, 'smsc-sim session error');
-      session.socket.destroy();
-    });
-    session.socket.on('close', () => {
-      bound.delete(session);
-      all.delete(session);
-    });
-    session.on('pdu', (pdu: Pdu) => {
-      switch (pdu.command) {
-        case 'bind_transceiver':
-        case 'bind_transmitter':
-        case 'bind_receiver': {
-          const ok = (!options.systemId || pdu.system_id === options.systemId) && (options.password === undefined || pdu.password === options.password);
-          if (!ok) {
-            stats.bindRejects++;
-            session.send(new smppLib.PDU(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, command_status: Status.RBINDFAIL }));
+  const server = smppLib.createServer(
+    options.tls ? { key: options.tls.key, cert: options.tls.cert } : {},
+    (raw: unknown) => {
+      const session = raw as LibSession;
+      all.add(session);
+      session.socket.setNoDelay(true);
+      if (down) {
+        session.socket.destroy();
+        return;
+      }
+      let systemId = '';
+      let outstanding = 0;
+      session.on('error', (err: Error) => {
+        log.debug({ err: err.message }, 'smsc-sim session error');
+        session.socket.destroy();
+      });
+      session.socket.on('close', () => {
+        bound.delete(session);
+        all.delete(session);
+      });
+      session.on('pdu', (pdu: Pdu) => {
+        switch (pdu.command) {
+          case 'bind_transceiver':
+          case 'bind_transmitter':
+          case 'bind_receiver': {
+            const ok =
+              (!options.systemId || pdu.system_id === options.systemId) &&
+              (options.password === undefined || pdu.password === options.password);
+            if (!ok) {
+              stats.bindRejects++;
+              session.send(
+                new smppLib.PDU(`${pdu.command}_resp`, {
+                  sequence_number: pdu.sequence_number,
+                  command_status: Status.RBINDFAIL,
+                }),
+              );
+              return;
+            }
+            systemId = String(pdu.system_id ?? '');
+            stats.binds++;
+            bound.add(session);
+            respond(session, pdu, { system_id: 'callguard-sim' });
+            events.emit('bind', systemId);
             return;
           }
-          systemId = String(pdu.system_id ?? '');
-          stats.binds++;
-          bound.add(session);
-          respond(session, pdu, { system_id: 'callguard-sim' });
-          events.emit('bind', systemId);
-          return;
-        }
-        case 'enquire_link':
-          stats.enquireLinks++;
-          respond(session, pdu, {});
-          return;
-        case 'unbind':
-          stats.unbinds++;
-          respond(session, pdu, {});
-          bound.delete(session);
-          later(0, () => session.socket.end());
-          return;
-        case 'submit_sm': {
-          if (!bound.has(session)) {
-            session.send(new smppLib.PDU('submit_sm_resp', { sequence_number: pdu.sequence_number, command_status: Status.RINVBNDSTS }));
+          case 'enquire_link':
+            stats.enquireLinks++;
+            respond(session, pdu, {});
             return;
-          }
-          const messageId = formatId(nextId++, options.messageIdFormat);
-          const rec = toReceived(pdu, systemId, messageId);
-          received.push(rec);
-          log.info({ systemId, messageId, from: rec.source, to: rec.destination, dataCoding: rec.dataCoding, concat: rec.concat, text: rec.text }, 'smsc-sim submit_sm');
-          outstanding++;
-          stats.maxOutstanding = Math.max(stats.maxOutstanding, outstanding);
-          const fault = faults.shift();
-          if (fault?.kind === 'drop') {
-            outstanding--;
+          case 'unbind':
+            stats.unbinds++;
+            respond(session, pdu, {});
+            bound.delete(session);
+            later(0, () => session.socket.end());
+            return;
+          case 'submit_sm': {
+            if (!bound.has(session)) {
+              session.send(
+                new smppLib.PDU('submit_sm_resp', {
+                  sequence_number: pdu.sequence_number,
+                  command_status: Status.RINVBNDSTS,
+                }),
+              );
+              return;
+            }
+            const messageId = formatId(nextId++, options.messageIdFormat);
+            const rec = toReceived(pdu, systemId, messageId);
+            received.push(rec);
+            log.info(
+              {
+                systemId,
+                messageId,
+                from: rec.source,
+                to: rec.destination,
+                dataCoding: rec.dataCoding,
+                concat: rec.concat,
+                text: rec.text,
+              },
+              'smsc-sim submit_sm',
+            );
+            outstanding++;
+            stats.maxOutstanding = Math.max(stats.maxOutstanding, outstanding);
+            const fault = faults.shift();
+            if (fault?.kind === 'drop') {
+              outstanding--;
+              events.emit('submit', rec);
+              return;
+            }
+            const send = () => {
+              outstanding--;
+              if (session.socket.destroyed) return;
+              if (fault?.kind === 'status') {
+                session.send(
+                  new smppLib.PDU('submit_sm_resp', {
+                    sequence_number: pdu.sequence_number,
+                    command_status: fault.status,
+                  }),
+                );
+                return;
+              }
+              const r = receipts;
+              const wantsReceipt = r && (rec.registeredDelivery & 0x03) !== 0;
+              if (wantsReceipt && r.beforeResponse) sendReceipt(session, rec, r);
+              respond(session, pdu, { message_id: messageId });
+              if (wantsReceipt && !r.beforeResponse) later(r.delayMs ?? 0, () => sendReceipt(session, rec, r));
+            };
+            if (hold) held.push(send);
+            else later(responseDelay, send);
             events.emit('submit', rec);
             return;
           }
-          const send = () => {
-            outstanding--;
-            if (session.socket.destroyed) return;
-            if (fault?.kind === 'status') {
-              session.send(new smppLib.PDU('submit_sm_resp', { sequence_number: pdu.sequence_number, command_status: fault.status }));
-              return;
+          default:
+            if (!(pdu.command_id & 0x80000000)) {
+              session.send(
+                new smppLib.PDU('generic_nack', {
+                  sequence_number: pdu.sequence_number,
+                  command_status: Status.RINVCMDID,
+                }),
+              );
             }
-            const r = receipts;
-            const wantsReceipt = r && (rec.registeredDelivery & 0x03) !== 0;
-            if (wantsReceipt && r.beforeResponse) sendReceipt(session, rec, r);
-            respond(session, pdu, { message_id: messageId });
-            if (wantsReceipt && !r.beforeResponse) later(r.delayMs ?? 0, () => sendReceipt(session, rec, r));
-          };
-          if (hold) held.push(send);
-          else later(responseDelay, send);
-          events.emit('submit', rec);
-          return;
         }
-        default:
-          if (!(pdu.command_id & 0x80000000)) {
-            session.send(new smppLib.PDU('generic_nack', { sequence_number: pdu.sequence_number, command_status: Status.RINVCMDID }));
-          }
-      }
-    });
-  });
+      });
+    },
+  );
 
   const sendReceipt = (session: LibSession, rec: ReceivedSubmit, r: ReceiptOptions) => {
     if (session.socket.destroyed) return;
@@ -235,7 +286,16 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
     const d = new Date();
     const ts = `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}${String(d.getUTCHours()).padStart(2, '0')}${String(d.getUTCMinutes()).padStart(2, '0')}`;
     const text = `id:${textId} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} submit date:${ts} done date:${ts} stat:${stat} err:000 text:${rec.text.slice(0, 20).replace(/[^\x20-\x7e]/g, '.')}`;
-    const stateNum: Record<string, number> = { ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6, UNKNOWN: 7, REJECTD: 8 };
+    const stateNum: Record<string, number> = {
+      ENROUTE: 1,
+      DELIVRD: 2,
+      EXPIRED: 3,
+      DELETED: 4,
+      UNDELIV: 5,
+      ACCEPTD: 6,
+      UNKNOWN: 7,
+      REJECTD: 8,
+    };
     const fields: Record<string, unknown> = {
       source_addr_ton: 1,
       source_addr_npi: 1,
@@ -344,17 +404,21 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
     sendMo: (from, text, opts = {}) => {
       const dc = opts.dataCoding ?? 0;
       const body = dc === 8 ? Buffer.from(text, 'utf16le').swap16() : Buffer.from(text, 'latin1');
-      return sendDeliverOn(firstBound(), {
-        source_addr_ton: 1,
-        source_addr_npi: 1,
-        source_addr: from,
-        dest_addr_ton: 5,
-        dest_addr_npi: 0,
-        destination_addr: opts.to ?? 'CallGuard',
-        esm_class: 0,
-        data_coding: dc,
-        short_message: body,
-      }, opts.timeoutMs ?? 10_000);
+      return sendDeliverOn(
+        firstBound(),
+        {
+          source_addr_ton: 1,
+          source_addr_npi: 1,
+          source_addr: from,
+          dest_addr_ton: 5,
+          dest_addr_npi: 0,
+          destination_addr: opts.to ?? 'CallGuard',
+          esm_class: 0,
+          data_coding: dc,
+          short_message: body,
+        },
+        opts.timeoutMs ?? 10_000,
+      );
     },
     sendDeliver: (fields, timeoutMs = 10_000) => sendDeliverOn(firstBound(), fields, timeoutMs),
     waitFor: (pred, timeoutMs = 15_000) =>
@@ -407,9 +471,10 @@ function toReceived(pdu: Pdu, systemId: string, messageId: string): ReceivedSubm
     registeredDelivery: Number(pdu.registered_delivery ?? 0),
     validityPeriod: typeof pdu.validity_period === 'string' ? pdu.validity_period : '',
     shortMessage: sm,
-    text: decodeShortMessage(sm.length ? sm : payload ?? sm, dc, esm),
+    text: decodeShortMessage(sm.length ? sm : (payload ?? sm), dc, esm),
   };
   if (payload) rec.messagePayload = payload;
-  if (esm & 0x40 && sm.length >= 6 && sm[0] === 5 && sm[1] === 0 && sm[2] === 3) rec.concat = { ref: sm[3], total: sm[4], seq: sm[5] };
+  if (esm & 0x40 && sm.length >= 6 && sm[0] === 5 && sm[1] === 0 && sm[2] === 3)
+    rec.concat = { ref: sm[3], total: sm[4], seq: sm[5] };
   return rec;
 }

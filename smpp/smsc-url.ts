@@ -17,7 +17,10 @@ export interface SmscEndpoint {
 /** Parses a comma-separated URL list. Error messages never include the password. */
 export function parseSmscUrls(s: string): SmscEndpoint[] {
   const out: SmscEndpoint[] = [];
-  for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const part of s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     let u: URL;
     try {
       u = new URL(part);
@@ -32,7 +35,8 @@ export function parseSmscUrls(s: string): SmscEndpoint[] {
     if (!host) throw new SmppError('CG_SMPP_CONFIG', `SMSC URL #${out.length + 1}: missing host`);
     const port = u.port ? Number(u.port) : tls ? 3550 : 2775;
     const systemId = decodeURIComponent(u.username);
-    if (!systemId) throw new SmppError('CG_SMPP_CONFIG', `SMSC URL #${out.length + 1} (${host}:${port}): missing system_id`);
+    if (!systemId)
+      throw new SmppError('CG_SMPP_CONFIG', `SMSC URL #${out.length + 1} (${host}:${port}): missing system_id`);
     const ep: SmscEndpoint = { host, port, tls, systemId, password: decodeURIComponent(u.password) };
     const st = u.searchParams.get('system_type');
     if (st) ep.systemType = st;

@@ -21,12 +21,18 @@ test('English alert carries the warning, explanation, actions, disclaimer and re
 });
 
 test('free-text actions (as the policy sends them) read as separate sentences', () => {
-  const t = renderAlertText({ explanation: 'Caller sounded angry', actions: ['Hang up', 'Do not share codes or pay', 'Call your bank!'] }, opts);
+  const t = renderAlertText(
+    { explanation: 'Caller sounded angry', actions: ['Hang up', 'Do not share codes or pay', 'Call your bank!'] },
+    opts,
+  );
   assert.match(t, 'Caller sounded angry. Hang up. Do not share codes or pay. Call your bank! Automated warning');
 });
 
 test('long and typographic explanations stay GSM-7 within 2 parts, safety notes kept', () => {
-  const t = renderAlertText({ explanation: '“Urgent” – the caller ' + 'kept pressing for a one-time code and threatened you '.repeat(8) }, opts);
+  const t = renderAlertText(
+    { explanation: '“Urgent” – the caller ' + 'kept pressing for a one-time code and threatened you '.repeat(8) },
+    opts,
+  );
   assert.ok(isGsm7(t), t);
   assert.ok(countParts(t) <= 2);
   assert.match(t, /Hang up/);

@@ -53,19 +53,39 @@ export interface AlertContent {
 }
 
 const FOLD: Record<string, string> = {
-  '\u2018': "'", '\u2019': "'", '\u201a': "'", '\u201c': '"', '\u201d': '"', '\u201e': '"',
-  '\u2013': '-', '\u2014': '-', '\u2026': '...', '\u00a0': ' ', '\u2022': '-', '\u00ab': '"', '\u00bb': '"',
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201a': "'",
+  '\u201c': '"',
+  '\u201d': '"',
+  '\u201e': '"',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2026': '...',
+  '\u00a0': ' ',
+  '\u2022': '-',
+  '\u00ab': '"',
+  '\u00bb': '"',
 };
 
 /** Replaces typographic punctuation with GSM-7 equivalents and collapses whitespace. */
 export function foldToGsm(text: string): string {
-  return text.replace(/[\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00a0\u2022\u00ab\u00bb]/g, (c) => FOLD[c] ?? c).replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00a0\u2022\u00ab\u00bb]/g, (c) => FOLD[c] ?? c)
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function pickTemplate(opts: TemplateOptions, language?: string): AlertTemplate {
   const all = { ...DEFAULT_TEMPLATES, ...(opts.templates ?? {}) };
   const base = (l?: string) => l?.toLowerCase().split(/[-_]/)[0];
-  return all[language ?? ''] ?? all[base(language) ?? ''] ?? all[opts.language ?? 'en'] ?? all[base(opts.language) ?? ''] ?? DEFAULT_TEMPLATES.en;
+  return (
+    all[language ?? ''] ??
+    all[base(language) ?? ''] ??
+    all[opts.language ?? 'en'] ??
+    all[base(opts.language) ?? ''] ??
+    DEFAULT_TEMPLATES.en
+  );
 }
 
 /** Shortens at a word boundary, marking the cut with "...". */
@@ -87,8 +107,11 @@ export function renderAlertText(content: AlertContent, opts: TemplateOptions): s
   if (explanation && !/[.!?]$/.test(explanation)) explanation += '.';
   // Free-text actions (the policy's "Hang up") are sentences in the SMS too: without a full stop they run together.
   const sentence = (x: string) => (x && !/[.!?]$/.test(x) ? `${x}.` : x);
-  const actions = (content.actions?.length ? content.actions : t.defaultActions).map((a) => sentence(foldToGsm(t.actions[a] ?? a))).filter(Boolean);
-  const build = (exp: string, acts: string[]) => [headline, exp, ...acts, t.disclaimer, t.replyHint].filter(Boolean).join(' ');
+  const actions = (content.actions?.length ? content.actions : t.defaultActions)
+    .map((a) => sentence(foldToGsm(t.actions[a] ?? a)))
+    .filter(Boolean);
+  const build = (exp: string, acts: string[]) =>
+    [headline, exp, ...acts, t.disclaimer, t.replyHint].filter(Boolean).join(' ');
   let text = build(explanation, actions);
   // Shrink the explanation first, then drop actions from the end (keeping the first, "hang up").
   while (countParts(text) > maxParts && explanation.length > 0) {

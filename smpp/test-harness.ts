@@ -2,7 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAlertService, type AlertService, type AlertServiceEvent, type AlertServiceOptions } from './alert-service.js';
+import {
+  createAlertService,
+  type AlertService,
+  type AlertServiceEvent,
+  type AlertServiceOptions,
+} from './alert-service.js';
 import { startSmscSimulator, type SmscSimulator, type SmscSimulatorOptions } from './smsc-simulator.js';
 
 /** Generous bound so a broken test fails instead of hanging; never a timing assertion. */
@@ -13,7 +18,11 @@ export function tempDir(): string {
 }
 
 /** Options fast enough for tests (small back-offs), unlimited TPS, generous response timeouts. */
-export function testServiceOptions(sim: { port: number }, dataDir: string, extra: Partial<AlertServiceOptions> = {}): AlertServiceOptions {
+export function testServiceOptions(
+  sim: { port: number },
+  dataDir: string,
+  extra: Partial<AlertServiceOptions> = {},
+): AlertServiceOptions {
   return {
     smsc: `smpp://callguard:secret@127.0.0.1:${sim.port}`,
     dataDir,
@@ -30,7 +39,11 @@ export function testServiceOptions(sim: { port: number }, dataDir: string, extra
 }
 
 /** Resolves with the first event matching `pred` (rejects after HANG_GUARD_MS). */
-export function waitEvent(svc: AlertService, pred: (e: AlertServiceEvent) => boolean, label = 'event'): Promise<AlertServiceEvent> {
+export function waitEvent(
+  svc: AlertService,
+  pred: (e: AlertServiceEvent) => boolean,
+  label = 'event',
+): Promise<AlertServiceEvent> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       svc.off('event', on);
@@ -64,7 +77,9 @@ export interface Rig {
 }
 
 /** A started simulator and service (bound unless `bound: false`). Always call cleanup() in finally. */
-export async function rig(opts: { sim?: SmscSimulatorOptions; svc?: Partial<AlertServiceOptions>; bound?: boolean; dir?: string } = {}): Promise<Rig> {
+export async function rig(
+  opts: { sim?: SmscSimulatorOptions; svc?: Partial<AlertServiceOptions>; bound?: boolean; dir?: string } = {},
+): Promise<Rig> {
   const sim = await startSmscSimulator({ systemId: 'callguard', password: 'secret', ...opts.sim });
   const dir = opts.dir ?? tempDir();
   const svc = createAlertService(testServiceOptions(sim, dir, opts.svc));

@@ -12,7 +12,11 @@ test('ssmpp:// binds over TLS, verifies the certificate, and delivers', async ()
   const cert = fixture('localhost-cert.pem');
   const sim = await startSmscSimulator({ tls: { key: fixture('localhost-key.pem'), cert } });
   const dir = tempDir();
-  const svc = createAlertService({ ...testServiceOptions(sim, dir), smsc: `ssmpp://cg:pw@127.0.0.1:${sim.port}`, tls: { ca: cert } });
+  const svc = createAlertService({
+    ...testServiceOptions(sim, dir),
+    smsc: `ssmpp://cg:pw@127.0.0.1:${sim.port}`,
+    tls: { ca: cert },
+  });
   try {
     await svc.start();
     await svc.ready();
@@ -27,7 +31,9 @@ test('ssmpp:// binds over TLS, verifies the certificate, and delivers', async ()
 });
 
 test('ssmpp:// refuses an SMSC whose certificate it cannot verify', async () => {
-  const sim = await startSmscSimulator({ tls: { key: fixture('localhost-key.pem'), cert: fixture('localhost-cert.pem') } });
+  const sim = await startSmscSimulator({
+    tls: { key: fixture('localhost-key.pem'), cert: fixture('localhost-cert.pem') },
+  });
   const dir = tempDir();
   const svc = createAlertService({ ...testServiceOptions(sim, dir), smsc: `ssmpp://cg:pw@127.0.0.1:${sim.port}` });
   try {

@@ -24,11 +24,26 @@ test('token bucket: burst of rate/10, then refills at `rate` per second (injecte
 
 test('back-off grows exponentially, is capped, and is jittered within [exp/2, exp]', () => {
   const p = { baseMs: 100, maxMs: 1000 };
-  assert.is(backoffDelay(p, 0, () => 0), 50);
-  assert.is(backoffDelay(p, 0, () => 1), 100);
-  assert.is(backoffDelay(p, 3, () => 1), 800);
-  assert.is(backoffDelay(p, 10, () => 1), 1000);
-  assert.is(backoffDelay(p, 10, () => 0), 500);
+  assert.is(
+    backoffDelay(p, 0, () => 0),
+    50,
+  );
+  assert.is(
+    backoffDelay(p, 0, () => 1),
+    100,
+  );
+  assert.is(
+    backoffDelay(p, 3, () => 1),
+    800,
+  );
+  assert.is(
+    backoffDelay(p, 10, () => 1),
+    1000,
+  );
+  assert.is(
+    backoffDelay(p, 10, () => 0),
+    500,
+  );
 });
 
 test.run();

@@ -7,7 +7,10 @@ export class TokenBucket {
   private last: number;
   private readonly capacity: number;
 
-  constructor(private readonly rate: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly rate: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.capacity = rate > 0 ? Math.max(1, Math.ceil(rate / 10)) : Infinity;
     this.tokens = this.capacity;
     this.last = now();
@@ -15,7 +18,8 @@ export class TokenBucket {
 
   private refill(): void {
     const t = this.now();
-    if (this.rate > 0 && t > this.last) this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) * this.rate) / 1000);
+    if (this.rate > 0 && t > this.last)
+      this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) * this.rate) / 1000);
     this.last = t;
   }
 

@@ -19,8 +19,13 @@ function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const f of files) {
     const text = readFileSync(join(repoRoot, f), 'utf8');
-    const deps = [...text.matchAll(/(?:import|export)[^'";]*?from\s+['"](\.[^'"]+)['"]/g)].map((m) => relative(repoRoot, resolve(repoRoot, dirname(f), m[1].replace(/\.js$/, '.ts'))));
-    graph.set(f, deps.filter((d) => known.has(d)));
+    const deps = [...text.matchAll(/(?:import|export)[^'";]*?from\s+['"](\.[^'"]+)['"]/g)].map((m) =>
+      relative(repoRoot, resolve(repoRoot, dirname(f), m[1].replace(/\.js$/, '.ts'))),
+    );
+    graph.set(
+      f,
+      deps.filter((d) => known.has(d)),
+    );
   }
   return graph;
 }
@@ -63,7 +68,8 @@ test('no import cycles (Tarjan over every source file)', () => {
  * Offline tools (benchmarks, training, evaluation, model builds) may read WAV files through engine/media: the rule is
  * about what runs in the engine's process and workers.
  */
-const OFFLINE = /(\.test\.ts|\.bench\.ts)$|^(test|load-tests|models\/training|models\/speech\/eval|models\/speech\/adaptation|models\/spotter)\//;
+const OFFLINE =
+  /(\.test\.ts|\.bench\.ts)$|^(test|load-tests|models\/training|models\/speech\/eval|models\/speech\/adaptation|models\/spotter)\//;
 
 test('imports flow downward: nothing below engine imports it; smpp stands alone; common imports nothing', () => {
   const bad: string[] = [];

@@ -2,11 +2,15 @@
 export class DctII {
   private readonly matrix: Float64Array;
 
-  constructor(readonly inputs: number, readonly outputs: number) {
+  constructor(
+    readonly inputs: number,
+    readonly outputs: number,
+  ) {
     this.matrix = new Float64Array(inputs * outputs);
     for (let k = 0; k < outputs; k++) {
       const scale = k === 0 ? Math.sqrt(1 / inputs) : Math.sqrt(2 / inputs);
-      for (let n = 0; n < inputs; n++) this.matrix[k * inputs + n] = scale * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * inputs));
+      for (let n = 0; n < inputs; n++)
+        this.matrix[k * inputs + n] = scale * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * inputs));
     }
   }
 

@@ -3,7 +3,10 @@ import * as assert from 'uvu/assert';
 import { designResampler, resample, resamplerStateLength } from './resampler.js';
 
 function tone(rate: number, hz: number, seconds: number, amp = 0.5): Float64Array {
-  return Float64Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate));
+  return Float64Array.from(
+    { length: Math.round(rate * seconds) },
+    (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate),
+  );
 }
 
 function run(inRate: number, outRate: number, x: Float64Array, chunk: number): Float64Array {
@@ -47,7 +50,8 @@ test('44.1 kHz → 8 kHz (L/M = 80/441) produces the right count and keeps a 440
 test('output is independent of the chunking (1, 7, 160 samples and whole signal)', () => {
   const x = tone(16000, 733, 0.3);
   const whole = run(16000, 8000, x, x.length);
-  for (const chunk of [1, 7, 160]) assert.equal(Array.from(run(16000, 8000, x, chunk)), Array.from(whole), `chunk ${chunk}`);
+  for (const chunk of [1, 7, 160])
+    assert.equal(Array.from(run(16000, 8000, x, chunk)), Array.from(whole), `chunk ${chunk}`);
 });
 
 test('identity rate passes samples through', () => {

@@ -66,7 +66,15 @@ const S_PHASE = 1; // position of the next output on the upsampled grid, relativ
  * Feed `n` input samples; writes the outputs to `out` and returns their count. `out` must hold
  * ceil(n * up / down) + 1 samples. `state` is `resamplerStateLength(d)` long, zero-initialised.
  */
-export function resample(d: ResamplerDesign, state: Float64Array, input: ArrayLike<number>, inOffset: number, n: number, out: Float64Array, outOffset: number): number {
+export function resample(
+  d: ResamplerDesign,
+  state: Float64Array,
+  input: ArrayLike<number>,
+  inOffset: number,
+  n: number,
+  out: Float64Array,
+  outOffset: number,
+): number {
   const { up, down, tapsPerPhase: T, coeffs } = d;
   if (up === 1 && down === 1) {
     for (let i = 0; i < n; i++) out[outOffset + i] = input[inOffset + i];

@@ -1,7 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Mulberry32 } from './mulberry32.js';
-import { yin, yinBlocking, yinBufferLength, yinCacheLength, yinLagCount, yinStreaming, type YinParams, type YinResult } from './yin-pitch.js';
+import {
+  yin,
+  yinBlocking,
+  yinBufferLength,
+  yinCacheLength,
+  yinLagCount,
+  yinStreaming,
+  type YinParams,
+  type YinResult,
+} from './yin-pitch.js';
 
 const P: YinParams = { window: 100, tauMin: 10, tauMax: 66, threshold: 0.15 };
 
@@ -41,7 +50,11 @@ function agree(hop: number, skip: (frame: number) => boolean): { compared: numbe
     }
     computed.push(yinStreaming(x, f * hop, f, P, bl, cache, 3, d1, c1, a));
     yin(x, f * hop, P, d2, c2, b);
-    for (let t = 1; t < lags; t++) assert.ok(Math.abs(d1[t] - d2[t]) <= 1e-12 * Math.max(1, d2[t]), `hop ${hop} frame ${f} lag ${t}: ${d1[t]} vs ${d2[t]}`);
+    for (let t = 1; t < lags; t++)
+      assert.ok(
+        Math.abs(d1[t] - d2[t]) <= 1e-12 * Math.max(1, d2[t]),
+        `hop ${hop} frame ${f} lag ${t}: ${d1[t]} vs ${d2[t]}`,
+      );
     assert.is(a.periodic, b.periodic, `hop ${hop} frame ${f}: voicing`);
     assert.ok(Math.abs(a.period - b.period) < 1e-9, `hop ${hop} frame ${f}: period ${a.period} vs ${b.period}`);
     compared++;
@@ -56,7 +69,10 @@ test('block-cached YIN equals plain YIN on every frame, whichever frames ran bef
   assert.is(all.compared, 400);
   // The saving: after the first frame, each frame computes only the 2 blocks its 40-sample hop brings in.
   assert.is(all.computed[0], 5);
-  assert.ok(all.computed.slice(1).every((n) => n === 2), 'steady-state frames compute 2 of their 5 blocks');
+  assert.ok(
+    all.computed.slice(1).every((n) => n === 2),
+    'steady-state frames compute 2 of their 5 blocks',
+  );
   // Gated frames leave holes in the cache: the frames after them must recompute, not reuse stale blocks.
   const gappy = agree(40, (f) => gaps[f]);
   assert.ok(gappy.compared > 200);

@@ -67,7 +67,14 @@ export function yinCacheLength(p: YinParams, bl: YinBlocking): number {
 }
 
 /** diff[1..last] for the samples j in [from, from + n): sum of (buf[j] - buf[j + tau])². */
-function blockDifference(buf: Float64Array, from: number, n: number, last: number, out: Float64Array, outAt: number): void {
+function blockDifference(
+  buf: Float64Array,
+  from: number,
+  n: number,
+  last: number,
+  out: Float64Array,
+  outAt: number,
+): void {
   const end = from + n;
   let tau = 1;
   // Four lags per pass: each x[j] is loaded once for all four, and the lagged samples slide through registers. Each
@@ -116,7 +123,18 @@ function blockDifference(buf: Float64Array, from: number, n: number, last: numbe
  * later frames. A block's sums depend only on its samples, so results do not depend on which frames ran YIN before.
  * Returns how many blocks had to be computed (the rest came from the cache).
  */
-export function yinStreaming(buf: Float64Array, at: number, frame: number, p: YinParams, bl: YinBlocking, cache: Float64Array, cacheAt: number, diff: Float64Array, cmnd: Float64Array, out: YinResult): number {
+export function yinStreaming(
+  buf: Float64Array,
+  at: number,
+  frame: number,
+  p: YinParams,
+  bl: YinBlocking,
+  cache: Float64Array,
+  cacheAt: number,
+  diff: Float64Array,
+  cmnd: Float64Array,
+  out: YinResult,
+): number {
   const lags = yinLagCount(p) | 0;
   const last = lags - 1;
   const count = bl.count | 0;
@@ -141,7 +159,14 @@ export function yinStreaming(buf: Float64Array, at: number, frame: number, p: Yi
 }
 
 /** Plain YIN over one buffer (no cache): the definition the streaming form must agree with. */
-export function yin(buf: Float64Array, at: number, p: YinParams, diff: Float64Array, cmnd: Float64Array, out: YinResult): void {
+export function yin(
+  buf: Float64Array,
+  at: number,
+  p: YinParams,
+  diff: Float64Array,
+  cmnd: Float64Array,
+  out: YinResult,
+): void {
   diff[0] = 0;
   blockDifference(buf, at, p.window, p.tauMax + 1, diff, 0);
   yinPick(diff, p, cmnd, out);

@@ -11,7 +11,10 @@ import { FrameAnalyzer } from './frame-analyzer.js';
 import { DEFAULT_FRONT_END, frontEndGeometry } from './front-end-config.js';
 import { extractOffline } from './offline-extractor.js';
 
-const files = readdirSync(emodbDir).filter((f) => f.endsWith('.wav')).sort().slice(0, 30);
+const files = readdirSync(emodbDir)
+  .filter((f) => f.endsWith('.wav'))
+  .sort()
+  .slice(0, 30);
 const parts = files.map((f) => parseWav(readFileSync(join(emodbDir, f))).channels[0]);
 const pcm = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
 parts.reduce((off, p) => (pcm.set(p, off), off + p.length), 0);
@@ -46,7 +49,14 @@ const ours100Ms = time(() => {
 }, 7);
 
 // meyda: MFCC (13 of 40 mel bands, Hann) on exactly the same 25 ms frames, zero-padded to its power-of-two buffer.
-const M = Meyda as unknown as { bufferSize: number; sampleRate: number; melBands: number; numberOfMFCCCoefficients: number; windowingFunction: string; extract: (f: string, s: Float32Array) => unknown };
+const M = Meyda as unknown as {
+  bufferSize: number;
+  sampleRate: number;
+  melBands: number;
+  numberOfMFCCCoefficients: number;
+  windowingFunction: string;
+  extract: (f: string, s: Float32Array) => unknown;
+};
 M.bufferSize = g.fftSize;
 M.sampleRate = 8000;
 M.melBands = 40;
@@ -74,12 +84,30 @@ const mfccMs = time(() => {
 const oursUs = (oursMs * 1000) / frames;
 const mfccUs = (mfccMs * 1000) / frames64.length;
 const meydaUs = (meydaMs * 1000) / meydaFrames.length;
-const line = (name: string, usPerFrame: number, msPerSec: number) => `${name.padEnd(44)} ${usPerFrame.toFixed(2).padStart(9)} µs/frame ${msPerSec.toFixed(3).padStart(9)} ms CPU per audio-second ${(1000 / msPerSec).toFixed(0).padStart(7)}× real time`;
-console.log(`audio: ${files.length} Emo-DB clips, ${seconds.toFixed(1)} s at 8 kHz, ${frames} frames (25 ms / 10 ms hop); node ${process.version}`);
+const line = (name: string, usPerFrame: number, msPerSec: number) =>
+  `${name.padEnd(44)} ${usPerFrame.toFixed(2).padStart(9)} µs/frame ${msPerSec.toFixed(3).padStart(9)} ms CPU per audio-second ${(1000 / msPerSec).toFixed(0).padStart(7)}× real time`;
+console.log(
+  `audio: ${files.length} Emo-DB clips, ${seconds.toFixed(1)} s at 8 kHz, ${frames} frames (25 ms / 10 ms hop); node ${process.version}`,
+);
 console.log(line('callguard MFCC stage (same work as meyda)', mfccUs, (mfccMs * 1000) / frames64.length / 10));
 console.log(line('meyda 5.6.3 mfcc (reference)', meydaUs, meydaMs / seconds));
 console.log(line('callguard full front-end, 20 ms chunks', oursUs, oursMs / seconds));
 console.log(line('callguard full front-end, 100 ms chunks', (ours100Ms * 1000) / frames, ours100Ms / seconds));
 console.log(`MFCC like for like: ${(meydaUs / mfccUs).toFixed(1)}× faster than meyda per frame (target ≥ 10×)`);
-console.log(`full front-end (MFCC + pitch + level + ZCR + VAD + windows): ${(meydaUs / oursUs).toFixed(1)}× meyda's MFCC alone; ${(oursMs / seconds).toFixed(3)} ms CPU per leg-second in 20 ms chunks, ${(ours100Ms / seconds).toFixed(3)} ms in 100 ms chunks (target < 1 ms)`);
-console.log(JSON.stringify({ bench: 'features', frames, audioSeconds: seconds, mfccUsPerFrame: mfccUs, meydaUsPerFrame: meydaUs, fullUsPerFrame: oursUs, mfccSpeedup: meydaUs / mfccUs, fullSpeedup: meydaUs / oursUs, fullMsPerAudioSecond: oursMs / seconds, full100MsChunksMsPerAudioSecond: ours100Ms / seconds }));
+console.log(
+  `full front-end (MFCC + pitch + level + ZCR + VAD + windows): ${(meydaUs / oursUs).toFixed(1)}× meyda's MFCC alone; ${(oursMs / seconds).toFixed(3)} ms CPU per leg-second in 20 ms chunks, ${(ours100Ms / seconds).toFixed(3)} ms in 100 ms chunks (target < 1 ms)`,
+);
+console.log(
+  JSON.stringify({
+    bench: 'features',
+    frames,
+    audioSeconds: seconds,
+    mfccUsPerFrame: mfccUs,
+    meydaUsPerFrame: meydaUs,
+    fullUsPerFrame: oursUs,
+    mfccSpeedup: meydaUs / mfccUs,
+    fullSpeedup: meydaUs / oursUs,
+    fullMsPerAudioSecond: oursMs / seconds,
+    full100MsChunksMsPerAudioSecond: ours100Ms / seconds,
+  }),
+);

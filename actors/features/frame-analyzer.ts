@@ -36,11 +36,23 @@ export class FrameAnalyzer {
    * `silenceShortcut`: all-zero frames (DTX/comfort noise, hold, a late leg's padding, a party listening in digital
    * silence) skip the FFT and filterbank; their row is bit-identical either way (false only for the test proving it).
    */
-  constructor(readonly g: FrontEndGeometry, private readonly spectralStage: SpectralStage | null = null, private readonly silenceShortcut = true) {
+  constructor(
+    readonly g: FrontEndGeometry,
+    private readonly spectralStage: SpectralStage | null = null,
+    private readonly silenceShortcut = true,
+  ) {
     const c = g.cfg;
     this.fft = new FFT(g.fftSize);
     this.window = makeWindow(c.window, g.frameLength);
-    this.mel = new MelFilterbank({ sampleRate: c.sampleRate, fftSize: g.fftSize, melBands: c.melBands, fmin: c.fminHz, fmax: g.fmaxHz, scale: c.melScale, norm: c.melNorm });
+    this.mel = new MelFilterbank({
+      sampleRate: c.sampleRate,
+      fftSize: g.fftSize,
+      melBands: c.melBands,
+      fmin: c.fminHz,
+      fmax: g.fmaxHz,
+      scale: c.melScale,
+      norm: c.melNorm,
+    });
     this.dct = new DctII(c.melBands, c.mfccCount);
     this.fftIn = new Float64Array(g.fftSize);
     this.fftOut = this.fft.createComplexArray() as number[];
@@ -61,10 +73,22 @@ export class FrameAnalyzer {
    * state `st`: the last frame's magnitude spectrum at `prevMagAt` (for flux) and the YIN block cache at `yinCacheAt`.
    * Writes the row at `row[rowOffset..]`; the VAD slot is left to the caller (it is stateful).
    */
-  analyze(frame: Float64Array, frameAt: number, pitchBuf: Float64Array, pitchAt: number, frameIndex: number, st: Float64Array, prevMagAt: number, yinCacheAt: number, row: Float32Array, rowOffset: number): void {
+  analyze(
+    frame: Float64Array,
+    frameAt: number,
+    pitchBuf: Float64Array,
+    pitchAt: number,
+    frameIndex: number,
+    st: Float64Array,
+    prevMagAt: number,
+    yinCacheAt: number,
+    row: Float32Array,
+    rowOffset: number,
+  ): void {
     // int32 offsets: double-typed indices make V8 convert on every element access in the loops below.
     const dbfs = this.levels(frame, frameAt | 0, row, rowOffset | 0);
-    if (this.silenceShortcut && !this.spectralStage && row[(rowOffset | 0) + ROW.rms] === 0) this.silentSpectral(st, prevMagAt | 0, row, rowOffset | 0);
+    if (this.silenceShortcut && !this.spectralStage && row[(rowOffset | 0) + ROW.rms] === 0)
+      this.silentSpectral(st, prevMagAt | 0, row, rowOffset | 0);
     else if (this.spectralStage) this.spectralStage.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
     else this.spectral(frame, frameAt | 0, st, prevMagAt | 0, row, rowOffset | 0);
     this.pitchOf(pitchBuf, pitchAt | 0, frameIndex | 0, st, yinCacheAt | 0, dbfs, row, rowOffset | 0);
@@ -107,7 +131,14 @@ export class FrameAnalyzer {
   }
 
   /** Spectrum stage: pre-emphasis, window, FFT, centroid, flux, log-mel and MFCC (the MFCC pipeline proper). */
-  spectral(frame: Float64Array, at: number, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
+  spectral(
+    frame: Float64Array,
+    at: number,
+    prevMag: Float64Array,
+    prevMagOffset: number,
+    row: Float32Array,
+    rowOffset: number,
+  ): void {
     const g = this.g;
     const N = g.frameLength;
     // Kaldi-style per-frame pre-emphasis (the first sample against itself), window, zero-pad.
@@ -172,7 +203,16 @@ export class FrameAnalyzer {
   }
 
   /** Pitch stage: YIN on the decimated history, gated by the frame level; block sums are cached in `cache`. */
-  pitchOf(pitchBuf: Float64Array, at: number, frameIndex: number, cache: Float64Array, cacheAt: number, dbfs: number, row: Float32Array, rowOffset: number): void {
+  pitchOf(
+    pitchBuf: Float64Array,
+    at: number,
+    frameIndex: number,
+    cache: Float64Array,
+    cacheAt: number,
+    dbfs: number,
+    row: Float32Array,
+    rowOffset: number,
+  ): void {
     const g = this.g;
     // A frame at or below the voicing gate can never be voiced: skip YIN (most of a frame's cost) for it.
     if (dbfs <= g.cfg.voicingDbfs) {

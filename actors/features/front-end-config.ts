@@ -100,12 +100,15 @@ export interface FrontEndGeometry {
 
 /** Validate a front-end configuration and derive its sizes; throws RangeError naming the bad setting. */
 export function frontEndGeometry(cfg: FrontEndConfig): FrontEndGeometry {
-  if (cfg.sampleRate !== 8000 && cfg.sampleRate !== 16000) throw new RangeError(`features.sampleRate must be 8000 or 16000, got ${cfg.sampleRate}`);
+  if (cfg.sampleRate !== 8000 && cfg.sampleRate !== 16000)
+    throw new RangeError(`features.sampleRate must be 8000 or 16000, got ${cfg.sampleRate}`);
   const frameLength = Math.round((cfg.sampleRate * cfg.frameMs) / 1000);
   const hop = Math.round((cfg.sampleRate * cfg.hopMs) / 1000);
   const decimation = cfg.sampleRate / PITCH_RATE;
-  if (hop <= 0 || frameLength < hop) throw new RangeError(`features.frameMs (${cfg.frameMs}) must be >= features.hopMs (${cfg.hopMs}) > 0`);
-  if (frameLength % decimation || hop % decimation) throw new RangeError('features.frameMs and features.hopMs must give whole samples at the pitch rate');
+  if (hop <= 0 || frameLength < hop)
+    throw new RangeError(`features.frameMs (${cfg.frameMs}) must be >= features.hopMs (${cfg.hopMs}) > 0`);
+  if (frameLength % decimation || hop % decimation)
+    throw new RangeError('features.frameMs and features.hopMs must give whole samples at the pitch rate');
   let fftSize = 1;
   while (fftSize < frameLength) fftSize <<= 1;
   const fmaxHz = cfg.fmaxHz > 0 ? cfg.fmaxHz : cfg.sampleRate / 2;
@@ -115,12 +118,14 @@ export function frontEndGeometry(cfg: FrontEndConfig): FrontEndGeometry {
     tauMax: Math.floor(PITCH_RATE / cfg.pitchFminHz),
     threshold: cfg.pitchThreshold,
   };
-  if (yin.tauMin < 2 || yin.tauMax <= yin.tauMin) throw new RangeError('features.pitchFminHz/pitchFmaxHz give an empty lag range');
+  if (yin.tauMin < 2 || yin.tauMax <= yin.tauMin)
+    throw new RangeError('features.pitchFminHz/pitchFmaxHz give an empty lag range');
   const yinBlocks = yinBlocking(yin, hop / decimation);
   const hopS = hop / cfg.sampleRate;
   const windowFrames = Math.round(cfg.windowSeconds / hopS);
   const windowHopFrames = Math.round(cfg.windowHopSeconds / hopS);
-  if (windowFrames < 10 || windowHopFrames < 1 || windowHopFrames > windowFrames) throw new RangeError('features.windowSeconds/windowHopSeconds are out of range');
+  if (windowFrames < 10 || windowHopFrames < 1 || windowHopFrames > windowFrames)
+    throw new RangeError('features.windowSeconds/windowHopSeconds are out of range');
   return {
     cfg,
     frameLength,

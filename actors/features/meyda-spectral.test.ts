@@ -41,7 +41,9 @@ function compare(cfg: FrontEndConfig, pcm: Int16Array) {
 }
 
 function check(w: ReturnType<typeof compare>): void {
-  console.log(`  worst over ${w.frames} frames: centroid ${w.centroidRel.toExponential(1)} rel, flux ${w.fluxRel.toExponential(1)} rel, log-mel ${w.logMel.toExponential(1)}, MFCC ${w.mfcc.toExponential(1)} (${w.flooredFrames} frames with a band near the floor left out)`);
+  console.log(
+    `  worst over ${w.frames} frames: centroid ${w.centroidRel.toExponential(1)} rel, flux ${w.fluxRel.toExponential(1)} rel, log-mel ${w.logMel.toExponential(1)}, MFCC ${w.mfcc.toExponential(1)} (${w.flooredFrames} frames with a band near the floor left out)`,
+  );
   assert.ok(w.finite);
   // meyda's spectrum is float32.
   assert.ok(w.centroidRel < 1e-5, `centroid ${w.centroidRel}`);
@@ -56,7 +58,12 @@ test('meyda computes the same spectral slots as the front-end on real speech (de
 });
 
 test('the same with a povey window, HTK mel without normalisation, 24 bands and 20 MFCC', () => {
-  check(compare({ ...DEFAULT_FRONT_END, window: 'povey', melScale: 'htk', melNorm: 'none', melBands: 24, mfccCount: 20 }, speech('11a01Wc.wav')));
+  check(
+    compare(
+      { ...DEFAULT_FRONT_END, window: 'povey', melScale: 'htk', melNorm: 'none', melBands: 24, mfccCount: 20 },
+      speech('11a01Wc.wav'),
+    ),
+  );
 });
 
 test('digital silence: log-mel at the floor, every value finite; more than 40 MFCC is refused', () => {
@@ -66,7 +73,10 @@ test('digital silence: log-mel at the floor, every value finite; more than 40 MF
   for (let m = 0; m < g.cfg.melBands; m++) assert.ok(Math.abs(row[g.melOffset + m] - FLOOR) < 1e-5);
   assert.ok(row.every((v) => Number.isFinite(v)));
   assert.is(row[ROW.centroid], 0);
-  assert.throws(() => new MeydaSpectral(frontEndGeometry({ ...DEFAULT_FRONT_END, melBands: 64, mfccCount: 41 })), /40 MFCC/);
+  assert.throws(
+    () => new MeydaSpectral(frontEndGeometry({ ...DEFAULT_FRONT_END, melBands: 64, mfccCount: 41 })),
+    /40 MFCC/,
+  );
 });
 
 test.run();

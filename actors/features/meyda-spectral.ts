@@ -57,18 +57,40 @@ export class MeydaSpectral {
     this.meyda.melBands = c.melBands;
     this.meyda.numberOfMFCCCoefficients = c.mfccCount;
     this.meyda.windowingFunction = 'rect';
-    this.meyda.melFilterBank = denseFilterbank(new MelFilterbank({ sampleRate: c.sampleRate, fftSize: g.fftSize, melBands: c.melBands, fmin: c.fminHz, fmax: g.fmaxHz, scale: c.melScale, norm: c.melNorm }), g.bins, c.melBands);
+    this.meyda.melFilterBank = denseFilterbank(
+      new MelFilterbank({
+        sampleRate: c.sampleRate,
+        fftSize: g.fftSize,
+        melBands: c.melBands,
+        fmin: c.fminHz,
+        fmax: g.fmaxHz,
+        scale: c.melScale,
+        norm: c.melNorm,
+      }),
+      g.bins,
+      c.melBands,
+    );
     if (c.mfccCount > 40) throw new RangeError(`meyda computes at most 40 MFCC, features.mfccCount is ${c.mfccCount}`);
     this.window = makeWindow(c.window, g.frameLength);
     this.input = new Float32Array(g.fftSize);
     this.binHz = c.sampleRate / g.fftSize;
     const N = c.melBands;
-    this.dctScale = Float64Array.from({ length: c.mfccCount }, (_, k) => (k === 0 ? Math.sqrt(1 / N) : Math.sqrt(2 / N)) / 2);
+    this.dctScale = Float64Array.from(
+      { length: c.mfccCount },
+      (_, k) => (k === 0 ? Math.sqrt(1 / N) : Math.sqrt(2 / N)) / 2,
+    );
     this.dcOffset = 2 * N * LOG_POWER_SCALE;
   }
 
   /** Same contract as FrameAnalyzer.spectral: reads and updates prevMag (the last frame's magnitudes, for flux). */
-  spectral(frame: Float64Array, at: number, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void {
+  spectral(
+    frame: Float64Array,
+    at: number,
+    prevMag: Float64Array,
+    prevMagOffset: number,
+    row: Float32Array,
+    rowOffset: number,
+  ): void {
     const g = this.g;
     const N = g.frameLength;
     const pe = g.cfg.preemphasis;
@@ -101,7 +123,8 @@ export class MeydaSpectral {
     const melOffset = rowOffset + g.melOffset;
     for (let m = 0; m < melBands.length; m++) row[melOffset + m] = Math.max(melBands[m] - LOG_POWER_SCALE, floor);
     const mfccOffset = rowOffset + g.mfccOffset;
-    for (let k = 0; k < this.dctScale.length; k++) row[mfccOffset + k] = (k === 0 ? mfcc[0] - this.dcOffset : mfcc[k]) * this.dctScale[k];
+    for (let k = 0; k < this.dctScale.length; k++)
+      row[mfccOffset + k] = (k === 0 ? mfcc[0] - this.dcOffset : mfcc[k]) * this.dctScale[k];
   }
 }
 

@@ -17,7 +17,14 @@ export interface OfflineFeatures {
  * `chunk` samples, outside the pool. For tests, training and evaluation: one code path, not a copy. With `keepRows`
  * false only the windows are returned (what the actors keep), e.g. for benchmarks.
  */
-export function extractOffline(pcm: Int16Array, inputRate: number, cfg: FrontEndConfig, chunk = 1600, keepRows = true, silenceShortcut = true): OfflineFeatures {
+export function extractOffline(
+  pcm: Int16Array,
+  inputRate: number,
+  cfg: FrontEndConfig,
+  chunk = 1600,
+  keepRows = true,
+  silenceShortcut = true,
+): OfflineFeatures {
   const g = frontEndGeometry(cfg);
   const maxChunk = Math.max(1, chunk);
   const { legs } = layoutLegs(g, [inputRate], maxChunk);

@@ -74,7 +74,8 @@ test('harmonic tones: frames match the reference and voiced F0 is within 0.5% of
     checkFrames(`tone ${tone.f0}`, f, tone.frames);
     const voiced = f.rows.filter((r) => r[ROW.voiced] > 0);
     assert.ok(voiced.length >= f.rows.length - 3, `tone ${tone.f0}: ${voiced.length}/${f.rows.length} voiced`);
-    for (const r of voiced) assert.ok(Math.abs(r[ROW.f0] / tone.f0 - 1) < 0.005, `tone ${tone.f0}: frame f0 ${r[ROW.f0]}`);
+    for (const r of voiced)
+      assert.ok(Math.abs(r[ROW.f0] / tone.f0 - 1) < 0.005, `tone ${tone.f0}: frame f0 ${r[ROW.f0]}`);
   }
 });
 
@@ -92,7 +93,15 @@ test('window functions and per-window log-mel/MFCC match the reference (hann, ha
 
 test('HTK mel scale without normalisation: filterbank weights and features match the reference', () => {
   const fx = readRepoJson(`${REF}mel-htk.json`);
-  const fb = new MelFilterbank({ sampleRate: 8000, fftSize: 256, melBands: 40, fmin: 0, fmax: 4000, scale: 'htk', norm: 'none' });
+  const fb = new MelFilterbank({
+    sampleRate: 8000,
+    fftSize: 256,
+    melBands: 40,
+    fmin: 0,
+    fmax: 4000,
+    scale: 'htk',
+    norm: 'none',
+  });
   const dense: number[] = [];
   for (let m = 0; m < 40; m++) for (let k = 0; k < 129; k++) dense.push(fb.weight(m, k));
   assertAllClose(dense, fx.melFilterbank.flat(), 1e-5, 1e-7, 'htk filterbank');

@@ -3,7 +3,14 @@ import { MeydaSpectral } from './meyda-spectral.js';
 
 /** The spectral stage of a frame (FrameAnalyzer.spectral's contract): centroid, flux, log-mel and MFCC into the row. */
 export interface SpectralStage {
-  spectral(frame: Float64Array, at: number, prevMag: Float64Array, prevMagOffset: number, row: Float32Array, rowOffset: number): void;
+  spectral(
+    frame: Float64Array,
+    at: number,
+    prevMag: Float64Array,
+    prevMagOffset: number,
+    row: Float32Array,
+    rowOffset: number,
+  ): void;
 }
 
 /** engine.spectralStage: 'callguard' is the front-end's own stage, 'meyda' the load test's comparison. */

@@ -33,7 +33,12 @@ export class StreamingExtractor {
   private readonly f0Scratch: Float64Array;
 
   /** `silenceShortcut`: see FrameAnalyzer (false only to prove it changes nothing). */
-  constructor(readonly g: FrontEndGeometry, maxChunkModelSamples: number, spectralStage: SpectralStage | null = null, silenceShortcut = true) {
+  constructor(
+    readonly g: FrontEndGeometry,
+    maxChunkModelSamples: number,
+    spectralStage: SpectralStage | null = null,
+    silenceShortcut = true,
+  ) {
     this.analyzer = new FrameAnalyzer(g, spectralStage, silenceShortcut);
     this.fir = firwinLowpass(g.firTaps, 0.9 / g.decimation);
     this.resampled = new Float64Array(maxChunkModelSamples + 8);
@@ -42,7 +47,15 @@ export class StreamingExtractor {
   }
 
   /** Process `n` PCM16 samples; calls `onWindow` for each window completed. */
-  process(design: ResamplerDesign, L: LegLayout, st: Float64Array, hist: Float32Array, pcm: Int16Array, n: number, onWindow: (w: WindowReady) => void): void {
+  process(
+    design: ResamplerDesign,
+    L: LegLayout,
+    st: Float64Array,
+    hist: Float32Array,
+    pcm: Int16Array,
+    n: number,
+    onWindow: (w: WindowReady) => void,
+  ): void {
     st[LegStateSlot.totalIn] += n;
     // Same rate: scale straight into the model-rate buffer rather than through the identity resampler.
     const same = design.up === 1 && design.down === 1;
@@ -80,7 +93,14 @@ export class StreamingExtractor {
    * contiguously after them: the decimating FIR, the frames and the pitch buffers are then plain views, no per-sample
    * ring arithmetic and no per-frame copies.
    */
-  private consume(L: LegLayout, st: Float64Array, hist: Float32Array, x: Float64Array, m: number, onWindow: (w: WindowReady) => void): void {
+  private consume(
+    L: LegLayout,
+    st: Float64Array,
+    hist: Float32Array,
+    x: Float64Array,
+    m: number,
+    onWindow: (w: WindowReady) => void,
+  ): void {
     const g = this.g;
     // Indices are coerced to int32 (`| 0`): values read from Float64Array state are doubles, and double-typed loop
     // indices make V8 convert on every element access.
@@ -147,12 +167,26 @@ export class StreamingExtractor {
   private pitchLine: Float64Array = new Float64Array(1024);
   private frameLine: Float64Array = new Float64Array(1024);
 
-  private frame(L: LegLayout, st: Float64Array, hist: Float32Array, frames: Float64Array, frameAt: number, pitch: Float64Array, pitchAt: number, onWindow: (w: WindowReady) => void): void {
+  private frame(
+    L: LegLayout,
+    st: Float64Array,
+    hist: Float32Array,
+    frames: Float64Array,
+    frameAt: number,
+    pitch: Float64Array,
+    pitchAt: number,
+    onWindow: (w: WindowReady) => void,
+  ): void {
     const g = this.g;
     const f = st[LegStateSlot.frames] | 0;
     const rowOffset = (f % L.historyRows) * g.rowStride;
     this.analyzer.analyze(frames, frameAt, pitch, pitchAt, f, st, L.prevMagAt, L.yinCacheAt, hist, rowOffset);
-    hist[rowOffset + ROW.vad] = voiceActivity(hist[rowOffset + ROW.dbfs], st, LegStateSlot.vadFloor, LegStateSlot.vadHang);
+    hist[rowOffset + ROW.vad] = voiceActivity(
+      hist[rowOffset + ROW.dbfs],
+      st,
+      LegStateSlot.vadFloor,
+      LegStateSlot.vadHang,
+    );
     const count = f + 1;
     st[LegStateSlot.frames] = count;
     if (count >= g.windowFrames && (count - g.windowFrames) % g.windowHopFrames === 0) {
@@ -160,7 +194,15 @@ export class StreamingExtractor {
     }
   }
 
-  private emitWindow(L: LegLayout, st: Float64Array, hist: Float32Array, start: number, count: number, partial: boolean, onWindow: (w: WindowReady) => void): void {
+  private emitWindow(
+    L: LegLayout,
+    st: Float64Array,
+    hist: Float32Array,
+    start: number,
+    count: number,
+    partial: boolean,
+    onWindow: (w: WindowReady) => void,
+  ): void {
     const g = this.g;
     const index = st[LegStateSlot.windows];
     st[LegStateSlot.windows] = index + 1;

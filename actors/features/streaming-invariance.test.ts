@@ -28,7 +28,10 @@ function concat(...parts: Int16Array[]): Int16Array {
 test('same audio in chunks of 1, 160, 8000 samples and whole gives identical frames and windows', () => {
   const pcm = concat(clip('03a01Wa.wav'), clip('08a01Na.wav'), clip('16b10Td.wav'));
   const whole = extractOffline(pcm, 8000, DEFAULT_FRONT_END, pcm.length);
-  assert.ok(whole.rows.length > 590 && whole.windows.length >= 8, `${whole.rows.length} frames, ${whole.windows.length} windows`);
+  assert.ok(
+    whole.rows.length > 590 && whole.windows.length >= 8,
+    `${whole.rows.length} frames, ${whole.windows.length} windows`,
+  );
   for (const chunk of [1, 160, 8000]) {
     const r = extractOffline(pcm, 8000, DEFAULT_FRONT_END, chunk);
     assert.is(r.rows.length, whole.rows.length, `chunk ${chunk}: frames`);
@@ -56,8 +59,17 @@ test('A-law and µ-law tables decode the same speech to within G.711 quantisatio
   assert.ok(u.some((v) => v !== 0));
 });
 
-test('pitch on real speech: every male speaker\'s median F0 lies below every female speaker\'s (all Emo-DB neutral takes)', () => {
-  const sex: Record<string, 'm' | 'f'> = { '03': 'm', '11': 'm', '12': 'm', '15': 'm', '08': 'f', '09': 'f', '13': 'f', '16': 'f' };
+test("pitch on real speech: every male speaker's median F0 lies below every female speaker's (all Emo-DB neutral takes)", () => {
+  const sex: Record<string, 'm' | 'f'> = {
+    '03': 'm',
+    '11': 'm',
+    '12': 'm',
+    '15': 'm',
+    '08': 'f',
+    '09': 'f',
+    '13': 'f',
+    '16': 'f',
+  };
   const medians: Record<string, number> = {};
   for (const speaker of Object.keys(sex)) {
     const f0: number[] = [];
@@ -71,13 +83,19 @@ test('pitch on real speech: every male speaker\'s median F0 lies below every fem
     f0.sort((a, b) => a - b);
     medians[speaker] = f0[f0.length >> 1];
   }
-  const male = Object.keys(sex).filter((s) => sex[s] === 'm').map((s) => medians[s]);
-  const female = Object.keys(sex).filter((s) => sex[s] === 'f').map((s) => medians[s]);
-  assert.ok(Math.max(...male) < Math.min(...female), `male ${male.map(Math.round)} vs female ${female.map(Math.round)}`);
+  const male = Object.keys(sex)
+    .filter((s) => sex[s] === 'm')
+    .map((s) => medians[s]);
+  const female = Object.keys(sex)
+    .filter((s) => sex[s] === 'f')
+    .map((s) => medians[s]);
+  assert.ok(
+    Math.max(...male) < Math.min(...female),
+    `male ${male.map(Math.round)} vs female ${female.map(Math.round)}`,
+  );
   for (const m of male) assert.ok(m > 70 && m < 160, `male median ${m}`);
   for (const f of female) assert.ok(f > 150 && f < 280, `female median ${f}`);
 });
-
 
 test('mfccCount 0 (the live engine): rows lose only their MFCC columns; every other value and every window is identical', () => {
   const pcm = concat(clip('03a01Wa.wav'), clip('08a01Na.wav'));
@@ -86,7 +104,8 @@ test('mfccCount 0 (the live engine): rows lose only their MFCC columns; every ot
   const keep = full.geometry.mfccOffset;
   assert.is(lean.geometry.rowStride, keep);
   assert.is(lean.rows.length, full.rows.length);
-  for (let i = 0; i < full.rows.length; i++) assert.equal(Array.from(lean.rows[i]), Array.from(full.rows[i].subarray(0, keep)), `frame ${i}`);
+  for (let i = 0; i < full.rows.length; i++)
+    assert.equal(Array.from(lean.rows[i]), Array.from(full.rows[i].subarray(0, keep)), `frame ${i}`);
   assert.equal(lean.windows, full.windows);
 });
 
@@ -103,7 +122,8 @@ test('digital silence takes the shortcut past the FFT and filterbank: rows and w
   assert.is(fast.silentFrames, silent.length, 'every all-zero frame, and only those, took the shortcut');
   assert.is(full.silentFrames, 0);
   assert.is(fast.rows.length, full.rows.length);
-  for (let i = 0; i < full.rows.length; i++) assert.equal(Array.from(fast.rows[i]), Array.from(full.rows[i]), `frame ${i}`);
+  for (let i = 0; i < full.rows.length; i++)
+    assert.equal(Array.from(fast.rows[i]), Array.from(full.rows[i]), `frame ${i}`);
   assert.equal(fast.windows, full.windows);
   assert.ok(Number.isFinite(silent[0][g.mfccOffset]));
 });

@@ -23,7 +23,14 @@ const MIN_RUN = 3;
  * Summarise frames [start, start + count) from the history ring `hist` (rows of `g.rowStride`, `capacity` rows).
  * `f0Scratch` must hold `count` values.
  */
-export function summariseWindow(g: FrontEndGeometry, hist: Float32Array, capacity: number, start: number, count: number, f0Scratch: Float64Array): WindowSummary {
+export function summariseWindow(
+  g: FrontEndGeometry,
+  hist: Float32Array,
+  capacity: number,
+  start: number,
+  count: number,
+  f0Scratch: Float64Array,
+): WindowSummary {
   const stride = g.rowStride;
   let speech = 0;
   let powSpeech = 0;
@@ -48,7 +55,7 @@ export function summariseWindow(g: FrontEndGeometry, hist: Float32Array, capacit
       if (run === MIN_RUN) runs++;
     } else run = 0;
   }
-  const meanPow = Math.max((speech > 0 ? powSpeech / speech : powAll / count), 1e-20);
+  const meanPow = Math.max(speech > 0 ? powSpeech / speech : powAll / count, 1e-20);
   let f0Median = 0;
   let spread = 0;
   if (voiced >= MIN_VOICED) {

@@ -11,12 +11,24 @@ import type { PolicyCues } from './policy-types.js';
 export const EXPLANATION_MAX_CHARS = 120;
 
 /** Recommended actions of the first alert. */
-export const ALERT_ACTIONS: readonly string[] = Object.freeze(['Hang up', 'Do not share codes or pay', 'Call your bank on a number you know']);
+export const ALERT_ACTIONS: readonly string[] = Object.freeze([
+  'Hang up',
+  'Do not share codes or pay',
+  'Call your bank on a number you know',
+]);
 /** Recommended actions of the escalated alert. */
-export const ESCALATION_ACTIONS: readonly string[] = Object.freeze(['Hang up now', 'Do not share codes, passwords or pay anything', 'Call your bank on a number you know']);
+export const ESCALATION_ACTIONS: readonly string[] = Object.freeze([
+  'Hang up now',
+  'Do not share codes, passwords or pay anything',
+  'Call your bank on a number you know',
+]);
 
 /** Recommended actions of an alert raised on what the caller asked for. */
-export const CONTENT_ACTIONS: readonly string[] = Object.freeze(['Hang up', 'Do not share codes or passwords, do not pay or move money', 'Call your bank or the police on a number you know']);
+export const CONTENT_ACTIONS: readonly string[] = Object.freeze([
+  'Hang up',
+  'Do not share codes or passwords, do not pay or move money',
+  'Call your bank or the police on a number you know',
+]);
 
 /** Who the other party claimed to be, by authority intent. */
 const AUTHORITY_NAMES: Readonly<Record<string, string>> = {
@@ -52,7 +64,7 @@ export function buildContentExplanation(c: PolicyCues, level: 'alert' | 'escalat
   const asks = ASKS.filter(([i]) => heard.has(i));
   const pressures = PRESSURES.filter(([i]) => heard.has(i)).map(([, p]) => p);
   const claim = authority ? `claimed to be ${authority} and ` : '';
-  const ask = asks.length ? asks[0][1] : pressures.shift() ?? 'used scam phrases';
+  const ask = asks.length ? asks[0][1] : (pressures.shift() ?? 'used scam phrases');
   const why = asks.length ? ` ${asks[0][2]}` : '';
   const prefix = level === 'escalation' ? 'Still high risk: ' : '';
   const candidates = [
@@ -92,7 +104,8 @@ export function buildExplanation(c: PolicyCues, level: 'alert' | 'escalation'): 
   const extras: string[] = [];
   if (c.dominance >= 0.5) extras.push('did most of the talking');
   if (c.overlap >= 0.5) extras.push('talked over you');
-  const tail = c.distress >= NAMED && c.distressSeconds >= 3 ? `you sounded ${c.fear >= c.sadness ? 'afraid' : 'upset'}` : '';
+  const tail =
+    c.distress >= NAMED && c.distressSeconds >= 3 ? `you sounded ${c.fear >= c.sadness ? 'afraid' : 'upset'}` : '';
   const prefix = level === 'escalation' ? 'Still high risk: ' : '';
   // Try the fullest sentence first, then drop extras, then the tail, then the prefix, then the second adjective.
   const candidates: string[] = [];

@@ -3,7 +3,13 @@
  * risk (median / max over seeds), how many calls alerted and when (seconds after the pattern started).
  * `node dist/actors/policy/calibration.js [seeds]` (default 40). Deterministic: the same build prints the same table.
  */
-import { DEFAULT_POLICY_CONFIG, initPolicyState, policyStep, POLICY_STATE_LENGTH, type PolicyConfig } from './risk-policy.js';
+import {
+  DEFAULT_POLICY_CONFIG,
+  initPolicyState,
+  policyStep,
+  POLICY_STATE_LENGTH,
+  type PolicyConfig,
+} from './risk-policy.js';
 import { AFRAID, ANGRY_URGENT, CALM, calm, LOUD_FAST, type SyntheticCallSpec } from './synthetic-call.js';
 import { syntheticCall } from './synthetic-call.js';
 
@@ -35,20 +41,91 @@ export function runCall(spec: SyntheticCallSpec, cfg: PolicyConfig): RunResult {
 
 export const SCENARIOS: Scenario[] = [
   { name: 'neutral 10 min', patternStart: NaN, spec: (seed) => ({ seed, segments: [calm(600)] }) },
-  { name: 'neutral 10 min, weak model (acc 0.4)', patternStart: NaN, spec: (seed) => ({ seed, segments: [calm(600)], accuracy: 0.4 }) },
-  { name: 'calm 20 min + 5% anger spikes', patternStart: NaN, spec: (seed) => ({ seed, segments: [calm(1200)], angerSpikeRate: 0.05 }) },
-  { name: 'calm + 5 s anger burst', patternStart: NaN, spec: (seed) => ({ seed, segments: [calm(60), { seconds: 5, legs: [ANGRY_URGENT, CALM] }, calm(120)] }) },
-  { name: 'calm + 15 s anger burst', patternStart: NaN, spec: (seed) => ({ seed, segments: [calm(60), { seconds: 15, legs: [ANGRY_URGENT, CALM] }, calm(120)] }) },
-  { name: 'angry caller, calm callee (argument, no support)', patternStart: NaN, spec: (seed) => ({ seed, segments: [calm(30), { seconds: 180, legs: [{ ...ANGRY_URGENT, talk: 1, interrupt: 0.05 }, CALM] }] }) },
+  {
+    name: 'neutral 10 min, weak model (acc 0.4)',
+    patternStart: NaN,
+    spec: (seed) => ({ seed, segments: [calm(600)], accuracy: 0.4 }),
+  },
+  {
+    name: 'calm 20 min + 5% anger spikes',
+    patternStart: NaN,
+    spec: (seed) => ({ seed, segments: [calm(1200)], angerSpikeRate: 0.05 }),
+  },
+  {
+    name: 'calm + 5 s anger burst',
+    patternStart: NaN,
+    spec: (seed) => ({ seed, segments: [calm(60), { seconds: 5, legs: [ANGRY_URGENT, CALM] }, calm(120)] }),
+  },
+  {
+    name: 'calm + 15 s anger burst',
+    patternStart: NaN,
+    spec: (seed) => ({ seed, segments: [calm(60), { seconds: 15, legs: [ANGRY_URGENT, CALM] }, calm(120)] }),
+  },
+  {
+    name: 'angry caller, calm callee (argument, no support)',
+    patternStart: NaN,
+    spec: (seed) => ({
+      seed,
+      segments: [calm(30), { seconds: 180, legs: [{ ...ANGRY_URGENT, talk: 1, interrupt: 0.05 }, CALM] }],
+    }),
+  },
   { name: 'neutral, no model', patternStart: NaN, spec: (seed) => ({ seed, segments: [calm(600)], accuracy: null }) },
-  { name: 'dominant calm caller (sales pitch)', patternStart: NaN, spec: (seed) => ({ seed, segments: [{ seconds: 600, legs: [{ ...CALM, talk: 3 }, { ...CALM, talk: 0.5 }] }] }) },
-  { name: 'scam: angry/urgent caller + afraid callee', patternStart: 30, spec: (seed) => ({ seed, segments: [calm(30), { seconds: 180, legs: [ANGRY_URGENT, AFRAID] }] }) },
-  { name: 'scam from first second', patternStart: 0, spec: (seed) => ({ seed, segments: [{ seconds: 180, legs: [ANGRY_URGENT, AFRAID] }] }) },
-  { name: 'scam, weak model (acc 0.4)', patternStart: 30, spec: (seed) => ({ seed, segments: [calm(30), { seconds: 180, legs: [ANGRY_URGENT, AFRAID] }], accuracy: 0.4 }) },
-  { name: 'scam, protected = caller (outgoing)', patternStart: 30, spec: (seed) => ({ seed, segments: [calm(30), { seconds: 180, legs: [AFRAID, ANGRY_URGENT] }], protectedRole: 'caller' }) },
-  { name: 'scam, escalation on', patternStart: 30, spec: (seed) => ({ seed, segments: [calm(30), { seconds: 300, legs: [ANGRY_URGENT, AFRAID] }] }), cfg: { escalation: true } },
-  { name: 'loud fast dominant caller, no model', patternStart: 30, spec: (seed) => ({ seed, segments: [calm(30), { seconds: 300, legs: [LOUD_FAST, CALM] }], accuracy: null }) },
-  { name: 'calm caller, no model', patternStart: NaN, spec: (seed) => ({ seed, segments: [calm(330)], accuracy: null }) },
+  {
+    name: 'dominant calm caller (sales pitch)',
+    patternStart: NaN,
+    spec: (seed) => ({
+      seed,
+      segments: [
+        {
+          seconds: 600,
+          legs: [
+            { ...CALM, talk: 3 },
+            { ...CALM, talk: 0.5 },
+          ],
+        },
+      ],
+    }),
+  },
+  {
+    name: 'scam: angry/urgent caller + afraid callee',
+    patternStart: 30,
+    spec: (seed) => ({ seed, segments: [calm(30), { seconds: 180, legs: [ANGRY_URGENT, AFRAID] }] }),
+  },
+  {
+    name: 'scam from first second',
+    patternStart: 0,
+    spec: (seed) => ({ seed, segments: [{ seconds: 180, legs: [ANGRY_URGENT, AFRAID] }] }),
+  },
+  {
+    name: 'scam, weak model (acc 0.4)',
+    patternStart: 30,
+    spec: (seed) => ({ seed, segments: [calm(30), { seconds: 180, legs: [ANGRY_URGENT, AFRAID] }], accuracy: 0.4 }),
+  },
+  {
+    name: 'scam, protected = caller (outgoing)',
+    patternStart: 30,
+    spec: (seed) => ({
+      seed,
+      segments: [calm(30), { seconds: 180, legs: [AFRAID, ANGRY_URGENT] }],
+      protectedRole: 'caller',
+    }),
+  },
+  {
+    name: 'scam, escalation on',
+    patternStart: 30,
+    spec: (seed) => ({ seed, segments: [calm(30), { seconds: 300, legs: [ANGRY_URGENT, AFRAID] }] }),
+    cfg: { escalation: true },
+  },
+  {
+    name: 'loud fast dominant caller, no model',
+    patternStart: 30,
+    spec: (seed) => ({ seed, segments: [calm(30), { seconds: 300, legs: [LOUD_FAST, CALM] }], accuracy: null }),
+  },
+  {
+    name: 'calm caller, no model',
+    patternStart: NaN,
+    spec: (seed) => ({ seed, segments: [calm(330)], accuracy: null }),
+  },
 ];
 
 function quantile(xs: number[], q: number): number {
@@ -79,7 +156,13 @@ function main(): void {
       esc += r.alerts.filter((x) => x.level === 'escalation').length;
     }
     const d = delays.length ? `${quantile(delays, 0.5).toFixed(1)}/${Math.max(...delays).toFixed(1)} s` : '-';
-    console.log(sc.name.padEnd(52), `${quantile(peaks, 0.5).toFixed(2)}/${Math.max(...peaks).toFixed(2)}`.padEnd(17), `${alerted}/${seeds}`.padStart(8), d.padStart(19), String(esc).padStart(12));
+    console.log(
+      sc.name.padEnd(52),
+      `${quantile(peaks, 0.5).toFixed(2)}/${Math.max(...peaks).toFixed(2)}`.padEnd(17),
+      `${alerted}/${seeds}`.padStart(8),
+      d.padStart(19),
+      String(esc).padStart(12),
+    );
     if (example) console.log('   e.g.', JSON.stringify(example));
   }
 }

@@ -2,21 +2,47 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyIntent, contentGate, contentScore, type IntentCue } from './content-cues.js';
 import { PolicySlot } from './policy-state-layout.js';
-import { initPolicyState, policyStep, POLICY_STATE_LENGTH, validatePolicyConfig, type PolicyOutput } from './risk-policy.js';
+import {
+  initPolicyState,
+  policyStep,
+  POLICY_STATE_LENGTH,
+  validatePolicyConfig,
+  type PolicyOutput,
+} from './risk-policy.js';
 
 const cfg = validatePolicyConfig({});
-const calm = { speechRatio: 0.8, levelDbfs: -20, f0Median: 120, f0SpreadSemitones: 2, onsetsPerSecond: 3.5, centroidHz: 1500 };
+const calm = {
+  speechRatio: 0.8,
+  levelDbfs: -20,
+  f0Median: 120,
+  f0SpreadSemitones: 2,
+  onsetsPerSecond: 3.5,
+  centroidHz: 1500,
+};
 const neutral = [0.02, 0.05, 0.02, 0.02, 0.04, 0.05, 0.8];
 
 /** A calm call (calm caller, neutral emotions) with intents applied as the actor does; returns the first alert. */
-function run(intents: Array<Omit<IntentCue, 'seq'>>, seconds = 60, config = cfg): { alert: PolicyOutput['alert']; st: Float64Array } {
+function run(
+  intents: Array<Omit<IntentCue, 'seq'>>,
+  seconds = 60,
+  config = cfg,
+): { alert: PolicyOutput['alert']; st: Float64Array } {
   const st = new Float64Array(POLICY_STATE_LENGTH);
   initPolicyState(st, 0);
   const cues = intents.map((c, i) => ({ ...c, seq: i + 1 }));
   let next = 0;
   for (let k = 1; k <= seconds; k++) {
     while (next < cues.length && cues[next].t <= k + 1) applyIntent(st, 0, config, cues[next++]);
-    const out = policyStep(st, 0, config, { leg: 0, role: 'caller', protectedRole: 'callee', index: k, tStart: k - 1, tEnd: k + 1, summary: calm, emotions: neutral });
+    const out = policyStep(st, 0, config, {
+      leg: 0,
+      role: 'caller',
+      protectedRole: 'callee',
+      index: k,
+      tStart: k - 1,
+      tEnd: k + 1,
+      summary: calm,
+      emotions: neutral,
+    });
     if (out.alert) return { alert: out.alert, st };
   }
   return { alert: undefined, st };
@@ -35,13 +61,36 @@ test('a calm caller who claims to be the bank and asks for a code alerts on cont
 
 test('no alert on a lone ask, on words without an ask, or with content alerts off', () => {
   assert.not.ok(run([{ intent: 'ask.code', t: 5, confidence: 1 }]).alert, 'a lone code request');
-  assert.not.ok(run([{ intent: 'authority.bank', t: 5, confidence: 1 }, { intent: 'urgency', t: 9, confidence: 1 }, { intent: 'authority.bank', t: 20, confidence: 1 }]).alert, 'a bank that rushes but asks nothing');
+  assert.not.ok(
+    run([
+      { intent: 'authority.bank', t: 5, confidence: 1 },
+      { intent: 'urgency', t: 9, confidence: 1 },
+      { intent: 'authority.bank', t: 20, confidence: 1 },
+    ]).alert,
+    'a bank that rushes but asks nothing',
+  );
   const off = validatePolicyConfig({ contentAlerts: false });
-  assert.not.ok(run([{ intent: 'ask.code', t: 5, confidence: 1 }, { intent: 'secrecy', t: 8, confidence: 1 }], 60, off).alert, 'contentAlerts false');
+  assert.not.ok(
+    run(
+      [
+        { intent: 'ask.code', t: 5, confidence: 1 },
+        { intent: 'secrecy', t: 8, confidence: 1 },
+      ],
+      60,
+      off,
+    ).alert,
+    'contentAlerts false',
+  );
 });
 
 test('evidence fades: an ask and a secrecy phrase ten minutes apart do not add up', () => {
-  const { alert } = run([{ intent: 'ask.code', t: 5, confidence: 0.5 }, { intent: 'secrecy', t: 600, confidence: 0.5 }], 620);
+  const { alert } = run(
+    [
+      { intent: 'ask.code', t: 5, confidence: 0.5 },
+      { intent: 'secrecy', t: 600, confidence: 0.5 },
+    ],
+    620,
+  );
   assert.not.ok(alert);
 });
 
@@ -56,7 +105,10 @@ test('a replayed intent is applied once; the gate and score follow the evidence'
   assert.ok(applyIntent(st, 0, cfg, { seq: 2, intent: 'threat', t: 4, confidence: 1 }));
   assert.ok(contentGate(st, 0), 'an ask and a threat');
   assert.is(st[PolicySlot.intentSeq], 2);
-  assert.not.ok(applyIntent(st, 0, cfg, { seq: 3, intent: 'nonsense' as never, t: 5, confidence: 1 }), 'unknown intent');
+  assert.not.ok(
+    applyIntent(st, 0, cfg, { seq: 3, intent: 'nonsense' as never, t: 5, confidence: 1 }),
+    'unknown intent',
+  );
   assert.is(st[PolicySlot.intentSeq], 3, 'an unknown intent still moves the sequence on');
 });
 

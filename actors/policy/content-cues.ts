@@ -72,7 +72,8 @@ export function applyIntent(st: Float64Array, o: number, cfg: PolicyConfig, cue:
   st[at] = 1 - (1 - st[at]) * (1 - q);
   st[o + PolicySlot.heardMask] = st[o + PolicySlot.heardMask] + (hasBit(st[o + PolicySlot.heardMask], i) ? 0 : 2 ** i);
   st[o + PolicySlot.contentHits]++;
-  if (st[o + PolicySlot.authorityKind] === 0 && INTENT_CATEGORY[cue.intent] === 'authority') st[o + PolicySlot.authorityKind] = i + 1;
+  if (st[o + PolicySlot.authorityKind] === 0 && INTENT_CATEGORY[cue.intent] === 'authority')
+    st[o + PolicySlot.authorityKind] = i + 1;
   return true;
 }
 
@@ -84,7 +85,8 @@ export function hasBit(mask: number, i: number): boolean {
 /** The content score (0..1) at the state's content time. */
 export function contentScore(st: Float64Array, o: number): number {
   let keep = 1;
-  for (let i = 0; i < INTENTS.length; i++) keep *= 1 - INTENT_WEIGHT[INTENTS[i]] * st[o + PolicySlot.intentEvidence + i];
+  for (let i = 0; i < INTENTS.length; i++)
+    keep *= 1 - INTENT_WEIGHT[INTENTS[i]] * st[o + PolicySlot.intentEvidence + i];
   return 1 - keep;
 }
 

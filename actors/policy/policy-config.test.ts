@@ -49,7 +49,14 @@ test('key list: every config key is described once, with env name, default and b
     assert.match(k.env, /^CALLGUARD_POLICY_[A-Z0-9_]+$/);
     assert.is(DEFAULT_POLICY_CONFIG[k.key], k.default);
     assert.ok(k.description.length > 10);
-    if (k.type === 'number') assert.ok(typeof k.min === 'number' && typeof k.max === 'number' && (k.default as number) >= k.min && (k.default as number) <= k.max, k.key);
+    if (k.type === 'number')
+      assert.ok(
+        typeof k.min === 'number' &&
+          typeof k.max === 'number' &&
+          (k.default as number) >= k.min &&
+          (k.default as number) <= k.max,
+        k.key,
+      );
   }
   assert.is(POLICY_CONFIG_KEYS.find((k) => k.key === 'minSpeechSeconds')!.env, 'CALLGUARD_POLICY_MIN_SPEECH_SECONDS');
   assert.is(new Set(POLICY_CONFIG_KEYS.map((k) => k.env)).size, POLICY_CONFIG_KEYS.length);

@@ -4,7 +4,14 @@
  * object (the engine's hot path), and reports ns per window and heap growth. The policy should cost next to nothing
  * beside the front-end's ~0.8 ms per leg-second (`npm run bench:features`), which scores one window a second.
  */
-import { DEFAULT_POLICY_CONFIG, emptyCues, initPolicyState, POLICY_STATE_LENGTH, policyStep, type PolicyOutput } from './risk-policy.js';
+import {
+  DEFAULT_POLICY_CONFIG,
+  emptyCues,
+  initPolicyState,
+  POLICY_STATE_LENGTH,
+  policyStep,
+  type PolicyOutput,
+} from './risk-policy.js';
 import { AFRAID, ANGRY_URGENT, calm, syntheticCall } from './synthetic-call.js';
 
 const windows = syntheticCall({ seed: 1, segments: [calm(300), { seconds: 300, legs: [ANGRY_URGENT, AFRAID] }] });
@@ -23,4 +30,6 @@ const t0 = process.hrtime.bigint();
 for (let i = 0; i < rounds; i++) once();
 const ns = Number(process.hrtime.bigint() - t0) / (rounds * windows.length);
 const heap1 = process.memoryUsage().heapUsed;
-console.log(`policyStep: ${ns.toFixed(0)} ns/window over ${rounds} x ${windows.length} windows; heap growth ${((heap1 - heap0) / 1024).toFixed(0)} KiB (${globalThis.gc ? "gc before the run" : "run with --expose-gc for a cleaner figure"}); checksum ${sink.toFixed(3)}`);
+console.log(
+  `policyStep: ${ns.toFixed(0)} ns/window over ${rounds} x ${windows.length} windows; heap growth ${((heap1 - heap0) / 1024).toFixed(0)} KiB (${globalThis.gc ? 'gc before the run' : 'run with --expose-gc for a cleaner figure'}); checksum ${sink.toFixed(3)}`,
+);

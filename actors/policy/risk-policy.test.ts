@@ -15,7 +15,15 @@ import {
   type PolicyWindowInput,
 } from './risk-policy.js';
 import { LIVE_WINDOW_HOP_SECONDS } from '../features/front-end-config.js';
-import { AFRAID, ANGRY_URGENT, CALM, calm, LOUD_FAST, syntheticCall, type SyntheticCallSpec } from './synthetic-call.js';
+import {
+  AFRAID,
+  ANGRY_URGENT,
+  CALM,
+  calm,
+  LOUD_FAST,
+  syntheticCall,
+  type SyntheticCallSpec,
+} from './synthetic-call.js';
 
 interface Run {
   outputs: PolicyOutput[];
@@ -24,7 +32,13 @@ interface Run {
   st: Float64Array;
 }
 
-function run(windows: PolicyWindowInput[], cfg: PolicyConfig = DEFAULT_POLICY_CONFIG, st: Float64Array = new Float64Array(POLICY_STATE_LENGTH), offset = 0, init = true): Run {
+function run(
+  windows: PolicyWindowInput[],
+  cfg: PolicyConfig = DEFAULT_POLICY_CONFIG,
+  st: Float64Array = new Float64Array(POLICY_STATE_LENGTH),
+  offset = 0,
+  init = true,
+): Run {
   if (init) initPolicyState(st, offset, cfg);
   const outputs: PolicyOutput[] = [];
   const alerts: Run['alerts'] = [];
@@ -38,10 +52,14 @@ function run(windows: PolicyWindowInput[], cfg: PolicyConfig = DEFAULT_POLICY_CO
   return { outputs, alerts, peakRisk, st };
 }
 
-const scam = (seed: number, seconds = 180, extra: Partial<SyntheticCallSpec> = {}): SyntheticCallSpec => ({ seed, segments: [calm(30), { seconds, legs: [ANGRY_URGENT, AFRAID] }], ...extra });
+const scam = (seed: number, seconds = 180, extra: Partial<SyntheticCallSpec> = {}): SyntheticCallSpec => ({
+  seed,
+  segments: [calm(30), { seconds, legs: [ANGRY_URGENT, AFRAID] }],
+  ...extra,
+});
 const isGsmSafe = (s: string) => /^[A-Za-z0-9 ,.;:'!?-]*$/.test(s);
 
-test('emotion order matches the models\' EMOTION_LABELS', () => {
+test("emotion order matches the models' EMOTION_LABELS", () => {
   assert.equal([...EMOTION_ORDER], [...EMOTION_LABELS]);
 });
 
@@ -78,7 +96,10 @@ test('the window hop does not change the decisions: scam calls alert and calm on
     for (let seed = 1; seed <= 8; seed++) {
       const s = run(syntheticCall({ ...scam(seed, 240), hopSeconds }));
       assert.is(s.alerts.length, 1, `hop ${hopSeconds}, seed ${seed}: scam`);
-      assert.ok(s.alerts[0].t - 30 > 10 && s.alerts[0].t - 30 <= 90, `hop ${hopSeconds}, seed ${seed}: alert at ${s.alerts[0].t}`);
+      assert.ok(
+        s.alerts[0].t - 30 > 10 && s.alerts[0].t - 30 <= 90,
+        `hop ${hopSeconds}, seed ${seed}: alert at ${s.alerts[0].t}`,
+      );
       const c = run(syntheticCall({ seed, segments: [calm(600)], hopSeconds }));
       assert.is(c.alerts.length, 0, `hop ${hopSeconds}, seed ${seed}: calm`);
     }
@@ -109,7 +130,9 @@ test('escalation configured: at most one escalation, above the higher threshold,
 
 test('a 5 s burst of anger in a calm call does not alert', () => {
   for (let seed = 1; seed <= 8; seed++) {
-    const r = run(syntheticCall({ seed, segments: [calm(60), { seconds: 5, legs: [ANGRY_URGENT, AFRAID] }, calm(120)] }));
+    const r = run(
+      syntheticCall({ seed, segments: [calm(60), { seconds: 5, legs: [ANGRY_URGENT, AFRAID] }, calm(120)] }),
+    );
     assert.is(r.alerts.length, 0, `seed ${seed}`);
     assert.ok(r.peakRisk < 0.4, `seed ${seed}: ${r.peakRisk}`);
   }
@@ -119,7 +142,10 @@ test('noisy labels: 20 minutes of calm speech with random single-window anger sp
   // Spikes are independent per window, so each one weighs a whole hop: at the engine's 1 s hop a spike moves the cues
   // twice as far as at 0.5 s (real misclassifications span overlapping windows, which evens this out). Still no alert,
   // with the peak well under the 0.6 threshold.
-  for (const [hopSeconds, bound] of [[0.5, 0.3], [1, 0.35]]) {
+  for (const [hopSeconds, bound] of [
+    [0.5, 0.3],
+    [1, 0.35],
+  ]) {
     for (let seed = 11; seed <= 14; seed++) {
       const r = run(syntheticCall({ seed, segments: [calm(1200)], angerSpikeRate: 0.08, hopSeconds }));
       assert.is(r.alerts.length, 0, `hop ${hopSeconds}, seed ${seed}`);
@@ -132,21 +158,36 @@ test('noisy labels: 20 minutes of calm speech with random single-window anger sp
 
 test('role swap: protected subscriber is the caller (outgoing call); pressure is read on the other party', () => {
   // The callee (leg 1) is the angry party, the protected caller (leg 0) is afraid.
-  const out = run(syntheticCall({ seed: 3, segments: [calm(30), { seconds: 180, legs: [AFRAID, ANGRY_URGENT] }], protectedRole: 'caller' }));
+  const out = run(
+    syntheticCall({
+      seed: 3,
+      segments: [calm(30), { seconds: 180, legs: [AFRAID, ANGRY_URGENT] }],
+      protectedRole: 'caller',
+    }),
+  );
   assert.is(out.alerts.length, 1);
   assert.is(out.alerts[0].cues.otherRole, 'callee');
   assert.match(out.alerts[0].explanation, /^The other person sounded /);
   // Same audio with the default orientation (protected = callee): the protected party is the angry one -> no alert.
-  const wrongWay = run(syntheticCall({ seed: 3, segments: [calm(30), { seconds: 180, legs: [AFRAID, ANGRY_URGENT] }] }));
+  const wrongWay = run(
+    syntheticCall({ seed: 3, segments: [calm(30), { seconds: 180, legs: [AFRAID, ANGRY_URGENT] }] }),
+  );
   assert.is(wrongWay.alerts.length, 0);
   // Legs in the other order (leg 0 = callee) still work: roles, not indices, decide.
-  const swapped = run(syntheticCall({ seed: 3, segments: [calm(30), { seconds: 180, legs: [AFRAID, ANGRY_URGENT] }], roles: ['callee', 'caller'] }));
+  const swapped = run(
+    syntheticCall({
+      seed: 3,
+      segments: [calm(30), { seconds: 180, legs: [AFRAID, ANGRY_URGENT] }],
+      roles: ['callee', 'caller'],
+    }),
+  );
   assert.is(swapped.alerts.length, 1);
   assert.is(swapped.alerts[0].cues.otherRole, 'caller');
 });
 
 test('model absent: acoustic cues rank a loud, high, fast, dominant caller above a calm one, but need stronger evidence', () => {
-  const loud = (seed: number) => syntheticCall({ seed, segments: [calm(30), { seconds: 300, legs: [LOUD_FAST, CALM] }], accuracy: null });
+  const loud = (seed: number) =>
+    syntheticCall({ seed, segments: [calm(30), { seconds: 300, legs: [LOUD_FAST, CALM] }], accuracy: null });
   const quiet = (seed: number) => syntheticCall({ seed, segments: [calm(330)], accuracy: null });
   for (let seed = 1; seed <= 4; seed++) {
     const l = run(loud(seed));
@@ -155,9 +196,15 @@ test('model absent: acoustic cues rank a loud, high, fast, dominant caller above
     assert.ok(l.peakRisk > 0.4 && q.peakRisk < 0.1, `seed ${seed}: loud ${l.peakRisk} calm ${q.peakRisk}`);
     const peakAcoustic = Math.max(...l.outputs.map((o) => o.cues.pressureAcoustic));
     const calmAcoustic = Math.max(...q.outputs.map((o) => o.cues.pressureAcoustic));
-    assert.ok(peakAcoustic > 0.7 && calmAcoustic < 0.15, `seed ${seed}: acoustic pressure ${peakAcoustic} vs ${calmAcoustic}`);
+    assert.ok(
+      peakAcoustic > 0.7 && calmAcoustic < 0.15,
+      `seed ${seed}: acoustic pressure ${peakAcoustic} vs ${calmAcoustic}`,
+    );
     assert.ok(last.cues.talkShare > 0.6 && last.cues.modelCoverage === 0);
-    assert.ok(Math.abs(last.threshold - DEFAULT_POLICY_CONFIG.acousticOnlyThreshold) < 1e-9, 'acoustic-only threshold in force');
+    assert.ok(
+      Math.abs(last.threshold - DEFAULT_POLICY_CONFIG.acousticOnlyThreshold) < 1e-9,
+      'acoustic-only threshold in force',
+    );
     assert.is(l.alerts.length, 0, `seed ${seed}: default config must not alert on acoustics alone here`);
     assert.is(q.alerts.length, 0);
   }
@@ -254,8 +301,27 @@ test('hostile numbers (NaN, Infinity, bad probability vectors) never throw and k
     }
     i++;
   }
-  for (const emotions of [[1, 0], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [-1, 0, 0, 0, 0, 0, 2]]) {
-    const r = policyStep(st, 0, DEFAULT_POLICY_CONFIG, { leg: 0, role: 'caller', index: i, tStart: i * 0.5, tEnd: i * 0.5 + 2, summary: { speechRatio: 1, levelDbfs: -20, f0Median: 150, f0SpreadSemitones: 2, onsetsPerSecond: 4, centroidHz: 1500 }, emotions });
+  for (const emotions of [
+    [1, 0],
+    [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+    [-1, 0, 0, 0, 0, 0, 2],
+  ]) {
+    const r = policyStep(st, 0, DEFAULT_POLICY_CONFIG, {
+      leg: 0,
+      role: 'caller',
+      index: i,
+      tStart: i * 0.5,
+      tEnd: i * 0.5 + 2,
+      summary: {
+        speechRatio: 1,
+        levelDbfs: -20,
+        f0Median: 150,
+        f0SpreadSemitones: 2,
+        onsetsPerSecond: 4,
+        centroidHz: 1500,
+      },
+      emotions,
+    });
     assert.ok(Number.isFinite(r.risk));
     assert.is(r.cues.modelCoverage, 0, 'invalid probability vectors count as no model');
     i++;
@@ -264,12 +330,39 @@ test('hostile numbers (NaN, Infinity, bad probability vectors) never throw and k
 
 test('misuse is reported with codes: uninitialised state, bad leg, bad role, too small array', () => {
   const st = new Float64Array(POLICY_STATE_LENGTH);
-  const w: PolicyWindowInput = { leg: 0, role: 'caller', index: 0, tStart: 0, tEnd: 2, summary: { speechRatio: 1, levelDbfs: -20, f0Median: 150, f0SpreadSemitones: 2, onsetsPerSecond: 4, centroidHz: 1500 }, emotions: null };
-  assert.throws(() => policyStep(st, 0, DEFAULT_POLICY_CONFIG, w), (e: { code?: string }) => e.code === 'CG_POLICY_STATE');
+  const w: PolicyWindowInput = {
+    leg: 0,
+    role: 'caller',
+    index: 0,
+    tStart: 0,
+    tEnd: 2,
+    summary: {
+      speechRatio: 1,
+      levelDbfs: -20,
+      f0Median: 150,
+      f0SpreadSemitones: 2,
+      onsetsPerSecond: 4,
+      centroidHz: 1500,
+    },
+    emotions: null,
+  };
+  assert.throws(
+    () => policyStep(st, 0, DEFAULT_POLICY_CONFIG, w),
+    (e: { code?: string }) => e.code === 'CG_POLICY_STATE',
+  );
   initPolicyState(st, 0, DEFAULT_POLICY_CONFIG);
-  assert.throws(() => policyStep(st, 0, DEFAULT_POLICY_CONFIG, { ...w, leg: 2 }), (e: { code?: string }) => e.code === 'CG_POLICY_INPUT');
-  assert.throws(() => policyStep(st, 0, DEFAULT_POLICY_CONFIG, { ...w, role: 'agent' as 'caller' }), (e: { code?: string }) => e.code === 'CG_POLICY_INPUT');
-  assert.throws(() => initPolicyState(new Float64Array(POLICY_STATE_LENGTH), 1), (e: { code?: string }) => e.code === 'CG_POLICY_STATE');
+  assert.throws(
+    () => policyStep(st, 0, DEFAULT_POLICY_CONFIG, { ...w, leg: 2 }),
+    (e: { code?: string }) => e.code === 'CG_POLICY_INPUT',
+  );
+  assert.throws(
+    () => policyStep(st, 0, DEFAULT_POLICY_CONFIG, { ...w, role: 'agent' as 'caller' }),
+    (e: { code?: string }) => e.code === 'CG_POLICY_INPUT',
+  );
+  assert.throws(
+    () => initPolicyState(new Float64Array(POLICY_STATE_LENGTH), 1),
+    (e: { code?: string }) => e.code === 'CG_POLICY_STATE',
+  );
   assert.not.throws(() => policyStep(st, 0, DEFAULT_POLICY_CONFIG, w));
 });
 

@@ -56,15 +56,36 @@
  * absolute speaking rate; the emotion part is unaffected). An angry, shouting relative on an incoming call who
  * frightens the subscriber looks like a scam to this policy: the cues are about how people sound, not what they say.
  */
-import { ALERT_ACTIONS, buildContentExplanation, buildExplanation, CONTENT_ACTIONS, ESCALATION_ACTIONS } from './alert-explanation.js';
+import {
+  ALERT_ACTIONS,
+  buildContentExplanation,
+  buildExplanation,
+  CONTENT_ACTIONS,
+  ESCALATION_ACTIONS,
+} from './alert-explanation.js';
 import { contentGate, contentScore, decayContent } from './content-cues.js';
 import type { PolicyConfig } from './policy-config.js';
-import { PolicySlot, GLOBAL_SLOTS, PolicyLegSlot, LEG_COUNT, legBase, POLICY_STATE_LENGTH, POLICY_STATE_MAGIC } from './policy-state-layout.js';
+import {
+  PolicySlot,
+  GLOBAL_SLOTS,
+  PolicyLegSlot,
+  LEG_COUNT,
+  legBase,
+  POLICY_STATE_LENGTH,
+  POLICY_STATE_MAGIC,
+} from './policy-state-layout.js';
 import type { PolicyCues, PolicyOutput, PolicyWindowInput } from './policy-types.js';
 import { CallguardError } from '../../common/errors.js';
 
 export { POLICY_STATE_LENGTH } from './policy-state-layout.js';
-export { DEFAULT_POLICY_CONFIG, POLICY_CONFIG_KEYS, PolicyConfigError, validatePolicyConfig, type PolicyConfig, type PolicyConfigKey } from './policy-config.js';
+export {
+  DEFAULT_POLICY_CONFIG,
+  POLICY_CONFIG_KEYS,
+  PolicyConfigError,
+  validatePolicyConfig,
+  type PolicyConfig,
+  type PolicyConfigKey,
+} from './policy-config.js';
 export type { LegRole, PolicyAlert, PolicyCues, PolicyOutput, PolicyWindowInput } from './policy-types.js';
 export { ALERT_ACTIONS, ESCALATION_ACTIONS, EXPLANATION_MAX_CHARS } from './alert-explanation.js';
 
@@ -112,7 +133,11 @@ const num = (x: number) => (Number.isFinite(x) ? x : 0);
 
 /** Prepare `POLICY_STATE_LENGTH` slots at `offset` for a new call. */
 export function initPolicyState(st: Float64Array, offset: number, _cfg?: PolicyConfig): void {
-  if (!Number.isInteger(offset) || offset < 0 || offset + POLICY_STATE_LENGTH > st.length) throw new PolicyStateError('CG_POLICY_STATE', `policy state needs ${POLICY_STATE_LENGTH} slots at offset ${offset}; array has ${st.length}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset + POLICY_STATE_LENGTH > st.length)
+    throw new PolicyStateError(
+      'CG_POLICY_STATE',
+      `policy state needs ${POLICY_STATE_LENGTH} slots at offset ${offset}; array has ${st.length}`,
+    );
   st.fill(0, offset, offset + POLICY_STATE_LENGTH);
   st[offset + PolicySlot.magic] = POLICY_STATE_MAGIC;
   st[offset + PolicySlot.protectedLeg] = -1;
@@ -128,7 +153,30 @@ export function initPolicyState(st: Float64Array, offset: number, _cfg?: PolicyC
 
 /** A fresh cues object (all zero); pass it back to policyStep as `out.cues` to avoid allocating one per step. */
 export function emptyCues(): PolicyCues {
-  return { otherRole: 'caller', pressure: 0, pressureEmotion: 0, pressureAcoustic: 0, pitchRaise: 0, loudness: 0, speechRate: 0, anger: 0, distress: 0, fear: 0, sadness: 0, talkShare: 0.5, dominance: 0, overlap: 0, pressureSeconds: 0, distressSeconds: 0, otherSpeechSeconds: 0, protectedSpeechSeconds: 0, modelCoverage: 0, content: 0, intentMask: 0, authorityKind: 0 };
+  return {
+    otherRole: 'caller',
+    pressure: 0,
+    pressureEmotion: 0,
+    pressureAcoustic: 0,
+    pitchRaise: 0,
+    loudness: 0,
+    speechRate: 0,
+    anger: 0,
+    distress: 0,
+    fear: 0,
+    sadness: 0,
+    talkShare: 0.5,
+    dominance: 0,
+    overlap: 0,
+    pressureSeconds: 0,
+    distressSeconds: 0,
+    otherSpeechSeconds: 0,
+    protectedSpeechSeconds: 0,
+    modelCoverage: 0,
+    content: 0,
+    intentMask: 0,
+    authorityKind: 0,
+  };
 }
 
 /**
@@ -136,11 +184,22 @@ export function emptyCues(): PolicyCues {
  * offset + POLICY_STATE_LENGTH)`. `out` (optional) is reused for the result to keep the step allocation-free except
  * on the (at most two) steps that fire an alert.
  */
-export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, input: PolicyWindowInput, out?: PolicyOutput): PolicyOutput {
-  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + PolicySlot.magic] !== POLICY_STATE_MAGIC) throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout): call initPolicyState first');
+export function policyStep(
+  st: Float64Array,
+  offset: number,
+  cfg: PolicyConfig,
+  input: PolicyWindowInput,
+  out?: PolicyOutput,
+): PolicyOutput {
+  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + PolicySlot.magic] !== POLICY_STATE_MAGIC)
+    throw new PolicyStateError(
+      'CG_POLICY_STATE',
+      'policy state not initialised (or from another layout): call initPolicyState first',
+    );
   const leg = input.leg;
   if (leg !== 0 && leg !== 1) throw new PolicyStateError('CG_POLICY_INPUT', `leg must be 0 or 1, got ${String(leg)}`);
-  if (input.role !== 'caller' && input.role !== 'callee') throw new PolicyStateError('CG_POLICY_INPUT', `role must be 'caller' or 'callee', got ${String(input.role)}`);
+  if (input.role !== 'caller' && input.role !== 'callee')
+    throw new PolicyStateError('CG_POLICY_INPUT', `role must be 'caller' or 'callee', got ${String(input.role)}`);
   const res = out ?? { accepted: false, risk: 0, threshold: cfg.threshold, cues: emptyCues() };
   res.alert = undefined;
   const o = offset;
@@ -178,7 +237,8 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
 
   // Talk-time accumulator of this leg, decayed to tEnd.
   const span = cfg.talkSpanSeconds;
-  st[b + PolicyLegSlot.talkAcc] = st[b + PolicyLegSlot.talkAcc] * Math.exp(-Math.max(0, tEnd - st[b + PolicyLegSlot.talkT]) / span) + speechDt;
+  st[b + PolicyLegSlot.talkAcc] =
+    st[b + PolicyLegSlot.talkAcc] * Math.exp(-Math.max(0, tEnd - st[b + PolicyLegSlot.talkT]) / span) + speechDt;
   st[b + PolicyLegSlot.talkT] = tEnd;
 
   // Overlap: pair with the other leg's latest window when it ends at (about) the same time; each window pairs once.
@@ -186,10 +246,15 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
   st[b + PolicyLegSlot.lastSpeech] = sr;
   st[b + PolicyLegSlot.lastPaired] = 0;
   const tol = 0.25 * Math.max(tEnd - tStart, 1e-3);
-  if (st[ob + PolicyLegSlot.lastTEnd] >= 0 && st[ob + PolicyLegSlot.lastPaired] === 0 && Math.abs(st[ob + PolicyLegSlot.lastTEnd] - tEnd) <= tol) {
+  if (
+    st[ob + PolicyLegSlot.lastTEnd] >= 0 &&
+    st[ob + PolicyLegSlot.lastPaired] === 0 &&
+    Math.abs(st[ob + PolicyLegSlot.lastTEnd] - tEnd) <= tol
+  ) {
     const overlapFrac = Math.max(0, sr + st[ob + PolicyLegSlot.lastSpeech] - 1);
     const tRef = Math.max(tEnd, st[o + PolicySlot.overlapT]);
-    st[o + PolicySlot.overlapAcc] = st[o + PolicySlot.overlapAcc] * Math.exp(-(tRef - st[o + PolicySlot.overlapT]) / span) + overlapFrac * dt;
+    st[o + PolicySlot.overlapAcc] =
+      st[o + PolicySlot.overlapAcc] * Math.exp(-(tRef - st[o + PolicySlot.overlapT]) / span) + overlapFrac * dt;
     st[o + PolicySlot.overlapT] = tRef;
     st[ob + PolicyLegSlot.lastPaired] = 1;
     st[b + PolicyLegSlot.lastPaired] = 1;
@@ -211,7 +276,12 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
   decayContent(st, o, cfg, st[o + PolicySlot.tNow]);
   fillCues(st, o, cfg, res.cues);
   const c = res.cues;
-  const support = 1 - (1 - cfg.weightDistress * c.distress) * (1 - cfg.weightDominance * c.dominance) * (1 - cfg.weightOverlap * c.overlap) * (1 - cfg.weightContent * c.content);
+  const support =
+    1 -
+    (1 - cfg.weightDistress * c.distress) *
+      (1 - cfg.weightDominance * c.dominance) *
+      (1 - cfg.weightOverlap * c.overlap) *
+      (1 - cfg.weightContent * c.content);
   const inst = c.pressure * (cfg.pressureAlone + (1 - cfg.pressureAlone) * support);
   st[o + PolicySlot.riskInst] = inst;
   if (dtCall > 0) {
@@ -243,7 +313,12 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
       st[o + PolicySlot.alertRisk] = fused;
       st[o + PolicySlot.alertByContent] = 1;
       res.alert = makeAlert('alert', fused, st[o + PolicySlot.tNow], c, 'content');
-    } else if (mayAlert && enoughSpeech && st[o + PolicySlot.aboveSeconds] >= cfg.confirmSeconds && risk >= thr - cfg.hysteresis) {
+    } else if (
+      mayAlert &&
+      enoughSpeech &&
+      st[o + PolicySlot.aboveSeconds] >= cfg.confirmSeconds &&
+      risk >= thr - cfg.hysteresis
+    ) {
       st[o + PolicySlot.alerted] = 1;
       st[o + PolicySlot.alertT] = st[o + PolicySlot.tNow];
       st[o + PolicySlot.alertRisk] = fused;
@@ -251,7 +326,12 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
     }
   } else if (cfg.escalation && st[o + PolicySlot.escalated] === 0) {
     advanceTimer(st, o + PolicySlot.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall);
-    if (mayAlert && st[o + PolicySlot.tNow] - st[o + PolicySlot.alertT] >= cfg.escalationMinGapSeconds && st[o + PolicySlot.escAboveSeconds] >= cfg.confirmSeconds && risk >= escThr - cfg.hysteresis) {
+    if (
+      mayAlert &&
+      st[o + PolicySlot.tNow] - st[o + PolicySlot.alertT] >= cfg.escalationMinGapSeconds &&
+      st[o + PolicySlot.escAboveSeconds] >= cfg.confirmSeconds &&
+      risk >= escThr - cfg.hysteresis
+    ) {
       st[o + PolicySlot.escalated] = 1;
       st[o + PolicySlot.escalationT] = st[o + PolicySlot.tNow];
       res.alert = makeAlert('escalation', fused, st[o + PolicySlot.tNow], c, 'acoustic');
@@ -262,15 +342,25 @@ export function policyStep(st: Float64Array, offset: number, cfg: PolicyConfig, 
 
 /** Current risk, threshold and cues without a new window (e.g. for a status page). Does not modify the state. */
 export function policySnapshot(st: Float64Array, offset: number, cfg: PolicyConfig): PolicyOutput {
-  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + PolicySlot.magic] !== POLICY_STATE_MAGIC) throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout)');
+  if (offset < 0 || offset + POLICY_STATE_LENGTH > st.length || st[offset + PolicySlot.magic] !== POLICY_STATE_MAGIC)
+    throw new PolicyStateError('CG_POLICY_STATE', 'policy state not initialised (or from another layout)');
   const res: PolicyOutput = { accepted: false, risk: 0, threshold: cfg.threshold, cues: emptyCues() };
   fillOutput(st, offset, cfg, res);
   return res;
 }
 
 /** Alert flags of a call's state: which alerts have fired, when, and the peak risk. */
-export function policyAlertState(st: Float64Array, offset: number): { alerted: boolean; alertT: number; escalated: boolean; escalationT: number; peakRisk: number } {
-  return { alerted: st[offset + PolicySlot.alerted] === 1, alertT: st[offset + PolicySlot.alertT], escalated: st[offset + PolicySlot.escalated] === 1, escalationT: st[offset + PolicySlot.escalationT], peakRisk: st[offset + PolicySlot.peakRisk] };
+export function policyAlertState(
+  st: Float64Array,
+  offset: number,
+): { alerted: boolean; alertT: number; escalated: boolean; escalationT: number; peakRisk: number } {
+  return {
+    alerted: st[offset + PolicySlot.alerted] === 1,
+    alertT: st[offset + PolicySlot.alertT],
+    escalated: st[offset + PolicySlot.escalated] === 1,
+    escalationT: st[offset + PolicySlot.escalationT],
+    peakRisk: st[offset + PolicySlot.peakRisk],
+  };
 }
 
 /** The risk reported: acoustic risk and content score combined (noisy-OR). */
@@ -329,7 +419,15 @@ function deviationCue(x: number, mean: number, variance: number, floor: number):
  * upward (weight 1 - cue, at least BASE_MIN_WEIGHT): a speaker who gets angry does not drag their own baseline up
  * quickly, so the raise keeps showing. Variance from deviations clipped to VAR_CLIP floor units (calm variability).
  */
-function updateBaseline(st: Float64Array, at: number, x: number, w: number, cue: number, floor: number, warmUpSeconds: number): void {
+function updateBaseline(
+  st: Float64Array,
+  at: number,
+  x: number,
+  w: number,
+  cue: number,
+  floor: number,
+  warmUpSeconds: number,
+): void {
   const seen = st[at + 2];
   if (seen <= 0) {
     st[at] = x;
@@ -348,22 +446,40 @@ function updateBaseline(st: Float64Array, at: number, x: number, w: number, cue:
   st[at + 2] = seen + w;
 }
 
-function updateAcoustic(st: Float64Array, b: number, cfg: PolicyConfig, f0: number, level: number, rate: number, a: number, w: number): void {
+function updateAcoustic(
+  st: Float64Array,
+  b: number,
+  cfg: PolicyConfig,
+  f0: number,
+  level: number,
+  rate: number,
+  a: number,
+  w: number,
+): void {
   f0 = num(f0);
   level = num(level);
   rate = Math.max(0, num(rate));
   if (f0 > 0) {
     const semis = 12 * Math.log2(f0 / 100);
-    const cue = st[b + PolicyLegSlot.f0Seconds] >= cfg.baselineSeconds ? deviationCue(semis, st[b + PolicyLegSlot.f0Mean], st[b + PolicyLegSlot.f0Var], PITCH_SD_FLOOR) : 0;
+    const cue =
+      st[b + PolicyLegSlot.f0Seconds] >= cfg.baselineSeconds
+        ? deviationCue(semis, st[b + PolicyLegSlot.f0Mean], st[b + PolicyLegSlot.f0Var], PITCH_SD_FLOOR)
+        : 0;
     st[b + PolicyLegSlot.pitchCue] += a * (cue - st[b + PolicyLegSlot.pitchCue]);
     updateBaseline(st, b + PolicyLegSlot.f0Mean, semis, w, cue, PITCH_SD_FLOOR, cfg.baselineSeconds);
   }
   if (level < 0 && level > -100) {
-    const cue = st[b + PolicyLegSlot.levelSeconds] >= cfg.baselineSeconds ? deviationCue(level, st[b + PolicyLegSlot.levelMean], st[b + PolicyLegSlot.levelVar], LEVEL_SD_FLOOR) : 0;
+    const cue =
+      st[b + PolicyLegSlot.levelSeconds] >= cfg.baselineSeconds
+        ? deviationCue(level, st[b + PolicyLegSlot.levelMean], st[b + PolicyLegSlot.levelVar], LEVEL_SD_FLOOR)
+        : 0;
     st[b + PolicyLegSlot.loudCue] += a * (cue - st[b + PolicyLegSlot.loudCue]);
     updateBaseline(st, b + PolicyLegSlot.levelMean, level, w, cue, LEVEL_SD_FLOOR, cfg.baselineSeconds);
   }
-  const rel = st[b + PolicyLegSlot.rateSeconds] >= cfg.baselineSeconds ? deviationCue(rate, st[b + PolicyLegSlot.rateMean], st[b + PolicyLegSlot.rateVar], RATE_SD_FLOOR) : 0;
+  const rel =
+    st[b + PolicyLegSlot.rateSeconds] >= cfg.baselineSeconds
+      ? deviationCue(rate, st[b + PolicyLegSlot.rateMean], st[b + PolicyLegSlot.rateVar], RATE_SD_FLOOR)
+      : 0;
   const cue = Math.max(rel, clamp01((rate - RATE_FAST) / RATE_FAST_SPAN));
   st[b + PolicyLegSlot.rateCue] += a * (cue - st[b + PolicyLegSlot.rateCue]);
   updateBaseline(st, b + PolicyLegSlot.rateMean, rate, w, rel, RATE_SD_FLOOR, cfg.baselineSeconds);
@@ -390,7 +506,10 @@ function legPressure(st: Float64Array, b: number, cfg: PolicyConfig): number {
 }
 
 function legDistress(st: Float64Array, b: number): number {
-  return clamp01((emotionMean(st, b, PolicyLegSlot.emoDistress) - DISTRESS_FLOOR) / (DISTRESS_CEIL - DISTRESS_FLOOR)) * Math.min(1, 2 * st[b + PolicyLegSlot.emoCoverage]);
+  return (
+    clamp01((emotionMean(st, b, PolicyLegSlot.emoDistress) - DISTRESS_FLOOR) / (DISTRESS_CEIL - DISTRESS_FLOOR)) *
+    Math.min(1, 2 * st[b + PolicyLegSlot.emoCoverage])
+  );
 }
 
 function fillCues(st: Float64Array, o: number, cfg: PolicyConfig, c: PolicyCues): void {
@@ -429,10 +548,33 @@ function fillCues(st: Float64Array, o: number, cfg: PolicyConfig, c: PolicyCues)
   c.authorityKind = st[o + PolicySlot.authorityKind];
 }
 
-function makeAlert(level: 'alert' | 'escalation', risk: number, t: number, c: PolicyCues, basis: 'content' | 'acoustic'): PolicyOutput['alert'] {
+function makeAlert(
+  level: 'alert' | 'escalation',
+  risk: number,
+  t: number,
+  c: PolicyCues,
+  basis: 'content' | 'acoustic',
+): PolicyOutput['alert'] {
   const cues = { ...c };
-  if (basis === 'content') return { level, risk, t, explanation: buildContentExplanation(cues, level), actions: level === 'alert' ? CONTENT_ACTIONS : ESCALATION_ACTIONS, cues, basis };
-  return { level, risk, t, explanation: buildExplanation(cues, level), actions: level === 'alert' ? ALERT_ACTIONS : ESCALATION_ACTIONS, cues, basis };
+  if (basis === 'content')
+    return {
+      level,
+      risk,
+      t,
+      explanation: buildContentExplanation(cues, level),
+      actions: level === 'alert' ? CONTENT_ACTIONS : ESCALATION_ACTIONS,
+      cues,
+      basis,
+    };
+  return {
+    level,
+    risk,
+    t,
+    explanation: buildExplanation(cues, level),
+    actions: level === 'alert' ? ALERT_ACTIONS : ESCALATION_ACTIONS,
+    cues,
+    basis,
+  };
 }
 
 /** Exposed for tests and tools: the number of call-level slots (leg blocks follow). */

@@ -49,11 +49,39 @@ export interface SyntheticCallSpec {
   hopSeconds?: number;
 }
 
-export const CALM: VoiceProfile = Object.freeze({ talk: 1, emotion: 'neutral', pitchRaise: 0, loudDb: 0, rate: 3.6, interrupt: 0.03 });
-export const ANGRY_URGENT: VoiceProfile = Object.freeze({ talk: 2.5, emotion: 'anger', pitchRaise: 4, loudDb: 6, rate: 5.2, interrupt: 0.35 });
-export const AFRAID: VoiceProfile = Object.freeze({ talk: 0.6, emotion: 'fear', pitchRaise: 2, loudDb: -1, rate: 3.8, interrupt: 0.03 });
+export const CALM: VoiceProfile = Object.freeze({
+  talk: 1,
+  emotion: 'neutral',
+  pitchRaise: 0,
+  loudDb: 0,
+  rate: 3.6,
+  interrupt: 0.03,
+});
+export const ANGRY_URGENT: VoiceProfile = Object.freeze({
+  talk: 2.5,
+  emotion: 'anger',
+  pitchRaise: 4,
+  loudDb: 6,
+  rate: 5.2,
+  interrupt: 0.35,
+});
+export const AFRAID: VoiceProfile = Object.freeze({
+  talk: 0.6,
+  emotion: 'fear',
+  pitchRaise: 2,
+  loudDb: -1,
+  rate: 3.8,
+  interrupt: 0.03,
+});
 /** Loud, high-pitched, fast and dominant, but with no emotion label (for acoustic-only checks). */
-export const LOUD_FAST: VoiceProfile = Object.freeze({ talk: 3, emotion: 'neutral', pitchRaise: 5, loudDb: 8, rate: 5.8, interrupt: 0.4 });
+export const LOUD_FAST: VoiceProfile = Object.freeze({
+  talk: 3,
+  emotion: 'neutral',
+  pitchRaise: 5,
+  loudDb: 8,
+  rate: 5.8,
+  interrupt: 0.4,
+});
 
 /** mulberry32: small, fast, seeded. */
 export function prng(seed: number): () => number {
@@ -128,7 +156,8 @@ export function syntheticCall(spec: SyntheticCallSpec): PolicyWindowInput[] {
         tStart: end - WINDOW,
         tEnd: end,
         summary,
-        emotions: accuracy === null ? null : classify(rnd, speech ? p.emotion : 'neutral', accuracy, spec.angerSpikeRate ?? 0),
+        emotions:
+          accuracy === null ? null : classify(rnd, speech ? p.emotion : 'neutral', accuracy, spec.angerSpikeRate ?? 0),
       });
     }
   }

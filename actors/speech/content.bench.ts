@@ -41,7 +41,11 @@ try {
       files.push(f);
     }
   const domain = speechModelFiles();
-  const generic = { hmm: SPHINX_EN_US.hmm, lm: '/usr/share/pocketsphinx/model/en-us/en-us.lm.bin', dict: SPHINX_EN_US.dict };
+  const generic = {
+    hmm: SPHINX_EN_US.hmm,
+    lm: '/usr/share/pocketsphinx/model/en-us/en-us.lm.bin',
+    dict: SPHINX_EN_US.dict,
+  };
   const rows: Array<[string, number, number]> = [];
   let audio = 0;
   let cpuDomain = 0;
@@ -61,7 +65,11 @@ try {
     cpuGeneric += g.cpuSeconds;
   }
   rows.push(['recognition as shipped: domain LM, channel MLLR, one-pass search (lw 8)', cpuDomain, audio]);
-  rows.push(['recognition, domain LM, no adaptation, two-pass search (lw 6.5): the previous release', cpuPrevious, audio]);
+  rows.push([
+    'recognition, domain LM, no adaptation, two-pass search (lw 6.5): the previous release',
+    cpuPrevious,
+    audio,
+  ]);
   rows.push(['recognition, generic en-us LM (reference)', cpuGeneric, audio]);
   const m = new IntentMatcher();
   const timed = utterances.map((u) => u.map((w, i) => ({ word: w, confidence: 1, start: i, end: i })));
@@ -91,24 +99,38 @@ try {
     const ex = extractOffline(a.channels[0], a.sampleRate, g.cfg);
     feCpu += cpu() - c0;
     feAudio += a.durationSeconds;
-    for (const w of ex.windows) if (w.summary.speechRatio >= MIN_SPEECH_RATIO) windows.push({ rows: ex.rows, start: w.startFrame, frames: w.frames });
+    for (const w of ex.windows)
+      if (w.summary.speechRatio >= MIN_SPEECH_RATIO)
+        windows.push({ rows: ex.rows, start: w.startFrame, frames: w.frames });
   }
   rows.push(['front-end: G.711 → features, 100 frames/s (streaming extractor)', feCpu, feAudio]);
-  for (const [name, m] of [['emotion model (emotion-v1)', emotion], ['keyword spotter (spotter-en-v1)', spotter]] as const) {
+  for (const [name, m] of [
+    ['emotion model (emotion-v1)', emotion],
+    ['keyword spotter (spotter-en-v1)', spotter],
+  ] as const) {
     const p = new BatchedPredictor(m.model, m.manifest, { buckets: [32] });
     p.warmUp();
     const inputs = windows.map((w) => assembleWindow(w.rows, w.start, w.frames, g, m.manifest));
     const c0 = cpu();
     for (let r = 0; r < 3; r++) for (let k = 0; k < inputs.length; k += 32) p.predict(inputs.slice(k, k + 32));
     // One window a second of a leg with speech: CPU per window = CPU per leg-second of speech.
-    rows.push([`${name}: one window a second of speech, batches of 32 (${inputs.length} windows x 3)`, (cpu() - c0) / 3, inputs.length]);
+    rows.push([
+      `${name}: one window a second of speech, batches of 32 (${inputs.length} windows x 3)`,
+      (cpu() - c0) / 3,
+      inputs.length,
+    ]);
   }
-  console.log(`spoken-content stages on ${audio.toFixed(0)} s of audio (${files.length} calls: ${scripts.length} scripts x ${voices.join(', ')}), ${new Date().toISOString()}\n`);
+  console.log(
+    `spoken-content stages on ${audio.toFixed(0)} s of audio (${files.length} calls: ${scripts.length} scripts x ${voices.join(', ')}), ${new Date().toISOString()}\n`,
+  );
   console.log('| stage | CPU s per leg-second | legs per core |');
   console.log('|---|---|---|');
-  for (const [name, cpu, secs] of rows) console.log(`| ${name} | ${(cpu / secs).toFixed(4)} | ${Math.floor(secs / cpu)} |`);
+  for (const [name, cpu, secs] of rows)
+    console.log(`| ${name} | ${(cpu / secs).toFixed(4)} | ${Math.floor(secs / cpu)} |`);
   const slotCost = cpuDomain / audio;
-  console.log(`\none recognition slot costs ${(100 * slotCost).toFixed(1)} % of a core while its leg talks; the default 4 slots cost at most ${(400 * slotCost).toFixed(0)} % of a core (a listening leg costs less: silence decodes fast)`);
+  console.log(
+    `\none recognition slot costs ${(100 * slotCost).toFixed(1)} % of a core while its leg talks; the default 4 slots cost at most ${(400 * slotCost).toFixed(0)} % of a core (a listening leg costs less: silence decodes fast)`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -46,7 +46,7 @@ export const INTENT_CATEGORY: Readonly<Record<IntentName, IntentCategory>> = {
   threat: 'threat',
 };
 
-const BANK = 'bank|bank\'s|banks|card|visa|mastercard|barclays|chase|santander|lloyds|hsbc|citibank|natwest';
+const BANK = "bank|bank's|banks|card|visa|mastercard|barclays|chase|santander|lloyds|hsbc|citibank|natwest";
 
 /** Phrases per intent (each token is one word position; see the header for the syntax). */
 export const INTENT_PHRASES: Readonly<Record<IntentName, readonly string[]>> = {
@@ -204,8 +204,47 @@ export const INTENT_PHRASES: Readonly<Record<IntentName, readonly string[]>> = {
  * Checked against the word before the phrase's first and last word.
  */
 export const BLOCKED_BEFORE: Readonly<Partial<Record<IntentName, readonly string[]>>> = {
-  'ask.code': ['door', 'gate', 'discount', 'promo', 'promotional', 'post', 'zip', 'area', 'dress', 'bar', 'lock', 'alarm', 'wifi', 'voucher', 'booking', 'parking', 'locker', 'building', 'referral', 'coupon', 'country', 'dialling', 'dialing', 'tax'],
-  'ask.credentials': ['wifi', 'wi-fi', 'door', 'gate', 'guest', 'tracking', 'order', 'reference', 'booking', 'confirmation', 'flight', 'table', 'room'],
+  'ask.code': [
+    'door',
+    'gate',
+    'discount',
+    'promo',
+    'promotional',
+    'post',
+    'zip',
+    'area',
+    'dress',
+    'bar',
+    'lock',
+    'alarm',
+    'wifi',
+    'voucher',
+    'booking',
+    'parking',
+    'locker',
+    'building',
+    'referral',
+    'coupon',
+    'country',
+    'dialling',
+    'dialing',
+    'tax',
+  ],
+  'ask.credentials': [
+    'wifi',
+    'wi-fi',
+    'door',
+    'gate',
+    'guest',
+    'tracking',
+    'order',
+    'reference',
+    'booking',
+    'confirmation',
+    'flight',
+    'table',
+    'room',
+  ],
   'pay.transfer': ['drive', 'trip', 'journey', 'flight'],
   secrecy: ['surprise', 'party'],
 };

@@ -6,7 +6,8 @@ import { repoRoot } from '../../test/support/repo-paths.js';
 import { spokenWords } from '../../models/speech/text-normalise.js';
 import { compilePhrase, IntentMatcher, LexiconError, type TimedWord } from './intent-matcher.js';
 
-const words = (text: string): TimedWord[] => spokenWords(text).map((w, i) => ({ word: w, confidence: 0.9, start: i * 0.3, end: i * 0.3 + 0.25 }));
+const words = (text: string): TimedWord[] =>
+  spokenWords(text).map((w, i) => ({ word: w, confidence: 0.9, start: i * 0.3, end: i * 0.3 + 0.25 }));
 const m = new IntentMatcher();
 const heard = (text: string) => m.find(words(text)).map((h) => h.intent);
 
@@ -40,14 +41,25 @@ test('a hit carries the times of its words and the mean confidence', () => {
 });
 
 test('bad phrases are refused when the lexicon compiles', () => {
-  assert.throws(() => compilePhrase('* code'), (e: unknown) => e instanceof LexiconError);
-  assert.throws(() => compilePhrase('?maybe'), (e: unknown) => e instanceof LexiconError);
-  assert.throws(() => compilePhrase('Code!'), (e: unknown) => e instanceof LexiconError);
+  assert.throws(
+    () => compilePhrase('* code'),
+    (e: unknown) => e instanceof LexiconError,
+  );
+  assert.throws(
+    () => compilePhrase('?maybe'),
+    (e: unknown) => e instanceof LexiconError,
+  );
+  assert.throws(
+    () => compilePhrase('Code!'),
+    (e: unknown) => e instanceof LexiconError,
+  );
   assert.equal(compilePhrase('read|tell ?me * code').length, 4);
 });
 
 test('everyday call texts: no ten-sentence stretch has an ask with a second kind of intent', () => {
-  const lines = readFileSync(join(repoRoot, 'models/speech/corpus/everyday-calls.txt'), 'utf8').split('\n').filter(Boolean);
+  const lines = readFileSync(join(repoRoot, 'models/speech/corpus/everyday-calls.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   let flagged = 0;
   for (let i = 0; i < lines.length; i += 10) {
     const cats = new Set<string>();

@@ -52,11 +52,14 @@ export function compilePhrase(phrase: string): Token[] {
     }
     const optional = raw.startsWith('?');
     const alts = (optional ? raw.slice(1) : raw).split('|').filter(Boolean);
-    if (!alts.length || alts.some((a) => !/^[a-z'-]+$/.test(a))) throw new LexiconError(`bad token "${raw}" in phrase "${phrase}"`);
+    if (!alts.length || alts.some((a) => !/^[a-z'-]+$/.test(a)))
+      throw new LexiconError(`bad token "${raw}" in phrase "${phrase}"`);
     tokens.push({ kind: 'word', alts: new Set(alts), optional });
   }
-  if (!tokens.some((t) => t.kind === 'word' && !t.optional)) throw new LexiconError(`phrase "${phrase}" has no required word`);
-  if (tokens[0].kind === 'gap' || tokens[tokens.length - 1].kind === 'gap') throw new LexiconError(`phrase "${phrase}" starts or ends with a gap`);
+  if (!tokens.some((t) => t.kind === 'word' && !t.optional))
+    throw new LexiconError(`phrase "${phrase}" has no required word`);
+  if (tokens[0].kind === 'gap' || tokens[tokens.length - 1].kind === 'gap')
+    throw new LexiconError(`phrase "${phrase}" starts or ends with a gap`);
   return tokens;
 }
 
@@ -86,7 +89,13 @@ export class IntentMatcher {
     this.phrases = [];
     for (const intent of INTENTS) {
       const blocked = BLOCKED_BEFORE[intent];
-      for (const phrase of lexicon[intent] ?? []) this.phrases.push({ intent, phrase, tokens: compilePhrase(phrase), blocked: blocked ? new Set(blocked) : null });
+      for (const phrase of lexicon[intent] ?? [])
+        this.phrases.push({
+          intent,
+          phrase,
+          tokens: compilePhrase(phrase),
+          blocked: blocked ? new Set(blocked) : null,
+        });
     }
   }
 
@@ -98,10 +107,18 @@ export class IntentMatcher {
       for (let i = 0; i < text.length; i++) {
         const j = matchAt(p.tokens, 0, text, i);
         if (j <= i) continue;
-        if (p.blocked && (p.blocked.has(text[i - 1] ?? '') || text.slice(i, j).some((w) => p.blocked!.has(w)))) continue;
+        if (p.blocked && (p.blocked.has(text[i - 1] ?? '') || text.slice(i, j).some((w) => p.blocked!.has(w))))
+          continue;
         let conf = 0;
         for (let k = i; k < j; k++) conf += words[k].confidence;
-        const hit: IntentHit = { intent: p.intent, start: words[i].start, end: words[j - 1].end, confidence: conf / (j - i), phrase: p.phrase, words: text.slice(i, j) };
+        const hit: IntentHit = {
+          intent: p.intent,
+          start: words[i].start,
+          end: words[j - 1].end,
+          confidence: conf / (j - i),
+          phrase: p.phrase,
+          words: text.slice(i, j),
+        };
         const prev = best.get(p.intent);
         if (!prev || hit.confidence > prev.confidence) best.set(p.intent, hit);
         break;

@@ -30,7 +30,10 @@ test('a calm bank-fraud script read by a TTS voice over G.711: the code request 
   const heard = new Set(r.intents.map((h) => h.intent));
   assert.ok(heard.has('ask.code'), `heard ${[...heard].join(', ')}`);
   for (const h of r.intents) {
-    assert.ok(h.t > 0 && h.t <= audio.durationSeconds + 0.01, `${h.intent} at ${h.t} in a ${audio.durationSeconds} s call`);
+    assert.ok(
+      h.t > 0 && h.t <= audio.durationSeconds + 0.01,
+      `${h.intent} at ${h.t} in a ${audio.durationSeconds} s call`,
+    );
     assert.ok(h.availableAt >= h.t - 0.05, 'an intent is produced after its last word');
     assert.ok(h.confidence >= 0 && h.confidence <= 1);
     assert.ok(h.words && h.words.length > 0, 'keepWords returns the matched words');
@@ -42,15 +45,26 @@ test('a benign dentist reminder with a door code yields no code request', () => 
   const s = script('benign-dentist-door-code');
   const { audio } = spokenCall(s.sentences, 'flite:rms');
   const r = recogniseLeg(files(), audio.channels[0], audio.sampleRate);
-  assert.not.ok(r.intents.some((h) => h.intent === 'ask.code'), `heard ${r.intents.map((h) => h.intent).join(', ')}`);
-  assert.not.ok(r.intents.some((h) => h.words), 'no words without keepWords');
+  assert.not.ok(
+    r.intents.some((h) => h.intent === 'ask.code'),
+    `heard ${r.intents.map((h) => h.intent).join(', ')}`,
+  );
+  assert.not.ok(
+    r.intents.some((h) => h.words),
+    'no words without keepWords',
+  );
 });
 
 test('the Asterisk prompts (a real voice at 8 kHz, never used for adaptation), back to back as one call: recognised well above chance, and better with the channel adaptation than without', () => {
   const f = files();
   assert.ok(f.mllr, 'the shipped speech model carries its channel adaptation (mllr_matrix)');
-  const prompts = asteriskPrompts().filter((p) => spokenWords(p.text).length >= 4).slice(0, 40);
-  assert.ok(prompts.length >= 30, 'Asterisk prompts with texts are installed (asterisk-core-sounds-en-wav, asterisk-core-sounds-en)');
+  const prompts = asteriskPrompts()
+    .filter((p) => spokenWords(p.text).length >= 4)
+    .slice(0, 40);
+  assert.ok(
+    prompts.length >= 30,
+    'Asterisk prompts with texts are installed (asterisk-core-sounds-en-wav, asterisk-core-sounds-en)',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'cg-ast-'));
   try {
     const wav = join(dir, 'prompts.wav');
@@ -68,18 +82,30 @@ test('the Asterisk prompts (a real voice at 8 kHz, never used for adaptation), b
     // A recogniser that heard nothing, or noise, scores 1.0; measured figures are in docs/SPOKEN-CONTENT.md.
     assert.ok(adapted.wer < 0.8, `word error rate ${adapted.wer.toFixed(2)} on ${want.length} words`);
     assert.ok(adapted.wer < plain.wer, `adapted ${adapted.wer.toFixed(3)} against unadapted ${plain.wer.toFixed(3)}`);
-    assert.ok(adapted.hyp.includes('password') && adapted.hyp.includes('number'), 'the phone words of the prompts are heard');
+    assert.ok(
+      adapted.hyp.includes('password') && adapted.hyp.includes('number'),
+      'the phone words of the prompts are heard',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('decoder arguments merge: a later value of a flag replaces the default (PocketSphinx refuses a flag twice)', () => {
-  assert.equal(mergeArgs(['-lw', '8', '-fwdflat', 'no'], ['-mllr', '/m'], ['-fwdflat', 'yes']), ['-lw', '8', '-fwdflat', 'yes', '-mllr', '/m']);
+  assert.equal(mergeArgs(['-lw', '8', '-fwdflat', 'no'], ['-mllr', '/m'], ['-fwdflat', 'yes']), [
+    '-lw',
+    '8',
+    '-fwdflat',
+    'yes',
+    '-mllr',
+    '/m',
+  ]);
   const { mllr: _m, ...plain } = files();
   // The previous release's search on top of the defaults: accepted, not refused for a repeated flag.
   const { audio } = spokenCall(['Please read me the code.'], 'flite:awb');
-  const r = recogniseLeg(plain, audio.channels[0], audio.sampleRate, { decoderArgs: ['-fwdflat', 'yes', '-lw', '6.5'] });
+  const r = recogniseLeg(plain, audio.channels[0], audio.sampleRate, {
+    decoderArgs: ['-fwdflat', 'yes', '-lw', '6.5'],
+  });
   assert.ok(r.audioSeconds > 1);
 });
 

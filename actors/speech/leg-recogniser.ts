@@ -49,7 +49,15 @@ export interface LegRecogniserOptions {
  */
 const SEARCH_ARGS: readonly string[] = ['-fwdflat', 'no', '-lw', '8'];
 
-export const DEFAULT_DECODER_ARGS: readonly string[] = ['-vad_postspeech', '25', '-vad_prespeech', '15', '-cmninit', '49.5,36.0,-28.0,41.0,-21.0,0.0,13.0,-26.0,19.0,-12.0,-3.0,9.0,-13.7', ...SEARCH_ARGS];
+export const DEFAULT_DECODER_ARGS: readonly string[] = [
+  '-vad_postspeech',
+  '25',
+  '-vad_prespeech',
+  '15',
+  '-cmninit',
+  '49.5,36.0,-28.0,41.0,-21.0,0.0,13.0,-26.0,19.0,-12.0,-3.0,9.0,-13.7',
+  ...SEARCH_ARGS,
+];
 
 /** Decoder argument lists (flag, value pairs) merged left to right: a later value of a flag replaces an earlier one (PocketSphinx refuses a flag given twice). */
 export function mergeArgs(...lists: ReadonlyArray<readonly string[]>): string[] {
@@ -96,8 +104,18 @@ export class LegRecogniser {
   words = 0;
   utterances = 0;
 
-  constructor(ps: PocketSphinx, files: SpeechModelFiles, private readonly matcher: IntentMatcher, private readonly opts: LegRecogniserOptions) {
-    this.decoder = ps.decoder({ hmm: files.hmm, lm: files.lm, dict: files.dict, extra: mergeArgs(DEFAULT_DECODER_ARGS, files.mllr ? ['-mllr', files.mllr] : [], opts.decoderArgs ?? []) });
+  constructor(
+    ps: PocketSphinx,
+    files: SpeechModelFiles,
+    private readonly matcher: IntentMatcher,
+    private readonly opts: LegRecogniserOptions,
+  ) {
+    this.decoder = ps.decoder({
+      hmm: files.hmm,
+      lm: files.lm,
+      dict: files.dict,
+      extra: mergeArgs(DEFAULT_DECODER_ARGS, files.mllr ? ['-mllr', files.mllr] : [], opts.decoderArgs ?? []),
+    });
     this.design = opts.inputRate === MODEL_RATE ? null : designResampler(opts.inputRate, MODEL_RATE);
     this.rsState = new Float64Array(this.design ? resamplerStateLength(this.design) : 0);
     this.maxUttSamples = Math.round((opts.maxUtteranceSeconds ?? 8) * MODEL_RATE);
@@ -158,7 +176,12 @@ export class LegRecogniser {
     this.utterances++;
     this.words += words.length;
     this.opts.onUtterance?.(words.map((w) => w.word));
-    const timed: TimedWord[] = words.map((w) => ({ word: w.word, confidence: w.confidence, start: base + w.startFrame / FRAME_RATE, end: base + (w.endFrame + 1) / FRAME_RATE }));
+    const timed: TimedWord[] = words.map((w) => ({
+      word: w.word,
+      confidence: w.confidence,
+      start: base + w.startFrame / FRAME_RATE,
+      end: base + (w.endFrame + 1) / FRAME_RATE,
+    }));
     const run = [...this.context, ...timed];
     this.context = run.slice(-CONTEXT_WORDS);
     const availableAt = this.position;
@@ -169,7 +192,13 @@ export class LegRecogniser {
       const last = this.lastHit.get(hit.intent);
       this.lastHit.set(hit.intent, hit.end);
       if (last !== undefined && hit.start - last < REPEAT_SECONDS) continue;
-      out.push({ intent: hit.intent, t: hit.end, confidence: hit.confidence, availableAt, ...(this.opts.keepWords ? { words: hit.words } : {}) });
+      out.push({
+        intent: hit.intent,
+        t: hit.end,
+        confidence: hit.confidence,
+        availableAt,
+        ...(this.opts.keepWords ? { words: hit.words } : {}),
+      });
     }
     return out;
   }

@@ -16,20 +16,36 @@ export interface OfflineRecognition {
 }
 
 /** Recognise `pcm` (one leg at `rate`); throws AsrError when PocketSphinx is not installed. */
-export function recogniseLeg(files: SpeechModelFiles, pcm: Int16Array, rate: number, opts: Omit<LegRecogniserOptions, 'inputRate' | 'startSeconds'> & { matcher?: IntentMatcher } = {}): OfflineRecognition {
+export function recogniseLeg(
+  files: SpeechModelFiles,
+  pcm: Int16Array,
+  rate: number,
+  opts: Omit<LegRecogniserOptions, 'inputRate' | 'startSeconds'> & { matcher?: IntentMatcher } = {},
+): OfflineRecognition {
   const ps = loadPocketSphinx();
   if ('error' in ps) throw new AsrError('CG_ASR_UNAVAILABLE', ps.error);
   const { matcher, ...rest } = opts;
-  const rec = new LegRecogniser(ps, files, matcher ?? new IntentMatcher(), { ...rest, inputRate: rate, startSeconds: 0 });
+  const rec = new LegRecogniser(ps, files, matcher ?? new IntentMatcher(), {
+    ...rest,
+    inputRate: rate,
+    startSeconds: 0,
+  });
   const chunk = Math.round(rate / 5);
   const intents: HeardIntent[] = [];
   const cpu0 = process.cpuUsage();
   try {
-    for (let off = 0; off < pcm.length; off += chunk) intents.push(...rec.feed(pcm, off, Math.min(chunk, pcm.length - off)));
+    for (let off = 0; off < pcm.length; off += chunk)
+      intents.push(...rec.feed(pcm, off, Math.min(chunk, pcm.length - off)));
     intents.push(...rec.finish());
   } finally {
     rec.close();
   }
   const c = process.cpuUsage(cpu0);
-  return { intents, audioSeconds: pcm.length / rate, cpuSeconds: (c.user + c.system) / 1e6, words: rec.words, utterances: rec.utterances };
+  return {
+    intents,
+    audioSeconds: pcm.length / rate,
+    cpuSeconds: (c.user + c.system) / 1e6,
+    words: rec.words,
+    utterances: rec.utterances,
+  };
 }

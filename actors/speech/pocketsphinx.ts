@@ -72,13 +72,17 @@ export function loadPocketSphinx(): PocketSphinx | { error: string } {
     koffi.opaque('ps_seg_t');
     const native: Native = {
       ps_args: lib.func('void *ps_args(void)'),
-      cmd_ln_parse_r: base.func('cmd_ln_t *cmd_ln_parse_r(cmd_ln_t *inout, void *defn, int argc, const char **argv, int strict)'),
+      cmd_ln_parse_r: base.func(
+        'cmd_ln_t *cmd_ln_parse_r(cmd_ln_t *inout, void *defn, int argc, const char **argv, int strict)',
+      ),
       cmd_ln_free_r: base.func('int cmd_ln_free_r(cmd_ln_t *c)'),
       ps_init: lib.func('ps_decoder_t *ps_init(cmd_ln_t *config)'),
       ps_free: lib.func('int ps_free(ps_decoder_t *ps)'),
       ps_start_utt: lib.func('int ps_start_utt(ps_decoder_t *ps)'),
       ps_end_utt: lib.func('int ps_end_utt(ps_decoder_t *ps)'),
-      ps_process_raw: lib.func('int ps_process_raw(ps_decoder_t *ps, const int16_t *data, size_t n, int no_search, int full_utt)'),
+      ps_process_raw: lib.func(
+        'int ps_process_raw(ps_decoder_t *ps, const int16_t *data, size_t n, int no_search, int full_utt)',
+      ),
       ps_get_in_speech: lib.func('uint8_t ps_get_in_speech(ps_decoder_t *ps)'),
       ps_get_hyp: lib.func('const char *ps_get_hyp(ps_decoder_t *ps, int32_t *score)'),
       ps_seg_iter: lib.func('ps_seg_t *ps_seg_iter(ps_decoder_t *ps)'),
@@ -92,7 +96,9 @@ export function loadPocketSphinx(): PocketSphinx | { error: string } {
     };
     cached = { native, decoder: (opts) => new SphinxDecoder(native, opts) };
   } catch (err) {
-    cached = { error: `PocketSphinx not available (${(err as Error).message.split('\n')[0]}): install Debian's pocketsphinx and pocketsphinx-en-us` };
+    cached = {
+      error: `PocketSphinx not available (${(err as Error).message.split('\n')[0]}): install Debian's pocketsphinx and pocketsphinx-en-us`,
+    };
   }
   return cached;
 }
@@ -110,14 +116,36 @@ export class SphinxDecoder {
   private readonly sf = [0];
   private readonly ef = [0];
 
-  constructor(private readonly n: Native, opts: DecoderOptions) {
-    const argv = ['-hmm', opts.hmm, '-lm', opts.lm, '-dict', opts.dict, '-logfn', '/dev/null', '-cmn', 'live', ...(opts.extra ?? [])];
+  constructor(
+    private readonly n: Native,
+    opts: DecoderOptions,
+  ) {
+    const argv = [
+      '-hmm',
+      opts.hmm,
+      '-lm',
+      opts.lm,
+      '-dict',
+      opts.dict,
+      '-logfn',
+      '/dev/null',
+      '-cmn',
+      'live',
+      ...(opts.extra ?? []),
+    ];
     this.config = n.cmd_ln_parse_r(null, n.ps_args(), argv.length, argv, 1);
-    if (!this.config) throw new AsrError('CG_ASR_INIT', `PocketSphinx refused its configuration (${argv.filter((_, i) => i % 2 === 0).join(' ')})`);
+    if (!this.config)
+      throw new AsrError(
+        'CG_ASR_INIT',
+        `PocketSphinx refused its configuration (${argv.filter((_, i) => i % 2 === 0).join(' ')})`,
+      );
     this.ps = n.ps_init(this.config);
     if (!this.ps) {
       n.cmd_ln_free_r(this.config);
-      throw new AsrError('CG_ASR_INIT', `PocketSphinx could not load its model (hmm ${opts.hmm}, lm ${opts.lm}, dict ${opts.dict})`);
+      throw new AsrError(
+        'CG_ASR_INIT',
+        `PocketSphinx could not load its model (hmm ${opts.hmm}, lm ${opts.lm}, dict ${opts.dict})`,
+      );
     }
   }
 
@@ -138,7 +166,8 @@ export class SphinxDecoder {
       this.wasSpeech = false;
     }
     const view = length === pcm.length ? pcm : pcm.subarray(0, length);
-    if (this.n.ps_process_raw(this.ps, view, length, 0, 0) < 0) throw new AsrError('CG_ASR_DECODE', 'ps_process_raw failed');
+    if (this.n.ps_process_raw(this.ps, view, length, 0, 0) < 0)
+      throw new AsrError('CG_ASR_DECODE', 'ps_process_raw failed');
     const speech = this.n.ps_get_in_speech(this.ps) !== 0;
     if (speech) this.wasSpeech = true;
     if (!speech && this.wasSpeech) return this.endUtterance();
@@ -178,7 +207,12 @@ export class SphinxDecoder {
       const post = this.n.ps_seg_prob(seg, null, null, null);
       // Fillers (<s>, </s>, <sil>, [NOISE], ++breath++) carry no words; alternates such as "the(2)" lose the tag.
       if (!w || w.startsWith('<') || w.startsWith('[') || w.startsWith('+')) continue;
-      words.push({ word: w.replace(/\(\d+\)$/, ''), startFrame: this.sf[0], endFrame: this.ef[0], confidence: Math.min(1, Math.max(0, this.n.logmath_exp(lmath, post))) });
+      words.push({
+        word: w.replace(/\(\d+\)$/, ''),
+        startFrame: this.sf[0],
+        endFrame: this.ef[0],
+        confidence: Math.min(1, Math.max(0, this.n.logmath_exp(lmath, post))),
+      });
     }
     return words;
   }

@@ -34,7 +34,10 @@ export function speechModelFiles(dir: string = shippedSpeechModelDir()): SpeechM
   const hmm = m.acousticModel?.dir;
   const lm = m.files?.lm ? join(dir, m.files.lm) : '';
   const dict = m.files?.dict ? join(dir, m.files.dict) : '';
-  if (!hmm || !existsSync(join(hmm, 'mdef'))) throw new SpeechModelError(`speech model: acoustic model ${hmm ?? '(none)'} not found (install Debian's pocketsphinx-en-us)`);
+  if (!hmm || !existsSync(join(hmm, 'mdef')))
+    throw new SpeechModelError(
+      `speech model: acoustic model ${hmm ?? '(none)'} not found (install Debian's pocketsphinx-en-us)`,
+    );
   if (!lm || !existsSync(lm)) throw new SpeechModelError(`speech model: language model ${lm || '(none)'} not found`);
   if (!dict || !existsSync(dict)) throw new SpeechModelError(`speech model: dictionary ${dict || '(none)'} not found`);
   const mllr = m.files?.mllr ? join(dir, m.files.mllr) : undefined;

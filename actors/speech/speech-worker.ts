@@ -62,7 +62,14 @@ if (port) {
     } finally {
       s.rec.close();
       slots[i] = null;
-      port.postMessage({ type: 'closed', slot: i, key: s.key, audioSeconds: s.rec.audioSeconds, words: s.rec.words, utterances: s.rec.utterances });
+      port.postMessage({
+        type: 'closed',
+        slot: i,
+        key: s.key,
+        audioSeconds: s.rec.audioSeconds,
+        words: s.rec.words,
+        utterances: s.rec.utterances,
+      });
     }
   };
 
@@ -85,7 +92,13 @@ if (port) {
         drain(i, s);
       } catch (err) {
         const e = err as { code?: string; message?: string };
-        port.postMessage({ type: 'slot-error', slot: i, key: s.key, code: e.code ?? 'CG_ASR_DECODE', message: String(e.message ?? err) });
+        port.postMessage({
+          type: 'slot-error',
+          slot: i,
+          key: s.key,
+          code: e.code ?? 'CG_ASR_DECODE',
+          message: String(e.message ?? err),
+        });
         try {
           s.rec.close();
         } catch {
@@ -96,53 +109,76 @@ if (port) {
     }
   };
 
-  port.on('message', (msg: SpeechWorkerInit | SpeechWorkerOpen | { type: 'close'; slot: number; flush: boolean } | { type: 'shutdown' | 'crash' }) => {
-    if (msg.type === 'shutdown') {
-      // Free the decoders and let the thread end by itself: a thread terminated from outside while inside a native call aborts the
-      // whole process (N-API cannot throw during termination), so the service asks rather than terminates.
-      for (let i = 0; i < slots.length; i++) slots[i]?.rec.close();
-      slots.fill(null);
-      if (pumpTimer) clearInterval(pumpTimer);
-      port.close(); // nothing else keeps the thread alive: it ends on its own
-      return;
-    } else if (msg.type === 'crash') {
-      // Test hook: an uncaught exception, as a bug in this thread would raise.
-      setImmediate(() => {
-        throw new Error('injected recognition thread crash');
-      });
-    } else if (msg.type === 'init') {
-      const lib = loadPocketSphinx();
-      if ('error' in lib) {
-        port.postMessage({ type: 'failed', code: 'CG_ASR_UNAVAILABLE', message: lib.error });
+  port.on(
+    'message',
+    (
+      msg:
+        | SpeechWorkerInit
+        | SpeechWorkerOpen
+        | { type: 'close'; slot: number; flush: boolean }
+        | { type: 'shutdown' | 'crash' },
+    ) => {
+      if (msg.type === 'shutdown') {
+        // Free the decoders and let the thread end by itself: a thread terminated from outside while inside a native call aborts the
+        // whole process (N-API cannot throw during termination), so the service asks rather than terminates.
+        for (let i = 0; i < slots.length; i++) slots[i]?.rec.close();
+        slots.fill(null);
+        if (pumpTimer) clearInterval(pumpTimer);
+        port.close(); // nothing else keeps the thread alive: it ends on its own
         return;
+      } else if (msg.type === 'crash') {
+        // Test hook: an uncaught exception, as a bug in this thread would raise.
+        setImmediate(() => {
+          throw new Error('injected recognition thread crash');
+        });
+      } else if (msg.type === 'init') {
+        const lib = loadPocketSphinx();
+        if ('error' in lib) {
+          port.postMessage({ type: 'failed', code: 'CG_ASR_UNAVAILABLE', message: lib.error });
+          return;
+        }
+        ps = lib;
+        model = msg.model;
+        maxUtt = msg.maxUtteranceSeconds;
+        slots.length = msg.slots;
+        slots.fill(null);
+        try {
+          // Load the model once now, so a bad model directory fails at start-up and not on the first call.
+          lib.decoder({ ...model }).close();
+        } catch (err) {
+          port.postMessage({
+            type: 'failed',
+            code: (err as { code?: string }).code ?? 'CG_ASR_INIT',
+            message: (err as Error).message,
+          });
+          return;
+        }
+        pumpTimer = setInterval(pump, msg.pumpMs);
+        port.postMessage({ type: 'ready', slots: msg.slots });
+      } else if (msg.type === 'open') {
+        if (!ps || !model) return;
+        if (slots[msg.slot]) closeSlot(msg.slot, false);
+        try {
+          const rec = new LegRecogniser(ps, model, matcher, {
+            inputRate: msg.inputRate,
+            startSeconds: msg.startSeconds,
+            maxUtteranceSeconds: maxUtt,
+          });
+          slots[msg.slot] = { key: msg.key, ring: new RingBuffer(msg.ring, Int16Array), rec };
+          if (buf.length < msg.inputRate / 5) buf = new Int16Array(msg.inputRate / 5);
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          port.postMessage({
+            type: 'slot-error',
+            slot: msg.slot,
+            key: msg.key,
+            code: e.code ?? 'CG_ASR_INIT',
+            message: String(e.message ?? err),
+          });
+        }
+      } else if (msg.type === 'close') {
+        closeSlot(msg.slot, msg.flush);
       }
-      ps = lib;
-      model = msg.model;
-      maxUtt = msg.maxUtteranceSeconds;
-      slots.length = msg.slots;
-      slots.fill(null);
-      try {
-        // Load the model once now, so a bad model directory fails at start-up and not on the first call.
-        lib.decoder({ ...model }).close();
-      } catch (err) {
-        port.postMessage({ type: 'failed', code: (err as { code?: string }).code ?? 'CG_ASR_INIT', message: (err as Error).message });
-        return;
-      }
-      pumpTimer = setInterval(pump, msg.pumpMs);
-      port.postMessage({ type: 'ready', slots: msg.slots });
-    } else if (msg.type === 'open') {
-      if (!ps || !model) return;
-      if (slots[msg.slot]) closeSlot(msg.slot, false);
-      try {
-        const rec = new LegRecogniser(ps, model, matcher, { inputRate: msg.inputRate, startSeconds: msg.startSeconds, maxUtteranceSeconds: maxUtt });
-        slots[msg.slot] = { key: msg.key, ring: new RingBuffer(msg.ring, Int16Array), rec };
-        if (buf.length < msg.inputRate / 5) buf = new Int16Array(msg.inputRate / 5);
-      } catch (err) {
-        const e = err as { code?: string; message?: string };
-        port.postMessage({ type: 'slot-error', slot: msg.slot, key: msg.key, code: e.code ?? 'CG_ASR_INIT', message: String(e.message ?? err) });
-      }
-    } else if (msg.type === 'close') {
-      closeSlot(msg.slot, msg.flush);
-    }
-  });
+    },
+  );
 }

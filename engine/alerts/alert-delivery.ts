@@ -16,7 +16,10 @@ export class AlertDelivery {
   /** Seconds from each submit_sm to the SMSC's response (the engine feeds its metrics with it). */
   onSubmitResponse: ((seconds: number) => void) | null = null;
 
-  constructor(private readonly cfg: CallguardConfig, private readonly log: Logger) {}
+  constructor(
+    private readonly cfg: CallguardConfig,
+    private readonly log: Logger,
+  ) {}
 
   /** The SMSC URL list in use (the simulator's when none is configured). */
   smscUrl = '';
@@ -25,12 +28,23 @@ export class AlertDelivery {
     const c = this.cfg.smpp;
     let url = c.url;
     if (!url) {
-      this.simulator = await startSmscSimulator({ port: c.simulatorPort, host: '127.0.0.1', logger: this.log.child({ component: 'smsc-simulator' }) });
+      this.simulator = await startSmscSimulator({
+        port: c.simulatorPort,
+        host: '127.0.0.1',
+        logger: this.log.child({ component: 'smsc-simulator' }),
+      });
       url = `smpp://callguard:simulator@127.0.0.1:${this.simulator.port}`;
-      this.log.warn({ port: this.simulator.port }, 'no SMSC configured (CALLGUARD_SMPP_URL): alerts go to the BUNDLED SMSC SIMULATOR on loopback, not to subscribers');
+      this.log.warn(
+        { port: this.simulator.port },
+        'no SMSC configured (CALLGUARD_SMPP_URL): alerts go to the BUNDLED SMSC SIMULATOR on loopback, not to subscribers',
+      );
     }
     this.smscUrl = url;
-    this.service = createAlertService({ ...alertServiceOptions(this.cfg, url, this.log), ...(this.consent ? { consent: this.consent } : {}), onSubmitResponse: (s) => this.onSubmitResponse?.(s) });
+    this.service = createAlertService({
+      ...alertServiceOptions(this.cfg, url, this.log),
+      ...(this.consent ? { consent: this.consent } : {}),
+      onSubmitResponse: (s) => this.onSubmitResponse?.(s),
+    });
     await this.service.start();
   }
 

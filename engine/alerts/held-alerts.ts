@@ -66,13 +66,20 @@ export class HeldAlerts {
   private hold(w: StoreWork): void {
     this.items.push(w);
     if (w.kind === 'alert') this.counts.held++;
-    if (w.kind === 'alert') this.log.warn({ alertId: w.key, held: this.items.length }, 'store unavailable: alert held, not sent until the subscriber\'s consent can be checked');
+    if (w.kind === 'alert')
+      this.log.warn(
+        { alertId: w.key, held: this.items.length },
+        "store unavailable: alert held, not sent until the subscriber's consent can be checked",
+      );
     this.arm();
   }
 
   private dropFailed(w: StoreWork, err: unknown): void {
     this.counts.failed++;
-    this.log.error({ key: w.key, kind: w.kind, err: (err as Error).message }, 'store work failed (not an outage): dropped');
+    this.log.error(
+      { key: w.key, kind: w.kind, err: (err as Error).message },
+      'store work failed (not an outage): dropped',
+    );
   }
 
   private arm(): void {
@@ -94,7 +101,10 @@ export class HeldAlerts {
         if (!w.relevant()) {
           this.items.shift();
           if (w.kind === 'alert') this.counts.expired++;
-          this.log.warn({ key: w.key, kind: w.kind }, 'held work no longer relevant (its call ended too long ago): dropped');
+          this.log.warn(
+            { key: w.key, kind: w.kind },
+            'held work no longer relevant (its call ended too long ago): dropped',
+          );
           const next = w.expire?.();
           if (next) this.items.unshift(next);
           continue;
@@ -123,6 +133,10 @@ export class HeldAlerts {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.items.length) this.log.warn({ alerts: this.size('alert'), records: this.size('record') }, 'engine stopping with store work held: dropped');
+    if (this.items.length)
+      this.log.warn(
+        { alerts: this.size('alert'), records: this.size('record') },
+        'engine stopping with store work held: dropped',
+      );
   }
 }

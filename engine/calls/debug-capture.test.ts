@@ -24,7 +24,9 @@ const tmp = () => {
 
 /** Every file under `dir`, recursively. */
 function allFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 const isWav = (f: string) => readFileSync(f).subarray(0, 4).toString('latin1') === 'RIFF';
@@ -56,7 +58,10 @@ test('DebugCapture: WAV per leg, stops at the size limit, retention deletes by a
   // A smaller size limit: the oldest capture goes first.
   const small = new DebugCapture(dir, [], { maxAgeMs: 24 * HOUR, maxBytes: 70_000 }, quietLog);
   assert.is(small.purge(Date.now()), 2);
-  assert.equal(small.files().map((f) => f.name), b.paths.map((p) => p.split('/').pop()));
+  assert.equal(
+    small.files().map((f) => f.name),
+    b.paths.map((p) => p.split('/').pop()),
+  );
   // Past the age limit everything goes.
   assert.is(small.purge(Date.now() + 25 * HOUR), 2);
   assert.equal(small.files(), []);
@@ -65,7 +70,13 @@ test('DebugCapture: WAV per leg, stops at the size limit, retention deletes by a
 test('debug capture on a real engine over SIPREC: nothing on disk without the switch; by configured number and by the admin API both legs are written as WAV; retention deletes them', async () => {
   const dir = tmp();
   const lib = defaultClipLibrary();
-  const plan = planCalls(lib, { calls: 3, ratePerSecond: 1, durationSeconds: { min: 3, max: 3 }, scamFraction: 0, seed: 3 });
+  const plan = planCalls(lib, {
+    calls: 3,
+    ratePerSecond: 1,
+    durationSeconds: { min: 3, max: 3 },
+    scamFraction: 0,
+    seed: 3,
+  });
   const [plain, byNumber, byApi] = plan;
   const c = testConfig();
   const base = 47500 + (process.pid % 100) * 20;
@@ -86,7 +97,8 @@ test('debug capture on a real engine over SIPREC: nothing on disk without the sw
   );
   await engine.start();
   const port = engine.http.address().port;
-  const api = (path: string, method = 'GET', token: string | null = TOKEN) => fetch(`http://127.0.0.1:${port}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const api = (path: string, method = 'GET', token: string | null = TOKEN) =>
+    fetch(`http://127.0.0.1:${port}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
   const play = async (calls: PlannedCall[], onAnswered?: (call: PlannedCall) => Promise<void>) => {
     const pending: Promise<void>[] = [];
     const g = new CallGenerator({
@@ -99,7 +111,10 @@ test('debug capture on a real engine over SIPREC: nothing on disk without the sw
     await g.start();
     const res = await within(g.done, 60000, 'calls');
     await Promise.all(pending);
-    assert.equal(res.calls.map((r) => r.outcome), calls.map(() => 'completed'));
+    assert.equal(
+      res.calls.map((r) => r.outcome),
+      calls.map(() => 'completed'),
+    );
   };
   const captures = join(dir, 'captures');
   try {
@@ -120,20 +135,33 @@ test('debug capture on a real engine over SIPREC: nothing on disk without the sw
     assert.is(apiFiles.length, 2);
     const files = readdirSync(captures).sort();
     assert.is(files.length, 4, files.join(' '));
-    assert.ok(files.every((f) => !f.includes(plain.callId.split('@')[0])), 'the plain call was never captured');
+    assert.ok(
+      files.every((f) => !f.includes(plain.callId.split('@')[0])),
+      'the plain call was never captured',
+    );
     assert.ok(apiFiles.every((f) => files.includes(f)));
     // The call captured from the start: each leg's WAV is the audio the SBC sent, decoded (first clip compared exactly).
-    for (const [leg, role] of [[0, 'caller'], [1, 'callee']] as const) {
-      const f = files.find((n) => n.includes(byNumber.callId.split('@')[0].replace(/[^A-Za-z0-9._-]/g, '_')) && n.includes(`leg${leg}-${role}`));
+    for (const [leg, role] of [
+      [0, 'caller'],
+      [1, 'callee'],
+    ] as const) {
+      const f = files.find(
+        (n) =>
+          n.includes(byNumber.callId.split('@')[0].replace(/[^A-Za-z0-9._-]/g, '_')) && n.includes(`leg${leg}-${role}`),
+      );
       assert.ok(f, `leg ${leg} file`);
       const wav = parseWav(readFileSync(join(captures, f!)));
       const got = wav.channels[0];
       assert.ok(got.length >= 3 * 8000 * 0.9 && got.length <= 3 * 8000 * 1.1, `${got.length} samples for a 3 s call`);
       const clip = byNumber.legs[leg].clips[0].bytes;
       const n = Math.min(clip.length, 4000);
-      assert.equal(Array.from(got.subarray(0, n)), Array.from(clip.subarray(0, n), (b) => ULAW_TO_PCM[b]));
+      assert.equal(
+        Array.from(got.subarray(0, n)),
+        Array.from(clip.subarray(0, n), (b) => ULAW_TO_PCM[b]),
+      );
     }
-    for (const f of apiFiles) assert.ok(parseWav(readFileSync(join(captures, f))).channels[0].length > 0, `${f} has audio from the switch on`);
+    for (const f of apiFiles)
+      assert.ok(parseWav(readFileSync(join(captures, f))).channels[0].length > 0, `${f} has audio from the switch on`);
     const list = (await (await api('/captures')).json()) as { files: Array<{ name: string; live: boolean }> };
     assert.equal(list.files.map((f) => f.name).sort(), files);
     assert.match(await (await api('/metrics', 'GET', null)).text(), 'callguard_debug_captures_total 2');
@@ -144,7 +172,10 @@ test('debug capture on a real engine over SIPREC: nothing on disk without the sw
     const deadline = Date.now() + 20000;
     while (engine.retention!.sweeps < sweeps + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(readdirSync(captures), []);
-    assert.match(await (await api('/metrics', 'GET', null)).text(), 'callguard_retention_purged_total{kind="captures"} 4');
+    assert.match(
+      await (await api('/metrics', 'GET', null)).text(),
+      'callguard_retention_purged_total{kind="captures"} 4',
+    );
   } finally {
     await engine.close();
   }

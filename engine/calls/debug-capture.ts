@@ -41,7 +41,12 @@ export class DebugCapture {
   stoppedAtLimit = 0;
   started = 0;
 
-  constructor(dataDir: string, numbers: readonly string[], readonly limits: DebugCaptureLimits, private readonly log: Logger) {
+  constructor(
+    dataDir: string,
+    numbers: readonly string[],
+    readonly limits: DebugCaptureLimits,
+    private readonly log: Logger,
+  ) {
     this.dir = join(resolve(dataDir), 'captures');
     this.numbers = new Set(numbers);
     this.finishedBytes = this.files().reduce((s, f) => s + f.bytes, 0);
@@ -55,15 +60,23 @@ export class DebugCapture {
   /** Opens one WAV per leg for `callId`. Throws when the size limit leaves no room. */
   open(callId: string, legs: readonly CaptureLeg[], now = Date.now()): CallCapture {
     // Less room than a second per leg would give a file of no use: refuse it up front.
-    if (this.totalBytes() + legs.length * BYTES_PER_SECOND > this.limits.maxBytes) throw new Error(`no room for a debug capture: captures use ${this.totalBytes()} bytes of retention.captureMaxBytes ${this.limits.maxBytes}`);
+    if (this.totalBytes() + legs.length * BYTES_PER_SECOND > this.limits.maxBytes)
+      throw new Error(
+        `no room for a debug capture: captures use ${this.totalBytes()} bytes of retention.captureMaxBytes ${this.limits.maxBytes}`,
+      );
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
     const safe = callId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
-    const writers = legs.map((l, i) => new WavWriter(join(this.dir, `${stamp}_${safe}_leg${i}-${l.role.replace(/[^a-z]/gi, '')}.wav`)));
+    const writers = legs.map(
+      (l, i) => new WavWriter(join(this.dir, `${stamp}_${safe}_leg${i}-${l.role.replace(/[^a-z]/gi, '')}.wav`)),
+    );
     const c = new CallCapture(callId, writers, this);
     this.live.add(c);
     this.started++;
-    this.log.warn({ callId, files: writers.map((w) => w.path) }, 'debug audio capture started: this call is being written to disk');
+    this.log.warn(
+      { callId, files: writers.map((w) => w.path) },
+      'debug audio capture started: this call is being written to disk',
+    );
     return c;
   }
 
@@ -85,7 +98,10 @@ export class DebugCapture {
   room(c: CallCapture, bytes: number): boolean {
     if (this.totalBytes() + bytes <= this.limits.maxBytes) return true;
     this.stoppedAtLimit++;
-    this.log.warn({ callId: c.callId, maxBytes: this.limits.maxBytes }, 'debug audio capture stopped: retention.captureMaxBytes reached');
+    this.log.warn(
+      { callId: c.callId, maxBytes: this.limits.maxBytes },
+      'debug audio capture stopped: retention.captureMaxBytes reached',
+    );
     return false;
   }
 
@@ -102,7 +118,13 @@ export class DebugCapture {
     for (const name of names) {
       try {
         const st = statSync(join(this.dir, name));
-        out.push({ name, bytes: st.size, modifiedAt: st.mtime.toISOString(), live: livePaths.has(join(this.dir, name)), mtime: st.mtimeMs });
+        out.push({
+          name,
+          bytes: st.size,
+          modifiedAt: st.mtime.toISOString(),
+          live: livePaths.has(join(this.dir, name)),
+          mtime: st.mtimeMs,
+        });
       } catch {
         // Deleted between readdir and stat: nothing to report.
       }
@@ -142,7 +164,11 @@ export class DebugCapture {
 export class CallCapture {
   private closed = false;
 
-  constructor(readonly callId: string, private readonly writers: WavWriter[], private readonly owner: DebugCapture) {}
+  constructor(
+    readonly callId: string,
+    private readonly writers: WavWriter[],
+    private readonly owner: DebugCapture,
+  ) {}
 
   get paths(): string[] {
     return this.writers.map((w) => w.path);

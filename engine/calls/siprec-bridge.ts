@@ -31,9 +31,16 @@ export class SiprecBridge {
   /** Debug audio capture (set by the engine); null: audio never reaches the disk. */
   capture: DebugCapture | null = null;
   /** The sinks ingest writes each analysed call's legs into, kept so a capture can be spliced in while the call runs. */
-  private readonly sinks = new Map<string, { sinks: LegSink[]; writes: Array<LegSink['write']>; roles: string[]; capture: CallCapture | null }>();
+  private readonly sinks = new Map<
+    string,
+    { sinks: LegSink[]; writes: Array<LegSink['write']>; roles: string[]; capture: CallCapture | null }
+  >();
 
-  constructor(cfg: CallguardConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {
+  constructor(
+    cfg: CallguardConfig,
+    private readonly supervisor: Supervisor,
+    private readonly log: Logger,
+  ) {
     supervisor.on('call-ended', (e: { callId: string }) => this.meta.delete(e.callId));
     this.server = createSiprecServer(
       {
@@ -88,17 +95,35 @@ export class SiprecBridge {
         source: 'siprec',
         // Each leg at its codec's rate (16 kHz for G.722, Opus, AMR-WB): the actor resamples for the model, and speech
         // recognition, fed from the same writes, gets the wideband signal.
-        legs: info.legs.map((l) => ({ sampleRate: l.sampleRate, label: l.label ?? undefined, role: l.role, number: l.number ?? undefined })),
+        legs: info.legs.map((l) => ({
+          sampleRate: l.sampleRate,
+          label: l.label ?? undefined,
+          role: l.role,
+          number: l.number ?? undefined,
+        })),
         subscriberLeg: info.protectedLeg >= 0 ? info.protectedLeg : undefined,
       });
       this.meta.set(info.callId, {
         direction: info.direction,
         sbc: `${info.sbc.transport}:${info.sbc.address}:${info.sbc.port}`,
-        legs: info.legs.map((l) => ({ label: l.label, role: l.role, number: l.number, codec: l.codec, sampleRate: l.sampleRate })),
+        legs: info.legs.map((l) => ({
+          label: l.label,
+          role: l.role,
+          number: l.number,
+          codec: l.codec,
+          sampleRate: l.sampleRate,
+        })),
       });
       // Ingest reuses its PCM buffer, so copy it in: ring.push copies, nothing is kept.
-      const sinks: LegSink[] = info.legs.map((_, i) => ({ write: (pcm: Int16Array, offset: number, length: number) => void call.write(i, pcm, offset, length) }));
-      this.sinks.set(info.callId, { sinks, writes: sinks.map((k) => k.write), roles: info.legs.map((l) => l.role), capture: null });
+      const sinks: LegSink[] = info.legs.map((_, i) => ({
+        write: (pcm: Int16Array, offset: number, length: number) => void call.write(i, pcm, offset, length),
+      }));
+      this.sinks.set(info.callId, {
+        sinks,
+        writes: sinks.map((k) => k.write),
+        roles: info.legs.map((l) => l.role),
+        capture: null,
+      });
       if (this.capture?.wantsCall(info.legs.map((l) => l.number))) {
         try {
           this.startCapture(info.callId);
@@ -112,7 +137,11 @@ export class SiprecBridge {
           (v) => {
             if (!v.analyse) this.stopAnalysis(info.callId, v.reason);
           },
-          (err: Error) => this.log.error({ callId: info.callId, err: err.message }, 'subscriber check failed: the call stays analysed'),
+          (err: Error) =>
+            this.log.error(
+              { callId: info.callId, err: err.message },
+              'subscriber check failed: the call stays analysed',
+            ),
         );
       }
       return { sinks };
@@ -151,7 +180,10 @@ export class SiprecBridge {
     if (!entry) return null;
     if (entry.capture) return entry.capture.paths;
     if (!this.capture) throw new Error('debug capture is not available');
-    const cap = this.capture.open(callId, entry.roles.map((role) => ({ role })));
+    const cap = this.capture.open(
+      callId,
+      entry.roles.map((role) => ({ role })),
+    );
     entry.capture = cap;
     entry.sinks.forEach((sink, i) => {
       const analyse = entry.writes[i];

@@ -44,7 +44,14 @@ export function readAudioFile(path: string): Uint8Array {
     return readFileSync(path);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    const why =
+      e.code === 'ENOENT'
+        ? 'no such file'
+        : e.code === 'EISDIR'
+          ? 'is a directory'
+          : e.code === 'EACCES'
+            ? 'permission denied'
+            : e.message;
     throw new WavError('CG_WAV_NOT_WAV', `cannot read ${path}: ${why}`);
   }
 }
@@ -53,7 +60,12 @@ export function readAudioFile(path: string): Uint8Array {
  * Stream a WAV file through the same engine path a live call takes (supervisor → actor on the pool → ring buffers →
  * features) and collect the per-window timeline of every leg.
  */
-export async function analyzeFile(path: string, cfg: CallguardConfig, log: Logger, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+export async function analyzeFile(
+  path: string,
+  cfg: CallguardConfig,
+  log: Logger,
+  opts: AnalyzeOptions = {},
+): Promise<AnalyzeResult> {
   const audio = parseWav(readAudioFile(path));
   const legNames = audio.channels.length === 2 ? ['caller', 'callee'] : ['mono'];
   // Spoken content: the other party's leg (the caller of a two-channel file; the only leg of a mono one) is
@@ -64,7 +76,12 @@ export async function analyzeFile(path: string, cfg: CallguardConfig, log: Logge
   let speechOff: string | null = null;
   if (cfg.speech.enabled) {
     try {
-      heard = recogniseLeg(speechModelFiles(cfg.speech.modelDir || undefined), audio.channels[otherLeg], audio.sampleRate, { keepWords: opts.words === true, maxUtteranceSeconds: cfg.speech.maxUtteranceSeconds }).intents;
+      heard = recogniseLeg(
+        speechModelFiles(cfg.speech.modelDir || undefined),
+        audio.channels[otherLeg],
+        audio.sampleRate,
+        { keepWords: opts.words === true, maxUtteranceSeconds: cfg.speech.maxUtteranceSeconds },
+      ).intents;
     } catch (err) {
       speechOff = (err as Error).message;
     }
@@ -88,10 +105,18 @@ export async function analyzeFile(path: string, cfg: CallguardConfig, log: Logge
     const call = sup.createCall({
       callId: `file:${file}`,
       source: 'file',
-      legs: audio.channels.map((_, i) => ({ sampleRate: audio.sampleRate, label: legNames[i], role: legNames[i] === 'mono' ? 'unknown' : (legNames[i] as 'caller' | 'callee') })),
+      legs: audio.channels.map((_, i) => ({
+        sampleRate: audio.sampleRate,
+        label: legNames[i],
+        role: legNames[i] === 'mono' ? 'unknown' : (legNames[i] as 'caller' | 'callee'),
+      })),
       subscriberLeg: audio.channels.length === 2 ? 1 : 0,
     });
-    if (heard?.length) sup.addIntents(call.callId, heard.map((h) => ({ intent: h.intent, t: h.t, confidence: h.confidence, availableAt: h.availableAt })));
+    if (heard?.length)
+      sup.addIntents(
+        call.callId,
+        heard.map((h) => ({ intent: h.intent, t: h.t, confidence: h.confidence, availableAt: h.availableAt })),
+      );
     await streamFileIntoCall(call, audio);
     sup.endCall(call.callId, 'end-of-file');
     const ended = await call.ended;
@@ -102,14 +127,26 @@ export async function analyzeFile(path: string, cfg: CallguardConfig, log: Logge
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   entries.sort((a, b) => a.index - b.index || a.leg - b.leg);
   const intents = heard ? heard.map((h) => ({ ...h, file, legName: legNames[otherLeg] })) : null;
-  return { entries, alerts, model: model !== null, durationSeconds: audio.durationSeconds, wallSeconds, legs: audio.channels.length, actorErrors, intents, speechOff };
+  return {
+    entries,
+    alerts,
+    model: model !== null,
+    durationSeconds: audio.durationSeconds,
+    wallSeconds,
+    legs: audio.channels.length,
+    actorErrors,
+    intents,
+    speechOff,
+  };
 }
 
 const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 
 /** Human-readable timeline lines. */
 export function formatTimeline(r: AnalyzeResult): string[] {
-  const lines = [`time (s)        leg     speech  level dBFS  F0 Hz  F0 spread st  onsets/s  centroid Hz  ${r.model ? 'emotion (p)        ' : ''}risk`];
+  const lines = [
+    `time (s)        leg     speech  level dBFS  F0 Hz  F0 spread st  onsets/s  centroid Hz  ${r.model ? 'emotion (p)        ' : ''}risk`,
+  ];
   for (const e of r.entries) {
     const span = `${fmt(e.tStart, 2).padStart(6)}–${fmt(e.tEnd, 2).padEnd(6)}${e.partial ? '*' : ' '}`;
     let emotion = '';
@@ -122,9 +159,15 @@ export function formatTimeline(r: AnalyzeResult): string[] {
       `${span}  ${e.legName.padEnd(6)}  ${(fmt(e.speechRatio * 100, 0) + '%').padStart(6)}  ${fmt(e.levelDbfs).padStart(10)}  ${(e.f0Median ? fmt(e.f0Median, 0) : '-').padStart(5)}  ${(e.f0Median ? fmt(e.f0SpreadSemitones, 2) : '-').padStart(12)}  ${fmt(e.onsetsPerSecond, 2).padStart(8)}  ${fmt(e.centroidHz, 0).padStart(11)}  ${emotion}${e.risk === null ? '-' : fmt(e.risk, 2)}`,
     );
   }
-  for (const i of r.intents ?? []) lines.push(`INTENT ${i.intent} at ${fmt(i.t, 1)} s (${i.legName}, confidence ${fmt(i.confidence, 2)})${i.words ? `: "${i.words.join(' ')}"` : ''}`);
+  for (const i of r.intents ?? [])
+    lines.push(
+      `INTENT ${i.intent} at ${fmt(i.t, 1)} s (${i.legName}, confidence ${fmt(i.confidence, 2)})${i.words ? `: "${i.words.join(' ')}"` : ''}`,
+    );
   if (r.speechOff) lines.push(`spoken content not analysed: ${r.speechOff}`);
-  for (const a of r.alerts) lines.push(`ALERT (${a.level}) at ${fmt(a.t, 1)} s, risk ${fmt(a.risk, 2)}: ${a.explanation} — ${a.actions.join('; ')}`);
+  for (const a of r.alerts)
+    lines.push(
+      `ALERT (${a.level}) at ${fmt(a.t, 1)} s, risk ${fmt(a.risk, 2)}: ${a.explanation} — ${a.actions.join('; ')}`,
+    );
   if (!r.alerts.length) lines.push('no scam alert');
   lines.push(
     `${r.entries.length} windows over ${fmt(r.durationSeconds, 2)} s of audio, ${r.legs} leg(s), analysed in ${fmt(r.wallSeconds, 3)} s (${fmt(r.durationSeconds / Math.max(r.wallSeconds, 1e-9), 0)}× real time)${r.entries.some((e) => e.partial) ? '; * = partial window at the end' : ''}`,

@@ -35,16 +35,32 @@ test('analyze: a µ-law Emo-DB clip prints a timeline with real measurements', (
 test('analyze --json: a two-channel A-law file gives NDJSON windows for caller and callee', () => {
   const caller = speech('03b10Na.wav', '03b10Nc.wav', '03b09Nc.wav');
   const callee = speech('08a01Na.wav', '08a02Na.wav', '08a04Nc.wav');
-  const p = file('call.wav', encodeWav([Uint8Array.from(caller, linearToAlaw), Uint8Array.from(callee, linearToAlaw)], 8000, 'alaw'));
+  const p = file(
+    'call.wav',
+    encodeWav([Uint8Array.from(caller, linearToAlaw), Uint8Array.from(callee, linearToAlaw)], 8000, 'alaw'),
+  );
   const r = cli('analyze', p, '--json');
   assert.is(r.code, 0, r.err);
-  const rows = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   // 6 s at the live window hop (1 s): 4 windows per leg on the hop grid, and a final one over the last 2 s because
   // the 98 frames after the grid's last window are more than half a hop.
   assert.is(rows.length, 2 * 5);
   assert.equal([...new Set(rows.map((x) => x.legName))], ['caller', 'callee']);
   const first = rows[0];
-  for (const k of ['tStart', 'tEnd', 'speechRatio', 'levelDbfs', 'f0Median', 'f0SpreadSemitones', 'onsetsPerSecond', 'centroidHz']) assert.type(first[k], 'number', k);
+  for (const k of [
+    'tStart',
+    'tEnd',
+    'speechRatio',
+    'levelDbfs',
+    'f0Median',
+    'f0SpreadSemitones',
+    'onsetsPerSecond',
+    'centroidHz',
+  ])
+    assert.type(first[k], 'number', k);
   const mean = (leg: string) => {
     const f = rows.filter((x) => x.legName === leg && x.f0Median > 0).map((x) => x.f0Median);
     return f.reduce((a, b) => a + b, 0) / f.length;
@@ -60,7 +76,10 @@ test('analyze: 16 kHz PCM is resampled and lands close to the 8 kHz analysis of 
   const p = file('wide.wav', encodeWav([up], 16000, 'pcm16'));
   const wide = JSON.parse(cli('analyze', p, '--json').out.trim().split('\n')[0]);
   const narrow = JSON.parse(cli('analyze', join(emodbDir, '09a01Nb.wav'), '--json').out.trim().split('\n')[0]);
-  assert.ok(Math.abs(wide.f0Median - narrow.f0Median) / narrow.f0Median < 0.03, `${wide.f0Median} vs ${narrow.f0Median}`);
+  assert.ok(
+    Math.abs(wide.f0Median - narrow.f0Median) / narrow.f0Median < 0.03,
+    `${wide.f0Median} vs ${narrow.f0Median}`,
+  );
   assert.ok(Math.abs(wide.levelDbfs - narrow.levelDbfs) < 1.5, `${wide.levelDbfs} vs ${narrow.levelDbfs}`);
 });
 
@@ -70,7 +89,17 @@ test('analyze: bad files give one clear error line and a non-zero exit, never a 
     [file('empty.wav', ''), /file is empty/],
     [file('text.wav', 'this is plainly not audio\n'), /not a WAV file/],
     [file('cut.wav', good.subarray(0, 2000)), /truncated|declares/],
-    [file('float.wav', (() => { const b = Uint8Array.from(encodeWav([new Int16Array(100)], 8000, 'pcm16')); new DataView(b.buffer).setUint16(20, 3, true); return b; })()), /unsupported codec IEEE float/],
+    [
+      file(
+        'float.wav',
+        (() => {
+          const b = Uint8Array.from(encodeWav([new Int16Array(100)], 8000, 'pcm16'));
+          new DataView(b.buffer).setUint16(20, 3, true);
+          return b;
+        })(),
+      ),
+      /unsupported codec IEEE float/,
+    ],
     [join(dir, 'does-not-exist.wav'), /cannot read .*no such file/],
   ];
   for (const [p, pattern] of cases) {
@@ -91,7 +120,10 @@ test('usage errors and bad configuration are one line too', () => {
   r = cli('frobnicate');
   assert.is(r.code, 2);
   assert.match(r.err, /unknown command "frobnicate"/);
-  const bad = spawnSync(process.execPath, [BIN, 'config', '--print'], { encoding: 'utf8', env: { ...env, CALLGUARD_POOL_THREADS: 'lots' } });
+  const bad = spawnSync(process.execPath, [BIN, 'config', '--print'], {
+    encoding: 'utf8',
+    env: { ...env, CALLGUARD_POOL_THREADS: 'lots' },
+  });
   assert.is(bad.status, 2);
   assert.is(bad.stderr.trim(), 'callguard: error: CALLGUARD_POOL_THREADS: expected a number, got "lots"');
 });
@@ -105,17 +137,30 @@ test('serve on a port that is already taken: one line naming the setting, exit 2
     const r = spawnSync(process.execPath, [BIN, 'serve'], {
       encoding: 'utf8',
       timeout: 60000,
-      env: { ...env, CALLGUARD_HTTP_PORT: String(port), CALLGUARD_SIP_PORT: '0', CALLGUARD_SMPP_SIMULATOR_PORT: '0', CALLGUARD_DATA_DIR: join(dir, 'busy-data'), CALLGUARD_LOG_LEVEL: 'silent' },
+      env: {
+        ...env,
+        CALLGUARD_HTTP_PORT: String(port),
+        CALLGUARD_SIP_PORT: '0',
+        CALLGUARD_SMPP_SIMULATOR_PORT: '0',
+        CALLGUARD_DATA_DIR: join(dir, 'busy-data'),
+        CALLGUARD_LOG_LEVEL: 'silent',
+      },
     });
     assert.is(r.status, 2, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
-    assert.is(r.stderr.trim(), `callguard: error: cannot listen on 127.0.0.1:${port} (http.port): address already in use`);
+    assert.is(
+      r.stderr.trim(),
+      `callguard: error: cannot listen on 127.0.0.1:${port} (http.port): address already in use`,
+    );
   } finally {
     blocker.close();
   }
 });
 
 test('config --print shows the effective configuration with secrets masked', () => {
-  const r = spawnSync(process.execPath, [BIN, 'config', '--print'], { encoding: 'utf8', env: { ...env, CALLGUARD_SMPP_URL: 'smpp://esme:topsecret@127.0.0.1:2775', CALLGUARD_SIP_PORT: '5099' } });
+  const r = spawnSync(process.execPath, [BIN, 'config', '--print'], {
+    encoding: 'utf8',
+    env: { ...env, CALLGUARD_SMPP_URL: 'smpp://esme:topsecret@127.0.0.1:2775', CALLGUARD_SIP_PORT: '5099' },
+  });
   assert.is(r.status, 0, r.stderr);
   const c = JSON.parse(r.stdout);
   assert.is(c.sip.port, 5099);
@@ -126,18 +171,28 @@ test('config --print shows the effective configuration with secrets masked', () 
 test('serve starts, logs its configuration, and stops cleanly on SIGTERM and on SIGINT', async () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     // Ephemeral ports and a temp outbox: the test must not depend on 5060/8080 being free.
-    const serveEnv = { ...env, CALLGUARD_SMPP_URL: 'smpp://esme:hunter2@127.0.0.1:9', CALLGUARD_SIP_PORT: '0', CALLGUARD_HTTP_PORT: '0', CALLGUARD_DATA_DIR: join(dir, 'data') };
+    const serveEnv = {
+      ...env,
+      CALLGUARD_SMPP_URL: 'smpp://esme:hunter2@127.0.0.1:9',
+      CALLGUARD_SIP_PORT: '0',
+      CALLGUARD_HTTP_PORT: '0',
+      CALLGUARD_DATA_DIR: join(dir, 'data'),
+    };
     const child = spawn(process.execPath, [BIN, 'serve'], { env: serveEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const deadline = Date.now() + 30000;
-    while (!out.includes('callguard ready') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    while (!out.includes('callguard ready') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /callguard ready/, out);
     child.kill(signal);
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     assert.is(code, 0, out);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const starting = lines.find((l) => l.msg === 'callguard starting');
     assert.ok(starting?.config?.pool?.threads === 2, 'configuration logged');
     assert.not.match(out, /hunter2/);
@@ -151,13 +206,31 @@ test('smsc-sim and notify: an alert queued from the CLI reaches the simulator ov
   sim.stdout.on('data', (d) => (out += d));
   try {
     const deadline = Date.now() + 20000;
-    while (!/smsc-sim listening/.test(out) && Date.now() < deadline && sim.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-    const hello = out.split('\n').map((l) => { try { return JSON.parse(l); } catch { return null; } }).find((l) => l?.msg === 'smsc-sim listening');
+    while (!/smsc-sim listening/.test(out) && Date.now() < deadline && sim.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    const hello = out
+      .split('\n')
+      .map((l) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((l) => l?.msg === 'smsc-sim listening');
     assert.ok(hello?.port > 0, out);
     const n = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const c = spawn(process.execPath, [BIN, 'notify', '--to', '+4915112345678', '--text', 'Test: this call may be a scam. Hang up.'], {
-        env: { ...env, CALLGUARD_SMPP_URL: `smpp://cg:pw@127.0.0.1:${hello.port}`, CALLGUARD_DATA_DIR: join(dir, 'notify-data') },
-      });
+      const c = spawn(
+        process.execPath,
+        [BIN, 'notify', '--to', '+4915112345678', '--text', 'Test: this call may be a scam. Hang up.'],
+        {
+          env: {
+            ...env,
+            CALLGUARD_SMPP_URL: `smpp://cg:pw@127.0.0.1:${hello.port}`,
+            CALLGUARD_DATA_DIR: join(dir, 'notify-data'),
+          },
+        },
+      );
       let o = '';
       let e = '';
       c.stdout.on('data', (d) => (o += d));
@@ -169,8 +242,13 @@ test('smsc-sim and notify: an alert queued from the CLI reaches the simulator ov
     assert.is(r.state, 'submitted');
     assert.is(r.to, '+4915112345678');
     const submitDeadline = Date.now() + 10000;
-    while (!/smsc-sim submit_sm/.test(out) && Date.now() < submitDeadline) await new Promise((res) => setTimeout(res, 50));
-    const submit = out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'smsc-sim submit_sm');
+    while (!/smsc-sim submit_sm/.test(out) && Date.now() < submitDeadline)
+      await new Promise((res) => setTimeout(res, 50));
+    const submit = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'smsc-sim submit_sm');
     assert.ok(submit, out);
     // Numbers are masked in logs by default (log.maskNumbers).
     assert.match(submit.to, /^49151(\d{6}|\*+)78$/);

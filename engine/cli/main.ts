@@ -35,7 +35,9 @@ Common options:
 class UsageError extends Error {}
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -48,7 +50,10 @@ async function serve(configFile: string | undefined): Promise<void> {
     if (stopping) {
       // A second signal skips the rest of the drain.
       log.warn({ signal }, 'second signal: stopping now');
-      engine.close().then(() => process.exit(0), () => process.exit(1));
+      engine.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
       return;
     }
     stopping = true;
@@ -113,8 +118,7 @@ async function main(argv: string[]): Promise<number> {
         for (const e of result.entries) process.stdout.write(JSON.stringify({ type: 'window', ...e }) + '\n');
         for (const i of result.intents ?? []) process.stdout.write(JSON.stringify({ type: 'intent', ...i }) + '\n');
         for (const a of result.alerts) process.stdout.write(JSON.stringify(a) + '\n');
-      }
-      else process.stdout.write(formatTimeline(result).join('\n') + '\n');
+      } else process.stdout.write(formatTimeline(result).join('\n') + '\n');
       return result.actorErrors ? 1 : 0;
     }
     case 'notify': {
@@ -122,7 +126,13 @@ async function main(argv: string[]): Promise<number> {
       const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError('--timeout takes a number of seconds');
       const cfg = loadConfig({ file: values.config });
-      const r = await notify(cfg, createOpsLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, cfg.log.maskNumbers, 2), values.to, values.text, timeout * 1000);
+      const r = await notify(
+        cfg,
+        createOpsLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, cfg.log.maskNumbers, 2),
+        values.to,
+        values.text,
+        timeout * 1000,
+      );
       process.stdout.write(JSON.stringify(r) + '\n');
       return r.state === 'submitted' ? 0 : 1;
     }
@@ -142,7 +152,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'subscribers': {
       const [action, arg] = rest;
-      if (!['add', 'remove', 'get', 'import'].includes(action ?? '') || !arg || rest.length !== 2) throw new UsageError('subscribers add|remove|get <+E164> or subscribers import <file.csv>');
+      if (!['add', 'remove', 'get', 'import'].includes(action ?? '') || !arg || rest.length !== 2)
+        throw new UsageError('subscribers add|remove|get <+E164> or subscribers import <file.csv>');
       const cfg = loadConfig({ file: values.config });
       const r = await subscribersCommand(cfg, action as 'add' | 'remove' | 'get' | 'import', arg, values.language);
       process.stdout.write(JSON.stringify(r.output) + '\n');
@@ -161,7 +172,12 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`callguard: ${err.message} (see "callguard help")\n`);
       process.exitCode = 2;
-    } else if (err instanceof WavError || err instanceof ConfigError || err instanceof ModelSettingsError || err instanceof EngineStartError) {
+    } else if (
+      err instanceof WavError ||
+      err instanceof ConfigError ||
+      err instanceof ModelSettingsError ||
+      err instanceof EngineStartError
+    ) {
       process.stderr.write(`callguard: error: ${err.message}\n`);
       process.exitCode = 2;
     } else {

@@ -21,7 +21,12 @@ export interface ConfigKeyDoc {
  * the policy's own key list; defaults come from the schema itself. A key without a comment has an empty meaning (a
  * test refuses that).
  */
-export function configKeyDocs(schemaSource = readFileSync(fileURLToPath(new URL('../../../engine/config/config-schema.ts', import.meta.url)), 'utf8')): ConfigKeyDoc[] {
+export function configKeyDocs(
+  schemaSource = readFileSync(
+    fileURLToPath(new URL('../../../engine/config/config-schema.ts', import.meta.url)),
+    'utf8',
+  ),
+): ConfigKeyDoc[] {
   const comments = schemaComments(schemaSource);
   const defaults = configSchema.parse({}) as unknown as Record<string, Record<string, unknown>>;
   const out: ConfigKeyDoc[] = [];
@@ -29,7 +34,12 @@ export function configKeyDocs(schemaSource = readFileSync(fileURLToPath(new URL(
     for (const [key, value] of Object.entries(values)) {
       const path = `${section}.${key}`;
       const policy = section === 'policy' ? POLICY_CONFIG_KEYS.find((k) => k.key === key) : undefined;
-      out.push({ key: path, env: envName(section, key), default: MACHINE_DEFAULTS[path] ?? shown(value), meaning: policy?.description ?? comments.get(path) ?? '' });
+      out.push({
+        key: path,
+        env: envName(section, key),
+        default: MACHINE_DEFAULTS[path] ?? shown(value),
+        meaning: policy?.description ?? comments.get(path) ?? '',
+      });
     }
   }
   return out;
@@ -61,7 +71,13 @@ function schemaComments(source: string): Map<string, string> {
     let found: ts.ObjectLiteralExpression | null = null;
     const visit = (n: ts.Node) => {
       if (found) return;
-      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'object' && n.arguments[0] && ts.isObjectLiteralExpression(n.arguments[0])) {
+      if (
+        ts.isCallExpression(n) &&
+        ts.isPropertyAccessExpression(n.expression) &&
+        n.expression.name.text === 'object' &&
+        n.arguments[0] &&
+        ts.isObjectLiteralExpression(n.arguments[0])
+      ) {
         found = n.arguments[0];
         return;
       }

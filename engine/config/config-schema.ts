@@ -123,7 +123,10 @@ export const configSchema = z
         /** SIP port (UDP and TCP); 0: any free port. */
         port: z.number().int().min(0).max(65535).default(5060),
         /** SIP transports to listen on. */
-        transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),
+        transports: z
+          .array(z.enum(['udp', 'tcp']))
+          .min(1)
+          .default(['udp', 'tcp']),
         /** SBC source addresses or CIDRs allowed to send SIP; anything else gets 403. */
         allow: z.array(z.string().min(1)).default(['127.0.0.1/8', '::1']),
         /** Address put in Contact/Via/SDP when `host` is a wildcard or behind NAT; empty: `host`. */
@@ -131,7 +134,10 @@ export const configSchema = z
         /** Which participant is the protected subscriber: callee on incoming calls ('auto'), or always one side. */
         protectedLeg: z.enum(['auto', 'callee', 'caller']).default('auto'),
         /** Digits of the country code used to turn national numbers (0…) into E.164; empty: leave them. */
-        countryCode: z.string().regex(/^\+?\d{0,3}$/).default(''),
+        countryCode: z
+          .string()
+          .regex(/^\+?\d{0,3}$/)
+          .default(''),
         /** Numbers (E.164 prefixes) of this operator's subscribers, to tell incoming from outgoing calls. */
         subscriberPrefixes: z.array(z.string()).default([]),
         /** TCP connections held at once (never more than a quarter of the open-file limit); more are closed at accept and counted. */
@@ -269,7 +275,10 @@ export const configSchema = z
         url: z
           .string()
           .default('')
-          .refine((u) => u === '' || /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(u), 'expected postgres://user:password@host:port/database (or empty for the embedded lmdb store)'),
+          .refine(
+            (u) => u === '' || /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(u),
+            'expected postgres://user:password@host:port/database (or empty for the embedded lmdb store)',
+          ),
         /** Connections this engine keeps to PostgreSQL (most queries are one round trip per call or alert). */
         poolSize: z.number().int().min(1).max(100).default(8),
         /** Longest a statement may run (PostgreSQL statement_timeout, and the client's own deadline); a slow store counts as down. */
@@ -323,11 +332,27 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.rtp.portMin > c.rtp.portMax) ctx.addIssue({ code: 'custom', path: ['rtp', 'portMin'], message: 'must not exceed rtp.portMax' });
-    if (c.features.windowHopSeconds > c.features.windowSeconds) ctx.addIssue({ code: 'custom', path: ['features', 'windowHopSeconds'], message: `must not exceed features.windowSeconds (${c.features.windowSeconds}): audio between windows would never be analysed` });
-    if (c.engine.minChunkSeconds > c.engine.maxChunkSeconds) ctx.addIssue({ code: 'custom', path: ['engine', 'minChunkSeconds'], message: 'must not exceed engine.maxChunkSeconds' });
+    if (c.rtp.portMin > c.rtp.portMax)
+      ctx.addIssue({ code: 'custom', path: ['rtp', 'portMin'], message: 'must not exceed rtp.portMax' });
+    if (c.features.windowHopSeconds > c.features.windowSeconds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', 'windowHopSeconds'],
+        message: `must not exceed features.windowSeconds (${c.features.windowSeconds}): audio between windows would never be analysed`,
+      });
+    if (c.engine.minChunkSeconds > c.engine.maxChunkSeconds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['engine', 'minChunkSeconds'],
+        message: 'must not exceed engine.maxChunkSeconds',
+      });
     // A ring must hold the lockstep slack (1 s) plus a chunk, or a call with one silent leg could never advance.
-    if (c.engine.maxChunkSeconds + 1 > c.engine.ringSeconds) ctx.addIssue({ code: 'custom', path: ['engine', 'ringSeconds'], message: 'must be at least engine.maxChunkSeconds + 1' });
+    if (c.engine.maxChunkSeconds + 1 > c.engine.ringSeconds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['engine', 'ringSeconds'],
+        message: 'must be at least engine.maxChunkSeconds + 1',
+      });
   });
 
 /** The validated, complete configuration. */

@@ -20,7 +20,8 @@ type Shape = Record<string, z.ZodType>;
 
 function sectionShapes(): Record<string, Shape> {
   const out: Record<string, Shape> = {};
-  const outer = (configSchema as unknown as { def: { in?: z.ZodObject } }).def.in ?? (configSchema as unknown as z.ZodObject);
+  const outer =
+    (configSchema as unknown as { def: { in?: z.ZodObject } }).def.in ?? (configSchema as unknown as z.ZodObject);
   for (const [section, schema] of Object.entries((outer as z.ZodObject).shape)) {
     let s: any = schema;
     while (s && !s.shape && s.def?.innerType) s = s.def.innerType;
@@ -37,7 +38,8 @@ function defaults(): CallguardConfig {
 function coerce(raw: string, like: unknown, name: string): unknown {
   if (typeof like === 'number') {
     const n = Number(raw.trim());
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError('CG_CONFIG_INVALID', `${name}: expected a number, got "${raw}"`);
+    if (raw.trim() === '' || !Number.isFinite(n))
+      throw new ConfigError('CG_CONFIG_INVALID', `${name}: expected a number, got "${raw}"`);
     return n;
   }
   if (typeof like === 'boolean') {
@@ -45,7 +47,11 @@ function coerce(raw: string, like: unknown, name: string): unknown {
     if (/^(0|false|no|off)$/i.test(raw.trim())) return false;
     throw new ConfigError('CG_CONFIG_INVALID', `${name}: expected true or false, got "${raw}"`);
   }
-  if (Array.isArray(like)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(like))
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return raw;
 }
 
@@ -53,7 +59,8 @@ function coerce(raw: string, like: unknown, name: string): unknown {
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, Record<string, unknown>> {
   const base = defaults() as unknown as Record<string, Record<string, unknown>>;
   const known = new Map<string, [string, string]>();
-  for (const [section, shape] of Object.entries(sectionShapes())) for (const key of Object.keys(shape)) known.set(envName(section, key), [section, key]);
+  for (const [section, shape] of Object.entries(sectionShapes()))
+    for (const key of Object.keys(shape)) known.set(envName(section, key), [section, key]);
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
@@ -79,10 +86,14 @@ function readFileConfig(path: string): Record<string, unknown> {
   try {
     parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError('CG_CONFIG_FILE', `config file ${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+    throw new ConfigError(
+      'CG_CONFIG_FILE',
+      `config file ${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   if (parsed == null) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('CG_CONFIG_FILE', `config file ${path}: top level must be a mapping of sections`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError('CG_CONFIG_FILE', `config file ${path}: top level must be a mapping of sections`);
   // A section whose keys are all commented out (`engine:`) parses as null: it means "defaults".
   const out = { ...(parsed as Record<string, unknown>) };
   for (const [k, v] of Object.entries(out)) if (v === null) out[k] = {};
@@ -91,7 +102,8 @@ function readFileConfig(path: string): Record<string, unknown> {
 
 function merge(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' ? merge(out[k], v) : v;
+  for (const [k, v] of Object.entries(b))
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' ? merge(out[k], v) : v;
   return out;
 }
 
@@ -105,7 +117,8 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
   if (!res.success) {
     const issue = res.error.issues[0];
     const key = issue.path.join('.');
-    const what = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${(issue as any).keys.join(', ')}` : issue.message;
+    const what =
+      issue.code === 'unrecognized_keys' ? `unknown setting(s) ${(issue as any).keys.join(', ')}` : issue.message;
     throw new ConfigError('CG_CONFIG_INVALID', `config ${key || '(top level)'}: ${what}`);
   }
   return res.data;

@@ -4,7 +4,11 @@ import * as assert from 'uvu/assert';
 import { quietLog } from '../../test/support/engine-fixtures.js';
 import { HttpApi, HttpError, RawResponse } from './http-api.js';
 
-async function withApi(setup: (api: HttpApi) => void, run: (base: string, api: HttpApi) => Promise<void>, allowedHosts: string[] = []) {
+async function withApi(
+  setup: (api: HttpApi) => void,
+  run: (base: string, api: HttpApi) => Promise<void>,
+  allowedHosts: string[] = [],
+) {
   const api = new HttpApi('127.0.0.1', 0, quietLog, { allowedHosts });
   setup(api);
   await api.start();
@@ -22,7 +26,10 @@ test('routes: path parameters, methods (405), HEAD, raw responses, JSON errors',
       api.delete('/items/:id', (_r, _u, ctx) => {
         throw new HttpError(404, 'NOPE', `no ${ctx.params.id}`);
       });
-      api.post('/echo', (_r, _u, ctx) => new RawResponse(201, ctx.body, 'text/plain'), { maxBodyBytes: 10, accepts: ['text/plain'] });
+      api.post('/echo', (_r, _u, ctx) => new RawResponse(201, ctx.body, 'text/plain'), {
+        maxBodyBytes: 10,
+        accepts: ['text/plain'],
+      });
       api.get('/boom', () => {
         throw new Error('secret stack');
       });
@@ -71,7 +78,11 @@ test('protected routes fail closed without an authorizer and pass only what the 
 });
 
 /** A GET with a Host header of our choosing (fetch will not send a forged one). */
-function getWithHost(base: string, path: string, host: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function getWithHost(
+  base: string,
+  path: string,
+  host: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}${path}`, { headers: { host } }, (res) => {
       let body = '';
@@ -88,11 +99,24 @@ test('Host check (DNS rebinding): IP literals, localhost and configured names pa
     (api) => api.get('/metrics', () => ({ secret: 'numbers' })),
     async (base, api) => {
       const port = new URL(base).port;
-      for (const host of [`127.0.0.1:${port}`, '127.0.0.1', `localhost:${port}`, 'LOCALHOST', `[::1]:${port}`, '10.1.2.3:8080', `callguard.noc.example:${port}`]) {
+      for (const host of [
+        `127.0.0.1:${port}`,
+        '127.0.0.1',
+        `localhost:${port}`,
+        'LOCALHOST',
+        `[::1]:${port}`,
+        '10.1.2.3:8080',
+        `callguard.noc.example:${port}`,
+      ]) {
         const r = await getWithHost(base, '/metrics', host);
         assert.is(r.status, 200, host);
       }
-      for (const host of [`attacker.example:${port}`, 'rebind.127.0.0.1.nip.io', '127.0.0.1.evil.example', '[not-an-ip]:80']) {
+      for (const host of [
+        `attacker.example:${port}`,
+        'rebind.127.0.0.1.nip.io',
+        '127.0.0.1.evil.example',
+        '[not-an-ip]:80',
+      ]) {
         const r = await getWithHost(base, '/metrics', host);
         assert.is(r.status, 421, `Host ${JSON.stringify(host)}`);
         assert.not.match(r.body, 'numbers');
@@ -112,11 +136,22 @@ test('bodies: JSON by default, CSV where the route says so; any other or no Cont
       api.post('/nobody', () => ({ ok: true }));
     },
     async (base, api) => {
-      let r = await fetch(`${base}/json`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"a":1}' });
-      assert.equal([r.status, r.headers.get('x-content-type-options'), await r.json()], [200, 'nosniff', { got: { a: 1 } }]);
+      let r = await fetch(`${base}/json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: '{"a":1}',
+      });
+      assert.equal(
+        [r.status, r.headers.get('x-content-type-options'), await r.json()],
+        [200, 'nosniff', { got: { a: 1 } }],
+      );
       r = await fetch(`${base}/json`, { method: 'POST', body: '{"a":1}' }); // fetch sends text/plain: a CORS-simple request
       assert.equal([r.status, ((await r.json()) as any).error.code], [415, 'UNSUPPORTED_MEDIA_TYPE']);
-      r = await fetch(`${base}/json`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+      r = await fetch(`${base}/json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a=1',
+      });
       assert.is(r.status, 415);
       r = await fetch(`${base}/csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a\nb' });
       assert.equal([r.status, await r.json()], [200, { lines: 2 }]);

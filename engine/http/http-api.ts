@@ -16,7 +16,12 @@ export type Route = (req: IncomingMessage, url: URL, ctx: RouteContext) => unkno
 
 /** A non-JSON or non-200 answer (metrics text, the console page, 201/503 JSON). */
 export class RawResponse {
-  constructor(readonly status: number, readonly body: string | object, readonly contentType = 'application/json; charset=utf-8', readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly status: number,
+    readonly body: string | object,
+    readonly contentType = 'application/json; charset=utf-8',
+    readonly headers: Record<string, string> = {},
+  ) {}
 }
 
 /**
@@ -25,7 +30,11 @@ export class RawResponse {
  */
 export class HttpError extends Error {
   override name = 'HttpError';
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -76,7 +85,12 @@ export class HttpApi {
   unsupportedMedia = 0;
   private readonly allowedHosts: ReadonlySet<string>;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly log: Logger, hosts: HostPolicy = {}) {
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly log: Logger,
+    hosts: HostPolicy = {},
+  ) {
     this.allowedHosts = new Set((hosts.allowedHosts ?? []).map((h) => h.toLowerCase()));
   }
 
@@ -175,13 +189,21 @@ export class HttpApi {
       if ((req.url ?? '').length > MAX_URL) throw new HttpError(414, 'URI_TOO_LONG', 'request URL too long');
       if (!this.hostAllowed(req.headers.host)) {
         this.hostRefused++;
-        throw new HttpError(421, 'HOST_NOT_ALLOWED', 'this Host is not served here (an IP address, localhost or a name in http.allowedHosts)');
+        throw new HttpError(
+          421,
+          'HOST_NOT_ALLOWED',
+          'this Host is not served here (an IP address, localhost or a name in http.allowedHosts)',
+        );
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
       const matches = this.match(url.pathname);
-      const hit = matches.find((m) => m.e.method === req.method) ?? (req.method === 'HEAD' ? matches.find((m) => m.e.method === 'GET') : undefined);
+      const hit =
+        matches.find((m) => m.e.method === req.method) ??
+        (req.method === 'HEAD' ? matches.find((m) => m.e.method === 'GET') : undefined);
       if (!hit) {
-        throw matches.length ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`) : new HttpError(404, 'NOT_FOUND', `no such resource ${url.pathname}`);
+        throw matches.length
+          ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`)
+          : new HttpError(404, 'NOT_FOUND', `no such resource ${url.pathname}`);
       }
       if (hit.e.opts.auth) {
         if (!this.authorizer) throw new HttpError(401, 'UNAUTHORIZED', 'authentication is not configured');
@@ -192,14 +214,21 @@ export class HttpApi {
           throw err;
         }
       }
-      const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined);
+      const hasBody =
+        req.method !== 'GET' &&
+        req.method !== 'HEAD' &&
+        (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined);
       if (hasBody) {
         const accepts = hit.e.opts.accepts ?? JSON_ONLY;
         const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
         if (!accepts.includes(type)) {
           this.unsupportedMedia++;
           req.resume();
-          throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `body must be ${accepts.join(' or ')}${type ? `, not ${type}` : ' (no Content-Type given)'}`);
+          throw new HttpError(
+            415,
+            'UNSUPPORTED_MEDIA_TYPE',
+            `body must be ${accepts.join(' or ')}${type ? `, not ${type}` : ' (no Content-Type given)'}`,
+          );
         }
       }
       const body = hasBody ? await readBody(req, hit.e.opts.maxBodyBytes ?? DEFAULT_MAX_BODY) : '';
@@ -212,7 +241,8 @@ export class HttpApi {
         this.errors++;
         this.log.error({ err: String((err as Error)?.stack ?? err) }, 'HTTP handler failed');
       }
-      const headers: Record<string, string> = e.status === 401 ? { 'www-authenticate': 'Bearer realm="callguard"' } : {};
+      const headers: Record<string, string> =
+        e.status === 401 ? { 'www-authenticate': 'Bearer realm="callguard"' } : {};
       send(res, e.status, { error: { code: e.code, message: e.message } }, undefined, headers);
     }
   }
@@ -248,9 +278,21 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8', extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json; charset=utf-8',
+  extra: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   // nosniff: a browser must take a JSON error (which may echo request text) for JSON, never for a page or a script.
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra });
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...extra,
+  });
   res.end(res.req?.method === 'HEAD' ? undefined : text);
 }

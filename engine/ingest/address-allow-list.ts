@@ -11,8 +11,7 @@ export interface AddressAllowList {
 }
 
 export type AllowListResult =
-  | { ok: true; list: AddressAllowList }
-  | { ok: false; code: 'ALLOW_LIST_BAD_ENTRY'; detail: string };
+  { ok: true; list: AddressAllowList } | { ok: false; code: 'ALLOW_LIST_BAD_ENTRY'; detail: string };
 
 /** Strips the IPv4-mapped prefix a dual-stack socket reports (`::ffff:10.0.0.1`) so IPv4 rules apply. */
 export function normalizeAddress(address: string): string {

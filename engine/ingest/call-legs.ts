@@ -73,7 +73,8 @@ export function mapLegs(decisions: readonly MediaDecision[], md: RsMetadata, rul
   });
   const mappingSource = byLabel === legs.length ? 'label' : byLabel === 0 ? 'order' : 'mixed';
 
-  const isSubscriber = (n: string | null): boolean => n !== null && rules.subscriberPrefixes.some((p) => n.startsWith(p));
+  const isSubscriber = (n: string | null): boolean =>
+    n !== null && rules.subscriberPrefixes.some((p) => n.startsWith(p));
   const subscriberLeg = rules.subscriberPrefixes.length ? legs.findIndex((l) => isSubscriber(l.e164)) : -1;
   let direction = md.directionHint;
   if (!direction && subscriberLeg !== -1) {
@@ -85,7 +86,8 @@ export function mapLegs(decisions: readonly MediaDecision[], md: RsMetadata, rul
   let protectedLeg: number;
   if (subscriberLeg !== -1) protectedLeg = subscriberLeg;
   else {
-    const want: Role = rules.protectedLeg === 'auto' ? (direction === 'incoming' ? 'callee' : 'caller') : rules.protectedLeg;
+    const want: Role =
+      rules.protectedLeg === 'auto' ? (direction === 'incoming' ? 'callee' : 'caller') : rules.protectedLeg;
     protectedLeg = legs.findIndex((l) => l.role === want);
   }
   return { legs, direction, protectedLeg, mappingSource, roleSource };

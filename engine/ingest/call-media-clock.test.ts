@@ -31,7 +31,14 @@ function leg(clock: CallMediaClock, counters = createCounters()) {
   const send = (packets: number, payloadType = 0) => {
     for (let i = 0; i < packets; i++, seq++) {
       // µ-law 0x20 decodes to a loud non-zero sample, so audio and inserted silence are told apart.
-      const n = writeRtpPacket(buf, payloadType, seq, seq * 160, 0x1234, new Uint8Array(payloadType === 0 ? 160 : 1).fill(0x20));
+      const n = writeRtpPacket(
+        buf,
+        payloadType,
+        seq,
+        seq * 160,
+        0x1234,
+        new Uint8Array(payloadType === 0 ? 160 : 1).fill(0x20),
+      );
       rx.handle(buf, n, '10.0.0.1');
     }
   };
@@ -50,7 +57,10 @@ test('a leg whose media starts 500 ms after the other begins with 500 ms of sile
   a.rx.close();
   b.rx.close();
   assert.equal(a.runs, [['audio', 25 * 160]]);
-  assert.equal(b.runs, [['silence', 4000], ['audio', 25 * 160]]);
+  assert.equal(b.runs, [
+    ['silence', 4000],
+    ['audio', 25 * 160],
+  ]);
   assert.is(counters['rtp.lateStart'], 1);
 });
 
@@ -67,7 +77,10 @@ test('a start under the minimum lead (handling jitter) is not padded, and a very
   c.send(1);
   for (const l of [a, b, c]) l.rx.close();
   assert.equal(b.runs, [['audio', 160]]);
-  assert.equal(c.runs, [['silence', MAX_START_PADDING_SAMPLES], ['audio', 160]]);
+  assert.equal(c.runs, [
+    ['silence', MAX_START_PADDING_SAMPLES],
+    ['audio', 160],
+  ]);
 });
 
 test('a leg that opens with comfort noise: the clock starts at its first packet, the jitter buffer fills the rest', () => {
@@ -85,7 +98,10 @@ test('a leg that opens with comfort noise: the clock starts at its first packet,
   a.rx.close();
   b.rx.close();
   assert.equal(a.runs, [['audio', 50 * 160]]);
-  assert.equal(b.runs, [['silence', 25 * 160], ['audio', 25 * 160]]);
+  assert.equal(b.runs, [
+    ['silence', 25 * 160],
+    ['audio', 25 * 160],
+  ]);
 });
 
 test.run();

@@ -43,7 +43,7 @@ function amrOctetAligned(frame: Uint8Array): Uint8Array {
 function storedFrames(amr: Uint8Array, wideband: boolean): Uint8Array[] {
   const bits = wideband ? AMR_WB_FRAME_BITS : AMR_NB_FRAME_BITS;
   const frames: Uint8Array[] = [];
-  for (let off = wideband ? 9 : 6; off < amr.length; ) {
+  for (let off = wideband ? 9 : 6; off < amr.length;) {
     const size = 1 + Math.ceil(Math.max(0, bits[(amr[off] >> 3) & 15]) / 8);
     frames.push(amr.subarray(off, off + size));
     off += size;
@@ -61,11 +61,33 @@ function streams(): Stream[] {
     onHold: false,
   });
   const g722 = ffmpeg(['-i', clip, '-ar', '16000', '-c:a', 'g722', '-f', 'g722', '-']);
-  const opus = oggPackets(ffmpeg(['-i', clip, '-ar', '48000', '-c:a', 'libopus', '-application', 'voip', '-frame_duration', '20', '-f', 'ogg', '-'])).slice(2);
+  const opus = oggPackets(
+    ffmpeg([
+      '-i',
+      clip,
+      '-ar',
+      '48000',
+      '-c:a',
+      'libopus',
+      '-application',
+      'voip',
+      '-frame_duration',
+      '20',
+      '-f',
+      'ogg',
+      '-',
+    ]),
+  ).slice(2);
   // AMR-WB alternating two modes every 10 frames: the sender adapting its rate mid-call (a mode change per packet).
-  const wbHi = storedFrames(ffmpeg(['-i', clip, '-ar', '16000', '-c:a', 'libvo_amrwbenc', '-b:a', '23850', '-f', 'amr', '-']), true);
-  const wbLo = storedFrames(ffmpeg(['-i', clip, '-ar', '16000', '-c:a', 'libvo_amrwbenc', '-b:a', '8850', '-f', 'amr', '-']), true);
-  const wb = wbHi.map((f, i) => (Math.floor(i / 10) % 2 ? wbLo[i] ?? f : f));
+  const wbHi = storedFrames(
+    ffmpeg(['-i', clip, '-ar', '16000', '-c:a', 'libvo_amrwbenc', '-b:a', '23850', '-f', 'amr', '-']),
+    true,
+  );
+  const wbLo = storedFrames(
+    ffmpeg(['-i', clip, '-ar', '16000', '-c:a', 'libvo_amrwbenc', '-b:a', '8850', '-f', 'amr', '-']),
+    true,
+  );
+  const wb = wbHi.map((f, i) => (Math.floor(i / 10) % 2 ? (wbLo[i] ?? f) : f));
   const nb = storedFrames(ffmpeg(['-i', clip, '-c:a', 'libopencore_amrnb', '-b:a', '12200', '-f', 'amr', '-']), false);
   const g722Packets: Uint8Array[] = [];
   for (let o = 0; o + 160 <= g722.length; o += 160) g722Packets.push(g722.subarray(o, o + 160));
@@ -114,7 +136,10 @@ async function leg(s: Stream, counters: IngestCounters) {
 }
 
 test('clean streams: every payload decodes, the leg gets 20 ms per packet at its rate, nothing counted', async () => {
-  if (!haveAll) assert.unreachable('ffmpeg lacks libopus/libvo_amrwbenc/libopencore_amrnb: apt-get install -y ffmpeg libavcodec-extra');
+  if (!haveAll)
+    assert.unreachable(
+      'ffmpeg lacks libopus/libvo_amrwbenc/libopencore_amrnb: apt-get install -y ffmpeg libavcodec-extra',
+    );
   await loadCodecs();
   for (const s of streams()) {
     const counters = createCounters();
@@ -123,7 +148,15 @@ test('clean streams: every payload decodes, the leg gets 20 ms per packet at its
     await l.rx.close();
     assert.is(l.rx.sampleRate, s.rate, s.codec);
     assert.is(l.samples(), (s.payloads.length * s.rate) / 50, `${s.codec}: samples`);
-    for (const k of ['codec.badPayload', 'rtp.lost', 'rtp.badPacket', 'rtp.unknownPayload', 'rtp.aheadOfClock', 'codec.concealed'] as const) assert.is(counters[k], 0, `${s.codec}: ${k}`);
+    for (const k of [
+      'codec.badPayload',
+      'rtp.lost',
+      'rtp.badPacket',
+      'rtp.unknownPayload',
+      'rtp.aheadOfClock',
+      'codec.concealed',
+    ] as const)
+      assert.is(counters[k], 0, `${s.codec}: ${k}`);
   }
 });
 
@@ -166,7 +199,8 @@ test('bad input is counted and the leg survives: truncated, garbage, ToC claimin
     assert.is(counters['codec.badPayload'], bad, `${s.codec}: bad payloads`);
     assert.is(counters['rtp.unknownPayload'], 1, `${s.codec}: the wrong PT`);
     assert.is(counters['rtp.lost'], 2, `${s.codec}: two lost`);
-    if (s.codec !== 'G722') assert.ok(counters['codec.concealed'] >= 1, `${s.codec}: the loss was concealed by the decoder`);
+    if (s.codec !== 'G722')
+      assert.ok(counters['codec.concealed'] >= 1, `${s.codec}: the loss was concealed by the decoder`);
     // The leg's audio keeps its length: rejected, refused and lost packets are filled (concealment or silence).
     const expected = (s.payloads.length * s.rate) / 50;
     assert.is(l.samples(), expected, `${s.codec}: samples ${l.samples()} of ${expected}`);
@@ -179,7 +213,8 @@ test('garbage of every length as each codec: counted or decoded, never thrown', 
   for (const s of haveAll ? streams() : []) {
     const counters = createCounters();
     const l = await leg(s, counters);
-    for (let i = 0; i < 400; i++) l.send(Uint8Array.from({ length: 1 + (i % 200) }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    for (let i = 0; i < 400; i++)
+      l.send(Uint8Array.from({ length: 1 + (i % 200) }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
     for (const p of s.payloads.slice(0, 20)) l.send(p);
     await l.rx.close();
     assert.ok(l.samples() > 0, s.codec);
@@ -207,7 +242,13 @@ test('a re-INVITE changes the codec mid-call (PCMU to AMR-WB and back): the leg 
   await loadCodecs();
   const wb = streams().find((x) => x.codec === 'AMR-WB')!;
   const counters = createCounters();
-  const pcmu: LegMedia = { payloadType: 0, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: '10.0.0.1', onHold: false };
+  const pcmu: LegMedia = {
+    payloadType: 0,
+    codec: 'PCMU',
+    skipPayloadTypes: [],
+    expectedAddress: '10.0.0.1',
+    onHold: false,
+  };
   const l = await leg({ codec: 'PCMU', pt: 0, step: 160, rate: 8000, payloads: [], media: pcmu }, counters);
   for (let i = 0; i < 20; i++) l.send(new Uint8Array(160).fill(0x55));
   assert.ok(l.rx.needsDecoder(wb.media));

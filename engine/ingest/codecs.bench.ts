@@ -26,17 +26,27 @@ function ff(args: string[]): Buffer {
 
 /** SECONDS of Emo-DB speech (8 kHz WAV files, concatenated by ffmpeg's concat filter). */
 function speechArgs(): string[] {
-  const files = readdirSync(emodb).filter((f) => f.endsWith('.wav')).sort().slice(0, 40);
+  const files = readdirSync(emodb)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()
+    .slice(0, 40);
   const args: string[] = [];
   for (const f of files) args.push('-i', join(emodb, f));
-  args.push('-filter_complex', `${files.map((_, i) => `[${i}:a]`).join('')}concat=n=${files.length}:v=0:a=1[a]`, '-map', '[a]', '-t', String(SECONDS));
+  args.push(
+    '-filter_complex',
+    `${files.map((_, i) => `[${i}:a]`).join('')}concat=n=${files.length}:v=0:a=1[a]`,
+    '-map',
+    '[a]',
+    '-t',
+    String(SECONDS),
+  );
   return args;
 }
 
 function stored(amr: Buffer, wideband: boolean): Uint8Array[] {
   const bits = wideband ? AMR_WB_FRAME_BITS : AMR_NB_FRAME_BITS;
   const out: Uint8Array[] = [];
-  for (let off = wideband ? 9 : 6; off < amr.length; ) {
+  for (let off = wideband ? 9 : 6; off < amr.length;) {
     const size = 1 + Math.ceil(Math.max(0, bits[(amr[off] >> 3) & 15]) / 8);
     const p = new Uint8Array(size + 1);
     p[0] = 0xf0;
@@ -51,7 +61,7 @@ function stored(amr: Buffer, wideband: boolean): Uint8Array[] {
 function oggPackets(ogg: Buffer): Uint8Array[] {
   const packets: Uint8Array[] = [];
   let partial: number[] = [];
-  for (let p = 0; p + 27 <= ogg.length; ) {
+  for (let p = 0; p + 27 <= ogg.length;) {
     const segs = ogg[p + 26];
     let body = p + 27 + segs;
     for (let s = 0; s < segs; s++) {
@@ -80,7 +90,24 @@ function payloads(codec: AudioCodec): Uint8Array[] {
       return Array.from({ length: Math.floor(raw.length / 160) }, (_, i) => raw.subarray(i * 160, i * 160 + 160));
     }
     case 'OPUS':
-      return oggPackets(ff([...src, '-ar', '48000', '-c:a', 'libopus', '-application', 'voip', '-b:a', '24k', '-frame_duration', '20', '-f', 'ogg', '-']));
+      return oggPackets(
+        ff([
+          ...src,
+          '-ar',
+          '48000',
+          '-c:a',
+          'libopus',
+          '-application',
+          'voip',
+          '-b:a',
+          '24k',
+          '-frame_duration',
+          '20',
+          '-f',
+          'ogg',
+          '-',
+        ]),
+      );
     case 'AMR-WB':
       return stored(ff([...src, '-ar', '16000', '-c:a', 'libvo_amrwbenc', '-b:a', '23850', '-f', 'amr', '-']), true);
     case 'AMR':
@@ -109,7 +136,19 @@ async function bench(codec: AudioCodec) {
   const sink = { write: (_p: Int16Array, _o: number, n: number) => void (samples += n) };
   const receivers: RtpReceiver[] = [];
   for (let i = 0; i < LEGS; i++) {
-    receivers.push(new RtpReceiver({ socket: null, localPort: 20000 + i, media, decoder: await createLegDecoder(media, counters), sink, counters, isAllowedSource: () => false, jitterDepth: 3, now: () => clockMs }));
+    receivers.push(
+      new RtpReceiver({
+        socket: null,
+        localPort: 20000 + i,
+        media,
+        decoder: await createLegDecoder(media, counters),
+        sink,
+        counters,
+        isAllowedSource: () => false,
+        jitterDepth: 3,
+        now: () => clockMs,
+      }),
+    );
   }
   const packets = pl.map((p, k) => {
     const b = Buffer.alloc(12 + p.length);
@@ -144,7 +183,7 @@ async function bench(codec: AudioCodec) {
   return {
     codec,
     rate: receivers[0].sampleRate,
-    msCpuPerLegSecond: Number((((cpu.user + cpu.system) / 1000) / legSeconds).toFixed(3)),
+    msCpuPerLegSecond: Number(((cpu.user + cpu.system) / 1000 / legSeconds).toFixed(3)),
     msWallPerLegSecond: Number((wallMs / legSeconds).toFixed(3)),
     decoderOnlyMsPerLegSecond: Number((decMs / ((reps * pl.length) / 50)).toFixed(3)),
     badPayloads: counters['codec.badPayload'],

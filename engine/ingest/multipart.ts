@@ -17,7 +17,8 @@ export type MultipartResult =
 const MAX_PARTS = 8;
 
 export function parseMultipart(body: Buffer, boundary: string | null | undefined): MultipartResult {
-  if (!boundary || boundary.length > 70) return { ok: false, code: 'MULTIPART_NO_BOUNDARY', detail: 'missing or bad boundary' };
+  if (!boundary || boundary.length > 70)
+    return { ok: false, code: 'MULTIPART_NO_BOUNDARY', detail: 'missing or bad boundary' };
   const delim = Buffer.from(`--${boundary}`, 'latin1');
   const parts: BodyPart[] = [];
   let pos = body.indexOf(delim);
@@ -40,7 +41,8 @@ export function parseMultipart(body: Buffer, boundary: string | null | undefined
     const part = parsePart(body.subarray(after, Math.max(after, end)));
     if (!part) return { ok: false, code: 'MULTIPART_MALFORMED', detail: `part ${parts.length + 1} has bad headers` };
     parts.push(part);
-    if (parts.length > MAX_PARTS) return { ok: false, code: 'MULTIPART_TOO_MANY_PARTS', detail: `> ${MAX_PARTS} parts` };
+    if (parts.length > MAX_PARTS)
+      return { ok: false, code: 'MULTIPART_TOO_MANY_PARTS', detail: `> ${MAX_PARTS} parts` };
     pos = next;
   }
   return { ok: true, parts };

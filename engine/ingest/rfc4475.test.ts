@@ -14,7 +14,10 @@ import { RFC4475_MESSAGES } from './fixtures/rfc4475-messages.js';
  */
 const EXPECTED: Record<string, { status: number | null; why?: string }> = {
   // 3.1.1 valid messages: parsed; the answer is the application's.
-  wsinv: { status: 481, why: 'well formed; its To carries a tag, so it is an in-dialog INVITE for a dialog we do not have' },
+  wsinv: {
+    status: 481,
+    why: 'well formed; its To carries a tag, so it is an in-dialog INVITE for a dialog we do not have',
+  },
   intmeth: { status: 501, why: 'an unknown method: 501 (RFC 3261 8.2.1), with Allow' },
   esc01: { status: 488, why: 'an INVITE without rs-metadata is not a recording session' },
   escnull: { status: 405, why: 'REGISTER is a method we know but do not serve' },
@@ -38,7 +41,10 @@ const EXPECTED: Record<string, { status: number | null; why?: string }> = {
   lwsruri: { status: 400 },
   lwsstart: { status: 400 },
   trws: { status: 400 },
-  escruri: { status: 488, why: 'liberal, as the RFC allows: we never route on the Request-URI, so its escaped headers are ignored' },
+  escruri: {
+    status: 488,
+    why: 'liberal, as the RFC allows: we never route on the Request-URI, so its escaped headers are ignored',
+  },
   baddate: { status: 488, why: 'liberal, as the RFC allows: Date plays no part in recording' },
   regbadct: { status: 405, why: 'REGISTER is not served whatever its Contact' },
   badaspec: { status: 200, why: 'liberal, as the RFC allows: OPTIONS does not use the To URI' },
@@ -63,8 +69,14 @@ const EXPECTED: Record<string, { status: number | null; why?: string }> = {
   cparam01: { status: 405, why: 'we are no registrar' },
   cparam02: { status: 405, why: 'we are no registrar' },
   regescrt: { status: 405, why: 'we are no registrar' },
-  sdp01: { status: 488, why: 'refused as not a recording session before its Accept matters (the RFC allows 406 or 400)' },
-  inv2543: { status: 488, why: 'accepted as RFC 2543 (no branch, no From tag, no Contact, no Content-Length); then no rs-metadata' },
+  sdp01: {
+    status: 488,
+    why: 'refused as not a recording session before its Accept matters (the RFC allows 406 or 400)',
+  },
+  inv2543: {
+    status: 488,
+    why: 'accepted as RFC 2543 (no branch, no From tag, no Contact, no Content-Length); then no rs-metadata',
+  },
 };
 
 function viaPort(message: string): number {
@@ -77,7 +89,10 @@ function callIdOf(message: string): string | undefined {
 }
 
 async function finalResponse(message: string, expectNone: boolean): Promise<number | null> {
-  const server = createSiprecServer({ host: '127.0.0.1', port: 0, rtpPortMin: 38200, rtpPortMax: 38239 }, { onCallStart: () => ({ reject: { status: 480, reason: 'test' } }), onCallEnd() {} });
+  const server = createSiprecServer(
+    { host: '127.0.0.1', port: 0, rtpPortMin: 38200, rtpPortMax: 38239 },
+    { onCallStart: () => ({ reject: { status: 480, reason: 'test' } }), onCallEnd() {} },
+  );
   await server.start();
   const sock = dgram.createSocket('udp4');
   try {
@@ -108,7 +123,8 @@ test('RFC 4475: every torture message gets the answer the RFC expects of a recor
     const want = EXPECTED[m.name];
     assert.ok(want, `no expectation for ${m.name}`);
     const status = await finalResponse(m.message, want.status === null);
-    if (status !== want.status) got.push(`${m.section} ${m.name}: got ${status}, want ${want.status}${want.why ? ` (${want.why})` : ''}`);
+    if (status !== want.status)
+      got.push(`${m.section} ${m.name}: got ${status}, want ${want.status}${want.why ? ` (${want.why})` : ''}`);
   }
   assert.equal(got, [], got.join('\n'));
   assert.is(Object.keys(EXPECTED).length, RFC4475_MESSAGES.length);

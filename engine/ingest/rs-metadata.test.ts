@@ -22,7 +22,13 @@ test('Acme/Oracle style (draft schema, apkt:callingParty)', () => {
   const { md, map } = legsFor(ACME_ORACLE, ['1', '2']);
   assert.is(md.schema, 'draft');
   assert.is(md.sessionId, 'urn:uuid:2fe1e3f0-3a2c-4c1a-9a44-000000000001');
-  assert.equal(map.legs.map((l) => [l.role, l.e164]), [['caller', '+33612345678'], ['callee', '+33698765432']]);
+  assert.equal(
+    map.legs.map((l) => [l.role, l.e164]),
+    [
+      ['caller', '+33612345678'],
+      ['callee', '+33698765432'],
+    ],
+  );
   assert.is(map.mappingSource, 'label');
   assert.is(map.roleSource, 'metadata');
   assert.is(map.protectedLeg, 1);
@@ -32,7 +38,13 @@ test('Cisco CUBE style (RFC 7865, participantstreamassoc, national number, inbou
   const { md, map } = legsFor(CISCO_CUBE, ['1', '2'], RULES, '33');
   assert.is(md.schema, 'rfc7865');
   assert.is(md.directionHint, 'incoming');
-  assert.equal(map.legs.map((l) => [l.role, l.e164]), [['caller', '+33612345678'], ['callee', '+33698765432']]);
+  assert.equal(
+    map.legs.map((l) => [l.role, l.e164]),
+    [
+      ['caller', '+33612345678'],
+      ['callee', '+33698765432'],
+    ],
+  );
   assert.is(map.protectedLeg, 1);
   // Without a country code the national number is not turned into E.164.
   assert.is(legsFor(CISCO_CUBE, ['1', '2']).map.legs[0].e164, null);
@@ -40,13 +52,25 @@ test('Cisco CUBE style (RFC 7865, participantstreamassoc, national number, inbou
 
 test('Sonus/Ribbon style (prefixed elements, callee listed first, role extension)', () => {
   const { map } = legsFor(SONUS_RIBBON, ['10', '11']);
-  assert.equal(map.legs.map((l) => [l.role, l.e164]), [['caller', '+4930123456789'], ['callee', '+4915112345678']]);
+  assert.equal(
+    map.legs.map((l) => [l.role, l.e164]),
+    [
+      ['caller', '+4930123456789'],
+      ['callee', '+4915112345678'],
+    ],
+  );
   assert.is(map.protectedLeg, 1);
 });
 
 test('BroadWorks style (tel: URIs with separators, no hints: document order)', () => {
   const { map } = legsFor(BROADWORKS, ['a1', 'a2']);
-  assert.equal(map.legs.map((l) => [l.role, l.e164]), [['caller', '+12125550100'], ['callee', '+16465550199']]);
+  assert.equal(
+    map.legs.map((l) => [l.role, l.e164]),
+    [
+      ['caller', '+12125550100'],
+      ['callee', '+16465550199'],
+    ],
+  );
   assert.is(map.roleSource, 'document-order');
 });
 
@@ -61,7 +85,10 @@ test('protected leg rules: caller, subscriber prefixes decide direction, outgoin
 test('labels that match nothing fall back to m-line order', () => {
   const { map } = legsFor(BROADWORKS, ['x', 'y']);
   assert.is(map.mappingSource, 'order');
-  assert.equal(map.legs.map((l) => l.role), ['caller', 'callee']);
+  assert.equal(
+    map.legs.map((l) => l.role),
+    ['caller', 'callee'],
+  );
 });
 
 test('bad metadata: coded errors, no throw, DOCTYPE refused', () => {

@@ -39,8 +39,7 @@ export interface RsMetadata {
 }
 
 export type RsMetadataResult =
-  | { ok: true; metadata: RsMetadata }
-  | { ok: false; code: 'METADATA_MALFORMED' | 'METADATA_INVALID'; detail: string };
+  { ok: true; metadata: RsMetadata } | { ok: false; code: 'METADATA_MALFORMED' | 'METADATA_INVALID'; detail: string };
 
 const MAX_PARTICIPANTS = 16;
 const CALLER_FLAGS = new Set(['callingparty', 'callerorig', 'iscaller', 'originator', 'isoriginator']);
@@ -56,7 +55,8 @@ export function parseRsMetadata(xml: string, countryCode?: string): RsMetadataRe
   const parsed = parseXml(xml);
   if (!parsed.ok) return { ok: false, code: 'METADATA_MALFORMED', detail: `${parsed.code}: ${parsed.detail}` };
   const root = parsed.root;
-  if (root.local !== 'recording') return { ok: false, code: 'METADATA_INVALID', detail: `root element is <${root.name}>, not <recording>` };
+  if (root.local !== 'recording')
+    return { ok: false, code: 'METADATA_INVALID', detail: `root element is <${root.name}>, not <recording>` };
   const ns = root.attrs['xmlns'] ?? Object.entries(root.attrs).find(([k]) => k.startsWith('xmlns:'))?.[1] ?? '';
   const schema: RsMetadata['schema'] = ns.endsWith(':recording:1') ? 'rfc7865' : 'draft';
 
@@ -69,8 +69,18 @@ export function parseRsMetadata(xml: string, countryCode?: string): RsMetadataRe
   for (const a of childrenNamed(root, 'participantstreamassoc')) {
     const pid = a.attrs['participant_id'] ?? a.attrs['id'];
     if (!pid) continue;
-    assocSend.set(pid, [...(assocSend.get(pid) ?? []), ...childrenNamed(a, 'send').map((e) => e.text).filter(Boolean)]);
-    assocRecv.set(pid, [...(assocRecv.get(pid) ?? []), ...childrenNamed(a, 'recv').map((e) => e.text).filter(Boolean)]);
+    assocSend.set(pid, [
+      ...(assocSend.get(pid) ?? []),
+      ...childrenNamed(a, 'send')
+        .map((e) => e.text)
+        .filter(Boolean),
+    ]);
+    assocRecv.set(pid, [
+      ...(assocRecv.get(pid) ?? []),
+      ...childrenNamed(a, 'recv')
+        .map((e) => e.text)
+        .filter(Boolean),
+    ]);
   }
 
   const participants: RsParticipant[] = [];
@@ -92,7 +102,8 @@ export function parseRsMetadata(xml: string, countryCode?: string): RsMetadataRe
       receives,
       roleHint: roleHintOf(p),
     });
-    if (participants.length > MAX_PARTICIPANTS) return { ok: false, code: 'METADATA_INVALID', detail: 'too many participants' };
+    if (participants.length > MAX_PARTICIPANTS)
+      return { ok: false, code: 'METADATA_INVALID', detail: 'too many participants' };
   }
   if (participants.length === 0) return { ok: false, code: 'METADATA_INVALID', detail: 'no participants' };
 
@@ -113,13 +124,15 @@ function roleHintOf(p: XmlElement): Role | null {
     const text = el.text.toLowerCase();
     if (CALLER_FLAGS.has(local) && TRUE_WORDS.has(text)) hint = 'caller';
     else if (CALLEE_FLAGS.has(local) && TRUE_WORDS.has(text)) hint = 'callee';
-    else if (ROLE_ELEMENTS.has(local)) hint = CALLER_WORDS.has(text) ? 'caller' : CALLEE_WORDS.has(text) ? 'callee' : null;
+    else if (ROLE_ELEMENTS.has(local))
+      hint = CALLER_WORDS.has(text) ? 'caller' : CALLEE_WORDS.has(text) ? 'callee' : null;
   });
   return hint;
 }
 
 function directionHintOf(root: XmlElement): Direction | null {
-  const el = findDescendant(root, 'direction') ?? findDescendant(root, 'callDirection') ?? findDescendant(root, 'calldirection');
+  const el =
+    findDescendant(root, 'direction') ?? findDescendant(root, 'callDirection') ?? findDescendant(root, 'calldirection');
   const text = el?.text.toLowerCase() ?? '';
   return INCOMING_WORDS.has(text) ? 'incoming' : OUTGOING_WORDS.has(text) ? 'outgoing' : null;
 }

@@ -144,7 +144,13 @@ test('RTP latch: a re-INVITE moving the media unlocks at once', () => {
     before.send();
     r.advance(20);
   }
-  r.rx.updateMedia({ payloadType: 0, codec: 'PCMU', skipPayloadTypes: [13], expectedAddress: '10.0.0.9', onHold: false });
+  r.rx.updateMedia({
+    payloadType: 0,
+    codec: 'PCMU',
+    skipPayloadTypes: [13],
+    expectedAddress: '10.0.0.9',
+    onHold: false,
+  });
   for (let i = 0; i < 10; i++) {
     after.send();
     r.advance(20);
@@ -163,7 +169,13 @@ test('RTP latch: a re-INVITE that moves media to another port (same address) or 
     before.send();
     r.advance(20);
   }
-  r.rx.updateMedia({ payloadType: 0, codec: 'PCMU', skipPayloadTypes: [13], expectedAddress: '10.0.0.1', onHold: false });
+  r.rx.updateMedia({
+    payloadType: 0,
+    codec: 'PCMU',
+    skipPayloadTypes: [13],
+    expectedAddress: '10.0.0.1',
+    onHold: false,
+  });
   for (let i = 0; i < 10; i++) {
     after.send();
     r.advance(20);
@@ -202,7 +214,10 @@ test('RTP timestamps: 50 packets jumping 5 s each add at most the clock slack of
   r.rx.close();
   const wallSamples = (200 * 20 + 50 * 80 + 200 * 20) * 8;
   const written = r.rx.seconds * 8000;
-  assert.ok(written <= wallSamples + CLOCK_SLACK_SAMPLES + 160, `leg holds ${written / 8000} s after ${wallSamples / 8000} s`);
+  assert.ok(
+    written <= wallSamples + CLOCK_SLACK_SAMPLES + 160,
+    `leg holds ${written / 8000} s after ${wallSamples / 8000} s`,
+  );
   assert.is(r.heard.legit, 450 * 160, 'no real audio was lost');
   assert.ok(r.counters['rtp.timestampJump'] >= 49, `${r.counters['rtp.timestampJump']} clamped jumps`);
 });

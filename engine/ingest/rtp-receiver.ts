@@ -234,7 +234,11 @@ export class RtpReceiver {
       const dec = this.decoder;
       const conv = this.converter;
       // What fits in one output buffer, within the cap and the clock bound.
-      let want = Math.min(left, this.concealMax, conv ? Math.floor((MAX_DECODED_SAMPLES - 2) * (conv.inRate / conv.outRate)) : MAX_DECODED_SAMPLES);
+      let want = Math.min(
+        left,
+        this.concealMax,
+        conv ? Math.floor((MAX_DECODED_SAMPLES - 2) * (conv.inRate / conv.outRate)) : MAX_DECODED_SAMPLES,
+      );
       if (this.samplesWritten + want > this.clockCheckAt) want = this.room(want);
       const decWant = conv ? Math.floor((want * conv.inRate) / conv.outRate) : want;
       const got = decWant > 0 ? dec.conceal(conv ? this.decoded! : this.pcm, decWant) : 0;
@@ -264,7 +268,8 @@ export class RtpReceiver {
     }
     this.samplesWritten += samples;
     try {
-      for (let left = samples; left > 0; left -= SILENCE_CHUNK) this.opts.sink.write(this.zeros, 0, Math.min(left, SILENCE_CHUNK));
+      for (let left = samples; left > 0; left -= SILENCE_CHUNK)
+        this.opts.sink.write(this.zeros, 0, Math.min(left, SILENCE_CHUNK));
     } catch {
       this.opts.counters['rtp.sinkError']++;
     }
@@ -301,7 +306,9 @@ export class RtpReceiver {
     if (media.codec !== this.decoderMedia.codec) return true;
     const a = media.amr;
     const b = this.decoderMedia.amr;
-    return !!a !== !!b || (!!a && !!b && (a.octetAligned !== b.octetAligned || String(a.modeSet) !== String(b.modeSet)));
+    return (
+      !!a !== !!b || (!!a && !!b && (a.octetAligned !== b.octetAligned || String(a.modeSet) !== String(b.modeSet)))
+    );
   }
 
   /**
@@ -349,7 +356,13 @@ export class RtpReceiver {
   private relatch(address: string, port: number, ssrc: number): boolean {
     const c = this.opts.counters;
     const sameSource = address === this.lockedAddress && port === this.lockedPort;
-    if (this.candPackets === 0 || this.lockedHeard || address !== this.candAddress || port !== this.candPort || ssrc !== this.candSsrc) {
+    if (
+      this.candPackets === 0 ||
+      this.lockedHeard ||
+      address !== this.candAddress ||
+      port !== this.candPort ||
+      ssrc !== this.candSsrc
+    ) {
       this.candAddress = address;
       this.candPort = port;
       this.candSsrc = ssrc;
@@ -395,7 +408,8 @@ export class RtpReceiver {
     if (h.ssrc !== this.lockedSsrc || port !== this.lockedPort || address !== this.lockedAddress) {
       // The first packet, or the first new stream from the SDP address after a re-offer, latches at once; any other
       // stream must earn the lock. (The clock is read only for packets of another stream, never on the hot path.)
-      const announced = this.signalledUntil !== 0 && address === this.media.expectedAddress && this.now() < this.signalledUntil;
+      const announced =
+        this.signalledUntil !== 0 && address === this.media.expectedAddress && this.now() < this.signalledUntil;
       if (announced) {
         this.signalledUntil = 0;
         this.opts.counters['rtp.relatch']++;
@@ -424,7 +438,10 @@ export class RtpReceiver {
     let r: number;
     if (h.payloadType === this.media.payloadType) {
       // Larger than the codec allows (G.711: 120 ms): refused like a malformed packet, its place counted lost later.
-      r = h.payloadLength > this.decoder.maxPayload ? JB_TOO_BIG : jb.push(h.sequence, h.timestamp, buf, h.payloadOffset, h.payloadLength);
+      r =
+        h.payloadLength > this.decoder.maxPayload
+          ? JB_TOO_BIG
+          : jb.push(h.sequence, h.timestamp, buf, h.payloadOffset, h.payloadLength);
     } else {
       if (this.media.skipPayloadTypes.includes(h.payloadType)) c['rtp.ignoredPayload']++;
       else c['rtp.unknownPayload']++;

@@ -12,7 +12,14 @@ import { writeRtpPacket } from './rtp-packet.js';
  * goes on at 50 packets a second. The call must survive and keep being analysed, and every packet the engine read
  * must show up in exactly one counter (the kernel may drop some of the flood before we see it; that is not ours).
  */
-const DISCARDS = ['rtp.badPacket', 'rtp.rtcp', 'rtp.wrongSource', 'rtp.wrongSsrc', 'rtp.unlatchedSource', 'rtp.onHold'] as const;
+const DISCARDS = [
+  'rtp.badPacket',
+  'rtp.rtcp',
+  'rtp.wrongSource',
+  'rtp.wrongSsrc',
+  'rtp.unlatchedSource',
+  'rtp.onHold',
+] as const;
 
 function malformed(): Buffer[] {
   const ok = Buffer.alloc(172);
@@ -51,7 +58,9 @@ test('RTP storm: malformed and foreign packets flood a live call for 2 s; the ca
     {
       onCallStart: (info) => {
         started.push(info);
-        return { sinks: [0, 1].map((i) => ({ write: (_p: Int16Array, _o: number, n: number) => void (samples[i] += n) })) };
+        return {
+          sinks: [0, 1].map((i) => ({ write: (_p: Int16Array, _o: number, n: number) => void (samples[i] += n) })),
+        };
       },
       onCallEnd() {},
     },
@@ -109,7 +118,11 @@ test('RTP storm: malformed and foreign packets flood a live call for 2 s; the ca
     const c = server.stats().counters;
     const accepted = call!.legs.reduce((n, l) => n + l.packetsReceived, 0);
     const discarded = DISCARDS.reduce((n, k) => n + c[k], 0);
-    assert.is(c['rtp.received'], accepted + discarded, `every packet read counted once: ${JSON.stringify(Object.fromEntries(DISCARDS.map((k) => [k, c[k]])))}`);
+    assert.is(
+      c['rtp.received'],
+      accepted + discarded,
+      `every packet read counted once: ${JSON.stringify(Object.fromEntries(DISCARDS.map((k) => [k, c[k]])))}`,
+    );
     assert.ok(c['rtp.badPacket'] > 0 && c['rtp.rtcp'] > 0 && c['rtp.unlatchedSource'] > 0, 'each kind of discard seen');
     assert.ok(sent > 10_000, `storm sent ${sent} packets`);
     // Only the SBC's stream was played (the kernel drops some of it while the flood fills the socket's buffer: a
@@ -117,7 +130,10 @@ test('RTP storm: malformed and foreign packets flood a live call for 2 s; the ca
     assert.ok(accepted <= seq, `${accepted} accepted, ${seq} legitimate packets sent`);
     assert.ok(samples[0] > samplesBefore, 'audio reached the analysis');
     const after = seq - seqAfterStorm;
-    assert.ok(samples[0] - samplesAfterStorm >= (after - 3) * 160, `after the storm: ${(samples[0] - samplesAfterStorm) / 160} of ${after} packets written`);
+    assert.ok(
+      samples[0] - samplesAfterStorm >= (after - 3) * 160,
+      `after the storm: ${(samples[0] - samplesAfterStorm) / 160} of ${after} packets written`,
+    );
     assert.is(samples[0] % 160, 0);
     assert.is(c['rtp.relatch'] + c['rtp.ssrcChange'], 0, 'the storm never took the leg');
   } finally {

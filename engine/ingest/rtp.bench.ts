@@ -17,21 +17,25 @@ let sinkSamples = 0;
 const sink = { write: (_p: Int16Array, _o: number, len: number) => void (sinkSamples += len) };
 // The receivers bound a leg's audio by the wall clock: give them the clock the packets would have arrived by.
 let clockMs = 0;
-const receivers = Array.from({ length: LEGS }, (_, i) =>
-  new RtpReceiver({
-    socket: null,
-    localPort: 20000 + 2 * i,
-    media: { payloadType: 0, codec: 'PCMU', skipPayloadTypes: [13, 101], expectedAddress: '10.0.0.1', onHold: false },
-    sink,
-    counters,
-    isAllowedSource: () => false,
-    jitterDepth: 3,
-    now: () => clockMs,
-  }),
+const receivers = Array.from(
+  { length: LEGS },
+  (_, i) =>
+    new RtpReceiver({
+      socket: null,
+      localPort: 20000 + 2 * i,
+      media: { payloadType: 0, codec: 'PCMU', skipPayloadTypes: [13, 101], expectedAddress: '10.0.0.1', onHold: false },
+      sink,
+      counters,
+      isAllowedSource: () => false,
+      jitterDepth: 3,
+      now: () => clockMs,
+    }),
 );
 
 // Precomputed packets: ROUNDS frames, the same for every leg (distinct SSRC per leg is irrelevant to cost).
-const payload = Uint8Array.from({ length: 160 }, (_, i) => linearToUlaw(Math.round(8000 * Math.sin((i * 2 * Math.PI * 440) / 8000))));
+const payload = Uint8Array.from({ length: 160 }, (_, i) =>
+  linearToUlaw(Math.round(8000 * Math.sin((i * 2 * Math.PI * 440) / 8000))),
+);
 const packets: Buffer[] = [];
 for (let k = 0; k < ROUNDS; k++) {
   const b = Buffer.alloc(172);

@@ -1,8 +1,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JitterBuffer, JB_DUPLICATE, JB_LATE } from './jitter-buffer.js';
-import { RtpHeader, parseRtpPacket, writeRtpPacket, RTP_OK, RTP_BAD_VERSION, RTP_TOO_SHORT, RTP_BAD_CSRC, RTP_BAD_EXTENSION, RTP_BAD_PADDING, RTP_IS_RTCP } from './rtp-packet.js';
-import { ALAW_TO_PCM as ALAW_TO_PCM16, ULAW_TO_PCM as ULAW_TO_PCM16, linearToAlaw, linearToUlaw } from '../../actors/dsp/g711.js';
+import {
+  RtpHeader,
+  parseRtpPacket,
+  writeRtpPacket,
+  RTP_OK,
+  RTP_BAD_VERSION,
+  RTP_TOO_SHORT,
+  RTP_BAD_CSRC,
+  RTP_BAD_EXTENSION,
+  RTP_BAD_PADDING,
+  RTP_IS_RTCP,
+} from './rtp-packet.js';
+import {
+  ALAW_TO_PCM as ALAW_TO_PCM16,
+  ULAW_TO_PCM as ULAW_TO_PCM16,
+  linearToAlaw,
+  linearToUlaw,
+} from '../../actors/dsp/g711.js';
 import { createAllowList } from './address-allow-list.js';
 import { PortPool } from './port-pool.js';
 
@@ -30,7 +46,11 @@ test('G.711 tables match the ITU reference points and round-trip', () => {
   assert.is(ALAW_TO_PCM16[0x55], -8);
   assert.is(ALAW_TO_PCM16[0xaa], 32256);
   for (let code = 0; code < 256; code++) {
-    assert.is(linearToUlaw(ULAW_TO_PCM16[code]) === code || (code === 0x7f && ULAW_TO_PCM16[code] === 0), true, `ulaw ${code}`);
+    assert.is(
+      linearToUlaw(ULAW_TO_PCM16[code]) === code || (code === 0x7f && ULAW_TO_PCM16[code] === 0),
+      true,
+      `ulaw ${code}`,
+    );
     assert.is(linearToAlaw(ALAW_TO_PCM16[code]), code, `alaw ${code}`);
   }
 });
@@ -40,7 +60,10 @@ test('RTP header parsing: CSRC, extension, padding, RTCP, bad packets', () => {
   const b = new Uint8Array(200);
   const len = writeRtpPacket(b, 0, 65535, 0xfffffff0, 0xdeadbeef, frame(7), true);
   assert.is(parseRtpPacket(b, len, h), RTP_OK);
-  assert.equal([h.marker, h.payloadType, h.sequence, h.timestamp, h.ssrc, h.payloadOffset, h.payloadLength], [true, 0, 65535, 0xfffffff0, 0xdeadbeef, 12, 160]);
+  assert.equal(
+    [h.marker, h.payloadType, h.sequence, h.timestamp, h.ssrc, h.payloadOffset, h.payloadLength],
+    [true, 0, 65535, 0xfffffff0, 0xdeadbeef, 12, 160],
+  );
   // 2 CSRCs + a 1-word extension + 4 bytes of padding.
   const p = new Uint8Array(12 + 8 + 8 + 10 + 4);
   p.set([0xb2, 8, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2]);
@@ -51,7 +74,10 @@ test('RTP header parsing: CSRC, extension, padding, RTCP, bad packets', () => {
   assert.is(parseRtpPacket(p, 11, h), RTP_TOO_SHORT);
   assert.is(parseRtpPacket(Uint8Array.from([0x40, ...new Array(11).fill(0)]), 12, h), RTP_BAD_VERSION);
   assert.is(parseRtpPacket(Uint8Array.from([0x8f, ...new Array(15).fill(0)]), 16, h), RTP_BAD_CSRC);
-  assert.is(parseRtpPacket(Uint8Array.from([0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]), 16, h), RTP_BAD_EXTENSION);
+  assert.is(
+    parseRtpPacket(Uint8Array.from([0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]), 16, h),
+    RTP_BAD_EXTENSION,
+  );
   assert.is(parseRtpPacket(Uint8Array.from([0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50]), 14, h), RTP_BAD_PADDING);
   assert.is(parseRtpPacket(Uint8Array.from([0x80, 200, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0]), 12, h), RTP_IS_RTCP);
 });
@@ -191,7 +217,11 @@ test('port pool: even ports, skips ports in use, reports exhaustion', async () =
     assert.ok(!c.ok && c.code === 'PORTS_EXHAUSTED');
     assert.is(pool.used, 2);
   } finally {
-    for (const x of [a, b]) if (x.ok) { x.socket.close(); pool.release(x.port); }
+    for (const x of [a, b])
+      if (x.ok) {
+        x.socket.close();
+        pool.release(x.port);
+      }
   }
   assert.is(pool.used, 0);
 });

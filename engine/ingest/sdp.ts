@@ -53,12 +53,16 @@ export function parseSdp(text: string): SdpParseResult {
   let origin: SdpSession['origin'] = null;
   let sessConn: SdpConnection | null = null;
   let sessDir: SdpDirection | null = null;
-  type Mutable = { -readonly [K in keyof SdpMedia]: SdpMedia[K] } & { rtpmap: Map<number, SdpRtpMap>; fmtp: Map<number, string> };
+  type Mutable = { -readonly [K in keyof SdpMedia]: SdpMedia[K] } & {
+    rtpmap: Map<number, SdpRtpMap>;
+    fmtp: Map<number, string>;
+  };
   const media: Mutable[] = [];
   for (const raw of lines) {
     const line = raw.trimEnd();
     if (!line) continue;
-    if (line.length < 2 || line[1] !== '=') return { ok: false, code: 'SDP_MALFORMED', detail: `bad line: ${line.slice(0, 40)}` };
+    if (line.length < 2 || line[1] !== '=')
+      return { ok: false, code: 'SDP_MALFORMED', detail: `bad line: ${line.slice(0, 40)}` };
     const t = line[0];
     const v = line.slice(2);
     const cur = media[media.length - 1];
@@ -99,7 +103,12 @@ export function parseSdp(text: string): SdpParseResult {
         else sessDir = name as SdpDirection;
       } else if (name === 'rtpmap' && cur) {
         const m = /^(\d{1,3}) ([A-Za-z0-9_.-]+)\/(\d+)(?:\/(\d+))?$/.exec(value.trim());
-        if (m) cur.rtpmap.set(Number(m[1]), { encoding: m[2].toUpperCase(), clockRate: Number(m[3]), channels: m[4] ? Number(m[4]) : 1 });
+        if (m)
+          cur.rtpmap.set(Number(m[1]), {
+            encoding: m[2].toUpperCase(),
+            clockRate: Number(m[3]),
+            channels: m[4] ? Number(m[4]) : 1,
+          });
       } else if (name === 'fmtp' && cur) {
         const m = /^(\d{1,3}) (.{0,512})$/.exec(value.trim());
         if (m) cur.fmtp.set(Number(m[1]), m[2].trim());
@@ -176,10 +185,15 @@ function amrOptions(fmtp: string | undefined, channels: number, wideband: boolea
 type Candidate = { codec: AudioCodec; pt: number; amr?: AmrOptions };
 
 /** The codec a payload type's rtpmap names, with its parameters, or null when we do not decode it. */
-function candidateOf(m: SdpMedia, pt: number, map: { encoding: string; clockRate: number; channels: number }): Candidate | string | null {
+function candidateOf(
+  m: SdpMedia,
+  pt: number,
+  map: { encoding: string; clockRate: number; channels: number },
+): Candidate | string | null {
   const e = map.encoding;
   if ((e === 'PCMU' || e === 'PCMA' || e === 'G722') && map.clockRate === 8000) return { codec: e, pt };
-  if (e === 'OPUS' && map.clockRate === 48000 && (map.channels === 2 || map.channels === 1)) return { codec: 'OPUS', pt };
+  if (e === 'OPUS' && map.clockRate === 48000 && (map.channels === 2 || map.channels === 1))
+    return { codec: 'OPUS', pt };
   if ((e === 'AMR-WB' && map.clockRate === 16000) || (e === 'AMR' && map.clockRate === 8000)) {
     const opts = amrOptions(m.fmtp.get(pt), map.channels, e === 'AMR-WB');
     return typeof opts === 'string' ? opts : { codec: e, pt, amr: opts };
@@ -196,7 +210,8 @@ export function negotiateOffer(sdp: SdpSession): MediaDecision[] {
   return sdp.media.map((m): MediaDecision => {
     const base = { index: m.index, label: m.label };
     if (m.type !== 'audio') return { ...base, accepted: false, reason: `media type ${m.type} not supported` };
-    if (m.proto !== 'RTP/AVP' && m.proto !== 'RTP/AVPF') return { ...base, accepted: false, reason: `transport ${m.proto} not supported` };
+    if (m.proto !== 'RTP/AVP' && m.proto !== 'RTP/AVPF')
+      return { ...base, accepted: false, reason: `transport ${m.proto} not supported` };
     if (m.port === 0) return { ...base, accepted: false, reason: 'stream disabled in offer' };
     const conn = m.connection ?? sdp.connection;
     if (!conn) return { ...base, accepted: false, reason: 'no connection address' };
@@ -260,7 +275,12 @@ export interface AnswerLine {
 }
 
 /** Builds the SDP answer: one m-line per offered line, in order. */
-export function buildAnswer(opts: { sessionId: string; version: number; address: string; lines: readonly AnswerLine[] }): string {
+export function buildAnswer(opts: {
+  sessionId: string;
+  version: number;
+  address: string;
+  lines: readonly AnswerLine[];
+}): string {
   const ipv = isIP(opts.address) === 6 ? 'IP6' : 'IP4';
   const out = [
     'v=0',
@@ -276,7 +296,9 @@ export function buildAnswer(opts: { sessionId: string; version: number; address:
     }
     const info = CODECS[decision.codec];
     out.push(`m=audio ${localPort} ${offer.proto} ${decision.payloadType}`);
-    out.push(`a=rtpmap:${decision.payloadType} ${info.rtpmapName}/${info.clockRate}${info.rtpmapChannels > 1 ? `/${info.rtpmapChannels}` : ''}`);
+    out.push(
+      `a=rtpmap:${decision.payloadType} ${info.rtpmapName}/${info.clockRate}${info.rtpmapChannels > 1 ? `/${info.rtpmapChannels}` : ''}`,
+    );
     const fmtp = answerFmtp(decision);
     if (fmtp) out.push(`a=fmtp:${decision.payloadType} ${fmtp}`);
     if (decision.label !== null) out.push(`a=label:${decision.label}`);

@@ -32,7 +32,12 @@ const ROUNDS = Number(process.env.ROUNDS ?? 20);
 
 /** A 63 kB OPTIONS whose bulk is header lines (the worst case: all of it must be searched for the blank line). */
 function message(): Buffer {
-  const lines = ['OPTIONS sip:srs@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bKx', 'Call-ID: trickle', 'CSeq: 1 OPTIONS'];
+  const lines = [
+    'OPTIONS sip:srs@127.0.0.1 SIP/2.0',
+    'Via: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bKx',
+    'Call-ID: trickle',
+    'CSeq: 1 OPTIONS',
+  ];
   for (let i = 0; lines.join('\r\n').length < 63_000; i++) lines.push(`X-Pad-${i}: ${'p'.repeat(60)}`);
   lines.push('Content-Length: 0');
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
@@ -68,7 +73,9 @@ for (let r = 0; r < ROUNDS; r++) {
   run(() => new SipStreamFramer(65_535), msg, e);
   run(() => new PreviousFramer(65_535), msg, p);
 }
-console.log(`TCP trickle: a ${msg.length}-byte message in ${SEGMENT}-byte segments, ${ROUNDS - 1} rounds, ${new Date().toISOString()}\n`);
+console.log(
+  `TCP trickle: a ${msg.length}-byte message in ${SEGMENT}-byte segments, ${ROUNDS - 1} rounds, ${new Date().toISOString()}\n`,
+);
 console.log('| already buffered | engine framer, µs per segment | previous framer (reference), µs per segment |');
 console.log('|---|---|---|');
 for (const k of ['0–16 kB', '16–32 kB', '32–63 kB']) {

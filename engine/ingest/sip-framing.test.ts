@@ -31,8 +31,15 @@ const CORPUS: Array<{ name: string; msg: (id: string) => Buffer }> = [
   { name: 'compact l', msg: (id) => options(id, ['l: 0']) },
   { name: 'body', msg: (id) => options(id, ['Content-Type: application/sdp', `Content-Length: ${BODY.length}`], BODY) },
   // The probe's message: a folded continuation line that reads like a compact Content-Length of 0.
-  { name: 'folded l: 0', msg: (id) => options(id, ['Content-Type: application/sdp', 'Subject: hello', ' l: 0', `Content-Length: ${BODY.length}`], BODY) },
-  { name: 'folded Content-Length value', msg: (id) => options(id, ['Content-Type: application/sdp', 'Content-Length:', `  ${BODY.length}`], BODY) },
+  {
+    name: 'folded l: 0',
+    msg: (id) =>
+      options(id, ['Content-Type: application/sdp', 'Subject: hello', ' l: 0', `Content-Length: ${BODY.length}`], BODY),
+  },
+  {
+    name: 'folded Content-Length value',
+    msg: (id) => options(id, ['Content-Type: application/sdp', 'Content-Length:', `  ${BODY.length}`], BODY),
+  },
   { name: 'tab-folded header', msg: (id) => options(id, ['Subject: a', '\tfolded', 'Content-Length: 0']) },
   { name: 'lower-case name, spaces round the colon', msg: (id) => options(id, ['content-length   :   0']) },
   { name: 'the same Content-Length twice', msg: (id) => options(id, ['Content-Length: 0', 'l: 0']) },
@@ -43,7 +50,11 @@ async function udpVerdicts(port: number): Promise<Map<string, number>> {
   via = `SIP/2.0/UDP ${peer.local}`;
   try {
     for (const c of CORPUS) peer.send(c.msg(`udp-${c.name}`), port);
-    await peer.waitFor(() => peer.received.filter((m) => m.kind === 'response').length >= CORPUS.length, 'UDP answers', 5000);
+    await peer.waitFor(
+      () => peer.received.filter((m) => m.kind === 'response').length >= CORPUS.length,
+      'UDP answers',
+      5000,
+    );
     return verdicts(peer.received, 'udp-');
   } finally {
     peer.close();
@@ -54,10 +65,18 @@ async function tcpVerdicts(port: number): Promise<{ verdicts: Map<string, number
   const peer = await SipTestPeer.tcp(port);
   via = `SIP/2.0/TCP ${peer.local}`;
   try {
-    const stream = Buffer.concat(CORPUS.flatMap((c, i) => [c.msg(`tcp-${c.name}`), options(`tcp-follow-${i}`, ['Content-Length: 0'])]));
+    const stream = Buffer.concat(
+      CORPUS.flatMap((c, i) => [c.msg(`tcp-${c.name}`), options(`tcp-follow-${i}`, ['Content-Length: 0'])]),
+    );
     peer.send(stream, port);
-    await peer.waitFor(() => peer.received.filter((m) => m.kind === 'response').length >= 2 * CORPUS.length, 'TCP answers', 5000);
-    const followUps = peer.received.filter((m) => (headerValue(m, 'call-id') ?? '').startsWith('tcp-follow-') && m.kind === 'response' && m.status === 200).length;
+    await peer.waitFor(
+      () => peer.received.filter((m) => m.kind === 'response').length >= 2 * CORPUS.length,
+      'TCP answers',
+      5000,
+    );
+    const followUps = peer.received.filter(
+      (m) => (headerValue(m, 'call-id') ?? '').startsWith('tcp-follow-') && m.kind === 'response' && m.status === 200,
+    ).length;
     return { verdicts: verdicts(peer.received, 'tcp-'), followUps };
   } finally {
     peer.close();
@@ -68,19 +87,28 @@ function verdicts(received: SipMessage[], prefix: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of received) {
     const id = headerValue(m, 'call-id') ?? '';
-    if (m.kind === 'response' && id.startsWith(prefix) && !id.startsWith(`${prefix}follow-`)) out.set(id.slice(prefix.length), m.status);
+    if (m.kind === 'response' && id.startsWith(prefix) && !id.startsWith(`${prefix}follow-`))
+      out.set(id.slice(prefix.length), m.status);
   }
   return out;
 }
 
 test('SIP framing: every corpus message gets the same verdict over UDP and TCP, and the stream never misaligns', async () => {
-  const server = createSiprecServer({ host: '127.0.0.1', port: 0, rtpPortMin: 36000, rtpPortMax: 36039 }, { onCallStart: () => ({ reject: { status: 480, reason: 'x' } }), onCallEnd() {} });
+  const server = createSiprecServer(
+    { host: '127.0.0.1', port: 0, rtpPortMin: 36000, rtpPortMax: 36039 },
+    { onCallStart: () => ({ reject: { status: 480, reason: 'x' } }), onCallEnd() {} },
+  );
   await server.start();
   try {
     const port = server.address().port;
     const udp = await udpVerdicts(port);
     const tcp = await tcpVerdicts(port);
-    for (const c of CORPUS) assert.is(tcp.verdicts.get(c.name), udp.get(c.name), `${c.name}: TCP ${tcp.verdicts.get(c.name)} vs UDP ${udp.get(c.name)}`);
+    for (const c of CORPUS)
+      assert.is(
+        tcp.verdicts.get(c.name),
+        udp.get(c.name),
+        `${c.name}: TCP ${tcp.verdicts.get(c.name)} vs UDP ${udp.get(c.name)}`,
+      );
     assert.is(udp.get('folded l: 0'), 200);
     assert.is(tcp.followUps, CORPUS.length, 'every OPTIONS after a corpus message was answered 200');
   } finally {
@@ -93,9 +121,15 @@ test('SIP framing: conflicting Content-Length values are refused by the parser (
   const events = framer.push(options('x', ['Content-Length: 0', 'l: 25'], BODY));
   assert.is(events.length, 1);
   assert.is(events[0].type, 'error');
-  const ok = new SipStreamFramer(65_535).push(options('y', ['Content-Type: application/sdp', 'Subject: s', ' l: 0', `Content-Length: ${BODY.length}`], BODY));
+  const ok = new SipStreamFramer(65_535).push(
+    options('y', ['Content-Type: application/sdp', 'Subject: s', ' l: 0', `Content-Length: ${BODY.length}`], BODY),
+  );
   assert.is(ok.length, 1);
-  assert.is(ok[0].type === 'message' && ok[0].data.length, options('y', ['Content-Type: application/sdp', 'Subject: s', ' l: 0', `Content-Length: ${BODY.length}`], BODY).length);
+  assert.is(
+    ok[0].type === 'message' && ok[0].data.length,
+    options('y', ['Content-Type: application/sdp', 'Subject: s', ' l: 0', `Content-Length: ${BODY.length}`], BODY)
+      .length,
+  );
 });
 
 test.run();

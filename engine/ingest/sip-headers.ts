@@ -32,7 +32,8 @@ export interface Via {
   readonly branch: string | null;
 }
 
-const VIA_RE = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9-]+)\s+(\[[0-9A-Fa-f:.]+\]|[^\s;:]+)(?:\s*:\s*(\d{1,5}))?\s*((?:;.*)?)$/;
+const VIA_RE =
+  /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9-]+)\s+(\[[0-9A-Fa-f:.]+\]|[^\s;:]+)(?:\s*:\s*(\d{1,5}))?\s*((?:;.*)?)$/;
 
 export function parseVia(value: string): Via | null {
   const m = VIA_RE.exec(value.trim());
@@ -98,7 +99,9 @@ export function parseCSeq(value: string): CSeq | null {
 }
 
 /** Host and port of a sip:/sips: URI (for sending in-dialog requests to the remote Contact). */
-export function parseSipUriHostPort(uri: string): { host: string; port: number | null; transport: string | null } | null {
+export function parseSipUriHostPort(
+  uri: string,
+): { host: string; port: number | null; transport: string | null } | null {
   const m = /^sips?:(?:[^@;?]*@)?(\[[0-9A-Fa-f:.]+\]|[^:;?>]+)(?::(\d{1,5}))?([^?]*)/i.exec(uri.trim());
   if (!m) return null;
   const host = m[1].startsWith('[') ? m[1].slice(1, -1) : m[1];

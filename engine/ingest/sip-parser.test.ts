@@ -31,7 +31,13 @@ test('compact forms, folding, multi-value Via, case-insensitive names', () => {
   if (!r.ok) return;
   const vias = headerValues(r.message, 'via');
   assert.is(vias.length, 3);
-  assert.equal(parseVia(vias[1]), { transport: 'TCP', host: '2001:db8::1', port: 5070, params: Object.assign(Object.create(null), { branch: 'z9hG4bK2' }), branch: 'z9hG4bK2' });
+  assert.equal(parseVia(vias[1]), {
+    transport: 'TCP',
+    host: '2001:db8::1',
+    port: 5070,
+    params: Object.assign(Object.create(null), { branch: 'z9hG4bK2' }),
+    branch: 'z9hG4bK2',
+  });
   assert.equal(parseCSeq(headerValue(r.message, 'cseq')!), { seq: 7, method: 'OPTIONS' });
   assert.is(parseNameAddr(headerValue(r.message, 'from')!)!.tag, '1');
   assert.is(parseNameAddr(headerValue(r.message, 'from')!)!.displayName, 'A, B');
@@ -76,7 +82,10 @@ test('stream framer splits by Content-Length, answers keep-alives, rejects overs
   const f = new SipStreamFramer(65535);
   const two = Buffer.concat([Buffer.from('\r\n\r\n'), INVITE, INVITE]);
   const events = [...f.push(two.subarray(0, 100)), ...f.push(two.subarray(100, 1000)), ...f.push(two.subarray(1000))];
-  assert.equal(events.map((e) => e.type), ['keepalive', 'message', 'message']);
+  assert.equal(
+    events.map((e) => e.type),
+    ['keepalive', 'message', 'message'],
+  );
   const small = new SipStreamFramer(2048);
   const ev = small.push(INVITE);
   assert.is(ev[0].type, 'error');
@@ -87,7 +96,10 @@ test('stream framer splits by Content-Length, answers keep-alives, rejects overs
 test('responses copy Via/From/To/Call-ID/CSeq, add To-tag and received/rport', () => {
   const r = parseSipMessage(INVITE, LIMITS);
   if (!r.ok || r.message.kind !== 'request') throw new Error('parse');
-  const res = parseSipMessage(buildResponse(r.message, 200, 'OK', { toTag: 'abc', remote: { address: '10.9.9.9', port: 5099 } }), LIMITS);
+  const res = parseSipMessage(
+    buildResponse(r.message, 200, 'OK', { toTag: 'abc', remote: { address: '10.9.9.9', port: 5099 } }),
+    LIMITS,
+  );
   if (!res.ok) throw new Error('reparse');
   assert.match(headerValue(res.message, 'via')!, /;rport=5099/);
   assert.match(headerValue(res.message, 'via')!, /;received=10\.9\.9\.9/);
@@ -96,11 +108,26 @@ test('responses copy Via/From/To/Call-ID/CSeq, add To-tag and received/rport', (
   assert.is(headerValue(res.message, 'cseq'), '1 INVITE');
 });
 
-
 test('fuzz: 20,000 mutated SIP messages never throw and always yield a result', () => {
   // Seeded so a fuzz failure reproduces.
   const rnd = seededRandom(0xc0ffee);
-  const tokens = [':', '\r\n', '\r\n\r\n', ';', ',', '<', '>', '"', 'SIP/2.0', ' ', '\t', '\0', 'Content-Length: 99999', 'Via:', '%'];
+  const tokens = [
+    ':',
+    '\r\n',
+    '\r\n\r\n',
+    ';',
+    ',',
+    '<',
+    '>',
+    '"',
+    'SIP/2.0',
+    ' ',
+    '\t',
+    '\0',
+    'Content-Length: 99999',
+    'Via:',
+    '%',
+  ];
   let ok = 0;
   for (let i = 0; i < 20000; i++) {
     const buf = Buffer.from(INVITE);
@@ -110,8 +137,14 @@ test('fuzz: 20,000 mutated SIP messages never throw and always yield a result', 
       const pos = Math.floor(rnd() * b.length);
       const op = Math.floor(rnd() * 5);
       if (op === 0) b[pos] = Math.floor(rnd() * 256);
-      else if (op === 1) b = Buffer.concat([b.subarray(0, pos), b.subarray(Math.min(b.length, pos + Math.floor(rnd() * 50)))]);
-      else if (op === 2) b = Buffer.concat([b.subarray(0, pos), Buffer.from(tokens[Math.floor(rnd() * tokens.length)]), b.subarray(pos)]);
+      else if (op === 1)
+        b = Buffer.concat([b.subarray(0, pos), b.subarray(Math.min(b.length, pos + Math.floor(rnd() * 50)))]);
+      else if (op === 2)
+        b = Buffer.concat([
+          b.subarray(0, pos),
+          Buffer.from(tokens[Math.floor(rnd() * tokens.length)]),
+          b.subarray(pos),
+        ]);
       else if (op === 3) b = b.subarray(0, pos);
       else b = Buffer.concat([b.subarray(0, pos), b.subarray(pos, pos + 40), b.subarray(pos)]);
     }

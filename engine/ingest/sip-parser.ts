@@ -22,9 +22,7 @@ export type SipParseErrorCode =
   | 'SIP_BAD_CONTENT_LENGTH'
   | 'SIP_BODY_TRUNCATED';
 
-export type SipParseResult =
-  | { ok: true; message: SipMessage }
-  | { ok: false; code: SipParseErrorCode; detail: string };
+export type SipParseResult = { ok: true; message: SipMessage } | { ok: false; code: SipParseErrorCode; detail: string };
 
 const COMPACT: Record<string, string> = {
   v: 'via',
@@ -96,7 +94,9 @@ export function unfoldHeaderLines(head: string, maxLines = Infinity): string[] |
  * The Content-Length of a header block (from unfoldHeaderLines): null when absent; an error when it is not a
  * number or when two Content-Length fields disagree (RFC 4475 3.1.2.9: such a message cannot be framed safely).
  */
-export function contentLength(lines: readonly string[]): { ok: true; value: number | null } | { ok: false; detail: string } {
+export function contentLength(
+  lines: readonly string[],
+): { ok: true; value: number | null } | { ok: false; detail: string } {
   let value: number | null = null;
   for (let i = 1; i < lines.length; i++) {
     const h = headerField(lines[i]);
@@ -104,7 +104,8 @@ export function contentLength(lines: readonly string[]): { ok: true; value: numb
     const v = h.value;
     if (!/^\d{1,9}$/.test(v)) return { ok: false, detail: 'Content-Length is not a number' };
     const n = Number(v);
-    if (value !== null && n !== value) return { ok: false, detail: `conflicting Content-Length values ${value} and ${n}` };
+    if (value !== null && n !== value)
+      return { ok: false, detail: `conflicting Content-Length values ${value} and ${n}` };
     value = n;
   }
   return { ok: true, value };
@@ -125,7 +126,8 @@ export function parseSipMessage(buf: Buffer, limits: SipParseLimits): SipParseRe
   // as bytes if re-encoded with latin1 on the way out.
   const head = buf.toString('latin1', start, headEnd);
   const lines = unfoldHeaderLines(head, limits.maxHeaders + 1);
-  if (lines === null) return { ok: false, code: 'SIP_TOO_MANY_HEADERS', detail: `more than ${limits.maxHeaders} header fields` };
+  if (lines === null)
+    return { ok: false, code: 'SIP_TOO_MANY_HEADERS', detail: `more than ${limits.maxHeaders} header fields` };
   const startLine = lines[0] ?? '';
   const headers: SipHeader[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -140,7 +142,8 @@ export function parseSipMessage(buf: Buffer, limits: SipParseLimits): SipParseRe
   const cl = contentLength(lines);
   if (!cl.ok) return { ok: false, code: 'SIP_BAD_CONTENT_LENGTH', detail: cl.detail };
   if (cl.value !== null) {
-    if (cl.value > available) return { ok: false, code: 'SIP_BODY_TRUNCATED', detail: `Content-Length ${cl.value} > ${available}` };
+    if (cl.value > available)
+      return { ok: false, code: 'SIP_BODY_TRUNCATED', detail: `Content-Length ${cl.value} > ${available}` };
     bodyLength = cl.value;
   }
   // subarray keeps a view (no copy); callers that keep bodies past the datagram's life copy them.
@@ -175,6 +178,9 @@ export function salvageRequest(buf: Buffer, maxHeaders: number): SipRequest | nu
   if (!lines || lines.length < 2 || lines[0].startsWith('SIP/')) return null;
   const first = lines[0].trim().split(/\s+/);
   if (!TOKEN_RE.test(first[0] ?? '')) return null;
-  const headers = lines.slice(1).map(headerField).filter((h): h is SipHeader => h !== null);
+  const headers = lines
+    .slice(1)
+    .map(headerField)
+    .filter((h): h is SipHeader => h !== null);
   return { kind: 'request', method: first[0].toUpperCase(), uri: first[1] ?? '', headers, body: Buffer.alloc(0) };
 }

@@ -34,13 +34,19 @@ const CANONICAL: Record<string, string> = {
  */
 export function headerSafe(value: string): string {
   // Characters above U+00FF would be written as their low byte by the latin1 encoding (U+010A as LF): '?' instead.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what a header must not carry
-  return /[\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]/.test(value) ? value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ').replace(/[\u0100-\uffff]/g, '?') : value;
+  /* eslint-disable no-control-regex -- control characters are exactly what a header must not carry */
+  return /[\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]/.test(value)
+    ? value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ').replace(/[\u0100-\uffff]/g, '?')
+    : value;
+  /* eslint-enable no-control-regex */
 }
 
 /** A reason phrase or quoted text we write ourselves: printable ASCII only, at most `max` characters. */
 export function asciiText(text: string, max = 120): string {
-  return text.replace(/[^\x20-\x7e]/g, ' ').trim().slice(0, max);
+  return text
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .trim()
+    .slice(0, max);
 }
 
 /** A Warning header value (RFC 3261 20.43): code, agent, and the text as a quoted-string with \ and " escaped. */

@@ -58,13 +58,16 @@ export class SipStreamFramer {
         this.bytesScanned += limit - from;
         if (index === -1) {
           this.scanFrom = limit;
-          if (this.len - start >= this.maxMessageBytes) return this.fail(events, 'SIP_OVERSIZE', 'header block exceeds limit');
+          if (this.len - start >= this.maxMessageBytes)
+            return this.fail(events, 'SIP_OVERSIZE', 'header block exceeds limit');
           break;
         }
         const cl = contentLength(unfoldHeaderLines(this.buf.toString('latin1', start, index)) ?? []);
-        if (!cl.ok || cl.value === null) return this.fail(events, 'SIP_BAD_CONTENT_LENGTH', cl.ok ? 'missing Content-Length on stream' : cl.detail);
+        if (!cl.ok || cl.value === null)
+          return this.fail(events, 'SIP_BAD_CONTENT_LENGTH', cl.ok ? 'missing Content-Length on stream' : cl.detail);
         const total = index - start + sepLength + cl.value;
-        if (total > this.maxMessageBytes) return this.fail(events, 'SIP_OVERSIZE', `message of ${total} bytes exceeds limit`);
+        if (total > this.maxMessageBytes)
+          return this.fail(events, 'SIP_OVERSIZE', `message of ${total} bytes exceeds limit`);
         this.total = total;
       }
       if (this.len - start < this.total) break;

@@ -13,7 +13,16 @@ import { effectiveMaxConnections } from './sip-transport.js';
 
 function bigOptions(headerBytes: number): Buffer {
   const filler = Array.from({ length: Math.ceil(headerBytes / 60) }, (_, i) => `X-Filler-${i}: ${'f'.repeat(44)}`);
-  const head = ['OPTIONS sip:srs@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/TCP 127.0.0.1:5099;branch=z9hG4bK-big', 'From: <sip:a@b>;tag=1', 'To: <sip:c@d>', 'Call-ID: big', 'CSeq: 1 OPTIONS', ...filler, 'Content-Length: 5'];
+  const head = [
+    'OPTIONS sip:srs@127.0.0.1 SIP/2.0',
+    'Via: SIP/2.0/TCP 127.0.0.1:5099;branch=z9hG4bK-big',
+    'From: <sip:a@b>;tag=1',
+    'To: <sip:c@d>',
+    'Call-ID: big',
+    'CSeq: 1 OPTIONS',
+    ...filler,
+    'Content-Length: 5',
+  ];
   return Buffer.from(head.join('\r\n') + '\r\n\r\nhello', 'latin1');
 }
 
@@ -29,7 +38,10 @@ test('framer: a message trickled in small segments is examined once, whatever is
   // Each header byte is searched once, plus the 3 bytes a terminator could straddle per segment. The framer before
   // this one searched everything buffered again on each segment: about 8 MB for this message.
   const segments = Math.ceil(msg.length / 100);
-  assert.ok(framer.bytesScanned <= msg.length + 3 * segments, `${framer.bytesScanned} bytes scanned for a ${msg.length}-byte message`);
+  assert.ok(
+    framer.bytesScanned <= msg.length + 3 * segments,
+    `${framer.bytesScanned} bytes scanned for a ${msg.length}-byte message`,
+  );
 });
 
 test('framer: one byte at a time, several messages and keep-alives in one segment, a message split at every offset', () => {
@@ -40,7 +52,10 @@ test('framer: one byte at a time, several messages and keep-alives in one segmen
   const events = [...stream].flatMap((byte) => oneByOne.push(Buffer.from([byte])));
   assert.is(events.filter((e) => e.type === 'message').length, 3);
   const whole = new SipStreamFramer(65_535).push(stream);
-  assert.equal(whole.map((e) => e.type), ['keepalive', 'message', 'keepalive', 'message', 'message']);
+  assert.equal(
+    whole.map((e) => e.type),
+    ['keepalive', 'message', 'keepalive', 'message', 'message'],
+  );
   for (let cut = 1; cut < a.length; cut += 7) {
     const f = new SipStreamFramer(65_535);
     const ev = [...f.push(a.subarray(0, cut)), ...f.push(a.subarray(cut))];
@@ -53,7 +68,10 @@ test('framer: one byte at a time, several messages and keep-alives in one segmen
 });
 
 async function withServer(opts: Record<string, unknown>, fn: (s: SiprecServer, port: number) => Promise<void>) {
-  const s = createSiprecServer({ host: '127.0.0.1', port: 0, rtpPortMin: 36200, rtpPortMax: 36239, ...opts }, { onCallStart: () => ({ reject: { status: 480, reason: 'x' } }), onCallEnd() {} });
+  const s = createSiprecServer(
+    { host: '127.0.0.1', port: 0, rtpPortMin: 36200, rtpPortMax: 36239, ...opts },
+    { onCallStart: () => ({ reject: { status: 480, reason: 'x' } }), onCallEnd() {} },
+  );
   await s.start();
   try {
     await fn(s, s.address().port);
@@ -83,7 +101,16 @@ function closed(c: net.Socket, ms: number): Promise<boolean> {
 async function optionsAnswered(port: number, id: string): Promise<boolean> {
   const peer = await SipTestPeer.tcp(port);
   try {
-    peer.send(inDialogRequest('OPTIONS', { callId: id, local: peer.local, target: `127.0.0.1:${port}`, transport: 'TCP', toTag: '' }), port);
+    peer.send(
+      inDialogRequest('OPTIONS', {
+        callId: id,
+        local: peer.local,
+        target: `127.0.0.1:${port}`,
+        transport: 'TCP',
+        toTag: '',
+      }),
+      port,
+    );
     await peer.waitForResponse(200, 'OPTIONS', 3000);
     return true;
   } catch {
@@ -128,7 +155,11 @@ test('streams: effective connection cap is a quarter of the open-file limit, at 
 });
 
 test('streams: out of file descriptors (ulimit -n 128, 300 connections), the engine stays up, counts it, serves what it holds and recovers', async () => {
-  const child = spawn('prlimit', ['--nofile=128', process.execPath, fileURLToPath(new URL('./fixtures/fd-limit-child.js', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = spawn(
+    'prlimit',
+    ['--nofile=128', process.execPath, fileURLToPath(new URL('./fixtures/fd-limit-child.js', import.meta.url))],
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+  );
   const ask = <T>(msg: object | null): Promise<T> =>
     new Promise((resolve, reject) => {
       child.once('message', (m) => resolve(m as T));
@@ -150,7 +181,16 @@ test('streams: out of file descriptors (ulimit -n 128, 300 connections), the eng
     // not dropped silently by libuv with the descriptor table full.
     assert.ok(counters['sip.connectionLimit'] >= 300 - 32, `refused and counted: ${counters['sip.connectionLimit']}`);
     // The connection it held before still works.
-    first.send(inDialogRequest('OPTIONS', { callId: 'held', local: first.local, target: `127.0.0.1:${port}`, transport: 'TCP', toTag: '' }), port);
+    first.send(
+      inDialogRequest('OPTIONS', {
+        callId: 'held',
+        local: first.local,
+        target: `127.0.0.1:${port}`,
+        transport: 'TCP',
+        toTag: '',
+      }),
+      port,
+    );
     await first.waitForResponse(200, 'OPTIONS', 3000);
     first.close();
     for (const c of flood) c.destroy();

@@ -143,7 +143,12 @@ export class SipTransactionLayer {
   /** Sends a client non-INVITE request (BYE), retransmitting over UDP until `onResponse` sees a final answer. */
   sendRequest(branchKey: string, send: () => void, udp: boolean, onDone: (status: number | null) => void): void {
     if (this.closed) return onDone(null);
-    const ct: ClientTransaction = { timer: null, interval: this.timers.t1Ms, deadline: Date.now() + 64 * this.timers.t1Ms, onDone };
+    const ct: ClientTransaction = {
+      timer: null,
+      interval: this.timers.t1Ms,
+      deadline: Date.now() + 64 * this.timers.t1Ms,
+      onDone,
+    };
     this.client.set(branchKey, ct);
     send();
     const tick = (): void => {

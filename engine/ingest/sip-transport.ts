@@ -50,7 +50,9 @@ export interface SipTransportOptions {
 /** The soft limit on open files of this process (Linux /proc/self/limits); Infinity when unknown or unlimited. */
 export function openFileLimit(): number {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line ? Number(line.split(/\s{2,}/)[1]) : NaN;
     return Number.isFinite(soft) && soft > 0 ? soft : Infinity;
   } catch {
@@ -84,7 +86,10 @@ export class SipTransport {
     const fileLimit = openFileLimit();
     this.maxConnections = effectiveMaxConnections(configured, fileLimit);
     if (this.maxConnections < configured) {
-      opts.log?.warn({ configured, applied: this.maxConnections, openFileLimit: fileLimit }, 'sip.maxConnections lowered to a quarter of the open-file limit (raise LimitNOFILE, docs/DEPLOYMENT.md)');
+      opts.log?.warn(
+        { configured, applied: this.maxConnections, openFileLimit: fileLimit },
+        'sip.maxConnections lowered to a quarter of the open-file limit (raise LimitNOFILE, docs/DEPLOYMENT.md)',
+      );
     }
   }
 
@@ -95,7 +100,7 @@ export class SipTransport {
       try {
         let port = this.opts.port;
         if (this.opts.udp) port = await this.bindUdp(family, port);
-        if (this.opts.tcp) port = await this.listenStream(this.tcp = net.createServer(), port);
+        if (this.opts.tcp) port = await this.listenStream((this.tcp = net.createServer()), port);
         this.boundPort = port;
         break;
       } catch (err) {
@@ -191,7 +196,10 @@ export class SipTransport {
     const now = Date.now();
     if (now - this.lastAcceptErrorLog >= 10_000) {
       this.lastAcceptErrorLog = now;
-      this.opts.log?.warn({ err: String(err), code: (err as NodeJS.ErrnoException).code, connections: this.connections.size }, 'SIP stream accept failed (file descriptors exhausted?); existing calls continue');
+      this.opts.log?.warn(
+        { err: String(err), code: (err as NodeJS.ErrnoException).code, connections: this.connections.size },
+        'SIP stream accept failed (file descriptors exhausted?); existing calls continue',
+      );
     }
   }
 
@@ -213,7 +221,16 @@ export class SipTransport {
       const now = Date.now();
       if (now - this.lastLimitLog >= 10_000) {
         this.lastLimitLog = now;
-        this.opts.log?.warn({ address, fromSource, connections: this.connections.size, maxConnections: this.maxConnections, maxPerSource: this.opts.maxConnectionsPerSource }, 'SIP stream connection refused: connection limit');
+        this.opts.log?.warn(
+          {
+            address,
+            fromSource,
+            connections: this.connections.size,
+            maxConnections: this.maxConnections,
+            maxPerSource: this.opts.maxConnectionsPerSource,
+          },
+          'SIP stream connection refused: connection limit',
+        );
       }
       return false;
     }

@@ -11,7 +11,8 @@ import { emodbRawUlaw, runSippSiprecCall, sippVersion } from '../../test/support
  */
 test('sipp SIPREC call with rtp_stream: call appears, 2 s of audio arrive on the caller leg, call ends', async () => {
   const version = sippVersion();
-  if (!version) assert.unreachable('sipp is not installed: install it with `apt-get install -y sip-tester` (CI .ci/run does this)');
+  if (!version)
+    assert.unreachable('sipp is not installed: install it with `apt-get install -y sip-tester` (CI .ci/run does this)');
   assert.match(version!, /RTPSTREAM/, 'this sipp build lacks rtp_stream support');
   const clip = emodbRawUlaw('03a01Fa.wav');
   const expectedSamples = clip.length;
@@ -19,15 +20,27 @@ test('sipp SIPREC call with rtp_stream: call appears, 2 s of audio arrive on the
   const started: SiprecCallInfo[] = [];
   const ended: Array<{ callId: string; reason: CallEndReason }> = [];
   const samples = [0, 0];
-  const server = createSiprecServer({ host: '127.0.0.1', port: 0, rtpPortMin: 37000 + (process.pid % 100) * 20, rtpPortMax: 37019 + (process.pid % 100) * 20 }, {
-    onCallStart(info) {
-      started.push(info);
-      return { sinks: info.legs.map((_, i) => ({ write: (_p: Int16Array, _o: number, len: number) => void (samples[i] += len) })) };
+  const server = createSiprecServer(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      rtpPortMin: 37000 + (process.pid % 100) * 20,
+      rtpPortMax: 37019 + (process.pid % 100) * 20,
     },
-    onCallEnd(callId, reason) {
-      ended.push({ callId, reason });
+    {
+      onCallStart(info) {
+        started.push(info);
+        return {
+          sinks: info.legs.map((_, i) => ({
+            write: (_p: Int16Array, _o: number, len: number) => void (samples[i] += len),
+          })),
+        };
+      },
+      onCallEnd(callId, reason) {
+        ended.push({ callId, reason });
+      },
     },
-  });
+  );
   await server.start();
   try {
     const { code, output } = await runSippSiprecCall(server.address().port, clip);
@@ -38,9 +51,16 @@ test('sipp SIPREC call with rtp_stream: call appears, 2 s of audio arrive on the
     assert.is(started[0].legs[0].number, '+33612345678');
     assert.is(started[0].legs[1].number, '+33698765432');
     assert.is(started[0].protectedLeg, 1);
-    assert.equal(ended.map((e) => e.reason), ['bye'], 'the call ended with BYE');
+    assert.equal(
+      ended.map((e) => e.reason),
+      ['bye'],
+      'the call ended with BYE',
+    );
     // +-1 packet time (160 samples at 20 ms).
-    assert.ok(Math.abs(samples[0] - expectedSamples) <= 160, `caller leg got ${samples[0]} samples, expected ${expectedSamples}`);
+    assert.ok(
+      Math.abs(samples[0] - expectedSamples) <= 160,
+      `caller leg got ${samples[0]} samples, expected ${expectedSamples}`,
+    );
     assert.is(samples[1], 0, 'sipp streams only the first audio m-line');
     const c = server.stats().counters;
     assert.is(c['rtp.badPacket'], 0);

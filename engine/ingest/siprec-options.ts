@@ -11,7 +11,10 @@ export const SiprecOptionsSchema = z
     host: z.string().default('127.0.0.1'),
     /** SIP port for UDP and TCP; 0 picks an ephemeral port (tests). */
     port: z.number().int().min(0).max(65535).default(5060),
-    transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),
+    transports: z
+      .array(z.enum(['udp', 'tcp']))
+      .min(1)
+      .default(['udp', 'tcp']),
     /** Optional SIP over TLS listener (RFC 3261 sips is not required by SIPREC; this is transport security only). */
     tls: z.object({ port: z.number().int().min(0).max(65535), key: z.any(), cert: z.any() }).optional(),
     /** Address put in Contact/Via/SDP when `host` is a wildcard or behind NAT. */
@@ -28,14 +31,21 @@ export const SiprecOptionsSchema = z
     subscriberPrefixes: z.array(z.string()).default([]),
     defaultDirection: z.enum(['incoming', 'outgoing']).default('incoming'),
     /** Country code (digits) used to turn national numbers (0...) into E.164. */
-    countryCode: z.string().regex(/^\+?\d{1,3}$/).optional(),
+    countryCode: z
+      .string()
+      .regex(/^\+?\d{1,3}$/)
+      .optional(),
     maxMessageBytes: z.number().int().min(1024).max(65535).default(65535),
     maxHeaders: z.number().int().min(16).max(1000).default(128),
     maxCalls: z.number().int().min(1).default(2000),
     jitterDepth: z.number().int().min(1).max(12).default(3),
     /** RFC 3261 T1 (ms); tests shorten it to exercise ACK timeouts. */
     sipT1Ms: z.number().int().min(10).default(500),
-    tcpIdleTimeoutMs: z.number().int().min(1000).default(15 * 60 * 1000),
+    tcpIdleTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(15 * 60 * 1000),
     /** Stream connections held at once, and from one source address: beyond them a new connection is closed at accept. */
     maxConnections: z.number().int().min(1).default(512),
     maxConnectionsPerSource: z.number().int().min(1).default(64),
@@ -55,6 +65,10 @@ export class IngestConfigError extends CallguardError<'CG_INGEST_OPTIONS' | 'CG_
 
 export function resolveOptions(input: SiprecServerOptionsInput): SiprecServerOptions {
   const r = SiprecOptionsSchema.safeParse(input);
-  if (!r.success) throw new IngestConfigError('CG_INGEST_OPTIONS', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!r.success)
+    throw new IngestConfigError(
+      'CG_INGEST_OPTIONS',
+      r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
   return r.data;
 }

@@ -2,7 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { createSiprecServer, type SiprecCallInfo, type SiprecServer, type CallEndReason, type SiprecServerOptionsInput } from './siprec-server.js';
+import {
+  createSiprecServer,
+  type SiprecCallInfo,
+  type SiprecServer,
+  type CallEndReason,
+  type SiprecServerOptionsInput,
+} from './siprec-server.js';
 import { SipTestPeer, answerPorts, toTagOf } from './fixtures/sip-test-peer.js';
 import { inDialogRequest, sdpOffer, siprecInvite } from './fixtures/siprec-invite.js';
 import { writeRtpPacket } from './rtp-packet.js';
@@ -19,7 +25,13 @@ class RecordingHandler {
     this.started.push(info);
     const legs: number[][] = info.legs.map(() => []);
     this.samples.set(info.callId, legs);
-    return { sinks: legs.map((arr) => ({ write: (pcm: Int16Array, off: number, len: number) => { for (let i = 0; i < len; i++) arr.push(pcm[off + i]); } })) };
+    return {
+      sinks: legs.map((arr) => ({
+        write: (pcm: Int16Array, off: number, len: number) => {
+          for (let i = 0; i < len; i++) arr.push(pcm[off + i]);
+        },
+      })),
+    };
   }
   onCallEnd(callId: string, reason: CallEndReason) {
     this.ended.push({ callId, reason });
@@ -27,7 +39,10 @@ class RecordingHandler {
 }
 
 let nextRtpBase = 31000 + (process.pid % 50) * 200;
-async function withServer(opts: Partial<SiprecServerOptionsInput>, fn: (s: SiprecServer, h: RecordingHandler) => Promise<void>): Promise<void> {
+async function withServer(
+  opts: Partial<SiprecServerOptionsInput>,
+  fn: (s: SiprecServer, h: RecordingHandler) => Promise<void>,
+): Promise<void> {
   const h = new RecordingHandler();
   const base = nextRtpBase;
   nextRtpBase += 40;
@@ -53,7 +68,15 @@ function tone(n: number, start: number): number[] {
 }
 
 /** Sends RTP packets (seq order given) for 160-sample frames of a tone. */
-async function sendRtp(sock: dgram.Socket, port: number, pt: number, seqs: number[], ssrc: number, encode: (s: number) => number, seqBase = 1000): Promise<void> {
+async function sendRtp(
+  sock: dgram.Socket,
+  port: number,
+  pt: number,
+  seqs: number[],
+  ssrc: number,
+  encode: (s: number) => number,
+  seqBase = 1000,
+): Promise<void> {
   const buf = new Uint8Array(12 + 160);
   for (const k of seqs) {
     const payload = Uint8Array.from(tone(160, k * 160), encode);
@@ -90,16 +113,34 @@ test('UDP SIPREC call: INVITE/ACK, two legs of RTP with reordering and loss, BYE
       assert.is(info.legs[1].number, '+33698765432');
       assert.is(info.protectedLeg, 1);
       assert.is(info.legs[1].protected, true);
-      assert.equal(info.legs.map((l) => l.localPort), ports);
-      assert.equal(info.legs.map((l) => l.codec), ['PCMU', 'PCMA']);
+      assert.equal(
+        info.legs.map((l) => l.localPort),
+        ports,
+      );
+      assert.equal(
+        info.legs.map((l) => l.codec),
+        ['PCMU', 'PCMA'],
+      );
       assert.match(ok.body.toString(), /a=rtpmap:8 PCMA\/8000/);
 
       // Leg 0: 50 frames, frames 10/11 swapped, frame 20 lost. Leg 1: 25 frames of PCMA (payload type 8).
       const order = Array.from({ length: 50 }, (_, i) => i).filter((i) => i !== 20);
       [order[10], order[11]] = [order[11], order[10]];
       await sendRtp(rtp, ports[0], 0, order, 0x1111, linearToUlaw);
-      await sendRtp(rtp, ports[1], 8, Array.from({ length: 25 }, (_, i) => i), 0x2222, linearToAlaw);
-      await until(() => server.activeCalls()[0]?.legs[1].packetsReceived === 25 && server.activeCalls()[0]?.legs[0].packetsReceived === 49, 'RTP arrival');
+      await sendRtp(
+        rtp,
+        ports[1],
+        8,
+        Array.from({ length: 25 }, (_, i) => i),
+        0x2222,
+        linearToAlaw,
+      );
+      await until(
+        () =>
+          server.activeCalls()[0]?.legs[1].packetsReceived === 25 &&
+          server.activeCalls()[0]?.legs[0].packetsReceived === 49,
+        'RTP arrival',
+      );
 
       const ac = server.activeCalls()[0];
       assert.is(ac.state, 'confirmed');
@@ -112,7 +153,10 @@ test('UDP SIPREC call: INVITE/ACK, two legs of RTP with reordering and loss, BYE
       const [leg0, leg1] = h.samples.get(p.callId)!;
       assert.is(leg0.length, 50 * 160);
       assert.is(leg1.length, 25 * 160);
-      assert.ok(leg0.slice(20 * 160, 21 * 160).every((v) => v === 0), 'lost frame is silence');
+      assert.ok(
+        leg0.slice(20 * 160, 21 * 160).every((v) => v === 0),
+        'lost frame is silence',
+      );
       // Reordered frames come out in order: frame 10 decodes to the tone at samples 1600..1759 (within G.711 error).
       const expect10 = tone(160, 1600);
       for (let i = 0; i < 160; i += 17) assert.ok(Math.abs(leg0[1600 + i] - expect10[i]) < 300, `sample ${i}`);
@@ -131,7 +175,12 @@ test('TCP: OPTIONS keep-alive and a call over a stream connection', async () => 
     const port = server.address().port;
     const peer = await SipTestPeer.tcp(port);
     try {
-      const p = { callId: 'call-tcp-1@test', local: peer.local, target: `127.0.0.1:${port}`, transport: 'TCP' as const };
+      const p = {
+        callId: 'call-tcp-1@test',
+        local: peer.local,
+        target: `127.0.0.1:${port}`,
+        transport: 'TCP' as const,
+      };
       peer.send(inDialogRequest('OPTIONS', { ...p, callId: 'opt-1', toTag: '' }), port);
       const opt = await peer.waitForResponse(200, 'OPTIONS');
       assert.match(headerValue(opt, 'allow') ?? '', /INVITE/);
@@ -158,30 +207,66 @@ test('bad input gets the right error, is counted, and the server keeps serving',
       // Garbage datagram: dropped and counted, no answer.
       peer.send(Buffer.from('\x00\x01garbage\r\n\r\n'), port);
       // Missing Call-ID: 400.
-      const noCallId = siprecInvite({ callId: 'x', local: peer.local, target }).toString('latin1').replace(/Call-ID: x\r\n/, '');
+      const noCallId = siprecInvite({ callId: 'x', local: peer.local, target })
+        .toString('latin1')
+        .replace(/Call-ID: x\r\n/, '');
       peer.send(Buffer.from(noCallId, 'latin1'), port);
       await peer.waitFor((m) => m.kind === 'response' && m.status === 400 && /Call-ID/.test(m.reason), '400 Call-ID');
       // rs-metadata that does not parse: 400.
-      peer.send(siprecInvite({ callId: 'bad-md', local: peer.local, target, metadata: '<recording><participant></recording>' }), port);
-      await peer.waitFor((m) => m.kind === 'response' && m.status === 400 && /rs-metadata/.test(m.reason), '400 rs-metadata');
+      peer.send(
+        siprecInvite({ callId: 'bad-md', local: peer.local, target, metadata: '<recording><participant></recording>' }),
+        port,
+      );
+      await peer.waitFor(
+        (m) => m.kind === 'response' && m.status === 400 && /rs-metadata/.test(m.reason),
+        '400 rs-metadata',
+      );
       // SDP without audio: 488 with a Warning.
-      const video = 'v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 40000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n';
+      const video =
+        'v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 40000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n';
       peer.send(siprecInvite({ callId: 'no-audio', local: peer.local, target, sdp: video }), port);
-      const r488 = await peer.waitFor((m) => m.kind === 'response' && m.status === 488 && (headerValue(m, 'call-id') === 'no-audio'), '488');
+      const r488 = await peer.waitFor(
+        (m) => m.kind === 'response' && m.status === 488 && headerValue(m, 'call-id') === 'no-audio',
+        '488',
+      );
       assert.match(headerValue(r488, 'warning') ?? '', /^304 /);
       // Only G.729 offered: 488 / 305.
-      peer.send(siprecInvite({ callId: 'g729', local: peer.local, target, sdp: sdpOffer({ codecs: '18' }).replace(/a=rtpmap:(0|8|101)[^\r]*\r\n/g, '') }), port);
-      const g729 = (await peer.waitFor((m) => m.kind === 'response' && headerValue(m, 'call-id') === 'g729' && m.status >= 400, '488 g729')) as import('./sip-message.js').SipResponse;
+      peer.send(
+        siprecInvite({
+          callId: 'g729',
+          local: peer.local,
+          target,
+          sdp: sdpOffer({ codecs: '18' }).replace(/a=rtpmap:(0|8|101)[^\r]*\r\n/g, ''),
+        }),
+        port,
+      );
+      const g729 = (await peer.waitFor(
+        (m) => m.kind === 'response' && headerValue(m, 'call-id') === 'g729' && m.status >= 400,
+        '488 g729',
+      )) as import('./sip-message.js').SipResponse;
       assert.is(g729.status, 488);
       assert.match(headerValue(g729, 'warning') ?? '', /^305 /);
       // Unsupported body type: 415.
-      peer.send(siprecInvite({ callId: 'text', local: peer.local, target, rawBody: { contentType: 'text/plain', body: 'hello' } }), port);
+      peer.send(
+        siprecInvite({
+          callId: 'text',
+          local: peer.local,
+          target,
+          rawBody: { contentType: 'text/plain', body: 'hello' },
+        }),
+        port,
+      );
       await peer.waitFor((m) => m.kind === 'response' && m.status === 415, '415');
       // Unknown option in Require: 420.
       peer.send(siprecInvite({ callId: 'req', local: peer.local, target, extraHeaders: ['Require: 100rel'] }), port);
       await peer.waitFor((m) => m.kind === 'response' && m.status === 420, '420');
       // Oversized request: 513.
-      const big = siprecInvite({ callId: 'big', local: peer.local, target, extraHeaders: ['X-Pad: ' + 'a'.repeat(9000)] });
+      const big = siprecInvite({
+        callId: 'big',
+        local: peer.local,
+        target,
+        extraHeaders: ['X-Pad: ' + 'a'.repeat(9000)],
+      });
       await withServerLimit(peer, big);
       // BYE for an unknown dialog: 481.  Unknown method: 405.
       peer.send(inDialogRequest('BYE', { callId: 'nope', local: peer.local, target, toTag: 'zz', cseq: 2 }), port);
@@ -285,7 +370,10 @@ test('re-INVITE puts legs on hold (a=inactive) and back; close() ends calls with
       peer.send(inDialogRequest('ACK', { ...p, toTag }), port);
       const hold = siprecInvite({ ...p, toTag, cseq: 2, sdp: sdpOffer({ direction: 'inactive' }) });
       peer.send(hold, port);
-      const ok2 = await peer.waitFor((m) => m.kind === 'response' && m.status === 200 && /^2 INVITE/.test(headerValue(m, 'cseq') ?? ''), '200 re-INVITE');
+      const ok2 = await peer.waitFor(
+        (m) => m.kind === 'response' && m.status === 200 && /^2 INVITE/.test(headerValue(m, 'cseq') ?? ''),
+        '200 re-INVITE',
+      );
       assert.match(ok2.body.toString(), /a=inactive/);
       assert.equal(answerPorts(ok2), answerPorts(ok), 'same media ports after re-INVITE');
       peer.send(inDialogRequest('ACK', { ...p, toTag, cseq: 2 }), port);
@@ -310,14 +398,20 @@ test('CANCEL of an unknown transaction gets 481; INVITE retransmission is answer
     const port = server.address().port;
     try {
       const target = `127.0.0.1:${port}`;
-      peer.send(inDialogRequest('CANCEL', { callId: 'c1', local: peer.local, target, toTag: '', branch: 'z9hG4bKnone' }), port);
+      peer.send(
+        inDialogRequest('CANCEL', { callId: 'c1', local: peer.local, target, toTag: '', branch: 'z9hG4bKnone' }),
+        port,
+      );
       await peer.waitForResponse(481, 'CANCEL');
       const p = { callId: 'retx', local: peer.local, target, branch: 'z9hG4bKretx1' };
       peer.send(siprecInvite(p), port);
       await peer.waitForResponse(200, 'INVITE');
       peer.send(siprecInvite(p), port);
       await until(() => server.stats().counters['sip.retransmission'] === 1, 'retransmission counted');
-      await until(() => peer.received.filter((m) => m.kind === 'response' && m.status === 200).length >= 2, 'second 200');
+      await until(
+        () => peer.received.filter((m) => m.kind === 'response' && m.status === 200).length >= 2,
+        'second 200',
+      );
       assert.is(h.started.length, 1, 'retransmitted INVITE does not start a second call');
     } finally {
       peer.close();

@@ -20,7 +20,12 @@ import { parseSipMessage, salvageRequest } from './sip-parser.js';
 import { buildRequest, buildResponse, warningValue } from './sip-serializer.js';
 import { SipTransactionLayer, transactionKey, type ServerTransaction } from './sip-transaction.js';
 import { SipTransport, type SipFlow } from './sip-transport.js';
-import { IngestConfigError, resolveOptions, type SiprecServerOptions, type SiprecServerOptionsInput } from './siprec-options.js';
+import {
+  IngestConfigError,
+  resolveOptions,
+  type SiprecServerOptions,
+  type SiprecServerOptionsInput,
+} from './siprec-options.js';
 
 /**
  * SIPREC recording server (RFC 7866 SRS side): a SIP UAS that accepts recording sessions from an SBC, answers
@@ -136,7 +141,22 @@ export function createSiprecServer(
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
 /** SIP methods defined by RFC 3261 and its extensions: a request for one we do not serve gets 405, any other 501. */
-const KNOWN_METHODS: ReadonlySet<string> = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']);
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'PRACK',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'INFO',
+  'REFER',
+  'MESSAGE',
+  'UPDATE',
+]);
 /** Single-value header fields (RFC 3261 7.3.1, 20): a second value makes the request malformed (RFC 4475 multi01). */
 const SINGLE_VALUED = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length'] as const;
 /** Request-URI schemes this server takes; others get 416 (RFC 3261 8.2.2.1). */
@@ -268,7 +288,11 @@ class SiprecServerImpl implements SiprecServer {
   stats(): SiprecServerStats {
     let active = 0;
     for (const r of this.calls.values()) if (r.state === 'answered' || r.state === 'confirmed') active++;
-    return { counters: { ...this.counters }, activeCalls: active, rtpPorts: { used: this.pool.used, capacity: this.pool.capacity } };
+    return {
+      counters: { ...this.counters },
+      activeCalls: active,
+      rtpPorts: { used: this.pool.used, capacity: this.pool.capacity },
+    };
   }
 
   activeCalls(): ActiveCall[] {
@@ -310,7 +334,10 @@ class SiprecServerImpl implements SiprecServer {
   private onMessage(data: Buffer, flow: SipFlow): void {
     const c = this.counters;
     c['sip.received']++;
-    const parsed = parseSipMessage(data, { maxMessageBytes: this.opts.maxMessageBytes, maxHeaders: this.opts.maxHeaders });
+    const parsed = parseSipMessage(data, {
+      maxMessageBytes: this.opts.maxMessageBytes,
+      maxHeaders: this.opts.maxHeaders,
+    });
     if (!parsed.ok) {
       switch (parsed.code) {
         case 'SIP_EMPTY':
@@ -320,7 +347,12 @@ class SiprecServerImpl implements SiprecServer {
           c['sip.oversize']++;
           // A datagram is at most 64 KiB, so parsing it once more without the limit is bounded; it lets us answer 513.
           const again = parseSipMessage(data, { maxMessageBytes: 65535, maxHeaders: this.opts.maxHeaders });
-          if (again.ok && again.message.kind === 'request' && again.message.method !== 'ACK' && this.allowList.allows(flow.peer.address)) {
+          if (
+            again.ok &&
+            again.message.kind === 'request' &&
+            again.message.method !== 'ACK' &&
+            this.allowList.allows(flow.peer.address)
+          ) {
             this.replyStateless(again.message, flow, 513, 'Message Too Large');
           }
           return;
@@ -384,12 +416,23 @@ class SiprecServerImpl implements SiprecServer {
     if (code !== 'SIP_BAD_VERSION' && this.checkMandatoryHeaders(req) === 'Via') return;
     if (code === 'SIP_BAD_VERSION') {
       // Its Via names another version too, so it cannot be read as ours: answer where it came from (RFC 4475 badvers).
-      if (req.headers.some((h) => h.name === 'via') && req.headers.some((h) => h.name === 'call-id') && req.headers.some((h) => h.name === 'cseq')) {
+      if (
+        req.headers.some((h) => h.name === 'via') &&
+        req.headers.some((h) => h.name === 'call-id') &&
+        req.headers.some((h) => h.name === 'cseq')
+      ) {
         flow.send(buildResponse(req, 505, 'Version Not Supported', { toTag: newTag(), serverName: SERVER_NAME }));
       }
       return;
     }
-    const what = code === 'SIP_BAD_START_LINE' ? 'Request-Line' : code === 'SIP_BAD_HEADER' ? 'header syntax' : code.startsWith('SIP_B') ? 'Content-Length' : 'malformed';
+    const what =
+      code === 'SIP_BAD_START_LINE'
+        ? 'Request-Line'
+        : code === 'SIP_BAD_HEADER'
+          ? 'header syntax'
+          : code.startsWith('SIP_B')
+            ? 'Content-Length'
+            : 'malformed';
     this.replyStateless(req, flow, 400, `Bad Request (${what})`);
   }
 
@@ -399,9 +442,10 @@ class SiprecServerImpl implements SiprecServer {
     const via = vias[0];
     if (!via || !parseVia(via)) return 'Via';
     // Empty parameters or empty list elements (";;", ",,"): RFC 4475 badinv01.
-    if (req.headers.some((h) => h.name === 'via' && (/;\s*[;,]|,\s*(,|$)|;\s*$/.test(h.value)))) return 'Via parameters';
+    if (req.headers.some((h) => h.name === 'via' && /;\s*[;,]|,\s*(,|$)|;\s*$/.test(h.value))) return 'Via parameters';
     if (req.uri.startsWith('<')) return 'Request-URI';
-    for (const name of SINGLE_VALUED) if (req.headers.filter((h) => h.name === name).length > 1) return `more than one ${name}`;
+    for (const name of SINGLE_VALUED)
+      if (req.headers.filter((h) => h.name === name).length > 1) return `more than one ${name}`;
     if (!headerValue(req, 'call-id')) return 'Call-ID';
     if (!parseNameAddr(headerValue(req, 'from') ?? '')) return 'From';
     if (!parseNameAddr(headerValue(req, 'to') ?? '')) return 'To';
@@ -462,7 +506,13 @@ class SiprecServerImpl implements SiprecServer {
         return;
       case 'OPTIONS': {
         const refuse = this.handler.onOptions?.() ?? null;
-        this.reply(tx, refuse?.status ?? 200, refuse?.reason ?? 'OK', { headers: [['Allow', ALLOW], ['Accept', ACCEPT], ['Supported', 'siprec']] });
+        this.reply(tx, refuse?.status ?? 200, refuse?.reason ?? 'OK', {
+          headers: [
+            ['Allow', ALLOW],
+            ['Accept', ACCEPT],
+            ['Supported', 'siprec'],
+          ],
+        });
         return;
       }
       case 'UPDATE':
@@ -516,11 +566,14 @@ class SiprecServerImpl implements SiprecServer {
     if (contactValue !== undefined && !contact) return this.rejectCall(tx, 400, 'Bad Request (Contact)');
     // No Contact at all: an RFC 2543 peer (RFC 4475 inv2543). In-dialog requests then go where the INVITE came from.
     const peer = tx.flow.peer;
-    const remoteTarget = contact?.uri ?? `sip:${peer.address.includes(':') ? `[${peer.address}]` : peer.address}:${peer.port}${peer.transport === 'udp' ? '' : `;transport=${peer.transport}`}`;
+    const remoteTarget =
+      contact?.uri ??
+      `sip:${peer.address.includes(':') ? `[${peer.address}]` : peer.address}:${peer.port}${peer.transport === 'udp' ? '' : `;transport=${peer.transport}`}`;
 
     const body = this.splitBody(req);
     if ('status' in body) return this.rejectCall(tx, body.status, body.reason, body.headers);
-    if (!body.sdp) return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'SDP offer required')]]);
+    if (!body.sdp)
+      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'SDP offer required')]]);
     if (body.metadata === null) {
       c['metadata.rejected']++;
       return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'rs-metadata required')]]);
@@ -537,15 +590,22 @@ class SiprecServerImpl implements SiprecServer {
       c['sdp.rejected']++;
       const noAudio = !sdp.media.some((m) => m.type === 'audio');
       const first = decisions.find((d) => !d.accepted);
-      const why = noAudio ? 'no audio stream offered' : first && !first.accepted ? first.reason : 'no acceptable stream';
+      const why = noAudio
+        ? 'no audio stream offered'
+        : first && !first.accepted
+          ? first.reason
+          : 'no acceptable stream';
       return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(noAudio ? 304 : 305, why)]]);
     }
     const md = parseRsMetadata(body.metadata, this.opts.countryCode?.replace('+', ''));
     if (!md.ok) {
       c[md.code === 'METADATA_MALFORMED' ? 'metadata.malformed' : 'metadata.rejected']++;
-      return this.rejectCall(tx, 400, `Bad Request (${md.code === 'METADATA_MALFORMED' ? 'malformed' : 'invalid'} rs-metadata)`, [
-        ['Warning', warningValue(399, md.detail)],
-      ]);
+      return this.rejectCall(
+        tx,
+        400,
+        `Bad Request (${md.code === 'METADATA_MALFORMED' ? 'malformed' : 'invalid'} rs-metadata)`,
+        [['Warning', warningValue(399, md.detail)]],
+      );
     }
     const mapping = mapLegs(decisions, md.metadata, {
       protectedLeg: this.opts.protectedLeg as ProtectedLegRule,
@@ -683,7 +743,10 @@ class SiprecServerImpl implements SiprecServer {
     rec.state = 'answered';
     rec.lastActivityAt = Date.now();
     c['call.started']++;
-    this.log?.info({ callId, sessionId: info.sessionId, legs: legs.length, direction: info.direction }, 'recording session started');
+    this.log?.info(
+      { callId, sessionId: info.sessionId, legs: legs.length, direction: info.direction },
+      'recording session started',
+    );
     this.reply(tx, 200, 'OK', {
       toTag: rec.localTag,
       headers: this.dialogHeaders(tx),
@@ -692,7 +755,12 @@ class SiprecServerImpl implements SiprecServer {
     });
   }
 
-  private rejectCall(tx: ServerTransaction, status: number, reason: string, headers: Array<[string, string]> = []): void {
+  private rejectCall(
+    tx: ServerTransaction,
+    status: number,
+    reason: string,
+    headers: Array<[string, string]> = [],
+  ): void {
     this.counters['call.rejected']++;
     this.reply(tx, status, reason, { headers });
   }
@@ -711,7 +779,9 @@ class SiprecServerImpl implements SiprecServer {
   /** Splits the INVITE body into SDP and rs-metadata text, or says which error to answer. */
   private splitBody(
     req: SipRequest,
-  ): { sdp: string | null; metadata: string | null } | { status: number; reason: string; headers: Array<[string, string]> } {
+  ):
+    | { sdp: string | null; metadata: string | null }
+    | { status: number; reason: string; headers: Array<[string, string]> } {
     if (req.body.length === 0) return { sdp: null, metadata: null };
     const ct = parseMediaType(headerValue(req, 'content-type'));
     if (ct?.type === 'application/sdp') return { sdp: req.body.toString('utf8'), metadata: null };
@@ -737,7 +807,8 @@ class SiprecServerImpl implements SiprecServer {
       const leg = rec.lineToLeg[i] ?? -1;
       const d = decisions[i];
       // Lines without a receiver (added by a re-INVITE) are refused: the handler's sinks are fixed at call start.
-      const decision: MediaDecision = leg === -1 && d.accepted ? { accepted: false, index: i, label: d.label, reason: 'new stream' } : d;
+      const decision: MediaDecision =
+        leg === -1 && d.accepted ? { accepted: false, index: i, label: d.label, reason: 'new stream' } : d;
       return { offer, decision, localPort: leg === -1 ? 0 : rec.receivers[leg].localPort };
     });
     return buildAnswer({ sessionId: rec.sdpSessionId, version: rec.sdpVersion, address: this.mediaAddress, lines });
@@ -746,7 +817,8 @@ class SiprecServerImpl implements SiprecServer {
   private onReinvite(tx: ServerTransaction): void {
     const rec = this.dialogOf(tx.request);
     if (!rec) return this.replyNoDialog(tx);
-    if (rec.reinviteTx && rec.reinviteTx.finalStatus === 0) return this.reply(tx, 491, 'Request Pending', { toTag: rec.localTag });
+    if (rec.reinviteTx && rec.reinviteTx.finalStatus === 0)
+      return this.reply(tx, 491, 'Request Pending', { toTag: rec.localTag });
     this.onMediaUpdate(tx, rec);
   }
 
@@ -754,14 +826,21 @@ class SiprecServerImpl implements SiprecServer {
   private onMediaUpdate(tx: ServerTransaction, rec: CallRecord): void {
     const req = tx.request;
     const cseq = parseCSeq(headerValue(req, 'cseq')!)!;
-    if (cseq.seq <= rec.remoteCSeq) return this.reply(tx, 500, 'Server Internal Error (CSeq out of order)', { toTag: rec.localTag });
+    if (cseq.seq <= rec.remoteCSeq)
+      return this.reply(tx, 500, 'Server Internal Error (CSeq out of order)', { toTag: rec.localTag });
     rec.remoteCSeq = cseq.seq;
     if (req.method === 'INVITE') rec.reinviteTx = tx;
     const body = this.splitBody(req);
-    if ('status' in body) return this.reply(tx, body.status, body.reason, { toTag: rec.localTag, headers: body.headers });
+    if ('status' in body)
+      return this.reply(tx, body.status, body.reason, { toTag: rec.localTag, headers: body.headers });
     if (!body.sdp) {
       // Offerless re-INVITE (session refresh): our current SDP becomes the offer; the answer in the ACK is ignored.
-      return this.reply(tx, 200, 'OK', { toTag: rec.localTag, headers: this.dialogHeaders(tx), body: rec.lastAnswer, contentType: 'application/sdp' });
+      return this.reply(tx, 200, 'OK', {
+        toTag: rec.localTag,
+        headers: this.dialogHeaders(tx),
+        body: rec.lastAnswer,
+        contentType: 'application/sdp',
+      });
     }
     const parsed = parseSdp(body.sdp);
     if (!parsed.ok) {
@@ -786,8 +865,20 @@ class SiprecServerImpl implements SiprecServer {
     });
   }
 
-  private applyMediaUpdate(tx: ServerTransaction, rec: CallRecord, sdp: SdpSession, decisions: MediaDecision[], fresh: Array<LegDecoder | null>): void {
-    const held = (): LegMedia => ({ payloadType: -1, codec: 'PCMU', skipPayloadTypes: [], expectedAddress: null, onHold: true });
+  private applyMediaUpdate(
+    tx: ServerTransaction,
+    rec: CallRecord,
+    sdp: SdpSession,
+    decisions: MediaDecision[],
+    fresh: Array<LegDecoder | null>,
+  ): void {
+    const held = (): LegMedia => ({
+      payloadType: -1,
+      codec: 'PCMU',
+      skipPayloadTypes: [],
+      expectedAddress: null,
+      onHold: true,
+    });
     for (let i = 0; i < decisions.length; i++) {
       const leg = rec.lineToLeg[i] ?? -1;
       if (leg === -1) continue;
@@ -805,7 +896,12 @@ class SiprecServerImpl implements SiprecServer {
     rec.sdpVersion++;
     rec.lastActivityAt = Date.now();
     rec.lastAnswer = this.answerFor(rec, sdp, decisions);
-    this.reply(tx, 200, 'OK', { toTag: rec.localTag, headers: this.dialogHeaders(tx), body: rec.lastAnswer, contentType: 'application/sdp' });
+    this.reply(tx, 200, 'OK', {
+      toTag: rec.localTag,
+      headers: this.dialogHeaders(tx),
+      body: rec.lastAnswer,
+      contentType: 'application/sdp',
+    });
   }
 
   private onAck(req: SipRequest): void {
@@ -815,7 +911,10 @@ class SiprecServerImpl implements SiprecServer {
       return;
     }
     const cseq = parseCSeq(headerValue(req, 'cseq')!)!;
-    const tx = rec.reinviteTx && parseCSeq(headerValue(rec.reinviteTx.request, 'cseq')!)!.seq === cseq.seq ? rec.reinviteTx : rec.inviteTx;
+    const tx =
+      rec.reinviteTx && parseCSeq(headerValue(rec.reinviteTx.request, 'cseq')!)!.seq === cseq.seq
+        ? rec.reinviteTx
+        : rec.inviteTx;
     this.transactions.ack2xx(tx);
     if (tx === rec.inviteTx && rec.state === 'answered') rec.state = 'confirmed';
   }
@@ -911,11 +1010,18 @@ class SiprecServerImpl implements SiprecServer {
     for (const r of rec.routeSet) headers.push(['Route', r]);
     const data = buildRequest('BYE', rec.remoteTarget, headers);
     // Loose routing: the first Route hop if any, else the remote target; over streams, the same connection.
-    const next = rec.routeSet.length ? parseSipUriHostPort(parseNameAddr(rec.routeSet[0])?.uri ?? '') : parseSipUriHostPort(rec.remoteTarget);
+    const next = rec.routeSet.length
+      ? parseSipUriHostPort(parseNameAddr(rec.routeSet[0])?.uri ?? '')
+      : parseSipUriHostPort(rec.remoteTarget);
     const dest = udp
       ? { address: next && isLiteralIp(next.host) ? next.host : rec.flow.peer.address, port: next?.port ?? 5060 }
       : undefined;
-    this.transactions.sendRequest(`${branch}|BYE`, () => rec.flow.send(data, dest), udp, () => {});
+    this.transactions.sendRequest(
+      `${branch}|BYE`,
+      () => rec.flow.send(data, dest),
+      udp,
+      () => {},
+    );
   }
 }
 
@@ -940,6 +1046,9 @@ function newTag(): string {
 
 /** Handler-supplied reason phrases go on the wire: keep them to one printable line. */
 function sanitizeReason(reason: string): string {
-  const r = reason.replace(/[^\x20-\x7e]/g, ' ').trim().slice(0, 100);
+  const r = reason
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .trim()
+    .slice(0, 100);
   return r || 'Rejected';
 }

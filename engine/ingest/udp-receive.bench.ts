@@ -52,7 +52,13 @@ function receive(variant: Variant): void {
       const rx = new RtpReceiver({
         socket,
         localPort: BASE_PORT + i,
-        media: { payloadType: 0, codec: 'PCMU', skipPayloadTypes: [13, 101], expectedAddress: '127.0.0.1', onHold: false },
+        media: {
+          payloadType: 0,
+          codec: 'PCMU',
+          skipPayloadTypes: [13, 101],
+          expectedAddress: '127.0.0.1',
+          onHold: false,
+        },
         sink: { write: (pcm, offset, length) => void ring.push(pcm, length, offset) },
         counters,
         isAllowedSource: () => false,
@@ -69,13 +75,27 @@ function receive(variant: Variant): void {
     const start = process.cpuUsage();
     const got0 = variant === 'reference' ? got : counters['rtp.received'];
     const t0 = Date.now();
-    setTimeout(() => {
-      const cpu = process.cpuUsage(start);
-      const packets = (variant === 'reference' ? got : counters['rtp.received']) - got0;
-      const report: ReceiverReport = { variant, packets, seconds: (Date.now() - t0) / 1000, userUs: cpu.user, systemUs: cpu.system };
-      if (variant === 'callguard') Object.assign(report, { lost: counters['rtp.lost'], late: counters['rtp.late'], duplicate: counters['rtp.duplicate'] });
-      process.send!(report, () => process.exit(0));
-    }, (SECONDS - WARM_SECONDS) * 1000);
+    setTimeout(
+      () => {
+        const cpu = process.cpuUsage(start);
+        const packets = (variant === 'reference' ? got : counters['rtp.received']) - got0;
+        const report: ReceiverReport = {
+          variant,
+          packets,
+          seconds: (Date.now() - t0) / 1000,
+          userUs: cpu.user,
+          systemUs: cpu.system,
+        };
+        if (variant === 'callguard')
+          Object.assign(report, {
+            lost: counters['rtp.lost'],
+            late: counters['rtp.late'],
+            duplicate: counters['rtp.duplicate'],
+          });
+        process.send!(report, () => process.exit(0));
+      },
+      (SECONDS - WARM_SECONDS) * 1000,
+    );
   }, WARM_SECONDS * 1000);
 }
 
@@ -87,7 +107,9 @@ async function measure(variant: Variant): Promise<ReceiverReport & { sent: numbe
     child.once('exit', (c) => rej(new Error(`${variant} receiver exited (${c}) before binding`)));
   });
   const socket = dgram.createSocket('udp4');
-  const payload = Uint8Array.from({ length: 160 }, (_, i) => linearToUlaw(Math.round(8000 * Math.sin((i * 2 * Math.PI * 300) / 8000))));
+  const payload = Uint8Array.from({ length: 160 }, (_, i) =>
+    linearToUlaw(Math.round(8000 * Math.sin((i * 2 * Math.PI * 300) / 8000))),
+  );
   let k = 0;
   let sent = 0;
   const t0 = Date.now();
@@ -119,7 +141,9 @@ async function main(): Promise<void> {
   for (const v of ['reference', 'callguard'] as const) rows.push(await measure(v));
   const expected = LEGS * 50 * (SECONDS - WARM_SECONDS);
   const label = { reference: 'node:dgram, count only (reference)', callguard: 'callguard RtpReceiver -> ring' };
-  console.log(`UDP receive on loopback: ${LEGS} sockets x 50 packets/s (${LEGS / 2} two-leg calls), ${SECONDS - WARM_SECONDS} s measured per receiver; node ${process.version}`);
+  console.log(
+    `UDP receive on loopback: ${LEGS} sockets x 50 packets/s (${LEGS / 2} two-leg calls), ${SECONDS - WARM_SECONDS} s measured per receiver; node ${process.version}`,
+  );
   const out: Record<string, number> = {};
   for (const r of rows) {
     const us = (r.userUs + r.systemUs) / r.packets;
@@ -130,11 +154,22 @@ async function main(): Promise<void> {
         `${((100 * us * LEGS * 50) / 1e6).toFixed(1)} % of a core for ${LEGS} legs; received ${r.packets} of ~${expected}`,
     );
     // Out-of-order or lost packets would make the receiver do different (cheaper or dearer) work than a clean stream.
-    if (r.lost || r.late || r.duplicate) console.log(`  WARNING: the receiver's jitter buffers saw ${r.lost} lost, ${r.late} late, ${r.duplicate} duplicate packets`);
+    if (r.lost || r.late || r.duplicate)
+      console.log(
+        `  WARNING: the receiver's jitter buffers saw ${r.lost} lost, ${r.late} late, ${r.duplicate} duplicate packets`,
+      );
   }
   const ours = out.callguardUsPerPacket - out.referenceUsPerPacket;
   console.log(`callguard's own work on top of node:dgram: ${ours.toFixed(2)} µs/packet`);
-  console.log(JSON.stringify({ bench: 'udp-receive', legs: LEGS, measuredSeconds: SECONDS - WARM_SECONDS, ...out, callguardOwnUsPerPacket: Math.round(ours * 100) / 100 }));
+  console.log(
+    JSON.stringify({
+      bench: 'udp-receive',
+      legs: LEGS,
+      measuredSeconds: SECONDS - WARM_SECONDS,
+      ...out,
+      callguardOwnUsPerPacket: Math.round(ours * 100) / 100,
+    }),
+  );
 }
 
 const role = process.argv[2];

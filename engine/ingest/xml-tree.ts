@@ -14,7 +14,9 @@ export interface XmlElement {
   text: string;
 }
 
-export type XmlResult = { ok: true; root: XmlElement } | { ok: false; code: 'XML_MALFORMED' | 'XML_FORBIDDEN' | 'XML_TOO_LARGE'; detail: string };
+export type XmlResult =
+  | { ok: true; root: XmlElement }
+  | { ok: false; code: 'XML_MALFORMED' | 'XML_FORBIDDEN' | 'XML_TOO_LARGE'; detail: string };
 
 const MAX_DEPTH = 32;
 const MAX_ELEMENTS = 4000;
@@ -93,7 +95,13 @@ export function parseXml(text: string): XmlResult {
       if (!tag) return fail('malformed start tag');
       if (++count > MAX_ELEMENTS) return { ok: false, code: 'XML_TOO_LARGE', detail: 'too many elements' };
       const colon = tag.name.indexOf(':');
-      const el: XmlElement = { name: tag.name, local: colon === -1 ? tag.name : tag.name.slice(colon + 1), attrs: tag.attrs, children: [], text: '' };
+      const el: XmlElement = {
+        name: tag.name,
+        local: colon === -1 ? tag.name : tag.name.slice(colon + 1),
+        attrs: tag.attrs,
+        children: [],
+        text: '',
+      };
       const parent = stack[stack.length - 1];
       if (parent) parent.children.push(el);
       else if (root) return fail('more than one root element');
@@ -110,7 +118,10 @@ export function parseXml(text: string): XmlResult {
   return { ok: true, root };
 }
 
-function readTag(text: string, start: number): { name: string; attrs: Record<string, string>; selfClosing: boolean; end: number } | null {
+function readTag(
+  text: string,
+  start: number,
+): { name: string; attrs: Record<string, string>; selfClosing: boolean; end: number } | null {
   let i = start + 1;
   const nameMatch = /^[^\s/>]+/.exec(text.slice(i, i + 256));
   if (!nameMatch || !NAME_RE.test(nameMatch[0])) return null;

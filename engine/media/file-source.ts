@@ -10,6 +10,7 @@ export async function streamFileIntoCall(call: CallHandle, audio: WavAudio, bloc
   const total = audio.channels[0].length;
   for (let off = 0; off < total; off += block) {
     const end = Math.min(total, off + block);
-    for (let leg = 0; leg < audio.channels.length; leg++) await call.writeAll(leg, audio.channels[leg].subarray(off, end));
+    for (let leg = 0; leg < audio.channels.length; leg++)
+      await call.writeAll(leg, audio.channels[leg].subarray(off, end));
   }
 }

@@ -69,7 +69,7 @@ test('bad files give one clear error each', () => {
 test('hostile chunk sizes never throw anything but WavError (seeded mutation fuzz)', () => {
   const base = readFileSync(join(emodbDir, '08a01Na.wav')).subarray(0, 400);
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   for (let i = 0; i < 3000; i++) {
     const m = Uint8Array.from(base);
     const flips = 1 + Math.floor(rnd() * 6);

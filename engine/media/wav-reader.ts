@@ -9,7 +9,8 @@ export interface WavAudio {
   durationSeconds: number;
 }
 
-export type WavErrorCode = 'CG_WAV_EMPTY' | 'CG_WAV_NOT_WAV' | 'CG_WAV_TRUNCATED' | 'CG_WAV_UNSUPPORTED' | 'CG_WAV_NO_DATA';
+export type WavErrorCode =
+  'CG_WAV_EMPTY' | 'CG_WAV_NOT_WAV' | 'CG_WAV_TRUNCATED' | 'CG_WAV_UNSUPPORTED' | 'CG_WAV_NO_DATA';
 
 /** Why a file cannot be analysed, in one line. */
 export class WavError extends CallguardError<WavErrorCode> {
@@ -22,7 +23,14 @@ const FORMAT_PCM = 1;
 const FORMAT_ALAW = 6;
 const FORMAT_ULAW = 7;
 const FORMAT_EXTENSIBLE = 0xfffe;
-const FORMAT_NAMES: Record<number, string> = { 2: 'MS ADPCM', 3: 'IEEE float', 0x11: 'IMA ADPCM', 0x31: 'GSM 6.10', 0x55: 'MPEG layer 3', 0x64: 'G.726' };
+const FORMAT_NAMES: Record<number, string> = {
+  2: 'MS ADPCM',
+  3: 'IEEE float',
+  0x11: 'IMA ADPCM',
+  0x31: 'GSM 6.10',
+  0x55: 'MPEG layer 3',
+  0x64: 'G.726',
+};
 
 /**
  * Parse a RIFF/WAVE file held in memory. Accepts PCM16, G.711 µ-law and A-law (plain or WAVE_FORMAT_EXTENSIBLE), mono
@@ -33,7 +41,8 @@ export function parseWav(buf: Uint8Array): WavAudio {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const tag = (o: number) => String.fromCharCode(buf[o], buf[o + 1], buf[o + 2], buf[o + 3]);
   if (buf.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {
-    if (buf.length >= 4 && tag(0) === 'RIFF') throw new WavError('CG_WAV_TRUNCATED', 'RIFF header is truncated or not WAVE');
+    if (buf.length >= 4 && tag(0) === 'RIFF')
+      throw new WavError('CG_WAV_TRUNCATED', 'RIFF header is truncated or not WAVE');
     throw new WavError('CG_WAV_NOT_WAV', 'not a WAV file (no RIFF/WAVE header)');
   }
   let fmt: { format: number; channels: number; rate: number; bits: number; blockAlign: number } | null = null;
@@ -47,21 +56,34 @@ export function parseWav(buf: Uint8Array): WavAudio {
       if (size < 16 || body + 16 > buf.length) throw new WavError('CG_WAV_TRUNCATED', 'fmt chunk is truncated');
       let format = dv.getUint16(body, true);
       if (format === FORMAT_EXTENSIBLE) {
-        if (size < 40 || body + 26 > buf.length) throw new WavError('CG_WAV_TRUNCATED', 'extensible fmt chunk is truncated');
+        if (size < 40 || body + 26 > buf.length)
+          throw new WavError('CG_WAV_TRUNCATED', 'extensible fmt chunk is truncated');
         format = dv.getUint16(body + 24, true);
       }
-      fmt = { format, channels: dv.getUint16(body + 2, true), rate: dv.getUint32(body + 4, true), blockAlign: dv.getUint16(body + 12, true), bits: dv.getUint16(body + 14, true) };
+      fmt = {
+        format,
+        channels: dv.getUint16(body + 2, true),
+        rate: dv.getUint32(body + 4, true),
+        blockAlign: dv.getUint16(body + 12, true),
+        bits: dv.getUint16(body + 14, true),
+      };
     } else if (id === 'data') {
       // Size 0 or 0xFFFFFFFF is what streaming writers leave behind: take the rest of the file.
       const declared = size === 0 || size === 0xffffffff ? buf.length - body : size;
-      if (body + declared > buf.length) throw new WavError('CG_WAV_TRUNCATED', `data chunk declares ${declared} bytes but only ${buf.length - body} are present`);
+      if (body + declared > buf.length)
+        throw new WavError(
+          'CG_WAV_TRUNCATED',
+          `data chunk declares ${declared} bytes but only ${buf.length - body} are present`,
+        );
       data = { offset: body, length: declared };
       break;
     }
-    if (body + size > buf.length) throw new WavError('CG_WAV_TRUNCATED', `${JSON.stringify(id)} chunk runs past the end of the file`);
+    if (body + size > buf.length)
+      throw new WavError('CG_WAV_TRUNCATED', `${JSON.stringify(id)} chunk runs past the end of the file`);
     off = body + size + (size & 1);
   }
-  if (!fmt) throw new WavError(off >= buf.length ? 'CG_WAV_TRUNCATED' : 'CG_WAV_NOT_WAV', 'no fmt chunk before the audio data');
+  if (!fmt)
+    throw new WavError(off >= buf.length ? 'CG_WAV_TRUNCATED' : 'CG_WAV_NOT_WAV', 'no fmt chunk before the audio data');
   if (!data) throw new WavError('CG_WAV_NO_DATA', 'no data chunk (file truncated?)');
   const { format, channels, rate, bits } = fmt;
   let codec: WavAudio['codec'];
@@ -70,10 +92,18 @@ export function parseWav(buf: Uint8Array): WavAudio {
   else if (format === FORMAT_ALAW && bits === 8) codec = 'alaw';
   else {
     const name = FORMAT_NAMES[format] ?? (format === FORMAT_PCM ? `PCM ${bits}-bit` : `format tag ${format}`);
-    throw new WavError('CG_WAV_UNSUPPORTED', `unsupported codec ${name} (supported: PCM 16-bit, G.711 µ-law, G.711 A-law)`);
+    throw new WavError(
+      'CG_WAV_UNSUPPORTED',
+      `unsupported codec ${name} (supported: PCM 16-bit, G.711 µ-law, G.711 A-law)`,
+    );
   }
-  if (channels < 1 || channels > 2) throw new WavError('CG_WAV_UNSUPPORTED', `unsupported channel count ${channels} (1 = one leg, 2 = caller/callee)`);
-  if (!SAMPLE_RATES.includes(rate)) throw new WavError('CG_WAV_UNSUPPORTED', `unsupported sample rate ${rate} Hz (supported: ${SAMPLE_RATES.join(', ')})`);
+  if (channels < 1 || channels > 2)
+    throw new WavError('CG_WAV_UNSUPPORTED', `unsupported channel count ${channels} (1 = one leg, 2 = caller/callee)`);
+  if (!SAMPLE_RATES.includes(rate))
+    throw new WavError(
+      'CG_WAV_UNSUPPORTED',
+      `unsupported sample rate ${rate} Hz (supported: ${SAMPLE_RATES.join(', ')})`,
+    );
   const bytesPerSample = codec === 'pcm16' ? 2 : 1;
   const frames = Math.floor(data.length / (bytesPerSample * channels));
   if (frames === 0) throw new WavError('CG_WAV_NO_DATA', 'the data chunk holds no audio');
@@ -89,7 +119,11 @@ export function parseWav(buf: Uint8Array): WavAudio {
 }
 
 /** Write a WAV file image (PCM16 or G.711), for fixtures, tests and the load generator. */
-export function encodeWav(channels: Int16Array[] | Uint8Array[], sampleRate: number, codec: WavAudio['codec']): Uint8Array {
+export function encodeWav(
+  channels: Int16Array[] | Uint8Array[],
+  sampleRate: number,
+  codec: WavAudio['codec'],
+): Uint8Array {
   const n = channels[0].length;
   const ch = channels.length;
   const bps = codec === 'pcm16' ? 2 : 1;

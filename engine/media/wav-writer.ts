@@ -16,7 +16,10 @@ export class WavWriter {
   /** Bytes of audio data written (header excluded). */
   dataBytes = 0;
 
-  constructor(readonly path: string, readonly sampleRate = 8000) {
+  constructor(
+    readonly path: string,
+    readonly sampleRate = 8000,
+  ) {
     this.fd = openSync(path, 'wx', 0o600);
     writeSync(this.fd, header(sampleRate, 0));
   }

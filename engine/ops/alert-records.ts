@@ -7,7 +7,8 @@ import { timeKey } from '../../smpp/time-keys.js';
  * Delivery state of an alert as the operator sees it: `raised` until the SMS side answers, `refused` when the outbox
  * would not take it (opted out, rate limited, no number: see `reason`), then the SMS outbox's own states.
  */
-export type AlertDeliveryState = 'raised' | 'refused' | 'queued' | 'submitted' | 'delivered' | 'undeliverable' | 'expired' | 'failed';
+export type AlertDeliveryState =
+  'raised' | 'refused' | 'queued' | 'submitted' | 'delivered' | 'undeliverable' | 'expired' | 'failed';
 
 /** One alert, kept for the operator: only what they need (number, time, score, explanation, delivery state). */
 export interface AlertRecordView {

@@ -106,7 +106,15 @@ export class CallTimelines {
   private series(callId: string): Series | null {
     let s = this.calls.get(callId);
     if (s) return s.active ? s : null;
-    s = { cols: Array.from({ length: COLUMNS }, () => new Float32Array(POINTS)), n: 0, step: 0, anchor: 0, alerts: [], intents: [], active: true };
+    s = {
+      cols: Array.from({ length: COLUMNS }, () => new Float32Array(POINTS)),
+      n: 0,
+      step: 0,
+      anchor: 0,
+      alerts: [],
+      intents: [],
+      active: true,
+    };
     this.calls.set(callId, s);
     return s;
   }

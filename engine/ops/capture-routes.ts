@@ -24,7 +24,8 @@ export function registerCaptureRoutes(http: HttpApi, bridge: SiprecBridge, captu
   http.delete(
     '/calls/:callId/capture',
     (_req, _url, ctx) => {
-      if (!bridge.stopCapture(ctx.params.callId)) throw new HttpError(404, 'NOT_CAPTURING', 'this call is not running or not being captured');
+      if (!bridge.stopCapture(ctx.params.callId))
+        throw new HttpError(404, 'NOT_CAPTURING', 'this call is not running or not being captured');
       return { callId: ctx.params.callId, capturing: false };
     },
     { auth: true },

@@ -7,7 +7,8 @@ import { CallTimelines } from './call-timelines.js';
 import { EngineHistory } from './engine-history.js';
 
 // A supervisor that is not started still carries its events: the timelines and the history are fed exactly as live.
-const window = (t: number, risk: number, cues: [number, number, number, number]) => ({ type: 'window', leg: 0, index: t, tEnd: t, risk, cues }) as unknown as WindowEvent;
+const window = (t: number, risk: number, cues: [number, number, number, number]) =>
+  ({ type: 'window', leg: 0, index: t, tEnd: t, risk, cues }) as unknown as WindowEvent;
 
 test('call timeline: one point per scored window, alerts marked, thinned past its bound keeping the peaks, ended calls kept a while', () => {
   const sup = new Supervisor(testConfig(), quietLog);
@@ -15,7 +16,12 @@ test('call timeline: one point per scored window, alerts marked, thinned past it
   tl.attach();
   for (let i = 1; i <= 10; i++) sup.emit('window', 'a', window(i, i / 10, [i / 20, 0, 0, 0]));
   sup.emit('window', 'a', { ...window(11, 0, [0, 0, 0, 0]), risk: null, cues: undefined });
-  sup.emit('alert', 'a', { type: 'alert', level: 'alert', risk: 0.9, t: 7.5, explanation: 'x', actions: [], cues: {}, basis: 'acoustic' }, {} as CallInfo);
+  sup.emit(
+    'alert',
+    'a',
+    { type: 'alert', level: 'alert', risk: 0.9, t: 7.5, explanation: 'x', actions: [], cues: {}, basis: 'acoustic' },
+    {} as CallInfo,
+  );
   let a = tl.get('a')!;
   assert.equal(a.t, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'windows without a policy verdict are not points');
   assert.equal(a.risk.slice(0, 3), [0.1, 0.2, 0.3]);
@@ -25,11 +31,19 @@ test('call timeline: one point per scored window, alerts marked, thinned past it
   for (let i = 0; i < 7200; i++) sup.emit('window', 'b', window(i / 2, 0.2, [i === 5000 ? 0.95 : 0.1, 0, 0, 0]));
   const b = tl.get('b')!;
   assert.ok(b.t.length <= 400 && b.t.length >= 150, `points ${b.t.length}`);
-  assert.ok(b.t.every((v, i) => i === 0 || v > b.t[i - 1]), 'time increases');
+  assert.ok(
+    b.t.every((v, i) => i === 0 || v > b.t[i - 1]),
+    'time increases',
+  );
   assert.is(b.t[b.t.length - 1], 3599.5, 'the latest window is the last point');
   assert.is(Math.max(...b.pressure), 0.95, 'the burst is kept');
 
-  sup.emit('call-ended', { callId: 'a', reason: 'bye', state: 'ended', info: { intents: [{ intent: 'claims_bank', t: 3.21, confidence: 0.8 }] } as CallInfo });
+  sup.emit('call-ended', {
+    callId: 'a',
+    reason: 'bye',
+    state: 'ended',
+    info: { intents: [{ intent: 'claims_bank', t: 3.21, confidence: 0.8 }] } as CallInfo,
+  });
   a = tl.get('a')!;
   assert.is(a.active, false);
   assert.equal(a.intents, [{ t: 3.2, intent: 'claims_bank' }]);
@@ -37,7 +51,12 @@ test('call timeline: one point per scored window, alerts marked, thinned past it
   assert.is(tl.get('a')!.t.length, 10, 'an ended call takes no more points');
   for (let i = 0; i < 40; i++) {
     sup.emit('window', `c${i}`, window(1, 0, [0, 0, 0, 0]));
-    sup.emit('call-ended', { callId: `c${i}`, reason: 'bye', state: 'ended', info: { intents: [] } as unknown as CallInfo });
+    sup.emit('call-ended', {
+      callId: `c${i}`,
+      reason: 'bye',
+      state: 'ended',
+      info: { intents: [] } as unknown as CallInfo,
+    });
   }
   assert.is(tl.get('a'), null, 'only the last ended calls are kept');
   assert.ok(tl.get('b'), 'active calls are never dropped');

@@ -6,7 +6,8 @@
  * which the engine serves from its own node_modules (/vendor/uplot.js): nothing is fetched from the Internet.
  */
 
-export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">

@@ -7,7 +7,11 @@ import type { RecentAlerts } from './recent-alerts.js';
 export interface ConsoleSources {
   readonly config: { engine: { maxCalls: number }; pool: { threads: number }; subscribers: { enforce: boolean } };
   readonly supervisor: Supervisor;
-  readonly siprec: { readonly server: SiprecServer; readonly draining: boolean; readonly meta: Map<string, { direction: string; legs?: Array<{ codec: string; sampleRate: number }> }> };
+  readonly siprec: {
+    readonly server: SiprecServer;
+    readonly draining: boolean;
+    readonly meta: Map<string, { direction: string; legs?: Array<{ codec: string; sampleRate: number }> }>;
+  };
   readonly alerts: { readonly service: AlertService | null; readonly simulator: unknown };
   readonly recentAlerts: RecentAlerts;
 }
@@ -43,7 +47,13 @@ export async function consoleState(src: ConsoleSources) {
       ? {
           state: sms.state,
           simulator: !!src.alerts.simulator,
-          binds: sms.binds.map((b) => ({ name: b.name, state: b.state, inFlight: b.inFlight, window: b.window, lastError: b.lastError ?? null })),
+          binds: sms.binds.map((b) => ({
+            name: b.name,
+            state: b.state,
+            inFlight: b.inFlight,
+            window: b.window,
+            lastError: b.lastError ?? null,
+          })),
           window: sms.window,
           outbox: sms.outbox,
         }
@@ -55,7 +65,11 @@ export async function consoleState(src: ConsoleSources) {
         startedAt: c.startedAt,
         direction: src.siprec.meta.get(c.callId)?.direction ?? null,
         /** Each leg's codec and rate as the SBC negotiated them, e.g. "AMR-WB 16k / PCMA 8k". */
-        codecs: src.siprec.meta.get(c.callId)?.legs?.map((l) => `${l.codec} ${l.sampleRate / 1000}k`).join(' / ') ?? null,
+        codecs:
+          src.siprec.meta
+            .get(c.callId)
+            ?.legs?.map((l) => `${l.codec} ${l.sampleRate / 1000}k`)
+            .join(' / ') ?? null,
         subscriber: mask(sub?.number),
         risk: c.risk === null ? null : r3(c.risk),
         /** Spoken intents heard (names only), distinct, in the order first heard. */
@@ -78,7 +92,10 @@ export async function consoleState(src: ConsoleSources) {
         risk: r3(a.risk),
         to: mask(a.to),
         explanation: a.explanation,
-        delivery: a.accepted === false ? `not sent: ${a.reason ?? 'refused'}` : rec?.state ?? (a.accepted === null ? 'pending' : 'unknown'),
+        delivery:
+          a.accepted === false
+            ? `not sent: ${a.reason ?? 'refused'}`
+            : (rec?.state ?? (a.accepted === null ? 'pending' : 'unknown')),
       };
     }),
   };

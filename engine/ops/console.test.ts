@@ -21,7 +21,14 @@ test('operator console in Chromium: token login, a live SIPREC call appears with
   const c = testConfig();
   const base = 44000 + (process.pid % 100) * 20;
   const engine = new Engine(
-    { ...c, sip: { ...c.sip, port: 0, transports: ['udp'] }, http: { ...c.http, port: 0, token: TOKEN }, rtp: { ...c.rtp, portMin: base, portMax: base + 19 }, smpp: { ...c.smpp, simulatorPort: 0 }, data: { dir } },
+    {
+      ...c,
+      sip: { ...c.sip, port: 0, transports: ['udp'] },
+      http: { ...c.http, port: 0, token: TOKEN },
+      rtp: { ...c.rtp, portMin: base, portMax: base + 19 },
+      smpp: { ...c.smpp, simulatorPort: 0 },
+      data: { dir },
+    },
     quietLog,
   );
   let browser: Browser | null = null;
@@ -59,10 +66,20 @@ test('operator console in Chromium: token login, a live SIPREC call appears with
     await page.waitForSelector('#capacity .card:has-text("active calls") .v:text-is("1 / 2000")', { timeout: 10000 });
 
     // An alert for that call appears with its delivery state (the bundled simulator accepts it).
-    const ev: AlertEvent = { type: 'alert', level: 'alert', risk: 0.91, t: 10, explanation: 'caller pressure and callee fear', actions: ['hang up'], cues: {} };
+    const ev: AlertEvent = {
+      type: 'alert',
+      level: 'alert',
+      risk: 0.91,
+      t: 10,
+      explanation: 'caller pressure and callee fear',
+      actions: ['hang up'],
+      cues: {},
+    };
     const info = engine.supervisor.callInfo('console-call-1@test')!;
     await (engine as any).deliverAlert('console-call-1@test', ev, info);
-    const alertRow = await page.waitForSelector('#alerts tr:has-text("caller pressure and callee fear")', { timeout: 10000 });
+    const alertRow = await page.waitForSelector('#alerts tr:has-text("caller pressure and callee fear")', {
+      timeout: 10000,
+    });
     const acells = await alertRow.$$eval('td', (tds) => tds.map((td) => td.textContent ?? ''));
     assert.is(acells[1], 'console-call-1@test');
     assert.is(acells[2], '+33698****32');
@@ -87,9 +104,24 @@ test('console charts in Chromium: a real call (sipp, angry Emo-DB speech) draws 
   const c = testConfig();
   const base = 44000 + (process.pid % 100) * 20 + 1000;
   // Thresholds low enough that ten seconds of angry speech alerts: the chart must show a real alert, not a made-up one.
-  const policy = { ...c.policy, threshold: 0.05, hysteresis: 0.02, acousticOnlyThreshold: 0.05, confirmSeconds: 1, minSpeechSeconds: 4 };
+  const policy = {
+    ...c.policy,
+    threshold: 0.05,
+    hysteresis: 0.02,
+    acousticOnlyThreshold: 0.05,
+    confirmSeconds: 1,
+    minSpeechSeconds: 4,
+  };
   const engine = new Engine(
-    { ...c, policy, sip: { ...c.sip, port: 0, transports: ['udp'] }, http: { ...c.http, port: 0, token: TOKEN, historySeconds: 1 }, rtp: { ...c.rtp, portMin: base, portMax: base + 19 }, smpp: { ...c.smpp, simulatorPort: 0 }, data: { dir } },
+    {
+      ...c,
+      policy,
+      sip: { ...c.sip, port: 0, transports: ['udp'] },
+      http: { ...c.http, port: 0, token: TOKEN, historySeconds: 1 },
+      rtp: { ...c.rtp, portMin: base, portMax: base + 19 },
+      smpp: { ...c.smpp, simulatorPort: 0 },
+      data: { dir },
+    },
     quietLog,
   );
   await engine.start();
@@ -104,26 +136,50 @@ test('console charts in Chromium: a real call (sipp, angry Emo-DB speech) draws 
     browser = opened.browser;
     const page = opened.page;
 
-    const clip = Buffer.concat(['03a01Wa.wav', '03a02Wb.wav', '03a05Wa.wav', '03b01Wa.wav', '03b02Wb.wav', '03b09Wa.wav'].map((n) => emodbRawUlaw(n)));
+    const clip = Buffer.concat(
+      ['03a01Wa.wav', '03a02Wb.wav', '03a05Wa.wav', '03b01Wa.wav', '03b02Wb.wav', '03b09Wa.wav'].map((n) =>
+        emodbRawUlaw(n),
+      ),
+    );
     const alerted = new Promise<string>((r) => engine.supervisor.once('alert', (callId: string) => r(callId)));
-    const sipp = runSippSiprecCall(engine.siprec.server.address().port, clip, { holdMs: 3000 + (clip.length / 8000) * 1000 });
+    const sipp = runSippSiprecCall(engine.siprec.server.address().port, clip, {
+      holdMs: 3000 + (clip.length / 8000) * 1000,
+    });
     const callId = await within(alerted, 60000, 'an alert on the angry call');
 
     // The riskiest active call is shown without a click; its chart has points and the alert marker.
     await page.waitForSelector(`#timeline-chart[data-call-id="${callId}"][data-alerts="1"] canvas`, { timeout: 15000 });
     // The chart keeps following the live call.
-    await page.waitForFunction(() => Number((globalThis as any).document.querySelector('#timeline-chart')?.getAttribute('data-points') ?? 0) >= 8, undefined, { timeout: 20000 });
+    await page.waitForFunction(
+      () =>
+        Number((globalThis as any).document.querySelector('#timeline-chart')?.getAttribute('data-points') ?? 0) >= 8,
+      undefined,
+      { timeout: 20000 },
+    );
     assert.match((await page.textContent('#timeline-marks')) ?? '', /alert at \d+\.\d s/);
     // The timeline API agrees with the engine: columns of one length, values in 0..1, the alert at the policy's time.
-    const tl = (await (await fetch(`${http}/console/calls/${encodeURIComponent(callId)}/timeline`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
+    const tl = (await (
+      await fetch(`${http}/console/calls/${encodeURIComponent(callId)}/timeline`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+    ).json()) as any;
     for (const k of ['risk', 'pressure', 'distress', 'dominance', 'content']) {
       assert.is(tl[k].length, tl.t.length, k);
-      assert.ok(tl[k].every((v: number) => v >= 0 && v <= 1), `${k} within 0..1`);
+      assert.ok(
+        tl[k].every((v: number) => v >= 0 && v <= 1),
+        `${k} within 0..1`,
+      );
     }
-    assert.ok(tl.pressure.some((v: number) => v > 0), 'the angry caller shows pressure');
+    assert.ok(
+      tl.pressure.some((v: number) => v > 0),
+      'the angry caller shows pressure',
+    );
     const info = engine.supervisor.callInfo(callId);
     assert.is(tl.alerts[0].t, info?.alerts[0].t);
-    assert.ok(tl.alerts[0].t >= tl.t[0] && tl.alerts[0].t <= tl.t[tl.t.length - 1] + 1, 'the alert falls on the timeline');
+    assert.ok(
+      tl.alerts[0].t >= tl.t[0] && tl.alerts[0].t <= tl.t[tl.t.length - 1] + 1,
+      'the alert falls on the timeline',
+    );
     // Something was really drawn: the risk line and the alert marker are red pixels on the canvas.
     const red = await page.$eval('#timeline-chart canvas', (canvas: any) => {
       const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
@@ -134,11 +190,24 @@ test('console charts in Chromium: a real call (sipp, angry Emo-DB speech) draws 
     assert.ok(red > 50, `red pixels on the timeline ${red}`);
 
     // The engine charts: samples every second, the active-calls chart saw the call.
-    await page.waitForFunction(() => Number((globalThis as any).document.querySelector('#chart-calls')?.getAttribute('data-points') ?? 0) >= 2, undefined, { timeout: 20000 });
-    const hist = (await (await fetch(`${http}/console/history`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
-    assert.ok(hist.activeCalls.some((n: number) => n === 1), `history saw the call: ${JSON.stringify(hist.activeCalls)}`);
-    assert.ok(hist.verdictP99Ms.some((v: number | null) => v !== null && v > 0), 'verdict latency sampled');
-    for (const id of ['chart-calls', 'chart-alerts', 'chart-p99', 'chart-loss']) assert.ok(await page.$(`#${id} canvas`), `${id} drawn`);
+    await page.waitForFunction(
+      () => Number((globalThis as any).document.querySelector('#chart-calls')?.getAttribute('data-points') ?? 0) >= 2,
+      undefined,
+      { timeout: 20000 },
+    );
+    const hist = (await (
+      await fetch(`${http}/console/history`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as any;
+    assert.ok(
+      hist.activeCalls.some((n: number) => n === 1),
+      `history saw the call: ${JSON.stringify(hist.activeCalls)}`,
+    );
+    assert.ok(
+      hist.verdictP99Ms.some((v: number | null) => v !== null && v > 0),
+      'verdict latency sampled',
+    );
+    for (const id of ['chart-calls', 'chart-alerts', 'chart-p99', 'chart-loss'])
+      assert.ok(await page.$(`#${id} canvas`), `${id} drawn`);
 
     const { code, output } = await within(sipp, 90000, 'sipp call');
     assert.is(code, 0, output.slice(-1500));
@@ -147,7 +216,9 @@ test('console charts in Chromium: a real call (sipp, angry Emo-DB speech) draws 
     await page.click(`#alerts tr[data-call-id="${callId}"]`);
     await page.waitForSelector('#timeline-title:has-text("(ended)")', { timeout: 10000 });
     assert.equal(opened.pageErrors, []);
-    const missing = await fetch(`${http}/console/calls/nope/timeline`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const missing = await fetch(`${http}/console/calls/nope/timeline`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     assert.is(missing.status, 404);
     assert.is((await fetch(`${http}/console/history`)).status, 401, 'the history needs the token');
   } finally {

@@ -106,7 +106,14 @@ export class EngineHistory {
   }
 
   snapshot(): EngineHistorySnapshot {
-    const out: EngineHistorySnapshot = { intervalSeconds: this.intervalMs / 1000, t: [], activeCalls: [], alertsPerMinute: [], verdictP99Ms: [], rtpLossPercent: [] };
+    const out: EngineHistorySnapshot = {
+      intervalSeconds: this.intervalMs / 1000,
+      t: [],
+      activeCalls: [],
+      alertsPerMinute: [],
+      verdictP99Ms: [],
+      rtpLossPercent: [],
+    };
     const r2 = (v: number) => Math.round(v * 100) / 100;
     const orNull = (v: number) => (Number.isNaN(v) ? null : r2(v));
     for (let k = 0; k < this.count; k++) {

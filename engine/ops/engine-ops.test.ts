@@ -38,7 +38,11 @@ function client(engine: Engine, token: string | null) {
     const headers: Record<string, string> = {};
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (init.type) headers['content-type'] = init.type;
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: init.method ?? 'GET', headers, body: init.body });
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body,
+    });
     const text = await res.text();
     let body: any = text;
     try {
@@ -46,7 +50,12 @@ function client(engine: Engine, token: string | null) {
     } catch {
       // not JSON: the raw text stays the body
     }
-    return { status: res.status, body, type: res.headers.get('content-type') ?? '', auth: res.headers.get('www-authenticate') };
+    return {
+      status: res.status,
+      body,
+      type: res.headers.get('content-type') ?? '',
+      auth: res.headers.get('www-authenticate'),
+    };
   };
 }
 
@@ -68,14 +77,27 @@ async function invite(peer: SipTestPeer, port: number, status: number) {
   const callId = `ops-${++seq}@test`;
   const p = { callId, local: peer.local, target: `127.0.0.1:${port}` };
   peer.send(siprecInvite({ ...p, sdp: sdpOffer({ ports: [45000 + seq * 2, 45100 + seq * 2] }) }), port);
-  const res = await peer.waitFor((m) => m.kind === 'response' && m.status === status && m.headers.some((h) => h.name === 'call-id' && h.value === callId), `${status} for ${callId}`, 10000);
+  const res = await peer.waitFor(
+    (m) =>
+      m.kind === 'response' && m.status === status && m.headers.some((h) => h.name === 'call-id' && h.value === callId),
+    `${status} for ${callId}`,
+    10000,
+  );
   const toTag = toTagOf(res);
   if (status === 200) peer.send(inDialogRequest('ACK', { ...p, toTag }), port);
   return {
     callId,
     bye: async () => {
       peer.send(inDialogRequest('BYE', { ...p, toTag, cseq: 2 }), port);
-      await peer.waitFor((m) => m.kind === 'response' && m.status === 200 && m.headers.some((h) => h.name === 'call-id' && h.value === callId) && m.headers.some((h) => h.name === 'cseq' && h.value.endsWith('BYE')), `200 to BYE ${callId}`, 10000);
+      await peer.waitFor(
+        (m) =>
+          m.kind === 'response' &&
+          m.status === 200 &&
+          m.headers.some((h) => h.name === 'call-id' && h.value === callId) &&
+          m.headers.some((h) => h.name === 'cseq' && h.value.endsWith('BYE')),
+        `200 to BYE ${callId}`,
+        10000,
+      );
     },
   };
 }
@@ -92,7 +114,13 @@ test('admin API: token generated on first run (0600), /calls and /subscribers ne
     const anon = client(engine, null);
     const wrong = client(engine, token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'));
     const admin = client(engine, token);
-    for (const [path, method] of [['/calls', 'GET'], ['/subscribers', 'POST'], ['/subscribers/import', 'POST'], [`/subscribers/${SUBSCRIBER}`, 'GET'], [`/subscribers/${SUBSCRIBER}`, 'DELETE']]) {
+    for (const [path, method] of [
+      ['/calls', 'GET'],
+      ['/subscribers', 'POST'],
+      ['/subscribers/import', 'POST'],
+      [`/subscribers/${SUBSCRIBER}`, 'GET'],
+      [`/subscribers/${SUBSCRIBER}`, 'DELETE'],
+    ]) {
       for (const c of [anon, wrong]) {
         const r = await c(path, { method, body: method === 'POST' ? '{}' : undefined });
         assert.is(r.status, 401, `${method} ${path}`);
@@ -126,13 +154,28 @@ test('provisioning over HTTP: enrol, update, get, CSV import with per-row errors
     assert.equal([r.status, r.body.error.code], [400, 'CG_BAD_MSISDN']);
     r = await api('/subscribers', { method: 'POST', type: json, body: 'not json' });
     assert.equal([r.status, r.body.error.code], [400, 'BAD_JSON']);
-    r = await api('/subscribers', { method: 'POST', type: json, body: JSON.stringify({ msisdn: SUBSCRIBER, language: 'fr' }) });
-    assert.equal([r.status, r.body.created, r.body.subscriber.msisdn, r.body.subscriber.language], [201, true, SUBSCRIBER, 'fr']);
-    r = await api('/subscribers', { method: 'POST', type: json, body: JSON.stringify({ msisdn: '+33 6 98 76 54 32', language: 'de' }) });
+    r = await api('/subscribers', {
+      method: 'POST',
+      type: json,
+      body: JSON.stringify({ msisdn: SUBSCRIBER, language: 'fr' }),
+    });
+    assert.equal(
+      [r.status, r.body.created, r.body.subscriber.msisdn, r.body.subscriber.language],
+      [201, true, SUBSCRIBER, 'fr'],
+    );
+    r = await api('/subscribers', {
+      method: 'POST',
+      type: json,
+      body: JSON.stringify({ msisdn: '+33 6 98 76 54 32', language: 'de' }),
+    });
     assert.equal([r.status, r.body.created], [200, false]);
     r = await api(`/subscribers/${encodeURIComponent(SUBSCRIBER)}`);
     assert.equal([r.status, r.body.subscriber.language], [200, 'de']);
-    r = await api('/subscribers/import', { method: 'POST', type: 'text/csv', body: 'msisdn,language\n+447700900555,en\nbad-number\n+4915112345678,de\n' });
+    r = await api('/subscribers/import', {
+      method: 'POST',
+      type: 'text/csv',
+      body: 'msisdn,language\n+447700900555,en\nbad-number\n+4915112345678,de\n',
+    });
     assert.equal([r.status, r.body.rows, r.body.added, r.body.errors.length, r.body.errors[0].line], [200, 3, 2, 1, 3]);
     r = await api('/subscribers/+447700900555', { method: 'DELETE' });
     assert.equal([r.status, r.body.removed], [200, '+447700900555']);
@@ -140,9 +183,35 @@ test('provisioning over HTTP: enrol, update, get, CSV import with per-row errors
     assert.is((await api('/subscribers/+447700900555', { method: 'DELETE' })).status, 404);
 
     // The alert for a protected subscriber is queued in their language.
-    await api('/subscribers', { method: 'POST', type: json, body: JSON.stringify({ msisdn: SUBSCRIBER, language: 'fr' }) });
-    const ev: AlertEvent = { type: 'alert', level: 'alert', risk: 0.9, t: 12, explanation: 'caller pressure', actions: ['hang up'], cues: {} };
-    const info = { callId: 'lang-1', state: 'active', source: 'test', startedAt: '', subscriberLeg: 1, legs: [{ sampleRate: 8000, number: '+33612345678' }, { sampleRate: 8000, number: SUBSCRIBER }], lagSeconds: 0, restarts: 0, risk: 0.9, alerts: [ev] };
+    await api('/subscribers', {
+      method: 'POST',
+      type: json,
+      body: JSON.stringify({ msisdn: SUBSCRIBER, language: 'fr' }),
+    });
+    const ev: AlertEvent = {
+      type: 'alert',
+      level: 'alert',
+      risk: 0.9,
+      t: 12,
+      explanation: 'caller pressure',
+      actions: ['hang up'],
+      cues: {},
+    };
+    const info = {
+      callId: 'lang-1',
+      state: 'active',
+      source: 'test',
+      startedAt: '',
+      subscriberLeg: 1,
+      legs: [
+        { sampleRate: 8000, number: '+33612345678' },
+        { sampleRate: 8000, number: SUBSCRIBER },
+      ],
+      lagSeconds: 0,
+      restarts: 0,
+      risk: 0.9,
+      alerts: [ev],
+    };
     await (engine as any).deliverAlert('lang-1', ev, info);
     const rec = engine.alerts.service!.getAlert('lang-1#alert');
     assert.ok(rec, 'alert queued');
@@ -166,19 +235,30 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
     const ready = await untilReady(anon);
     assert.equal(ready.body.notReady, []);
     await within(engine.alerts.service!.ready(), 20000, 'SMPP bind to the bundled simulator');
-    assert.equal(ready.body.checks.map((c: any) => c.name).sort(), ['draining', 'pool', 'sip', 'smpp', 'store', 'workers']);
+    assert.equal(ready.body.checks.map((c: any) => c.name).sort(), [
+      'draining',
+      'pool',
+      'sip',
+      'smpp',
+      'store',
+      'workers',
+    ]);
     const sipPort = engine.siprec.server.address().port;
 
     // Not enrolled: answered (200) but not analysed.
     const skipped = await invite(peer, sipPort, 200);
-    assert.is(engine.supervisor.callInfo(skipped.callId), undefined, 'no analysing call for a number that is not enrolled');
+    assert.is(
+      engine.supervisor.callInfo(skipped.callId),
+      undefined,
+      'no analysing call for a number that is not enrolled',
+    );
     assert.is(engine.siprec.skipped.not_enrolled, 1);
     await skipped.bye();
 
     // Enrolled: analysed.
     await engine.subscribers!.add(SUBSCRIBER, 'fr');
     const call = await invite(peer, sipPort, 200);
-    assert.ok(engine.supervisor.callInfo(call.callId), 'the enrolled subscriber\'s call is analysed');
+    assert.ok(engine.supervisor.callInfo(call.callId), "the enrolled subscriber's call is analysed");
     const m = (await anon('/metrics')).body as string;
     for (const name of [
       'callguard_active_calls 1',
@@ -210,9 +290,16 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       assert.ok(m.includes(name), `metrics include ${name}`);
     // A heap commits at least what it uses: the two worker gauges must come from the same threads' statistics.
     const all = (g: string) => Number(new RegExp(`^${g}\\{thread="all"\\} (\\S+)$`, 'm').exec(m)?.[1]);
-    assert.ok(all('callguard_worker_heap_used_bytes') > 0 && all('callguard_worker_heap_total_bytes') >= all('callguard_worker_heap_used_bytes'), 'worker heap committed >= used > 0');
+    assert.ok(
+      all('callguard_worker_heap_used_bytes') > 0 &&
+        all('callguard_worker_heap_total_bytes') >= all('callguard_worker_heap_used_bytes'),
+      'worker heap committed >= used > 0',
+    );
     // The workers run the model on wasm here: its linear memory is read from the backend, not left at 0.
-    assert.ok(all('callguard_worker_backend_memory_bytes') >= 2 * 65536, 'each worker reports its wasm memory (at least a 64 KiB page each)');
+    assert.ok(
+      all('callguard_worker_backend_memory_bytes') >= 2 * 65536,
+      'each worker reports its wasm memory (at least a 64 KiB page each)',
+    );
     const live = Number(/^callguard_call_slab_bytes\{state="live"\} (\S+)$/m.exec(m)?.[1]);
     assert.is(live, engine.supervisor.stats().slabBufferLiveBytes);
     assert.ok(live > 0, 'the call that is up holds its slab');
@@ -239,7 +326,10 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
 
 test('drain deadline: calls still up after engine.drainSeconds are ended by the close', async () => {
   const cfg = engineConfig();
-  const engine = new Engine({ ...cfg, http: { ...cfg.http, token: 't' }, engine: { ...cfg.engine, drainSeconds: 0.2 } }, quietLog);
+  const engine = new Engine(
+    { ...cfg, http: { ...cfg.http, token: 't' }, engine: { ...cfg.engine, drainSeconds: 0.2 } },
+    quietLog,
+  );
   await engine.start();
   const peer = await SipTestPeer.udp();
   try {

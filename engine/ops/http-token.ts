@@ -12,7 +12,11 @@ export const TOKEN_FILE = 'http-token';
  * The admin API's bearer token: `http.token` when set; else the one kept in `<data.dir>/http-token`; else a new random
  * one, written there with mode 0600 and printed once in the log (the only time it is shown).
  */
-export function resolveHttpToken(configured: string, dataDir: string, log: Logger): { token: string; source: 'config' | 'file' | 'generated'; path: string } {
+export function resolveHttpToken(
+  configured: string,
+  dataDir: string,
+  log: Logger,
+): { token: string; source: 'config' | 'file' | 'generated'; path: string } {
   const path = join(resolve(dataDir), TOKEN_FILE);
   if (configured) return { token: configured, source: 'config', path };
   if (existsSync(path)) {
@@ -39,7 +43,8 @@ export function bearerAuthorizer(token: string): (req: IncomingMessage) => void 
   return (req) => {
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
-    if (!m) throw new HttpError(401, 'UNAUTHORIZED', 'this resource needs "Authorization: Bearer <token>" (http.token)');
+    if (!m)
+      throw new HttpError(401, 'UNAUTHORIZED', 'this resource needs "Authorization: Bearer <token>" (http.token)');
     // Comparing fixed-length digests keeps the time independent of where (or whether) the strings differ.
     if (!timingSafeEqual(digest(m[1]), want)) throw new HttpError(401, 'UNAUTHORIZED', 'invalid token');
   };

@@ -10,9 +10,19 @@ import type { SpeechStats } from '../speech/speech-service.js';
 /** What the metrics read: the engine's components (the engine passes itself). */
 export interface MetricSources {
   readonly supervisor: Supervisor;
-  readonly siprec: { readonly server: SiprecServer; readonly draining: boolean; readonly skipped: Readonly<Record<string, number>> };
+  readonly siprec: {
+    readonly server: SiprecServer;
+    readonly draining: boolean;
+    readonly skipped: Readonly<Record<string, number>>;
+  };
   readonly alerts: { readonly service: AlertService | null };
-  readonly http: { requests: number; errors: number; unauthorized: number; hostRefused: number; unsupportedMedia: number };
+  readonly http: {
+    requests: number;
+    errors: number;
+    unauthorized: number;
+    hostRefused: number;
+    unsupportedMedia: number;
+  };
   readonly subscribers: { count(): number | Promise<number> } | null;
   /** The store: its health, the work held while it is down, outages seen. */
   readonly store?: { kind: string; health(): { state: 'up' | 'down' } } | null;
@@ -38,7 +48,9 @@ const LAG_BUCKETS = [0.05, 0.1, 0.2, 0.5, 1, 2, 4, 8];
  * Audio-to-verdict latency: a healthy engine answers within a tick plus the least chunk worth a step (~0.1–0.25 s), so
  * the buckets are 25 ms apart there (a load report interpolates percentiles inside them); seconds mean it fell behind.
  */
-const VERDICT_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+const VERDICT_BUCKETS = [
+  0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
+];
 /** Windows per predict: the predictor pads to these sizes anyway. */
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64];
 /** One predict: about 0.3 ms per window batched on the wasm backend, a few ms for a full batch; more is trouble. */
@@ -118,8 +130,16 @@ export class EngineMetrics {
           this.set({ thread: 'all' }, sum);
         },
       });
-    perWorker('callguard_worker_heap_used_bytes', 'V8 heap in use in each worker thread (asked over its control channel at scrape time), and their sum as thread="all"', (d) => d.heapUsedBytes);
-    perWorker('callguard_worker_heap_total_bytes', 'V8 heap committed by each worker thread (in use plus free pages it keeps; part of the RSS), and their sum as thread="all"', (d) => d.heapTotalBytes);
+    perWorker(
+      'callguard_worker_heap_used_bytes',
+      'V8 heap in use in each worker thread (asked over its control channel at scrape time), and their sum as thread="all"',
+      (d) => d.heapUsedBytes,
+    );
+    perWorker(
+      'callguard_worker_heap_total_bytes',
+      'V8 heap committed by each worker thread (in use plus free pages it keeps; part of the RSS), and their sum as thread="all"',
+      (d) => d.heapTotalBytes,
+    );
     new Gauge({
       name: 'callguard_worker_heap_space_bytes',
       help: 'V8 heap committed by each worker thread per heap space (new_space, old_space, code_space, large_object_space, ...)',
@@ -127,11 +147,21 @@ export class EngineMetrics {
       registers: [r],
       async collect() {
         this.reset();
-        for (const d of await workers()) for (const [space, bytes] of Object.entries(d.heapSpaces ?? {})) this.set({ thread: String(d.threadId), space }, bytes);
+        for (const d of await workers())
+          for (const [space, bytes] of Object.entries(d.heapSpaces ?? {}))
+            this.set({ thread: String(d.threadId), space }, bytes);
       },
     });
-    perWorker('callguard_worker_external_memory_bytes', 'Memory outside the V8 heap each worker isolate accounts for (ArrayBuffers and the views it holds of call slabs), and their sum as thread="all"', (d) => d.externalBytes ?? 0);
-    perWorker('callguard_worker_backend_memory_bytes', "The model backend's own memory in each worker (the wasm linear memory; outside every V8 heap space), and their sum as thread=\"all\"", (d) => d.backendMemoryBytes ?? 0);
+    perWorker(
+      'callguard_worker_external_memory_bytes',
+      'Memory outside the V8 heap each worker isolate accounts for (ArrayBuffers and the views it holds of call slabs), and their sum as thread="all"',
+      (d) => d.externalBytes ?? 0,
+    );
+    perWorker(
+      'callguard_worker_backend_memory_bytes',
+      'The model backend\'s own memory in each worker (the wasm linear memory; outside every V8 heap space), and their sum as thread="all"',
+      (d) => d.backendMemoryBytes ?? 0,
+    );
     new Gauge({
       name: 'callguard_call_slab_bytes',
       help: 'SharedArrayBuffer slabs of the calls: state="live" held by calls that are up, state="idle" kept for the next calls (bounded)',
@@ -181,11 +211,27 @@ export class EngineMetrics {
       },
     });
     const speechCounters: Array<[string, string, keyof SpeechStats]> = [
-      ['callguard_speech_audio_seconds_total', 'Seconds of audio recognised (legs that left their slot)', 'audioSeconds'],
-      ['callguard_speech_slot_handovers_total', 'Slots handed from a leg that heard nothing in its slice to a waiting leg', 'slotHandovers'],
-      ['callguard_speech_slot_preemptions_total', 'Slots taken from an unflagged leg for a leg the keyword spotter flagged', 'slotPreemptions'],
+      [
+        'callguard_speech_audio_seconds_total',
+        'Seconds of audio recognised (legs that left their slot)',
+        'audioSeconds',
+      ],
+      [
+        'callguard_speech_slot_handovers_total',
+        'Slots handed from a leg that heard nothing in its slice to a waiting leg',
+        'slotHandovers',
+      ],
+      [
+        'callguard_speech_slot_preemptions_total',
+        'Slots taken from an unflagged leg for a leg the keyword spotter flagged',
+        'slotPreemptions',
+      ],
       ['callguard_speech_thread_restarts_total', 'Recognition threads restarted after they died', 'threadRestarts'],
-      ['callguard_speech_dropped_samples_total', 'Samples a recognition ring could not take (the recogniser fell behind)', 'droppedSamples'],
+      [
+        'callguard_speech_dropped_samples_total',
+        'Samples a recognition ring could not take (the recogniser fell behind)',
+        'droppedSamples',
+      ],
       ['callguard_speech_slot_errors_total', 'Recognition slots that failed (the leg queued again)', 'slotErrors'],
     ];
     for (const [name, help, key] of speechCounters)
@@ -285,24 +331,50 @@ export class EngineMetrics {
     sup('callguard_calls_failed_total', 'Calls whose analysis was abandoned', 'callsFailed');
     sup('callguard_ring_overrun_samples_total', 'Audio samples dropped because a leg ring was full', 'overrunSamples');
     sup('callguard_windows_scored_total', 'Analysis windows scored (model + policy)', 'windows');
-    sup('callguard_duplicate_windows_dropped_total', 'Replayed windows dropped after a worker crash', 'duplicateWindowsDropped');
+    sup(
+      'callguard_duplicate_windows_dropped_total',
+      'Replayed windows dropped after a worker crash',
+      'duplicateWindowsDropped',
+    );
     sup('callguard_worker_crashes_total', 'Pool worker crashes (their calls are resubmitted)', 'workerCrashes');
     sup('callguard_pool_replacements_total', 'Times the whole worker pool was rebuilt', 'poolReplacements');
     sup('callguard_actor_restarts_total', 'Actor restarts after failed steps', 'actorRestarts');
     sup('callguard_actor_errors_total', 'Per-leg DSP errors (leg restarted)', 'actorErrors');
     sup('callguard_pool_tasks_total', 'Tasks handed to the worker pool', 'tasks');
     sup('callguard_alerts_raised_total', 'Scam alerts raised by the policy', 'alerts');
-    sup('callguard_window_verdict_latency_unknown_total', 'Windows whose audio-to-verdict latency could not be measured (arrival record overwritten: far behind)', 'verdictLatencyUnknown');
+    sup(
+      'callguard_window_verdict_latency_unknown_total',
+      'Windows whose audio-to-verdict latency could not be measured (arrival record overwritten: far behind)',
+      'verdictLatencyUnknown',
+    );
     this.verdictLatency = new Histogram({
       name: 'callguard_window_verdict_latency_seconds',
       help: 'Per window: from the arrival of the RTP packet carrying the last audio it covers to its verdict (model, unless the window has too little speech, + policy) reaching the supervisor',
       buckets: VERDICT_BUCKETS,
       registers: [r],
     });
-    this.batchSize = new Histogram({ name: 'callguard_inference_batch_size', help: 'Windows per model predict (before padding)', buckets: BATCH_BUCKETS, registers: [r] });
-    this.inferenceSeconds = new Histogram({ name: 'callguard_inference_seconds', help: 'Duration of one model predict in a worker', buckets: INFERENCE_BUCKETS, registers: [r] });
-    this.inferenceSkipped = new Counter({ name: 'callguard_inference_skipped_windows_total', help: 'Windows not scored by the model: too little speech for the policy to read their emotions', registers: [r] });
-    this.overrunEvents = new Counter({ name: 'callguard_ring_overruns_total', help: 'Ring overrun events (a write that did not fit)', registers: [r] });
+    this.batchSize = new Histogram({
+      name: 'callguard_inference_batch_size',
+      help: 'Windows per model predict (before padding)',
+      buckets: BATCH_BUCKETS,
+      registers: [r],
+    });
+    this.inferenceSeconds = new Histogram({
+      name: 'callguard_inference_seconds',
+      help: 'Duration of one model predict in a worker',
+      buckets: INFERENCE_BUCKETS,
+      registers: [r],
+    });
+    this.inferenceSkipped = new Counter({
+      name: 'callguard_inference_skipped_windows_total',
+      help: 'Windows not scored by the model: too little speech for the policy to read their emotions',
+      registers: [r],
+    });
+    this.overrunEvents = new Counter({
+      name: 'callguard_ring_overruns_total',
+      help: 'Ring overrun events (a write that did not fit)',
+      registers: [r],
+    });
     this.smsEvents = new Counter({
       name: 'callguard_sms_alert_events_total',
       help: 'SMS alert outcomes from the SMPP service: queued, submitted (sent), delivered, undeliverable, expired, failed; and opt-out/opt-in/feedback MO',
@@ -367,7 +439,8 @@ export class EngineMetrics {
       registers: [r],
       collect() {
         this.reset();
-        for (const b of src.alerts.service?.status().binds ?? []) for (const [k, v] of Object.entries(b.counters)) if (v) this.inc({ bind: b.name, event: k }, v);
+        for (const b of src.alerts.service?.status().binds ?? [])
+          for (const [k, v] of Object.entries(b.counters)) if (v) this.inc({ bind: b.name, event: k }, v);
       },
     });
     new Counter({
@@ -388,7 +461,8 @@ export class EngineMetrics {
       registers: [r],
       collect() {
         this.reset();
-        for (const b of src.alerts.service?.status().binds ?? []) this.set({ bind: b.name }, b.state === 'bound' ? 1 : 0);
+        for (const b of src.alerts.service?.status().binds ?? [])
+          this.set({ bind: b.name }, b.state === 'bound' ? 1 : 0);
       },
     });
     new Gauge({
@@ -398,7 +472,8 @@ export class EngineMetrics {
       registers: [r],
       collect() {
         this.reset();
-        for (const b of src.alerts.service?.status().binds ?? []) for (const st of BIND_STATES) this.set({ bind: b.name, state: st }, b.state === st ? 1 : 0);
+        for (const b of src.alerts.service?.status().binds ?? [])
+          for (const st of BIND_STATES) this.set({ bind: b.name, state: st }, b.state === st ? 1 : 0);
       },
     });
     new Gauge({
@@ -449,7 +524,12 @@ export class EngineMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [r],
     });
-    this.lag = new Histogram({ name: 'callguard_actor_lag_seconds', help: 'Per-call actor lag, sampled once a second for every active call', buckets: LAG_BUCKETS, registers: [r] });
+    this.lag = new Histogram({
+      name: 'callguard_actor_lag_seconds',
+      help: 'Per-call actor lag, sampled once a second for every active call',
+      buckets: LAG_BUCKETS,
+      registers: [r],
+    });
     new Gauge({
       name: 'callguard_subscribers',
       help: 'Enrolled protected subscribers',

@@ -17,9 +17,36 @@ export function maskNumber(n: string): string {
 }
 
 /** Keys whose values are numbers or addresses: any run of 5+ digits in them is masked. */
-const NUMBER_KEYS = new Set(['to', 'from', 'msisdn', 'number', 'numbers', 'caller', 'callee', 'subscriber', 'aor', 'uri', 'destination_addr', 'source_addr', 'destination', 'source', 'participant', 'e164']);
+const NUMBER_KEYS = new Set([
+  'to',
+  'from',
+  'msisdn',
+  'number',
+  'numbers',
+  'caller',
+  'callee',
+  'subscriber',
+  'aor',
+  'uri',
+  'destination_addr',
+  'source_addr',
+  'destination',
+  'source',
+  'participant',
+  'e164',
+]);
 /** Identifier fields, left as they are (a Call-ID may hold digits; it is not a number). */
-const ID_KEYS = new Set(['callId', 'sessionId', 'alertId', 'id', 'threadId', 'messageId', 'messageIds', 'svc', 'component']);
+const ID_KEYS = new Set([
+  'callId',
+  'sessionId',
+  'alertId',
+  'id',
+  'threadId',
+  'messageId',
+  'messageIds',
+  'svc',
+  'component',
+]);
 /**
  * In any other string: '+' then 7–15 digits, a bare run of 9–15 digits standing alone (a number written without '+'),
  * or the user part of a sip:/sips:/tel: URI.
@@ -32,16 +59,26 @@ const DIGIT_RUN = /\+?\d{5,15}(?!\d)/g;
  * `seq=123456789`, `bytes: 1048576000`. (A snake_case or camelCase identifier as the name counts too: protocol
  * fields are written that way; people's numbers are announced by words such as "to", "from" or "number".)
  */
-const QUANTITY_BEFORE = /(?:\b[a-z]+_[a-z_]+|\b[a-z]+[A-Z]\w*|\b(?:length|len|size|bytes|count|seq|sequence|ssrc|timestamp|ts|offset|port|pid|status|ms|us|ns|samples))\s*[=:]?\s*$/;
+const QUANTITY_BEFORE =
+  /(?:\b[a-z]+_[a-z_]+|\b[a-z]+[A-Z]\w*|\b(?:length|len|size|bytes|count|seq|sequence|ssrc|timestamp|ts|offset|port|pid|status|ms|us|ns|samples))\s*[=:]?\s*$/;
 
 /** Mask numbers inside free text (log messages, error strings). */
 export function maskText(s: string): string {
   if (!/\d{5}/.test(s)) return s;
-  return s.replace(ANYWHERE, (all: string, plusNum: string | undefined, scheme: string | undefined, user: string | undefined, offset: number) => {
-    if (scheme) return scheme + maskNumber(user!);
-    if (!plusNum!.startsWith('+') && QUANTITY_BEFORE.test(s.slice(Math.max(0, offset - 40), offset))) return all;
-    return maskNumber(plusNum!);
-  });
+  return s.replace(
+    ANYWHERE,
+    (
+      all: string,
+      plusNum: string | undefined,
+      scheme: string | undefined,
+      user: string | undefined,
+      offset: number,
+    ) => {
+      if (scheme) return scheme + maskNumber(user!);
+      if (!plusNum!.startsWith('+') && QUANTITY_BEFORE.test(s.slice(Math.max(0, offset - 40), offset))) return all;
+      return maskNumber(plusNum!);
+    },
+  );
 }
 
 function maskKeyed(s: string): string {
@@ -50,10 +87,12 @@ function maskKeyed(s: string): string {
 
 /** A copy of a log object with every number masked (the object itself is never changed). Depth-bounded. */
 export function maskNumbersDeep(value: unknown, key = '', depth = 0): unknown {
-  if (typeof value === 'string') return NUMBER_KEYS.has(key) ? maskKeyed(value) : ID_KEYS.has(key) ? value : maskText(value);
+  if (typeof value === 'string')
+    return NUMBER_KEYS.has(key) ? maskKeyed(value) : ID_KEYS.has(key) ? value : maskText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => maskNumbersDeep(v, key, depth + 1));
-  if (value instanceof Error) return maskNumbersDeep({ type: value.name, message: value.message, stack: value.stack }, key, depth + 1);
+  if (value instanceof Error)
+    return maskNumbersDeep({ type: value.name, message: value.message, stack: value.stack }, key, depth + 1);
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};

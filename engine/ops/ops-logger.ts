@@ -13,6 +13,7 @@ export function createOpsLogger(level: string, maskNumbers: boolean, stream?: De
     ...(maskNumbers ? numberMaskingOptions() : {}),
   };
   // fd 2 (synchronous) keeps stdout clean for commands whose output is data, as engine/logger.ts does.
-  const dest = stream === 2 ? pino.destination({ fd: 2, sync: true }) : stream ?? pino.destination({ fd: 1, sync: false });
+  const dest =
+    stream === 2 ? pino.destination({ fd: 2, sync: true }) : (stream ?? pino.destination({ fd: 1, sync: false }));
   return pino(opts, dest);
 }

@@ -42,16 +42,40 @@ test('maskNumber keeps the country code, first digits and last two digits', () =
   assert.is(maskNumber('12345'), '***45');
   assert.is(maskNumber('1234'), '****');
   assert.is(maskNumber('ACME'), 'ACME');
-  assert.is(maskText('call from sip:+33612345678@ims.example.net to tel:0698765432'), 'call from sip:+33612****78@ims.example.net to tel:06987***32');
+  assert.is(
+    maskText('call from sip:+33612345678@ims.example.net to tel:0698765432'),
+    'call from sip:+33612****78@ims.example.net to tel:06987***32',
+  );
   assert.is(maskText('submit to 33698765432 failed'), 'submit to 33698****32 failed');
-  assert.is(maskText('window 12345678 of call-9876543210x'), 'window 12345678 of call-9876543210x', 'short runs and runs inside identifiers stay');
+  assert.is(
+    maskText('window 12345678 of call-9876543210x'),
+    'window 12345678 of call-9876543210x',
+    'short runs and runs inside identifiers stay',
+  );
   // Quantities named by a protocol field are not phone numbers (the probe saw command_length 2147483648 masked).
-  assert.is(maskText('PDU refused: command_length 2147483648 > 65536'), 'PDU refused: command_length 2147483648 > 65536');
-  assert.is(maskText('seq=3369876543 bytes: 1048576000 receivedBytes 4294967296'), 'seq=3369876543 bytes: 1048576000 receivedBytes 4294967296');
-  assert.is(maskText('alert for 33698765432 queued, number 447700900555'), 'alert for 33698****32 queued, number 44770*****55');
-  assert.is(maskText('command_length +33698765432'), 'command_length +33698****32', 'a + number is a phone number whatever precedes it');
+  assert.is(
+    maskText('PDU refused: command_length 2147483648 > 65536'),
+    'PDU refused: command_length 2147483648 > 65536',
+  );
+  assert.is(
+    maskText('seq=3369876543 bytes: 1048576000 receivedBytes 4294967296'),
+    'seq=3369876543 bytes: 1048576000 receivedBytes 4294967296',
+  );
+  assert.is(
+    maskText('alert for 33698765432 queued, number 447700900555'),
+    'alert for 33698****32 queued, number 44770*****55',
+  );
+  assert.is(
+    maskText('command_length +33698765432'),
+    'command_length +33698****32',
+    'a + number is a phone number whatever precedes it',
+  );
   const obj = { callId: '33698765432@sbc', legs: [{ number: '+33698765432', role: 'callee' }], to: '447700900555' };
-  assert.equal(maskNumbersDeep(obj), { callId: '33698765432@sbc', legs: [{ number: '+33698****32', role: 'callee' }], to: '44770*****55' });
+  assert.equal(maskNumbersDeep(obj), {
+    callId: '33698765432@sbc',
+    legs: [{ number: '+33698****32', role: 'callee' }],
+    to: '44770*****55',
+  });
   assert.is(obj.legs[0].number, '+33698765432', 'the logged object itself is not changed');
 });
 
@@ -101,16 +125,28 @@ test('http token: generated once with mode 0600 and printed once; read back late
   const b = capture(true);
   const second = resolveHttpToken('', dir, b.log);
   assert.equal([second.source, second.token], ['file', first.token]);
-  assert.not.ok(b.lines.some((l) => l.includes(first.token)), 'later starts do not print it');
+  assert.not.ok(
+    b.lines.some((l) => l.includes(first.token)),
+    'later starts do not print it',
+  );
   assert.equal(resolveHttpToken('configured', dir, b.log).token, 'configured');
 });
 
 test('bearer authorizer: only the exact token passes, with 401 errors otherwise', () => {
   const check = bearerAuthorizer('s3cret-token');
-  const req = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as IncomingMessage;
+  const req = (authorization?: string) =>
+    ({ headers: authorization === undefined ? {} : { authorization } }) as IncomingMessage;
   check(req('Bearer s3cret-token'));
   check(req('bearer s3cret-token'));
-  for (const bad of [undefined, '', 'Bearer', 'Bearer s3cret-tokeN', 'Bearer s3cret-token2', 'Basic czNjcmV0', 's3cret-token']) {
+  for (const bad of [
+    undefined,
+    '',
+    'Bearer',
+    'Bearer s3cret-tokeN',
+    'Bearer s3cret-token2',
+    'Basic czNjcmV0',
+    's3cret-token',
+  ]) {
     try {
       check(req(bad));
       assert.unreachable(`accepted ${bad}`);
@@ -125,18 +161,42 @@ const ready: ReadinessInput = {
   poolUp: true,
   threads: 2,
   modelEnabled: true,
-  workers: [1, 2].map((threadId) => ({ threadId, startedAt: '', heapUsedBytes: 0, heapTotalBytes: 0, heapSpaces: {}, heapLimitBytes: 0, externalBytes: 0, backendMemoryBytes: null, tasks: 0, callSteps: 0, model: { name: 'm', backend: 'wasm' } })),
+  workers: [1, 2].map((threadId) => ({
+    threadId,
+    startedAt: '',
+    heapUsedBytes: 0,
+    heapTotalBytes: 0,
+    heapSpaces: {},
+    heapLimitBytes: 0,
+    externalBytes: 0,
+    backendMemoryBytes: null,
+    tasks: 0,
+    callSteps: 0,
+    model: { name: 'm', backend: 'wasm' },
+  })),
   sipListening: true,
   draining: false,
-  smpp: { state: 'running', binds: [{ name: 'a', state: 'bound', inFlight: 0, window: 10, counters: {} as any }], window: { size: 10, inFlight: 0 }, outbox: { queuedParts: 0, pendingAlerts: 0, awaitingReceipt: 0 }, counters: {} as any },
+  smpp: {
+    state: 'running',
+    binds: [{ name: 'a', state: 'bound', inFlight: 0, window: 10, counters: {} as any }],
+    window: { size: 10, inFlight: 0 },
+    outbox: { queuedParts: 0, pendingAlerts: 0, awaitingReceipt: 0 },
+    counters: {} as any,
+  },
 };
-const failing = (i: ReadinessInput) => evaluateReadiness(i).checks.filter((c) => !c.ok).map((c) => c.name);
+const failing = (i: ReadinessInput) =>
+  evaluateReadiness(i)
+    .checks.filter((c) => !c.ok)
+    .map((c) => c.name);
 
 test('readiness: every condition is needed and each failure is named', () => {
   assert.equal(evaluateReadiness(ready).ready, true);
   assert.equal(failing({ ...ready, workers: ready.workers.slice(1) }), ['workers']);
   assert.equal(failing({ ...ready, workers: [ready.workers[0], { ...ready.workers[1], model: null }] }), ['workers']);
-  assert.equal(failing({ ...ready, modelEnabled: false, workers: ready.workers.map((w) => ({ ...w, model: null })) }), []);
+  assert.equal(
+    failing({ ...ready, modelEnabled: false, workers: ready.workers.map((w) => ({ ...w, model: null })) }),
+    [],
+  );
   assert.equal(failing({ ...ready, poolUp: false, workers: [] }), ['pool', 'workers']);
   assert.equal(failing({ ...ready, sipListening: false }), ['sip']);
   assert.equal(failing({ ...ready, draining: true }), ['draining']);
@@ -149,13 +209,17 @@ test('readiness: every condition is needed and each failure is named', () => {
 test('subscriber store: E.164 only, per-subscriber language, add/update/get/remove persist across reopen', async () => {
   assert.is(normalizeE164('+33 6 12-34-56-78'), '+33612345678');
   assert.is(normalizeE164('0033612345678'), '+33612345678');
-  for (const bad of ['0612345678', '+0612345678', '+12', 'abc', '+336123456789012345', '']) assert.is(normalizeE164(bad), null, bad);
+  for (const bad of ['0612345678', '+0612345678', '+12', 'abc', '+336123456789012345', ''])
+    assert.is(normalizeE164(bad), null, bad);
   const dir = tempDir();
   let s = new SubscriberStore(dir);
   assert.equal((await s.add('+33612345678', 'fr')).created, true);
   assert.equal((await s.add('+33612345678', 'fr-BE')).created, false);
   await s.add('+447700900555');
-  await s.add("12345").then(() => assert.unreachable("short number accepted"), (err) => assert.is(err.code, "CG_BAD_MSISDN"));
+  await s.add('12345').then(
+    () => assert.unreachable('short number accepted'),
+    (err) => assert.is(err.code, 'CG_BAD_MSISDN'),
+  );
   try {
     await s.add('+33612345679', 'not a language!');
     assert.unreachable('bad language accepted');
@@ -175,12 +239,29 @@ test('subscriber store: E.164 only, per-subscriber language, add/update/get/remo
 
 test('subscriber CSV import: header, comments, per-row errors with line numbers, 10,000-row cap', async () => {
   const s = new SubscriberStore(tempDir());
-  const csv = ['msisdn,language', '+33612345678,fr', '# a comment', '', '+447700900555', 'garbage,en', '+33698765432,??', '+4915112345678,de,extra', '+33612345678,en'].join('\r\n');
+  const csv = [
+    'msisdn,language',
+    '+33612345678,fr',
+    '# a comment',
+    '',
+    '+447700900555',
+    'garbage,en',
+    '+33698765432,??',
+    '+4915112345678,de,extra',
+    '+33612345678,en',
+  ].join('\r\n');
   const r = await s.importCsv(csv);
   assert.is(r.rows, 6);
   assert.is(r.added, 2);
   assert.is(r.updated, 1);
-  assert.equal(r.errors.map((e) => [e.line, e.code]), [[6, 'CG_BAD_MSISDN'], [7, 'CG_BAD_LANGUAGE'], [8, 'CG_BAD_CSV']]);
+  assert.equal(
+    r.errors.map((e) => [e.line, e.code]),
+    [
+      [6, 'CG_BAD_MSISDN'],
+      [7, 'CG_BAD_LANGUAGE'],
+      [8, 'CG_BAD_CSV'],
+    ],
+  );
   assert.is(s.get('+33612345678')?.language, 'en', 'a later row updates an earlier one');
   const big = Array.from({ length: MAX_IMPORT_ROWS + 1 }, (_, i) => `+3361${String(i).padStart(7, '0')}`).join('\n');
   try {
@@ -212,7 +293,11 @@ test('CLI subscribers command: add, get, import with a report, remove; exit code
 });
 
 test('config --print masks http.token', () => {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'config', '--print'], { encoding: 'utf8', env: { ...process.env, CALLGUARD_HTTP_TOKEN: 'very-secret-admin-token' }, timeout: 30000 });
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'config', '--print'], {
+    encoding: 'utf8',
+    env: { ...process.env, CALLGUARD_HTTP_TOKEN: 'very-secret-admin-token' },
+    timeout: 30000,
+  });
   assert.is(r.status, 0, r.stderr);
   assert.not.match(r.stdout, 'very-secret-admin-token');
   assert.is(JSON.parse(r.stdout).http.token, '***');
@@ -220,15 +305,27 @@ test('config --print masks http.token', () => {
 
 test('callguard subscribers (the binary): add, import, remove, usage errors', () => {
   const dir = tempDir();
-  const run = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'subscribers', ...args], { encoding: 'utf8', env: { ...process.env, CALLGUARD_DATA_DIR: dir }, timeout: 30000 });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'subscribers', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, CALLGUARD_DATA_DIR: dir },
+      timeout: 30000,
+    });
   let r = run('add', '+33612345678', '--language', 'fr');
   assert.is(r.status, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).subscriber, { msisdn: '+33612345678', language: 'fr', enrolledAt: JSON.parse(r.stdout).subscriber.enrolledAt });
+  assert.equal(JSON.parse(r.stdout).subscriber, {
+    msisdn: '+33612345678',
+    language: 'fr',
+    enrolledAt: JSON.parse(r.stdout).subscriber.enrolledAt,
+  });
   const csv = join(dir, 'in.csv');
   writeFileSync(csv, 'msisdn,language\n+447700900555,en\n+12\n');
   r = run('import', csv);
   assert.is(r.status, 1);
-  assert.equal(JSON.parse(r.stdout).errors.map((e: any) => e.line), [3]);
+  assert.equal(
+    JSON.parse(r.stdout).errors.map((e: any) => e.line),
+    [3],
+  );
   r = run('remove', '+447700900555');
   assert.is(r.status, 0);
   r = run('frobnicate', 'x');

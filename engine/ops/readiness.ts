@@ -18,7 +18,13 @@ export interface ReadinessInput {
   draining: boolean;
   smpp: AlertServiceStatus | null;
   /** The store's health (PostgreSQL can be down; lmdb is always up) and the alerts held meanwhile. */
-  store?: { kind: 'lmdb' | 'postgres'; state: 'up' | 'down'; since: number; lastError: string | null; heldAlerts: number } | null;
+  store?: {
+    kind: 'lmdb' | 'postgres';
+    state: 'up' | 'down';
+    since: number;
+    lastError: string | null;
+    heldAlerts: number;
+  } | null;
 }
 
 /**
@@ -37,16 +43,28 @@ export function evaluateReadiness(i: ReadinessInput): { ready: boolean; checks: 
   checks.push({
     name: 'workers',
     ok: workersOk,
-    detail: `${described}/${i.threads} workers answered` + (i.modelEnabled ? `, ${described - missingModel} with the model loaded` : ' (model disabled)'),
+    detail:
+      `${described}/${i.threads} workers answered` +
+      (i.modelEnabled ? `, ${described - missingModel} with the model loaded` : ' (model disabled)'),
   });
-  checks.push({ name: 'sip', ok: i.sipListening, detail: i.sipListening ? 'SIPREC listening' : 'SIPREC not listening' });
-  checks.push({ name: 'draining', ok: !i.draining, detail: i.draining ? 'draining: new calls refused' : 'accepting calls' });
+  checks.push({
+    name: 'sip',
+    ok: i.sipListening,
+    detail: i.sipListening ? 'SIPREC listening' : 'SIPREC not listening',
+  });
+  checks.push({
+    name: 'draining',
+    ok: !i.draining,
+    detail: i.draining ? 'draining: new calls refused' : 'accepting calls',
+  });
   const bound = i.smpp?.binds.filter((b) => b.state === 'bound').length ?? 0;
   const accepting = i.smpp?.state === 'running';
   checks.push({
     name: 'smpp',
     ok: bound > 0 || accepting,
-    detail: i.smpp ? `${bound}/${i.smpp.binds.length} binds bound; outbox ${accepting ? 'accepting' : i.smpp.state}` : 'SMS delivery not running',
+    detail: i.smpp
+      ? `${bound}/${i.smpp.binds.length} binds bound; outbox ${accepting ? 'accepting' : i.smpp.state}`
+      : 'SMS delivery not running',
   });
   if (i.store) {
     const s = i.store;

@@ -49,7 +49,10 @@ export class RetentionSweeper {
         this.purged[t.kind] += n;
         if (n) this.log.info({ kind: t.kind, purged: n }, 'retention: deleted records past their limit');
       } catch (err) {
-        this.log.error({ kind: t.kind, err: (err as Error).message }, 'retention sweep failed; retried at the next sweep');
+        this.log.error(
+          { kind: t.kind, err: (err as Error).message },
+          'retention sweep failed; retried at the next sweep',
+        );
       }
     }
     this.sweeps++;

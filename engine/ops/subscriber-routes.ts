@@ -12,14 +12,17 @@ function parseJson(body: string): Record<string, unknown> {
   } catch {
     throw new HttpError(400, 'BAD_JSON', 'body must be a JSON object {"msisdn": "+33612345678", "language": "fr"}');
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'BAD_JSON', 'body must be a JSON object');
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new HttpError(400, 'BAD_JSON', 'body must be a JSON object');
   return v as Record<string, unknown>;
 }
 
 function asHttp(err: unknown): never {
-  if (err instanceof SubscriberError) throw new HttpError(err.code === 'CG_TOO_MANY_ROWS' ? 413 : 400, err.code, err.message);
+  if (err instanceof SubscriberError)
+    throw new HttpError(err.code === 'CG_TOO_MANY_ROWS' ? 413 : 400, err.code, err.message);
   // The shared store is down: say so (503, retry later) rather than a bare 500.
-  if (err instanceof StoreUnavailableError) throw new HttpError(503, err.code, 'the subscriber store is unavailable; retry later');
+  if (err instanceof StoreUnavailableError)
+    throw new HttpError(503, err.code, 'the subscriber store is unavailable; retry later');
   throw err;
 }
 

@@ -12,7 +12,9 @@ export interface Subscriber {
   enrolledAt: string;
 }
 
-export class SubscriberError extends CallguardError<'CG_BAD_MSISDN' | 'CG_BAD_LANGUAGE' | 'CG_BAD_CSV' | 'CG_TOO_MANY_ROWS'> {
+export class SubscriberError extends CallguardError<
+  'CG_BAD_MSISDN' | 'CG_BAD_LANGUAGE' | 'CG_BAD_CSV' | 'CG_TOO_MANY_ROWS'
+> {
   override name = 'SubscriberError';
 }
 
@@ -24,7 +26,9 @@ export const MAX_IMPORT_ROWS = 10_000;
  * '+'). Anything else is refused, because a number that matches nothing would silently protect no one.
  */
 export function normalizeE164(input: string): string | null {
-  let s = String(input).trim().replace(/[\s\-().]/g, '');
+  let s = String(input)
+    .trim()
+    .replace(/[\s\-().]/g, '');
   if (s.startsWith('00')) s = '+' + s.slice(2);
   return /^\+[1-9]\d{6,14}$/.test(s) ? s : null;
 }
@@ -33,7 +37,11 @@ const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
 
 export function normalizeLanguage(input: unknown): string | null {
   if (input === undefined || input === null || input === '') return null;
-  if (typeof input !== 'string' || !LANGUAGE.test(input.trim())) throw new SubscriberError('CG_BAD_LANGUAGE', `language must look like "en" or "fr-BE", got ${JSON.stringify(input)}`.slice(0, 200));
+  if (typeof input !== 'string' || !LANGUAGE.test(input.trim()))
+    throw new SubscriberError(
+      'CG_BAD_LANGUAGE',
+      `language must look like "en" or "fr-BE", got ${JSON.stringify(input)}`.slice(0, 200),
+    );
   return input.trim();
 }
 
@@ -49,7 +57,11 @@ export interface ImportReport {
  * '#' comments and blank lines skipped. Bad rows are reported with their line number; more than MAX_IMPORT_ROWS rows is
  * refused as a whole (CG_TOO_MANY_ROWS). Shared by every store, so an import reads the same whatever keeps it.
  */
-export function parseSubscriberCsv(text: string): { rows: Array<{ line: number; msisdn: string; language: string | null }>; dataRows: number; errors: ImportReport['errors'] } {
+export function parseSubscriberCsv(text: string): {
+  rows: Array<{ line: number; msisdn: string; language: string | null }>;
+  dataRows: number;
+  errors: ImportReport['errors'];
+} {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const rows: Array<{ line: number; msisdn: string; language: string | null }> = [];
   const errors: ImportReport['errors'] = [];
@@ -58,9 +70,11 @@ export function parseSubscriberCsv(text: string): { rows: Array<{ line: number; 
     const raw = lines[i].trim();
     if (!raw || raw.startsWith('#')) continue;
     const cells = raw.split(/[,;\t]/).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-    if (dataRows === 0 && rows.length === 0 && errors.length === 0 && /^(msisdn|number|e164|phone)/i.test(cells[0])) continue;
+    if (dataRows === 0 && rows.length === 0 && errors.length === 0 && /^(msisdn|number|e164|phone)/i.test(cells[0]))
+      continue;
     dataRows++;
-    if (dataRows > MAX_IMPORT_ROWS) throw new SubscriberError('CG_TOO_MANY_ROWS', `more than ${MAX_IMPORT_ROWS} rows; split the file`);
+    if (dataRows > MAX_IMPORT_ROWS)
+      throw new SubscriberError('CG_TOO_MANY_ROWS', `more than ${MAX_IMPORT_ROWS} rows; split the file`);
     const value = raw.slice(0, 80);
     if (cells.length > 2) {
       errors.push({ line: i + 1, value, code: 'CG_BAD_CSV', message: 'expected msisdn[,language]' });
@@ -68,7 +82,12 @@ export function parseSubscriberCsv(text: string): { rows: Array<{ line: number; 
     }
     const msisdn = normalizeE164(cells[0]);
     if (!msisdn) {
-      errors.push({ line: i + 1, value, code: 'CG_BAD_MSISDN', message: 'not an E.164 number (+ then 7 to 15 digits)' });
+      errors.push({
+        line: i + 1,
+        value,
+        code: 'CG_BAD_MSISDN',
+        message: 'not an E.164 number (+ then 7 to 15 digits)',
+      });
       continue;
     }
     try {
@@ -110,10 +129,18 @@ export class SubscriberStore {
   /** Enrol (or update the language of) one subscriber. Returns the record and whether it is new. */
   async add(msisdn: string, language?: unknown): Promise<{ subscriber: Subscriber; created: boolean }> {
     const n = normalizeE164(msisdn);
-    if (!n) throw new SubscriberError('CG_BAD_MSISDN', `not an E.164 number (+ then 7 to 15 digits): ${JSON.stringify(String(msisdn).slice(0, 40))}`);
+    if (!n)
+      throw new SubscriberError(
+        'CG_BAD_MSISDN',
+        `not an E.164 number (+ then 7 to 15 digits): ${JSON.stringify(String(msisdn).slice(0, 40))}`,
+      );
     const lang = normalizeLanguage(language);
     const old = this.db.get(n);
-    const subscriber: Subscriber = { msisdn: n, language: lang, enrolledAt: old?.enrolledAt ?? new Date().toISOString() };
+    const subscriber: Subscriber = {
+      msisdn: n,
+      language: lang,
+      enrolledAt: old?.enrolledAt ?? new Date().toISOString(),
+    };
     await this.db.put(n, subscriber);
     return { subscriber, created: !old };
   }
@@ -121,7 +148,8 @@ export class SubscriberStore {
   /** Remove one subscriber; false when it was not enrolled. */
   async remove(msisdn: string): Promise<boolean> {
     const n = normalizeE164(msisdn);
-    if (!n) throw new SubscriberError('CG_BAD_MSISDN', `not an E.164 number: ${JSON.stringify(String(msisdn).slice(0, 40))}`);
+    if (!n)
+      throw new SubscriberError('CG_BAD_MSISDN', `not an E.164 number: ${JSON.stringify(String(msisdn).slice(0, 40))}`);
     if (this.db.get(n) === undefined) return false;
     return this.db.remove(n);
   }

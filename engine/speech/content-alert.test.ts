@@ -30,7 +30,17 @@ test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was s
   prerequisites();
   const c = testConfig();
   const base = 39000 + (process.pid % 100) * 20;
-  const engine = new Engine({ ...c, sip: { ...c.sip, port: 0 }, http: { ...c.http, port: 0, token: TOKEN }, rtp: { ...c.rtp, portMin: base, portMax: base + 19 }, smpp: { ...c.smpp, simulatorPort: 0 }, data: { dir } }, quietLog);
+  const engine = new Engine(
+    {
+      ...c,
+      sip: { ...c.sip, port: 0 },
+      http: { ...c.http, port: 0, token: TOKEN },
+      rtp: { ...c.rtp, portMin: base, portMax: base + 19 },
+      smpp: { ...c.smpp, simulatorPort: 0 },
+      data: { dir },
+    },
+    quietLog,
+  );
   await engine.start();
   let browser: Awaited<ReturnType<typeof openConsole>>['browser'] | null = null;
   try {
@@ -39,7 +49,9 @@ test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was s
     browser = ui.browser;
     const { audio, ulaw } = spokenCall(script('scam-bank-code').sentences, 'flite:awb');
     const alert = new Promise<AlertEvent>((r) => engine.supervisor.on('alert', (_id: string, ev: AlertEvent) => r(ev)));
-    const sipp = runSippSiprecCall(engine.siprec.server.address().port, ulaw, { holdMs: audio.durationSeconds * 1000 + 2000 });
+    const sipp = runSippSiprecCall(engine.siprec.server.address().port, ulaw, {
+      holdMs: audio.durationSeconds * 1000 + 2000,
+    });
     const ev = await within(alert, audio.durationSeconds * 1000 + 15000, 'content alert');
     assert.is(ev.basis, 'content');
     assert.match(ev.explanation, /asked for a code/);
@@ -54,7 +66,9 @@ test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was s
     const { port } = engine.http.address();
     let body = '';
     for (let i = 0; i < 50 && !body.includes('asked for a code'); i++) {
-      body = await (await fetch(`http://127.0.0.1:${port}/alerts`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      body = await (
+        await fetch(`http://127.0.0.1:${port}/alerts`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).text();
       if (!body.includes('asked for a code')) await new Promise((r) => setTimeout(r, 200));
     }
     assert.match(body, /asked for a code/, 'the alert record carries the explanation');

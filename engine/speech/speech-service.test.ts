@@ -51,7 +51,11 @@ test('a calm scam script alerts on what was said, through the recognition thread
     const alerts: AlertEvent[] = [];
     sup.on('alert', (_id: string, ev: AlertEvent) => alerts.push(ev));
     const call = sup.createCall({ callId: 'content-1', source: 'load-test', legs, subscriberLeg: 1 });
-    assert.equal(speech.occupancy().inSlots, [{ callId: 'content-1', leg: 0 }], 'the other party (caller) holds a slot');
+    assert.equal(
+      speech.occupancy().inSlots,
+      [{ callId: 'content-1', leg: 0 }],
+      'the other party (caller) holds a slot',
+    );
     let crashed = false;
     await play(call, audio.channels[0], (t) => {
       if (!crashed && t >= 3) {
@@ -65,7 +69,10 @@ test('a calm scam script alerts on what was said, through the recognition thread
     await call.ended;
     assert.is(speech.stats().threadRestarts, 1, 'the thread was restarted once');
     assert.ok(info.intents.length >= 2, `intents heard: ${info.intents.map((i) => i.intent).join(', ')}`);
-    assert.ok(info.intents.some((i) => i.t > 5), 'intents after the crash were heard');
+    assert.ok(
+      info.intents.some((i) => i.t > 5),
+      'intents after the crash were heard',
+    );
     const alert = alerts.find((a) => a.level === 'alert');
     assert.ok(alert, `alerted (heard ${info.intents.map((i) => i.intent).join(', ')})`);
     assert.is(alert!.basis, 'content');
@@ -83,9 +90,18 @@ test('slots are bounded: a second call waits, and takes the slot when the first 
     assert.ok(await speech.start());
     const a = sup.createCall({ callId: 'slot-a', source: 'load-test', legs, subscriberLeg: 1 });
     const b = sup.createCall({ callId: 'slot-b', source: 'load-test', legs, subscriberLeg: 1 });
-    assert.equal(speech.occupancy(), { inSlots: [{ callId: 'slot-a', leg: 0 }], queued: [{ callId: 'slot-b', leg: 0 }] });
+    assert.equal(speech.occupancy(), {
+      inSlots: [{ callId: 'slot-a', leg: 0 }],
+      queued: [{ callId: 'slot-b', leg: 0 }],
+    });
     assert.is(speech.stats().busySlots, 1);
-    assert.equal(speech.callStatus('slot-b'), { recognising: false, waiting: true, grants: 0, heldSeconds: 0, firstSlotAt: null });
+    assert.equal(speech.callStatus('slot-b'), {
+      recognising: false,
+      waiting: true,
+      grants: 0,
+      heldSeconds: 0,
+      firstSlotAt: null,
+    });
     assert.is(speech.callStatus('slot-a')!.grants, 1);
     assert.is(speech.callStatus('unknown'), null);
     // Two seconds of audio on b while it waits: its slot, when it comes, starts at call time 2 s.
@@ -119,12 +135,18 @@ test('time-slicing: a leg that heard nothing in its slice hands its slot to a wa
     assert.equal(speech.occupancy().inSlots, [{ callId: 'slice-a', leg: 0 }]);
     // Both calls carry silence for a slice and a bit: a hears no intent.
     await Promise.all([play(a, new Int16Array(8000 * 7)), play(b, new Int16Array(8000 * 7))]);
-    assert.equal(speech.occupancy(), { inSlots: [{ callId: 'slice-b', leg: 0 }], queued: [{ callId: 'slice-a', leg: 0 }] });
+    assert.equal(speech.occupancy(), {
+      inSlots: [{ callId: 'slice-b', leg: 0 }],
+      queued: [{ callId: 'slice-a', leg: 0 }],
+    });
     assert.is(speech.stats().slotHandovers, 1);
     assert.is(speech.callStatus('slice-a')!.grants, 1);
     assert.ok(speech.callStatus('slice-a')!.heldSeconds >= 5);
     assert.ok(speech.callStatus('slice-b')!.firstSlotAt! >= 5, 'b was first heard at call time >= 5 s');
-    for (const [id, c] of [['slice-a', a], ['slice-b', b]] as const) {
+    for (const [id, c] of [
+      ['slice-a', a],
+      ['slice-b', b],
+    ] as const) {
       sup.endCall(id, 'bye');
       await c.ended;
     }
@@ -140,24 +162,42 @@ test('the keyword spotter flags a scam call waiting for a slot: it takes the slo
   requireSpeechTools();
   const cfg = testConfig();
   // The real emotion model and the shipped spotter on the workers: the spotter's scores come with the windows.
-  const sup = new Supervisor(cfg, quietLog, { dir: shippedModelDir(), backend: 'wasm', maxBatch: 64, spotterDir: shippedSpotterDir() });
-  const speech = new SpeechService({ ...cfg.speech, threads: 1, slotsPerThread: 1, preemptAfterSeconds: 2 }, sup, quietLog);
+  const sup = new Supervisor(cfg, quietLog, {
+    dir: shippedModelDir(),
+    backend: 'wasm',
+    maxBatch: 64,
+    spotterDir: shippedSpotterDir(),
+  });
+  const speech = new SpeechService(
+    { ...cfg.speech, threads: 1, slotsPerThread: 1, preemptAfterSeconds: 2 },
+    sup,
+    quietLog,
+  );
   await sup.start();
   try {
     assert.ok(await speech.start());
     const benign = sup.createCall({ callId: 'spot-benign', source: 'load-test', legs, subscriberLeg: 1 });
     const scam = sup.createCall({ callId: 'spot-scam', source: 'load-test', legs, subscriberLeg: 1 });
-    assert.equal(speech.occupancy(), { inSlots: [{ callId: 'spot-benign', leg: 0 }], queued: [{ callId: 'spot-scam', leg: 0 }] });
+    assert.equal(speech.occupancy(), {
+      inSlots: [{ callId: 'spot-benign', leg: 0 }],
+      queued: [{ callId: 'spot-scam', leg: 0 }],
+    });
     const s = spokenCall(script('scam-tax-giftcard').sentences, 'flite:awb').audio.channels[0];
     const n = s.length;
     await Promise.all([play(benign, new Int16Array(n)), play(scam, s)]);
     assert.is(sup.callInfo('spot-benign')!.spotterScore, 0, 'silence gives the spotter nothing');
     const info = sup.callInfo('spot-scam')!;
-    assert.ok(info.keywords.length > 0 && info.spotterScore > 0, `spotter heard nothing on the scam call (score ${info.spotterScore})`);
+    assert.ok(
+      info.keywords.length > 0 && info.spotterScore > 0,
+      `spotter heard nothing on the scam call (score ${info.spotterScore})`,
+    );
     assert.ok(speech.stats().slotPreemptions >= 1, `preemptions ${speech.stats().slotPreemptions}`);
     const st = speech.callStatus('spot-scam')!;
     assert.ok(st.grants >= 1 && st.firstSlotAt !== null && st.firstSlotAt < n / 8000, JSON.stringify(st));
-    for (const [id, c] of [['spot-benign', benign], ['spot-scam', scam]] as const) {
+    for (const [id, c] of [
+      ['spot-benign', benign],
+      ['spot-scam', scam],
+    ] as const) {
       sup.endCall(id, 'bye');
       await c.ended;
     }

@@ -95,11 +95,23 @@ export class SpeechService {
   private reason: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private model: ReturnType<typeof speechModelFiles> | null = null;
-  private readonly counters = { audioSeconds: 0, slotHandovers: 0, slotPreemptions: 0, threadRestarts: 0, droppedSamples: 0, slotErrors: 0, intents: {} as Record<string, number> };
+  private readonly counters = {
+    audioSeconds: 0,
+    slotHandovers: 0,
+    slotPreemptions: 0,
+    threadRestarts: 0,
+    droppedSamples: 0,
+    slotErrors: 0,
+    intents: {} as Record<string, number>,
+  };
   private readonly onStart = (spec: CallSpec) => this.callStarted(spec);
   private readonly onEnd = (ev: CallEnded) => this.callEnded(ev.callId);
 
-  constructor(private readonly cfg: SpeechConfig, private readonly supervisor: Supervisor, private readonly log: Logger) {}
+  constructor(
+    private readonly cfg: SpeechConfig,
+    private readonly supervisor: Supervisor,
+    private readonly log: Logger,
+  ) {}
 
   /** Start the recognition threads. Resolves false (and logs why) when recognition is off or cannot run here. */
   async start(): Promise<boolean> {
@@ -124,7 +136,10 @@ export class SpeechService {
     this.supervisor.on('call-ended', this.onEnd);
     this.timer = setInterval(() => this.rotate(), 1000);
     this.timer.unref();
-    this.log.info({ model: this.model.name, threads: this.cfg.threads, slots: this.slots.length, legs: this.cfg.legs }, 'spoken-content recognition ready');
+    this.log.info(
+      { model: this.model.name, threads: this.cfg.threads, slots: this.slots.length, legs: this.cfg.legs },
+      'spoken-content recognition ready',
+    );
     return true;
   }
 
@@ -173,7 +188,8 @@ export class SpeechService {
       } else st.waiting = true;
       st.grants += l.grants;
       st.heldSeconds += l.heldSeconds;
-      if (l.firstSlotAt !== null && (st.firstSlotAt === null || l.firstSlotAt < st.firstSlotAt)) st.firstSlotAt = l.firstSlotAt;
+      if (l.firstSlotAt !== null && (st.firstSlotAt === null || l.firstSlotAt < st.firstSlotAt))
+        st.firstSlotAt = l.firstSlotAt;
     }
     return found ? st : null;
   }
@@ -260,10 +276,19 @@ export class SpeechService {
         this.log.warn({ thread: i, code, restarts: entry.restarts }, 'recognition thread died; starting it again');
         const delay = Math.min(5000, 100 * 2 ** Math.min(entry.restarts, 6));
         setTimeout(() => {
-          if (this.state === 'ready') this.spawn(i).catch((err) => this.log.error({ thread: i, err: (err as Error).message }, 'recognition thread did not restart'));
+          if (this.state === 'ready')
+            this.spawn(i).catch((err) =>
+              this.log.error({ thread: i, err: (err as Error).message }, 'recognition thread did not restart'),
+            );
         }, delay).unref();
       });
-      worker.postMessage({ type: 'init', model: this.model, slots: this.cfg.slotsPerThread, pumpMs: 100, maxUtteranceSeconds: this.cfg.maxUtteranceSeconds });
+      worker.postMessage({
+        type: 'init',
+        model: this.model,
+        slots: this.cfg.slotsPerThread,
+        pumpMs: 100,
+        maxUtteranceSeconds: this.cfg.maxUtteranceSeconds,
+      });
     });
   }
 
@@ -272,7 +297,15 @@ export class SpeechService {
     const per = this.cfg.slotsPerThread;
     for (let s = i * per; s < (i + 1) * per; s++) {
       const l = this.slots[s];
-      if (l && l.ring) this.post(s, { type: 'open', slot: s - i * per, key: l.key, ring: l.ringSab, inputRate: l.rate, startSeconds: (l.written - l.ring.availableRead()) / l.rate });
+      if (l && l.ring)
+        this.post(s, {
+          type: 'open',
+          slot: s - i * per,
+          key: l.key,
+          ring: l.ringSab,
+          inputRate: l.rate,
+          startSeconds: (l.written - l.ring.availableRead()) / l.rate,
+        });
     }
   }
 
@@ -290,7 +323,10 @@ export class SpeechService {
       for (const h of heard) this.counters.intents[h.intent] = (this.counters.intents[h.intent] ?? 0) + 1;
       if (!leg) return;
       leg.hitsInSlot += heard.length;
-      this.supervisor.addIntents(leg.callId, heard.map((h) => ({ intent: h.intent, t: h.t, confidence: h.confidence, availableAt: h.availableAt })));
+      this.supervisor.addIntents(
+        leg.callId,
+        heard.map((h) => ({ intent: h.intent, t: h.t, confidence: h.confidence, availableAt: h.availableAt })),
+      );
     } else if (msg.type === 'closed') {
       this.counters.audioSeconds += Number(msg.audioSeconds) || 0;
     } else if (msg.type === 'slot-error') {
@@ -308,7 +344,24 @@ export class SpeechService {
   private callStarted(spec: CallSpec): void {
     if (this.state !== 'ready') return;
     for (const leg of this.legsToRecognise(spec)) {
-      const entry: LegEntry = { key: `${spec.callId}#${leg}`, callId: spec.callId, leg, rate: spec.legs[leg].sampleRate, written: 0, ring: null, ringSab: null, slot: -1, queuedAt: 0, slotSince: 0, sliceStart: 0, hitsInSlot: 0, dropped: 0, grants: 0, heldSeconds: 0, firstSlotAt: null };
+      const entry: LegEntry = {
+        key: `${spec.callId}#${leg}`,
+        callId: spec.callId,
+        leg,
+        rate: spec.legs[leg].sampleRate,
+        written: 0,
+        ring: null,
+        ringSab: null,
+        slot: -1,
+        queuedAt: 0,
+        slotSince: 0,
+        sliceStart: 0,
+        hitsInSlot: 0,
+        dropped: 0,
+        grants: 0,
+        heldSeconds: 0,
+        firstSlotAt: null,
+      };
       this.legs.set(entry.key, entry);
       this.supervisor.setLegTap(spec.callId, leg, (pcm, offset, length) => {
         entry.written += length;
@@ -359,8 +412,12 @@ export class SpeechService {
    * Returns the flagged ones, in that order.
    */
   private sortQueue(): LegEntry[] {
-    const key = new Map(this.queue.map((l) => [l, { flag: this.flagged(l) ? 1 : 0, risk: this.supervisor.callRisk(l.callId) }]));
-    this.queue.sort((a, b) => key.get(b)!.flag - key.get(a)!.flag || key.get(b)!.risk - key.get(a)!.risk || a.queuedAt - b.queuedAt);
+    const key = new Map(
+      this.queue.map((l) => [l, { flag: this.flagged(l) ? 1 : 0, risk: this.supervisor.callRisk(l.callId) }]),
+    );
+    this.queue.sort(
+      (a, b) => key.get(b)!.flag - key.get(a)!.flag || key.get(b)!.risk - key.get(a)!.risk || a.queuedAt - b.queuedAt,
+    );
     return this.queue.filter((l) => key.get(l)!.flag === 1);
   }
 
@@ -368,7 +425,8 @@ export class SpeechService {
   private fill(): void {
     if (this.state !== 'ready' || !this.queue.length || !this.slots.includes(null)) return;
     this.sortQueue();
-    for (let s = 0; s < this.slots.length && this.queue.length; s++) if (!this.slots[s]) this.assign(this.queue.shift()!, s);
+    for (let s = 0; s < this.slots.length && this.queue.length; s++)
+      if (!this.slots[s]) this.assign(this.queue.shift()!, s);
   }
 
   /**
@@ -380,7 +438,10 @@ export class SpeechService {
     const waiting = this.sortQueue();
     if (!waiting.length) return;
     // Holders that may give up their slot, judged once for this round.
-    const victims = this.slots.filter((l): l is LegEntry => !!l && l.hitsInSlot === 0 && now - l.sliceStart >= this.cfg.preemptAfterSeconds * 1000 && !this.flagged(l));
+    const victims = this.slots.filter(
+      (l): l is LegEntry =>
+        !!l && l.hitsInSlot === 0 && now - l.sliceStart >= this.cfg.preemptAfterSeconds * 1000 && !this.flagged(l),
+    );
     for (const w of waiting) {
       const victim = victims.shift();
       if (!victim) return;
@@ -404,7 +465,14 @@ export class SpeechService {
     l.grants++;
     if (l.firstSlotAt === null) l.firstSlotAt = l.written / l.rate;
     this.slots[slot] = l;
-    this.post(slot, { type: 'open', slot: slot % this.cfg.slotsPerThread, key: l.key, ring: l.ringSab, inputRate: l.rate, startSeconds: l.written / l.rate });
+    this.post(slot, {
+      type: 'open',
+      slot: slot % this.cfg.slotsPerThread,
+      key: l.key,
+      ring: l.ringSab,
+      inputRate: l.rate,
+      startSeconds: l.written / l.rate,
+    });
   }
 
   private release(l: LegEntry, flush: boolean): void {

@@ -84,16 +84,30 @@ export async function migrate(client: PoolClient): Promise<number[]> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...MIGRATION_LOCK]);
-    await client.query('CREATE TABLE IF NOT EXISTS callguard_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-    const done = new Set((await client.query<{ version: number }>('SELECT version FROM callguard_schema_migrations')).rows.map((r) => r.version));
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS callguard_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM callguard_schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
     const known = Math.max(...MIGRATIONS.map((m) => m.version));
     const newer = [...done].filter((v) => v > known);
-    if (newer.length) throw new CallguardError('CG_STORE_OPEN', `the database schema is at version ${Math.max(...newer)}, newer than this release knows (${known}): upgrade this engine`, { setting: 'store.url' });
+    if (newer.length)
+      throw new CallguardError(
+        'CG_STORE_OPEN',
+        `the database schema is at version ${Math.max(...newer)}, newer than this release knows (${known}): upgrade this engine`,
+        { setting: 'store.url' },
+      );
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       await client.query(m.sql);
-      await client.query('INSERT INTO callguard_schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await client.query('INSERT INTO callguard_schema_migrations (version, name) VALUES ($1, $2)', [
+        m.version,
+        m.name,
+      ]);
       applied.push(m.version);
     }
     await client.query('COMMIT');

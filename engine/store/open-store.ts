@@ -15,9 +15,19 @@ export async function openStore(cfg: CallguardConfig, log: Logger): Promise<Call
   const s = cfg.store;
   if (!s.url) return new LmdbStore(cfg.data.dir);
   try {
-    return await PostgresStore.open({ url: s.url, poolSize: s.poolSize, statementTimeoutMs: s.statementTimeoutMs, connectTimeoutMs: s.connectTimeoutMs, logger: log.child({ component: 'store' }) });
+    return await PostgresStore.open({
+      url: s.url,
+      poolSize: s.poolSize,
+      statementTimeoutMs: s.statementTimeoutMs,
+      connectTimeoutMs: s.connectTimeoutMs,
+      logger: log.child({ component: 'store' }),
+    });
   } catch (err) {
     const shown = s.url.replace(/(postgres(?:ql)?:\/\/[^:@/]*:)[^@]*@/, '$1***@');
-    throw new StoreOpenError('CG_STORE_OPEN', `store.url (${shown}): cannot open PostgreSQL: ${(err as Error).message || (err as { code?: string }).code}`, { setting: 'store.url', cause: err });
+    throw new StoreOpenError(
+      'CG_STORE_OPEN',
+      `store.url (${shown}): cannot open PostgreSQL: ${(err as Error).message || (err as { code?: string }).code}`,
+      { setting: 'store.url', cause: err },
+    );
   }
 }

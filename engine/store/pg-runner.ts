@@ -8,7 +8,8 @@ import { StoreUnavailableError, type StoreHealth } from './store.js';
 const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
 
 /** The client's own words for a connection that is gone or a deadline that passed (node-postgres sets no code on them). */
-const CLIENT_UNAVAILABLE = /connection terminated|timeout exceeded when trying to connect|query read timeout|connection error|not queryable|connection.*(closed|ended)|cannot use a pool after calling end/i;
+const CLIENT_UNAVAILABLE =
+  /connection terminated|timeout exceeded when trying to connect|query read timeout|connection error|not queryable|connection.*(closed|ended)|cannot use a pool after calling end/i;
 
 /**
  * True when `err` says the store cannot be reached now (the caller holds its work and retries), not that a statement
@@ -18,7 +19,8 @@ const CLIENT_UNAVAILABLE = /connection terminated|timeout exceeded when trying t
  */
 export function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E')) return UNAVAILABLE_CLASSES.has(code.slice(0, 2));
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E'))
+    return UNAVAILABLE_CLASSES.has(code.slice(0, 2));
   if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return true;
   return CLIENT_UNAVAILABLE.test(String((err as Error)?.message ?? ''));
 }
@@ -52,11 +54,17 @@ export class PgRunner {
       throw err;
     }
     this.mark(false, err);
-    throw new StoreUnavailableError(`PostgreSQL unavailable: ${(err as Error).message || (err as { code?: string }).code}`, err);
+    throw new StoreUnavailableError(
+      `PostgreSQL unavailable: ${(err as Error).message || (err as { code?: string }).code}`,
+      err,
+    );
   }
 
   /** One statement (autocommit). */
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
     try {
       const r = await this.pool.query<R>(text, values);
       this.mark(true);

@@ -43,7 +43,10 @@ export class PgAlertRecords implements AlertRecordRepository {
 
   async setState(alertId: string, state: AlertDeliveryState, reason: string | null = null): Promise<boolean> {
     // One conditional UPDATE: atomic without a transaction, and a final state stays final whatever the order of events.
-    const res = await this.db.query('UPDATE alert_records SET state = $2, reason = COALESCE($3, reason) WHERE alert_id = $1 AND state <> ALL($4::text[])', [alertId, state, reason, FINAL]);
+    const res = await this.db.query(
+      'UPDATE alert_records SET state = $2, reason = COALESCE($3, reason) WHERE alert_id = $1 AND state <> ALL($4::text[])',
+      [alertId, state, reason, FINAL],
+    );
     return (res.rowCount ?? 0) > 0;
   }
 
@@ -53,7 +56,10 @@ export class PgAlertRecords implements AlertRecordRepository {
   }
 
   async latest(limit: number): Promise<AlertRecordView[]> {
-    const r = await this.db.query<Row>(`SELECT ${COLUMNS} FROM alert_records ORDER BY at DESC, alert_id DESC LIMIT $1`, [limit]);
+    const r = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM alert_records ORDER BY at DESC, alert_id DESC LIMIT $1`,
+      [limit],
+    );
     return r.rows.map(toView);
   }
 
@@ -70,7 +76,10 @@ export class PgAlertRecords implements AlertRecordRepository {
     return this.db.tx(async (c) => {
       const r = await c.query('DELETE FROM alert_records WHERE at < $1', [cutoff]);
       await c.query('DELETE FROM mo_messages WHERE at < $1', [cutoff]);
-      await c.query('DELETE FROM admissions WHERE at < LEAST($1::bigint, $2::bigint)', [cutoff, Date.now() - 3_600_000]);
+      await c.query('DELETE FROM admissions WHERE at < LEAST($1::bigint, $2::bigint)', [
+        cutoff,
+        Date.now() - 3_600_000,
+      ]);
       return r.rowCount ?? 0;
     });
   }

@@ -1,4 +1,11 @@
-import { SubscriberError, normalizeE164, normalizeLanguage, parseSubscriberCsv, type ImportReport, type Subscriber } from '../ops/subscriber-store.js';
+import {
+  SubscriberError,
+  normalizeE164,
+  normalizeLanguage,
+  parseSubscriberCsv,
+  type ImportReport,
+  type Subscriber,
+} from '../ops/subscriber-store.js';
 import type { PgRunner } from './pg-runner.js';
 import type { SubscriberRepository } from './store.js';
 
@@ -8,10 +15,17 @@ interface Row {
   enrolled_at: Date;
 }
 
-const toSubscriber = (r: Row): Subscriber => ({ msisdn: r.msisdn, language: r.language, enrolledAt: new Date(r.enrolled_at).toISOString() });
+const toSubscriber = (r: Row): Subscriber => ({
+  msisdn: r.msisdn,
+  language: r.language,
+  enrolledAt: new Date(r.enrolled_at).toISOString(),
+});
 
 function badNumber(msisdn: string): SubscriberError {
-  return new SubscriberError('CG_BAD_MSISDN', `not an E.164 number (+ then 7 to 15 digits): ${JSON.stringify(String(msisdn).slice(0, 40))}`);
+  return new SubscriberError(
+    'CG_BAD_MSISDN',
+    `not an E.164 number (+ then 7 to 15 digits): ${JSON.stringify(String(msisdn).slice(0, 40))}`,
+  );
 }
 
 /** Protected subscribers in PostgreSQL (table `subscribers`), the same rules as the embedded store. */
@@ -47,7 +61,8 @@ export class PgSubscribers implements SubscriberRepository {
 
   async remove(msisdn: string): Promise<boolean> {
     const n = normalizeE164(msisdn);
-    if (!n) throw new SubscriberError('CG_BAD_MSISDN', `not an E.164 number: ${JSON.stringify(String(msisdn).slice(0, 40))}`);
+    if (!n)
+      throw new SubscriberError('CG_BAD_MSISDN', `not an E.164 number: ${JSON.stringify(String(msisdn).slice(0, 40))}`);
     const r = await this.db.query('DELETE FROM subscribers WHERE msisdn = $1', [n]);
     return (r.rowCount ?? 0) > 0;
   }

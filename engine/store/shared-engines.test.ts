@@ -16,12 +16,27 @@ const S2 = '+33612300002';
 const S3 = '+33612300003';
 const digits = (n: string) => n.replace(/^\+/, '');
 /** Scam alerts the SMSC took for a number, one per SMS (first parts); STOP / START confirmations are not alerts. */
-const smsTo = (sim: SmscSimulator, n: string) => sim.received.filter((r) => r.destination === digits(n) && (r.concat?.seq ?? 1) === 1 && !/no longer get scam-call alerts|alerts are on again/.test(r.text)).length;
-const confirmationsTo = (sim: SmscSimulator, n: string) => sim.received.filter((r) => r.destination === digits(n) && /no longer get scam-call alerts/.test(r.text)).length;
+const smsTo = (sim: SmscSimulator, n: string) =>
+  sim.received.filter(
+    (r) =>
+      r.destination === digits(n) &&
+      (r.concat?.seq ?? 1) === 1 &&
+      !/no longer get scam-call alerts|alerts are on again/.test(r.text),
+  ).length;
+const confirmationsTo = (sim: SmscSimulator, n: string) =>
+  sim.received.filter((r) => r.destination === digits(n) && /no longer get scam-call alerts/.test(r.text)).length;
 
 async function call(engine: Engine, tag: string, callee: string, onAnswered?: () => void) {
-  const r = await runCalls({ target: { host: '127.0.0.1', port: engine.siprec.server.address().port }, calls: scamCalls(tag, [callee]), onCallEvent: (e) => e.event === 'answered' && onAnswered?.() });
-  assert.equal(r.calls.map((c) => c.outcome), ['completed'], `call ${tag} to ${callee}`);
+  const r = await runCalls({
+    target: { host: '127.0.0.1', port: engine.siprec.server.address().port },
+    calls: scamCalls(tag, [callee]),
+    onCallEvent: (e) => e.event === 'answered' && onAnswered?.(),
+  });
+  assert.equal(
+    r.calls.map((c) => c.outcome),
+    ['completed'],
+    `call ${tag} to ${callee}`,
+  );
   return r.calls[0].callId;
 }
 
@@ -30,18 +45,36 @@ test('two engines on one PostgreSQL: enrolment through A protects calls on B; th
   const sims: SmscSimulator[] = [];
   const engines: Engine[] = [];
   try {
-    sims.push(await startSmscSimulator({ systemId: 'callguard', password: 'secret' }), await startSmscSimulator({ systemId: 'callguard', password: 'secret' }));
+    sims.push(
+      await startSmscSimulator({ systemId: 'callguard', password: 'secret' }),
+      await startSmscSimulator({ systemId: 'callguard', password: 'secret' }),
+    );
     const [simA, simB] = sims;
     const base = 46000 + (process.pid % 50) * 80;
     engines.push(await sharedEngine({ storeUrl: cluster.url, smscPort: simA.port, rtpBase: base, perHour: 1, dirs }));
-    engines.push(await sharedEngine({ storeUrl: cluster.url, smscPort: simB.port, rtpBase: base + 40, perHour: 1, dirs }));
+    engines.push(
+      await sharedEngine({ storeUrl: cluster.url, smscPort: simB.port, rtpBase: base + 40, perHour: 1, dirs }),
+    );
     const [A, B] = engines;
     const took = trackCalls({ A, B });
-    await until('both engines ready', async () => (await api(A)('/readyz')).status === 200 && (await api(B)('/readyz')).status === 200, 90000);
-    for (const n of [S1, S2]) assert.is((await api(A)('/subscribers', { method: 'POST', body: { msisdn: n } })).status, 201);
-    assert.equal((await api(B)(`/subscribers/${encodeURIComponent(S1)}`)).body.subscriber.msisdn, S1, 'B reads what A enrolled');
+    await until(
+      'both engines ready',
+      async () => (await api(A)('/readyz')).status === 200 && (await api(B)('/readyz')).status === 200,
+      90000,
+    );
+    for (const n of [S1, S2])
+      assert.is((await api(A)('/subscribers', { method: 'POST', body: { msisdn: n } })).status, 201);
+    assert.equal(
+      (await api(B)(`/subscribers/${encodeURIComponent(S1)}`)).body.subscriber.msisdn,
+      S1,
+      'B reads what A enrolled',
+    );
     // The CLI on the same store.url enrols for every engine too.
-    const cli = spawnSync(process.execPath, [join(repoRoot, 'bin/callguard.js'), 'subscribers', 'add', S3, '--language', 'fr'], { encoding: 'utf8', env: { ...process.env, CALLGUARD_STORE_URL: cluster.url }, timeout: 30000 });
+    const cli = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'bin/callguard.js'), 'subscribers', 'add', S3, '--language', 'fr'],
+      { encoding: 'utf8', env: { ...process.env, CALLGUARD_STORE_URL: cluster.url }, timeout: 30000 },
+    );
     assert.is(cli.status, 0, cli.stderr);
     assert.is(JSON.parse(cli.stdout).created, true);
     assert.is((await api(A)(`/subscribers/${encodeURIComponent(S3)}`)).body.subscriber.language, 'fr');
@@ -50,12 +83,18 @@ test('two engines on one PostgreSQL: enrolment through A protects calls on B; th
     const first = await call(B, 'b1', S1);
     assert.is(took.get(first), 'B');
     await until('B alerted S1 and the SMSC took it', () => smsTo(simB, S1) === 1);
-    await until('the record of B\'s alert, read through A, delivered', async () => ((await api(A)('/alerts')).body.alerts ?? []).some((a: any) => a.callId === first && a.state === 'delivered'));
+    await until("the record of B's alert, read through A, delivered", async () =>
+      ((await api(A)('/alerts')).body.alerts ?? []).some((a: any) => a.callId === first && a.state === 'delivered'),
+    );
 
     // smpp.perHour is 1 and counted in PostgreSQL: S1's next scam call, on A, alerts nobody.
     const second = await call(A, 'a1', S1);
     assert.is(took.get(second), 'A');
-    await until('A refused its alert for S1 as rate limited', async () => ((await api(B)('/alerts')).body.alerts ?? []).some((a: any) => a.callId === second && a.state === 'refused' && a.reason === 'rate_limited'));
+    await until('A refused its alert for S1 as rate limited', async () =>
+      ((await api(B)('/alerts')).body.alerts ?? []).some(
+        (a: any) => a.callId === second && a.state === 'refused' && a.reason === 'rate_limited',
+      ),
+    );
     assert.is(smsTo(simA, S1), 0, 'no SMS from A');
 
     // S2 answers STOP; the SMSC delivers it on B's bind. A then neither analyses nor alerts S2's calls.
@@ -63,19 +102,35 @@ test('two engines on one PostgreSQL: enrolment through A protects calls on B; th
     await call(A, 'a2', S2);
     assert.equal(A.siprec.skipped, { opted_out: 1 }, 'A saw the opt-out B recorded');
     assert.is(smsTo(simA, S2) + smsTo(simB, S2), 0);
-    assert.equal((await B.store!.consent!.consentHistory(digits(S2))).map((c) => c.optedOut), [true]);
+    assert.equal(
+      (await B.store!.consent!.consentHistory(digits(S2))).map((c) => c.optedOut),
+      [true],
+    );
 
     // S3 opts out while its call is analysed on A: the alert A raises afterwards is refused, not sent.
     let stop: Promise<number> | null = null;
     const third = await call(A, 'a3', S3, () => (stop = simB.sendMo(S3, 'STOP')));
     assert.is(await stop!, 0);
-    await until('A refused its alert for S3 (opted out mid-call)', async () => ((await api(A)('/alerts')).body.alerts ?? []).some((a: any) => a.callId === third && a.state === 'refused' && a.reason === 'opted_out'));
+    await until('A refused its alert for S3 (opted out mid-call)', async () =>
+      ((await api(A)('/alerts')).body.alerts ?? []).some(
+        (a: any) => a.callId === third && a.state === 'refused' && a.reason === 'opted_out',
+      ),
+    );
     assert.is(smsTo(simA, S3) + smsTo(simB, S3), 0, 'no SMS to S3 from any engine');
     // The STOP confirmations are service SMS from B, the engine whose bind got the STOP.
-    await until('STOP confirmations sent by B', () => confirmationsTo(simB, S2) === 1 && confirmationsTo(simB, S3) === 1);
+    await until(
+      'STOP confirmations sent by B',
+      () => confirmationsTo(simB, S2) === 1 && confirmationsTo(simB, S3) === 1,
+    );
     assert.is(confirmationsTo(simA, S2) + confirmationsTo(simA, S3), 0);
     const mo = await A.store!.consent!.moLog();
-    assert.equal(mo.map((m) => [m.from, m.intent]), [[digits(S2), 'opt-out'], [digits(S3), 'opt-out']]);
+    assert.equal(
+      mo.map((m) => [m.from, m.intent]),
+      [
+        [digits(S2), 'opt-out'],
+        [digits(S3), 'opt-out'],
+      ],
+    );
   } finally {
     for (const e of engines) await e.close();
     for (const s of sims) await s.close();

@@ -33,13 +33,36 @@ async function timeEach(n: number, fn: (i: number) => Promise<unknown>): Promise
 
 async function run(name: string, store: CallguardStore, ledger: ConsentLedger): Promise<void> {
   for (let i = 0; i < 1000; i++) await store.subscribers.add(`+3361${String(i).padStart(7, '0')}`);
-  const lookup = await timeEach(N, (i) => Promise.all([store.subscribers.get(`+3361${String(i % 1000).padStart(7, '0')}`), ledger.isOptedOut(`3361${String(i % 1000).padStart(7, '0')}`)]));
-  const admit = await timeEach(N, (i) => ledger.admit({ alertId: `b${i}#alert`, callId: `b${i}`, to: `3361${String(i % 1000).padStart(7, '0')}`, at: Date.now() }, LIMITS));
+  const lookup = await timeEach(N, (i) =>
+    Promise.all([
+      store.subscribers.get(`+3361${String(i % 1000).padStart(7, '0')}`),
+      ledger.isOptedOut(`3361${String(i % 1000).padStart(7, '0')}`),
+    ]),
+  );
+  const admit = await timeEach(N, (i) =>
+    ledger.admit(
+      { alertId: `b${i}#alert`, callId: `b${i}`, to: `3361${String(i % 1000).padStart(7, '0')}`, at: Date.now() },
+      LIMITS,
+    ),
+  );
   const t0 = performance.now();
   let k = 0;
-  await Promise.all(Array.from({ length: 16 }, async (_, w) => {
-    for (let i = 0; i < N / 16; i++) await ledger.admit({ alertId: `c${w}-${i}#alert`, callId: `c${w}-${i}`, to: `3362${String(w).padStart(7, '0')}`, at: Date.now() }, LIMITS).then(() => k++);
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async (_, w) => {
+      for (let i = 0; i < N / 16; i++)
+        await ledger
+          .admit(
+            {
+              alertId: `c${w}-${i}#alert`,
+              callId: `c${w}-${i}`,
+              to: `3362${String(w).padStart(7, '0')}`,
+              at: Date.now(),
+            },
+            LIMITS,
+          )
+          .then(() => k++);
+    }),
+  );
   const rate = k / ((performance.now() - t0) / 1000);
   console.log(`${name.padEnd(10)} enrolment gate (subscriber + opt-out): ${lookup}`);
   console.log(`${name.padEnd(10)} alert admission (transaction):        ${admit}`);
@@ -56,7 +79,13 @@ rmSync(dir, { recursive: true, force: true });
 
 const cluster = await PostgresCluster.create({ fsync: true });
 try {
-  const pg = await PostgresStore.open({ url: cluster.url, poolSize: 8, statementTimeoutMs: 2000, connectTimeoutMs: 2000, logger: pino({ level: 'silent' }) });
+  const pg = await PostgresStore.open({
+    url: cluster.url,
+    poolSize: 8,
+    statementTimeoutMs: 2000,
+    connectTimeoutMs: 2000,
+    logger: pino({ level: 'silent' }),
+  });
   await run('postgres', pg, pg.consent);
   await pg.close();
 } finally {

@@ -24,8 +24,15 @@ export interface ReportFigures {
   sustainedConcurrentCalls?: number | null;
   withinLatencyTarget?: { p99LimitMs: number; calls: number | null };
   verdictLatency?: { p99?: number };
-  steps?: Array<{ label?: string; targetConcurrency: number; engineMetrics?: { verdictLatencyMs?: { p99: number } | null } | null }>;
-  compare?: Array<{ variant: { name: string }; step: { sustainable: boolean; engineMetrics?: { verdictLatencyMs?: { p99: number } | null } | null } }>;
+  steps?: Array<{
+    label?: string;
+    targetConcurrency: number;
+    engineMetrics?: { verdictLatencyMs?: { p99: number } | null } | null;
+  }>;
+  compare?: Array<{
+    variant: { name: string };
+    step: { sustainable: boolean; engineMetrics?: { verdictLatencyMs?: { p99: number } | null } | null };
+  }>;
   soak?: { analysis: { concurrency: number; seconds: number }; steady: { verdictLatencyMs: { p99: number } | null } };
 }
 
@@ -47,14 +54,24 @@ export function commandOf(r: ReportFigures): string {
   const args: string[] = [];
   const sized = r.mode !== 'ramp';
   for (const [k, v] of Object.entries(o)) {
-    if (k === 'out' || k === 'help' || k === 'lagThreshold' || k === 'calls' || k === 'duration' || v === undefined || v === false) continue;
+    if (
+      k === 'out' ||
+      k === 'help' ||
+      k === 'lagThreshold' ||
+      k === 'calls' ||
+      k === 'duration' ||
+      v === undefined ||
+      v === false
+    )
+      continue;
     if (v === true) args.push(`--${k}`);
     else if (Array.isArray(v)) for (const x of v) args.push(`--${k} ${String(x)}`);
     else args.push(`--${k} ${String(v)}`);
   }
   if (sized && typeof o.calls === 'number') args.push(`--calls ${o.calls}`);
   const d = o.duration as { min: number; max: number } | undefined;
-  if (sized && d && (d.min !== 30 || d.max !== 30)) args.push(`--duration ${d.min === d.max ? d.min : `${d.min}-${d.max}`}`);
+  if (sized && d && (d.min !== 30 || d.max !== 30))
+    args.push(`--duration ${d.min === d.max ? d.min : `${d.min}-${d.max}`}`);
   if (typeof o.lagThreshold === 'number' && o.lagThreshold !== 1) args.push(`--lag-threshold ${o.lagThreshold}`);
   return `npm run load -- ${args.join(' ')}`.trimEnd();
 }
@@ -62,10 +79,13 @@ export function commandOf(r: ReportFigures): string {
 /** One row of the table; `commitOfFile` answers for reports written before they recorded their commit. */
 export function figuresRow(run: string, r: ReportFigures, commitOfFile: () => string): FiguresRow {
   const date = r.startedAt?.slice(0, 10) ?? '?';
-  const commit = r.commit ? `${r.commit.sha.slice(0, 7)}${r.commit.dirty ? ' (dirty)' : ''}` : `${commitOfFile()} (added in)`;
+  const commit = r.commit
+    ? `${r.commit.sha.slice(0, 7)}${r.commit.dirty ? ' (dirty)' : ''}`
+    : `${commitOfFile()} (added in)`;
   const kind = `${r.mode ?? '?'}${typeof r.options?.conversation === 'string' ? `-${r.options.conversation}` : ''}`;
   // The engine's histogram ends at 10 s: a p99 there is past its last bucket.
-  const ms = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x >= 10_000 ? 'over 10 s' : `${Math.round(x)} ms`);
+  const ms = (x: number | null | undefined) =>
+    x === null || x === undefined ? 'n/a' : x >= 10_000 ? 'over 10 s' : `${Math.round(x)} ms`;
   let callsHeld = 'n/a';
   let verdictP99 = 'n/a';
   if (r.mode === 'ramp' && r.steps) {
@@ -77,8 +97,15 @@ export function figuresRow(run: string, r: ReportFigures, commitOfFile: () => st
     callsHeld = `${r.soak.analysis.concurrency} for ${Math.round(r.soak.analysis.seconds / 60)} min`;
     verdictP99 = ms(r.soak.steady.verdictLatencyMs?.p99);
   } else if (r.mode === 'compare' && r.compare) {
-    callsHeld = `${r.options?.calls ?? '?'} per variant; kept up: ${r.compare.filter((c) => c.step.sustainable).map((c) => c.variant.name).join(', ') || 'none'}`;
-    verdictP99 = r.compare.map((c) => `${c.variant.name} ${ms(c.step.engineMetrics?.verdictLatencyMs?.p99)}`).join(', ');
+    callsHeld = `${r.options?.calls ?? '?'} per variant; kept up: ${
+      r.compare
+        .filter((c) => c.step.sustainable)
+        .map((c) => c.variant.name)
+        .join(', ') || 'none'
+    }`;
+    verdictP99 = r.compare
+      .map((c) => `${c.variant.name} ${ms(c.step.engineMetrics?.verdictLatencyMs?.p99)}`)
+      .join(', ');
   } else if (r.mode === 'run') {
     callsHeld = `${r.sustainedConcurrentCalls ?? 'none'} kept up`;
     verdictP99 = ms(r.verdictLatency?.p99);
@@ -96,7 +123,8 @@ export function latestOfEachKind(rows: readonly FiguresRow[]): FiguresRow[] {
 /** The rows as a Markdown table, each run linked to its folder (relative to docs/capacity). */
 export function figuresMarkdown(rows: readonly FiguresRow[]): string {
   const L = ['| run | date | commit | calls held | verdict p99 | command |', '|---|---|---|---|---|---|'];
-  for (const r of rows) L.push(`| [${r.run}](${r.run}/) | ${r.date} | ${r.commit} | ${r.callsHeld} | ${r.verdictP99} | \`${r.command}\` |`);
+  for (const r of rows)
+    L.push(`| [${r.run}](${r.run}/) | ${r.date} | ${r.commit} | ${r.callsHeld} | ${r.verdictP99} | \`${r.command}\` |`);
   return L.join('\n');
 }
 
@@ -104,7 +132,8 @@ export function figuresMarkdown(rows: readonly FiguresRow[]): string {
 export function replaceFiguresBlock(text: string, table: string): string {
   const a = text.indexOf(FIGURES_START);
   const b = text.indexOf(FIGURES_END);
-  if (a < 0 || b < a) throw new Error(`the figures markers are missing: put ${FIGURES_START} and ${FIGURES_END} where the table goes`);
+  if (a < 0 || b < a)
+    throw new Error(`the figures markers are missing: put ${FIGURES_START} and ${FIGURES_END} where the table goes`);
   return `${text.slice(0, a + FIGURES_START.length)}\n\n${table}\n\n${text.slice(b)}`;
 }
 
@@ -133,7 +162,8 @@ function readReport(file: string): ReportFigures {
  */
 function contentCommit(repo: string, file: string): string {
   try {
-    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const path = relative(repo, file);
     const blob = git('hash-object', path);
     // Newest first: commit hash, then the file's path in that commit.
@@ -156,9 +186,18 @@ function contentCommit(repo: string, file: string): string {
 }
 
 function main(): void {
-  const { values: a } = parseArgs({ options: { latest: { type: 'boolean' }, write: { type: 'string' }, root: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values: a } = parseArgs({
+    options: {
+      latest: { type: 'boolean' },
+      write: { type: 'string' },
+      root: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (a.help) {
-    process.stdout.write('Usage: npm run docs:figures [-- --latest] [-- --write FILE] [-- --root DIR]   (DIR default docs/capacity)\n');
+    process.stdout.write(
+      'Usage: npm run docs:figures [-- --latest] [-- --write FILE] [-- --root DIR]   (DIR default docs/capacity)\n',
+    );
     return;
   }
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

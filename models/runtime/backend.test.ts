@@ -5,13 +5,22 @@ import { selectBackend, type BackendLogger } from './backend.js';
 
 function capture(): { logger: BackendLogger; lines: { level: string; obj: object; msg: string }[] } {
   const lines: { level: string; obj: object; msg: string }[] = [];
-  return { lines, logger: { info: (obj, msg) => lines.push({ level: 'info', obj, msg }), warn: (obj, msg) => lines.push({ level: 'warn', obj, msg }) } };
+  return {
+    lines,
+    logger: {
+      info: (obj, msg) => lines.push({ level: 'info', obj, msg }),
+      warn: (obj, msg) => lines.push({ level: 'warn', obj, msg }),
+    },
+  };
 }
 
 test('without @tensorflow/tfjs-node the runtime falls back to wasm and says so', async () => {
   const { logger, lines } = capture();
   // A loader that behaves as if tfjs-node were not installed, whatever this machine has.
-  const importModule = (s: string) => (s === '@tensorflow/tfjs-node' ? Promise.reject(Object.assign(new Error(`Cannot find package '${s}'`), { code: 'ERR_MODULE_NOT_FOUND' })) : import(s));
+  const importModule = (s: string) =>
+    s === '@tensorflow/tfjs-node'
+      ? Promise.reject(Object.assign(new Error(`Cannot find package '${s}'`), { code: 'ERR_MODULE_NOT_FOUND' }))
+      : import(s);
   const choice = await selectBackend({ logger, importModule });
   assert.is(choice.name, 'wasm');
   assert.is(tf.getBackend(), 'wasm');
@@ -36,7 +45,10 @@ test('if wasm fails too, cpu is used; if nothing works, the error lists every re
   const importModule = (s: string) => Promise.reject(new Error(`no ${s} here`));
   const choice = await selectBackend({ logger, importModule });
   assert.is(choice.name, 'cpu');
-  assert.equal(choice.fallbacks.map((f) => f.name), ['tensorflow', 'wasm']);
+  assert.equal(
+    choice.fallbacks.map((f) => f.name),
+    ['tensorflow', 'wasm'],
+  );
   try {
     await selectBackend({ logger, importModule, prefer: ['tensorflow'] });
     assert.unreachable('should throw');

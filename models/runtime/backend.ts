@@ -43,7 +43,8 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<void
   const load = opts.importModule ?? ((s: string) => import(s));
   if (name === 'tensorflow') {
     await load(TFJS_NODE);
-    if (!tf.findBackendFactory('tensorflow')) throw new Error(`${TFJS_NODE} loaded but registered no 'tensorflow' backend with this @tensorflow/tfjs`);
+    if (!tf.findBackendFactory('tensorflow'))
+      throw new Error(`${TFJS_NODE} loaded but registered no 'tensorflow' backend with this @tensorflow/tfjs`);
   } else if (name === 'wasm') {
     const wasm = (await load(TFJS_WASM)) as { setThreadsCount?: (n: number) => void };
     if (typeof wasm.setThreadsCount === 'function') wasm.setThreadsCount(Math.max(1, opts.wasmThreads ?? 1));
@@ -69,7 +70,12 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendC
     try {
       await tryBackend(name, opts);
       const choice = { name, fallbacks };
-      log.info({ backend: name, fallbacks }, fallbacks.length ? `tfjs backend: ${name} (fell back from ${fallbacks.map((f) => f.name).join(', ')})` : `tfjs backend: ${name}`);
+      log.info(
+        { backend: name, fallbacks },
+        fallbacks.length
+          ? `tfjs backend: ${name} (fell back from ${fallbacks.map((f) => f.name).join(', ')})`
+          : `tfjs backend: ${name}`,
+      );
       return choice;
     } catch (err) {
       const reason = shortReason(err);
@@ -77,7 +83,9 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendC
       log.warn({ backend: name, reason }, `tfjs backend ${name} unavailable`);
     }
   }
-  throw new Error(`no TF.js backend could be initialised: ${fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')}`);
+  throw new Error(
+    `no TF.js backend could be initialised: ${fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')}`,
+  );
 }
 
 /**

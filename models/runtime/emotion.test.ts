@@ -33,7 +33,9 @@ test.after(() => {
 
 /** Anger+fear score of every window of every clip of `speaker` with emotion letter `letter`. */
 function scores(speaker: string, letter: string): number[] {
-  const files = readdirSync(DATA).filter((f) => f.startsWith(speaker) && f[5] === letter).sort();
+  const files = readdirSync(DATA)
+    .filter((f) => f.startsWith(speaker) && f[5] === letter)
+    .sort();
   assert.ok(files.length >= 3, `${files.length} clips of ${speaker}/${letter}`);
   const inputs: Float32Array[] = [];
   for (const f of files) {
@@ -52,7 +54,10 @@ for (const speaker of ['03', '08']) {
   test(`speaker ${speaker}: angry clips score higher anger+fear than neutral clips`, () => {
     const angry = scores(speaker, 'W');
     const neutral = scores(speaker, 'N');
-    assert.ok(mean(angry) > mean(neutral) + 0.3, `angry ${mean(angry).toFixed(3)} vs neutral ${mean(neutral).toFixed(3)}`);
+    assert.ok(
+      mean(angry) > mean(neutral) + 0.3,
+      `angry ${mean(angry).toFixed(3)} vs neutral ${mean(neutral).toFixed(3)}`,
+    );
   });
 }
 

@@ -1,7 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
-import { EMOTION_LABELS, ModelMismatchError, assertManifest, checkManifest, manifestFrontEnd, type ModelManifest } from './manifest.js';
+import {
+  EMOTION_LABELS,
+  ModelMismatchError,
+  assertManifest,
+  checkManifest,
+  manifestFrontEnd,
+  type ModelManifest,
+} from './manifest.js';
 
 function goodManifest(): ModelManifest {
   const F = 40 + 2;
@@ -12,7 +19,14 @@ function goodManifest(): ModelManifest {
     createdAt: '2025-01-01T00:00:00Z',
     frontEnd: manifestFrontEnd(DEFAULT_FRONT_END),
     window: { frames: 200, hopFrames: 50, minFrames: 100, padding: 'wrap' },
-    input: { layout: 'batch-frames-features', features: ['mel', 'f0Semitones', 'voiced'], featureCount: F, levelNorm: 'voiced-mean', mean: new Array(F).fill(0), std: new Array(F).fill(1) },
+    input: {
+      layout: 'batch-frames-features',
+      features: ['mel', 'f0Semitones', 'voiced'],
+      featureCount: F,
+      levelNorm: 'voiced-mean',
+      mean: new Array(F).fill(0),
+      std: new Array(F).fill(1),
+    },
     labels: [...EMOTION_LABELS],
     highArousalNegative: ['anger', 'fear'],
     architecture: {},
@@ -73,11 +87,20 @@ test('malformed manifests are refused, never thrown', () => {
   const m4 = goodManifest();
   m4.window.frames = 300;
   assert.is(checkManifest(m4, DEFAULT_FRONT_END)!.setting, 'window.frames');
-  assert.throws(() => assertManifest(m4, DEFAULT_FRONT_END), (e: unknown) => (e as ModelMismatchError).code === 'CG_MODEL_MISMATCH');
+  assert.throws(
+    () => assertManifest(m4, DEFAULT_FRONT_END),
+    (e: unknown) => (e as ModelMismatchError).code === 'CG_MODEL_MISMATCH',
+  );
 });
 
 test('a keyword spotter manifest: distinct labels with one intent category each; an unknown task is refused', () => {
-  const spot: ModelManifest = { ...goodManifest(), task: 'keywords', labels: ['code', 'giftcard'], highArousalNegative: [], keywordCategories: ['ask', 'pay'] };
+  const spot: ModelManifest = {
+    ...goodManifest(),
+    task: 'keywords',
+    labels: ['code', 'giftcard'],
+    highArousalNegative: [],
+    keywordCategories: ['ask', 'pay'],
+  };
   assert.is(checkManifest(spot, DEFAULT_FRONT_END), null);
   assert.is(checkManifest({ ...spot, keywordCategories: ['ask'] }, DEFAULT_FRONT_END)!.setting, 'keywordCategories');
   assert.is(checkManifest({ ...spot, labels: ['code', 'code'] }, DEFAULT_FRONT_END)!.setting, 'labels');

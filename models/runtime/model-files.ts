@@ -35,14 +35,22 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   const buffers: Buffer[] = [];
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
-      if (p.includes('/') || p.includes('\\') || p.startsWith('.')) throw new Error(`weights path ${JSON.stringify(p)} leaves the model directory`);
+      if (p.includes('/') || p.includes('\\') || p.startsWith('.'))
+        throw new Error(`weights path ${JSON.stringify(p)} leaves the model directory`);
       buffers.push(readFileSync(join(dir, p)));
     }
     specs.push(...group.weights);
   }
   const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
-  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy };
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs: specs,
+    weightData,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+  };
 }
 
 /**
@@ -56,13 +64,22 @@ export async function loadModelDir(dir: string, cfg: FrontEndConfig): Promise<Lo
   const shape = model.inputs[0].shape;
   if (shape[1] !== manifest.window.frames || shape[2] !== manifest.input.featureCount) {
     model.dispose();
-    throw new ModelMismatchError('input.featureCount', manifest.input.featureCount, shape, `model input shape ${JSON.stringify(shape)} does not match manifest [*, ${manifest.window.frames}, ${manifest.input.featureCount}]`);
+    throw new ModelMismatchError(
+      'input.featureCount',
+      manifest.input.featureCount,
+      shape,
+      `model input shape ${JSON.stringify(shape)} does not match manifest [*, ${manifest.window.frames}, ${manifest.input.featureCount}]`,
+    );
   }
   return { dir, model, manifest, weightBytes: (artifacts.weightData as ArrayBuffer).byteLength };
 }
 
 /** Write a LayersModel (single weights.bin) and its manifest into `dir`. */
-export async function saveModelDir(model: tf.LayersModel, dir: string, manifest: ModelManifest): Promise<{ weightBytes: number }> {
+export async function saveModelDir(
+  model: tf.LayersModel,
+  dir: string,
+  manifest: ModelManifest,
+): Promise<{ weightBytes: number }> {
   mkdirSync(dir, { recursive: true });
   let weightBytes = 0;
   await model.save(
@@ -78,7 +95,9 @@ export async function saveModelDir(model: tf.LayersModel, dir: string, manifest:
         weightsManifest: [{ paths: [WEIGHTS_BIN], weights: a.weightSpecs ?? [] }],
       };
       writeFileSync(join(dir, MODEL_JSON), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: data.byteLength } };
+      return {
+        modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: data.byteLength },
+      };
     }),
   );
   writeFileSync(join(dir, MANIFEST_JSON), `${JSON.stringify(manifest, null, 2)}\n`);

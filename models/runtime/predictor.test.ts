@@ -41,7 +41,8 @@ test('one predict per call, rows are probabilities, batching does not change res
     const row = batched.subarray(i * 7, i * 7 + 7);
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-4);
     const single = p.predict([ws[i]]);
-    for (let j = 0; j < 7; j++) assert.ok(Math.abs(single[j] - row[j]) < 1e-4, `window ${i} label ${j}: ${single[j]} vs ${row[j]}`);
+    for (let j = 0; j < 7; j++)
+      assert.ok(Math.abs(single[j] - row[j]) < 1e-4, `window ${i} label ${j}: ${single[j]} vs ${row[j]}`);
   }
   assert.is(p.bucketFor(5), 8);
   assert.is(p.bucketFor(64), 64);

@@ -36,7 +36,8 @@ export class BatchedPredictor {
     this.features = manifest.input.featureCount;
     this.windowSize = this.frames * this.features;
     const b = [...(opts.buckets ?? DEFAULT_BUCKETS)];
-    if (!b.length || b.some((x, i) => !Number.isInteger(x) || x < 1 || (i > 0 && x <= b[i - 1]))) throw new RangeError('buckets must be increasing positive integers');
+    if (!b.length || b.some((x, i) => !Number.isInteger(x) || x < 1 || (i > 0 && x <= b[i - 1])))
+      throw new RangeError('buckets must be increasing positive integers');
     this.buckets = b;
     this.hanIdx = manifest.highArousalNegative.map((l) => manifest.labels.indexOf(l));
   }
@@ -65,7 +66,8 @@ export class BatchedPredictor {
       }
       for (let i = 0; i < n; i++) {
         const w = windows[start + i];
-        if (w.length < this.windowSize) throw new RangeError(`window ${start + i} has ${w.length} values, expected ${this.windowSize}`);
+        if (w.length < this.windowSize)
+          throw new RangeError(`window ${start + i} has ${w.length} values, expected ${this.windowSize}`);
         buf.set(w.length === this.windowSize ? w : w.subarray(0, this.windowSize), i * this.windowSize);
       }
       // Padding rows repeat the last real window (finite values; their outputs are dropped).

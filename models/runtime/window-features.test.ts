@@ -9,7 +9,14 @@ const g = frontEndGeometry(DEFAULT_FRONT_END);
 function spec(levelNorm: ManifestInput['levelNorm'] = 'voiced-mean') {
   const F = 40 + 3;
   const window: ManifestWindow = { frames: 200, hopFrames: 50, minFrames: 100, padding: 'wrap' };
-  const input: ManifestInput = { layout: 'batch-frames-features', features: ['mel', 'f0Semitones', 'voiced', 'dbfs'], featureCount: F, levelNorm, mean: new Array(F).fill(0.5), std: new Array(F).fill(2) };
+  const input: ManifestInput = {
+    layout: 'batch-frames-features',
+    features: ['mel', 'f0Semitones', 'voiced', 'dbfs'],
+    featureCount: F,
+    levelNorm,
+    mean: new Array(F).fill(0.5),
+    std: new Array(F).fill(2),
+  };
   return { window, input };
 }
 
@@ -51,7 +58,8 @@ test('a partial window is wrap-padded with its own frames', () => {
   const rows = fakeRows(120);
   const w = assembleWindow(rows, 0, 120, g, spec());
   const F = 43;
-  for (let i = 120; i < 200; i++) assert.equal(Array.from(w.subarray(i * F, i * F + F)), Array.from(w.subarray((i - 120) * F, (i - 120) * F + F)));
+  for (let i = 120; i < 200; i++)
+    assert.equal(Array.from(w.subarray(i * F, i * F + F)), Array.from(w.subarray((i - 120) * F, (i - 120) * F + F)));
 });
 
 test('level normalisation makes the input independent of the line gain', () => {
@@ -65,16 +73,18 @@ test('level normalisation makes the input independent of the line gain', () => {
   assert.ok(Math.abs(c[43 * 5] - d[43 * 5]) > 0.5);
 });
 
-test("band-mean normalisation takes out a spectral tilt (a per-band offset, as another line or talker brings), not only the gain", () => {
-  const tilt = (rows: Float32Array[]) => rows.map((r) => {
-    const x = r.slice();
-    for (let m = 0; m < 40; m++) x[g.melOffset + m] += 0.05 * m - 1;
-    return x;
-  });
+test('band-mean normalisation takes out a spectral tilt (a per-band offset, as another line or talker brings), not only the gain', () => {
+  const tilt = (rows: Float32Array[]) =>
+    rows.map((r) => {
+      const x = r.slice();
+      for (let m = 0; m < 40; m++) x[g.melOffset + m] += 0.05 * m - 1;
+      return x;
+    });
   const a = assembleWindow(fakeRows(200), 0, 200, g, spec('band-mean'));
   const b = assembleWindow(tilt(fakeRows(200, -12)), 0, 200, g, spec('band-mean'));
   let maxDiff = 0;
-  for (let t = 0; t < 200; t++) for (let m = 0; m < 40; m++) maxDiff = Math.max(maxDiff, Math.abs(a[t * 43 + m] - b[t * 43 + m]));
+  for (let t = 0; t < 200; t++)
+    for (let m = 0; m < 40; m++) maxDiff = Math.max(maxDiff, Math.abs(a[t * 43 + m] - b[t * 43 + m]));
   assert.ok(maxDiff < 1e-3, `max difference ${maxDiff}`);
   // The whole-window level alone leaves the tilt in.
   const c = assembleWindow(fakeRows(200), 0, 200, g, spec('voiced-mean'));
@@ -84,7 +94,10 @@ test("band-mean normalisation takes out a spectral tilt (a per-band offset, as a
 
 test('more frames than the window uses the last window of them; zero frames is refused', () => {
   const rows = fakeRows(260);
-  assert.equal(Array.from(assembleWindow(rows, 0, 260, g, spec())), Array.from(assembleWindow(rows, 60, 200, g, spec())));
+  assert.equal(
+    Array.from(assembleWindow(rows, 0, 260, g, spec())),
+    Array.from(assembleWindow(rows, 60, 200, g, spec())),
+  );
   assert.throws(() => assembleWindow(rows, 0, 0, g, spec()), RangeError);
 });
 

@@ -96,7 +96,8 @@ export function assembleWindow(
   const melBands = g.cfg.melBands;
   // 'band-mean': each mel band's own mean over the window's VAD-active frames (all frames when none) is removed, a
   // cepstral-mean-like normalisation that takes out the line's and the talker's spectral tilt, not only the level.
-  const bandMean = spec.input.levelNorm === 'band-mean' ? bandMeans(rowArr, rowOff, frames, g.melOffset, melBands) : null;
+  const bandMean =
+    spec.input.levelNorm === 'band-mean' ? bandMeans(rowArr, rowOff, frames, g.melOffset, melBands) : null;
   for (let i = 0; i < frames; i++) {
     const r = rowArr(i);
     const o = rowOff(i);
@@ -149,7 +150,13 @@ export function assembleWindow(
 }
 
 /** Per mel band, the mean floored log-mel over the VAD-active frames of a window (all frames when none is active). */
-function bandMeans(rowArr: (i: number) => Float32Array, rowOff: (i: number) => number, frames: number, melOffset: number, melBands: number): Float64Array {
+function bandMeans(
+  rowArr: (i: number) => Float32Array,
+  rowOff: (i: number) => number,
+  frames: number,
+  melOffset: number,
+  melBands: number,
+): Float64Array {
   const voiced = new Float64Array(melBands);
   const all = new Float64Array(melBands);
   let n = 0;

@@ -19,7 +19,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const scamTextDir = join(repoRoot, '..', 'shared', 'data', 'scam-text');
 
 /** Sentences split at words the dictionary cannot pronounce (an n-gram never spans an unknown word). */
-function inVocabulary(sentences: string[][], known: (w: string) => boolean): { sentences: string[][]; oov: Map<string, number> } {
+function inVocabulary(
+  sentences: string[][],
+  known: (w: string) => boolean,
+): { sentences: string[][]; oov: Map<string, number> } {
   const out: string[][] = [];
   const oov = new Map<string, number>();
   for (const s of sentences) {
@@ -38,7 +41,12 @@ function inVocabulary(sentences: string[][], known: (w: string) => boolean): { s
 }
 
 function readCsvColumn(file: string, column: string): string[] {
-  const rows = parse(readFileSync(file, 'utf8'), { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }) as Array<Record<string, string>>;
+  const rows = parse(readFileSync(file, 'utf8'), {
+    columns: true,
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+  }) as Array<Record<string, string>>;
   return rows.map((r) => r[column] ?? '').filter(Boolean);
 }
 
@@ -60,7 +68,11 @@ function main(argv: string[]): void {
     scamCalls: readFileSync(join(corpusDir, 'scam-calls.txt'), 'utf8').split('\n'),
     everydayCalls: readFileSync(join(corpusDir, 'everyday-calls.txt'), 'utf8').split('\n'),
   };
-  const sent = (texts: string[]) => inVocabulary(texts.flatMap((t) => spokenSentences(t)), known);
+  const sent = (texts: string[]) =>
+    inVocabulary(
+      texts.flatMap((t) => spokenSentences(t)),
+      known,
+    );
   const scam = sent([...sources.youtubeScams, ...sources.vishing, ...sources.scamCalls]);
   const everyday = sent(sources.everydayCalls);
   const words = (s: string[][]) => s.reduce((n, x) => n + x.length, 0);
@@ -86,19 +98,43 @@ function main(argv: string[]): void {
     files: { lm: 'domain.lm', dict: 'domain.dict' },
     ngrams: { unigrams: lm.counts[0], bigrams: lm.counts[1], trigrams: lm.counts[2], minTrigramCount: 2 },
     corpus: {
-      scam: { sources: ['../shared/data/scam-text/youtube-scams.csv (Content)', '../shared/data/scam-text/vishing-english.csv (transcript)', 'models/speech/corpus/scam-calls.txt'], sentences: scam.sentences.length, words: words(scam.sentences) },
-      everyday: { sources: ['models/speech/corpus/everyday-calls.txt'], sentences: everyday.sentences.length, words: words(everyday.sentences), weight: everydayWeight },
+      scam: {
+        sources: [
+          '../shared/data/scam-text/youtube-scams.csv (Content)',
+          '../shared/data/scam-text/vishing-english.csv (transcript)',
+          'models/speech/corpus/scam-calls.txt',
+        ],
+        sentences: scam.sentences.length,
+        words: words(scam.sentences),
+      },
+      everyday: {
+        sources: ['models/speech/corpus/everyday-calls.txt'],
+        sentences: everyday.sentences.length,
+        words: words(everyday.sentences),
+        weight: everydayWeight,
+      },
       outOfVocabularyTokens: [...oov.values()].reduce((a, b) => a + b, 0),
-      topOutOfVocabulary: [...oov.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([w, n]) => `${w} ${n}`),
+      topOutOfVocabulary: [...oov.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 20)
+        .map(([w, n]) => `${w} ${n}`),
     },
-    rebuild: 'node dist/models/speech/build-speech-model.js --out models/speech-en-v1 --everyday-weight ' + everydayWeight,
+    rebuild:
+      'node dist/models/speech/build-speech-model.js --out models/speech-en-v1 --everyday-weight ' + everydayWeight,
   };
   // The channel adaptation (models/speech/adaptation) is built apart and survives a rebuild of the LM.
   const manifestPath = join(out, 'manifest.json');
-  const previous = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { files?: { mllr?: string }; acousticAdaptation?: unknown }) : {};
-  const kept = previous.files?.mllr && existsSync(join(out, previous.files.mllr)) ? { files: { ...manifest.files, mllr: previous.files.mllr }, acousticAdaptation: previous.acousticAdaptation } : {};
+  const previous = existsSync(manifestPath)
+    ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { files?: { mllr?: string }; acousticAdaptation?: unknown })
+    : {};
+  const kept =
+    previous.files?.mllr && existsSync(join(out, previous.files.mllr))
+      ? { files: { ...manifest.files, mllr: previous.files.mllr }, acousticAdaptation: previous.acousticAdaptation }
+      : {};
   writeFileSync(manifestPath, JSON.stringify({ ...manifest, ...kept }, null, 2) + '\n');
-  process.stdout.write(`speech model written to ${out}: ${lm.vocabulary.length} words, ${lm.counts[1]} bigrams, ${lm.counts[2]} trigrams (scam ${words(scam.sentences)} words, everyday ${words(everyday.sentences)} x${everydayWeight})\n`);
+  process.stdout.write(
+    `speech model written to ${out}: ${lm.vocabulary.length} words, ${lm.counts[1]} bigrams, ${lm.counts[2]} trigrams (scam ${words(scam.sentences)} words, everyday ${words(everyday.sentences)} x${everydayWeight})\n`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) main(process.argv.slice(2));

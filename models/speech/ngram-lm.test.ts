@@ -31,7 +31,17 @@ function reader(arpa: string) {
 
 test('the backoff trigram model is normalised for every history, after pruning', () => {
   const corpus = [
-    { sentences: ['please read me the code', 'read me the code now', 'the code we sent', 'do not tell anyone', 'do not hang up', 'please do not tell anyone'].map((s) => s.split(' ')), weight: 1 },
+    {
+      sentences: [
+        'please read me the code',
+        'read me the code now',
+        'the code we sent',
+        'do not tell anyone',
+        'do not hang up',
+        'please do not tell anyone',
+      ].map((s) => s.split(' ')),
+      weight: 1,
+    },
     { sentences: ['the door code is four', 'see you at the door'].map((s) => s.split(' ')), weight: 3 },
   ];
   const { arpa, vocabulary, counts } = buildArpa(corpus, { minTrigramCount: 2 });
@@ -39,7 +49,15 @@ test('the backoff trigram model is normalised for every history, after pruning',
   assert.ok(vocabulary.includes('code') && !vocabulary.includes('<s>'));
   assert.is(counts[0], vocabulary.length + 2, '<s> and </s> besides the words');
   const targets = r.unigrams.filter((w) => w !== '<s>');
-  for (const h of [['<s>'], ['the'], ['read', 'me'], ['do', 'not'], ['zzz'].filter(() => false), ['code'], ['me', 'the']]) {
+  for (const h of [
+    ['<s>'],
+    ['the'],
+    ['read', 'me'],
+    ['do', 'not'],
+    ['zzz'].filter(() => false),
+    ['code'],
+    ['me', 'the'],
+  ]) {
     const sum = targets.reduce((s, w) => s + r.prob(h, w), 0);
     assert.ok(Math.abs(sum - 1) < 1e-4, `P(. | ${h.join(' ')}) sums to ${sum}`);
   }
@@ -51,7 +69,10 @@ test('spoken form: numbers spelled, digit strings read digit by digit, placehold
   assert.is(spellNumber('4512'), 'four thousand five hundred and twelve');
   assert.is(spellNumber('0207'), 'zero two zero seven');
   assert.equal(spokenWords("Don't hang up, it's £50!"), ["don't", 'hang', 'up', "it's", 'fifty']);
-  assert.equal(spokenSentences('[Greetings], this is Bank. Call 855-228 now.'), [['this', 'is', 'bank'], ['call', 'eight', 'hundred', 'and', 'fifty', 'five', 'two', 'hundred', 'and', 'twenty', 'eight', 'now']]);
+  assert.equal(spokenSentences('[Greetings], this is Bank. Call 855-228 now.'), [
+    ['this', 'is', 'bank'],
+    ['call', 'eight', 'hundred', 'and', 'fifty', 'five', 'two', 'hundred', 'and', 'twenty', 'eight', 'now'],
+  ]);
 });
 
 test.run();

@@ -71,7 +71,10 @@ function interpolate(
 }
 
 /** Counts of a corpus, then an ARPA text. Words are used as given (normalise first). */
-export function buildArpa(corpora: WeightedSentences[], opts: NgramOptions = {}): { arpa: string; vocabulary: string[]; counts: [number, number, number] } {
+export function buildArpa(
+  corpora: WeightedSentences[],
+  opts: NgramOptions = {},
+): { arpa: string; vocabulary: string[]; counts: [number, number, number] } {
   const minTri = opts.minTrigramCount ?? 2;
   const minBi = opts.minBigramCount ?? 1;
   const c1 = new Map<string, number>();
@@ -109,21 +112,35 @@ export function buildArpa(corpora: WeightedSentences[], opts: NgramOptions = {})
   const p1 = new Map<string, number>();
   for (const w of vocab) p1.set(w, Math.max(0, c1.get(w)! - d1) / total + (d1 * V) / total / V);
 
-
   // Bigrams interpolated with the unigram, then trigrams with the bigram; kept ones only, and each history's weight.
   const o2 = interpolate(c2, histories(c2), d2, minBi, (_h, w) => p1.get(w) ?? 0);
   const p2 = o2.p;
   const bow1 = o2.bow;
   const p2full = (h: string, w: string): number => p2.get(h + SEP + w) ?? (bow1.get(h) ?? 1) * (p1.get(w) ?? 0);
   // ARPA needs a trigram's history as a bigram.
-  const o3 = interpolate(c3, histories(c3), d3, minTri, (h, w) => p2full(h.slice(h.indexOf(SEP) + 1), w), (h) => p2.has(h));
+  const o3 = interpolate(
+    c3,
+    histories(c3),
+    d3,
+    minTri,
+    (h, w) => p2full(h.slice(h.indexOf(SEP) + 1), w),
+    (h) => p2.has(h),
+  );
   const p3 = o3.p;
   const bow2 = o3.bow;
 
   const lg = (x: number) => (x > 0 ? Math.log10(x) : -99).toFixed(6);
-  const lines: string[] = ['\\data\\', `ngram 1=${V + 1}`, `ngram 2=${p2.size}`, `ngram 3=${p3.size}`, '', '\\1-grams:'];
+  const lines: string[] = [
+    '\\data\\',
+    `ngram 1=${V + 1}`,
+    `ngram 2=${p2.size}`,
+    `ngram 3=${p3.size}`,
+    '',
+    '\\1-grams:',
+  ];
   lines.push(`-99.000000\t${BOS}\t${lg(bow1.get(BOS) ?? 1)}`);
-  for (const w of vocab) lines.push(bow1.has(w) ? `${lg(p1.get(w)!)}\t${w}\t${lg(bow1.get(w)!)}` : `${lg(p1.get(w)!)}\t${w}`);
+  for (const w of vocab)
+    lines.push(bow1.has(w) ? `${lg(p1.get(w)!)}\t${w}\t${lg(bow1.get(w)!)}` : `${lg(p1.get(w)!)}\t${w}`);
   lines.push('', '\\2-grams:');
   for (const k of [...p2.keys()].sort()) {
     const words = k.split(SEP).join(' ');

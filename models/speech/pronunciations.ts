@@ -34,7 +34,10 @@ export function readPronunciations(dictPath: string = SPHINX_EN_US.dict): Map<st
     if (sp <= 0) continue;
     const head = line.slice(0, sp);
     const word = head.replace(/\(\d+\)$/, '');
-    const phones = line.slice(sp + 1).replace(/#.*$/, '').trim();
+    const phones = line
+      .slice(sp + 1)
+      .replace(/#.*$/, '')
+      .trim();
     if (!phones) continue;
     const list = map.get(word);
     if (list) list.push(phones);

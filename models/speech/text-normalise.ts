@@ -5,12 +5,24 @@
  */
 
 const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const TEENS = ['ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const TEENS = [
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
 const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 
 /** A number as spoken: up to 9999 as words ("four hundred and twelve"), longer digit runs digit by digit (phone numbers, codes). */
 export function spellNumber(digits: string): string {
-  if (digits.length > 4 || (digits.length > 1 && digits.startsWith('0'))) return [...digits].map((d) => ONES[Number(d)]).join(' ');
+  if (digits.length > 4 || (digits.length > 1 && digits.startsWith('0')))
+    return [...digits].map((d) => ONES[Number(d)]).join(' ');
   const n = Number(digits);
   if (n < 10) return ONES[n];
   if (n < 20) return TEENS[n - 10];

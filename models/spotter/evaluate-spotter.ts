@@ -17,7 +17,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { extractOffline } from '../../actors/features/offline-extractor.js';
-import { DEFAULT_FRONT_END, LIVE_WINDOW_HOP_SECONDS, frontEndGeometry, type FrontEndGeometry } from '../../actors/features/front-end-config.js';
+import {
+  DEFAULT_FRONT_END,
+  LIVE_WINDOW_HOP_SECONDS,
+  frontEndGeometry,
+  type FrontEndGeometry,
+} from '../../actors/features/front-end-config.js';
 import { parseWav } from '../../engine/media/wav-reader.js';
 import { selectBackend } from '../runtime/backend.js';
 import { loadModelDir } from '../runtime/model-files.js';
@@ -30,7 +35,12 @@ import { auc } from './train-spotter.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Highest score of each class over the windows of a signal (8 kHz), windows as the actor cuts them. */
-export function windowScores(model: tf.LayersModel, manifest: Awaited<ReturnType<typeof loadModelDir>>['manifest'], g: FrontEndGeometry, pcm: Int16Array): { max: Float32Array; perWindow: Float32Array[] } {
+export function windowScores(
+  model: tf.LayersModel,
+  manifest: Awaited<ReturnType<typeof loadModelDir>>['manifest'],
+  g: FrontEndGeometry,
+  pcm: Int16Array,
+): { max: Float32Array; perWindow: Float32Array[] } {
   const { windows, rows } = extractOffline(pcm, 8000, g.cfg);
   const T = manifest.window.frames;
   const F = manifest.input.featureCount;
@@ -40,8 +50,12 @@ export function windowScores(model: tf.LayersModel, manifest: Awaited<ReturnType
   for (let b = 0; b < windows.length; b += 64) {
     const batch = windows.slice(b, b + 64);
     const x = new Float32Array(batch.length * T * F);
-    batch.forEach((w, i) => assembleWindow(rows, w.startFrame, w.frames, g, manifest, x.subarray(i * T * F, (i + 1) * T * F)));
-    const p = tf.tidy(() => (model.predict(tf.tensor3d(x, [batch.length, T, F])) as tf.Tensor).dataSync() as Float32Array);
+    batch.forEach((w, i) =>
+      assembleWindow(rows, w.startFrame, w.frames, g, manifest, x.subarray(i * T * F, (i + 1) * T * F)),
+    );
+    const p = tf.tidy(
+      () => (model.predict(tf.tensor3d(x, [batch.length, T, F])) as tf.Tensor).dataSync() as Float32Array,
+    );
     for (let i = 0; i < batch.length; i++) {
       const row = p.slice(i * K, (i + 1) * K);
       perWindow.push(row);
@@ -67,7 +81,9 @@ async function main(argv: string[]): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'callguard-spotter-eval-'));
   try {
     console.log(`spotter ${manifest.name}: held-out scripts x voices, threshold ${threshold}\n`);
-    console.log('| voice | keyword recall | keyword precision | scam vs benign call AUC | scam calls flagged | benign calls flagged |');
+    console.log(
+      '| voice | keyword recall | keyword precision | scam vs benign call AUC | scam calls flagged | benign calls flagged |',
+    );
     console.log('|---|---|---|---|---|---|');
     const perClass = KEYWORD_NAMES.map(() => ({ said: 0, heard: 0, false: 0 }));
     for (const voice of voices) {
@@ -108,9 +124,13 @@ async function main(argv: string[]): Promise<void> {
         if (any && s.kind === 'scam') scamFlagged++;
         else if (any) benignFlagged++;
       }
-      console.log(`| ${voice} | ${hit}/${said} (${((100 * hit) / Math.max(1, said)).toFixed(0)} %) | ${flagged - falseHits}/${flagged} (${((100 * (flagged - falseHits)) / Math.max(1, flagged)).toFixed(0)} %) | ${auc(scam, benign).toFixed(3)} | ${scamFlagged}/${scam.length} | ${benignFlagged}/${benign.length} |`);
+      console.log(
+        `| ${voice} | ${hit}/${said} (${((100 * hit) / Math.max(1, said)).toFixed(0)} %) | ${flagged - falseHits}/${flagged} (${((100 * (flagged - falseHits)) / Math.max(1, flagged)).toFixed(0)} %) | ${auc(scam, benign).toFixed(3)} | ${scamFlagged}/${scam.length} | ${benignFlagged}/${benign.length} |`,
+      );
     }
-    console.log(`\nper class over all voices (said in the script / heard / heard but not said): ${KEYWORD_NAMES.map((n, k) => `${n} ${perClass[k].heard}/${perClass[k].said}, ${perClass[k].false} false`).join('; ')}`);
+    console.log(
+      `\nper class over all voices (said in the script / heard / heard but not said): ${KEYWORD_NAMES.map((n, k) => `${n} ${perClass[k].heard}/${perClass[k].said}, ${perClass[k].false} false`).join('; ')}`,
+    );
     // The Asterisk prompts: a real voice reading IVR prompts (benign). False hits per minute.
     const prompts = asteriskPrompts();
     let seconds = 0;
@@ -132,7 +152,9 @@ async function main(argv: string[]): Promise<void> {
             byClass[k]++;
           }
     }
-    console.log(`\nAsterisk prompts (real voice, benign): ${prompts.length} prompts, ${(seconds / 60).toFixed(1)} min; windows above the threshold: ${hits} (${(hits / (seconds / 60)).toFixed(2)} per minute); by class ${KEYWORD_NAMES.map((n, k) => `${n} ${byClass[k]}`).join(', ')}`);
+    console.log(
+      `\nAsterisk prompts (real voice, benign): ${prompts.length} prompts, ${(seconds / 60).toFixed(1)} min; windows above the threshold: ${hits} (${(hits / (seconds / 60)).toFixed(2)} per minute); by class ${KEYWORD_NAMES.map((n, k) => `${n} ${byClass[k]}`).join(', ')}`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

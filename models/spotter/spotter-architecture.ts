@@ -16,9 +16,21 @@ export interface SpotterArch {
   l2: number;
 }
 
-export const DEFAULT_SPOTTER_ARCH: SpotterArch = { units: [64, 96, 128, 128], factors: [2, 2, 2, 5], headUnits: 128, dropout: 0.2, l2: 1e-4 };
+export const DEFAULT_SPOTTER_ARCH: SpotterArch = {
+  units: [64, 96, 128, 128],
+  factors: [2, 2, 2, 5],
+  headUnits: 128,
+  dropout: 0.2,
+  l2: 1e-4,
+};
 
-export function buildSpotter(arch: SpotterArch, frames: number, features: number, classes: number, seed: number): tf.LayersModel {
+export function buildSpotter(
+  arch: SpotterArch,
+  frames: number,
+  features: number,
+  classes: number,
+  seed: number,
+): tf.LayersModel {
   let s = seed;
   const init = () => tf.initializers.glorotUniform({ seed: s++ });
   const reg = () => (arch.l2 > 0 ? tf.regularizers.l2({ l2: arch.l2 }) : undefined);
@@ -31,7 +43,9 @@ export function buildSpotter(arch: SpotterArch, frames: number, features: number
     if (t % k) throw new RangeError(`${t} positions cannot be joined by ${k}`);
     t /= k;
     x = tf.layers.reshape({ targetShape: [t, k * f], name: `patch${i}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: u, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: `level${i}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({ units: u, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: `level${i}` })
+      .apply(x) as tf.SymbolicTensor;
     f = u;
   });
   const max = tf.layers.globalMaxPooling1d({ name: 'maxpool' }).apply(x) as tf.SymbolicTensor;
@@ -39,8 +53,18 @@ export function buildSpotter(arch: SpotterArch, frames: number, features: number
   const flat = tf.layers.flatten({ name: 'positions' }).apply(x) as tf.SymbolicTensor;
   let h = tf.layers.concatenate({ name: 'pool' }).apply([max, avg, flat]) as tf.SymbolicTensor;
   if (arch.dropout > 0) h = tf.layers.dropout({ rate: arch.dropout, name: 'drophead0' }).apply(h) as tf.SymbolicTensor;
-  h = tf.layers.dense({ units: arch.headUnits, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: 'head' }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .dense({
+      units: arch.headUnits,
+      activation: 'relu',
+      kernelInitializer: init(),
+      kernelRegularizer: reg(),
+      name: 'head',
+    })
+    .apply(h) as tf.SymbolicTensor;
   if (arch.dropout > 0) h = tf.layers.dropout({ rate: arch.dropout, name: 'drophead' }).apply(h) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: classes, activation: 'sigmoid', kernelInitializer: init(), name: 'keywords' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: classes, activation: 'sigmoid', kernelInitializer: init(), name: 'keywords' })
+    .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'spotter' });
 }

@@ -55,7 +55,7 @@ export function findPhrases(text: string): SentencePlan {
   const words = spokenWords(text);
   const table = phraseTable();
   const phrases: SentencePlan['phrases'] = [];
-  for (let i = 0; i < words.length; ) {
+  for (let i = 0; i < words.length;) {
     const m = table.find((p) => p.words.every((w, j) => words[i + j] === w));
     if (m) {
       phrases.push({ cls: m.cls, from: i, to: i + m.words.length });
@@ -70,14 +70,34 @@ export function templateSentences(rng: Prng, perPhrase: number): string[] {
   const out: string[] = [];
   for (const k of KEYWORD_CLASSES)
     for (const p of k.phrases)
-      for (let i = 0; i < perPhrase; i++) out.push([rng.pick(CARRIER_PREFIXES), p, rng.pick(CARRIER_SUFFIXES)].filter(Boolean).join(' '));
+      for (let i = 0; i < perPhrase; i++)
+        out.push([rng.pick(CARRIER_PREFIXES), p, rng.pick(CARRIER_SUFFIXES)].filter(Boolean).join(' '));
   return out;
 }
 
 /** Training voices: espeak-ng accents and variants, festival's ked. Never flite (the evaluation's), never plain en-us. */
 export function trainingVoices(): string[] {
   const accents = ['en-gb', 'en-gb-x-rp', 'en-gb-scotland', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd', 'en-029', 'en-us'];
-  const variants = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4', 'f5', 'klatt', 'klatt2', 'klatt3', 'klatt4', 'croak', 'whisper'];
+  const variants = [
+    'm1',
+    'm2',
+    'm3',
+    'm4',
+    'm5',
+    'm6',
+    'm7',
+    'f1',
+    'f2',
+    'f3',
+    'f4',
+    'f5',
+    'klatt',
+    'klatt2',
+    'klatt3',
+    'klatt4',
+    'croak',
+    'whisper',
+  ];
   const v: string[] = [];
   for (const a of accents) for (const x of variants) if (x !== 'whisper') v.push(`espeak:${a}+${x}`);
   v.push('festival:ked_diphone');
@@ -105,15 +125,23 @@ function to8k(pcm: Int16Array, rate: number): Int16Array {
   return out;
 }
 
-async function synth(text: string, voice: string, opts: { speed: number; pitch: number }, out: string): Promise<{ pcm: Int16Array; rate: number }> {
+async function synth(
+  text: string,
+  voice: string,
+  opts: { speed: number; pitch: number },
+  out: string,
+): Promise<{ pcm: Int16Array; rate: number }> {
   const i = voice.indexOf(':');
   const engine = voice.slice(0, i);
   const name = voice.slice(i + 1);
-  if (engine === 'espeak') await run('espeak-ng', ['-v', name, '-s', String(opts.speed), '-p', String(opts.pitch), '-w', out, text]);
+  if (engine === 'espeak')
+    await run('espeak-ng', ['-v', name, '-s', String(opts.speed), '-p', String(opts.pitch), '-w', out, text]);
   else if (engine === 'festival') {
     const child = execFile('text2wave', ['-eval', `(voice_${name})`, '-o', out]);
     child.stdin!.end(text);
-    await new Promise<void>((res, rej) => child.on('exit', (c) => (c === 0 ? res() : rej(new Error(`text2wave exited ${c}`)))));
+    await new Promise<void>((res, rej) =>
+      child.on('exit', (c) => (c === 0 ? res() : rej(new Error(`text2wave exited ${c}`)))),
+    );
   } else throw new Error(`unknown TTS engine ${engine}`);
   const w = parseWav(readFileSync(out));
   return { pcm: w.channels[0], rate: w.sampleRate };
@@ -123,14 +151,24 @@ async function synth(text: string, voice: string, opts: { speed: number; pitch: 
  * Speak a sentence and find its keyword spans. Cached in `cache` by voice, rate, pitch and text (a rebuild with the
  * same seed reads the same files).
  */
-export async function speakLabelled(plan: SentencePlan, voice: string, opts: { speed: number; pitch: number }, cache: string): Promise<LabelledClip | null> {
+export async function speakLabelled(
+  plan: SentencePlan,
+  voice: string,
+  opts: { speed: number; pitch: number },
+  cache: string,
+): Promise<LabelledClip | null> {
   const key = createHash('sha1').update(`${voice}|${opts.speed}|${opts.pitch}|${plan.text}`).digest('hex').slice(0, 20);
   const meta = join(cache, `${key}.json`);
   const pcmFile = join(cache, `${key}.pcm`);
   if (existsSync(meta) && existsSync(pcmFile)) {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as { spans: KeywordSpan[] };
     const b = readFileSync(pcmFile);
-    return { id: key, pcm: new Int16Array(b.buffer, b.byteOffset, b.length / 2).slice(), spans: m.spans, source: voice };
+    return {
+      id: key,
+      pcm: new Int16Array(b.buffer, b.byteOffset, b.length / 2).slice(),
+      spans: m.spans,
+      source: voice,
+    };
   }
   const tmp = join(cache, `${key}.tmp.wav`);
   const full = await synth(plan.text, voice, opts, tmp);
@@ -161,7 +199,9 @@ export function realNegatives(dataDir: string, stride: number): LabelledClip[] {
   for (const corpus of ['ravdess-8k', 'emodb-8k', 'emovo-8k', 'nemo-8k']) {
     const dir = join(dataDir, corpus);
     if (!existsSync(dir)) continue;
-    const files = readdirSync(dir).filter((f) => f.endsWith('.wav')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.wav'))
+      .sort();
     for (let i = 0; i < files.length; i += stride) {
       try {
         const w = parseWav(readFileSync(join(dir, files[i])));
@@ -214,7 +254,14 @@ export function joinStreams(clips: LabelledClip[], seconds: number, rng: Prng): 
  * Labels of the window [startFrame, startFrame + frames) at 100 frames/s: 1 when a span of the class lies inside,
  * 0 when none touches it, -1 when one is cut by an edge (unknown: left out of the loss).
  */
-export function windowLabels(spans: readonly KeywordSpan[], startFrame: number, frames: number, classes: number, out: Float32Array, offset = 0): void {
+export function windowLabels(
+  spans: readonly KeywordSpan[],
+  startFrame: number,
+  frames: number,
+  classes: number,
+  out: Float32Array,
+  offset = 0,
+): void {
   const t0 = startFrame / 100;
   const t1 = (startFrame + frames) / 100;
   for (let k = 0; k < classes; k++) out[offset + k] = 0;
@@ -237,7 +284,10 @@ export function cacheDir(dir: string): string {
  * sentence a WAV and a file with each word's start and end time (festival's own segmentation, exact). Festival's
  * stdout is block-buffered on a pipe, so the times go to files, read after the process ends.
  */
-export async function festivalBatch(voice: string, items: ReadonlyArray<{ text: string; wav: string; times: string; stretch: number }>): Promise<void> {
+export async function festivalBatch(
+  voice: string,
+  items: ReadonlyArray<{ text: string; wav: string; times: string; stretch: number }>,
+): Promise<void> {
   const lines = [`(voice_${voice})`];
   for (const it of items) {
     const safe = it.text.replace(/["\\]/g, '');
@@ -252,7 +302,9 @@ export async function festivalBatch(voice: string, items: ReadonlyArray<{ text: 
   }
   const child = spawn('festival', ['--pipe'], { stdio: ['pipe', 'ignore', 'ignore'] });
   child.stdin!.end(lines.join('\n') + '\n');
-  await new Promise<void>((res, rej) => child.on('exit', (c) => (c === 0 ? res() : rej(new Error(`festival exited ${c}`)))));
+  await new Promise<void>((res, rej) =>
+    child.on('exit', (c) => (c === 0 ? res() : rej(new Error(`festival exited ${c}`)))),
+  );
 }
 
 /** Keyword spans of a sentence festival spoke, from its word-times file; null when festival worded a phrase differently. */
@@ -277,7 +329,13 @@ export function festivalSpans(plan: SentencePlan, timesFile: string): KeywordSpa
 }
 
 /** A festival clip's 8 kHz audio and spans written to the cache (the same files speakLabelled writes). */
-export function storeClip(cache: string, key: string, meta: Record<string, unknown>, wav: string, spans: KeywordSpan[]): LabelledClip {
+export function storeClip(
+  cache: string,
+  key: string,
+  meta: Record<string, unknown>,
+  wav: string,
+  spans: KeywordSpan[],
+): LabelledClip {
   const w = parseWav(readFileSync(wav));
   const pcm = to8k(w.channels[0], w.sampleRate);
   writeFileSync(join(cache, `${key}.pcm`), Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_FRONT_END, LIVE_WINDOW_HOP_SECONDS, frontEndGeometry } from '../../actors/features/front-end-config.js';
+import {
+  DEFAULT_FRONT_END,
+  LIVE_WINDOW_HOP_SECONDS,
+  frontEndGeometry,
+} from '../../actors/features/front-end-config.js';
 import { parseWav } from '../../engine/media/wav-reader.js';
 import { requireSpeechTools, spokenCall } from '../../test/support/spoken-audio.js';
 import { selectBackend } from '../runtime/backend.js';
@@ -45,7 +49,10 @@ test('the shipped spotter hears "gift cards" in a flite voice over G.711 above n
   const g = frontEndGeometry({ ...DEFAULT_FRONT_END, windowHopSeconds: LIVE_WINDOW_HOP_SECONDS });
   const { model, manifest } = await loadModelDir(shippedSpotterDir(), g.cfg);
   assert.equal(manifest.labels, [...KEYWORD_NAMES]);
-  const { audio } = spokenCall(['You must pay the fine today with gift cards.', 'Go to the supermarket and buy three Google Play gift cards.'], 'flite:awb');
+  const { audio } = spokenCall(
+    ['You must pay the fine today with gift cards.', 'Go to the supermarket and buy three Google Play gift cards.'],
+    'flite:awb',
+  );
   const { max } = windowScores(model, manifest, g, audio.channels[0]);
   const gift = KEYWORD_NAMES.indexOf('giftcard');
   assert.ok(max[gift] >= 0.5, `giftcard scored ${max[gift].toFixed(3)}`);
@@ -62,7 +69,10 @@ test('the shipped spotter hears "gift cards" in a flite voice over G.711 above n
   const above = perWindow.filter((w) => w[gift] >= max[gift]).length;
   // The gift-card sentence outscores at least 95 % of the prompts' windows on its class; a spotter that fires on
   // everything, or hears nothing, fails. (Measured figures: models/spotter-en-v1/EVALUATION.md.)
-  assert.ok(above / perWindow.length <= 0.05, `${above} of ${perWindow.length} benign windows score giftcard >= ${max[gift].toFixed(3)}`);
+  assert.ok(
+    above / perWindow.length <= 0.05,
+    `${above} of ${perWindow.length} benign windows score giftcard >= ${max[gift].toFixed(3)}`,
+  );
   model.dispose();
 });
 

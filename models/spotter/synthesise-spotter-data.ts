@@ -17,7 +17,17 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { spokenSentences } from '../speech/text-normalise.js';
 import { Prng } from '../training/prng.js';
-import { cacheDir, festivalBatch, festivalSpans, findPhrases, speakLabelled, storeClip, templateSentences, trainingVoices, type SentencePlan } from './spotter-data.js';
+import {
+  cacheDir,
+  festivalBatch,
+  festivalSpans,
+  findPhrases,
+  speakLabelled,
+  storeClip,
+  templateSentences,
+  trainingVoices,
+  type SentencePlan,
+} from './spotter-data.js';
 
 /** Festival's English voices on Debian (festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts). */
 export const FESTIVAL_VOICES = ['kal_diphone', 'ked_diphone', 'cmu_us_slt_arctic_hts'] as const;
@@ -28,8 +38,12 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 export function trainingSentences(rng: Prng, perPhrase: number): SentencePlan[] {
   const texts = templateSentences(rng, perPhrase);
   for (const f of ['scam-calls.txt', 'everyday-calls.txt'])
-    for (const l of readFileSync(join(repoRoot, 'models', 'speech', 'corpus', f), 'utf8').split('\n')) if (l.trim() && !l.startsWith('#')) texts.push(l.trim());
-  const vishing = parse(readFileSync(join(repoRoot, '..', 'shared', 'data', 'scam-text', 'vishing-english.csv'), 'utf8'), { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }) as Array<Record<string, string>>;
+    for (const l of readFileSync(join(repoRoot, 'models', 'speech', 'corpus', f), 'utf8').split('\n'))
+      if (l.trim() && !l.startsWith('#')) texts.push(l.trim());
+  const vishing = parse(
+    readFileSync(join(repoRoot, '..', 'shared', 'data', 'scam-text', 'vishing-english.csv'), 'utf8'),
+    { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true },
+  ) as Array<Record<string, string>>;
   // Every 3rd row, its sentences of 4 to 24 words (the templated rows repeat a lot; placeholders are dropped).
   vishing.forEach((r, i) => {
     if (i % 3) return;
@@ -61,9 +75,17 @@ async function main(argv: string[]): Promise<void> {
   for (const plan of plans) {
     // Sentences with a keyword twice (two voices), the others once: keywords are the rarer class.
     const n = plan.phrases.length ? 2 : 1;
-    for (let k = 0; k < n; k++) work.push({ plan, voice: rng.pick(voices), speed: Math.round(rng.uniform(130, 185)), pitch: Math.round(rng.uniform(30, 70)) });
+    for (let k = 0; k < n; k++)
+      work.push({
+        plan,
+        voice: rng.pick(voices),
+        speed: Math.round(rng.uniform(130, 185)),
+        pitch: Math.round(rng.uniform(30, 70)),
+      });
   }
-  process.stdout.write(`${plans.length} sentences (${plans.filter((p) => p.phrases.length).length} with keywords), ${work.length} clips to speak, cache ${cache}\n`);
+  process.stdout.write(
+    `${plans.length} sentences (${plans.filter((p) => p.phrases.length).length} with keywords), ${work.length} clips to speak, cache ${cache}\n`,
+  );
   const done: Array<{ id: string; voice: string; spans: unknown }> = [];
   let next = 0;
   let failed = 0;
@@ -92,7 +114,10 @@ async function festival(plans: SentencePlan[], rng: Prng, cache: string): Promis
     if (!plan.phrases.length && i % 2) return;
     const v = rng.int(FESTIVAL_VOICES.length);
     const stretch = Math.round(rng.uniform(0.85, 1.2) * 1000) / 1000;
-    const key = createHash('sha1').update(`festival:${FESTIVAL_VOICES[v]}|${stretch}|${plan.text}`).digest('hex').slice(0, 20);
+    const key = createHash('sha1')
+      .update(`festival:${FESTIVAL_VOICES[v]}|${stretch}|${plan.text}`)
+      .digest('hex')
+      .slice(0, 20);
     queues[v].push({ plan, stretch, key });
   });
   const total = queues.reduce((n, q) => n + q.length, 0);
@@ -111,11 +136,23 @@ async function festival(plans: SentencePlan[], rng: Prng, cache: string): Promis
     while (next < jobs.length) {
       const job = jobs[next++];
       const todo = job.items.filter((it) => !existsSync(join(cache, `${it.key}.json`)));
-      await festivalBatch(job.voice, todo.map((it) => ({ text: it.plan.text, wav: join(cache, `${it.key}.fest.wav`), times: join(cache, `${it.key}.times`), stretch: it.stretch })));
+      await festivalBatch(
+        job.voice,
+        todo.map((it) => ({
+          text: it.plan.text,
+          wav: join(cache, `${it.key}.fest.wav`),
+          times: join(cache, `${it.key}.times`),
+          stretch: it.stretch,
+        })),
+      );
       for (const it of job.items) {
         const metaFile = join(cache, `${it.key}.json`);
         if (existsSync(metaFile)) {
-          done.push({ id: it.key, voice: `festival:${job.voice}`, spans: (JSON.parse(readFileSync(metaFile, 'utf8')) as { spans: unknown }).spans });
+          done.push({
+            id: it.key,
+            voice: `festival:${job.voice}`,
+            spans: (JSON.parse(readFileSync(metaFile, 'utf8')) as { spans: unknown }).spans,
+          });
           continue;
         }
         const timesFile = join(cache, `${it.key}.times`);
@@ -124,7 +161,13 @@ async function festival(plans: SentencePlan[], rng: Prng, cache: string): Promis
           lost++;
           continue;
         }
-        const c = storeClip(cache, it.key, { text: it.plan.text, voice: `festival:${job.voice}`, stretch: it.stretch }, join(cache, `${it.key}.fest.wav`), spans);
+        const c = storeClip(
+          cache,
+          it.key,
+          { text: it.plan.text, voice: `festival:${job.voice}`, stretch: it.stretch },
+          join(cache, `${it.key}.fest.wav`),
+          spans,
+        );
         done.push({ id: c.id, voice: c.source, spans: c.spans });
         rmSync(join(cache, `${it.key}.fest.wav`), { force: true });
         rmSync(timesFile, { force: true });
@@ -135,7 +178,9 @@ async function festival(plans: SentencePlan[], rng: Prng, cache: string): Promis
   await Promise.all([worker(), worker()]);
   done.sort((a, b) => (a.id < b.id ? -1 : 1));
   writeFileSync(join(cache, 'clips-festival.json'), JSON.stringify({ clips: done }));
-  process.stdout.write(`festival spoke ${done.length} clips (${lost} whose phrase festival worded differently left out)\n`);
+  process.stdout.write(
+    `festival spoke ${done.length} clips (${lost} whose phrase festival worded differently left out)\n`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main(process.argv.slice(2));

@@ -37,10 +37,22 @@ export interface StreamRows {
 /** The spoken clips listed in the cache's clips.json (espeak-ng) and clips-festival.json (festival), when present. */
 export function loadSpokenClips(cache: string): LabelledClip[] {
   const lists = ['clips.json', 'clips-festival.json'].filter((f) => existsSync(join(cache, f)));
-  const all = lists.flatMap((f) => (JSON.parse(readFileSync(join(cache, f), 'utf8')) as { clips: Array<{ id: string; voice: string; spans: KeywordSpan[] }> }).clips);
+  const all = lists.flatMap(
+    (f) =>
+      (
+        JSON.parse(readFileSync(join(cache, f), 'utf8')) as {
+          clips: Array<{ id: string; voice: string; spans: KeywordSpan[] }>;
+        }
+      ).clips,
+  );
   return all.map((c) => {
     const b = readFileSync(join(cache, `${c.id}.pcm`));
-    return { id: c.id, pcm: new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), spans: c.spans, source: c.voice };
+    return {
+      id: c.id,
+      pcm: new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+      spans: c.spans,
+      source: c.voice,
+    };
   });
 }
 
@@ -64,7 +76,14 @@ export function spotterSpec(g: FrontEndGeometry): WindowInputSpec {
   return {
     window: { frames: g.windowFrames, hopFrames: g.windowHopFrames, minFrames: g.minFinalFrames, padding: 'wrap' },
     // Per-band mean removal: the talker's and the line's spectral tilt out, so other voices look more alike.
-    input: { layout: 'batch-frames-features', features: ['mel'], featureCount: g.cfg.melBands, levelNorm: 'band-mean', mean: [], std: [] },
+    input: {
+      layout: 'batch-frames-features',
+      features: ['mel'],
+      featureCount: g.cfg.melBands,
+      levelNorm: 'band-mean',
+      mean: [],
+      std: [],
+    },
   };
 }
 
@@ -73,7 +92,7 @@ export function auc(pos: number[], neg: number[]): number {
   if (!pos.length || !neg.length) return 0.5;
   const all = [...pos.map((s) => [s, 1] as const), ...neg.map((s) => [s, 0] as const)].sort((a, b) => a[0] - b[0]);
   let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j][0] === all[i][0]) j++;
     const rank = (i + j + 1) / 2;
@@ -84,7 +103,12 @@ export function auc(pos: number[], neg: number[]): number {
 }
 
 /** Per-class AUC of the model over windows at the actor's hop (labels -1 left out). */
-export function evaluateWindows(model: tf.LayersModel, streams: readonly StreamRows[], g: FrontEndGeometry, spec: WindowInputSpec): { auc: number[]; windows: number; positives: number[] } {
+export function evaluateWindows(
+  model: tf.LayersModel,
+  streams: readonly StreamRows[],
+  g: FrontEndGeometry,
+  spec: WindowInputSpec,
+): { auc: number[]; windows: number; positives: number[] } {
   const K = KEYWORD_NAMES.length;
   const T = spec.window.frames;
   const F = spec.input.featureCount;
@@ -99,7 +123,16 @@ export function evaluateWindows(model: tf.LayersModel, streams: readonly StreamR
     for (let b = 0; b < starts.length; b += 64) {
       const batch = starts.slice(b, b + 64);
       const x = new Float32Array(batch.length * T * F);
-      batch.forEach((st, i) => assembleWindow({ history: c.rows, historyRows: c.frames }, st, T, g, spec, x.subarray(i * T * F, (i + 1) * T * F)));
+      batch.forEach((st, i) =>
+        assembleWindow(
+          { history: c.rows, historyRows: c.frames },
+          st,
+          T,
+          g,
+          spec,
+          x.subarray(i * T * F, (i + 1) * T * F),
+        ),
+      );
       const p = tf.tidy(() => (model.predict(tf.tensor3d(x, [batch.length, T, F])) as tf.Tensor).dataSync());
       batch.forEach((st, i) => {
         windowLabels(s.spans, st, T, K, lab);
@@ -131,13 +164,19 @@ async function main(argv: string[]): Promise<void> {
     const g = frontEndGeometry(DEFAULT_FRONT_END);
     const spoken = loadSpokenClips(cache);
     const real = realNegatives(join(repoRoot, '..', 'shared', 'data'), 3);
-    log(`${spoken.length} spoken clips (${spoken.filter((c) => c.spans.length).length} with keywords), ${real.length} real recordings`);
+    log(
+      `${spoken.length} spoken clips (${spoken.filter((c) => c.spans.length).length} with keywords), ${real.length} real recordings`,
+    );
     // Half the spoken clips played 12 % slower to 12 % faster (pitch and formants move with it, as between talkers);
     // their spans scale with them.
     const varied = spoken.map((c) => {
       if (rng.next() < 0.5) return c;
       const f = rng.uniform(0.88, 1.12);
-      return { ...c, pcm: changeSpeed(c.pcm, 8000, f), spans: c.spans.map((s) => ({ cls: s.cls, start: s.start * f, end: s.end * f })) };
+      return {
+        ...c,
+        pcm: changeSpeed(c.pcm, 8000, f),
+        spans: c.spans.map((s) => ({ cls: s.cls, start: s.start * f, end: s.end * f })),
+      };
     });
     const streams = joinStreams([...varied, ...real], 20, rng);
     const all = streams.map((s) => streamRows(s, g, 1, rng));
@@ -145,7 +184,11 @@ async function main(argv: string[]): Promise<void> {
     const train = all.filter((_, i) => i % 10 !== 0);
     log(`${streams.length} streams of ~20 s: ${train.length} train, ${val.length} validation`);
     const spec = spotterSpec(g);
-    const stats = featureStats(train.flatMap((s) => s.copies), g, spec);
+    const stats = featureStats(
+      train.flatMap((s) => s.copies),
+      g,
+      spec,
+    );
     spec.input.mean = stats.mean;
     spec.input.std = stats.std;
     const K = KEYWORD_NAMES.length;
@@ -189,13 +232,15 @@ async function main(argv: string[]): Promise<void> {
         const mask = tf.cast(tf.greaterEqual(yt, 0), 'float32');
         const target = tf.relu(yt);
         const weight = tf.mul(mask, tf.add(1, tf.mul(target, posWeight - 1)));
-        return optimizer.minimize(() => {
-          const p = tf.clipByValue(model.apply(xt, { training: true }) as tf.Tensor, 1e-6, 1 - 1e-6);
-          const bce = tf.neg(tf.add(tf.mul(target, tf.log(p)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, p)))));
-          let l = tf.div(tf.sum(tf.mul(bce, weight)), tf.maximum(tf.sum(weight), 1)) as tf.Scalar;
-          for (const layer of model.layers) for (const r of layer.losses ?? []) l = tf.add(l, r());
-          return l;
-        }, true)!.dataSync()[0];
+        return optimizer
+          .minimize(() => {
+            const p = tf.clipByValue(model.apply(xt, { training: true }) as tf.Tensor, 1e-6, 1 - 1e-6);
+            const bce = tf.neg(tf.add(tf.mul(target, tf.log(p)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, p)))));
+            let l = tf.div(tf.sum(tf.mul(bce, weight)), tf.maximum(tf.sum(weight), 1)) as tf.Scalar;
+            for (const layer of model.layers) for (const r of layer.losses ?? []) l = tf.add(l, r());
+            return l;
+          }, true)!
+          .dataSync()[0];
       });
       lossSum += loss;
       if ((step + 1) % 250 === 0) {
@@ -205,7 +250,9 @@ async function main(argv: string[]): Promise<void> {
     }
     const ev = evaluateWindows(model, val, g, spec);
     const meanAuc = ev.auc.reduce((a, b) => a + b, 0) / K;
-    log(`validation (${ev.windows} windows): mean AUC ${meanAuc.toFixed(3)}; ${KEYWORD_NAMES.map((n, k) => `${n} ${ev.auc[k].toFixed(3)} (${ev.positives[k]})`).join(', ')}`);
+    log(
+      `validation (${ev.windows} windows): mean AUC ${meanAuc.toFixed(3)}; ${KEYWORD_NAMES.map((n, k) => `${n} ${ev.auc[k].toFixed(3)} (${ev.positives[k]})`).join(', ')}`,
+    );
     const manifest: ModelManifest = {
       format: 'callguard-model/1',
       name: 'spotter-en-v1',
@@ -218,10 +265,31 @@ async function main(argv: string[]): Promise<void> {
       highArousalNegative: [],
       keywordCategories: KEYWORD_CLASSES.map((k) => k.category),
       architecture: { ...DEFAULT_SPOTTER_ARCH, parameters: model.countParams() },
-      training: { speedPerturbation: 'half the spoken clips x0.88-1.12 (resampled)', steps, batchSize, optimizer: 'adam 2e-3, cosine decay', posWeight, loss: 'masked binary cross-entropy', cache, streams: streams.length, spokenClips: spoken.length, realRecordings: real.length },
-      augmentation: { copies: 'one G.711 µ-law copy and one telephone-augmented copy (models/training/augment.ts) per stream', specAugment: { melBands: 5, frames: 15 } },
+      training: {
+        speedPerturbation: 'half the spoken clips x0.88-1.12 (resampled)',
+        steps,
+        batchSize,
+        optimizer: 'adam 2e-3, cosine decay',
+        posWeight,
+        loss: 'masked binary cross-entropy',
+        cache,
+        streams: streams.length,
+        spokenClips: spoken.length,
+        realRecordings: real.length,
+      },
+      augmentation: {
+        copies: 'one G.711 µ-law copy and one telephone-augmented copy (models/training/augment.ts) per stream',
+        specAugment: { melBands: 5, frames: 15 },
+      },
       seed,
-      evaluation: { validation: { windows: ev.windows, meanAuc, auc: Object.fromEntries(KEYWORD_NAMES.map((n, k) => [n, ev.auc[k]])), positives: Object.fromEntries(KEYWORD_NAMES.map((n, k) => [n, ev.positives[k]])) } },
+      evaluation: {
+        validation: {
+          windows: ev.windows,
+          meanAuc,
+          auc: Object.fromEntries(KEYWORD_NAMES.map((n, k) => [n, ev.auc[k]])),
+          positives: Object.fromEntries(KEYWORD_NAMES.map((n, k) => [n, ev.positives[k]])),
+        },
+      },
     };
     const { weightBytes } = await saveModelDir(model, out, manifest);
     log(`spotter written to ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of weights`);

@@ -22,9 +22,23 @@ export interface ArchConfig {
   stdPool: boolean;
 }
 
-export const DEFAULT_ARCH: ArchConfig = { kind: 'pyramid', units: [128, 128, 128], dropout: 0.1, headDropout: 0.3, headUnits: 0, l2: 1e-4, stdPool: true };
+export const DEFAULT_ARCH: ArchConfig = {
+  kind: 'pyramid',
+  units: [128, 128, 128],
+  dropout: 0.1,
+  headDropout: 0.3,
+  headUnits: 0,
+  l2: 1e-4,
+  stdPool: true,
+};
 
-export function buildModel(arch: ArchConfig, frames: number, features: number, classes: number, seed: number): tf.LayersModel {
+export function buildModel(
+  arch: ArchConfig,
+  frames: number,
+  features: number,
+  classes: number,
+  seed: number,
+): tf.LayersModel {
   let s = seed;
   const init = () => tf.initializers.glorotUniform({ seed: s++ });
   const reg = arch.l2 > 0 ? () => tf.regularizers.l2({ l2: arch.l2 }) : () => undefined;
@@ -36,7 +50,9 @@ export function buildModel(arch: ArchConfig, frames: number, features: number, c
     if (t % 2) throw new RangeError(`frames ${frames} cannot be halved ${arch.units.length} times`);
     t /= 2;
     x = tf.layers.reshape({ targetShape: [t, 2 * f], name: `patch${i}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: u, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: `level${i}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({ units: u, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: `level${i}` })
+      .apply(x) as tf.SymbolicTensor;
     if (arch.dropout > 0) x = tf.layers.dropout({ rate: arch.dropout, name: `drop${i}` }).apply(x) as tf.SymbolicTensor;
     f = u;
   });
@@ -46,10 +62,22 @@ export function buildModel(arch: ArchConfig, frames: number, features: number, c
   if (arch.stdPool) pools.push(new TemporalStdPooling({ name: 'stdpool' }).apply(x) as tf.SymbolicTensor);
   let h = tf.layers.concatenate({ name: 'pool' }).apply(pools) as tf.SymbolicTensor;
   if (arch.headUnits > 0) {
-    if (arch.headDropout > 0) h = tf.layers.dropout({ rate: arch.headDropout, name: 'drophead0' }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.dense({ units: arch.headUnits, activation: 'relu', kernelInitializer: init(), kernelRegularizer: reg(), name: 'head' }).apply(h) as tf.SymbolicTensor;
+    if (arch.headDropout > 0)
+      h = tf.layers.dropout({ rate: arch.headDropout, name: 'drophead0' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .dense({
+        units: arch.headUnits,
+        activation: 'relu',
+        kernelInitializer: init(),
+        kernelRegularizer: reg(),
+        name: 'head',
+      })
+      .apply(h) as tf.SymbolicTensor;
   }
-  if (arch.headDropout > 0) h = tf.layers.dropout({ rate: arch.headDropout, name: 'drophead' }).apply(h) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(), name: 'emotion' }).apply(h) as tf.SymbolicTensor;
+  if (arch.headDropout > 0)
+    h = tf.layers.dropout({ rate: arch.headDropout, name: 'drophead' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: classes, activation: 'softmax', kernelInitializer: init(), name: 'emotion' })
+    .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'emotion' });
 }

@@ -12,7 +12,15 @@ import { RAVDESS_DIR, loadRavdess, parseRavdessName } from './ravdess.js';
 /** Loaders on the real telephone-band copies in /work/shared/data: names, mapping to Emo-DB's classes, counts. */
 
 test('RAVDESS names: emotion code, intensity, actor and sex; calm and surprised have no Emo-DB class', () => {
-  assert.equal(parseRavdessName('03-01-05-02-01-01-07.wav'), { speaker: 'ravdess-07', sex: 'm', emotion: 'anger', code: '05', intensity: 'strong', text: '01', version: '01' });
+  assert.equal(parseRavdessName('03-01-05-02-01-01-07.wav'), {
+    speaker: 'ravdess-07',
+    sex: 'm',
+    emotion: 'anger',
+    code: '05',
+    intensity: 'strong',
+    text: '01',
+    version: '01',
+  });
   assert.is(parseRavdessName('03-01-06-01-02-02-12.wav')!.emotion, 'fear');
   assert.is(parseRavdessName('03-01-06-01-02-02-12.wav')!.sex, 'f');
   assert.is(parseRavdessName('03-01-02-01-01-01-01.wav')!.emotion, null);
@@ -26,13 +34,21 @@ test('RAVDESS loader: 24 actors, calm/surprised dropped, per-class counts of the
   const c = countsByCorpus(clips).ravdess;
   assert.is(c.speakers, 24);
   assert.equal(c.byEmotion, { neutral: 96, happiness: 191, sadness: 192, anger: 192, fear: 191, disgust: 192 });
-  const names = readdirSync(RAVDESS_DIR).map(parseRavdessName).filter((n) => n);
+  const names = readdirSync(RAVDESS_DIR)
+    .map(parseRavdessName)
+    .filter((n) => n);
   assert.is(names.filter((n) => n!.emotion === null).length + clips.length, names.length);
   assert.ok(clips.every((x) => x.sampleRate === 8000 && x.pcm.length > 8000 && EMOTION_LABELS[x.label] === x.emotion));
 });
 
 test('EMOVO names and loader: 6 speakers, 84 clips per class, surprise dropped', () => {
-  assert.equal(parseEmovoName('rab-m2-b1.wav'), { speaker: 'emovo-m2', sex: 'm', emotion: 'anger', code: 'rab', text: 'b1' });
+  assert.equal(parseEmovoName('rab-m2-b1.wav'), {
+    speaker: 'emovo-m2',
+    sex: 'm',
+    emotion: 'anger',
+    code: 'rab',
+    text: 'b1',
+  });
   assert.is(parseEmovoName('pau-f1-n5.wav')!.emotion, 'fear');
   assert.is(parseEmovoName('gio-f3-l2.wav')!.emotion, 'happiness');
   assert.is(parseEmovoName('sor-f1-b1.wav')!.emotion, null);
@@ -44,7 +60,12 @@ test('EMOVO names and loader: 6 speakers, 84 clips per class, surprise dropped',
 });
 
 test('nEMO: data.tsv agrees with the file names; 9 speakers; surprised has no Emo-DB class', () => {
-  assert.equal(parseNemoName('EB0_anger_12.wav'), { speaker: 'nemo-EB0', source: 'anger', emotion: 'anger', take: '12' });
+  assert.equal(parseNemoName('EB0_anger_12.wav'), {
+    speaker: 'nemo-EB0',
+    source: 'anger',
+    emotion: 'anger',
+    take: '12',
+  });
   assert.is(parseNemoName('WR0_surprised_64.wav')!.emotion, null);
   assert.is(parseNemoName('data.tsv'), null);
   const rows = readNemoTable();
@@ -59,16 +80,37 @@ test('nEMO: data.tsv agrees with the file names; 9 speakers; surprised has no Em
 });
 
 function meta(corpus: Clip['corpus'], speaker: string, emotion: Clip['emotion'], i: number): Clip {
-  return { corpus, file: `${speaker}-${emotion}-${i}.wav`, speaker, sex: 'm', text: '', emotion, label: EMOTION_LABELS.indexOf(emotion), version: '', sampleRate: 8000, pcm: new Int16Array(0) };
+  return {
+    corpus,
+    file: `${speaker}-${emotion}-${i}.wav`,
+    speaker,
+    sex: 'm',
+    text: '',
+    emotion,
+    label: EMOTION_LABELS.indexOf(emotion),
+    version: '',
+    sampleRate: 8000,
+    pcm: new Int16Array(0),
+  };
 }
 
 test('capPerCell keeps at most N per speaker and emotion, depends on the seed only, keeps order', () => {
-  const clips = [...Array(10)].flatMap((_, i) => [meta('nemo', 'nemo-A', 'anger', i), meta('nemo', 'nemo-A', 'fear', i), meta('nemo', 'nemo-B', 'anger', i)]);
+  const clips = [...Array(10)].flatMap((_, i) => [
+    meta('nemo', 'nemo-A', 'anger', i),
+    meta('nemo', 'nemo-A', 'fear', i),
+    meta('nemo', 'nemo-B', 'anger', i),
+  ]);
   const a = capPerCell(clips, 3, 1);
   assert.is(a.length, 9);
   assert.equal(a, capPerCell([...clips].reverse(), 3, 1).reverse());
-  assert.not.equal(a.map((c) => c.file), capPerCell(clips, 3, 2).map((c) => c.file));
-  assert.equal(a, clips.filter((c) => a.includes(c)));
+  assert.not.equal(
+    a.map((c) => c.file),
+    capPerCell(clips, 3, 2).map((c) => c.file),
+  );
+  assert.equal(
+    a,
+    clips.filter((c) => a.includes(c)),
+  );
   assert.equal(parseCaps('ravdess:3,nemo:8'), { ravdess: 3, nemo: 8 });
   assert.equal(parseCorpusList('emodb,nemo'), ['emodb', 'nemo']);
   assert.throws(() => parseCorpusList('iemocap'));
@@ -80,15 +122,27 @@ test('pooled folds: Emo-DB one speaker per fold, every speaker held out exactly 
   for (const s of ['03', '08', '09', '11', '12', '13', '15', '16']) clips.push(meta('emodb', s, 'anger', 0));
   for (let a = 1; a <= 24; a++) clips.push(meta('ravdess', `ravdess-${String(a).padStart(2, '0')}`, 'anger', 0));
   for (const s of ['f1', 'f2', 'f3', 'm1', 'm2', 'm3']) clips.push(meta('emovo', `emovo-${s}`, 'anger', 0));
-  for (const s of ['EB0', 'IC0', 'KD0', 'KS0', 'MK0', 'MP0', 'SM0', 'TP0', 'WR0']) clips.push(meta('nemo', `nemo-${s}`, 'anger', 0));
+  for (const s of ['EB0', 'IC0', 'KD0', 'KS0', 'MK0', 'MP0', 'SM0', 'TP0', 'WR0'])
+    clips.push(meta('nemo', `nemo-${s}`, 'anger', 0));
   const folds = pooledSpeakerFolds(clips);
   assert.is(folds.length, 8);
-  assert.equal(folds.map((f) => f.heldOut[0]), ['03', '08', '09', '11', '12', '13', '15', '16']);
+  assert.equal(
+    folds.map((f) => f.heldOut[0]),
+    ['03', '08', '09', '11', '12', '13', '15', '16'],
+  );
   const all = folds.flatMap((f) => f.heldOut);
   assert.is(all.length, clips.length);
   assert.is(new Set(all).size, clips.length);
   const loco = corpusFolds(clips);
-  assert.equal(loco.map((f) => [f.name, f.heldOut.length]), [['emodb held out', 8], ['emovo held out', 6], ['nemo held out', 9], ['ravdess held out', 24]]);
+  assert.equal(
+    loco.map((f) => [f.name, f.heldOut.length]),
+    [
+      ['emodb held out', 8],
+      ['emovo held out', 6],
+      ['nemo held out', 9],
+      ['ravdess held out', 24],
+    ],
+  );
 });
 
 test.run();

@@ -17,14 +17,23 @@ export const CORPUS_IDS: readonly CorpusId[] = ['emodb', 'ravdess', 'emovo', 'ne
 /** The classes every corpus has (boredom is Emo-DB only, disgust is missing from nEMO): cross-corpus scores use these. */
 export const SHARED_EMOTIONS = ['neutral', 'happiness', 'sadness', 'anger', 'fear'] as const;
 
-const LOADERS: Record<CorpusId, () => Clip[]> = { emodb: () => loadEmoDb(), ravdess: () => loadRavdess(), emovo: () => loadEmovo(), nemo: () => loadNemo() };
+const LOADERS: Record<CorpusId, () => Clip[]> = {
+  emodb: () => loadEmoDb(),
+  ravdess: () => loadRavdess(),
+  emovo: () => loadEmovo(),
+  nemo: () => loadNemo(),
+};
 
 /** `emodb,ravdess` → ids; throws on an unknown name. */
 export function parseCorpusList(s: string): CorpusId[] {
-  return s.split(',').filter(Boolean).map((x) => {
-    if (!(CORPUS_IDS as readonly string[]).includes(x)) throw new Error(`unknown corpus ${x} (known: ${CORPUS_IDS.join(', ')})`);
-    return x as CorpusId;
-  });
+  return s
+    .split(',')
+    .filter(Boolean)
+    .map((x) => {
+      if (!(CORPUS_IDS as readonly string[]).includes(x))
+        throw new Error(`unknown corpus ${x} (known: ${CORPUS_IDS.join(', ')})`);
+      return x as CorpusId;
+    });
 }
 
 /** `ravdess:3,nemo:8` → per-corpus cap; a corpus not named is not thinned. */
@@ -51,7 +60,9 @@ export function capPerCell(clips: readonly Clip[], cap: number, seed: number): C
     cells.set(k, [...(cells.get(k) ?? []), c]);
   }
   const keep = new Set<Clip>();
-  for (const list of cells.values()) for (const c of [...list].sort((a, b) => fileHash(seed, a.file) - fileHash(seed, b.file)).slice(0, cap)) keep.add(c);
+  for (const list of cells.values())
+    for (const c of [...list].sort((a, b) => fileHash(seed, a.file) - fileHash(seed, b.file)).slice(0, cap))
+      keep.add(c);
   return clips.filter((c) => keep.has(c));
 }
 
@@ -68,7 +79,9 @@ export function loadCorpora(ids: readonly CorpusId[], caps: Partial<Record<Corpu
 }
 
 /** Clips per corpus and emotion, for logs and EVALUATION.md. */
-export function countsByCorpus(clips: readonly Pick<Clip, 'corpus' | 'emotion' | 'speaker'>[]): Record<string, { clips: number; speakers: number; byEmotion: Record<string, number> }> {
+export function countsByCorpus(
+  clips: readonly Pick<Clip, 'corpus' | 'emotion' | 'speaker'>[],
+): Record<string, { clips: number; speakers: number; byEmotion: Record<string, number> }> {
   const out: Record<string, { clips: number; speakers: number; byEmotion: Record<string, number> }> = {};
   const speakers: Record<string, Set<string>> = {};
   for (const c of clips) {

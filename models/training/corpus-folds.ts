@@ -21,7 +21,10 @@ function speakersOf(clips: readonly Pick<Clip, 'corpus' | 'speaker'>[], corpus: 
 
 export function pooledSpeakerFolds(clips: readonly Pick<Clip, 'corpus' | 'speaker'>[], k = 8): SpeakerFold[] {
   const emodb = speakersOf(clips, 'emodb');
-  const folds: SpeakerFold[] = Array.from({ length: k }, (_, i) => ({ name: emodb[i] ? `emodb ${emodb[i]} (${SPEAKER_SEX[emodb[i]]}) + others` : `fold ${i}`, heldOut: emodb[i] ? [emodb[i]] : [] }));
+  const folds: SpeakerFold[] = Array.from({ length: k }, (_, i) => ({
+    name: emodb[i] ? `emodb ${emodb[i]} (${SPEAKER_SEX[emodb[i]]}) + others` : `fold ${i}`,
+    heldOut: emodb[i] ? [emodb[i]] : [],
+  }));
   if (emodb.length > k) throw new RangeError(`${emodb.length} Emo-DB speakers do not fit ${k} folds`);
   const others = [...new Set(clips.map((c) => c.corpus))].filter((c) => c !== 'emodb').sort();
   for (const corpus of others) speakersOf(clips, corpus).forEach((s, j) => folds[j % k].heldOut.push(s));
@@ -29,5 +32,7 @@ export function pooledSpeakerFolds(clips: readonly Pick<Clip, 'corpus' | 'speake
 }
 
 export function corpusFolds(clips: readonly Pick<Clip, 'corpus' | 'speaker'>[]): SpeakerFold[] {
-  return [...new Set(clips.map((c) => c.corpus))].sort().map((corpus) => ({ name: `${corpus} held out`, heldOut: speakersOf(clips, corpus) }));
+  return [...new Set(clips.map((c) => c.corpus))]
+    .sort()
+    .map((corpus) => ({ name: `${corpus} held out`, heldOut: speakersOf(clips, corpus) }));
 }

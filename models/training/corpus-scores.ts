@@ -72,6 +72,12 @@ export function corpusScores(cv: CvResult, which: 'clean' | 'augmented' = 'clean
     const labels = idx.map((i) => clips[i].label);
     const all = score(p, labels);
     const fr = all.confusion[fear].reduce((a, b) => a + b, 0);
-    return { corpus, speakers: new Set(idx.map((i) => clips[i].speaker)).size, all, shared: sharedScores(p, labels), fearRecall: fr ? all.confusion[fear][fear] / fr : NaN };
+    return {
+      corpus,
+      speakers: new Set(idx.map((i) => clips[i].speaker)).size,
+      all,
+      shared: sharedScores(p, labels),
+      fearRecall: fr ? all.confusion[fear][fear] / fr : NaN,
+    };
   });
 }

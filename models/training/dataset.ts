@@ -38,7 +38,8 @@ export function buildRows(clips: readonly Clip[], cfg: FrontEndConfig, copies: n
     for (const ch of c.file) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
     const rng = new Prng(h);
     const list: RowsCopy[] = [extractRows(c.pcm, c.sampleRate, cfg)];
-    for (let k = 0; k < copies; k++) list.push(extractRows(augmentClip(c.pcm, c.sampleRate, rng).pcm, c.sampleRate, cfg));
+    for (let k = 0; k < copies; k++)
+      list.push(extractRows(augmentClip(c.pcm, c.sampleRate, rng).pcm, c.sampleRate, cfg));
     const { pcm: _pcm, ...meta } = c;
     out.push({ clip: meta, copies: list });
   }
@@ -46,14 +47,28 @@ export function buildRows(clips: readonly Clip[], cfg: FrontEndConfig, copies: n
 }
 
 /** Raw (un-standardised) input of frames [start, start+frames) of a copy, written into dst (window.frames × F). */
-export function rawWindow(copy: RowsCopy, start: number, frames: number, g: FrontEndGeometry, spec: WindowInputSpec, dst: Float32Array): number {
+export function rawWindow(
+  copy: RowsCopy,
+  start: number,
+  frames: number,
+  g: FrontEndGeometry,
+  spec: WindowInputSpec,
+  dst: Float32Array,
+): number {
   const n = Math.min(frames, spec.window.frames);
-  assembleWindow({ history: copy.rows, historyRows: copy.frames }, start, n, g, spec, dst, { normalise: false, pad: false });
+  assembleWindow({ history: copy.rows, historyRows: copy.frames }, start, n, g, spec, dst, {
+    normalise: false,
+    pad: false,
+  });
   return n;
 }
 
 /** Per-column mean/std over every frame of the given copies (raw features). */
-export function featureStats(items: readonly RowsCopy[], g: FrontEndGeometry, spec: WindowInputSpec): { mean: number[]; std: number[] } {
+export function featureStats(
+  items: readonly RowsCopy[],
+  g: FrontEndGeometry,
+  spec: WindowInputSpec,
+): { mean: number[]; std: number[] } {
   const F = spec.input.featureCount;
   const sum = new Float64Array(F);
   const sq = new Float64Array(F);
@@ -79,7 +94,14 @@ export function featureStats(items: readonly RowsCopy[], g: FrontEndGeometry, sp
  * One model input from a copy: a crop of `frames` frames at `start` (clamped to the copy), standardised and
  * wrap-padded exactly as the runtime does. Returns dst.
  */
-export function modelWindow(copy: RowsCopy, start: number, frames: number, g: FrontEndGeometry, spec: WindowInputSpec, dst: Float32Array): Float32Array {
+export function modelWindow(
+  copy: RowsCopy,
+  start: number,
+  frames: number,
+  g: FrontEndGeometry,
+  spec: WindowInputSpec,
+  dst: Float32Array,
+): Float32Array {
   const n = Math.max(1, Math.min(frames, copy.frames - start));
   return assembleWindow({ history: copy.rows, historyRows: copy.frames }, start, n, g, spec, dst);
 }

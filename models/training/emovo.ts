@@ -10,7 +10,15 @@ import { readClipAudio, type Clip } from './clip.js';
 
 export const EMOVO_DIR = '/work/shared/data/emovo-8k';
 
-const EMOTION_BY_CODE: Record<string, EmotionLabel | null> = { dis: 'disgust', gio: 'happiness', neu: 'neutral', pau: 'fear', rab: 'anger', tri: 'sadness', sor: null };
+const EMOTION_BY_CODE: Record<string, EmotionLabel | null> = {
+  dis: 'disgust',
+  gio: 'happiness',
+  neu: 'neutral',
+  pau: 'fear',
+  rab: 'anger',
+  tri: 'sadness',
+  sor: null,
+};
 
 export interface EmovoName {
   /** Corpus-prefixed speaker id, e.g. `emovo-f1`. */
@@ -26,7 +34,13 @@ export interface EmovoName {
 export function parseEmovoName(file: string): EmovoName | null {
   const m = /^(dis|gio|neu|pau|rab|tri|sor)-([fm][1-3])-([a-z]+\d*)\.wav$/.exec(file);
   if (!m) return null;
-  return { speaker: `emovo-${m[2]}`, sex: m[2][0] as 'm' | 'f', emotion: EMOTION_BY_CODE[m[1]], code: m[1], text: m[3] };
+  return {
+    speaker: `emovo-${m[2]}`,
+    sex: m[2][0] as 'm' | 'f',
+    emotion: EMOTION_BY_CODE[m[1]],
+    code: m[1],
+    text: m[3],
+  };
 }
 
 /** Every clip with an Emo-DB class, sorted by file name. */
@@ -35,7 +49,17 @@ export function loadEmovo(dir = EMOVO_DIR): Clip[] {
   for (const file of readdirSync(dir).sort()) {
     const n = parseEmovoName(file);
     if (!n || !n.emotion) continue;
-    clips.push({ corpus: 'emovo', file, speaker: n.speaker, sex: n.sex, text: n.text, emotion: n.emotion, label: EMOTION_LABELS.indexOf(n.emotion), version: '', ...readClipAudio(join(dir, file)) });
+    clips.push({
+      corpus: 'emovo',
+      file,
+      speaker: n.speaker,
+      sex: n.sex,
+      text: n.text,
+      emotion: n.emotion,
+      label: EMOTION_LABELS.indexOf(n.emotion),
+      version: '',
+      ...readClipAudio(join(dir, file)),
+    });
   }
   return clips;
 }

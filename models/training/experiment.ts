@@ -12,20 +12,46 @@ import { accuracy, argmax, confusion, rocAuc, uar } from './metrics.js';
 
 /** Shared pieces of cross-validation and final training: input spec, one training run, evaluation, folds. */
 
-export const DEFAULT_FEATURES: FrameFeature[] = ['mel', 'f0Semitones', 'f0Relative', 'voiced', 'dbfs', 'zcr', 'centroidKhz', 'logFlux', 'aperiodicity'];
+export const DEFAULT_FEATURES: FrameFeature[] = [
+  'mel',
+  'f0Semitones',
+  'f0Relative',
+  'voiced',
+  'dbfs',
+  'zcr',
+  'centroidKhz',
+  'logFlux',
+  'aperiodicity',
+];
 export const HIGH_AROUSAL_NEGATIVE = ['anger', 'fear'];
 
-export function inputSpec(features: FrameFeature[], levelNorm: ManifestInput['levelNorm'], g: FrontEndGeometry, stats?: { mean: number[]; std: number[] }): WindowInputSpec {
+export function inputSpec(
+  features: FrameFeature[],
+  levelNorm: ManifestInput['levelNorm'],
+  g: FrontEndGeometry,
+  stats?: { mean: number[]; std: number[] },
+): WindowInputSpec {
   const featureCount = expandedFeatureCount(features, g.cfg.melBands);
   return {
     window: { frames: g.windowFrames, hopFrames: g.windowHopFrames, minFrames: g.minFinalFrames, padding: 'wrap' },
-    input: { layout: 'batch-frames-features', features, featureCount, levelNorm, mean: stats?.mean ?? new Array(featureCount).fill(0), std: stats?.std ?? new Array(featureCount).fill(1) },
+    input: {
+      layout: 'batch-frames-features',
+      features,
+      featureCount,
+      levelNorm,
+      mean: stats?.mean ?? new Array(featureCount).fill(0),
+      std: stats?.std ?? new Array(featureCount).fill(1),
+    },
   };
 }
 
 /** A manifest good enough for the predictor during evaluation (the real one is written by train.ts). */
 export function evalManifest(spec: WindowInputSpec): ModelManifest {
-  return { ...spec, labels: [...EMOTION_LABELS], highArousalNegative: HIGH_AROUSAL_NEGATIVE } as unknown as ModelManifest;
+  return {
+    ...spec,
+    labels: [...EMOTION_LABELS],
+    highArousalNegative: HIGH_AROUSAL_NEGATIVE,
+  } as unknown as ModelManifest;
 }
 
 export interface RunConfig {
@@ -35,11 +61,26 @@ export interface RunConfig {
   fit: FitOptions;
 }
 
-export async function trainRun(train: readonly ClipRows[], g: FrontEndGeometry, run: RunConfig, log: (m: string) => void): Promise<{ model: tf.LayersModel; spec: WindowInputSpec; finalLoss: number }> {
+export async function trainRun(
+  train: readonly ClipRows[],
+  g: FrontEndGeometry,
+  run: RunConfig,
+  log: (m: string) => void,
+): Promise<{ model: tf.LayersModel; spec: WindowInputSpec; finalLoss: number }> {
   const raw = inputSpec(run.features, run.levelNorm, g);
-  const stats = featureStats(train.flatMap((c) => c.copies), g, raw);
+  const stats = featureStats(
+    train.flatMap((c) => c.copies),
+    g,
+    raw,
+  );
   const spec = inputSpec(run.features, run.levelNorm, g, stats);
-  const model = buildModel(run.arch, spec.window.frames, spec.input.featureCount, EMOTION_LABELS.length, run.fit.seed * 7919 + 13);
+  const model = buildModel(
+    run.arch,
+    spec.window.frames,
+    spec.input.featureCount,
+    EMOTION_LABELS.length,
+    run.fit.seed * 7919 + 13,
+  );
   const { finalLoss } = await fitModel(model, train, g, spec, EMOTION_LABELS.length, run.fit, log);
   return { model, spec, finalLoss };
 }
@@ -49,7 +90,13 @@ export async function trainRun(train: readonly ClipRows[], g: FrontEndGeometry, 
  * 2 s windows at the runtime's hop (the engine scores a call the same way, window by window). A clip of up to one
  * window (every Emo-DB clip) gives exactly one full, wrap-padded window, as v1's evaluation did.
  */
-export function predictClips(model: tf.LayersModel, spec: WindowInputSpec, clips: readonly ClipRows[], g: FrontEndGeometry, copyIndex = 0): Float32Array {
+export function predictClips(
+  model: tf.LayersModel,
+  spec: WindowInputSpec,
+  clips: readonly ClipRows[],
+  g: FrontEndGeometry,
+  copyIndex = 0,
+): Float32Array {
   const p = new BatchedPredictor(model, evalManifest(spec));
   const T = spec.window.frames;
   const L = EMOTION_LABELS.length;
@@ -59,7 +106,9 @@ export function predictClips(model: tf.LayersModel, spec: WindowInputSpec, clips
     const starts: number[] = [];
     if (copy.frames <= T) starts.push(0);
     else for (let s = 0; s + T <= copy.frames; s += spec.window.hopFrames) starts.push(s);
-    const wins = starts.map((s) => modelWindow(copy, s, Math.min(T, copy.frames - s), g, spec, new Float32Array(T * spec.input.featureCount)));
+    const wins = starts.map((s) =>
+      modelWindow(copy, s, Math.min(T, copy.frames - s), g, spec, new Float32Array(T * spec.input.featureCount)),
+    );
     const probs = p.predict(wins);
     for (let w = 0; w < wins.length; w++) for (let j = 0; j < L; j++) out[i * L + j] += probs[w * L + j] / wins.length;
   });
@@ -83,7 +132,16 @@ export function score(probs: Float32Array, labels: readonly number[]): Scores {
   const ia = EMOTION_LABELS.indexOf('anger');
   const ifr = EMOTION_LABELS.indexOf('fear');
   const han = labels.map((_, i) => probs[i * L + ia] + probs[i * L + ifr]);
-  return { n: labels.length, uar: uar(cm), accuracy: accuracy(cm), confusion: cm, highArousalNegativeAuc: rocAuc(han, labels.map((l) => l === ia || l === ifr)) };
+  return {
+    n: labels.length,
+    uar: uar(cm),
+    accuracy: accuracy(cm),
+    confusion: cm,
+    highArousalNegativeAuc: rocAuc(
+      han,
+      labels.map((l) => l === ia || l === ifr),
+    ),
+  };
 }
 
 /** Speaker folds: 'loso' leaves one speaker out (8 folds); 'pairs' leaves one male + one female out (4 folds). */

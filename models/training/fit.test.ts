@@ -17,7 +17,11 @@ test('mixup blends inputs, targets and weights with one λ ≥ 0.5, reproducibly
   const n = 4;
   const size = 3;
   const classes = 2;
-  const make = () => ({ x: Float32Array.from({ length: n * size }, (_, i) => Math.floor(i / size)), y: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1]), w: Float32Array.from([1, 2, 1, 2]) });
+  const make = () => ({
+    x: Float32Array.from({ length: n * size }, (_, i) => Math.floor(i / size)),
+    y: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1]),
+    w: Float32Array.from([1, 2, 1, 2]),
+  });
   const a = make();
   const lam = mixBatch(a.x, a.y, a.w, n, size, classes, new Prng(5), 0.4);
   const b = make();

@@ -47,7 +47,16 @@ export const DEFAULT_FIT: FitOptions = {
 };
 
 /** Blend batch items with a seeded permutation of themselves (mixup); buffers are changed in place. */
-export function mixBatch(x: Float32Array, y: Float32Array, w: Float32Array, n: number, size: number, classes: number, rng: Prng, alpha: number): number {
+export function mixBatch(
+  x: Float32Array,
+  y: Float32Array,
+  w: Float32Array,
+  n: number,
+  size: number,
+  classes: number,
+  rng: Prng,
+  alpha: number,
+): number {
   const b = rng.beta(alpha, alpha);
   const lam = Math.max(b, 1 - b);
   const perm = rng.shuffle(Array.from({ length: n }, (_, i) => i));
@@ -100,7 +109,10 @@ export async function fitModel(
       yBuf.fill(0);
       for (let k = 0; k < n; k++) {
         const item = train[order[b0 + k]];
-        const copy = rng.next() < opts.cleanProbability || item.copies.length === 1 ? item.copies[0] : item.copies[1 + rng.int(item.copies.length - 1)];
+        const copy =
+          rng.next() < opts.cleanProbability || item.copies.length === 1
+            ? item.copies[0]
+            : item.copies[1 + rng.int(item.copies.length - 1)];
         let start = 0;
         let len = Math.min(T, copy.frames);
         if (rng.next() < opts.cropProbability && copy.frames > opts.minCropFrames) {
@@ -120,7 +132,8 @@ export async function fitModel(
         }
         xBuf.set(win, k * T * F);
         const lab = item.clip.label;
-        for (let j = 0; j < classes; j++) yBuf[k * classes + j] = opts.labelSmoothing / classes + (j === lab ? 1 - opts.labelSmoothing : 0);
+        for (let j = 0; j < classes; j++)
+          yBuf[k * classes + j] = opts.labelSmoothing / classes + (j === lab ? 1 - opts.labelSmoothing : 0);
         wBuf[k] = weights[lab];
       }
       if ((opts.mixupAlpha ?? 0) > 0 && n > 1) mixBatch(xBuf, yBuf, wBuf, n, T * F, classes, rng, opts.mixupAlpha!);
@@ -143,7 +156,8 @@ export async function fitModel(
       step++;
     }
     finalLoss = lossSum / batches;
-    if (epoch % 5 === 4 || epoch === opts.epochs - 1) log(`epoch ${epoch + 1}/${opts.epochs} loss ${finalLoss.toFixed(4)}`);
+    if (epoch % 5 === 4 || epoch === opts.epochs - 1)
+      log(`epoch ${epoch + 1}/${opts.epochs} loss ${finalLoss.toFixed(4)}`);
   }
   optimizer.dispose();
   return { finalLoss };

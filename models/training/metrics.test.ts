@@ -7,7 +7,10 @@ import { Prng } from './prng.js';
 
 test('UAR is the mean of per-class recalls, accuracy the diagonal share', () => {
   const cm = confusion([0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 0], 2);
-  assert.equal(cm, [[3, 1], [1, 1]]);
+  assert.equal(cm, [
+    [3, 1],
+    [1, 1],
+  ]);
   assert.ok(Math.abs(uar(cm) - (0.75 + 0.5) / 2) < 1e-12);
   assert.ok(Math.abs(accuracy(cm) - 4 / 6) < 1e-12);
 });

@@ -11,7 +11,14 @@ import { readClipAudio, type Clip } from './clip.js';
 
 export const NEMO_DIR = '/work/shared/data/nemo-8k';
 
-const EMOTION_BY_NAME: Record<string, EmotionLabel | null> = { anger: 'anger', fear: 'fear', happiness: 'happiness', sadness: 'sadness', neutral: 'neutral', surprised: null };
+const EMOTION_BY_NAME: Record<string, EmotionLabel | null> = {
+  anger: 'anger',
+  fear: 'fear',
+  happiness: 'happiness',
+  sadness: 'sadness',
+  neutral: 'neutral',
+  surprised: null,
+};
 
 export interface NemoRow {
   file: string;
@@ -25,7 +32,9 @@ export interface NemoRow {
 }
 
 /** Parse `SPK_emotion_N.wav`; null if it does not follow the scheme. */
-export function parseNemoName(file: string): { speaker: string; source: string; emotion: EmotionLabel | null; take: string } | null {
+export function parseNemoName(
+  file: string,
+): { speaker: string; source: string; emotion: EmotionLabel | null; take: string } | null {
   const m = /^([A-Z]{2}\d)_([a-z]+)_(\d+)\.wav$/.exec(file);
   if (!m || !(m[2] in EMOTION_BY_NAME)) return null;
   return { speaker: `nemo-${m[1]}`, source: m[2], emotion: EMOTION_BY_NAME[m[2]], take: m[3] };
@@ -33,7 +42,9 @@ export function parseNemoName(file: string): { speaker: string; source: string; 
 
 /** The rows of data.tsv (every file, surprised included), in file order. */
 export function readNemoTable(dir = NEMO_DIR): NemoRow[] {
-  const lines = readFileSync(join(dir, 'data.tsv'), 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(join(dir, 'data.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const head = lines[0].split('\t');
   const col = (name: string) => {
     const i = head.indexOf(name);
@@ -47,9 +58,17 @@ export function readNemoTable(dir = NEMO_DIR): NemoRow[] {
     const source = c[ce].trim();
     const speaker = `nemo-${c[cs].trim()}`;
     const byName = parseNemoName(file);
-    if (!byName || byName.source !== source || byName.speaker !== speaker) throw new Error(`nEMO data.tsv row ${file}: emotion/speaker disagree with the file name`);
+    if (!byName || byName.source !== source || byName.speaker !== speaker)
+      throw new Error(`nEMO data.tsv row ${file}: emotion/speaker disagree with the file name`);
     if (!(source in EMOTION_BY_NAME)) throw new Error(`nEMO data.tsv row ${file}: unknown emotion ${source}`);
-    return { file, speaker, sex: c[cg].trim() === 'female' ? 'f' : 'm', emotion: EMOTION_BY_NAME[source], source, text: c[ct].trim() };
+    return {
+      file,
+      speaker,
+      sex: c[cg].trim() === 'female' ? 'f' : 'm',
+      emotion: EMOTION_BY_NAME[source],
+      source,
+      text: c[ct].trim(),
+    };
   });
 }
 
@@ -58,7 +77,17 @@ export function loadNemo(dir = NEMO_DIR): Clip[] {
   const clips: Clip[] = [];
   for (const r of readNemoTable(dir).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
     if (!r.emotion || !existsSync(join(dir, r.file))) continue;
-    clips.push({ corpus: 'nemo', file: r.file, speaker: r.speaker, sex: r.sex, text: r.text, emotion: r.emotion, label: EMOTION_LABELS.indexOf(r.emotion), version: '', ...readClipAudio(join(dir, r.file)) });
+    clips.push({
+      corpus: 'nemo',
+      file: r.file,
+      speaker: r.speaker,
+      sex: r.sex,
+      text: r.text,
+      emotion: r.emotion,
+      label: EMOTION_LABELS.indexOf(r.emotion),
+      version: '',
+      ...readClipAudio(join(dir, r.file)),
+    });
   }
   return clips;
 }

@@ -11,7 +11,16 @@ import { readClipAudio, type Clip } from './clip.js';
 
 export const RAVDESS_DIR = '/work/shared/data/ravdess-8k';
 
-const EMOTION_BY_CODE: Record<string, EmotionLabel | null> = { '01': 'neutral', '02': null, '03': 'happiness', '04': 'sadness', '05': 'anger', '06': 'fear', '07': 'disgust', '08': null };
+const EMOTION_BY_CODE: Record<string, EmotionLabel | null> = {
+  '01': 'neutral',
+  '02': null,
+  '03': 'happiness',
+  '04': 'sadness',
+  '05': 'anger',
+  '06': 'fear',
+  '07': 'disgust',
+  '08': null,
+};
 
 export interface RavdessName {
   /** Corpus-prefixed actor id, e.g. `ravdess-07`. */
@@ -32,7 +41,15 @@ export function parseRavdessName(file: string): RavdessName | null {
   if (!m) return null;
   const actor = Number(m[5]);
   if (actor < 1 || actor > 24) return null;
-  return { speaker: `ravdess-${m[5]}`, sex: actor % 2 ? 'm' : 'f', emotion: EMOTION_BY_CODE[m[1]], code: m[1], intensity: m[2] === '01' ? 'normal' : 'strong', text: m[3], version: m[4] };
+  return {
+    speaker: `ravdess-${m[5]}`,
+    sex: actor % 2 ? 'm' : 'f',
+    emotion: EMOTION_BY_CODE[m[1]],
+    code: m[1],
+    intensity: m[2] === '01' ? 'normal' : 'strong',
+    text: m[3],
+    version: m[4],
+  };
 }
 
 /** Every clip with an Emo-DB class, sorted by file name (a stable order for seeded runs). */
@@ -41,7 +58,17 @@ export function loadRavdess(dir = RAVDESS_DIR): Clip[] {
   for (const file of readdirSync(dir).sort()) {
     const n = parseRavdessName(file);
     if (!n || !n.emotion) continue;
-    clips.push({ corpus: 'ravdess', file, speaker: n.speaker, sex: n.sex, text: n.text, emotion: n.emotion, label: EMOTION_LABELS.indexOf(n.emotion), version: `${n.intensity}-${n.version}`, ...readClipAudio(join(dir, file)) });
+    clips.push({
+      corpus: 'ravdess',
+      file,
+      speaker: n.speaker,
+      sex: n.sex,
+      text: n.text,
+      emotion: n.emotion,
+      label: EMOTION_LABELS.indexOf(n.emotion),
+      version: `${n.intensity}-${n.version}`,
+      ...readClipAudio(join(dir, file)),
+    });
   }
   return clips;
 }

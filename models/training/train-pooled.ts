@@ -40,26 +40,39 @@ export async function trainPooled(): Promise<void> {
   const corpora = parseCorpusList(arg('corpora', 'emodb,ravdess,emovo,nemo'));
   const caps = parseCaps(arg('cap', 'ravdess:3,emovo:4,nemo:6'));
   const holdOut = arg('hold-out', '').split(',').filter(Boolean);
-  const cvKinds = arg('cv', 'pooled,corpus').split(',').filter((k) => k === 'pooled' || k === 'corpus') as ('pooled' | 'corpus')[];
+  const cvKinds = arg('cv', 'pooled,corpus')
+    .split(',')
+    .filter((k) => k === 'pooled' || k === 'corpus') as ('pooled' | 'corpus')[];
   const backend = await selectBackend({ prefer: ['wasm', 'cpu'] });
   const g = frontEndGeometry(DEFAULT_FRONT_END);
   const run: RunConfig = {
     features: DEFAULT_FEATURES,
     levelNorm: 'voiced-mean',
     arch: DEFAULT_ARCH,
-    fit: { ...DEFAULT_FIT, seed, epochs: Number(arg('epochs', '6')), repeats: Number(arg('repeats', '1')), mixupAlpha: Number(arg('mixup', '0')) },
+    fit: {
+      ...DEFAULT_FIT,
+      seed,
+      epochs: Number(arg('epochs', '6')),
+      repeats: Number(arg('repeats', '1')),
+      mixupAlpha: Number(arg('mixup', '0')),
+    },
   };
   const cmd = `node dist/models/training/train.js ${process.argv.slice(2).join(' ')}`;
   const t0 = Date.now();
   const clips = loadCorpora(corpora, caps, seed);
   const rows = buildRows(clips, DEFAULT_FRONT_END, copies, seed);
-  console.log(`features: ${rows.length} clips x ${copies + 1} renditions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `features: ${rows.length} clips x ${copies + 1} renditions in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const results: Partial<Record<'pooled' | 'corpus', CrossCorpusResult>> = {};
   const saved = arg('cv-results', '').split(',').filter(Boolean);
   for (const file of saved) {
     const r = JSON.parse(readFileSync(file, 'utf8')) as CrossCorpusResult;
     const same = JSON.stringify(r.cv.run) === JSON.stringify(run) && r.cv.copies === copies;
-    if (!same) throw new Error(`${file} was measured with another recipe: ${JSON.stringify(r.cv.run.fit)} (copies ${r.cv.copies})`);
+    if (!same)
+      throw new Error(
+        `${file} was measured with another recipe: ${JSON.stringify(r.cv.run.fit)} (copies ${r.cv.copies})`,
+      );
     results[r.protocol] = r;
   }
   if (!saved.length) {
@@ -69,7 +82,9 @@ export async function trainPooled(): Promise<void> {
     }
   }
   const train = rows.filter((r) => !holdOut.includes(r.clip.speaker));
-  const { model, spec, finalLoss } = await withSeededMathRandom(seed, () => trainRun(train, g, run, (m) => console.log(`[final] ${m}`)));
+  const { model, spec, finalLoss } = await withSeededMathRandom(seed, () =>
+    trainRun(train, g, run, (m) => console.log(`[final] ${m}`)),
+  );
   const data = countsByCorpus(train.map((r) => r.clip));
   const emodb = results.pooled?.perCorpus.clean.find((s) => s.corpus === 'emodb');
   const manifest: ModelManifest = {
@@ -82,7 +97,12 @@ export async function trainPooled(): Promise<void> {
     input: spec.input,
     labels: [...EMOTION_LABELS],
     highArousalNegative: HIGH_AROUSAL_NEGATIVE,
-    architecture: { ...run.arch, parameters: model.countParams(), description: 'patch pyramid (as emotion-v1): 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride 2), global avg + max + std pooling over time, softmax' },
+    architecture: {
+      ...run.arch,
+      parameters: model.countParams(),
+      description:
+        'patch pyramid (as emotion-v1): 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride 2), global avg + max + std pooling over time, softmax',
+    },
     training: {
       data: `pooled corpora from /work/shared/data (${corpora.join(', ')}), calm and surprise dropped, capped per (speaker, emotion): ${JSON.stringify(caps)}`,
       corpora: data,
@@ -96,19 +116,60 @@ export async function trainPooled(): Promise<void> {
       command: cmd,
       commit: gitCommit(),
     },
-    augmentation: { audio: AUGMENTATION, cleanProbability: run.fit.cleanProbability, cropProbability: run.fit.cropProbability, minCropFrames: run.fit.minCropFrames, freqMaskBands: run.fit.freqMask, timeMaskFrames: run.fit.timeMask, mixupAlpha: run.fit.mixupAlpha ?? 0 },
+    augmentation: {
+      audio: AUGMENTATION,
+      cleanProbability: run.fit.cleanProbability,
+      cropProbability: run.fit.cropProbability,
+      minCropFrames: run.fit.minCropFrames,
+      freqMaskBands: run.fit.freqMask,
+      timeMaskFrames: run.fit.timeMask,
+      mixupAlpha: run.fit.mixupAlpha ?? 0,
+    },
     seed,
     evaluation: {
-      protocol: 'pooled speaker folds (8, aligned with Emo-DB leave-one-speaker-out) and leave-one-corpus-out; see EVALUATION.md',
-      emodbLoso: emodb ? { uar: emodb.all.uar, accuracy: emodb.all.accuracy, auc: emodb.all.highArousalNegativeAuc, fearRecall: emodb.fearRecall, confusion: emodb.all.confusion } : null,
-      pooledPerCorpus: results.pooled?.perCorpus.clean.map((s) => ({ corpus: s.corpus, uar7: s.all.uar, auc: s.all.highArousalNegativeAuc, fearRecall: s.fearRecall, uar5: s.shared.uar })) ?? null,
-      crossCorpus: results.corpus?.perCorpus.clean.map((s) => ({ heldOut: s.corpus, uar5: s.shared.uar, auc5: s.shared.highArousalNegativeAuc, fearRecall5: s.shared.recall.fear, confusion5: s.shared.confusion })) ?? null,
+      protocol:
+        'pooled speaker folds (8, aligned with Emo-DB leave-one-speaker-out) and leave-one-corpus-out; see EVALUATION.md',
+      emodbLoso: emodb
+        ? {
+            uar: emodb.all.uar,
+            accuracy: emodb.all.accuracy,
+            auc: emodb.all.highArousalNegativeAuc,
+            fearRecall: emodb.fearRecall,
+            confusion: emodb.all.confusion,
+          }
+        : null,
+      pooledPerCorpus:
+        results.pooled?.perCorpus.clean.map((s) => ({
+          corpus: s.corpus,
+          uar7: s.all.uar,
+          auc: s.all.highArousalNegativeAuc,
+          fearRecall: s.fearRecall,
+          uar5: s.shared.uar,
+        })) ?? null,
+      crossCorpus:
+        results.corpus?.perCorpus.clean.map((s) => ({
+          heldOut: s.corpus,
+          uar5: s.shared.uar,
+          auc5: s.shared.highArousalNegativeAuc,
+          fearRecall5: s.shared.recall.fear,
+          confusion5: s.shared.confusion,
+        })) ?? null,
     },
   };
   const bad = checkManifest(manifest, DEFAULT_FRONT_END);
   if (bad) throw bad;
   const { weightBytes } = await saveModelDir(model, out, manifest);
-  writeFileSync(join(out, 'EVALUATION.md'), pooledEvaluationMarkdown({ title: `${name}: evaluation`, createdAt: manifest.createdAt, commit: String(manifest.training.commit) }, results.pooled ?? null, results.corpus ?? null, cmd));
-  console.log(`wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
+  writeFileSync(
+    join(out, 'EVALUATION.md'),
+    pooledEvaluationMarkdown(
+      { title: `${name}: evaluation`, createdAt: manifest.createdAt, commit: String(manifest.training.commit) },
+      results.pooled ?? null,
+      results.corpus ?? null,
+      cmd,
+    ),
+  );
+  console.log(
+    `wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`,
+  );
   model.dispose();
 }

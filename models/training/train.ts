@@ -38,7 +38,16 @@ function pct(x: number): string {
 function confusionTable(cm: number[][]): string {
   const head = `| true \\ predicted | ${EMOTION_LABELS.join(' | ')} | recall |`;
   const sep = `|---|${EMOTION_LABELS.map(() => '---:').join('|')}|---:|`;
-  const rows = cm.map((r, i) => `| ${EMOTION_LABELS[i]} | ${r.join(' | ')} | ${pct(r[i] / Math.max(1, r.reduce((a, b) => a + b, 0)))} |`);
+  const rows = cm.map(
+    (r, i) =>
+      `| ${EMOTION_LABELS[i]} | ${r.join(' | ')} | ${pct(
+        r[i] /
+          Math.max(
+            1,
+            r.reduce((a, b) => a + b, 0),
+          ),
+      )} |`,
+  );
   return [head, sep, ...rows].join('\n');
 }
 
@@ -52,7 +61,10 @@ export function evaluationMarkdown(m: ModelManifest, cv: CvResult | null, cmd: s
     lines.push('Cross-validation was skipped for this run (`--cv none`): no held-out figures.');
     return lines.join('\n') + '\n';
   }
-  const foldDesc = cv.foldKind === 'loso' ? 'leave-one-speaker-out (8 folds, one speaker held out each)' : 'leave-two-speakers-out (4 folds, one male + one female held out each)';
+  const foldDesc =
+    cv.foldKind === 'loso'
+      ? 'leave-one-speaker-out (8 folds, one speaker held out each)'
+      : 'leave-two-speakers-out (4 folds, one male + one female held out each)';
   lines.push(
     '## Protocol',
     '',
@@ -78,7 +90,10 @@ export function evaluationMarkdown(m: ModelManifest, cv: CvResult | null, cmd: s
     '',
     '| held out | UAR clean | AUC clean | UAR augmented | AUC augmented |',
     '|---|---:|---:|---:|---:|',
-    ...cv.folds.map((f) => `| ${f.heldOut.map((s) => `${s} (${SPEAKER_SEX[s]})`).join(' + ')} | ${pct(f.clean.uar)} | ${pct(f.clean.highArousalNegativeAuc)} | ${pct(f.augmented.uar)} | ${pct(f.augmented.highArousalNegativeAuc)} |`),
+    ...cv.folds.map(
+      (f) =>
+        `| ${f.heldOut.map((s) => `${s} (${SPEAKER_SEX[s]})`).join(' + ')} | ${pct(f.clean.uar)} | ${pct(f.clean.highArousalNegativeAuc)} | ${pct(f.augmented.uar)} | ${pct(f.augmented.highArousalNegativeAuc)} |`,
+    ),
     '',
     `Cross-validation took ${cv.seconds.toFixed(0)} s on the wasm backend.`,
     '',
@@ -112,13 +127,17 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const clips = loadEmoDb();
   const rows = buildRows(clips, DEFAULT_FRONT_END, copies, seed);
-  console.log(`features: ${rows.length} clips x ${copies + 1} renditions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `features: ${rows.length} clips x ${copies + 1} renditions in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   let cv: CvResult | null = null;
   if (cvKind !== 'none') {
     cv = await crossValidate(rows, run, cvKind, copies, (m) => console.log(m));
     console.log(`cross-validation (${cvKind}): clean ${scoreLine(cv.clean)}; augmented ${scoreLine(cv.augmented)}`);
   }
-  const { model, spec, finalLoss } = await withSeededMathRandom(seed, () => trainRun(rows, g, run, (m) => console.log(`[final] ${m}`)));
+  const { model, spec, finalLoss } = await withSeededMathRandom(seed, () =>
+    trainRun(rows, g, run, (m) => console.log(`[final] ${m}`)),
+  );
   const cmd = `node dist/models/training/train.js --out ${out} --seed ${seed} --epochs ${run.fit.epochs} --copies ${copies} --cv ${cvKind}`;
   const manifest: ModelManifest = {
     format: 'callguard-model/1',
@@ -130,7 +149,12 @@ async function main(): Promise<void> {
     input: spec.input,
     labels: [...EMOTION_LABELS],
     highArousalNegative: HIGH_AROUSAL_NEGATIVE,
-    architecture: { ...run.arch, parameters: model.countParams(), description: 'patch pyramid: 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride 2), global avg + max + std pooling over time, softmax' },
+    architecture: {
+      ...run.arch,
+      parameters: model.countParams(),
+      description:
+        'patch pyramid: 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride 2), global avg + max + std pooling over time, softmax',
+    },
     training: {
       data: `Emo-DB telephone copy (${EMODB_DIR}): ${clips.length} clips, speakers ${Object.keys(SPEAKER_SEX).sort().join(', ')}, all used for the shipped model`,
       labelsFrom: 'file name (SSTTTEV.wav, E = emotion letter)',
@@ -141,17 +165,39 @@ async function main(): Promise<void> {
       finalLoss,
       command: cmd,
     },
-    augmentation: { audio: AUGMENTATION, cleanProbability: run.fit.cleanProbability, cropProbability: run.fit.cropProbability, minCropFrames: run.fit.minCropFrames, freqMaskBands: run.fit.freqMask, timeMaskFrames: run.fit.timeMask },
+    augmentation: {
+      audio: AUGMENTATION,
+      cleanProbability: run.fit.cleanProbability,
+      cropProbability: run.fit.cropProbability,
+      minCropFrames: run.fit.minCropFrames,
+      freqMaskBands: run.fit.freqMask,
+      timeMaskFrames: run.fit.timeMask,
+    },
     seed,
     evaluation: cv
-      ? { protocol: cv.foldKind === 'loso' ? 'leave-one-speaker-out, 8 folds' : 'leave-two-speakers-out (1 m + 1 f), 4 folds', pooled: true, clean: cv.clean, telephoneAugmented: cv.augmented, folds: cv.folds.map((f) => ({ heldOut: f.heldOut, uar: f.clean.uar, auc: f.clean.highArousalNegativeAuc, uarAugmented: f.augmented.uar, aucAugmented: f.augmented.highArousalNegativeAuc })) }
+      ? {
+          protocol:
+            cv.foldKind === 'loso' ? 'leave-one-speaker-out, 8 folds' : 'leave-two-speakers-out (1 m + 1 f), 4 folds',
+          pooled: true,
+          clean: cv.clean,
+          telephoneAugmented: cv.augmented,
+          folds: cv.folds.map((f) => ({
+            heldOut: f.heldOut,
+            uar: f.clean.uar,
+            auc: f.clean.highArousalNegativeAuc,
+            uarAugmented: f.augmented.uar,
+            aucAugmented: f.augmented.highArousalNegativeAuc,
+          })),
+        }
       : { protocol: 'none (--cv none)' },
   };
   const bad = checkManifest(manifest, DEFAULT_FRONT_END);
   if (bad) throw bad;
   const { weightBytes } = await saveModelDir(model, out, manifest);
   writeFileSync(join(out, 'EVALUATION.md'), evaluationMarkdown(manifest, cv, cmd));
-  console.log(`wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
+  console.log(
+    `wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`,
+  );
   model.dispose();
 }
 

@@ -21,7 +21,12 @@ interface PerlEvent {
   [k: string]: unknown;
 }
 
-function startPerlSmsc(args: string[]): { child: ChildProcessWithoutNullStreams; events: PerlEvent[]; port: Promise<number>; stderr: () => string } {
+function startPerlSmsc(args: string[]): {
+  child: ChildProcessWithoutNullStreams;
+  events: PerlEvent[];
+  port: Promise<number>;
+  stderr: () => string;
+} {
   const child = spawn('perl', [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const events: PerlEvent[] = [];
   let err = '';
@@ -51,7 +56,11 @@ function startPerlSmsc(args: string[]): { child: ChildProcessWithoutNullStreams;
 
 test('Net::SMPP is installed (CI installs libnet-smpp-perl)', () => {
   const r = spawnSync('perl', ['-MNet::SMPP', '-MJSON::PP', '-e1']);
-  assert.is(r.status, 0, 'Perl Net::SMPP is missing: apt-get install -y libnet-smpp-perl (the interop test cannot run without it)');
+  assert.is(
+    r.status,
+    0,
+    'Perl Net::SMPP is missing: apt-get install -y libnet-smpp-perl (the interop test cannot run without it)',
+  );
 });
 
 test('interop with a Net::SMPP SMSC: bind, GSM-7 and UCS-2 two-part alerts, receipts, its enquire_link, its disconnect', async () => {
@@ -79,7 +88,8 @@ test('interop with a Net::SMPP SMSC: bind, GSM-7 and UCS-2 two-part alerts, rece
     assert.ok((await svc.enqueue({ alertId: 'gsm', to: '+447700900123', text: gsmText })).accepted);
     await waitEvent(svc, (e) => e.type === 'delivered' && e.alertId === 'gsm', 'gsm delivered');
 
-    const ucsText = 'Внимание: этот звонок может быть мошенничеством. Положите трубку и не сообщайте коды. 😀 Позвоните в банк.';
+    const ucsText =
+      'Внимание: этот звонок может быть мошенничеством. Положите трубку и не сообщайте коды. 😀 Позвоните в банк.';
     assert.ok(ucsText.length > 70 && ucsText.length <= 134);
     assert.ok((await svc.enqueue({ alertId: 'ucs2', to: '+447700900123', text: ucsText })).accepted);
     await waitEvent(svc, (e) => e.type === 'delivered' && e.alertId === 'ucs2', 'ucs2 delivered');

@@ -54,7 +54,16 @@ export function codecOffer(codec: TestCodec, opts: { ports?: [number, number]; a
     `a=label:${label}`,
     'a=sendonly',
   ];
-  return ['v=0', `o=SBC 4321 1 IN IP4 ${addr}`, 's=SIPREC', `c=IN IP4 ${addr}`, 't=0 0', ...media(p1, '1'), ...media(p2, '2'), ''].join('\r\n');
+  return [
+    'v=0',
+    `o=SBC 4321 1 IN IP4 ${addr}`,
+    's=SIPREC',
+    `c=IN IP4 ${addr}`,
+    't=0 0',
+    ...media(p1, '1'),
+    ...media(p2, '2'),
+    '',
+  ].join('\r\n');
 }
 
 export interface CodecCallResult {
@@ -94,7 +103,20 @@ export async function codecCall(opts: {
     const args = ['-re', '-i', wav, '-filter_complex', '[0:a]channelsplit=channel_layout=stereo[l0][l1]'];
     opts.legs.forEach((_, i) => {
       const url = `rtp://127.0.0.1:${ports[i]}${G711.has(opts.codec) ? '?pkt_size=172' : ''}`;
-      args.push('-map', `[l${i}]`, '-ac', '1', ...FFMPEG_ENCODE[opts.codec], '-max_delay', '20000', '-payload_type', String(OFFER[opts.codec].pt), '-f', 'rtp', url);
+      args.push(
+        '-map',
+        `[l${i}]`,
+        '-ac',
+        '1',
+        ...FFMPEG_ENCODE[opts.codec],
+        '-max_delay',
+        '20000',
+        '-payload_type',
+        String(OFFER[opts.codec].pt),
+        '-f',
+        'rtp',
+        url,
+      );
     });
     const code = await ffmpegProcess(args).done;
     const codes = [code, code];

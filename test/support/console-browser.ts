@@ -9,15 +9,27 @@ const CHROMIUM = '/usr/bin/chromium';
  * cannot have as root. Fails with the install hint when it is missing (the browser tests do not skip).
  */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) assert.unreachable('chromium is not installed: apt-get install -y chromium (CI .ci/run does this)');
+  if (!existsSync(CHROMIUM))
+    assert.unreachable('chromium is not installed: apt-get install -y chromium (CI .ci/run does this)');
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
 /** The engine's operator console in Chromium, logged in with `token` (the page shows #main). */
-export async function openConsole(url: string, token: string): Promise<{ browser: Browser; page: Page; pageErrors: string[] }> {
+export async function openConsole(
+  url: string,
+  token: string,
+): Promise<{ browser: Browser; page: Page; pageErrors: string[] }> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();

@@ -13,9 +13,16 @@ export const quietLog = pino({ level: 'silent' });
  * Engine defaults with overrides, as the tests run it (2 workers, fast ticks). Enrolment is not enforced: the tests'
  * calls use numbers nobody enrolled; the tests of enrolment itself (engine/ops/engine-ops.test.ts) switch it on.
  */
-export function testConfig(overrides: { engine?: Partial<CallguardConfig['engine']>; pool?: Partial<CallguardConfig['pool']> } = {}): CallguardConfig {
+export function testConfig(
+  overrides: { engine?: Partial<CallguardConfig['engine']>; pool?: Partial<CallguardConfig['pool']> } = {},
+): CallguardConfig {
   const c = loadConfig({ env: {} });
-  return { ...c, pool: { ...c.pool, threads: 2, ...overrides.pool }, engine: { ...c.engine, tickMs: 5, ...overrides.engine }, subscribers: { ...c.subscribers, enforce: false } };
+  return {
+    ...c,
+    pool: { ...c.pool, threads: 2, ...overrides.pool },
+    engine: { ...c.engine, tickMs: 5, ...overrides.engine },
+    subscribers: { ...c.subscribers, enforce: false },
+  };
 }
 
 /** Concatenate Emo-DB clips (decoded PCM16, 8 kHz) into one signal. */

@@ -64,21 +64,34 @@ export class KamailioRunner {
   }
 
   static async start(o: { port: number; engines: number[]; probeSeconds?: number }): Promise<KamailioRunner> {
-    if (!existsSync('/usr/sbin/kamailio')) throw new Error('kamailio is not installed (apt-get install kamailio; .ci/run does it)');
+    if (!existsSync('/usr/sbin/kamailio'))
+      throw new Error('kamailio is not installed (apt-get install kamailio; .ci/run does it)');
     const dir = mkdtempSync(join(tmpdir(), 'cg-kamailio-'));
     const list = join(dir, 'dispatcher.list');
     writeFileSync(list, o.engines.map((p) => `1 sip:127.0.0.1:${p}`).join('\n') + '\n');
     const args = [
-      '-f', KAMAILIO_CFG,
-      '-DD', '-E',
-      '-P', join(dir, 'kamailio.pid'),
-      '-Y', dir,
-      '-w', dir,
-      '-m', '64', '-M', '8',
-      '-A', `CG_DS_LIST="${list}"`,
-      '-A', `CG_PROBE_SECONDS=${o.probeSeconds ?? 1}`,
-      '-A', 'CG_NO_DEFAULT_LISTEN',
-      '-l', `udp:127.0.0.1:${o.port}`,
+      '-f',
+      KAMAILIO_CFG,
+      '-DD',
+      '-E',
+      '-P',
+      join(dir, 'kamailio.pid'),
+      '-Y',
+      dir,
+      '-w',
+      dir,
+      '-m',
+      '64',
+      '-M',
+      '8',
+      '-A',
+      `CG_DS_LIST="${list}"`,
+      '-A',
+      `CG_PROBE_SECONDS=${o.probeSeconds ?? 1}`,
+      '-A',
+      'CG_NO_DEFAULT_LISTEN',
+      '-l',
+      `udp:127.0.0.1:${o.port}`,
     ];
     const child = spawn('/usr/sbin/kamailio', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const k = new KamailioRunner(o.port, dir, child);

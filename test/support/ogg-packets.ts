@@ -2,8 +2,9 @@
 export function oggPackets(ogg: Uint8Array): Uint8Array[] {
   const packets: Uint8Array[] = [];
   let partial: number[] = [];
-  for (let p = 0; p + 27 <= ogg.length; ) {
-    if (ogg[p] !== 0x4f || ogg[p + 1] !== 0x67 || ogg[p + 2] !== 0x67 || ogg[p + 3] !== 0x53) throw new Error(`no OggS at ${p}`);
+  for (let p = 0; p + 27 <= ogg.length;) {
+    if (ogg[p] !== 0x4f || ogg[p + 1] !== 0x67 || ogg[p + 2] !== 0x67 || ogg[p + 3] !== 0x53)
+      throw new Error(`no OggS at ${p}`);
     const segments = ogg[p + 26];
     let body = p + 27 + segments;
     for (let s = 0; s < segments; s++) {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 export function postgresBinDir(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
-  const majors = readdirSync(root).filter((d) => existsSync(join(root, d, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
   return majors.length ? join(root, majors[0], 'bin') : null;
 }
 
@@ -54,15 +56,44 @@ export class PostgresCluster {
       chmodSync(dir, 0o700);
     }
     const cluster = new PostgresCluster(dir, await freeTcpPort(), bin, asUser, o.fsync ?? false);
-    cluster.run('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    cluster.run('initdb', [
+      '-D',
+      join(dir, 'data'),
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
     await cluster.start();
-    cluster.run('psql', ['-h', dir, '-p', String(cluster.port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q', '-c', "CREATE ROLE callguard LOGIN PASSWORD 'callguard'", '-c', 'CREATE DATABASE callguard OWNER callguard']);
+    cluster.run('psql', [
+      '-h',
+      dir,
+      '-p',
+      String(cluster.port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+      '-c',
+      "CREATE ROLE callguard LOGIN PASSWORD 'callguard'",
+      '-c',
+      'CREATE DATABASE callguard OWNER callguard',
+    ]);
     return cluster;
   }
 
   private run(tool: string, args: string[]): string {
     const exe = join(this.bin, tool);
-    const r = this.asUser ? spawnSync('runuser', ['-u', this.asUser, '--', exe, ...args], { encoding: 'utf8', cwd: '/' }) : spawnSync(exe, args, { encoding: 'utf8', cwd: '/' });
+    const r = this.asUser
+      ? spawnSync('runuser', ['-u', this.asUser, '--', exe, ...args], { encoding: 'utf8', cwd: '/' })
+      : spawnSync(exe, args, { encoding: 'utf8', cwd: '/' });
     if (r.status !== 0) throw new Error(`${tool} failed (${r.status}): ${r.stderr || r.stdout}`);
     return r.stdout;
   }
@@ -70,7 +101,18 @@ export class PostgresCluster {
   /** Starts (or restarts after `stop`) the server and waits until it accepts connections. */
   async start(): Promise<void> {
     const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=${this.fsync ? 'on' : 'off'} -c max_connections=60`;
-    this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
+    this.run('pg_ctl', [
+      '-D',
+      join(this.dir, 'data'),
+      '-l',
+      join(this.dir, 'server.log'),
+      '-o',
+      opts,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
   }
 
   /** Stops the server: `fast` ends the sessions (a planned restart), `immediate` is a crash. */

@@ -37,14 +37,38 @@ export async function freeUdpPort(): Promise<number> {
  * Play one SIPREC call with sipp as the SBC (engine/ingest/sipp/siprec-uac.xml: multipart INVITE with SDP and
  * rs-metadata, `clip` streamed as PCMU on the first m-line with rtp_stream, then BYE). Resolves with sipp's exit code.
  */
-export async function runSippSiprecCall(sipPort: number, clip: Buffer, opts: { holdMs?: number } = {}): Promise<{ code: number | null; output: string }> {
+export async function runSippSiprecCall(
+  sipPort: number,
+  clip: Buffer,
+  opts: { holdMs?: number } = {},
+): Promise<{ code: number | null; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'callguard-sipp-'));
   writeFileSync(join(dir, 'siprec-clip.ulaw'), clip);
   // holdMs: how long the call stays up after the media starts (the scenario's 2.6 s suits a 2 s clip).
   const scenario = readFileSync(join(repoRoot, 'engine/ingest/sipp/siprec-uac.xml'), 'utf8');
-  writeFileSync(join(dir, 'siprec-uac.xml'), opts.holdMs ? scenario.replace('<pause milliseconds="2600"/>', `<pause milliseconds="${Math.round(opts.holdMs)}"/>`) : scenario);
+  writeFileSync(
+    join(dir, 'siprec-uac.xml'),
+    opts.holdMs
+      ? scenario.replace('<pause milliseconds="2600"/>', `<pause milliseconds="${Math.round(opts.holdMs)}"/>`)
+      : scenario,
+  );
   const mediaPort = await freeUdpPort();
-  const args = ['-sf', 'siprec-uac.xml', '-m', '1', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-mp', String(mediaPort), '-nostdin', '-timeout', String(20 + Math.ceil((opts.holdMs ?? 0) / 1000)), `127.0.0.1:${sipPort}`];
+  const args = [
+    '-sf',
+    'siprec-uac.xml',
+    '-m',
+    '1',
+    '-i',
+    '127.0.0.1',
+    '-mi',
+    '127.0.0.1',
+    '-mp',
+    String(mediaPort),
+    '-nostdin',
+    '-timeout',
+    String(20 + Math.ceil((opts.holdMs ?? 0) / 1000)),
+    `127.0.0.1:${sipPort}`,
+  ];
   const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));

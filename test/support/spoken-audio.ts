@@ -28,7 +28,11 @@ export function spokenCall(sentences: string[], voice = 'flite:awb'): { audio: W
 
 /** Fails with an install hint when a tool the spoken-content tests need is missing (they do not skip). */
 export function requireSpeechTools(): void {
-  for (const [cmd, pkg] of [['flite', 'flite'], ['sox', 'sox'], ['espeak-ng', 'espeak-ng']]) {
+  for (const [cmd, pkg] of [
+    ['flite', 'flite'],
+    ['sox', 'sox'],
+    ['espeak-ng', 'espeak-ng'],
+  ]) {
     try {
       execFileSync('sh', ['-c', `command -v ${cmd}`]);
     } catch {

@@ -21,13 +21,30 @@ interface Stored {
 }
 
 function encode(wideband: boolean, bitrate: number): Stored {
-  const amr = ffmpeg(['-i', clip, '-ar', wideband ? '16000' : '8000', '-c:a', wideband ? 'libvo_amrwbenc' : 'libopencore_amrnb', '-b:a', String(bitrate), '-f', 'amr', '-']);
+  const amr = ffmpeg([
+    '-i',
+    clip,
+    '-ar',
+    wideband ? '16000' : '8000',
+    '-c:a',
+    wideband ? 'libvo_amrwbenc' : 'libopencore_amrnb',
+    '-b:a',
+    String(bitrate),
+    '-f',
+    'amr',
+    '-',
+  ]);
   // libopencore's decoder: the same reference code as ours, so equality is exact. (ffmpeg's native amrwb/amrnb
   // decoders differ from it by a few LSB.)
-  const reference = pcm16(ffmpeg(['-f', 'amr', '-c:a', wideband ? 'libopencore_amrwb' : 'libopencore_amrnb', '-i', '-', '-f', 's16le', '-'], amr));
+  const reference = pcm16(
+    ffmpeg(
+      ['-f', 'amr', '-c:a', wideband ? 'libopencore_amrwb' : 'libopencore_amrnb', '-i', '-', '-f', 's16le', '-'],
+      amr,
+    ),
+  );
   const bits = wideband ? AMR_WB_FRAME_BITS : AMR_NB_FRAME_BITS;
   const frames: Uint8Array[] = [];
-  for (let off = wideband ? 9 : 6; off < amr.length; ) {
+  for (let off = wideband ? 9 : 6; off < amr.length;) {
     const size = 1 + Math.ceil(Math.max(0, bits[(amr[off] >> 3) & 15]) / 8);
     frames.push(amr.subarray(off, off + size));
     off += size;
@@ -67,7 +84,13 @@ function payload(frames: Uint8Array[], wideband: boolean, octetAligned: boolean)
   return Uint8Array.from(out);
 }
 
-function decodeAll(dec: AmrDecoder, stored: Stored, wideband: boolean, octetAligned: boolean, perPacket: number): Int16Array {
+function decodeAll(
+  dec: AmrDecoder,
+  stored: Stored,
+  wideband: boolean,
+  octetAligned: boolean,
+  perPacket: number,
+): Int16Array {
   const out = new Int16Array(MAX_DECODED_SAMPLES);
   const all = new Int16Array(stored.reference.length);
   let at = 0;
@@ -102,7 +125,8 @@ for (const c of cases) {
         const got = decodeAll(dec, stored, c.wideband, octetAligned, perPacket);
         dec.free();
         if (c.wideband) {
-          for (let i = 0; i < got.length; i++) if (got[i] !== stored.reference[i]) assert.unreachable(`sample ${i}: ${got[i]} vs ${stored.reference[i]}`);
+          for (let i = 0; i < got.length; i++)
+            if (got[i] !== stored.reference[i]) assert.unreachable(`sample ${i}: ${got[i]} vs ${stored.reference[i]}`);
         } else {
           // The AMR-NB wasm build is not bit-exact with native opencore on full-scale speech (its internals overflow
           // where native code saturates; see amr-decoder.ts): measured over 60 Emo-DB clips, <0.12% of samples differ,

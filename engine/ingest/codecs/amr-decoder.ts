@@ -35,7 +35,9 @@ let wasm: AmrWasm | null = null;
 export function loadAmrModule(): Promise<AmrWasm> {
   modulePromise ??= (async () => {
     const dir = dirname(createRequire(import.meta.url).resolve('@audio/decode-amr/package.json'));
-    const mod = (await import(pathToFileURL(join(dir, 'src', 'amr.wasm.js')).href)) as { default: () => Promise<AmrWasm> };
+    const mod = (await import(pathToFileURL(join(dir, 'src', 'amr.wasm.js')).href)) as {
+      default: () => Promise<AmrWasm>;
+    };
     wasm = await mod.default();
     return wasm;
   })();
@@ -115,7 +117,10 @@ export class AmrDecoder implements LegDecoder {
 
   private run(size: number, out: Int16Array, o: number): number {
     const m = this.m;
-    const n = this.codec === 'AMR-WB' ? m._amr_wb_decode(this.handle, this.frame, size) : m._amr_nb_decode(this.handle, this.frame, size);
+    const n =
+      this.codec === 'AMR-WB'
+        ? m._amr_wb_decode(this.handle, this.frame, size)
+        : m._amr_nb_decode(this.handle, this.frame, size);
     if (n !== this.frameSamples) return 0;
     const at = (this.codec === 'AMR-WB' ? m._amr_wb_output() : m._amr_nb_output()) >> 2;
     const f32 = m.HEAPF32;

@@ -82,7 +82,9 @@ test('several frames, a NO_DATA and a damaged (Q=0) one, AMR-WB, both formats, a
     if (octetAligned) w.put(3, 4).put(0, 4);
     else w.put(3, 4);
     frames.forEach((f, i) => {
-      w.put(i < frames.length - 1 ? 1 : 0, 1).put(f.ft, 4).put(f.q, 1);
+      w.put(i < frames.length - 1 ? 1 : 0, 1)
+        .put(f.ft, 4)
+        .put(f.q, 1);
       if (octetAligned) w.put(0, 2);
     });
     for (const f of frames) {
@@ -115,13 +117,20 @@ test('bad payloads are rejected with a reason, never thrown on', () => {
   // Reserved frame types: AMR 9-14, AMR-WB 10-13.
   assert.is(nb.unpack(Uint8Array.of(0xf0, 12 << 3, 0, 0, 0, 0, 0, 0), 0, 8), AMR_BAD_FRAME_TYPE);
   const wb = new AmrPayloadReader(true, false);
-  assert.is(wb.unpack(new BitWriter().put(15, 4).put(0, 1).put(11, 4).put(1, 1).put(0, 30).u8, 0, 5), AMR_BAD_FRAME_TYPE);
+  assert.is(
+    wb.unpack(new BitWriter().put(15, 4).put(0, 1).put(11, 4).put(1, 1).put(0, 30).u8, 0, 5),
+    AMR_BAD_FRAME_TYPE,
+  );
   // Bandwidth-efficient frame bits cut short.
   const cut = new BitWriter().put(15, 4).put(0, 1).put(8, 4).put(1, 1).put(0, 100).padToOctet().u8;
   assert.is(wb.unpack(cut, 0, cut.length), AMR_TRUNCATED_FRAMES);
   // A ToC of 17 NO_DATA entries: more frames than a packet may carry.
   const many = new BitWriter().put(15, 4);
-  for (let i = 0; i < 17; i++) many.put(i < 16 ? 1 : 0, 1).put(15, 4).put(1, 1);
+  for (let i = 0; i < 17; i++)
+    many
+      .put(i < 16 ? 1 : 0, 1)
+      .put(15, 4)
+      .put(1, 1);
   const m = many.padToOctet().u8;
   assert.is(wb.unpack(m, 0, m.length), AMR_TOO_MANY_FRAMES);
   // Random octets: every outcome is a code, never an exception or a read outside the payload's frames.
@@ -139,8 +148,14 @@ test('bad payloads are rejected with a reason, never thrown on', () => {
 });
 
 test('frame sizes are the TS 26.101 / 26.201 ones (storage sizes 13..32 and 18..61 octets)', () => {
-  assert.equal(AMR_NB_FRAME_BITS.slice(0, 8).map((b) => 1 + Math.ceil(b / 8)), [13, 14, 16, 18, 20, 21, 27, 32]);
-  assert.equal(AMR_WB_FRAME_BITS.slice(0, 9).map((b) => 1 + Math.ceil(b / 8)), [18, 24, 33, 37, 41, 47, 51, 59, 61]);
+  assert.equal(
+    AMR_NB_FRAME_BITS.slice(0, 8).map((b) => 1 + Math.ceil(b / 8)),
+    [13, 14, 16, 18, 20, 21, 27, 32],
+  );
+  assert.equal(
+    AMR_WB_FRAME_BITS.slice(0, 9).map((b) => 1 + Math.ceil(b / 8)),
+    [18, 24, 33, 37, 41, 47, 51, 59, 61],
+  );
 });
 
 test.run();

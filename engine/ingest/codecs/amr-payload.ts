@@ -7,9 +7,13 @@
  */
 
 /** Speech bits per frame type: AMR FT 0-7 modes, 8 SID (TS 26.101 table 1a); 9-14 not used here; 15 NO_DATA. */
-export const AMR_NB_FRAME_BITS: readonly number[] = [95, 103, 118, 134, 148, 159, 204, 244, 39, -1, -1, -1, -1, -1, -1, 0];
+export const AMR_NB_FRAME_BITS: readonly number[] = [
+  95, 103, 118, 134, 148, 159, 204, 244, 39, -1, -1, -1, -1, -1, -1, 0,
+];
 /** AMR-WB FT 0-8 modes, 9 SID (TS 26.201 table 1a); 10-13 not used; 14 SPEECH_LOST and 15 NO_DATA carry no bits. */
-export const AMR_WB_FRAME_BITS: readonly number[] = [132, 177, 253, 285, 317, 365, 397, 461, 477, 40, -1, -1, -1, -1, 0, 0];
+export const AMR_WB_FRAME_BITS: readonly number[] = [
+  132, 177, 253, 285, 317, 365, 397, 461, 477, 40, -1, -1, -1, -1, 0, 0,
+];
 
 export const AMR_OK = 0;
 /** No complete ToC (empty payload, or the ToC runs past the end). */
@@ -49,7 +53,9 @@ export class AmrPayloadReader {
   /** Unpacks one RTP payload; AMR_OK or an error code (then `count` is 0). */
   unpack(buf: Uint8Array, offset: number, length: number): number {
     this.count = 0;
-    const r = this.octetAligned ? this.unpackOctetAligned(buf, offset, length) : this.unpackBandwidthEfficient(buf, offset, length);
+    const r = this.octetAligned
+      ? this.unpackOctetAligned(buf, offset, length)
+      : this.unpackBandwidthEfficient(buf, offset, length);
     if (r !== AMR_OK) this.count = 0;
     return r;
   }

@@ -20,12 +20,54 @@ export interface CodecInfo {
 }
 
 export const CODECS: Readonly<Record<AudioCodec, CodecInfo>> = {
-  PCMU: { rtpmapName: 'PCMU', clockRate: 8000, rtpmapChannels: 1, sampleRate: 8000, wideband: false, staticPayloadType: 0 },
-  PCMA: { rtpmapName: 'PCMA', clockRate: 8000, rtpmapChannels: 1, sampleRate: 8000, wideband: false, staticPayloadType: 8 },
-  G722: { rtpmapName: 'G722', clockRate: 8000, rtpmapChannels: 1, sampleRate: 16000, wideband: true, staticPayloadType: 9 },
-  OPUS: { rtpmapName: 'opus', clockRate: 48000, rtpmapChannels: 2, sampleRate: 16000, wideband: true, staticPayloadType: null },
-  'AMR-WB': { rtpmapName: 'AMR-WB', clockRate: 16000, rtpmapChannels: 1, sampleRate: 16000, wideband: true, staticPayloadType: null },
-  AMR: { rtpmapName: 'AMR', clockRate: 8000, rtpmapChannels: 1, sampleRate: 8000, wideband: false, staticPayloadType: null },
+  PCMU: {
+    rtpmapName: 'PCMU',
+    clockRate: 8000,
+    rtpmapChannels: 1,
+    sampleRate: 8000,
+    wideband: false,
+    staticPayloadType: 0,
+  },
+  PCMA: {
+    rtpmapName: 'PCMA',
+    clockRate: 8000,
+    rtpmapChannels: 1,
+    sampleRate: 8000,
+    wideband: false,
+    staticPayloadType: 8,
+  },
+  G722: {
+    rtpmapName: 'G722',
+    clockRate: 8000,
+    rtpmapChannels: 1,
+    sampleRate: 16000,
+    wideband: true,
+    staticPayloadType: 9,
+  },
+  OPUS: {
+    rtpmapName: 'opus',
+    clockRate: 48000,
+    rtpmapChannels: 2,
+    sampleRate: 16000,
+    wideband: true,
+    staticPayloadType: null,
+  },
+  'AMR-WB': {
+    rtpmapName: 'AMR-WB',
+    clockRate: 16000,
+    rtpmapChannels: 1,
+    sampleRate: 16000,
+    wideband: true,
+    staticPayloadType: null,
+  },
+  AMR: {
+    rtpmapName: 'AMR',
+    clockRate: 8000,
+    rtpmapChannels: 1,
+    sampleRate: 8000,
+    wideband: false,
+    staticPayloadType: null,
+  },
 };
 
 /** RFC 4867 options a leg's AMR or AMR-WB payload was negotiated with. */

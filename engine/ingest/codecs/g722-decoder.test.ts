@@ -40,7 +40,8 @@ test('packet by packet (160 octets, 20 ms) gives the same samples as one call', 
   const pkt = new Int16Array(320);
   for (let off = 0; off + 160 <= g722.length; off += 160) {
     assert.is(dec.decode(g722, off, 160, pkt, 0), 320);
-    for (let i = 0; i < 320; i++) if (pkt[i] !== whole[2 * off + i]) assert.unreachable(`sample ${2 * off + i} differs`);
+    for (let i = 0; i < 320; i++)
+      if (pkt[i] !== whole[2 * off + i]) assert.unreachable(`sample ${2 * off + i} differs`);
   }
 });
 

@@ -11,7 +11,25 @@ import { OpusLegDecoder } from './opus-decoder.js';
 // Emo-DB speech encoded by ffmpeg's libopus (20 ms frames, as on RTP); the packets are taken out of the Ogg file.
 const clip = join(emodbDir, '03a01Fa.wav');
 const haveOpus = ffmpegEncoders().has('libopus');
-const ogg = haveOpus ? ffmpeg(['-i', clip, '-ar', '48000', '-c:a', 'libopus', '-application', 'voip', '-b:a', '24k', '-frame_duration', '20', '-f', 'ogg', '-']) : new Uint8Array(0);
+const ogg = haveOpus
+  ? ffmpeg([
+      '-i',
+      clip,
+      '-ar',
+      '48000',
+      '-c:a',
+      'libopus',
+      '-application',
+      'voip',
+      '-b:a',
+      '24k',
+      '-frame_duration',
+      '20',
+      '-f',
+      'ogg',
+      '-',
+    ])
+  : new Uint8Array(0);
 const packets = haveOpus ? oggPackets(ogg).slice(2) : []; // OpusHead, OpusTags first
 
 test('decodes packet by packet to what the library decodes through its own API (16 kHz mono)', async () => {

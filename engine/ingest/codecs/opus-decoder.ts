@@ -9,7 +9,9 @@ import type { LegDecoder } from './leg-decoder.js';
  * Loss: an empty payload asks libopus for concealment (PLC), which continues the last frame's signal and fades out.
  */
 interface OpusInternals {
-  _common: { wasm: { opus_frame_decode_float_deinterleaved(dec: number, input: number, len: number, out: number): number } };
+  _common: {
+    wasm: { opus_frame_decode_float_deinterleaved(dec: number, input: number, len: number, out: number): number };
+  };
   _decoder: number;
   _input: { ptr: number; len: number; buf: Uint8Array };
   _output: { ptr: number; len: number; buf: Float32Array };
@@ -39,7 +41,11 @@ export class OpusLegDecoder implements LegDecoder {
     const dec = new OpusDecoder({ sampleRate: RATE, channels: 1 });
     await dec.ready;
     const io = dec as unknown as OpusInternals;
-    if (typeof io._common?.wasm?.opus_frame_decode_float_deinterleaved !== 'function' || !(io._input?.buf instanceof Uint8Array) || !(io._output?.buf instanceof Float32Array)) {
+    if (
+      typeof io._common?.wasm?.opus_frame_decode_float_deinterleaved !== 'function' ||
+      !(io._input?.buf instanceof Uint8Array) ||
+      !(io._output?.buf instanceof Float32Array)
+    ) {
       dec.free();
       throw new Error('opus-decoder internals changed: check the pinned version');
     }

@@ -1,4 +1,9 @@
-import { designResampler, resample, resamplerStateLength, type ResamplerDesign } from '../../../actors/dsp/resampler.js';
+import {
+  designResampler,
+  resample,
+  resamplerStateLength,
+  type ResamplerDesign,
+} from '../../../actors/dsp/resampler.js';
 
 /**
  * Streaming PCM16 rate conversion for a leg whose codec changed rate mid-call (a re-INVITE from G.711 to AMR-WB, say):

@@ -14,7 +14,16 @@
  *   node dist/models/speech/adaptation/build-adaptation.js [--out models/speech-en-v1] [--work DIR] [--tts] [--seed 1]
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +39,19 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const SPHINXTRAIN = '/usr/lib/sphinxtrain';
 
 /** TTS voices of the adaptation set: espeak-ng accents and variants, festival's ked. Not the evaluation's voices. */
-export const ADAPTATION_VOICES = ['espeak:en-gb-x-rp+m3', 'espeak:en-gb-scotland+f2', 'espeak:en-029+m5', 'espeak:en+f4', 'espeak:en-gb-x-gbclan+m7', 'festival:ked_diphone'] as const;
+export const ADAPTATION_VOICES = [
+  'espeak:en-gb-x-rp+m3',
+  'espeak:en-gb-scotland+f2',
+  'espeak:en-029+m5',
+  'espeak:en+f4',
+  'espeak:en-gb-x-gbclan+m7',
+  'festival:ked_diphone',
+] as const;
 
-const RAVDESS_TEXT: Record<string, string> = { '01': 'kids are talking by the door', '02': 'dogs are sitting by the door' };
+const RAVDESS_TEXT: Record<string, string> = {
+  '01': 'kids are talking by the door',
+  '02': 'dogs are sitting by the door',
+};
 
 interface Utterance {
   id: string;
@@ -57,10 +76,16 @@ function utterances(withTts: boolean, seed: number): Utterance[] {
   const pron = readPronunciations();
   const out: Utterance[] = [];
   const ravDir = join(repoRoot, '..', 'shared', 'data', 'ravdess-8k');
-  for (const f of readdirSync(ravDir).filter((n) => n.endsWith('.wav')).sort()) {
+  for (const f of readdirSync(ravDir)
+    .filter((n) => n.endsWith('.wav'))
+    .sort()) {
     const text = RAVDESS_TEXT[f.split('-')[4]];
     if (!text) continue;
-    out.push({ id: `rav_${f.replace(/\W/g, '_').replace(/_wav$/, '')}`, words: text.split(' '), make: () => parseWav(readFileSync(join(ravDir, f))).channels[0] });
+    out.push({
+      id: `rav_${f.replace(/\W/g, '_').replace(/_wav$/, '')}`,
+      words: text.split(' '),
+      make: () => parseWav(readFileSync(join(ravDir, f))).channels[0],
+    });
   }
   if (!withTts) return out;
   const rng = new Prng(seed);
@@ -83,7 +108,9 @@ function utterances(withTts: boolean, seed: number): Utterance[] {
           const raw = join(work, 'raw.wav');
           const mu = join(work, 'mu.wav');
           speakSentence(line, voice, raw);
-          execFileSync('sox', [raw, '-r', '8000', '-c', '1', '-e', 'mu-law', mu], { stdio: ['ignore', 'ignore', 'ignore'] });
+          execFileSync('sox', [raw, '-r', '8000', '-c', '1', '-e', 'mu-law', mu], {
+            stdio: ['ignore', 'ignore', 'ignore'],
+          });
           return parseWav(readFileSync(mu)).channels[0];
         },
       });
@@ -96,7 +123,13 @@ function run(cmd: string, args: string[], log: string): void {
   try {
     execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
   } catch (err) {
-    throw new Error(`${basename(cmd)} failed (${log}): ${String((err as { stderr?: Buffer }).stderr ?? err).split('\n').slice(-5).join(' | ')}`, { cause: err });
+    throw new Error(
+      `${basename(cmd)} failed (${log}): ${String((err as { stderr?: Buffer }).stderr ?? err)
+        .split('\n')
+        .slice(-5)
+        .join(' | ')}`,
+      { cause: err },
+    );
   }
 }
 
@@ -109,14 +142,24 @@ function main(argv: string[]): void {
   const seed = Number(arg('--seed', '1'));
   const keep = argv.includes('--keep');
   const work = arg('--work', '') || mkdtempSync(join(tmpdir(), 'callguard-adapt-'));
-  for (const tool of [join(SPHINXTRAIN, 'bw'), join(SPHINXTRAIN, 'mllr_solve'), '/usr/bin/sphinx_fe', '/usr/bin/pocketsphinx_mdef_convert'])
-    if (!existsSync(tool)) throw new Error(`${tool} not found: install Debian's sphinxtrain, sphinxbase-utils and pocketsphinx`);
+  for (const tool of [
+    join(SPHINXTRAIN, 'bw'),
+    join(SPHINXTRAIN, 'mllr_solve'),
+    '/usr/bin/sphinx_fe',
+    '/usr/bin/pocketsphinx_mdef_convert',
+  ])
+    if (!existsSync(tool))
+      throw new Error(`${tool} not found: install Debian's sphinxtrain, sphinxbase-utils and pocketsphinx`);
   try {
     // The model with the files bw needs: a text mdef and mixture_weights recovered from the sendump.
     const hmm = join(work, 'hmm');
     mkdirSync(hmm, { recursive: true });
-    for (const f of ['means', 'variances', 'transition_matrices', 'noisedict', 'feat.params']) copyFileSync(join(SPHINX_EN_US.hmm, f), join(hmm, f));
-    writeFileSync(join(hmm, 'mixture_weights'), writeMixtureWeights(readSendump(readFileSync(join(SPHINX_EN_US.hmm, 'sendump')))));
+    for (const f of ['means', 'variances', 'transition_matrices', 'noisedict', 'feat.params'])
+      copyFileSync(join(SPHINX_EN_US.hmm, f), join(hmm, f));
+    writeFileSync(
+      join(hmm, 'mixture_weights'),
+      writeMixtureWeights(readSendump(readFileSync(join(SPHINX_EN_US.hmm, 'sendump')))),
+    );
     run('/usr/bin/pocketsphinx_mdef_convert', ['-text', join(SPHINX_EN_US.hmm, 'mdef'), join(hmm, 'mdef.txt')], 'mdef');
 
     const withTts = argv.includes('--tts');
@@ -136,7 +179,28 @@ function main(argv: string[]): void {
     writeFileSync(join(work, 'adapt.transcription'), lsn.join('\n') + '\n');
     const mfc = join(work, 'mfc');
     mkdirSync(mfc, { recursive: true });
-    run('/usr/bin/sphinx_fe', ['-argfile', join(hmm, 'feat.params'), '-samprate', '16000', '-c', join(work, 'adapt.fileids'), '-di', wavDir, '-do', mfc, '-ei', 'wav', '-eo', 'mfc', '-mswav', 'yes'], 'features');
+    run(
+      '/usr/bin/sphinx_fe',
+      [
+        '-argfile',
+        join(hmm, 'feat.params'),
+        '-samprate',
+        '16000',
+        '-c',
+        join(work, 'adapt.fileids'),
+        '-di',
+        wavDir,
+        '-do',
+        mfc,
+        '-ei',
+        'wav',
+        '-eo',
+        'mfc',
+        '-mswav',
+        'yes',
+      ],
+      'features',
+    );
     const acc = join(work, 'acc');
     mkdirSync(acc, { recursive: true });
     process.stdout.write(`bw over ${ids.length} utterances\n`);
@@ -144,7 +208,11 @@ function main(argv: string[]): void {
     run(join(SPHINXTRAIN, 'bw'), ['-hmmdir', hmm, '-moddeffn', join(hmm, 'mdef.txt'), '-ts2cbfn', '.ptm.', '-feat', '1s_c_d_dd', '-svspec', '0-12/13-25/26-38', '-cmn', 'current', '-agc', 'none',
       '-dictfn', SPHINX_EN_US.dict, '-fdictfn', join(hmm, 'noisedict'), '-ctlfn', join(work, 'adapt.fileids'), '-lsnfn', join(work, 'adapt.transcription'), '-cepdir', mfc, '-cepext', 'mfc', '-accumdir', acc], 'Baum-Welch statistics');
     const matrix = join(work, 'mllr_matrix');
-    run(join(SPHINXTRAIN, 'mllr_solve'), ['-meanfn', join(hmm, 'means'), '-varfn', join(hmm, 'variances'), '-outmllrfn', matrix, '-accumdir', acc], 'MLLR');
+    run(
+      join(SPHINXTRAIN, 'mllr_solve'),
+      ['-meanfn', join(hmm, 'means'), '-varfn', join(hmm, 'variances'), '-outmllrfn', matrix, '-accumdir', acc],
+      'MLLR',
+    );
     mkdirSync(out, { recursive: true });
     copyFileSync(matrix, join(out, 'mllr_matrix'));
     const manifestPath = join(out, 'manifest.json');
@@ -152,8 +220,12 @@ function main(argv: string[]): void {
       const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
       m.files.mllr = 'mllr_matrix';
       m.acousticAdaptation = {
-        method: 'global MLLR mean transform (SphinxTrain bw + mllr_solve), telephone channel: G.711 µ-law 8 kHz upsampled to 16 kHz',
-        utterances: { ravdess: utts.filter((u) => u.id.startsWith('rav_')).length, tts: utts.filter((u) => u.id.startsWith('tts_')).length },
+        method:
+          'global MLLR mean transform (SphinxTrain bw + mllr_solve), telephone channel: G.711 µ-law 8 kHz upsampled to 16 kHz',
+        utterances: {
+          ravdess: utts.filter((u) => u.id.startsWith('rav_')).length,
+          tts: utts.filter((u) => u.id.startsWith('tts_')).length,
+        },
         voices: ['RAVDESS actors 01-24 (real speech)', ...(withTts ? ADAPTATION_VOICES : [])],
         rebuild: `node dist/models/speech/adaptation/build-adaptation.js --out models/speech-en-v1${withTts ? ' --tts' : ''} --seed ${seed}`,
       };

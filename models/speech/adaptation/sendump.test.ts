@@ -30,14 +30,21 @@ test("mixture_weights is SphinxTrain's s3 binary: header, byte-order magic, dime
   assert.ok(buf.subarray(0, end).toString('latin1').startsWith('s3\nversion 1.0\n'));
   assert.is(end % 4, 0, 'data is 4-byte aligned');
   assert.is(buf.readInt32LE(end), 0x11223344);
-  assert.equal([buf.readUInt32LE(end + 4), buf.readUInt32LE(end + 8), buf.readUInt32LE(end + 12), buf.readUInt32LE(end + 16)], [5126, 3, 128, 5126 * 3 * 128]);
+  assert.equal(
+    [buf.readUInt32LE(end + 4), buf.readUInt32LE(end + 8), buf.readUInt32LE(end + 12), buf.readUInt32LE(end + 16)],
+    [5126, 3, 128, 5126 * 3 * 128],
+  );
   assert.is(buf.length, end + 20 + 4 * 5126 * 3 * 128);
   assert.is(buf.readFloatLE(end + 20 + 4 * 7), m.weights[7]);
 });
 
 test('a truncated or foreign file is refused with CG_SENDUMP, not misread', () => {
   const full = sendump();
-  for (const bad of [full.subarray(0, 3), full.subarray(0, full.length - 1), Buffer.from('not a sendump file at all, just text')]) {
+  for (const bad of [
+    full.subarray(0, 3),
+    full.subarray(0, full.length - 1),
+    Buffer.from('not a sendump file at all, just text'),
+  ]) {
     try {
       readSendump(bad);
       assert.unreachable('accepted a bad sendump');

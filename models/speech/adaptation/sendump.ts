@@ -56,12 +56,14 @@ export function readSendump(buf: Uint8Array): MixtureWeights {
   const streams = header.get('feature_count') ?? 1;
   const codewords = u32();
   const senones = u32();
-  if (off + streams * codewords * senones !== buf.length) throw new SendumpError(`sendump size does not match ${streams} x ${codewords} x ${senones}`);
+  if (off + streams * codewords * senones !== buf.length)
+    throw new SendumpError(`sendump size does not match ${streams} x ${codewords} x ${senones}`);
   const weights = new Float32Array(senones * streams * codewords);
   const ln = Math.log(1.0001);
   for (let f = 0; f < streams; f++)
     for (let c = 0; c < codewords; c++)
-      for (let s = 0; s < senones; s++) weights[(s * streams + f) * codewords + c] = Math.exp(-(buf[off++] << shift) * ln);
+      for (let s = 0; s < senones; s++)
+        weights[(s * streams + f) * codewords + c] = Math.exp(-(buf[off++] << shift) * ln);
   return { senones, streams, codewords, weights };
 }
 

@@ -16,7 +16,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const corpusDir = resolve(here, '..', '..', '..', '..', 'models', 'speech', 'corpus');
 
 /** Voices of the development set (never those of the held-out evaluation). */
-export const DEV_VOICES = ['festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts', 'espeak:en-gb-x-gbcwmd+m2', 'espeak:en-gb+m6'] as const;
+export const DEV_VOICES = [
+  'festival:kal_diphone',
+  'festival:cmu_us_slt_arctic_hts',
+  'espeak:en-gb-x-gbcwmd+m2',
+  'espeak:en-gb+m6',
+] as const;
 
 export interface DevCall {
   id: string;
@@ -32,7 +37,8 @@ export function devCalls(perCall = 6, stride = 3): DevCall[] {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    for (let g = 0, i = 0; i + perCall <= lines.length; i += perCall, g++) if (g % stride === 0) out.push({ id: `${kind}-${g}`, kind, sentences: lines.slice(i, i + perCall) });
+    for (let g = 0, i = 0; i + perCall <= lines.length; i += perCall, g++)
+      if (g % stride === 0) out.push({ id: `${kind}-${g}`, kind, sentences: lines.slice(i, i + perCall) });
   }
   return out;
 }
@@ -54,7 +60,10 @@ export function speakSentence(text: string, voice: string, out: string): void {
  */
 export function devCallWav(call: DevCall, voice: string, cacheDir: string): string {
   mkdirSync(cacheDir, { recursive: true });
-  const key = createHash('sha1').update(voice + '\n' + call.sentences.join('\n')).digest('hex').slice(0, 16);
+  const key = createHash('sha1')
+    .update(voice + '\n' + call.sentences.join('\n'))
+    .digest('hex')
+    .slice(0, 16);
   const out = join(cacheDir, `${key}.wav`);
   if (existsSync(out)) return out;
   const parts: string[] = [];

@@ -18,7 +18,12 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { applyIntent } from '../../../actors/policy/content-cues.js';
 import { PolicySlot } from '../../../actors/policy/policy-state-layout.js';
-import { initPolicyState, policyStep, POLICY_STATE_LENGTH, validatePolicyConfig } from '../../../actors/policy/risk-policy.js';
+import {
+  initPolicyState,
+  policyStep,
+  POLICY_STATE_LENGTH,
+  validatePolicyConfig,
+} from '../../../actors/policy/risk-policy.js';
 import type { IntentName } from '../../../actors/speech/intent-lexicon.js';
 import type { HeardIntent } from '../../../actors/speech/leg-recogniser.js';
 import { recogniseLeg } from '../../../actors/speech/offline-recognition.js';
@@ -65,20 +70,40 @@ export function speak(sentences: string[], voice: string, out: string, workDir: 
 }
 
 /** The content path of the real policy over recognised intents: calm acoustic windows, intents as the actor applies them. */
-export function contentDecision(intents: HeardIntent[], durationSeconds: number): { alertT: number | null; explanation: string | null; peak: number } {
+export function contentDecision(
+  intents: HeardIntent[],
+  durationSeconds: number,
+): { alertT: number | null; explanation: string | null; peak: number } {
   const cfg = validatePolicyConfig({});
   const st = new Float64Array(POLICY_STATE_LENGTH);
   initPolicyState(st, 0);
   const sorted = intents.map((h, i) => ({ ...h, seq: i + 1 })).sort((a, b) => a.seq - b.seq);
-  const summary = { speechRatio: 0.8, levelDbfs: -20, f0Median: 120, f0SpreadSemitones: 2, onsetsPerSecond: 3.5, centroidHz: 1500 };
+  const summary = {
+    speechRatio: 0.8,
+    levelDbfs: -20,
+    f0Median: 120,
+    f0SpreadSemitones: 2,
+    onsetsPerSecond: 3.5,
+    centroidHz: 1500,
+  };
   const neutral = [0.02, 0.05, 0.02, 0.02, 0.04, 0.05, 0.8];
   let next = 0;
   let peak = 0;
   const last = Math.ceil(durationSeconds) + 1;
   for (let k = 1; k <= last; k++) {
     const tEnd = Math.min(k + 1, durationSeconds + 1);
-    while (next < sorted.length && (sorted[next].availableAt <= tEnd || k === last)) applyIntent(st, 0, cfg, sorted[next++]);
-    const out = policyStep(st, 0, cfg, { leg: 0, role: 'caller', protectedRole: 'callee', index: k, tStart: tEnd - 2, tEnd, summary, emotions: neutral });
+    while (next < sorted.length && (sorted[next].availableAt <= tEnd || k === last))
+      applyIntent(st, 0, cfg, sorted[next++]);
+    const out = policyStep(st, 0, cfg, {
+      leg: 0,
+      role: 'caller',
+      protectedRole: 'callee',
+      index: k,
+      tStart: tEnd - 2,
+      tEnd,
+      summary,
+      emotions: neutral,
+    });
     peak = Math.max(peak, out.risk);
     if (out.alert) return { alertT: out.alert.t, explanation: out.alert.explanation, peak };
   }
@@ -89,7 +114,9 @@ export function contentDecision(intents: HeardIntent[], durationSeconds: number)
 export function wordErrors(ref: string[], hyp: string[]): number {
   const d = Array.from({ length: ref.length + 1 }, (_, i) => [i, ...new Array(hyp.length).fill(0)]);
   for (let j = 1; j <= hyp.length; j++) d[0][j] = j;
-  for (let i = 1; i <= ref.length; i++) for (let j = 1; j <= hyp.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
+  for (let i = 1; i <= ref.length; i++)
+    for (let j = 1; j <= hyp.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
   return d[ref.length][hyp.length];
 }
 
@@ -121,8 +148,26 @@ interface VoiceResult {
   failures: string[];
 }
 
-function evaluateVoice(voice: string, scripts: EvalScript[], files: ReturnType<typeof speechModelFiles>, work: string): VoiceResult {
-  const r: VoiceResult = { voice, scamScripts: 0, alerts: 0, benignScripts: 0, falseAlerts: 0, expectedIntents: 0, heardExpected: 0, heardIntents: 0, heardUnexpected: 0, askToAlert: [], cpuPerAudioSecond: 0, failures: [] };
+function evaluateVoice(
+  voice: string,
+  scripts: EvalScript[],
+  files: ReturnType<typeof speechModelFiles>,
+  work: string,
+): VoiceResult {
+  const r: VoiceResult = {
+    voice,
+    scamScripts: 0,
+    alerts: 0,
+    benignScripts: 0,
+    falseAlerts: 0,
+    expectedIntents: 0,
+    heardExpected: 0,
+    heardIntents: 0,
+    heardUnexpected: 0,
+    askToAlert: [],
+    cpuPerAudioSecond: 0,
+    failures: [],
+  };
   let cpu = 0;
   let audio = 0;
   for (const s of scripts) {
@@ -159,7 +204,9 @@ function evaluateVoice(voice: string, scripts: EvalScript[], files: ReturnType<t
 }
 
 function evaluateAsterisk(files: ReturnType<typeof speechModelFiles>, limit: number, work: string) {
-  const prompts = asteriskPrompts().filter((p) => spokenWords(p.text).length >= 3).slice(0, limit);
+  const prompts = asteriskPrompts()
+    .filter((p) => spokenWords(p.text).length >= 3)
+    .slice(0, limit);
   // The prompts back to back as benign "calls" of about 60 s: one decoder per call, as a live leg has.
   const calls: Array<Array<{ file: string; text: string }>> = [[]];
   let len = 0;
@@ -192,7 +239,15 @@ function evaluateAsterisk(files: ReturnType<typeof speechModelFiles>, limit: num
     refWords += ref.length;
     if (contentDecision(rec.intents, a.durationSeconds).alertT !== null) falseAlerts++;
   }
-  return { prompts: prompts.length, audioSeconds: audio, wer: errors / Math.max(refWords, 1), cpuPerAudioSecond: cpu / Math.max(audio, 1e-9), intents, calls: calls.length, falseAlerts };
+  return {
+    prompts: prompts.length,
+    audioSeconds: audio,
+    wer: errors / Math.max(refWords, 1),
+    cpuPerAudioSecond: cpu / Math.max(audio, 1e-9),
+    intents,
+    calls: calls.length,
+    falseAlerts,
+  };
 }
 
 function main(argv: string[]): void {
@@ -208,15 +263,31 @@ function main(argv: string[]): void {
   try {
     const results = voices.map((v) => evaluateVoice(v, scripts, files, work));
     const ast = evaluateAsterisk(files, limit, work);
-    const report = { date: new Date().toISOString(), commit: gitCommit(), scripts: { scam: scripts.filter((s) => s.kind === 'scam').length, benign: scripts.filter((s) => s.kind === 'benign').length }, voices: results, asterisk: ast };
+    const report = {
+      date: new Date().toISOString(),
+      commit: gitCommit(),
+      scripts: {
+        scam: scripts.filter((s) => s.kind === 'scam').length,
+        benign: scripts.filter((s) => s.kind === 'benign').length,
+      },
+      voices: results,
+      asterisk: ast,
+    };
     const jsonOut = arg('--json', '');
     if (jsonOut) writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
     const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(0)} %` : '-');
     const med = (x: number[]) => (x.length ? [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)].toFixed(1) : '-');
-    console.log('| voice | alerts on scam scripts | false alerts on benign | intent recall | intent precision | ask → alert, median (max) s | ASR CPU s per audio s |');
+    console.log(
+      '| voice | alerts on scam scripts | false alerts on benign | intent recall | intent precision | ask → alert, median (max) s | ASR CPU s per audio s |',
+    );
     console.log('|---|---|---|---|---|---|---|');
-    for (const r of results) console.log(`| ${r.voice} | ${r.alerts}/${r.scamScripts} | ${r.falseAlerts}/${r.benignScripts} | ${pct(r.heardExpected, r.expectedIntents)} | ${pct(r.heardIntents - r.heardUnexpected, r.heardIntents)} | ${med(r.askToAlert)} (${r.askToAlert.length ? Math.max(...r.askToAlert).toFixed(1) : '-'}) | ${r.cpuPerAudioSecond.toFixed(3)} |`);
-    console.log(`\nAsterisk prompts (real voice, 8 kHz): ${ast.prompts} prompts, ${ast.audioSeconds.toFixed(0)} s; WER ${(100 * ast.wer).toFixed(1)} %; ${ast.cpuPerAudioSecond.toFixed(3)} CPU s per audio s; intents heard ${JSON.stringify(ast.intents)}; false alerts ${ast.falseAlerts}/${ast.calls} calls of 60 s`);
+    for (const r of results)
+      console.log(
+        `| ${r.voice} | ${r.alerts}/${r.scamScripts} | ${r.falseAlerts}/${r.benignScripts} | ${pct(r.heardExpected, r.expectedIntents)} | ${pct(r.heardIntents - r.heardUnexpected, r.heardIntents)} | ${med(r.askToAlert)} (${r.askToAlert.length ? Math.max(...r.askToAlert).toFixed(1) : '-'}) | ${r.cpuPerAudioSecond.toFixed(3)} |`,
+      );
+    console.log(
+      `\nAsterisk prompts (real voice, 8 kHz): ${ast.prompts} prompts, ${ast.audioSeconds.toFixed(0)} s; WER ${(100 * ast.wer).toFixed(1)} %; ${ast.cpuPerAudioSecond.toFixed(3)} CPU s per audio s; intents heard ${JSON.stringify(ast.intents)}; false alerts ${ast.falseAlerts}/${ast.calls} calls of 60 s`,
+    );
     for (const r of results) for (const f of r.failures) console.log(`  ${r.voice}: ${f}`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -19,7 +19,9 @@ import { contentDecision, wordErrors } from './evaluate-content.js';
 
 /** Intents the matcher finds in the true text of a call (the reference the recognised intents are judged against). */
 export function referenceIntents(matcher: IntentMatcher, call: DevCall): Set<string> {
-  const words: TimedWord[] = call.sentences.flatMap((s) => spokenWords(s)).map((w, i) => ({ word: w, confidence: 1, start: i, end: i + 1 }));
+  const words: TimedWord[] = call.sentences
+    .flatMap((s) => spokenWords(s))
+    .map((w, i) => ({ word: w, confidence: 1, start: i, end: i + 1 }));
   const out = new Set<string>();
   // Sentence by sentence with the previous sentence's tail, as the recogniser's utterances are matched.
   let k = 0;
@@ -44,10 +46,27 @@ export interface VariantResult {
   cpuPerAudioSecond: number;
 }
 
-export function runVariant(name: string, args: string[], calls: DevCall[], voices: readonly string[], cacheDir: string): VariantResult {
+export function runVariant(
+  name: string,
+  args: string[],
+  calls: DevCall[],
+  voices: readonly string[],
+  cacheDir: string,
+): VariantResult {
   const files = speechModelFiles();
   const matcher = new IntentMatcher();
-  const r: VariantResult = { variant: name, refIntents: 0, recovered: 0, extra: 0, scamAlerts: 0, scamCalls: 0, everydayAlerts: 0, everydayCalls: 0, wer: 0, cpuPerAudioSecond: 0 };
+  const r: VariantResult = {
+    variant: name,
+    refIntents: 0,
+    recovered: 0,
+    extra: 0,
+    scamAlerts: 0,
+    scamCalls: 0,
+    everydayAlerts: 0,
+    everydayCalls: 0,
+    wer: 0,
+    cpuPerAudioSecond: 0,
+  };
   let errors = 0;
   let refWords = 0;
   let cpu = 0;
@@ -56,7 +75,10 @@ export function runVariant(name: string, args: string[], calls: DevCall[], voice
     for (const call of calls) {
       const a = parseWav(readFileSync(devCallWav(call, voice, cacheDir)));
       const hyp: string[] = [];
-      const rec = recogniseLeg(files, a.channels[0], a.sampleRate, { decoderArgs: args, onUtterance: (w) => hyp.push(...w) });
+      const rec = recogniseLeg(files, a.channels[0], a.sampleRate, {
+        decoderArgs: args,
+        onUtterance: (w) => hyp.push(...w),
+      });
       cpu += rec.cpuSeconds;
       audio += rec.audioSeconds;
       const ref = call.sentences.flatMap((s) => spokenWords(s));
@@ -96,7 +118,9 @@ function main(argv: string[]): void {
   console.log('|---|---|---|---|---|---|---|');
   for (const [name, args] of Object.entries(variants)) {
     const r = runVariant(name, args, calls, voices, cacheDir);
-    console.log(`| ${name} | ${r.recovered}/${r.refIntents} (${((100 * r.recovered) / r.refIntents).toFixed(1)} %) | ${r.extra} | ${r.scamAlerts}/${r.scamCalls} | ${r.everydayAlerts}/${r.everydayCalls} | ${(100 * r.wer).toFixed(1)} % | ${r.cpuPerAudioSecond.toFixed(3)} |`);
+    console.log(
+      `| ${name} | ${r.recovered}/${r.refIntents} (${((100 * r.recovered) / r.refIntents).toFixed(1)} %) | ${r.extra} | ${r.scamAlerts}/${r.scamCalls} | ${r.everydayAlerts}/${r.everydayCalls} | ${(100 * r.wer).toFixed(1)} % | ${r.cpuPerAudioSecond.toFixed(3)} |`,
+    );
   }
 }
 
