@@ -8,6 +8,7 @@ import { AMR_NB_FRAME_BITS, AMR_WB_FRAME_BITS } from './codecs/amr-payload.js';
 import { createLegDecoder, loadCodecs } from './codecs/leg-decoder-factory.js';
 import { createCounters } from './ingest-counters.js';
 import { writeRtpPacket } from './rtp-packet.js';
+import { oggPackets } from '../../test/support/ogg-packets.js';
 import { RtpReceiver, type LegMedia } from './rtp-receiver.js';
 
 /**
@@ -58,26 +59,6 @@ function stored(amr: Buffer, wideband: boolean): Uint8Array[] {
   return out;
 }
 
-function oggPackets(ogg: Buffer): Uint8Array[] {
-  const packets: Uint8Array[] = [];
-  let partial: number[] = [];
-  for (let p = 0; p + 27 <= ogg.length;) {
-    const segs = ogg[p + 26];
-    let body = p + 27 + segs;
-    for (let s = 0; s < segs; s++) {
-      const len = ogg[p + 27 + s];
-      for (let i = 0; i < len; i++) partial.push(ogg[body + i]);
-      body += len;
-      if (len < 255) {
-        packets.push(Uint8Array.from(partial));
-        partial = [];
-      }
-    }
-    p = body;
-  }
-  return packets.slice(2);
-}
-
 function payloads(codec: AudioCodec): Uint8Array[] {
   const src = speechArgs();
   switch (codec) {
@@ -90,6 +71,7 @@ function payloads(codec: AudioCodec): Uint8Array[] {
       return Array.from({ length: Math.floor(raw.length / 160) }, (_, i) => raw.subarray(i * 160, i * 160 + 160));
     }
     case 'OPUS':
+      // The first two packets are the OpusHead and OpusTags headers, not audio.
       return oggPackets(
         ff([
           ...src,
@@ -107,7 +89,7 @@ function payloads(codec: AudioCodec): Uint8Array[] {
           'ogg',
           '-',
         ]),
-      );
+      ).slice(2);
     case 'AMR-WB':
       return stored(ff([...src, '-ar', '16000', '-c:a', 'libvo_amrwbenc', '-b:a', '23850', '-f', 'amr', '-']), true);
     case 'AMR':
