@@ -8,7 +8,7 @@ import { AMR_NB_FRAME_BITS, AMR_WB_FRAME_BITS } from './codecs/amr-payload.js';
 import { createLegDecoder, loadCodecs } from './codecs/leg-decoder-factory.js';
 import { createCounters } from './ingest-counters.js';
 import { writeRtpPacket } from './rtp-packet.js';
-import { oggPackets } from '../../test/support/ogg-packets.js';
+import { OPUS_OGG_ARGS, oggPackets } from '../../test/support/ogg-packets.js';
 import { RtpReceiver, type LegMedia } from './rtp-receiver.js';
 
 /**
@@ -72,24 +72,7 @@ function payloads(codec: AudioCodec): Uint8Array[] {
     }
     case 'OPUS':
       // The first two packets are the OpusHead and OpusTags headers, not audio.
-      return oggPackets(
-        ff([
-          ...src,
-          '-ar',
-          '48000',
-          '-c:a',
-          'libopus',
-          '-application',
-          'voip',
-          '-b:a',
-          '24k',
-          '-frame_duration',
-          '20',
-          '-f',
-          'ogg',
-          '-',
-        ]),
-      ).slice(2);
+      return oggPackets(ff([...src, ...OPUS_OGG_ARGS])).slice(2);
     case 'AMR-WB':
       return stored(ff([...src, '-ar', '16000', '-c:a', 'libvo_amrwbenc', '-b:a', '23850', '-f', 'amr', '-']), true);
     case 'AMR':

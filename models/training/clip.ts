@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseWav } from '../../engine/media/wav-reader.js';
-import type { EmotionLabel } from '../runtime/manifest.js';
+import { EMOTION_LABELS, type EmotionLabel } from '../runtime/manifest.js';
 
 /**
  * One labelled training/evaluation clip, whatever corpus it came from. Speaker ids are unique across corpora (Emo-DB
@@ -29,4 +30,38 @@ export interface Clip {
 export function readClipAudio(path: string): { sampleRate: number; pcm: Int16Array } {
   const wav = parseWav(new Uint8Array(readFileSync(path)));
   return { sampleRate: wav.sampleRate, pcm: wav.channels[0] };
+}
+
+/** What a corpus's file-name parser gives for one file (null: not a clip, or no Emo-DB class). */
+export interface NamedClip {
+  speaker: string;
+  sex: 'm' | 'f';
+  text: string;
+  emotion: EmotionLabel | null;
+}
+
+/** Every clip of a corpus folder whose name parses to an Emo-DB class, sorted by file name (stable for seeded runs). */
+export function loadNamedClips<N extends NamedClip>(
+  dir: string,
+  corpus: CorpusId,
+  parse: (file: string) => N | null,
+  version: (n: N) => string,
+): Clip[] {
+  const clips: Clip[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    const n = parse(file);
+    if (!n || !n.emotion) continue;
+    clips.push({
+      corpus,
+      file,
+      speaker: n.speaker,
+      sex: n.sex,
+      text: n.text,
+      emotion: n.emotion,
+      label: EMOTION_LABELS.indexOf(n.emotion),
+      version: version(n),
+      ...readClipAudio(join(dir, file)),
+    });
+  }
+  return clips;
 }

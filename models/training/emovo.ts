@@ -1,7 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { EMOTION_LABELS, type EmotionLabel } from '../runtime/manifest.js';
-import { readClipAudio, type Clip } from './clip.js';
+import type { EmotionLabel } from '../runtime/manifest.js';
+import { loadNamedClips, type Clip } from './clip.js';
 
 /**
  * EMOVO (telephone-band copy; 6 Italian actors f1–f3, m1–m3, 14 sentences), labelled from the file name
@@ -45,21 +43,5 @@ export function parseEmovoName(file: string): EmovoName | null {
 
 /** Every clip with an Emo-DB class, sorted by file name. */
 export function loadEmovo(dir = EMOVO_DIR): Clip[] {
-  const clips: Clip[] = [];
-  for (const file of readdirSync(dir).sort()) {
-    const n = parseEmovoName(file);
-    if (!n || !n.emotion) continue;
-    clips.push({
-      corpus: 'emovo',
-      file,
-      speaker: n.speaker,
-      sex: n.sex,
-      text: n.text,
-      emotion: n.emotion,
-      label: EMOTION_LABELS.indexOf(n.emotion),
-      version: '',
-      ...readClipAudio(join(dir, file)),
-    });
-  }
-  return clips;
+  return loadNamedClips(dir, 'emovo', parseEmovoName, () => '');
 }

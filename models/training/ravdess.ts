@@ -1,7 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { EMOTION_LABELS, type EmotionLabel } from '../runtime/manifest.js';
-import { readClipAudio, type Clip } from './clip.js';
+import type { EmotionLabel } from '../runtime/manifest.js';
+import { loadNamedClips, type Clip } from './clip.js';
 
 /**
  * RAVDESS speech (telephone-band copy; 24 North American English actors), labelled from the file name
@@ -54,21 +52,5 @@ export function parseRavdessName(file: string): RavdessName | null {
 
 /** Every clip with an Emo-DB class, sorted by file name (a stable order for seeded runs). */
 export function loadRavdess(dir = RAVDESS_DIR): Clip[] {
-  const clips: Clip[] = [];
-  for (const file of readdirSync(dir).sort()) {
-    const n = parseRavdessName(file);
-    if (!n || !n.emotion) continue;
-    clips.push({
-      corpus: 'ravdess',
-      file,
-      speaker: n.speaker,
-      sex: n.sex,
-      text: n.text,
-      emotion: n.emotion,
-      label: EMOTION_LABELS.indexOf(n.emotion),
-      version: `${n.intensity}-${n.version}`,
-      ...readClipAudio(join(dir, file)),
-    });
-  }
-  return clips;
+  return loadNamedClips(dir, 'ravdess', parseRavdessName, (n) => `${n.intensity}-${n.version}`);
 }

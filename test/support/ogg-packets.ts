@@ -20,3 +20,20 @@ export function oggPackets(ogg: Uint8Array): Uint8Array[] {
   }
   return packets;
 }
+
+/** ffmpeg output options for Opus as a VoLTE/WebRTC SBC sends it (48 kHz, voip, 24 kbit/s, 20 ms frames), in Ogg. */
+export const OPUS_OGG_ARGS = [
+  '-ar',
+  '48000',
+  '-c:a',
+  'libopus',
+  '-application',
+  'voip',
+  '-b:a',
+  '24k',
+  '-frame_duration',
+  '20',
+  '-f',
+  'ogg',
+  '-',
+];

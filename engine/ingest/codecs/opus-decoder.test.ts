@@ -3,7 +3,7 @@ import { OpusDecoder } from 'opus-decoder';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ffmpeg, ffmpegEncoders, pcm16 } from '../../../test/support/ffmpeg.js';
-import { oggPackets } from '../../../test/support/ogg-packets.js';
+import { OPUS_OGG_ARGS, oggPackets } from '../../../test/support/ogg-packets.js';
 import { emodbDir } from '../../../test/support/repo-paths.js';
 import { MAX_DECODED_SAMPLES } from './leg-decoder.js';
 import { OpusLegDecoder } from './opus-decoder.js';
@@ -11,25 +11,7 @@ import { OpusLegDecoder } from './opus-decoder.js';
 // Emo-DB speech encoded by ffmpeg's libopus (20 ms frames, as on RTP); the packets are taken out of the Ogg file.
 const clip = join(emodbDir, '03a01Fa.wav');
 const haveOpus = ffmpegEncoders().has('libopus');
-const ogg = haveOpus
-  ? ffmpeg([
-      '-i',
-      clip,
-      '-ar',
-      '48000',
-      '-c:a',
-      'libopus',
-      '-application',
-      'voip',
-      '-b:a',
-      '24k',
-      '-frame_duration',
-      '20',
-      '-f',
-      'ogg',
-      '-',
-    ])
-  : new Uint8Array(0);
+const ogg = haveOpus ? ffmpeg(['-i', clip, ...OPUS_OGG_ARGS]) : new Uint8Array(0);
 const packets = haveOpus ? oggPackets(ogg).slice(2) : []; // OpusHead, OpusTags first
 
 test('decodes packet by packet to what the library decodes through its own API (16 kHz mono)', async () => {
