@@ -141,10 +141,6 @@ test('a ring overrun is counted and reported, the call carries on and ends norma
   const call = sup.createCall({ callId: 'o1', legs: [{ sampleRate: 8000 }] });
   const written = call.write(0, CALLER.subarray(0, 16000));
   assert.ok(written < 16000 && written >= 3900, `written ${written}`);
-  assert.is(
-    overruns.reduce((a, b) => a + b, 0),
-    16000 - written,
-  );
   await within(call.writeAll(0, CALLER.subarray(16000, 32000)), 60000, 'writeAll');
   sup.endCall('o1', 'bye');
   const ended = await within(call.ended, 60000, 'call end');
@@ -153,6 +149,11 @@ test('a ring overrun is counted and reported, the call carries on and ends norma
   assert.is(ended.state, 'ended');
   assert.is(ended.info.legs[0].overrunSamples, 16000 - written);
   assert.is(stats.overrunSamples, 16000 - written);
+  // Reported from the tick, whichever thread wrote the leg.
+  assert.is(
+    overruns.reduce((a, b) => a + b, 0),
+    16000 - written,
+  );
   assert.is(ended.info.legs[0].processedSeconds, (written + 16000) / 8000);
 });
 

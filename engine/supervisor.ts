@@ -21,7 +21,7 @@ import type { ModelSettings } from '../actors/window-scorer.js';
 import { readManifest } from '../models/runtime/model-files.js';
 import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
 import { ActorPool } from './actor-pool.js';
-import { ArrivalCheckpoints } from './arrival-checkpoints.js';
+import { createLegFeed, LegFeedReader, LegFeedWriter, type LegFeedDescriptor, type TapSlot } from './ingest/leg-feed.js';
 import { SAMPLE_RATES } from './media/wav-reader.js';
 import { WorkerControlRegistry } from './worker-control-registry.js';
 import type { WorkerDescription } from '../actors/worker-control.js';
@@ -63,6 +63,8 @@ export interface CallInfo {
       processedSeconds: number;
       backlogSeconds: number;
       overrunSamples: number;
+      /** Samples the speech recogniser's tap ring had no room for. */
+      speechTapDroppedSamples: number;
       windows: number;
       restarts: number;
       droppedChunks: number;
@@ -82,8 +84,13 @@ export interface CallInfo {
   keywords: Array<{ keyword: string; t: number }>;
 }
 
-/** A copy of a leg's audio as it is written (the speech recogniser's feed); called on the producer's thread. */
-export type LegTap = (pcm: Int16Array, offset: number, length: number) => void;
+/**
+ * Whoever receives a call's audio on another thread (an RTP I/O thread): told when a tap is installed or removed, and
+ * when it may no longer write (the call's buffers are about to be reused).
+ */
+export interface RemoteProducer {
+  setTap(leg: number, slot: TapSlot, ring: SharedArrayBuffer | null): void;
+}
 
 /** Most intents kept per call (older applied ones are dropped; a scam call has a few dozen). */
 const MAX_INTENTS_PER_CALL = 256;
@@ -107,12 +114,21 @@ interface CallEntry {
   state: CallState;
   endReason: string;
   inFlight: boolean;
-  received: number[];
-  /** Per leg: when its audio arrived, for each window's audio-to-verdict latency. */
-  arrivals: ArrivalCheckpoints[];
+  /** Per leg: the feed block the producer publishes into (samples pushed, overrun, arrival times). */
+  feeds: LegFeedDescriptor[];
+  readers: LegFeedReader[];
+  /** Per leg: the writer for producers on this thread (files, tests, the in-process generator), made on first write. */
+  writers: Array<LegFeedWriter | null>;
+  /** A producer on another thread, while it holds the call's buffers (they are not reused until it lets go). */
+  remote: RemoteProducer | null;
+  /** The slab went back to the pool (once). */
+  givenBack: boolean;
+  /** Taps installed per leg, so a producer attached later (or restarted) gets them too. */
+  taps: Array<Partial<Record<TapSlot, SharedArrayBuffer>>>;
   /** Per leg: samples received before the actor's current sample numbering began (moves on an actor restart). */
   positionBase: number[];
-  overrun: number[];
+  /** Per leg: overrun samples already reported ('overrun' events are emitted from the tick, for any producer). */
+  overrunSeen: number[];
   lastWindow: number[];
   windows: number[];
   restarts: number;
@@ -127,7 +143,6 @@ interface CallEntry {
   intentSeq: number;
   /** The two policy state copies (the committed one is header[CallHeaderSlot.active]), to read the last intent applied. */
   policyViews: [Float64Array, Float64Array];
-  taps: Array<LegTap | null>;
   /** Keyword spotter: decaying score, the call time it was last raised, and the classes heard (first call time). */
   spot: number;
   spotT: number;
@@ -143,6 +158,15 @@ export interface CallHandle {
   write(leg: number, pcm: Int16Array, offset?: number, length?: number): number;
   /** Push all samples, waiting for the actor to make room (files and tests: never overruns). */
   writeAll(leg: number, pcm: Int16Array): Promise<void>;
+  /** The shared ring and feed block of each leg, for a producer on another thread (see attachRemote). */
+  readonly feeds: readonly LegFeedDescriptor[];
+  /**
+   * A producer on another thread writes the legs from now on (through `feeds`); the call's buffers are not reused
+   * until the returned function is called (after that producer stopped writing).
+   */
+  attachRemote(producer: RemoteProducer): () => void;
+  /** From now on the legs' audio is dropped by whichever producer writes it (the call is not analysed after all). */
+  discard(): void;
   /** Resolves when the call has been fully analysed and removed. */
   readonly ended: Promise<CallEnded>;
 }
@@ -326,16 +350,33 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   callSpotterScore(callId: string): number {
     const c = this.calls.get(callId);
     if (!c) return 0;
-    const t = Math.max(...c.received.map((r, i) => r / (c.spec.legs[i].sampleRate || 8000)));
+    const t = Math.max(...c.readers.map((r, i) => r.pushed / (c.spec.legs[i].sampleRate || 8000)));
     return c.spot * Math.exp(-Math.max(0, t - c.spotT) / this.cfg.speech.spotterMemorySeconds);
   }
 
-  /** Install (or remove, with null) a copy of a leg's audio as it is written; false when the call or leg is unknown. */
-  setLegTap(callId: string, leg: number, tap: LegTap | null): boolean {
+  /**
+   * Installs (a ringbuf.js Int16 ring) or removes (null) a copy of a leg's audio as it is written, on the producer's
+   * thread; false when the call or leg is unknown. A producer on another thread installs it a message later.
+   */
+  setLegTap(callId: string, leg: number, slot: TapSlot, ring: SharedArrayBuffer | null): boolean {
     const c = this.calls.get(callId);
     if (!c || leg < 0 || leg >= c.taps.length) return false;
-    c.taps[leg] = tap;
+    if (ring) c.taps[leg][slot] = ring;
+    else delete c.taps[leg][slot];
+    c.writers[leg]?.setTap(slot, ring);
+    c.remote?.setTap(leg, slot, ring);
     return true;
+  }
+
+  /** Samples a leg's tap ring had no room for since its call started (0 when the call is unknown). */
+  legTapDropped(callId: string, leg: number, slot: TapSlot): number {
+    return this.calls.get(callId)?.readers[leg]?.tapDropped(slot) ?? 0;
+  }
+
+  /** Samples written to a leg since its call started (pushed or dropped), or 0 when unknown: a tap's call time. */
+  legSamples(callId: string, leg: number): number {
+    const r = this.calls.get(callId)?.readers[leg];
+    return r ? r.pushed + r.overrun : 0;
   }
 
   private appliedIntentSeq(c: CallEntry): number {
@@ -375,6 +416,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     let resolveEnded!: (e: CallEnded) => void;
     const ended = new Promise<CallEnded>((r) => (resolveEnded = r));
     const n = spec.legs.length;
+    const feeds = slab.rings.map((ring) => ({ ring, feed: createLegFeed(this.arrivalEntries) }));
     const { legs: layouts, policyOffsets } = layoutLegs(this.geometry, inputRates, this.maxChunkSamples);
     const entry: CallEntry = {
       spec,
@@ -390,10 +432,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       state: 'active',
       endReason: '',
       inFlight: false,
-      received: new Array(n).fill(0),
-      arrivals: Array.from({ length: n }, () => new ArrivalCheckpoints(this.arrivalEntries)),
+      feeds,
+      readers: feeds.map((f) => new LegFeedReader(f.feed)),
+      writers: new Array(n).fill(null),
+      remote: null,
+      givenBack: false,
+      taps: Array.from({ length: n }, () => ({})),
       positionBase: new Array(n).fill(0),
-      overrun: new Array(n).fill(0),
+      overrunSeen: new Array(n).fill(0),
       lastWindow: new Array(n).fill(-1),
       windows: new Array(n).fill(0),
       restarts: 0,
@@ -408,7 +454,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         new Float64Array(slab.state, policyOffsets[0], POLICY_STATE_LENGTH),
         new Float64Array(slab.state, policyOffsets[1], POLICY_STATE_LENGTH),
       ],
-      taps: new Array(n).fill(null),
       spot: 0,
       spotT: 0,
       keywords: new Map(),
@@ -503,39 +548,48 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private handle(c: CallEntry): CallHandle {
+    const writer = (leg: number): LegFeedWriter => {
+      let w = c.writers[leg];
+      if (!w) {
+        w = c.writers[leg] = new LegFeedWriter(c.feeds[leg]);
+        for (const [slot, ring] of Object.entries(c.taps[leg])) w.setTap(slot as TapSlot, ring);
+      }
+      return w;
+    };
     return {
       callId: c.spec.callId,
       ended: c.ended,
+      feeds: c.feeds,
       write: (leg, pcm, offset = 0, length = pcm.length - offset) => {
-        const ring = c.rings[leg];
-        if (!ring || c.state !== 'active') return 0;
-        const written = ring.push(pcm, length, offset);
-        c.taps[leg]?.(pcm, offset, length);
-        c.received[leg] += written;
-        if (written > 0) c.arrivals[leg].record(c.received[leg], performance.now());
-        if (written < length) {
-          c.overrun[leg] += length - written;
-          this.counters.overrunSamples += length - written;
-          this.emit('overrun', { callId: c.spec.callId, leg, samples: length - written });
-        }
-        return written;
+        if (leg < 0 || leg >= c.feeds.length || c.state !== 'active') return 0;
+        return writer(leg).write(pcm, offset, length);
       },
       writeAll: async (leg, pcm) => {
-        const ring = c.rings[leg];
-        if (!ring) throw new SupervisorError('CG_BAD_CALL', `call ${c.spec.callId} has no leg ${leg}`);
+        if (leg < 0 || leg >= c.feeds.length)
+          throw new SupervisorError('CG_BAD_CALL', `call ${c.spec.callId} has no leg ${leg}`);
+        const w = writer(leg);
         let off = 0;
         while (off < pcm.length) {
           if (c.state !== 'active') return;
-          const n = ring.push(pcm, pcm.length - off, off);
-          if (n > 0) c.taps[leg]?.(pcm, off, n);
-          c.received[leg] += n;
-          if (n > 0) c.arrivals[leg].record(c.received[leg], performance.now());
-          off += n;
+          off += w.write(pcm, off, pcm.length - off, true);
           if (off < pcm.length) {
             this.kick();
             await new Promise<void>((r) => c.waiters.push(r));
           }
         }
+      },
+      attachRemote: (producer) => {
+        c.remote = producer;
+        let held = true;
+        return () => {
+          if (!held) return;
+          held = false;
+          if (c.remote === producer) c.remote = null;
+          this.giveBack(c);
+        };
+      },
+      discard: () => {
+        for (const r of c.readers) r.discard();
       },
     };
   }
@@ -571,6 +625,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private tick(): void {
     const pool = this.pool;
     if (!pool) return;
+    for (const c of this.calls.values()) this.reportOverruns(c);
     const free = pool.threads - this.tasksInFlight;
     if (free <= 0) return;
     const minSeconds = this.cfg.engine.minChunkSeconds;
@@ -598,6 +653,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const group of tasks) this.submit(pool, group);
   }
 
+  /** Emits 'overrun' for samples the leg's producer (on any thread) dropped since the last look. */
+  private reportOverruns(c: CallEntry): void {
+    for (let leg = 0; leg < c.readers.length; leg++) {
+      const total = c.readers[leg].overrun;
+      const fresh = total - c.overrunSeen[leg];
+      if (fresh <= 0) continue;
+      c.overrunSeen[leg] = total;
+      this.counters.overrunSamples += fresh;
+      this.emit('overrun', { callId: c.spec.callId, leg, samples: fresh });
+    }
+  }
+
   private submit(pool: ActorPool, group: CallEntry[]): void {
     for (const c of group) c.inFlight = true;
     this.tasksInFlight++;
@@ -615,7 +682,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.tasksInFlight--;
     if (res.inference && (res.inference.batches.length || res.inference.skipped)) this.emit('inference', res.inference);
     const byId = new Map(res.outcomes.map((o) => [o.callId, o]));
-    for (const c of group) c.inFlight = false;
+    for (const c of group) {
+      c.inFlight = false;
+      this.giveBack(c);
+    }
     for (const c of group) {
       try {
         this.drainEvents(c);
@@ -638,7 +708,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private onTaskFailed(group: CallEntry[], err: unknown): void {
     this.tasksInFlight--;
-    for (const c of group) c.inFlight = false;
+    for (const c of group) {
+      c.inFlight = false;
+      this.giveBack(c);
+    }
     if (!this.pool) return;
     // Rejections from a pool that was replaced (or closed under it) say nothing about the calls: nobody is charged.
     const replaced = (err as { poolReplaced?: boolean })?.poolReplaced === true;
@@ -673,7 +746,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     resetCallSlab(this.geometry, c.slab);
     // The fresh state numbers samples from the ring's read position: what was consumed before is behind it.
-    c.rings.forEach((r, i) => (c.positionBase[i] = c.received[i] - r.availableRead()));
+    c.rings.forEach((r, i) => (c.positionBase[i] = c.readers[i].pushed - r.availableRead()));
     c.lastWindow.fill(-1);
     this.emit('actor-restarted', { callId: c.spec.callId, reason: why });
   }
@@ -734,9 +807,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private verdictLatency(c: CallEntry, ev: WindowEvent, now: number): void {
     const rate = c.spec.legs[ev.leg]?.sampleRate;
     if (!rate) return;
-    const at = c.arrivals[ev.leg].arrivalOf(c.positionBase[ev.leg] + Math.ceil(ev.tEnd * rate - 1e-6));
+    const at = c.readers[ev.leg].arrivalOf(c.positionBase[ev.leg] + Math.ceil(ev.tEnd * rate - 1e-6));
     if (at === null) this.counters.verdictLatencyUnknown++;
-    else this.emit('verdict-latency', (now - at) / 1000);
+    else this.emit('verdict-latency', (now + performance.timeOrigin - at) / 1000);
   }
 
   private wake(c: CallEntry): void {
@@ -752,7 +825,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     info.state = state;
     this.calls.delete(c.spec.callId);
     // Its handle refuses writes from now on; with no task running, nothing touches the buffers again.
-    if (!c.inFlight) for (const sab of slabBuffers(c.slab)) this.buffers.give(sab);
+    // Producers stop writing from now on; the buffers are reused once no task and no remote producer holds them.
+    for (const r of c.readers) r.discard();
+    this.giveBack(c);
     if (state === 'failed') this.counters.callsFailed++;
     else this.counters.callsEnded++;
     const ev: CallEnded = { callId: c.spec.callId, reason: reason || 'ended', state, info };
@@ -760,6 +835,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.wake(c);
     c.resolveEnded(ev);
     this.emit('call-ended', ev);
+  }
+
+  /** Returns a finished call's buffers to the pool once nothing can touch them: no task running, no remote producer. */
+  private giveBack(c: CallEntry): void {
+    if (c.state !== 'ended' && c.state !== 'failed') return;
+    if (c.inFlight || c.remote || c.givenBack) return;
+    c.givenBack = true;
+    for (const sab of slabBuffers(c.slab)) this.buffers.give(sab);
   }
 
   private info(c: CallEntry): CallInfo {
@@ -771,10 +854,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       lag = Math.max(lag, backlog);
       return {
         ...l,
-        receivedSeconds: c.received[i] / l.sampleRate,
+        receivedSeconds: c.readers[i].pushed / l.sampleRate,
         processedSeconds: st[LegStateSlot.totalIn] / l.sampleRate,
         backlogSeconds: backlog,
-        overrunSamples: c.overrun[i],
+        overrunSamples: c.readers[i].overrun,
+        speechTapDroppedSamples: c.readers[i].tapDropped('speech'),
         windows: c.windows[i],
         restarts: st[LegStateSlot.legRestarts],
         droppedChunks: st[LegStateSlot.droppedChunks],

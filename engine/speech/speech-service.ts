@@ -30,8 +30,6 @@ interface LegEntry {
   callId: string;
   leg: number;
   rate: number;
-  /** Samples the leg has had written since the call started (call time of the tap's position). */
-  written: number;
   /** While in a slot: the ring the tap feeds. */
   ring: RingBuffer | null;
   ringSab: SharedArrayBuffer | null;
@@ -42,7 +40,6 @@ interface LegEntry {
   sliceStart: number;
   /** Intents heard in the current slice. */
   hitsInSlot: number;
-  dropped: number;
   /** Slots this leg has been given, the wall-clock seconds it held them, and the call time of its first one. */
   grants: number;
   heldSeconds: number;
@@ -105,7 +102,7 @@ export class SpeechService {
     intents: {} as Record<string, number>,
   };
   private readonly onStart = (spec: CallSpec) => this.callStarted(spec);
-  private readonly onEnd = (ev: CallEnded) => this.callEnded(ev.callId);
+  private readonly onEnd = (ev: CallEnded) => this.callEnded(ev);
 
   constructor(
     private readonly cfg: SpeechConfig,
@@ -149,7 +146,7 @@ export class SpeechService {
 
   stats(): SpeechStats {
     let dropped = this.counters.droppedSamples;
-    for (const l of this.legs.values()) dropped += l.dropped;
+    for (const l of this.legs.values()) dropped += this.supervisor.legTapDropped(l.callId, l.leg, 'speech');
     return {
       enabled: this.state === 'ready',
       reason: this.reason,
@@ -205,7 +202,7 @@ export class SpeechService {
     if (this.timer) clearInterval(this.timer);
     this.supervisor.off('call-started', this.onStart);
     this.supervisor.off('call-ended', this.onEnd);
-    for (const l of this.legs.values()) this.supervisor.setLegTap(l.callId, l.leg, null);
+    for (const l of this.legs.values()) this.supervisor.setLegTap(l.callId, l.leg, 'speech', null);
     this.legs.clear();
     this.queue.length = 0;
     await this.stopThreads();
@@ -304,7 +301,7 @@ export class SpeechService {
           key: l.key,
           ring: l.ringSab,
           inputRate: l.rate,
-          startSeconds: (l.written - l.ring.availableRead()) / l.rate,
+          startSeconds: (this.written(l) - l.ring.availableRead()) / l.rate,
         });
     }
   }
@@ -349,7 +346,6 @@ export class SpeechService {
         callId: spec.callId,
         leg,
         rate: spec.legs[leg].sampleRate,
-        written: 0,
         ring: null,
         ringSab: null,
         slot: -1,
@@ -357,32 +353,25 @@ export class SpeechService {
         slotSince: 0,
         sliceStart: 0,
         hitsInSlot: 0,
-        dropped: 0,
         grants: 0,
         heldSeconds: 0,
         firstSlotAt: null,
       };
       this.legs.set(entry.key, entry);
-      this.supervisor.setLegTap(spec.callId, leg, (pcm, offset, length) => {
-        entry.written += length;
-        if (entry.ring) {
-          const n = entry.ring.push(pcm, length, offset);
-          if (n < length) entry.dropped += length - n;
-        }
-      });
       this.enqueue(entry);
     }
     this.fill();
   }
 
-  private callEnded(callId: string): void {
+  private callEnded(ev: CallEnded): void {
+    const callId = ev.callId;
     for (const [key, l] of this.legs) {
       if (l.callId !== callId) continue;
       this.legs.delete(key);
       const q = this.queue.indexOf(l);
       if (q >= 0) this.queue.splice(q, 1);
       if (l.slot >= 0) this.release(l, true);
-      this.counters.droppedSamples += l.dropped;
+      this.counters.droppedSamples += ev.info.legs[l.leg]?.speechTapDroppedSamples ?? 0;
     }
     this.fill();
   }
@@ -395,6 +384,11 @@ export class SpeechService {
     if (sub !== undefined && sub >= 0) return all.filter((i) => i !== sub);
     const caller = spec.legs.findIndex((l) => l.role === 'caller');
     return [caller >= 0 ? caller : 0];
+  }
+
+  /** Samples the leg has had written since the call started: the call time of the tap's position. */
+  private written(l: LegEntry): number {
+    return this.supervisor.legSamples(l.callId, l.leg);
   }
 
   private enqueue(l: LegEntry): void {
@@ -463,20 +457,24 @@ export class SpeechService {
     l.sliceStart = l.slotSince;
     l.hitsInSlot = 0;
     l.grants++;
-    if (l.firstSlotAt === null) l.firstSlotAt = l.written / l.rate;
+    const written = this.written(l);
+    if (l.firstSlotAt === null) l.firstSlotAt = written / l.rate;
     this.slots[slot] = l;
+    // The tap copies the leg's audio into the ring on the thread that receives it (possibly an RTP I/O thread).
+    this.supervisor.setLegTap(l.callId, l.leg, 'speech', l.ringSab);
     this.post(slot, {
       type: 'open',
       slot: slot % this.cfg.slotsPerThread,
       key: l.key,
       ring: l.ringSab,
       inputRate: l.rate,
-      startSeconds: l.written / l.rate,
+      startSeconds: written / l.rate,
     });
   }
 
   private release(l: LegEntry, flush: boolean): void {
     if (l.slot < 0) return;
+    this.supervisor.setLegTap(l.callId, l.leg, 'speech', null);
     this.post(l.slot, { type: 'close', slot: l.slot % this.cfg.slotsPerThread, flush });
     l.heldSeconds += (performance.now() - l.slotSince) / 1000;
     this.slots[l.slot] = null;
