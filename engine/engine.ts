@@ -573,6 +573,7 @@ export class Engine {
     stack.push('sip', async () => {
       this.sipListening = false;
       await this.siprec.server.close();
+      this.siprec.close();
     });
     await this.siprec.server.start();
     this.sipListening = true;

@@ -21,7 +21,13 @@ import type { ModelSettings } from '../actors/window-scorer.js';
 import { readManifest } from '../models/runtime/model-files.js';
 import { frontEndGeometry, type FrontEndGeometry } from '../actors/features/front-end-config.js';
 import { ActorPool } from './actor-pool.js';
-import { createLegFeed, LegFeedReader, LegFeedWriter, type LegFeedDescriptor, type TapSlot } from './ingest/leg-feed.js';
+import {
+  createLegFeed,
+  LegFeedReader,
+  LegFeedWriter,
+  type LegFeedDescriptor,
+  type TapSlot,
+} from './ingest/leg-feed.js';
 import { SAMPLE_RATES } from './media/wav-reader.js';
 import { WorkerControlRegistry } from './worker-control-registry.js';
 import type { WorkerDescription } from '../actors/worker-control.js';
@@ -580,6 +586,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       },
       attachRemote: (producer) => {
         c.remote = producer;
+        c.taps.forEach((taps, leg) => {
+          for (const [slot, ring] of Object.entries(taps)) producer.setTap(leg, slot as TapSlot, ring);
+        });
         let held = true;
         return () => {
           if (!held) return;

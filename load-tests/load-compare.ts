@@ -37,6 +37,21 @@ export const COMPARE_VARIANTS: readonly CompareVariant[] = [
       'spectral stage (FFT, mel bands, log; no MFCC, as the engine computes none) by meyda 5.6.3, no all-zero-frame shortcut (CALLGUARD_ENGINE_SPECTRAL_STAGE=meyda)',
     env: { CALLGUARD_ENGINE_SPECTRAL_STAGE: 'meyda' },
   },
+  {
+    name: 'rtp-main-thread',
+    description: 'RTP received and decoded on the main thread, as before I/O threads (CALLGUARD_RTP_IO_THREADS=0)',
+    env: { CALLGUARD_RTP_IO_THREADS: '0' },
+  },
+  {
+    name: 'io-2',
+    description: 'two RTP I/O threads (CALLGUARD_RTP_IO_THREADS=2)',
+    env: { CALLGUARD_RTP_IO_THREADS: '2' },
+  },
+  {
+    name: 'workers-1',
+    description: 'one actor worker thread (CALLGUARD_POOL_THREADS=1)',
+    env: { CALLGUARD_POOL_THREADS: '1' },
+  },
 ];
 
 export interface VariantResult {

@@ -1,9 +1,12 @@
+import { availableParallelism } from 'node:os';
+import { autoIoThreads } from '../ingest/rtp-io/rtp-io-host.js';
 import { createSiprecServer, type SiprecCallInfo, type SiprecServer } from '../ingest/siprec-server.js';
 import type { CallguardConfig } from '../config/config-schema.js';
 import type { Logger } from '../logger.js';
 import { SupervisorError, type Supervisor } from '../supervisor.js';
 import type { CallCapture, DebugCapture } from './debug-capture.js';
-import type { LegSink } from '../ingest/siprec-server.js';
+import { RingBuffer } from 'ringbuf.js';
+import type { CallHandle } from '../supervisor.js';
 
 /** The enrolment gate's answer for one call. */
 export type GateAnswer = { analyse: true } | { analyse: false; reason: string };
@@ -30,11 +33,12 @@ export class SiprecBridge {
   readonly skipped: Record<string, number> = {};
   /** Debug audio capture (set by the engine); null: audio never reaches the disk. */
   capture: DebugCapture | null = null;
-  /** The sinks ingest writes each analysed call's legs into, kept so a capture can be spliced in while the call runs. */
-  private readonly sinks = new Map<
+  /** Each analysed call: its supervisor handle, leg roles, and its running capture (tap rings drained here). */
+  private readonly calls = new Map<
     string,
-    { sinks: LegSink[]; writes: Array<LegSink['write']>; roles: string[]; capture: CallCapture | null }
+    { handle: CallHandle; roles: string[]; rates: number[]; capture: RunningCapture | null; release: () => void }
   >();
+  private captureTimer: NodeJS.Timeout | null = null;
 
   constructor(
     cfg: CallguardConfig,
@@ -53,6 +57,7 @@ export class SiprecBridge {
         rtpPortMax: cfg.rtp.portMax,
         rtpTimeoutMs: Math.round(cfg.rtp.timeoutSeconds * 1000),
         recvBufferSize: cfg.rtp.recvBufferBytes || undefined,
+        ioThreads: cfg.rtp.ioThreads === 'auto' ? autoIoThreads(availableParallelism()) : cfg.rtp.ioThreads,
         protectedLeg: cfg.sip.protectedLeg,
         countryCode: cfg.sip.countryCode || undefined,
         subscriberPrefixes: cfg.sip.subscriberPrefixes,
@@ -69,9 +74,12 @@ export class SiprecBridge {
           // The SIP facts (direction, codecs) stay until the supervisor has finished the call's audio: GET /calls
           // lists it until then. A call that never reached the supervisor has none.
           if (!this.supervisor.listCalls().some((c) => c.callId === callId)) this.meta.delete(callId);
-          this.sinks.get(callId)?.capture?.close(`call ended (${reason})`);
-          this.sinks.delete(callId);
+          const entry = this.calls.get(callId);
+          if (entry?.capture) this.finishCapture(entry, `call ended (${reason})`);
+          this.calls.delete(callId);
           this.supervisor.endCall(callId, reason);
+          // Ingest has closed the legs: nothing writes the call's rings any more, they may be reused once it ends.
+          entry?.release();
         },
       },
     );
@@ -87,7 +95,7 @@ export class SiprecBridge {
       // Answered so the SBC does not retry or fail the subscriber's call, but no actor and no alert: audio is discarded.
       this.skipped[verdict.reason] = (this.skipped[verdict.reason] ?? 0) + 1;
       this.log.debug({ callId: info.callId, reason: verdict.reason }, 'SIPREC call answered, not analysed');
-      return { sinks: info.legs.map(() => ({ write: () => {} })) };
+      return { sinks: info.legs.map(() => null) };
     }
     try {
       const call = this.supervisor.createCall({
@@ -114,15 +122,18 @@ export class SiprecBridge {
           sampleRate: l.sampleRate,
         })),
       });
-      // Ingest reuses its PCM buffer, so copy it in: ring.push copies, nothing is kept.
-      const sinks: LegSink[] = info.legs.map((_, i) => ({
-        write: (pcm: Int16Array, offset: number, length: number) => void call.write(i, pcm, offset, length),
-      }));
-      this.sinks.set(info.callId, {
-        sinks,
-        writes: sinks.map((k) => k.write),
+      // Ingest (an RTP I/O thread, or this thread) writes each leg straight into the call's ring through its feed;
+      // taps the supervisor installs (speech, capture) reach the thread that receives the leg.
+      const callId = info.callId;
+      const release = call.attachRemote({
+        setTap: (leg, slot, ring) => void this.server.setLegTap(callId, leg, slot, ring),
+      });
+      this.calls.set(callId, {
+        handle: call,
         roles: info.legs.map((l) => l.role),
+        rates: info.legs.map((l) => l.sampleRate),
         capture: null,
+        release,
       });
       if (this.capture?.wantsCall(info.legs.map((l) => l.number))) {
         try {
@@ -144,7 +155,7 @@ export class SiprecBridge {
             ),
         );
       }
-      return { sinks };
+      return { sinks: [...call.feeds] };
     } catch (err) {
       const code = (err as SupervisorError).code;
       this.log.warn({ callId: info.callId, code }, 'SIPREC call refused by the supervisor');
@@ -159,49 +170,85 @@ export class SiprecBridge {
    * ends; the SIP dialog stays up (answered either way). Counted with the calls the gate refused at once.
    */
   private stopAnalysis(callId: string, reason: string): void {
-    const entry = this.sinks.get(callId);
+    const entry = this.calls.get(callId);
     if (!entry) return;
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
-    for (const sink of entry.sinks) sink.write = () => {};
-    entry.writes = entry.sinks.map(() => () => {});
-    entry.capture?.close('call not analysed');
-    entry.capture = null;
+    entry.handle.discard();
+    if (entry.capture) this.finishCapture(entry, 'call not analysed');
     this.supervisor.endCall(callId, `not analysed: ${reason}`);
     this.log.debug({ callId, reason }, 'SIPREC call answered, not analysed');
   }
 
   /**
-   * Starts writing a running call's legs to WAV (debug capture). Ingest calls each leg's sink object, so replacing
-   * its `write` tees the audio without a check on the path of calls that are not captured. Returns the file paths,
-   * or null when the call is not running here; throws when capture is not available or the size limit is reached.
+   * Starts writing a running call's legs to WAV (debug capture): a tap ring per leg, filled on the thread that
+   * receives the leg and drained here every CAPTURE_DRAIN_MS. Returns the file paths, or null when the call is not
+   * running here; throws when capture is not available or the size limit is reached.
    */
   startCapture(callId: string): string[] | null {
-    const entry = this.sinks.get(callId);
+    const entry = this.calls.get(callId);
     if (!entry) return null;
-    if (entry.capture) return entry.capture.paths;
+    if (entry.capture) return entry.capture.cap.paths;
     if (!this.capture) throw new Error('debug capture is not available');
     const cap = this.capture.open(
       callId,
       entry.roles.map((role) => ({ role })),
     );
-    entry.capture = cap;
-    entry.sinks.forEach((sink, i) => {
-      const analyse = entry.writes[i];
-      sink.write = (pcm, offset, length) => {
-        analyse(pcm, offset, length);
-        cap.write(i, pcm, offset, length);
-      };
-    });
+    const rings = entry.rates.map((rate) => RingBuffer.getStorageForCapacity(rate * CAPTURE_RING_SECONDS, Int16Array));
+    entry.capture = { cap, rings: rings.map((r) => new RingBuffer(r, Int16Array)) };
+    rings.forEach((ring, leg) => this.supervisor.setLegTap(callId, leg, 'capture', ring));
+    this.captureTimer ??= setInterval(() => this.drainCaptures(), CAPTURE_DRAIN_MS).unref();
     return cap.paths;
   }
 
   /** Stops a call's capture (the files stay, under retention). False when the call is not running or not captured. */
   stopCapture(callId: string): boolean {
-    const entry = this.sinks.get(callId);
+    const entry = this.calls.get(callId);
     if (!entry?.capture) return false;
-    entry.sinks.forEach((sink, i) => (sink.write = entry.writes[i]));
-    entry.capture.close('stopped by the admin API');
-    entry.capture = null;
+    this.finishCapture(entry, 'stopped by the admin API');
     return true;
   }
+
+  /** Stops the capture timer (engine stop). */
+  close(): void {
+    if (this.captureTimer) clearInterval(this.captureTimer);
+    this.captureTimer = null;
+  }
+
+  private finishCapture(entry: { handle: CallHandle; capture: RunningCapture | null }, reason: string): void {
+    const running = entry.capture!;
+    entry.capture = null;
+    running.rings.forEach((_, leg) => this.supervisor.setLegTap(entry.handle.callId, leg, 'capture', null));
+    drainCapture(running);
+    running.cap.close(reason);
+  }
+
+  private drainCaptures(): void {
+    let any = false;
+    for (const entry of this.calls.values()) {
+      if (!entry.capture) continue;
+      any = true;
+      drainCapture(entry.capture);
+    }
+    if (!any && this.captureTimer) {
+      clearInterval(this.captureTimer);
+      this.captureTimer = null;
+    }
+  }
+}
+
+/** Seconds of audio a capture tap ring holds between drains (drained every CAPTURE_DRAIN_MS). */
+const CAPTURE_RING_SECONDS = 4;
+const CAPTURE_DRAIN_MS = 250;
+const drainBuffer = new Int16Array(16000);
+
+interface RunningCapture {
+  cap: CallCapture;
+  rings: RingBuffer[];
+}
+
+function drainCapture(c: RunningCapture): void {
+  c.rings.forEach((ring, leg) => {
+    for (let n = ring.pop(drainBuffer, drainBuffer.length); n > 0; n = ring.pop(drainBuffer, drainBuffer.length))
+      c.cap.write(leg, drainBuffer, 0, n);
+  });
 }

@@ -157,6 +157,17 @@ export const configSchema = z
         timeoutSeconds: z.number().min(1).max(3600).default(30),
         /** SO_RCVBUF per RTP socket in bytes; 0 keeps the kernel default (net.core.rmem_default). */
         recvBufferBytes: z.number().int().min(0).default(0),
+        /**
+         * RTP I/O worker threads: they own the media sockets, decode, and write the calls' rings, so the main thread
+         * touches no packet. 'auto' is one per 8 cores (1 to 16); 0 receives RTP on the main thread.
+         */
+        ioThreads: z
+          .preprocess(
+            // From the environment a count arrives as text.
+            (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+            z.union([z.literal('auto'), z.number().int().min(0).max(64)]),
+          )
+          .default('auto'),
       })
       .strict()
       .prefault({}),

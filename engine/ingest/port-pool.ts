@@ -39,14 +39,28 @@ export class PortPool {
   /** Binds a UDP socket on the next free even port of the range. */
   async bind(host: string): Promise<PortBindResult> {
     const type = isIP(host) === 6 ? 'udp6' : 'udp4';
+    let socket: dgram.Socket | null = null;
+    const r = await this.allocate(async (port) => {
+      socket = await bindOne(type, host, port, this.recvBufferSize);
+    });
+    return r.ok ? { ok: true, socket: socket!, port: r.port } : r;
+  }
+
+  /**
+   * Takes the next free even port and lets `bindPort` bind it (here or on another thread); a port refused with
+   * EADDRINUSE or EACCES is skipped, any other error ends the search.
+   */
+  async allocate(
+    bindPort: (port: number) => Promise<void>,
+  ): Promise<{ ok: true; port: number } | { ok: false; code: 'PORTS_EXHAUSTED' | 'PORT_BIND_FAILED'; detail: string }> {
     for (let tries = 0; tries < this.count; tries++) {
       const port = this.first + 2 * this.cursor;
       this.cursor = (this.cursor + 1) % this.count;
       if (this.inUse.has(port)) continue;
       this.inUse.add(port);
       try {
-        const socket = await bindOne(type, host, port, this.recvBufferSize);
-        return { ok: true, socket, port };
+        await bindPort(port);
+        return { ok: true, port };
       } catch (err) {
         this.inUse.delete(port);
         const code = (err as NodeJS.ErrnoException).code;
@@ -62,7 +76,13 @@ export class PortPool {
   }
 }
 
-function bindOne(type: 'udp4' | 'udp6', host: string, port: number, recvBufferSize?: number): Promise<dgram.Socket> {
+/** Binds one UDP socket (SO_RCVBUF `recvBufferSize` when given). */
+export function bindOne(
+  type: 'udp4' | 'udp6',
+  host: string,
+  port: number,
+  recvBufferSize?: number,
+): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(recvBufferSize ? { type, recvBufferSize } : { type });
     socket.once('error', (err) => {

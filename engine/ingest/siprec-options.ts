@@ -53,6 +53,8 @@ export const SiprecOptionsSchema = z
     tcpMessageTimeoutMs: z.number().int().min(100).default(10_000),
     /** SO_RCVBUF per RTP socket; unset keeps the kernel default (net.core.rmem_default). */
     recvBufferSize: z.number().int().min(4096).optional(),
+    /** RTP I/O worker threads that own the media sockets; 0 receives RTP on the server's own thread. */
+    ioThreads: z.number().int().min(0).max(64).default(0),
   })
   .refine((o) => o.rtpPortMin <= o.rtpPortMax, { message: 'rtpPortMin must be <= rtpPortMax' });
 

@@ -6,12 +6,12 @@ import { mapLegs, type ProtectedLegRule } from './call-legs.js';
 import { createCounters, type IngestCounters } from './ingest-counters.js';
 import { parseMediaType } from './media-type.js';
 import { parseMultipart } from './multipart.js';
-import { PortPool } from './port-pool.js';
-import { CallMediaClock } from './call-media-clock.js';
 import { CODECS, type AudioCodec } from './codecs/audio-codec.js';
-import { createLegDecoder, loadCodecs } from './codecs/leg-decoder-factory.js';
-import type { LegDecoder } from './codecs/leg-decoder.js';
-import { RtpReceiver, type LegMedia, type LegSink } from './rtp-receiver.js';
+import type { LegMedia } from './rtp-receiver.js';
+import { LocalMediaHost } from './rtp-io/local-media-host.js';
+import type { LegOutput, MediaHost, MediaLeg } from './rtp-io/media-host.js';
+import type { TapSlot } from './leg-feed.js';
+import { RtpIoHost } from './rtp-io/rtp-io-host.js';
 import { parseRsMetadata, type Direction, type Role } from './rs-metadata.js';
 import { buildAnswer, negotiateOffer, parseSdp, type AnswerLine, type MediaDecision, type SdpSession } from './sdp.js';
 import { parseCSeq, parseNameAddr, parseSipUriHostPort, parseVia } from './sip-headers.js';
@@ -77,8 +77,12 @@ export interface SiprecCallInfo {
 export type CallEndReason = 'bye' | 'cancel' | 'rtp-timeout' | 'shutdown' | 'error';
 
 export interface SiprecCallHandler {
-  /** Called once the INVITE passed SIP/SDP/metadata checks; return one sink per leg (same order) or a rejection. */
-  onCallStart(info: SiprecCallInfo): { sinks: LegSink[] } | { reject: { status: number; reason: string } };
+  /**
+   * Called once the INVITE passed SIP/SDP/metadata checks; return one output per leg (same order) or a rejection.
+   * An output is the call's shared feed (leg-feed.ts), null (answered, audio dropped), or a sink function, which
+   * only works with RTP on this thread (`ioThreads: 0`): with I/O threads a call given one is refused with 500.
+   */
+  onCallStart(info: SiprecCallInfo): { sinks: LegOutput[] } | { reject: { status: number; reason: string } };
   /**
    * Answer to OPTIONS other than 200 (a load balancer's health probe): a draining engine answers 503 so the
    * dispatcher keeps new calls away until it is back. Absent or null: 200.
@@ -120,6 +124,8 @@ export interface SiprecServerStats {
   readonly counters: Readonly<IngestCounters>;
   readonly activeCalls: number;
   readonly rtpPorts: { readonly used: number; readonly capacity: number };
+  /** RTP I/O threads: legs each receives (empty without them) and the threads replaced after dying. */
+  readonly ioThreads: { readonly legs: readonly number[]; readonly restarts: number };
 }
 
 export interface SiprecServer {
@@ -129,6 +135,13 @@ export interface SiprecServer {
   activeCalls(): ActiveCall[];
   /** Where SIP listens (after start). */
   address(): { host: string; port: number };
+  /**
+   * Installs (a ringbuf.js Int16 ring) or removes (null) a copy of a leg's decoded audio, made on the thread that
+   * receives the leg; false when the call is unknown. Taps set before the legs start are applied when they do.
+   */
+  setLegTap(callId: string, leg: number, slot: TapSlot, ring: SharedArrayBuffer | null): boolean;
+  /** Test hook: make RTP I/O thread `i` die (no-op without I/O threads). */
+  crashIoThread(i: number): void;
 }
 
 /** Creates the server; throws IngestConfigError (CG_INGEST_OPTIONS, CG_ALLOW_LIST) on invalid options. */
@@ -182,7 +195,9 @@ interface CallRecord {
   inviteTx: ServerTransaction;
   reinviteTx: ServerTransaction | null;
   info: SiprecCallInfo | null;
-  receivers: RtpReceiver[];
+  receivers: MediaLeg[];
+  /** Taps set before the legs started (the handler's own call start installs them). */
+  pendingTaps: Array<[leg: number, slot: TapSlot, ring: SharedArrayBuffer | null]>;
   /** Per offered m-line: the receiver index, or -1 for rejected lines. */
   lineToLeg: number[];
   sdpSessionId: string;
@@ -197,7 +212,7 @@ class SiprecServerImpl implements SiprecServer {
   private readonly counters = createCounters();
   private readonly calls = new Map<string, CallRecord>();
   private readonly allowList: AddressAllowList;
-  private readonly pool: PortPool;
+  private readonly media: MediaHost;
   private readonly transactions: SipTransactionLayer;
   private readonly transport: SipTransport;
   private readonly advertised: string;
@@ -213,9 +228,20 @@ class SiprecServerImpl implements SiprecServer {
     const allow = createAllowList(opts.allow);
     if (!allow.ok) throw new IngestConfigError('CG_ALLOW_LIST', `sip.allow: ${allow.detail}`, { setting: 'sip.allow' });
     this.allowList = allow.list;
-    this.pool = new PortPool(opts.rtpPortMin, opts.rtpPortMax, opts.recvBufferSize);
     this.advertised = opts.advertisedAddress ?? opts.host;
     this.mediaAddress = opts.mediaAddress ?? this.advertised;
+    const mediaOpts = {
+      host: this.mediaAddress,
+      portMin: opts.rtpPortMin,
+      portMax: opts.rtpPortMax,
+      recvBufferSize: opts.recvBufferSize,
+      jitterDepth: opts.jitterDepth,
+      allow: opts.allow,
+    };
+    this.media =
+      opts.ioThreads > 0
+        ? new RtpIoHost(mediaOpts, opts.ioThreads, log)
+        : new LocalMediaHost(mediaOpts, this.allowList, this.counters);
     this.transactions = new SipTransactionLayer(
       { t1Ms: opts.sipT1Ms, t2Ms: Math.max(opts.sipT1Ms, 4000), t4Ms: Math.max(opts.sipT1Ms, 5000) },
       (tx) => this.onAckTimeout(tx),
@@ -247,8 +273,8 @@ class SiprecServerImpl implements SiprecServer {
   async start(): Promise<void> {
     if (this.lifecycle !== 'idle') return;
     this.lifecycle = 'starting';
-    // The wasm decoders are compiled once here, so no INVITE waits on it.
-    await loadCodecs();
+    // The wasm decoders are compiled (and the I/O threads started) here, so no INVITE waits on it.
+    await this.media.start();
     await this.transport.start();
     const sweepMs = Math.min(1000, Math.max(50, Math.floor(this.opts.rtpTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
@@ -272,6 +298,7 @@ class SiprecServerImpl implements SiprecServer {
       ends.push(this.endCall(rec, 'shutdown', true));
     }
     await Promise.all(ends);
+    await this.media.close();
     this.transactions.close();
     await this.transport.close();
     this.lifecycle = 'closed';
@@ -281,6 +308,18 @@ class SiprecServerImpl implements SiprecServer {
     return this.lifecycle === 'closing' || this.lifecycle === 'closed';
   }
 
+  setLegTap(callId: string, leg: number, slot: TapSlot, ring: SharedArrayBuffer | null): boolean {
+    const rec = this.calls.get(callId);
+    if (!rec) return false;
+    if (rec.receivers.length) rec.receivers[leg]?.setTap(slot, ring);
+    else rec.pendingTaps.push([leg, slot, ring]);
+    return true;
+  }
+
+  crashIoThread(i: number): void {
+    if (this.media instanceof RtpIoHost) this.media.crashThread(i);
+  }
+
   address(): { host: string; port: number } {
     return { host: this.opts.host, port: this.transport.port };
   }
@@ -288,10 +327,16 @@ class SiprecServerImpl implements SiprecServer {
   stats(): SiprecServerStats {
     let active = 0;
     for (const r of this.calls.values()) if (r.state === 'answered' || r.state === 'confirmed') active++;
+    const counters = { ...this.counters };
+    this.media.addCounters(counters);
     return {
-      counters: { ...this.counters },
+      counters,
       activeCalls: active,
-      rtpPorts: { used: this.pool.used, capacity: this.pool.capacity },
+      rtpPorts: { used: this.media.portsUsed, capacity: this.media.portCapacity },
+      ioThreads:
+        this.media instanceof RtpIoHost
+          ? { legs: this.media.legsPerThread(), restarts: this.media.threadRestarts }
+          : { legs: [], restarts: 0 },
     };
   }
 
@@ -630,6 +675,7 @@ class SiprecServerImpl implements SiprecServer {
       reinviteTx: null,
       info: null,
       receivers: [],
+      pendingTaps: [],
       lineToLeg: [],
       sdpSessionId: String(Date.now()),
       sdpVersion: 1,
@@ -638,31 +684,11 @@ class SiprecServerImpl implements SiprecServer {
     };
     this.calls.set(callId, rec);
 
-    // Bind one RTP socket and make one decoder per accepted line.
+    // Bind one RTP port and make one decoder per accepted line (here or on an RTP I/O thread).
     const accepted = decisions.filter((d): d is Extract<MediaDecision, { accepted: true }> => d.accepted);
-    const bound: Array<{ socket: import('node:dgram').Socket; port: number }> = [];
-    const decoders: LegDecoder[] = [];
-    let failure: string | null = null;
-    for (let i = 0; i < acceptedCount; i++) {
-      const b = await this.pool.bind(this.mediaAddress);
-      if (!b.ok) {
-        failure = b.detail;
-        break;
-      }
-      bound.push(b);
-      try {
-        decoders.push(await createLegDecoder(accepted[i], c));
-      } catch (err) {
-        failure = `decoder: ${(err as Error).message}`;
-        break;
-      }
-    }
+    const prepared = await this.media.prepare(callId, accepted.slice(0, acceptedCount).map(legMediaOf));
     const release = (): void => {
-      for (const b of bound) {
-        b.socket.close();
-        this.pool.release(b.port);
-      }
-      for (const d of decoders) d.free();
+      if (prepared.ok) prepared.release();
       this.calls.delete(callId);
     };
     if (rec.cancelled || this.isClosing) {
@@ -671,10 +697,10 @@ class SiprecServerImpl implements SiprecServer {
       if (tx.finalStatus === 0) this.rejectCall(tx, 503, 'Service Unavailable');
       return;
     }
-    if (failure) {
+    if (!prepared.ok) {
       release();
       c['call.overload']++;
-      this.log?.warn({ callId, failure }, 'no RTP port');
+      this.log?.warn({ callId, failure: prepared.detail }, 'no RTP port');
       return this.rejectCall(tx, 503, 'Service Unavailable', [['Retry-After', '5']]);
     }
 
@@ -688,7 +714,7 @@ class SiprecServerImpl implements SiprecServer {
       codec: accepted[i].codec,
       sampleRate: CODECS[accepted[i].codec].sampleRate,
       payloadType: accepted[i].payloadType,
-      localPort: bound[i].port,
+      localPort: prepared.ports[i],
       remote: accepted[i].remote,
       protected: i === mapping.protectedLeg,
     }));
@@ -721,22 +747,16 @@ class SiprecServerImpl implements SiprecServer {
       return this.rejectCall(tx, 500, 'Server Internal Error');
     }
 
+    try {
+      rec.receivers = prepared.start(decision.sinks);
+      for (const [leg, slot, ring] of rec.pendingTaps) rec.receivers[leg]?.setTap(slot, ring);
+      rec.pendingTaps = [];
+    } catch (err) {
+      release();
+      this.log?.error({ callId, err: (err as Error).message }, 'onCallStart returned outputs RTP ingest cannot take');
+      return this.rejectCall(tx, 500, 'Server Internal Error');
+    }
     rec.info = info;
-    const clock = new CallMediaClock();
-    rec.receivers = bound.map(
-      (b, i) =>
-        new RtpReceiver({
-          clock,
-          socket: b.socket,
-          localPort: b.port,
-          media: legMediaOf(accepted[i]),
-          decoder: decoders[i],
-          sink: decision.sinks[i],
-          counters: c,
-          isAllowedSource: (a) => this.allowList.allows(a),
-          jitterDepth: this.opts.jitterDepth,
-        }),
-    );
     let next = 0;
     rec.lineToLeg = decisions.map((d) => (d.accepted ? next++ : -1));
     rec.lastAnswer = this.answerFor(rec, sdp, decisions);
@@ -848,59 +868,34 @@ class SiprecServerImpl implements SiprecServer {
       return this.reply(tx, 400, 'Bad Request (malformed SDP)', { toTag: rec.localTag });
     }
     const decisions = negotiateOffer(parsed.sdp);
-    // A line whose codec changes needs a new decoder first (the wasm ones are made asynchronously).
-    const changes: Array<Promise<LegDecoder | null>> = decisions.map((d, i) => {
-      const leg = rec.lineToLeg[i] ?? -1;
-      if (leg === -1 || !d.accepted) return Promise.resolve(null);
-      const media = legMediaOf(d);
-      return rec.receivers[leg].needsDecoder(media) ? createLegDecoder(media, this.counters) : Promise.resolve(null);
-    });
-    void Promise.allSettled(changes).then((made) => {
-      const fresh = made.map((m) => (m.status === 'fulfilled' ? m.value : null));
-      if (rec.state === 'ended') {
-        for (const d of fresh) d?.free();
-        return this.reply(tx, 481, 'Call/Transaction Does Not Exist');
-      }
-      this.applyMediaUpdate(tx, rec, parsed.sdp, decisions, fresh);
-    });
-  }
-
-  private applyMediaUpdate(
-    tx: ServerTransaction,
-    rec: CallRecord,
-    sdp: SdpSession,
-    decisions: MediaDecision[],
-    fresh: Array<LegDecoder | null>,
-  ): void {
-    const held = (): LegMedia => ({
+    const held: LegMedia = {
       payloadType: -1,
       codec: 'PCMU',
       skipPayloadTypes: [],
       expectedAddress: null,
       onHold: true,
-    });
-    for (let i = 0; i < decisions.length; i++) {
+    };
+    // Each leg applies its line (a codec change makes a new decoder first); the answer waits for all of them.
+    const updates: Array<Promise<void>> = [];
+    for (let i = 0; i < Math.max(decisions.length, rec.lineToLeg.length); i++) {
       const leg = rec.lineToLeg[i] ?? -1;
       if (leg === -1) continue;
       const d = decisions[i];
-      const r = rec.receivers[leg];
-      // A line now refused (port 0, unsupported codec) is treated as on hold rather than torn down.
-      if (d.accepted) r.updateMedia(legMediaOf(d), fresh[i] ?? undefined);
-      else r.updateMedia(held());
+      // A line now refused (port 0, unsupported codec) is treated as on hold rather than torn down; m-lines may not
+      // be removed in a re-offer, so missing lines keep their receiver but go quiet.
+      updates.push(rec.receivers[leg].updateMedia(d?.accepted ? legMediaOf(d) : held));
     }
-    // m-lines may not be removed in a re-offer; missing lines keep their receiver but go quiet.
-    for (let i = decisions.length; i < rec.lineToLeg.length; i++) {
-      const leg = rec.lineToLeg[i];
-      if (leg !== -1) rec.receivers[leg].updateMedia(held());
-    }
-    rec.sdpVersion++;
-    rec.lastActivityAt = Date.now();
-    rec.lastAnswer = this.answerFor(rec, sdp, decisions);
-    this.reply(tx, 200, 'OK', {
-      toTag: rec.localTag,
-      headers: this.dialogHeaders(tx),
-      body: rec.lastAnswer,
-      contentType: 'application/sdp',
+    void Promise.allSettled(updates).then(() => {
+      if (rec.state === 'ended') return this.reply(tx, 481, 'Call/Transaction Does Not Exist');
+      rec.sdpVersion++;
+      rec.lastActivityAt = Date.now();
+      rec.lastAnswer = this.answerFor(rec, parsed.sdp, decisions);
+      this.reply(tx, 200, 'OK', {
+        toTag: rec.localTag,
+        headers: this.dialogHeaders(tx),
+        body: rec.lastAnswer,
+        contentType: 'application/sdp',
+      });
     });
   }
 
@@ -957,8 +952,7 @@ class SiprecServerImpl implements SiprecServer {
       for (const r of rec.receivers) {
         if (r.onHold) continue;
         active = true;
-        if (r.activity > 0) heard = true;
-        r.activity = 0;
+        if (r.takeActivity() > 0) heard = true;
       }
       // A call entirely on hold does not time out: the SBC said there is nothing to send.
       if (!active || heard) {
@@ -977,18 +971,18 @@ class SiprecServerImpl implements SiprecServer {
     if (rec.state === 'ended') return;
     rec.state = 'ended';
     this.calls.delete(rec.callId);
-    // close() flushes each jitter buffer into its sink synchronously before the socket closes.
     const closing = rec.receivers.map((r) => r.close());
     if (sendBye) this.sendBye(rec);
     this.counters['call.ended']++;
+    // Each leg's close plays its jitter buffer out into the output (on the I/O thread, if there is one) before the
+    // handler hears of the end, so the call's last audio is in its rings when its analysis is finished.
+    await Promise.all(closing);
     try {
       this.handler.onCallEnd(rec.callId, reason);
     } catch (err) {
       this.log?.error({ err, callId: rec.callId }, 'onCallEnd threw');
     }
     this.log?.info({ callId: rec.callId, reason }, 'recording session ended');
-    await Promise.all(closing);
-    for (const r of rec.receivers) this.pool.release(r.localPort);
   }
 
   /** UAS-initiated BYE (RTP timeout, missing ACK, shutdown): To/From swapped, Route from Record-Route. */

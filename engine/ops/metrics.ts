@@ -273,6 +273,24 @@ export class EngineMetrics {
       },
     });
     new Gauge({
+      name: 'callguard_rtp_io_thread_legs',
+      help: 'Legs received by each RTP I/O thread (none without rtp.ioThreads)',
+      labelNames: ['thread'],
+      registers: [r],
+      collect() {
+        this.reset();
+        src.siprec.server.stats().ioThreads.legs.forEach((n, i) => this.set({ thread: String(i) }, n));
+      },
+    });
+    new Counter({
+      name: 'callguard_rtp_io_thread_restarts_total',
+      help: 'RTP I/O threads that died and were replaced (their legs re-opened)',
+      registers: [r],
+      collect() {
+        setCounter(this, src.siprec.server.stats().ioThreads.restarts);
+      },
+    });
+    new Gauge({
       name: 'callguard_draining',
       help: '1 while the engine refuses new calls before shutting down',
       registers: [r],
