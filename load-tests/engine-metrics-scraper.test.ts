@@ -1,7 +1,14 @@
 import { Histogram, Registry } from 'prom-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diffHistogram, histogramQuantile, parseHistograms, summarizeHistogram } from './engine-metrics-scraper.js';
+import {
+  diffHistogram,
+  EngineMetricsScraper,
+  histogramQuantile,
+  parseHistograms,
+  summarizeHistogram,
+  sumMatching,
+} from './engine-metrics-scraper.js';
 
 async function exposition(values: number[], buckets: number[]): Promise<string> {
   const r = new Registry();
@@ -71,6 +78,22 @@ test('a step is the difference of two scrapes; changed buckets are an error', as
   assert.is(s.mean, 500);
   assert.is(s.maxBucket, 1000);
   assert.throws(() => diffHistogram(after, { ...before, buckets: before.buckets.slice(1) }), /buckets changed/);
+});
+
+test('RTP I/O threads: busy seconds summed over threads, their share of a core over a window', () => {
+  const text =
+    'callguard_rtp_io_thread_busy_seconds{thread="0"} 1.5\ncallguard_rtp_io_thread_busy_seconds{thread="1"} 2\n' +
+    'callguard_rtp_io_thread_busy_seconds_other 7\n';
+  assert.is(sumMatching(text, 'callguard_rtp_io_thread_busy_seconds'), 3.5);
+  assert.is(sumMatching('', 'callguard_rtp_io_thread_busy_seconds'), null);
+  const s = new EngineMetricsScraper('http://127.0.0.1:1/metrics');
+  const scrape = (t: number, busy: number | null) =>
+    s.scrapes.push({ t, ioThreadBusySeconds: busy } as (typeof s.scrapes)[number]);
+  scrape(1000, 1);
+  scrape(2000, null);
+  scrape(3000, 1.5);
+  assert.is(s.ioThreadsCpuPercent(0, 5000), 25, '0.5 busy s in 2 s');
+  assert.is(s.ioThreadsCpuPercent(2500, 5000), null, 'one scrape is no rate');
 });
 
 test.run();

@@ -127,6 +127,8 @@ export interface MetricsScrape {
   workerBackendBytes: number | null;
   /** Call slabs, live plus idle (SharedArrayBuffers allocated by the main thread); null when not reported. */
   slabBytes: number | null;
+  /** Busy seconds of the RTP I/O threads, summed (null without I/O threads or when not reported). */
+  ioThreadBusySeconds: number | null;
 }
 
 /** Scrapes /metrics every `periodMs` and keeps every scrape (a few kB each), for per-step and per-window diffs. */
@@ -170,11 +172,13 @@ export class EngineMetricsScraper {
           rssBytes: gauge(text, 'callguard_process_resident_memory_bytes'),
           externalBytes: gauge(text, 'callguard_nodejs_external_memory_bytes'),
           workerBackendBytes: gauge(text, 'callguard_worker_backend_memory_bytes\\{thread="all"\\}'),
+          ioThreadBusySeconds: null,
           slabBytes: sumOrNull(
             gauge(text, 'callguard_call_slab_bytes\\{state="live"\\}'),
             gauge(text, 'callguard_call_slab_bytes\\{state="idle"\\}'),
           ),
         };
+        s.ioThreadBusySeconds = sumMatching(text, 'callguard_rtp_io_thread_busy_seconds');
         this.scrapes.push(s);
         return s;
       } catch {
@@ -185,6 +189,20 @@ export class EngineMetricsScraper {
       }
     })();
     return this.busy;
+  }
+
+  /**
+   * The RTP I/O threads' share of a core over [from, to], in % (busy seconds differenced between the first and last
+   * scrapes inside the span); null without two such scrapes or without I/O threads.
+   */
+  ioThreadsCpuPercent(from: number, to: number): number | null {
+    const inside = this.scrapes.filter((x) => x.t >= from && x.t <= to && x.ioThreadBusySeconds !== null);
+    if (inside.length < 2) return null;
+    const a = inside[0];
+    const b = inside[inside.length - 1];
+    if (b.t <= a.t || b.ioThreadBusySeconds! < a.ioThreadBusySeconds!) return null;
+    // busy s / elapsed s, as % of one core, to 0.1.
+    return Math.round((1000 * 1000 * (b.ioThreadBusySeconds! - a.ioThreadBusySeconds!)) / (b.t - a.t)) / 10;
   }
 
   /**
@@ -210,4 +228,15 @@ function gauge(text: string, name: string): number | null {
 
 function sumOrNull(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a + b;
+}
+
+/** Sum of every sample of a metric family (all label sets), or null when it has none. */
+export function sumMatching(text: string, name: string): number | null {
+  let sum = 0;
+  let any = false;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))) {
+    sum += Number(m[1]);
+    any = true;
+  }
+  return any ? sum : null;
 }

@@ -3,7 +3,7 @@ import type { CallResult } from './call-generator.js';
 import type { PlannedCall } from './call-plan.js';
 import { openEngineSession } from './engine-session.js';
 import type { ChartPoint } from './load-chart.js';
-import type { StepReport } from './step-report.js';
+import { mainAndIo, type StepReport } from './step-report.js';
 import { runStep, sessionStepContext } from './load-step.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
 
@@ -111,7 +111,7 @@ export function compareMarkdown(results: readonly VariantResult[]): string[] {
   for (const r of results) L.push(`- **${r.variant.name}**: ${r.variant.description}`);
   L.push('');
   L.push(
-    '| variant | kept up | engine CPU % mean / peak (main thread) | lag s p50 / max | verdict latency ms p50 / p95 / p99 | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun samples | alerts: scam-like (recall) | false alerts on calm |',
+    '| variant | kept up | engine CPU % mean / peak (main thread / RTP I/O threads) | lag s p50 / max | verdict latency ms p50 / p95 / p99 | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun samples | alerts: scam-like (recall) | false alerts on calm |',
   );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
@@ -119,7 +119,7 @@ export function compareMarkdown(results: readonly VariantResult[]): string[] {
     const m = s.engineMetrics;
     const v = m?.verdictLatencyMs;
     L.push(
-      `| ${r.variant.name} | ${s.sustainable ? 'yes' : `**no**: ${s.reasons.join('; ')}`} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${s.engine.mainThreadCpuPercentMean != null ? ` (${s.engine.mainThreadCpuPercentMean})` : ''}` : 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m?.predictsPerSecond ?? 'n/a'} | ${m?.inferenceBatch?.mean ?? 'n/a'} | ${m?.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${r.alerts.alertedScam}/${r.alerts.scamCalls} (${r.alerts.recall}) | ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`,
+      `| ${r.variant.name} | ${s.sustainable ? 'yes' : `**no**: ${s.reasons.join('; ')}`} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${mainAndIo(s.engine)}` : 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m?.predictsPerSecond ?? 'n/a'} | ${m?.inferenceBatch?.mean ?? 'n/a'} | ${m?.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${r.alerts.alertedScam}/${r.alerts.scamCalls} (${r.alerts.recall}) | ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`,
     );
   }
   L.push('');

@@ -4,7 +4,7 @@ import type { HistogramSummary } from './engine-metrics-scraper.js';
 import { compareMarkdown, type VariantResult } from './load-compare.js';
 import type { SoakAnalysis, SoakSample } from './soak-analysis.js';
 import { provenanceMarkdown, type RunCommit, type RunMachine } from './run-provenance.js';
-import type { StepReport } from './step-report.js';
+import { mainAndIo, type StepReport } from './step-report.js';
 import { soakMarkdown, type SoakResult } from './soak-run.js';
 
 /**
@@ -162,14 +162,14 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
 export function stepTable(steps: readonly StepReport[]): string[] {
   const L: string[] = [];
   L.push(
-    '| step | calls (in media / listed by engine) | media max | engine CPU % mean/peak (main thread) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |',
+    '| step | calls (in media / listed by engine) | media max | engine CPU % mean/peak (main thread / RTP I/O threads) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |',
   );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of steps) {
     const g = s.generator;
     const v = s.engineMetrics?.verdictLatencyMs;
     L.push(
-      `| ${s.label ?? s.targetConcurrency} | ${s.calls} (${s.callsInMedia} / ${s.callsSeenByEngine ?? 'n/a'}) | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${s.engine.mainThreadCpuPercentMean != null ? ` (${s.engine.mainThreadCpuPercentMean})` : ''}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${
+      `| ${s.label ?? s.targetConcurrency} | ${s.calls} (${s.callsInMedia} / ${s.callsSeenByEngine ?? 'n/a'}) | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${mainAndIo(s.engine)}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${
         Object.entries(g.failures)
           .map(([k, v]) => `${k}: ${v}`)
           .join(', ') || '0'

@@ -165,6 +165,7 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
         cpuPercentMean: meanOf(proc.map((x) => x.cpuPercent)) ?? 0,
         cpuPercentPeak: Math.max(...proc.map((x) => x.cpuPercent)),
         mainThreadCpuPercentMean: meanOf(proc.map((x) => x.mainThreadCpuPercent)),
+        ioThreadsCpuPercent: ctx.scraper?.ioThreadsCpuPercent(from, to) ?? null,
         peakRssMB: Math.max(...proc.map((x) => x.rssMB)),
         threads: Math.max(...proc.map((x) => x.threads)),
       }

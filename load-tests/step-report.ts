@@ -21,8 +21,10 @@ export interface StepReport {
   engine: {
     cpuPercentMean: number;
     cpuPercentPeak: number;
-    /** The engine's main thread alone (RTP receive, jitter buffers, ring writes, scheduling): one thread, so about 100 at most. */
+    /** The engine's main thread alone (SIP, scheduling, SMPP, HTTP; RTP too without I/O threads): one thread, so about 100 at most. */
     mainThreadCpuPercentMean?: number | null;
+    /** The RTP I/O threads together (the engine's own busy-time gauge, differenced over the window), % of one core. */
+    ioThreadsCpuPercent?: number | null;
     peakRssMB: number;
     threads: number;
   } | null;
@@ -58,4 +60,15 @@ export interface EngineStepMetrics {
   inferenceMs: HistogramSummary | null;
   predictsPerSecond: number | null;
   windowsPerSecond: number | null;
+}
+
+/** " (main / I/O)" after the engine's CPU in the tables: the main thread's share and the RTP I/O threads' (when any). */
+export function mainAndIo(e: {
+  mainThreadCpuPercentMean?: number | null;
+  ioThreadsCpuPercent?: number | null;
+}): string {
+  if (e.mainThreadCpuPercentMean == null) return '';
+  return e.ioThreadsCpuPercent != null
+    ? ` (${e.mainThreadCpuPercentMean} / ${e.ioThreadsCpuPercent})`
+    : ` (${e.mainThreadCpuPercentMean})`;
 }

@@ -125,7 +125,11 @@ export interface SiprecServerStats {
   readonly activeCalls: number;
   readonly rtpPorts: { readonly used: number; readonly capacity: number };
   /** RTP I/O threads: legs each receives (empty without them) and the threads replaced after dying. */
-  readonly ioThreads: { readonly legs: readonly number[]; readonly restarts: number };
+  readonly ioThreads: {
+    readonly legs: readonly number[];
+    readonly busySeconds: readonly number[];
+    readonly restarts: number;
+  };
 }
 
 export interface SiprecServer {
@@ -335,8 +339,12 @@ class SiprecServerImpl implements SiprecServer {
       rtpPorts: { used: this.media.portsUsed, capacity: this.media.portCapacity },
       ioThreads:
         this.media instanceof RtpIoHost
-          ? { legs: this.media.legsPerThread(), restarts: this.media.threadRestarts }
-          : { legs: [], restarts: 0 },
+          ? {
+              legs: this.media.legsPerThread(),
+              busySeconds: this.media.busySeconds(),
+              restarts: this.media.threadRestarts,
+            }
+          : { legs: [], busySeconds: [], restarts: 0 },
     };
   }
 

@@ -282,6 +282,16 @@ export class EngineMetrics {
         src.siprec.server.stats().ioThreads.legs.forEach((n, i) => this.set({ thread: String(i) }, n));
       },
     });
+    new Gauge({
+      name: 'callguard_rtp_io_thread_busy_seconds',
+      help: 'Busy time of each RTP I/O thread since it (re)started (event loop not idle): rate() is its share of a core',
+      labelNames: ['thread'],
+      registers: [r],
+      collect() {
+        this.reset();
+        src.siprec.server.stats().ioThreads.busySeconds.forEach((s, i) => this.set({ thread: String(i) }, s));
+      },
+    });
     new Counter({
       name: 'callguard_rtp_io_thread_restarts_total',
       help: 'RTP I/O threads that died and were replaced (their legs re-opened)',

@@ -88,6 +88,11 @@ export class RtpIoHost implements MediaHost {
     return this.threads.filter((t) => t.alive).length;
   }
 
+  /** Busy seconds of each thread's event loop since it (re)started: what it costs. */
+  busySeconds(): number[] {
+    return this.threads.map((t) => t.counters[COUNTER_NAMES.length] / 1000);
+  }
+
   /** Legs per thread (load spread). */
   legsPerThread(): number[] {
     return this.threads.map((t) => t.legs.size);
@@ -189,7 +194,7 @@ export class RtpIoHost implements MediaHost {
   }
 
   private spawn(index: number, legs = new Set<RemoteLeg>()): IoThread {
-    const countersSab = new SharedArrayBuffer(8 * COUNTER_NAMES.length);
+    const countersSab = new SharedArrayBuffer(8 * (COUNTER_NAMES.length + 1));
     const data: RtpIoWorkerData = {
       counters: countersSab,
       allow: this.opts.allow,
@@ -225,7 +230,6 @@ export class RtpIoHost implements MediaHost {
   private onExit(thread: IoThread, code: number): void {
     thread.alive = false;
     for (let i = 0; i < COUNTER_NAMES.length; i++) this.retired[i] += thread.counters[i];
-    thread.counters.fill(0);
     for (const w of thread.waiting.values()) w(null);
     thread.waiting.clear();
     if (this.closing) return;

@@ -8,7 +8,10 @@ import type { LegMedia } from '../rtp-receiver.js';
 
 /** What the thread is started with (workerData). */
 export interface RtpIoWorkerData {
-  /** Float64 per COUNTER_NAMES entry: the thread publishes its RTP and codec counters here. */
+  /**
+   * Float64 per COUNTER_NAMES entry, then one more: the thread publishes its RTP and codec counters here, and its
+   * event loop's busy time (ms).
+   */
   counters: SharedArrayBuffer;
   allow: readonly string[];
   jitterDepth: number;

@@ -9,6 +9,7 @@
  * decoders' state — and the latch (it locks again on the next packet).
  */
 import type dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { isIP } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAllowList } from '../address-allow-list.js';
@@ -59,6 +60,8 @@ function send(msg: FromIoThread): void {
 
 function publish(): void {
   for (let i = 0; i < COUNTER_NAMES.length; i++) published[i] = counters[COUNTER_NAMES[i]];
+  // The thread's busy time (event loop not waiting for I/O), ms since it started: its CPU cost, seen from outside.
+  published[COUNTER_NAMES.length] = performance.eventLoopUtilization().active;
   for (const l of legs.values()) publishLeg(l);
 }
 
