@@ -14,17 +14,44 @@ import { inDialogRequest, sdpOffer, siprecInvite } from './fixtures/siprec-invit
 import { writeRtpPacket } from './rtp-packet.js';
 import { linearToAlaw, linearToUlaw } from '../../actors/dsp/g711.js';
 import { headerValue } from './sip-message.js';
+import { RingBuffer } from 'ringbuf.js';
+import { createLegFeed, type LegFeedDescriptor } from './leg-feed.js';
 
+/**
+ * Records what the server hands its handler. With `feeds` it answers each call with shared leg feeds (what an RTP
+ * I/O thread needs) and reads the audio back from their rings; otherwise with sink functions (RTP on this thread).
+ */
 class RecordingHandler {
   started: SiprecCallInfo[] = [];
   ended: Array<{ callId: string; reason: CallEndReason }> = [];
   samples = new Map<string, number[][]>();
   reject: { status: number; reason: string } | null = null;
+  private readonly rings = new Map<string, LegFeedDescriptor[]>();
+  constructor(private readonly feeds = false) {}
+  /** The audio each leg of a call got so far. */
+  legSamples(callId: string): number[][] {
+    const legs = this.samples.get(callId)!;
+    this.rings.get(callId)?.forEach((d, i) => {
+      const ring = new RingBuffer(d.ring, Int16Array);
+      const buf = new Int16Array(ring.availableRead());
+      ring.pop(buf, buf.length);
+      legs[i].push(...buf);
+    });
+    return legs;
+  }
   onCallStart(info: SiprecCallInfo) {
     if (this.reject) return { reject: this.reject };
     this.started.push(info);
     const legs: number[][] = info.legs.map(() => []);
     this.samples.set(info.callId, legs);
+    if (this.feeds) {
+      const feeds = info.legs.map(() => ({
+        ring: RingBuffer.getStorageForCapacity(8000 * 30, Int16Array),
+        feed: createLegFeed(64),
+      }));
+      this.rings.set(info.callId, feeds);
+      return { sinks: feeds };
+    }
     return {
       sinks: legs.map((arr) => ({
         write: (pcm: Int16Array, off: number, len: number) => {
@@ -43,7 +70,7 @@ async function withServer(
   opts: Partial<SiprecServerOptionsInput>,
   fn: (s: SiprecServer, h: RecordingHandler) => Promise<void>,
 ): Promise<void> {
-  const h = new RecordingHandler();
+  const h = new RecordingHandler((opts.ioThreads ?? 0) > 0);
   const base = nextRtpBase;
   nextRtpBase += 40;
   const s = createSiprecServer({ host: '127.0.0.1', port: 0, rtpPortMin: base, rtpPortMax: base + 39, ...opts }, h);
@@ -85,90 +112,91 @@ async function sendRtp(
   }
 }
 
-test('UDP SIPREC call: INVITE/ACK, two legs of RTP with reordering and loss, BYE', async () => {
-  await withServer({}, async (server, h) => {
-    const peer = await SipTestPeer.udp();
-    const rtp = dgram.createSocket('udp4');
-    await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', () => r()));
-    try {
-      const port = server.address().port;
-      const p = { callId: 'call-udp-1@test', local: peer.local, target: `127.0.0.1:${port}` };
-      peer.send(siprecInvite({ ...p, sdp: sdpOffer({ codecs2: '8 0 101' }) }), port);
-      await peer.waitForResponse(100, 'INVITE');
-      const ok = await peer.waitForResponse(200, 'INVITE');
-      const ports = answerPorts(ok);
-      assert.is(ports.length, 2);
-      assert.match(ok.body.toString(), /a=recvonly/);
-      assert.not.match(ok.body.toString(), /telephone-event/);
-      const toTag = toTagOf(ok);
-      assert.ok(toTag.length > 0);
-      peer.send(inDialogRequest('ACK', { ...p, toTag }), port);
+for (const ioThreads of [0, 1])
+  test(`UDP SIPREC call: INVITE/ACK, two legs of RTP with reordering and loss, BYE (ioThreads ${ioThreads})`, async () => {
+    await withServer({ ioThreads }, async (server, h) => {
+      const peer = await SipTestPeer.udp();
+      const rtp = dgram.createSocket('udp4');
+      await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', () => r()));
+      try {
+        const port = server.address().port;
+        const p = { callId: 'call-udp-1@test', local: peer.local, target: `127.0.0.1:${port}` };
+        peer.send(siprecInvite({ ...p, sdp: sdpOffer({ codecs2: '8 0 101' }) }), port);
+        await peer.waitForResponse(100, 'INVITE');
+        const ok = await peer.waitForResponse(200, 'INVITE');
+        const ports = answerPorts(ok);
+        assert.is(ports.length, 2);
+        assert.match(ok.body.toString(), /a=recvonly/);
+        assert.not.match(ok.body.toString(), /telephone-event/);
+        const toTag = toTagOf(ok);
+        assert.ok(toTag.length > 0);
+        peer.send(inDialogRequest('ACK', { ...p, toTag }), port);
 
-      const info = h.started[0];
-      assert.is(info.callId, p.callId);
-      assert.is(info.direction, 'incoming');
-      assert.is(info.legs[0].role, 'caller');
-      assert.is(info.legs[0].number, '+33612345678');
-      assert.is(info.legs[1].role, 'callee');
-      assert.is(info.legs[1].number, '+33698765432');
-      assert.is(info.protectedLeg, 1);
-      assert.is(info.legs[1].protected, true);
-      assert.equal(
-        info.legs.map((l) => l.localPort),
-        ports,
-      );
-      assert.equal(
-        info.legs.map((l) => l.codec),
-        ['PCMU', 'PCMA'],
-      );
-      assert.match(ok.body.toString(), /a=rtpmap:8 PCMA\/8000/);
+        const info = h.started[0];
+        assert.is(info.callId, p.callId);
+        assert.is(info.direction, 'incoming');
+        assert.is(info.legs[0].role, 'caller');
+        assert.is(info.legs[0].number, '+33612345678');
+        assert.is(info.legs[1].role, 'callee');
+        assert.is(info.legs[1].number, '+33698765432');
+        assert.is(info.protectedLeg, 1);
+        assert.is(info.legs[1].protected, true);
+        assert.equal(
+          info.legs.map((l) => l.localPort),
+          ports,
+        );
+        assert.equal(
+          info.legs.map((l) => l.codec),
+          ['PCMU', 'PCMA'],
+        );
+        assert.match(ok.body.toString(), /a=rtpmap:8 PCMA\/8000/);
 
-      // Leg 0: 50 frames, frames 10/11 swapped, frame 20 lost. Leg 1: 25 frames of PCMA (payload type 8).
-      const order = Array.from({ length: 50 }, (_, i) => i).filter((i) => i !== 20);
-      [order[10], order[11]] = [order[11], order[10]];
-      await sendRtp(rtp, ports[0], 0, order, 0x1111, linearToUlaw);
-      await sendRtp(
-        rtp,
-        ports[1],
-        8,
-        Array.from({ length: 25 }, (_, i) => i),
-        0x2222,
-        linearToAlaw,
-      );
-      await until(
-        () =>
-          server.activeCalls()[0]?.legs[1].packetsReceived === 25 &&
-          server.activeCalls()[0]?.legs[0].packetsReceived === 49,
-        'RTP arrival',
-      );
+        // Leg 0: 50 frames, frames 10/11 swapped, frame 20 lost. Leg 1: 25 frames of PCMA (payload type 8).
+        const order = Array.from({ length: 50 }, (_, i) => i).filter((i) => i !== 20);
+        [order[10], order[11]] = [order[11], order[10]];
+        await sendRtp(rtp, ports[0], 0, order, 0x1111, linearToUlaw);
+        await sendRtp(
+          rtp,
+          ports[1],
+          8,
+          Array.from({ length: 25 }, (_, i) => i),
+          0x2222,
+          linearToAlaw,
+        );
+        await until(
+          () =>
+            server.activeCalls()[0]?.legs[1].packetsReceived === 25 &&
+            server.activeCalls()[0]?.legs[0].packetsReceived === 49,
+          'RTP arrival',
+        );
 
-      const ac = server.activeCalls()[0];
-      assert.is(ac.state, 'confirmed');
-      assert.is(ac.legs[0].packetsLost, 1);
-      peer.send(inDialogRequest('BYE', { ...p, toTag, cseq: 2 }), port);
-      await peer.waitForResponse(200, 'BYE');
-      await until(() => h.ended.length === 1, 'onCallEnd');
-      assert.equal(h.ended[0], { callId: p.callId, reason: 'bye' });
-      // After BYE the jitter buffer was flushed: every frame accounted for, the lost one as silence.
-      const [leg0, leg1] = h.samples.get(p.callId)!;
-      assert.is(leg0.length, 50 * 160);
-      assert.is(leg1.length, 25 * 160);
-      assert.ok(
-        leg0.slice(20 * 160, 21 * 160).every((v) => v === 0),
-        'lost frame is silence',
-      );
-      // Reordered frames come out in order: frame 10 decodes to the tone at samples 1600..1759 (within G.711 error).
-      const expect10 = tone(160, 1600);
-      for (let i = 0; i < 160; i += 17) assert.ok(Math.abs(leg0[1600 + i] - expect10[i]) < 300, `sample ${i}`);
-      assert.is(server.activeCalls().length, 0);
-      assert.is(server.stats().counters['rtp.lost'], 1);
-      assert.is(server.stats().rtpPorts.used, 0);
-    } finally {
-      peer.close();
-      rtp.close();
-    }
+        const ac = server.activeCalls()[0];
+        assert.is(ac.state, 'confirmed');
+        assert.is(ac.legs[0].packetsLost, 1);
+        peer.send(inDialogRequest('BYE', { ...p, toTag, cseq: 2 }), port);
+        await peer.waitForResponse(200, 'BYE');
+        await until(() => h.ended.length === 1, 'onCallEnd');
+        assert.equal(h.ended[0], { callId: p.callId, reason: 'bye' });
+        // After BYE the jitter buffer was flushed: every frame accounted for, the lost one as silence.
+        const [leg0, leg1] = h.legSamples(p.callId);
+        assert.is(leg0.length, 50 * 160);
+        assert.is(leg1.length, 25 * 160);
+        assert.ok(
+          leg0.slice(20 * 160, 21 * 160).every((v) => v === 0),
+          'lost frame is silence',
+        );
+        // Reordered frames come out in order: frame 10 decodes to the tone at samples 1600..1759 (within G.711 error).
+        const expect10 = tone(160, 1600);
+        for (let i = 0; i < 160; i += 17) assert.ok(Math.abs(leg0[1600 + i] - expect10[i]) < 300, `sample ${i}`);
+        assert.is(server.activeCalls().length, 0);
+        assert.is(server.stats().counters['rtp.lost'], 1);
+        assert.is(server.stats().rtpPorts.used, 0);
+      } finally {
+        peer.close();
+        rtp.close();
+      }
+    });
   });
-});
 
 test('TCP: OPTIONS keep-alive and a call over a stream connection', async () => {
   await withServer({}, async (server, h) => {
@@ -356,40 +384,64 @@ test('RTP inactivity ends the call with rtp-timeout and a BYE to the SBC', async
   });
 });
 
-test('re-INVITE puts legs on hold (a=inactive) and back; close() ends calls with shutdown', async () => {
-  await withServer({ rtpTimeoutMs: 300 }, async (server, h) => {
-    const peer = await SipTestPeer.udp();
-    const port = server.address().port;
-    const rtp = dgram.createSocket('udp4');
-    await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', () => r()));
-    try {
-      const p = { callId: 'hold-1', local: peer.local, target: `127.0.0.1:${port}` };
-      peer.send(siprecInvite(p), port);
-      const ok = await peer.waitForResponse(200, 'INVITE');
-      const toTag = toTagOf(ok);
-      peer.send(inDialogRequest('ACK', { ...p, toTag }), port);
-      const hold = siprecInvite({ ...p, toTag, cseq: 2, sdp: sdpOffer({ direction: 'inactive' }) });
-      peer.send(hold, port);
-      const ok2 = await peer.waitFor(
-        (m) => m.kind === 'response' && m.status === 200 && /^2 INVITE/.test(headerValue(m, 'cseq') ?? ''),
-        '200 re-INVITE',
-      );
-      assert.match(ok2.body.toString(), /a=inactive/);
-      assert.equal(answerPorts(ok2), answerPorts(ok), 'same media ports after re-INVITE');
-      peer.send(inDialogRequest('ACK', { ...p, toTag, cseq: 2 }), port);
-      await sendRtp(rtp, answerPorts(ok)[0], 0, [0, 1], 9, linearToUlaw);
-      await until(() => server.stats().counters['rtp.onHold'] === 2, 'held packets dropped');
-      // On hold, the inactivity timeout does not fire.
-      await new Promise((r) => setTimeout(r, 700));
-      assert.is(h.ended.length, 0);
-      assert.ok(server.activeCalls()[0].legs.every((l) => l.onHold));
-      await server.close();
-      assert.equal(h.ended, [{ callId: p.callId, reason: 'shutdown' }]);
-    } finally {
-      peer.close();
-      rtp.close();
-    }
+for (const ioThreads of [0, 1])
+  test(`re-INVITE puts legs on hold (a=inactive); close() ends calls with shutdown (ioThreads ${ioThreads})`, async () => {
+    await withServer({ rtpTimeoutMs: 300, ioThreads }, async (server, h) => {
+      const peer = await SipTestPeer.udp();
+      const port = server.address().port;
+      const rtp = dgram.createSocket('udp4');
+      await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', () => r()));
+      try {
+        const p = { callId: 'hold-1', local: peer.local, target: `127.0.0.1:${port}` };
+        peer.send(siprecInvite(p), port);
+        const ok = await peer.waitForResponse(200, 'INVITE');
+        const toTag = toTagOf(ok);
+        peer.send(inDialogRequest('ACK', { ...p, toTag }), port);
+        const hold = siprecInvite({ ...p, toTag, cseq: 2, sdp: sdpOffer({ direction: 'inactive' }) });
+        peer.send(hold, port);
+        const ok2 = await peer.waitFor(
+          (m) => m.kind === 'response' && m.status === 200 && /^2 INVITE/.test(headerValue(m, 'cseq') ?? ''),
+          '200 re-INVITE',
+        );
+        assert.match(ok2.body.toString(), /a=inactive/);
+        assert.equal(answerPorts(ok2), answerPorts(ok), 'same media ports after re-INVITE');
+        peer.send(inDialogRequest('ACK', { ...p, toTag, cseq: 2 }), port);
+        await sendRtp(rtp, answerPorts(ok)[0], 0, [0, 1], 9, linearToUlaw);
+        await until(() => server.stats().counters['rtp.onHold'] === 2, 'held packets dropped');
+        // On hold, the inactivity timeout does not fire.
+        await new Promise((r) => setTimeout(r, 700));
+        assert.is(h.ended.length, 0);
+        assert.ok(server.activeCalls()[0].legs.every((l) => l.onHold));
+        await server.close();
+        assert.equal(h.ended, [{ callId: p.callId, reason: 'shutdown' }]);
+      } finally {
+        peer.close();
+        rtp.close();
+      }
+    });
   });
+
+test('with RTP I/O threads, a handler that answers with sink functions gets its call refused (500), ports freed', async () => {
+  const h = new RecordingHandler(false);
+  const base = nextRtpBase;
+  nextRtpBase += 40;
+  const server = createSiprecServer(
+    { host: '127.0.0.1', port: 0, rtpPortMin: base, rtpPortMax: base + 39, ioThreads: 1 },
+    h,
+  );
+  await server.start();
+  const peer = await SipTestPeer.udp();
+  try {
+    const port = server.address().port;
+    peer.send(siprecInvite({ callId: 'sink-fn-1', local: peer.local, target: `127.0.0.1:${port}` }), port);
+    await peer.waitForResponse(500, 'INVITE');
+    // The I/O thread closes the sockets it had bound, then the ports go back to the range.
+    await until(() => server.stats().rtpPorts.used === 0, 'ports released');
+    assert.is(server.activeCalls().length, 0);
+  } finally {
+    peer.close();
+    await server.close();
+  }
 });
 
 test('CANCEL of an unknown transaction gets 481; INVITE retransmission is answered from the transaction', async () => {
