@@ -41,32 +41,33 @@ export class PortPool {
     const type = isIP(host) === 6 ? 'udp6' : 'udp4';
     let socket: dgram.Socket | null = null;
     const r = await this.allocate(async (port) => {
-      socket = await bindOne(type, host, port, this.recvBufferSize);
+      try {
+        socket = await bindOne(type, host, port, this.recvBufferSize);
+        return null;
+      } catch (err) {
+        return String((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      }
     });
     return r.ok ? { ok: true, socket: socket!, port: r.port } : r;
   }
 
   /**
-   * Takes the next free even port and lets `bindPort` bind it (here or on another thread); a port refused with
-   * EADDRINUSE or EACCES is skipped, any other error ends the search.
+   * Takes the next free even port and lets `bindPort` bind it (here or on another thread), which answers null or the
+   * bind's error code: a port refused with EADDRINUSE or EACCES is skipped, any other error ends the search.
    */
   async allocate(
-    bindPort: (port: number) => Promise<void>,
+    bindPort: (port: number) => Promise<string | null>,
   ): Promise<{ ok: true; port: number } | { ok: false; code: 'PORTS_EXHAUSTED' | 'PORT_BIND_FAILED'; detail: string }> {
     for (let tries = 0; tries < this.count; tries++) {
       const port = this.first + 2 * this.cursor;
       this.cursor = (this.cursor + 1) % this.count;
       if (this.inUse.has(port)) continue;
       this.inUse.add(port);
-      try {
-        await bindPort(port);
-        return { ok: true, port };
-      } catch (err) {
-        this.inUse.delete(port);
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES') continue;
-        return { ok: false, code: 'PORT_BIND_FAILED', detail: String(code ?? err) };
-      }
+      const code = await bindPort(port);
+      if (code === null) return { ok: true, port };
+      this.inUse.delete(port);
+      if (code === 'EADDRINUSE' || code === 'EACCES') continue;
+      return { ok: false, code: 'PORT_BIND_FAILED', detail: code };
     }
     return { ok: false, code: 'PORTS_EXHAUSTED', detail: `no free port in range (${this.count} ports)` };
   }

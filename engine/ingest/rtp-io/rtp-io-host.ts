@@ -134,11 +134,12 @@ export class RtpIoHost implements MediaHost {
           media: m,
           stats: leg.statsBuffer,
         });
-        if (!reply || reply.type !== 'opened') throw new Error('RTP I/O thread died while opening a port');
-        if (!reply.ok) throw Object.assign(new Error(reply.detail), { code: reply.code });
+        if (!reply || reply.type !== 'opened') return 'RTP I/O thread died while opening a port';
+        if (!reply.ok) return reply.code === 'DECODER' ? reply.detail : reply.code;
         leg.sampleRate = reply.sampleRate;
         thread.legs.add(leg);
         opened = leg;
+        return null;
       });
       if (!r.ok || !opened) {
         release();
