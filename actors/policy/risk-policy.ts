@@ -64,6 +64,7 @@ import {
   ESCALATION_ACTIONS,
 } from './alert-explanation.js';
 import { contentGate, contentScore, decayContent } from './content-cues.js';
+import { accrueEvidence, speechConfidence } from './evidence-gate.js';
 import type { PolicyConfig } from './policy-config.js';
 import {
   PolicySlot,
@@ -262,7 +263,10 @@ export function policyStep(
 
   if (sr >= MIN_SPEECH_RATIO && speechDt > 0) {
     const a = 1 - Math.exp(-speechDt / cfg.cueSmoothingSeconds);
-    updateEmotion(st, b, input.emotions, a);
+    // The subscriber's fear is heard in few, short replies while the other party presses: it gets its own (shorter)
+    // time constant, or it would lag the pressure by the subscriber's silence.
+    const ad = 1 - Math.exp(-speechDt / cfg.distressSmoothingSeconds);
+    updateEmotion(st, b, input.emotions, a, ad);
     updateAcoustic(st, b, cfg, s.f0Median, s.levelDbfs, s.onsetsPerSecond, a, speechDt);
     // Sustained-cue seconds (for the explanation).
     if (legPressure(st, b, cfg) >= CUE_HIGH) st[b + PolicyLegSlot.pressureSeconds] += dt;
@@ -299,8 +303,9 @@ export function policyStep(
   const thr = cfg.threshold + noModel * (cfg.acousticOnlyThreshold - cfg.threshold);
   const escThr = Math.min(1, cfg.escalationThreshold + (thr - cfg.threshold));
   const mayAlert = cfg.acousticOnlyAlerts || c.modelCoverage >= 0.5;
-  const enoughSpeech = c.otherSpeechSeconds >= cfg.minSpeechSeconds;
-  advanceTimer(st, o + PolicySlot.aboveSeconds, risk, thr, cfg.hysteresis, dtCall);
+  // Confidence-weighted confirmation (evidence-gate.ts): strong, well-supported risk confirms faster than weak risk.
+  const confidence = speechConfidence(c.otherSpeechSeconds, cfg.minSpeechSeconds);
+  accrueEvidence(st, o + PolicySlot.aboveSeconds, risk, thr, cfg.hysteresis, dtCall, confidence);
   res.risk = fused;
   res.threshold = thr;
 
@@ -313,19 +318,14 @@ export function policyStep(
       st[o + PolicySlot.alertRisk] = fused;
       st[o + PolicySlot.alertByContent] = 1;
       res.alert = makeAlert('alert', fused, st[o + PolicySlot.tNow], c, 'content');
-    } else if (
-      mayAlert &&
-      enoughSpeech &&
-      st[o + PolicySlot.aboveSeconds] >= cfg.confirmSeconds &&
-      risk >= thr - cfg.hysteresis
-    ) {
+    } else if (mayAlert && st[o + PolicySlot.aboveSeconds] >= cfg.confirmSeconds && risk >= thr - cfg.hysteresis) {
       st[o + PolicySlot.alerted] = 1;
       st[o + PolicySlot.alertT] = st[o + PolicySlot.tNow];
       st[o + PolicySlot.alertRisk] = fused;
       res.alert = makeAlert('alert', fused, st[o + PolicySlot.tNow], c, 'acoustic');
     }
   } else if (cfg.escalation && st[o + PolicySlot.escalated] === 0) {
-    advanceTimer(st, o + PolicySlot.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall);
+    accrueEvidence(st, o + PolicySlot.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall, 1);
     if (
       mayAlert &&
       st[o + PolicySlot.tNow] - st[o + PolicySlot.alertT] >= cfg.escalationMinGapSeconds &&
@@ -374,13 +374,7 @@ function fillOutput(st: Float64Array, o: number, cfg: PolicyConfig, res: PolicyO
   res.threshold = cfg.threshold + (1 - res.cues.modelCoverage) * (cfg.acousticOnlyThreshold - cfg.threshold);
 }
 
-function advanceTimer(st: Float64Array, at: number, risk: number, thr: number, hysteresis: number, dt: number): void {
-  if (risk >= thr) st[at] += dt;
-  else if (risk < thr - hysteresis) st[at] = 0;
-  // in between: hold
-}
-
-function updateEmotion(st: Float64Array, b: number, p: ArrayLike<number> | null, a: number): void {
+function updateEmotion(st: Float64Array, b: number, p: ArrayLike<number> | null, a: number, ad: number): void {
   let pe = 0;
   let de = 0;
   let has = 0;
@@ -403,9 +397,10 @@ function updateEmotion(st: Float64Array, b: number, p: ArrayLike<number> | null,
   // windows that had probabilities, and coverage tells how much of the recent speech that was.
   st[b + PolicyLegSlot.emoCoverage] += a * (has - st[b + PolicyLegSlot.emoCoverage]);
   st[b + PolicyLegSlot.emoPressure] += a * ((has ? pe : 0) - st[b + PolicyLegSlot.emoPressure]);
-  st[b + PolicyLegSlot.emoDistress] += a * ((has ? de : 0) - st[b + PolicyLegSlot.emoDistress]);
+  st[b + PolicyLegSlot.distressCoverage] += ad * (has - st[b + PolicyLegSlot.distressCoverage]);
+  st[b + PolicyLegSlot.emoDistress] += ad * ((has ? de : 0) - st[b + PolicyLegSlot.emoDistress]);
   st[b + PolicyLegSlot.emoAnger] += a * ((has ? p![0] : 0) - st[b + PolicyLegSlot.emoAnger]);
-  st[b + PolicyLegSlot.emoFear] += a * ((has ? p![3] : 0) - st[b + PolicyLegSlot.emoFear]);
+  st[b + PolicyLegSlot.emoFear] += ad * ((has ? p![3] : 0) - st[b + PolicyLegSlot.emoFear]);
 }
 
 /** Deviation above baseline in units of the speaker's variability (floored and capped), mapped to 0..1. */
@@ -485,8 +480,9 @@ function updateAcoustic(
   updateBaseline(st, b + PolicyLegSlot.rateMean, rate, w, rel, RATE_SD_FLOOR, cfg.baselineSeconds);
 }
 
-function emotionMean(st: Float64Array, b: number, slot: number): number {
-  const cov = st[b + PolicyLegSlot.emoCoverage];
+/** Bias-corrected EMA mean of `slot`, whose coverage EMA (same time constant) is `covSlot`. */
+function emotionMean(st: Float64Array, b: number, slot: number, covSlot: number = PolicyLegSlot.emoCoverage): number {
+  const cov = st[b + covSlot];
   return cov > 1e-9 ? clamp01(st[b + slot] / cov) : 0;
 }
 
@@ -507,8 +503,10 @@ function legPressure(st: Float64Array, b: number, cfg: PolicyConfig): number {
 
 function legDistress(st: Float64Array, b: number): number {
   return (
-    clamp01((emotionMean(st, b, PolicyLegSlot.emoDistress) - DISTRESS_FLOOR) / (DISTRESS_CEIL - DISTRESS_FLOOR)) *
-    Math.min(1, 2 * st[b + PolicyLegSlot.emoCoverage])
+    clamp01(
+      (emotionMean(st, b, PolicyLegSlot.emoDistress, PolicyLegSlot.distressCoverage) - DISTRESS_FLOOR) /
+        (DISTRESS_CEIL - DISTRESS_FLOOR),
+    ) * Math.min(1, 2 * st[b + PolicyLegSlot.distressCoverage])
   );
 }
 
@@ -525,8 +523,8 @@ function fillCues(st: Float64Array, o: number, cfg: PolicyConfig, c: PolicyCues)
   c.speechRate = st[ob + PolicyLegSlot.rateCue];
   c.anger = emotionMean(st, ob, PolicyLegSlot.emoAnger);
   c.distress = legDistress(st, pb);
-  c.fear = emotionMean(st, pb, PolicyLegSlot.emoFear);
-  c.sadness = clamp01(2 * (emotionMean(st, pb, PolicyLegSlot.emoDistress) - c.fear));
+  c.fear = emotionMean(st, pb, PolicyLegSlot.emoFear, PolicyLegSlot.distressCoverage);
+  c.sadness = clamp01(2 * (emotionMean(st, pb, PolicyLegSlot.emoDistress, PolicyLegSlot.distressCoverage) - c.fear));
   // Talk share at the later of the two legs' clocks.
   const t = Math.max(st[ob + PolicyLegSlot.talkT], st[pb + PolicyLegSlot.talkT]);
   const span = cfg.talkSpanSeconds;
