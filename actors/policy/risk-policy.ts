@@ -16,7 +16,7 @@
  * ## Cues (per leg, from that leg's own windows; speech windows only, speechRatio >= 0.3)
  * - Emotion (when probabilities are present): pressure = P(anger) + 0.5 P(fear) + 0.25 (P(disgust) + P(happiness))
  *   (high-arousal negative, with a little of the other high-arousal classes); distress = P(fear) + 0.5 P(sadness).
- *   Each is a speech-weighted EMA (time constant `cueSmoothingSeconds` of speech) divided by the same EMA of "had
+ *   Each is a speech-weighted EMA (time constant `cueSmoothingSeconds` of speech; distress `distressSmoothingSeconds`) divided by the same EMA of "had
  *   probabilities" (bias-corrected; that EMA is also the model coverage), then mapped to 0..1 between a floor and a
  *   ceiling (pressure 0.22..0.5, distress 0.2..0.45): a calm speaker whose windows are sometimes mislabelled stays
  *   near the floor; a speaker labelled angry in most windows (60 % per-window accuracy) is ~1.
@@ -36,18 +36,23 @@
  *   inst     = pressure (pressureAlone + (1 - pressureAlone) support)
  *   risk     = EMA of inst over call time (`riskSmoothingSeconds`)
  * An angry caller alone tops out near pressureAlone (0.5 < threshold 0.6): an alert needs pressure AND support
- * (subscriber afraid, caller dominating or talking over). The alert fires when, all at once: risk has stayed >=
- * threshold for `confirmSeconds` (dips of less than `hysteresis` hold the timer, deeper dips reset it), the other party
- * has spoken >= `minSpeechSeconds`, and no alert fired yet. Without emotion probabilities the threshold in force moves
+ * (subscriber afraid, caller dominating or talking over). The alert fires when, all at once: the confirmation evidence
+ * has reached `confirmSeconds` and no alert fired yet. The evidence (evidence-gate.ts) accrues per call second at
+ * strength x confidence while risk >= threshold: strength 1 at the threshold, up to 4 well above it; confidence the
+ * other party's speech so far over `minSpeechSeconds` (capped at 1): no fixed wait for speech, weak or thinly-heard
+ * evidence confirms slowly, strong and well-heard evidence fast. Dips of less than `hysteresis` hold it, deeper dips
+ * reset it. Without emotion probabilities the threshold in force moves
  * toward `acousticOnlyThreshold` (0.7) in proportion to the missing coverage (or alerts are off:
  * `acousticOnlyAlerts=false`). With `escalation`, one more alert fires once the risk has stayed >=
- * `escalationThreshold` (raised by the same no-model offset) for `confirmSeconds`, at least `escalationMinGapSeconds`
+ * `escalationThreshold` (raised by the same no-model offset) for `confirmSeconds` of evidence (full confidence), at least `escalationMinGapSeconds`
  * after the first.
  *
  * ## Tuning
  * - Fewer false alerts: raise `threshold` or `confirmSeconds`, lengthen `cueSmoothingSeconds` (noisier model), raise
- *   `minSpeechSeconds`. Earlier alerts: the reverse; time to alert is roughly 2-3 cueSmoothingSeconds + confirmSeconds
- *   after a sustained pattern starts (synthetic calls: median 40 s, max ~65 s with defaults).
+ *   `minSpeechSeconds`. Earlier alerts: the reverse. Time to alert is roughly 2-3 cueSmoothingSeconds (the
+ *   subscriber's distress: distressSmoothingSeconds of their speech) plus confirmSeconds / strength after a sustained
+ *   pattern starts (synthetic calls: median 30 s, was 42 s before issue 18; real-speech Emo-DB calls 10.5-16.5 s;
+ *   docs/POLICY-TIMING.md, `node dist/load-tests/policy-timing/policy-timing.js`).
  * - `pressureAlone` sets how far an angry voice alone can go; weights set how much each supporting cue adds.
  * - `node dist/actors/policy/calibration.js` prints risk quantiles and alert times of the synthetic scenarios used by
  *   the tests (actors/policy/synthetic-call.ts); re-run it after any change and keep neutral scenarios well below the
