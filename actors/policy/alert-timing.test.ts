@@ -71,3 +71,5 @@ test('a strong spoken-content cue alerts without waiting for acoustic evidence o
   }
   assert.ok(alertT > 0 && alertT <= 4, `content alert at ${alertT} s`);
 });
+
+test.run();

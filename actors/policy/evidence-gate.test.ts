@@ -34,3 +34,5 @@ test('a dip within the hysteresis band holds the evidence; a deeper dip resets i
   assert.is(accrue(THR - HYST / 2, 5, 1, 3), 3);
   assert.is(accrue(THR - HYST - 0.01, 1, 1, 3), 0);
 });
+
+test.run();
