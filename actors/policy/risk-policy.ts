@@ -16,8 +16,9 @@
  * ## Cues (per leg, from that leg's own windows; speech windows only, speechRatio >= 0.3)
  * - Emotion (when probabilities are present): pressure = P(anger) + 0.5 P(fear) + 0.25 (P(disgust) + P(happiness))
  *   (high-arousal negative, with a little of the other high-arousal classes); distress = P(fear) + 0.5 P(sadness).
- *   Each is a speech-weighted EMA (time constant `cueSmoothingSeconds` of speech; distress `distressSmoothingSeconds`) divided by the same EMA of "had
- *   probabilities" (bias-corrected; that EMA is also the model coverage), then mapped to 0..1 between a floor and a
+ *   Each is a speech-weighted EMA (time constant `cueSmoothingSeconds` of speech; distress and fear
+ *   `distressSmoothingSeconds`) divided by the same EMA of "had probabilities" (bias-corrected; that EMA is also the
+ *   model coverage), then mapped to 0..1 between a floor and a
  *   ceiling (pressure 0.22..0.5, distress 0.2..0.45): a calm speaker whose windows are sometimes mislabelled stays
  *   near the floor; a speaker labelled angry in most windows (60 % per-window accuracy) is ~1.
  * - Acoustic, against the speaker's OWN running baseline (mean that falls fast and rises slowly, so it tracks the
@@ -41,11 +42,10 @@
  * strength x confidence while risk >= threshold: strength 1 at the threshold, up to 4 well above it; confidence the
  * other party's speech so far over `minSpeechSeconds` (capped at 1): no fixed wait for speech, weak or thinly-heard
  * evidence confirms slowly, strong and well-heard evidence fast. Dips of less than `hysteresis` hold it, deeper dips
- * reset it. Without emotion probabilities the threshold in force moves
- * toward `acousticOnlyThreshold` (0.7) in proportion to the missing coverage (or alerts are off:
- * `acousticOnlyAlerts=false`). With `escalation`, one more alert fires once the risk has stayed >=
- * `escalationThreshold` (raised by the same no-model offset) for `confirmSeconds` of evidence (full confidence), at least `escalationMinGapSeconds`
- * after the first.
+ * reset it. Without emotion probabilities the threshold in force moves toward `acousticOnlyThreshold` (0.7) in
+ * proportion to the missing coverage (or alerts are off: `acousticOnlyAlerts=false`). With `escalation`, one more
+ * alert fires once the risk has gathered `confirmSeconds` of evidence (full confidence) above `escalationThreshold`
+ * (raised by the same no-model offset), at least `escalationMinGapSeconds` after the first.
  *
  * ## Tuning
  * - Fewer false alerts: raise `threshold` or `confirmSeconds`, lengthen `cueSmoothingSeconds` (noisier model), raise
