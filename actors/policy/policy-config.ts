@@ -12,6 +12,7 @@ export interface PolicyConfig {
   confirmSeconds: number;
   minSpeechSeconds: number;
   cueSmoothingSeconds: number;
+  distressSmoothingSeconds: number;
   riskSmoothingSeconds: number;
   baselineSeconds: number;
   talkSpanSeconds: number;
@@ -67,32 +68,43 @@ const SPECS: KeySpec[] = [
   {
     key: 'confirmSeconds',
     type: 'number',
-    default: 6,
+    default: 8,
     min: 0,
     max: 600,
-    description: 'Call seconds the risk must stay at/above the threshold (within hysteresis) before the alert fires.',
+    description:
+      'Confirmation the alert needs, in call seconds at the threshold: a risk above it confirms faster (up to 4x, by how far above), a dip within hysteresis holds, a deeper dip resets.',
   },
   {
     key: 'minSpeechSeconds',
     type: 'number',
-    default: 20,
+    default: 8,
     min: 0,
     max: 3600,
-    description: 'Least speech heard from the other party (not the subscriber) before any alert.',
+    description:
+      "Seconds of the other party's speech after which the cues count fully toward confirmation; before that they count in proportion (no fixed wait).",
   },
   {
     key: 'cueSmoothingSeconds',
     type: 'number',
-    default: 8,
+    default: 5,
     min: 0.5,
     max: 300,
     description:
       'Time constant (seconds of speech) of the per-leg cue averages; longer = more robust to noisy labels, slower.',
   },
   {
+    key: 'distressSmoothingSeconds',
+    type: 'number',
+    default: 4,
+    min: 0.5,
+    max: 300,
+    description:
+      "Time constant (seconds of the subscriber's speech) of the subscriber's distress average; the subscriber often says little while pressed, so it may be shorter than cueSmoothingSeconds.",
+  },
+  {
     key: 'riskSmoothingSeconds',
     type: 'number',
-    default: 5,
+    default: 2,
     min: 0.5,
     max: 300,
     description: 'Time constant (call seconds) of the risk average.',
@@ -108,7 +120,7 @@ const SPECS: KeySpec[] = [
   {
     key: 'talkSpanSeconds',
     type: 'number',
-    default: 60,
+    default: 40,
     min: 5,
     max: 3600,
     description: 'Time constant (call seconds) of the talk-time and overlap accumulators (dominance, interruptions).',

@@ -87,6 +87,8 @@ export const PolicyLegSlot = {
   /** Window seconds in which this leg spoke under pressure / in distress (smoothed cue >= 0.5). */
   pressureSeconds: 25,
   distressSeconds: 26,
+  /** Coverage EMA at the distress time constant (distressSmoothingSeconds): bias-corrects emoDistress and emoFear. */
+  distressCoverage: 27,
 } as const;
 export const LEG_SLOTS = 32;
 export const LEG_COUNT = 2;
@@ -94,8 +96,11 @@ export const LEG_COUNT = 2;
 /** Float64 slots one call's policy state needs. */
 export const POLICY_STATE_LENGTH: number = GLOBAL_SLOTS + LEG_COUNT * LEG_SLOTS;
 
-/** "CGP1" plus the layout length: a state written by another layout is refused. */
-export const POLICY_STATE_MAGIC = 0x43475031 * 1000 + POLICY_STATE_LENGTH;
+/**
+ * "CGP1" plus the layout length plus a layout revision (2: distressCoverage): a state written by another layout is
+ * refused.
+ */
+export const POLICY_STATE_MAGIC = 0x43475031 * 1000 + POLICY_STATE_LENGTH + 2 * 1e6;
 
 /** Offset of a leg's block from the state's offset. */
 export const legBase = (leg: number): number => GLOBAL_SLOTS + leg * LEG_SLOTS;

@@ -141,10 +141,11 @@ test('a 5 s burst of anger in a calm call does not alert', () => {
 test('noisy labels: 20 minutes of calm speech with random single-window anger spikes never alert, at either hop', () => {
   // Spikes are independent per window, so each one weighs a whole hop: at the engine's 1 s hop a spike moves the cues
   // twice as far as at 0.5 s (real misclassifications span overlapping windows, which evens this out). Still no alert,
-  // with the peak well under the 0.6 threshold.
+  // with the peak under the threshold's hysteresis band (0.52): the shorter cue averages of the faster policy (issue
+  // 18) move more per spike than the old 8 s ones did, which is why the 1 s bound is wider than it was (0.35).
   for (const [hopSeconds, bound] of [
     [0.5, 0.3],
-    [1, 0.35],
+    [1, 0.45],
   ]) {
     for (let seed = 11; seed <= 14; seed++) {
       const r = run(syntheticCall({ seed, segments: [calm(1200)], angerSpikeRate: 0.08, hopSeconds }));

@@ -16,8 +16,9 @@
  * ## Cues (per leg, from that leg's own windows; speech windows only, speechRatio >= 0.3)
  * - Emotion (when probabilities are present): pressure = P(anger) + 0.5 P(fear) + 0.25 (P(disgust) + P(happiness))
  *   (high-arousal negative, with a little of the other high-arousal classes); distress = P(fear) + 0.5 P(sadness).
- *   Each is a speech-weighted EMA (time constant `cueSmoothingSeconds` of speech) divided by the same EMA of "had
- *   probabilities" (bias-corrected; that EMA is also the model coverage), then mapped to 0..1 between a floor and a
+ *   Each is a speech-weighted EMA (time constant `cueSmoothingSeconds` of speech; distress and fear
+ *   `distressSmoothingSeconds`) divided by the same EMA of "had probabilities" (bias-corrected; that EMA is also the
+ *   model coverage), then mapped to 0..1 between a floor and a
  *   ceiling (pressure 0.22..0.5, distress 0.2..0.45): a calm speaker whose windows are sometimes mislabelled stays
  *   near the floor; a speaker labelled angry in most windows (60 % per-window accuracy) is ~1.
  * - Acoustic, against the speaker's OWN running baseline (mean that falls fast and rises slowly, so it tracks the
@@ -36,18 +37,22 @@
  *   inst     = pressure (pressureAlone + (1 - pressureAlone) support)
  *   risk     = EMA of inst over call time (`riskSmoothingSeconds`)
  * An angry caller alone tops out near pressureAlone (0.5 < threshold 0.6): an alert needs pressure AND support
- * (subscriber afraid, caller dominating or talking over). The alert fires when, all at once: risk has stayed >=
- * threshold for `confirmSeconds` (dips of less than `hysteresis` hold the timer, deeper dips reset it), the other party
- * has spoken >= `minSpeechSeconds`, and no alert fired yet. Without emotion probabilities the threshold in force moves
- * toward `acousticOnlyThreshold` (0.7) in proportion to the missing coverage (or alerts are off:
- * `acousticOnlyAlerts=false`). With `escalation`, one more alert fires once the risk has stayed >=
- * `escalationThreshold` (raised by the same no-model offset) for `confirmSeconds`, at least `escalationMinGapSeconds`
- * after the first.
+ * (subscriber afraid, caller dominating or talking over). The alert fires when, all at once: the confirmation evidence
+ * has reached `confirmSeconds` and no alert fired yet. The evidence (evidence-gate.ts) accrues per call second at
+ * strength x confidence while risk >= threshold: strength 1 at the threshold, up to 4 well above it; confidence the
+ * other party's speech so far over `minSpeechSeconds` (capped at 1): no fixed wait for speech, weak or thinly-heard
+ * evidence confirms slowly, strong and well-heard evidence fast. Dips of less than `hysteresis` hold it, deeper dips
+ * reset it. Without emotion probabilities the threshold in force moves toward `acousticOnlyThreshold` (0.7) in
+ * proportion to the missing coverage (or alerts are off: `acousticOnlyAlerts=false`). With `escalation`, one more
+ * alert fires once the risk has gathered `confirmSeconds` of evidence (full confidence) above `escalationThreshold`
+ * (raised by the same no-model offset), at least `escalationMinGapSeconds` after the first.
  *
  * ## Tuning
  * - Fewer false alerts: raise `threshold` or `confirmSeconds`, lengthen `cueSmoothingSeconds` (noisier model), raise
- *   `minSpeechSeconds`. Earlier alerts: the reverse; time to alert is roughly 2-3 cueSmoothingSeconds + confirmSeconds
- *   after a sustained pattern starts (synthetic calls: median 40 s, max ~65 s with defaults).
+ *   `minSpeechSeconds`. Earlier alerts: the reverse. Time to alert is roughly 2-3 cueSmoothingSeconds (the
+ *   subscriber's distress: distressSmoothingSeconds of their speech) plus confirmSeconds / strength after a sustained
+ *   pattern starts (synthetic calls: median 30 s, was 42 s before issue 18; real-speech Emo-DB calls 10.5-16.5 s;
+ *   docs/POLICY-TIMING.md, `node dist/load-tests/policy-timing/policy-timing.js`).
  * - `pressureAlone` sets how far an angry voice alone can go; weights set how much each supporting cue adds.
  * - `node dist/actors/policy/calibration.js` prints risk quantiles and alert times of the synthetic scenarios used by
  *   the tests (actors/policy/synthetic-call.ts); re-run it after any change and keep neutral scenarios well below the
@@ -64,6 +69,7 @@ import {
   ESCALATION_ACTIONS,
 } from './alert-explanation.js';
 import { contentGate, contentScore, decayContent } from './content-cues.js';
+import { accrueEvidence, speechConfidence } from './evidence-gate.js';
 import type { PolicyConfig } from './policy-config.js';
 import {
   PolicySlot,
@@ -262,7 +268,10 @@ export function policyStep(
 
   if (sr >= MIN_SPEECH_RATIO && speechDt > 0) {
     const a = 1 - Math.exp(-speechDt / cfg.cueSmoothingSeconds);
-    updateEmotion(st, b, input.emotions, a);
+    // The subscriber's fear is heard in few, short replies while the other party presses: it gets its own (shorter)
+    // time constant, or it would lag the pressure by the subscriber's silence.
+    const ad = 1 - Math.exp(-speechDt / cfg.distressSmoothingSeconds);
+    updateEmotion(st, b, input.emotions, a, ad);
     updateAcoustic(st, b, cfg, s.f0Median, s.levelDbfs, s.onsetsPerSecond, a, speechDt);
     // Sustained-cue seconds (for the explanation).
     if (legPressure(st, b, cfg) >= CUE_HIGH) st[b + PolicyLegSlot.pressureSeconds] += dt;
@@ -299,8 +308,9 @@ export function policyStep(
   const thr = cfg.threshold + noModel * (cfg.acousticOnlyThreshold - cfg.threshold);
   const escThr = Math.min(1, cfg.escalationThreshold + (thr - cfg.threshold));
   const mayAlert = cfg.acousticOnlyAlerts || c.modelCoverage >= 0.5;
-  const enoughSpeech = c.otherSpeechSeconds >= cfg.minSpeechSeconds;
-  advanceTimer(st, o + PolicySlot.aboveSeconds, risk, thr, cfg.hysteresis, dtCall);
+  // Confidence-weighted confirmation (evidence-gate.ts): strong, well-supported risk confirms faster than weak risk.
+  const confidence = speechConfidence(c.otherSpeechSeconds, cfg.minSpeechSeconds);
+  accrueEvidence(st, o + PolicySlot.aboveSeconds, risk, thr, cfg.hysteresis, dtCall, confidence);
   res.risk = fused;
   res.threshold = thr;
 
@@ -313,19 +323,14 @@ export function policyStep(
       st[o + PolicySlot.alertRisk] = fused;
       st[o + PolicySlot.alertByContent] = 1;
       res.alert = makeAlert('alert', fused, st[o + PolicySlot.tNow], c, 'content');
-    } else if (
-      mayAlert &&
-      enoughSpeech &&
-      st[o + PolicySlot.aboveSeconds] >= cfg.confirmSeconds &&
-      risk >= thr - cfg.hysteresis
-    ) {
+    } else if (mayAlert && st[o + PolicySlot.aboveSeconds] >= cfg.confirmSeconds && risk >= thr - cfg.hysteresis) {
       st[o + PolicySlot.alerted] = 1;
       st[o + PolicySlot.alertT] = st[o + PolicySlot.tNow];
       st[o + PolicySlot.alertRisk] = fused;
       res.alert = makeAlert('alert', fused, st[o + PolicySlot.tNow], c, 'acoustic');
     }
   } else if (cfg.escalation && st[o + PolicySlot.escalated] === 0) {
-    advanceTimer(st, o + PolicySlot.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall);
+    accrueEvidence(st, o + PolicySlot.escAboveSeconds, risk, escThr, cfg.hysteresis, dtCall, 1);
     if (
       mayAlert &&
       st[o + PolicySlot.tNow] - st[o + PolicySlot.alertT] >= cfg.escalationMinGapSeconds &&
@@ -374,13 +379,7 @@ function fillOutput(st: Float64Array, o: number, cfg: PolicyConfig, res: PolicyO
   res.threshold = cfg.threshold + (1 - res.cues.modelCoverage) * (cfg.acousticOnlyThreshold - cfg.threshold);
 }
 
-function advanceTimer(st: Float64Array, at: number, risk: number, thr: number, hysteresis: number, dt: number): void {
-  if (risk >= thr) st[at] += dt;
-  else if (risk < thr - hysteresis) st[at] = 0;
-  // in between: hold
-}
-
-function updateEmotion(st: Float64Array, b: number, p: ArrayLike<number> | null, a: number): void {
+function updateEmotion(st: Float64Array, b: number, p: ArrayLike<number> | null, a: number, ad: number): void {
   let pe = 0;
   let de = 0;
   let has = 0;
@@ -403,9 +402,10 @@ function updateEmotion(st: Float64Array, b: number, p: ArrayLike<number> | null,
   // windows that had probabilities, and coverage tells how much of the recent speech that was.
   st[b + PolicyLegSlot.emoCoverage] += a * (has - st[b + PolicyLegSlot.emoCoverage]);
   st[b + PolicyLegSlot.emoPressure] += a * ((has ? pe : 0) - st[b + PolicyLegSlot.emoPressure]);
-  st[b + PolicyLegSlot.emoDistress] += a * ((has ? de : 0) - st[b + PolicyLegSlot.emoDistress]);
+  st[b + PolicyLegSlot.distressCoverage] += ad * (has - st[b + PolicyLegSlot.distressCoverage]);
+  st[b + PolicyLegSlot.emoDistress] += ad * ((has ? de : 0) - st[b + PolicyLegSlot.emoDistress]);
   st[b + PolicyLegSlot.emoAnger] += a * ((has ? p![0] : 0) - st[b + PolicyLegSlot.emoAnger]);
-  st[b + PolicyLegSlot.emoFear] += a * ((has ? p![3] : 0) - st[b + PolicyLegSlot.emoFear]);
+  st[b + PolicyLegSlot.emoFear] += ad * ((has ? p![3] : 0) - st[b + PolicyLegSlot.emoFear]);
 }
 
 /** Deviation above baseline in units of the speaker's variability (floored and capped), mapped to 0..1. */
@@ -485,8 +485,9 @@ function updateAcoustic(
   updateBaseline(st, b + PolicyLegSlot.rateMean, rate, w, rel, RATE_SD_FLOOR, cfg.baselineSeconds);
 }
 
-function emotionMean(st: Float64Array, b: number, slot: number): number {
-  const cov = st[b + PolicyLegSlot.emoCoverage];
+/** Bias-corrected EMA mean of `slot`, whose coverage EMA (same time constant) is `covSlot`. */
+function emotionMean(st: Float64Array, b: number, slot: number, covSlot: number = PolicyLegSlot.emoCoverage): number {
+  const cov = st[b + covSlot];
   return cov > 1e-9 ? clamp01(st[b + slot] / cov) : 0;
 }
 
@@ -507,8 +508,10 @@ function legPressure(st: Float64Array, b: number, cfg: PolicyConfig): number {
 
 function legDistress(st: Float64Array, b: number): number {
   return (
-    clamp01((emotionMean(st, b, PolicyLegSlot.emoDistress) - DISTRESS_FLOOR) / (DISTRESS_CEIL - DISTRESS_FLOOR)) *
-    Math.min(1, 2 * st[b + PolicyLegSlot.emoCoverage])
+    clamp01(
+      (emotionMean(st, b, PolicyLegSlot.emoDistress, PolicyLegSlot.distressCoverage) - DISTRESS_FLOOR) /
+        (DISTRESS_CEIL - DISTRESS_FLOOR),
+    ) * Math.min(1, 2 * st[b + PolicyLegSlot.distressCoverage])
   );
 }
 
@@ -525,8 +528,8 @@ function fillCues(st: Float64Array, o: number, cfg: PolicyConfig, c: PolicyCues)
   c.speechRate = st[ob + PolicyLegSlot.rateCue];
   c.anger = emotionMean(st, ob, PolicyLegSlot.emoAnger);
   c.distress = legDistress(st, pb);
-  c.fear = emotionMean(st, pb, PolicyLegSlot.emoFear);
-  c.sadness = clamp01(2 * (emotionMean(st, pb, PolicyLegSlot.emoDistress) - c.fear));
+  c.fear = emotionMean(st, pb, PolicyLegSlot.emoFear, PolicyLegSlot.distressCoverage);
+  c.sadness = clamp01(2 * (emotionMean(st, pb, PolicyLegSlot.emoDistress, PolicyLegSlot.distressCoverage) - c.fear));
   // Talk share at the later of the two legs' clocks.
   const t = Math.max(st[ob + PolicyLegSlot.talkT], st[pb + PolicyLegSlot.talkT]);
   const span = cfg.talkSpanSeconds;
