@@ -267,7 +267,7 @@ export class Engine {
       run: () => this.decideAlert(alertId, callId, ev, to, at, recent),
       // Relevant while its call is up, and for store.holdAfterCallSeconds after: a warning later than that is noise.
       relevant: () => {
-        if (this.supervisor.callInfo(callId)) lastLive = Date.now();
+        if (this.supervisor.hasCall(callId)) lastLive = Date.now();
         return Date.now() - lastLive <= holdMs;
       },
       // Dropped unsent: the record (perhaps never written, the store was down) says so.

@@ -489,6 +489,32 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return c ? this.info(c) : undefined;
   }
 
+  /** Whether a call is registered (active or draining its audio), without building its CallInfo. */
+  hasCall(callId: string): boolean {
+    return this.calls.has(callId);
+  }
+
+  /**
+   * Each registered call's lag (seconds of unprocessed audio, its worst leg) and the number of legs, without building
+   * CallInfo snapshots: what the metrics read every scrape and every second.
+   */
+  lagsAndLegs(): { lags: number[]; legs: number } {
+    const lags: number[] = [];
+    let legs = 0;
+    for (const c of this.calls.values()) {
+      lags.push(this.lagOf(c));
+      legs += c.rings.length;
+    }
+    return { lags, legs };
+  }
+
+  private lagOf(c: CallEntry): number {
+    let lag = 0;
+    for (let i = 0; i < c.rings.length; i++)
+      lag = Math.max(lag, c.rings[i].availableRead() / c.spec.legs[i].sampleRate);
+    return lag;
+  }
+
   /** Snapshot of every active call. */
   listCalls(): CallInfo[] {
     return [...this.calls.values()].map((c) => this.info(c));

@@ -73,7 +73,8 @@ export class SiprecBridge {
         onCallEnd: (callId, reason) => {
           // The SIP facts (direction, codecs) stay until the supervisor has finished the call's audio: GET /calls
           // lists it until then. A call that never reached the supervisor has none.
-          if (!this.supervisor.listCalls().some((c) => c.callId === callId)) this.meta.delete(callId);
+          // (hasCall, not a listCalls() snapshot of every call: this runs once per call end.)
+          if (!this.supervisor.hasCall(callId)) this.meta.delete(callId);
           const entry = this.calls.get(callId);
           if (entry?.capture) this.finishCapture(entry, `call ended (${reason})`);
           this.calls.delete(callId);

@@ -256,9 +256,7 @@ export class EngineMetrics {
       help: 'Audio legs of the calls being analysed',
       registers: [r],
       collect() {
-        let n = 0;
-        for (const c of src.supervisor.listCalls()) n += c.legs.length;
-        this.set(n);
+        this.set(src.supervisor.lagsAndLegs().legs);
       },
     });
     new Gauge({
@@ -542,7 +540,7 @@ export class EngineMetrics {
       registers: [r],
       collect() {
         let m = 0;
-        for (const c of src.supervisor.listCalls()) m = Math.max(m, c.lagSeconds);
+        for (const lag of src.supervisor.lagsAndLegs().lags) m = Math.max(m, lag);
         this.set(m);
       },
     });
@@ -676,7 +674,8 @@ export class EngineMetrics {
 
   /** Observe every active call's lag once (the sampler's job; public for tests). */
   sampleLag(): void {
-    for (const c of this.src.supervisor.listCalls()) this.lag.observe(c.lagSeconds);
+    // Every second: lags only, not a CallInfo snapshot of every call.
+    for (const lag of this.src.supervisor.lagsAndLegs().lags) this.lag.observe(lag);
   }
 
   detach(): void {
