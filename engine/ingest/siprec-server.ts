@@ -2,22 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LifecycleState } from '../../common/lifecycle.js';
 import { createAllowList, normalizeAddress, type AddressAllowList } from './address-allow-list.js';
-import { mapLegs, type ProtectedLegRule } from './call-legs.js';
 import { createCounters, type IngestCounters } from './ingest-counters.js';
-import { parseMediaType } from './media-type.js';
-import { parseMultipart } from './multipart.js';
 import { CODECS, type AudioCodec } from './codecs/audio-codec.js';
 import type { LegMedia } from './rtp-receiver.js';
 import { LocalMediaHost } from './rtp-io/local-media-host.js';
 import type { LegOutput, MediaHost, MediaLeg } from './rtp-io/media-host.js';
 import type { TapSlot } from './leg-feed.js';
 import { RtpIoHost } from './rtp-io/rtp-io-host.js';
-import { parseRsMetadata, type Direction, type Role } from './rs-metadata.js';
+import { type Direction, type Role } from './rs-metadata.js';
+import { admitInvite } from './invite-admission.js';
 import { buildAnswer, negotiateOffer, parseSdp, type AnswerLine, type MediaDecision, type SdpSession } from './sdp.js';
 import { parseCSeq, parseNameAddr, parseSipUriHostPort, parseVia } from './sip-headers.js';
 import { headerValue, headerValues, type SipRequest } from './sip-message.js';
 import { parseSipMessage, salvageRequest } from './sip-parser.js';
-import { buildRequest, buildResponse, warningValue } from './sip-serializer.js';
+import { buildRequest, buildResponse } from './sip-serializer.js';
+import { SIPREC_ACCEPT, splitSiprecBody } from './siprec-body.js';
 import { SipTransactionLayer, transactionKey, type ServerTransaction } from './sip-transaction.js';
 import { SipTransport, type SipFlow } from './sip-transport.js';
 import {
@@ -178,7 +177,6 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set([
 const SINGLE_VALUED = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length'] as const;
 /** Request-URI schemes this server takes; others get 416 (RFC 3261 8.2.2.1). */
 const URI_SCHEMES = /^(sips?|tel):/i;
-const ACCEPT = 'application/sdp, application/rs-metadata+xml, multipart/mixed';
 const SUPPORTED_OPTIONS = new Set(['siprec']);
 const SERVER_NAME = 'callguard-srs';
 
@@ -562,7 +560,7 @@ class SiprecServerImpl implements SiprecServer {
         this.reply(tx, refuse?.status ?? 200, refuse?.reason ?? 'OK', {
           headers: [
             ['Allow', ALLOW],
-            ['Accept', ACCEPT],
+            ['Accept', SIPREC_ACCEPT],
             ['Supported', 'siprec'],
           ],
         });
@@ -611,71 +609,29 @@ class SiprecServerImpl implements SiprecServer {
       return this.reply(tx, 503, 'Service Unavailable', { headers: [['Retry-After', '5']] });
     }
     this.reply(tx, 100, 'Trying');
-    const from = parseNameAddr(headerValue(req, 'from')!)!;
-    // No From tag: an RFC 2543 peer (RFC 3261 12.2.1.1 keeps it working: the remote tag is then empty).
-
-    const contactValue = headerValue(req, 'contact');
-    const contact = contactValue === undefined ? null : parseNameAddr(contactValue);
-    if (contactValue !== undefined && !contact) return this.rejectCall(tx, 400, 'Bad Request (Contact)');
-    // No Contact at all: an RFC 2543 peer (RFC 4475 inv2543). In-dialog requests then go where the INVITE came from.
+    const admission = admitInvite(req, this.opts);
+    if (!admission.ok) {
+      if (admission.counter) c[admission.counter]++;
+      return this.rejectCall(tx, admission.status, admission.reason, admission.headers);
+    }
+    const { sdp, decisions, accepted, mapping, metadata } = admission.offer;
+    // Without a Contact (an RFC 2543 peer), in-dialog requests go where the INVITE came from.
     const peer = tx.flow.peer;
     const remoteTarget =
-      contact?.uri ??
-      `sip:${peer.address.includes(':') ? `[${peer.address}]` : peer.address}:${peer.port}${peer.transport === 'udp' ? '' : `;transport=${peer.transport}`}`;
-
-    const body = this.splitBody(req);
-    if ('status' in body) return this.rejectCall(tx, body.status, body.reason, body.headers);
-    if (!body.sdp)
-      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'SDP offer required')]]);
-    if (body.metadata === null) {
-      c['metadata.rejected']++;
-      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'rs-metadata required')]]);
-    }
-    const sdpResult = parseSdp(body.sdp);
-    if (!sdpResult.ok) {
-      c['sdp.malformed']++;
-      return this.rejectCall(tx, 400, 'Bad Request (malformed SDP)');
-    }
-    const sdp = sdpResult.sdp;
-    const decisions = negotiateOffer(sdp);
-    const acceptedCount = decisions.filter((d) => d.accepted).length;
-    if (acceptedCount === 0) {
-      c['sdp.rejected']++;
-      const noAudio = !sdp.media.some((m) => m.type === 'audio');
-      const first = decisions.find((d) => !d.accepted);
-      const why = noAudio
-        ? 'no audio stream offered'
-        : first && !first.accepted
-          ? first.reason
-          : 'no acceptable stream';
-      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(noAudio ? 304 : 305, why)]]);
-    }
-    const md = parseRsMetadata(body.metadata, this.opts.countryCode?.replace('+', ''));
-    if (!md.ok) {
-      c[md.code === 'METADATA_MALFORMED' ? 'metadata.malformed' : 'metadata.rejected']++;
-      return this.rejectCall(
-        tx,
-        400,
-        `Bad Request (${md.code === 'METADATA_MALFORMED' ? 'malformed' : 'invalid'} rs-metadata)`,
-        [['Warning', warningValue(399, md.detail)]],
-      );
-    }
-    const mapping = mapLegs(decisions, md.metadata, {
-      protectedLeg: this.opts.protectedLeg as ProtectedLegRule,
-      subscriberPrefixes: this.opts.subscriberPrefixes,
-      defaultDirection: this.opts.defaultDirection,
-    });
+      admission.offer.contactUri ??
+      `sip:${peer.address.includes(':') ? `[${peer.address}]` : peer.address}:${peer.port}` +
+        (peer.transport === 'udp' ? '' : `;transport=${peer.transport}`);
 
     const rec: CallRecord = {
       callId,
       localTag: newTag(),
-      remoteTag: from.tag ?? '',
+      remoteTag: admission.offer.remoteTag,
       remoteFromHeader: headerValue(req, 'from')!,
       localToHeader: headerValue(req, 'to')!,
       remoteTarget,
       routeSet: headerValues(req, 'record-route'),
       flow: tx.flow,
-      remoteCSeq: parseCSeq(headerValue(req, 'cseq')!)!.seq,
+      remoteCSeq: admission.offer.cseq,
       localCSeq: 0,
       state: 'pending',
       cancelled: false,
@@ -693,8 +649,7 @@ class SiprecServerImpl implements SiprecServer {
     this.calls.set(callId, rec);
 
     // Bind one RTP port and make one decoder per accepted line (here or on an RTP I/O thread).
-    const accepted = decisions.filter((d): d is Extract<MediaDecision, { accepted: true }> => d.accepted);
-    const prepared = await this.media.prepare(callId, accepted.slice(0, acceptedCount).map(legMediaOf));
+    const prepared = await this.media.prepare(callId, accepted.map(legMediaOf));
     const release = (): void => {
       if (prepared.ok) prepared.release();
       this.calls.delete(callId);
@@ -728,7 +683,7 @@ class SiprecServerImpl implements SiprecServer {
     }));
     const info: SiprecCallInfo = {
       callId,
-      sessionId: md.metadata.sessionId,
+      sessionId: metadata.sessionId,
       direction: mapping.direction,
       legs,
       protectedLeg: mapping.protectedLeg,
@@ -804,32 +759,6 @@ class SiprecServerImpl implements SiprecServer {
     return h;
   }
 
-  /** Splits the INVITE body into SDP and rs-metadata text, or says which error to answer. */
-  private splitBody(
-    req: SipRequest,
-  ):
-    | { sdp: string | null; metadata: string | null }
-    | { status: number; reason: string; headers: Array<[string, string]> } {
-    if (req.body.length === 0) return { sdp: null, metadata: null };
-    const ct = parseMediaType(headerValue(req, 'content-type'));
-    if (ct?.type === 'application/sdp') return { sdp: req.body.toString('utf8'), metadata: null };
-    if (ct?.type === 'multipart/mixed') {
-      const mp = parseMultipart(req.body, ct.params['boundary']);
-      if (!mp.ok) {
-        this.counters['sip.malformed']++;
-        return { status: 400, reason: 'Bad Request (malformed multipart body)', headers: [] };
-      }
-      let sdp: string | null = null;
-      let metadata: string | null = null;
-      for (const p of mp.parts) {
-        if (p.contentType?.type === 'application/sdp') sdp ??= p.body.toString('utf8');
-        else if (p.contentType?.type === 'application/rs-metadata+xml') metadata ??= p.body.toString('utf8');
-      }
-      return { sdp, metadata };
-    }
-    return { status: 415, reason: 'Unsupported Media Type', headers: [['Accept', ACCEPT]] };
-  }
-
   private answerFor(rec: CallRecord, sdp: SdpSession, decisions: readonly MediaDecision[]): string {
     const lines: AnswerLine[] = sdp.media.map((offer, i) => {
       const leg = rec.lineToLeg[i] ?? -1;
@@ -858,9 +787,11 @@ class SiprecServerImpl implements SiprecServer {
       return this.reply(tx, 500, 'Server Internal Error (CSeq out of order)', { toTag: rec.localTag });
     rec.remoteCSeq = cseq.seq;
     if (req.method === 'INVITE') rec.reinviteTx = tx;
-    const body = this.splitBody(req);
-    if ('status' in body)
+    const body = splitSiprecBody(req);
+    if ('status' in body) {
+      if (body.counter) this.counters[body.counter]++;
       return this.reply(tx, body.status, body.reason, { toTag: rec.localTag, headers: body.headers });
+    }
     if (!body.sdp) {
       // Offerless re-INVITE (session refresh): our current SDP becomes the offer; the answer in the ACK is ignored.
       return this.reply(tx, 200, 'OK', {
