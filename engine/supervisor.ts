@@ -317,6 +317,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.counters.poolReplacements = n;
       this.log.error({ replacements: n }, 'worker pool could not restore its threads; replaced it');
     });
+    this.pool.start();
     this.timer = setInterval(() => this.tick(), e.tickMs);
     this.log.info(
       { threads: this.cfg.pool.threads, tickMs: e.tickMs, model: this.model?.dir ?? null },

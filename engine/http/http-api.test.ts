@@ -166,4 +166,23 @@ test('bodies: JSON by default, CSV where the route says so; any other or no Cont
   );
 });
 
+test('lifecycle: start() and close() are idempotent; a failed listen leaves it idle; a closed API stays closed', async () => {
+  const api = new HttpApi('127.0.0.1', 0, quietLog);
+  assert.is(api.state, 'idle');
+  await Promise.all([api.start(), api.start()]);
+  assert.is(api.state, 'running');
+  const taken = new HttpApi('127.0.0.1', api.address().port, quietLog);
+  try {
+    await taken.start();
+    assert.unreachable('the port is taken');
+  } catch (err) {
+    assert.is((err as NodeJS.ErrnoException).code, 'EADDRINUSE');
+  }
+  assert.is(taken.state, 'idle');
+  await Promise.all([api.close(), api.close(), taken.close()]);
+  assert.equal([api.state, taken.state], ['closed', 'closed']);
+  await api.start();
+  assert.is(api.state, 'closed');
+});
+
 test.run();
