@@ -52,6 +52,22 @@ export interface LoadRunContext {
   log(line: string): void;
 }
 
+/**
+ * Warm-up calls, not judged: an engine's first calls pay for model load and JIT, which is not what a level measures.
+ * They are numbered far from the measured plans' numbers (see CallPlanOptions.firstIndex).
+ */
+export function warmUpPlan(lib: ClipLibrary, base: LoadRunOptions['base']): PlannedCall[] {
+  return planCalls(lib, {
+    ...base,
+    seed: 999,
+    firstIndex: 9_000_000,
+    calls: 5,
+    ratePerSecond: 5,
+    durationSeconds: { min: 6, max: 6 },
+    scamFraction: 0,
+  });
+}
+
 /** Run the mode the options ask for (a run, a ramp, a comparison or a soak), filling `state`. */
 export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promise<void> {
   const o = c.options;

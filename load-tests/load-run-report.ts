@@ -1,9 +1,15 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { AlertScore } from './alert-scoring.js';
 import type { EngineSession } from './engine-session.js';
 import { renderLoadChart } from './load-chart.js';
-import { reportMarkdown, withinLatencyTarget, type LoadReport } from './load-report.js';
+import {
+  latencyTargetText,
+  reportMarkdown,
+  VERDICT_P99_TARGET_MS,
+  withinLatencyTarget,
+  type LoadReport,
+} from './load-report.js';
 import type { LoadRunOptions } from './load-run-options.js';
 import type { LoadRunState } from './load-run-modes.js';
 import type { RunCommit, RunMachine } from './run-provenance.js';
@@ -101,6 +107,32 @@ export function buildLoadReport(f: LoadRunFacts, st: LoadRunState): LoadReport {
     speech: o.base.conversation === 'spoken' && poller?.available ? summariseSpeech(allCalls, poller.calls) : undefined,
     errors: st.errors,
   };
+}
+
+/**
+ * The run's report folder, made if missing: `out`, or load-tests/reports/<start time>. Under load-tests/reports a
+ * .gitignore keeps reports out of git.
+ */
+export function prepareReportDir(repoRoot: string, out: string | undefined, started: Date): string {
+  const reportsRoot = join(repoRoot, 'load-tests/reports');
+  const outDir = resolve(out ?? join(reportsRoot, started.toISOString().replace(/[:.]/g, '-')));
+  mkdirSync(outDir, { recursive: true });
+  if (outDir.startsWith(reportsRoot) && !existsSync(join(reportsRoot, '.gitignore')))
+    writeFileSync(join(reportsRoot, '.gitignore'), '*\n!.gitignore\n');
+  return outDir;
+}
+
+/** The run's one-line outcome for the console: the level sustained and how the alerts scored. */
+export function runSummary(mode: LoadRunOptions['mode'], st: LoadRunState, alerts: AlertScore): string {
+  const target =
+    mode === 'ramp' || mode === 'run'
+      ? ` (within verdict p99 ≤ ${VERDICT_P99_TARGET_MS} ms: ${latencyTargetText(withinLatencyTarget(st.steps))})`
+      : '';
+  return (
+    `sustained concurrent calls: ${st.sustained ?? 'none'}${target}; ` +
+    `alerts: recall ${alerts.recall}, false ${alerts.falseAlerts}/${alerts.calmCalls}, ` +
+    `latency p50 ${(alerts.latencyMs.p50Ms / 1000).toFixed(2)} s`
+  );
 }
 
 /** Write report.json (with every call and chart sample), the chart and report.md into `outDir`. */
