@@ -28,14 +28,17 @@ test('actor workers: require(esm) is off in them, so piscina falls back to impor
   const dir = mkdtempSync(join(tmpdir(), 'callguard-esm-'));
   const esm = join(dir, 'tla.mjs');
   writeFileSync(esm, 'await Promise.resolve(); export default 1;\n');
-  const code = `const { parentPort } = require('node:worker_threads'); try { require(${JSON.stringify(esm)}); parentPort.postMessage('required'); } catch (e) { parentPort.postMessage(e.code); }`;
+  const code =
+    "const { parentPort } = require('node:worker_threads'); " +
+    `try { require(${JSON.stringify(esm)}); parentPort.postMessage('required'); } ` +
+    'catch (e) { parentPort.postMessage(e.code); }';
   const w = new Worker(code, { eval: true, execArgv: args });
   const answer = await new Promise((resolve) => w.once('message', resolve));
   await w.terminate();
   assert.is(answer, 'ERR_REQUIRE_ESM');
 });
 
-test('lifecycle: an unstarted pool runs nothing and spawns no thread; close() is idempotent; closed stays closed', async () => {
+test('lifecycle: an unstarted pool runs nothing, spawns no thread; idempotent close(); stays closed', async () => {
   const pool = new ActorPool(1, {} as ActorWorkerData);
   assert.is(pool.state, 'idle');
   assert.equal([pool.workers.length, pool.queued], [0, 0]);

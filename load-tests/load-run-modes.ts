@@ -42,7 +42,9 @@ export function emptyRunState(): LoadRunState {
   };
 }
 
-/** What the modes run with: the clips, the warm-up plan, the run's engine (null for --compare) and the machine sampler. */
+/**
+ * What the modes run with: the clips, the warm-up plan, the run's engine (null for --compare) and the machine sampler.
+ */
 export interface LoadRunContext {
   options: LoadRunOptions;
   lib: ClipLibrary;
@@ -76,7 +78,8 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
     const rate = o.ratePerSecond;
     const plan = planCalls(c.lib, { ...base, calls, ratePerSecond: rate, durationSeconds: duration });
     c.log(
-      `compare ${o.variants.map((v) => v.name).join(', ')}: each gets ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
+      `compare ${o.variants.map((v) => v.name).join(', ')}: each gets ${calls} calls, ${rate}/s, ` +
+        `${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
     );
     state.compare = await runComparison({
       variants: o.variants,
@@ -107,7 +110,8 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
     state.allCalls.push(...soak.calls);
     if (soak.step.sustainable) state.sustained = calls;
     c.log(
-      `soak: RSS slope ${soak.analysis.rssSlopeMBPerMin} MB/min (${soak.analysis.flat ? 'flat' : 'not flat'}), memory per call ${soak.analysis.memoryPerCallMB} MB`,
+      `soak: RSS slope ${soak.analysis.rssSlopeMBPerMin} MB/min (${soak.analysis.flat ? 'flat' : 'not flat'}), ` +
+        `memory per call ${soak.analysis.memoryPerCallMB} MB`,
     );
   } else {
     const s = c.session!;
@@ -150,7 +154,8 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
       const rate = o.ratePerSecond;
       const plan = planCalls(c.lib, { ...base, calls, ratePerSecond: rate, durationSeconds: duration });
       c.log(
-        `run: ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
+        `run: ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ` +
+          `${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
       );
       const { step: rep, result } = await runStep(ctx, plan, calls, 'run');
       state.steps.push(rep);

@@ -51,26 +51,48 @@ export function buildLoadReport(f: LoadRunFacts, st: LoadRunState): LoadReport {
     },
     clips: f.clips,
     method: [
-      'Calls: SIPREC over UDP from one SIP socket (multipart SDP + RFC 7865 rs-metadata, INVITE retransmitted per T1), two RTP legs per call from their own connected sockets, 160-byte G.711 packets every 20 ms paced by one timer for all legs.',
-      'Generator health: send lag = send time minus due time of every packet; p99 above 20 ms marks a level as generator-limited.',
-      'Engine CPU and RSS: /proc/<pid>/stat utime+stime (all threads, CLK_TCK ticks) differenced every second, % of one core; the main thread alone (in brackets) from /proc/<pid>/task/<pid>/stat the same way; VmRSS and Threads from /proc/<pid>/status. Only when the engine is our child process.',
-      'Engine lag, RTP loss, ring overruns, seconds received: GET /calls polled every second (lagSeconds = unprocessed backlog of the worst leg). A step is judged over the window when all its calls were in media.',
-      "Audio-to-verdict latency: measured by the engine per scored window, from the arrival of the RTP packet carrying the last sample the window covers (its write into the leg ring, in the same event-loop turn as the datagram when packets arrive in order) to the window's scored event (model + policy) reaching the supervisor; exported as the histogram callguard_window_verdict_latency_seconds, scraped from GET /metrics every 2 s and differenced over the steady window. Percentiles are interpolated inside the engine's buckets (25 ms apart between 0.1 and 0.25 s). Inference batch size and predict time come the same way from callguard_inference_batch_size and callguard_inference_seconds.",
-      "Alerts: the run's own SMSC simulator; each call has its own callee (protected) number, so a submit_sm maps to a call. Latency = first submit_sm part arrival - (media start + first scam-like second).",
-      'Ground truth: calm calls play Emo-DB neutral/boredom clips on both legs; scam-like calls switch at the recorded onset to anger (caller) and fear (callee) clips.',
+      'Calls: SIPREC over UDP from one SIP socket (multipart SDP + RFC 7865 rs-metadata, INVITE retransmitted per ' +
+        'T1), two RTP legs per call from their own connected sockets, 160-byte G.711 packets every 20 ms paced by ' +
+        'one timer for all legs.',
+      'Generator health: send lag = send time minus due time of every packet; p99 above 20 ms marks a level as ' +
+        'generator-limited.',
+      'Engine CPU and RSS: /proc/<pid>/stat utime+stime (all threads, CLK_TCK ticks) differenced every second, % ' +
+        'of one core; the main thread alone (in brackets) from /proc/<pid>/task/<pid>/stat the same way; VmRSS and ' +
+        'Threads from /proc/<pid>/status. Only when the engine is our child process.',
+      'Engine lag, RTP loss, ring overruns, seconds received: GET /calls polled every second (lagSeconds = ' +
+        'unprocessed backlog of the worst leg). A step is judged over the window when all its calls were in media.',
+      'Audio-to-verdict latency: measured by the engine per scored window, from the arrival of the RTP packet ' +
+        'carrying the last sample the window covers (its write into the leg ring, in the same event-loop turn as ' +
+        "the datagram when packets arrive in order) to the window's scored event (model + policy) reaching the " +
+        'supervisor; exported as the histogram callguard_window_verdict_latency_seconds, scraped from GET /metrics ' +
+        "every 2 s and differenced over the steady window. Percentiles are interpolated inside the engine's buckets " +
+        '(25 ms apart between 0.1 and 0.25 s). Inference batch size and predict time come the same way from ' +
+        'callguard_inference_batch_size and callguard_inference_seconds.',
+      "Alerts: the run's own SMSC simulator; each call has its own callee (protected) number, so a submit_sm maps " +
+        'to a call. Latency = first submit_sm part arrival - (media start + first scam-like second).',
+      'Ground truth: calm calls play Emo-DB neutral/boredom clips on both legs; scam-like calls switch at the ' +
+        'recorded onset to anger (caller) and fear (callee) clips.',
       o.base.conversation === 'spoken'
-        ? 'Conversation: spoken. The caller reads the held-out evaluation scripts (models/speech/eval/scripts.json) sentence by sentence in flite voices (awb, rms, kal, slt), benign ones, and from the onset on scam-like calls a scam script; the subscriber answers each sentence with a calm Emo-DB clip. Ground truth: the onset of the scam script.'
+        ? 'Conversation: spoken. The caller reads the held-out evaluation scripts ' +
+          '(models/speech/eval/scripts.json) sentence by sentence in flite voices (awb, rms, kal, slt), benign ' +
+          'ones, and from the onset on scam-like calls a scam script; the subscriber answers each sentence with a ' +
+          'calm Emo-DB clip. Ground truth: the onset of the scam script.'
         : o.base.conversation === 'turns'
-          ? 'Conversation: the parties take turns (the caller first); while one leg plays a clip the other plays digital silence of the same length.'
-          : 'Conversation: both legs play clips back to back at the same time (the worst case for the engine: no leg is ever silent).',
+          ? 'Conversation: the parties take turns (the caller first); while one leg plays a clip the other plays ' +
+            'digital silence of the same length.'
+          : 'Conversation: both legs play clips back to back at the same time (the worst case for the engine: no ' +
+            'leg is ever silent).',
       ...(o.mode === 'compare'
         ? [
-            'Comparison: the same seeded plan against one freshly spawned engine per variant, one after the other, each warmed up with 5 calls of 6 s first and given its own SMSC simulator.',
+            'Comparison: the same seeded plan against one freshly spawned engine per variant, one after the ' +
+              'other, each warmed up with 5 calls of 6 s first and given its own SMSC simulator.',
           ]
         : []),
       ...(o.mode === 'soak'
         ? [
-            'Soak: constant concurrency, each call replaced 1 s after it ends (random lengths, so ends are scattered); engine RSS from /proc every second, main-thread heap from /metrics; memory verdict over the part after the warm-up.',
+            'Soak: constant concurrency, each call replaced 1 s after it ends (random lengths, so ends are ' +
+              'scattered); engine RSS from /proc every second, main-thread heap from /metrics; memory verdict over ' +
+              'the part after the warm-up.',
           ]
         : []),
     ],
@@ -96,7 +118,9 @@ export function buildLoadReport(f: LoadRunFacts, st: LoadRunState): LoadReport {
         : lastMetrics
           ? {
               ...lastMetrics,
-              source: `engine histogram, steady window of the last step measured (${steps[steps.length - 1].label ?? steps[steps.length - 1].targetConcurrency})`,
+              source:
+                'engine histogram, steady window of the last step measured ' +
+                `(${steps[steps.length - 1].label ?? steps[steps.length - 1].targetConcurrency})`,
             }
           : { unavailable: 'the engine did not answer GET /metrics with callguard_window_verdict_latency_seconds' },
     sippCrossCheck: st.sippResult,

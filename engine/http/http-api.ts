@@ -111,7 +111,9 @@ export class HttpApi {
     this.add('DELETE', path, route, opts);
   }
 
-  /** Install the check run before every `{ auth: true }` route. Without one, protected routes are refused (fail closed). */
+  /**
+   * Install the check run before every `{ auth: true }` route. Without one, protected routes are refused (fail closed).
+   */
   setAuthorizer(a: Authorizer): void {
     this.authorizer = a;
   }

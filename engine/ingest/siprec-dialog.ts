@@ -245,7 +245,8 @@ export class SiprecDialogs<C extends SiprecDialog> {
       return;
     }
     const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
-    const via = `SIP/2.0/${rec.flow.peer.transport.toUpperCase()} ${bracketed(this.host.advertised)}:${this.host.sipPort()}`;
+    const transport = rec.flow.peer.transport.toUpperCase();
+    const via = `SIP/2.0/${transport} ${bracketed(this.host.advertised)}:${this.host.sipPort()}`;
     const headers: Array<[string, string]> = [
       ['Via', `${via};branch=${branch};rport`],
       ['From', /;\s*tag=/i.test(rec.localToHeader) ? rec.localToHeader : `${rec.localToHeader};tag=${rec.localTag}`],
