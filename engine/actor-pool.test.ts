@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { workerExecArgv } from './actor-pool.js';
+import type { ActorWorkerData, StepTask } from '../actors/actor-worker.js';
+import { ActorPool, workerExecArgv } from './actor-pool.js';
 
 /**
  * The actor workers run with require(esm) off: piscina require()s the worker file first, and on Node 20.19+ that
@@ -27,11 +28,28 @@ test('actor workers: require(esm) is off in them, so piscina falls back to impor
   const dir = mkdtempSync(join(tmpdir(), 'callguard-esm-'));
   const esm = join(dir, 'tla.mjs');
   writeFileSync(esm, 'await Promise.resolve(); export default 1;\n');
-  const code = `const { parentPort } = require('node:worker_threads'); try { require(${JSON.stringify(esm)}); parentPort.postMessage('required'); } catch (e) { parentPort.postMessage(e.code); }`;
+  const code =
+    "const { parentPort } = require('node:worker_threads'); " +
+    `try { require(${JSON.stringify(esm)}); parentPort.postMessage('required'); } ` +
+    'catch (e) { parentPort.postMessage(e.code); }';
   const w = new Worker(code, { eval: true, execArgv: args });
   const answer = await new Promise((resolve) => w.once('message', resolve));
   await w.terminate();
   assert.is(answer, 'ERR_REQUIRE_ESM');
+});
+
+test('lifecycle: an unstarted pool runs nothing, spawns no thread; idempotent close(); stays closed', async () => {
+  const pool = new ActorPool(1, {} as ActorWorkerData);
+  assert.is(pool.state, 'idle');
+  assert.equal([pool.workers.length, pool.queued], [0, 0]);
+  await pool.run({} as StepTask).then(
+    () => assert.unreachable('ran without a pool'),
+    (err: Error) => assert.match(err.message, /not started/),
+  );
+  await Promise.all([pool.close(), pool.close()]);
+  assert.is(pool.state, 'closed');
+  pool.start();
+  assert.equal([pool.state, pool.workers.length], ['closed', 0]);
 });
 
 test.run();

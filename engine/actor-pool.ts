@@ -2,16 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { Piscina } from 'piscina';
 import type { ActorWorkerData, StepTask, StepTaskResult } from '../actors/actor-worker.js';
+import type { LifecycleState } from '../common/lifecycle.js';
 
-/**
- * The worker-thread pool (piscina) that executes actor steps. Workers hold no call state (it lives in each call's
- * slab), so a lost worker costs only the task it was running, which the supervisor resubmits.
- *
- * piscina replaces a worker that dies after start-up, but once any worker dies during its bootstrap it stops
- * replacing workers for good (its `workerFailsDuringBootstrap` latch), which would leave the engine with no threads.
- * So after every failed task this class checks the pool's size and, if it stays short, swaps in a fresh piscina pool
- * (with back-off, in case bootstrap itself is what fails). Emits 'replaced' with the number of replacements so far.
- */
 /**
  * Node flags for the actor workers: the process's own that a worker accepts (V8 flags such as --expose-gc are
  * process-wide and refused in a worker's execArgv; a worker without execArgv would have inherited and ignored them),
@@ -48,12 +40,24 @@ function acceptedByWorkers(flag: string[]): boolean {
   }
 }
 
+/**
+ * The worker-thread pool (piscina) that executes actor steps. Workers hold no call state (it lives in each call's
+ * slab), so a lost worker costs only the task it was running, which the supervisor resubmits.
+ *
+ * piscina replaces a worker that dies after start-up, but once any worker dies during its bootstrap it stops
+ * replacing workers for good (its `workerFailsDuringBootstrap` latch), which would leave the engine with no threads.
+ * So after every failed task this class checks the pool's size and, if it stays short, swaps in a fresh piscina pool
+ * (with back-off, in case bootstrap itself is what fails). Emits 'replaced' with the number of replacements so far.
+ *
+ * Lifecycle (common/lifecycle.ts): new ActorPool() -> start() (threads spawn in the background) -> close().
+ */
 export class ActorPool extends EventEmitter {
-  private pool: Piscina;
+  private pool: Piscina | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
-  private readonly watchdog: NodeJS.Timeout;
+  private watchdog: NodeJS.Timeout | null = null;
   private backoffMs = 100;
-  private closed = false;
+  private lifecycle: LifecycleState = 'idle';
+  private closed: Promise<void> | null = null;
   /** Times the whole pool was rebuilt because it could not restore its workers. */
   replacements = 0;
 
@@ -64,10 +68,24 @@ export class ActorPool extends EventEmitter {
     private readonly youngGenerationMb?: number,
   ) {
     super();
+  }
+
+  /** Where the pool is in its lifecycle: tasks run only once it was started. */
+  get state(): LifecycleState {
+    return this.lifecycle;
+  }
+
+  /**
+   * Idempotent and synchronous: creates the piscina pool, whose threads start in the background (tasks queue until
+   * one is up), and the health watchdog. A closed pool stays closed.
+   */
+  start(): void {
+    if (this.lifecycle !== 'idle') return;
     this.pool = this.create();
     // piscina says nothing when an idle worker dies, so failed tasks are not the only trigger.
     this.watchdog = setInterval(() => this.checkSoon(), 1000);
     this.watchdog.unref();
+    this.lifecycle = 'running';
   }
 
   private create(): Piscina {
@@ -96,6 +114,7 @@ export class ActorPool extends EventEmitter {
   /** Run one step task on whichever worker is free. */
   run(task: StepTask): Promise<StepTaskResult> {
     const pool = this.pool;
+    if (!pool) return Promise.reject(new Error('actor pool is not started'));
     return (pool.run(task) as Promise<StepTaskResult>).catch(async (err: unknown) => {
       this.checkSoon();
       const closing = this.closing.get(pool);
@@ -112,10 +131,10 @@ export class ActorPool extends EventEmitter {
   private readonly closing = new WeakMap<Piscina, Promise<void>>();
 
   private checkSoon(): void {
-    if (this.healthTimer || this.closed) return;
+    if (this.healthTimer || this.lifecycle !== 'running') return;
     this.healthTimer = setTimeout(() => {
       this.healthTimer = null;
-      if (this.closed || this.pool.threads.length >= this.threads) {
+      if (this.lifecycle !== 'running' || !this.pool || this.pool.threads.length >= this.threads) {
         this.backoffMs = 100;
         return;
       }
@@ -132,19 +151,29 @@ export class ActorPool extends EventEmitter {
   }
 
   /** The live worker threads (for the crash test and diagnostics). */
-  get workers() {
-    return this.pool.threads;
+  get workers(): Piscina['threads'] {
+    return this.pool?.threads ?? [];
   }
 
   /** Tasks queued inside piscina (the supervisor keeps this near zero by never over-submitting). */
   get queued(): number {
-    return this.pool.queueSize;
+    return this.pool?.queueSize ?? 0;
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.watchdog);
+  /** Idempotent: stops the watchdog and terminates the threads (tasks in flight are rejected); every call waits. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.lifecycle = 'closing';
+    if (this.watchdog) clearInterval(this.watchdog);
     if (this.healthTimer) clearTimeout(this.healthTimer);
-    await this.pool.close({ force: true });
+    try {
+      await this.pool?.close({ force: true });
+    } finally {
+      this.lifecycle = 'closed';
+    }
   }
 }

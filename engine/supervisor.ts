@@ -62,7 +62,10 @@ export interface CallInfo {
   source: string;
   startedAt: string;
   subscriberLeg: number | null;
-  /** Per leg; `restarts` counts restarts of the leg's analysis after a failure, `droppedChunks` the audio chunks so lost (both since the actor last started). */
+  /**
+   * Per leg; `restarts` counts restarts of the leg's analysis after a failure, `droppedChunks` the audio chunks so lost
+   * (both since the actor last started).
+   */
   legs: Array<
     LegSpec & {
       receivedSeconds: number;
@@ -85,7 +88,10 @@ export interface CallInfo {
   alerts: AlertEvent[];
   /** Spoken intents heard on the call (names and call times only; no words are kept). */
   intents: Array<{ intent: string; t: number; confidence: number }>;
-  /** Keyword spotter: its decaying score (0..1; 0 without a spotter) and each keyword class it heard, with the call time it first did. */
+  /**
+   * Keyword spotter: its decaying score (0..1; 0 without a spotter) and each keyword class it heard, with the call time
+   * it first did.
+   */
   spotterScore: number;
   keywords: Array<{ keyword: string; t: number }>;
 }
@@ -141,13 +147,18 @@ interface CallEntry {
   risk: number | null;
   alerts: AlertEvent[];
   taskFailures: number;
-  /** After a failed task: step this call alone (so only a call that fails by itself is charged) and at once (a journalled chunk may wait). */
+  /**
+   * After a failed task: step this call alone (so only a call that fails by itself is charged) and at once (a
+   * journalled chunk may wait).
+   */
   isolate: boolean;
   waiters: Array<() => void>;
   /** Spoken intents posted for the call (seq from 1), sent with every task until its committed policy has them. */
   intents: StepIntent[];
   intentSeq: number;
-  /** The two policy state copies (the committed one is header[CallHeaderSlot.active]), to read the last intent applied. */
+  /**
+   * The two policy state copies (the committed one is header[CallHeaderSlot.active]), to read the last intent applied.
+   */
   policyViews: [Float64Array, Float64Array];
   /** Keyword spotter: decaying score, the call time it was last raised, and the classes heard (first call time). */
   spot: number;
@@ -160,7 +171,10 @@ interface CallEntry {
 /** Producer side of a call, handed to whatever feeds its audio (RTP ingest, a file, the load generator). */
 export interface CallHandle {
   readonly callId: string;
-  /** Push PCM16 into a leg's ring; samples that do not fit are dropped and counted as an overrun. Returns samples written. */
+  /**
+   * Push PCM16 into a leg's ring; samples that do not fit are dropped and counted as an overrun. Returns samples
+   * written.
+   */
   write(leg: number, pcm: Int16Array, offset?: number, length?: number): number;
   /** Push all samples, waiting for the actor to make room (files and tests: never overruns). */
   writeAll(leg: number, pcm: Int16Array): Promise<void>;
@@ -203,7 +217,9 @@ export interface SupervisorStats {
   duplicateWindowsDropped: number;
   poolReplacements: number;
   alerts: number;
-  /** Windows whose audio-to-verdict latency could not be measured (their arrival record was overwritten: far behind). */
+  /**
+   * Windows whose audio-to-verdict latency could not be measured (their arrival record was overwritten: far behind).
+   */
   verdictLatencyUnknown: number;
 }
 
@@ -317,6 +333,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.counters.poolReplacements = n;
       this.log.error({ replacements: n }, 'worker pool could not restore its threads; replaced it');
     });
+    this.pool.start();
     this.timer = setInterval(() => this.tick(), e.tickMs);
     this.log.info(
       { threads: this.cfg.pool.threads, tickMs: e.tickMs, model: this.model?.dir ?? null },

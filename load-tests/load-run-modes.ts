@@ -42,7 +42,9 @@ export function emptyRunState(): LoadRunState {
   };
 }
 
-/** What the modes run with: the clips, the warm-up plan, the run's engine (null for --compare) and the machine sampler. */
+/**
+ * What the modes run with: the clips, the warm-up plan, the run's engine (null for --compare) and the machine sampler.
+ */
 export interface LoadRunContext {
   options: LoadRunOptions;
   lib: ClipLibrary;
@@ -50,6 +52,22 @@ export interface LoadRunContext {
   session: EngineSession | null;
   machine: MachineCpuSampler;
   log(line: string): void;
+}
+
+/**
+ * Warm-up calls, not judged: an engine's first calls pay for model load and JIT, which is not what a level measures.
+ * They are numbered far from the measured plans' numbers (see CallPlanOptions.firstIndex).
+ */
+export function warmUpPlan(lib: ClipLibrary, base: LoadRunOptions['base']): PlannedCall[] {
+  return planCalls(lib, {
+    ...base,
+    seed: 999,
+    firstIndex: 9_000_000,
+    calls: 5,
+    ratePerSecond: 5,
+    durationSeconds: { min: 6, max: 6 },
+    scamFraction: 0,
+  });
 }
 
 /** Run the mode the options ask for (a run, a ramp, a comparison or a soak), filling `state`. */
@@ -60,7 +78,8 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
     const rate = o.ratePerSecond;
     const plan = planCalls(c.lib, { ...base, calls, ratePerSecond: rate, durationSeconds: duration });
     c.log(
-      `compare ${o.variants.map((v) => v.name).join(', ')}: each gets ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
+      `compare ${o.variants.map((v) => v.name).join(', ')}: each gets ${calls} calls, ${rate}/s, ` +
+        `${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
     );
     state.compare = await runComparison({
       variants: o.variants,
@@ -91,7 +110,8 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
     state.allCalls.push(...soak.calls);
     if (soak.step.sustainable) state.sustained = calls;
     c.log(
-      `soak: RSS slope ${soak.analysis.rssSlopeMBPerMin} MB/min (${soak.analysis.flat ? 'flat' : 'not flat'}), memory per call ${soak.analysis.memoryPerCallMB} MB`,
+      `soak: RSS slope ${soak.analysis.rssSlopeMBPerMin} MB/min (${soak.analysis.flat ? 'flat' : 'not flat'}), ` +
+        `memory per call ${soak.analysis.memoryPerCallMB} MB`,
     );
   } else {
     const s = c.session!;
@@ -134,7 +154,8 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
       const rate = o.ratePerSecond;
       const plan = planCalls(c.lib, { ...base, calls, ratePerSecond: rate, durationSeconds: duration });
       c.log(
-        `run: ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
+        `run: ${calls} calls, ${rate}/s, ${duration.min}-${duration.max} s, ` +
+          `${Math.round((base.scamFraction ?? 0) * 100)}% scam-like`,
       );
       const { step: rep, result } = await runStep(ctx, plan, calls, 'run');
       state.steps.push(rep);

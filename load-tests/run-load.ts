@@ -1,14 +1,11 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scoreAlerts } from './alert-scoring.js';
-import { planCalls } from './call-plan.js';
 import { defaultClipLibrary } from './emodb-clips.js';
 import { openEngineSession, type EngineSession } from './engine-session.js';
-import { latencyTargetText, VERDICT_P99_TARGET_MS, withinLatencyTarget } from './load-report.js';
 import { parseLoadArgs, USAGE } from './load-run-options.js';
-import { emptyRunState, runLoadMode } from './load-run-modes.js';
-import { buildLoadReport, writeLoadReport } from './load-run-report.js';
+import { emptyRunState, runLoadMode, warmUpPlan } from './load-run-modes.js';
+import { buildLoadReport, prepareReportDir, runSummary, writeLoadReport } from './load-run-report.js';
 import { MachineCpuSampler } from './proc-sampler.js';
 import { machineAtEnd, machineAtStart, runCommit } from './run-provenance.js';
 import { buildSpokenLibrary } from './spoken-clips.js';
@@ -33,11 +30,7 @@ async function main(): Promise<number> {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   const commit = runCommit(repoRoot);
   const machineInfo = machineAtStart();
-  const outDir = resolve(o.out ?? join(repoRoot, 'load-tests/reports', started.toISOString().replace(/[:.]/g, '-')));
-  mkdirSync(outDir, { recursive: true });
-  const reportsRoot = join(repoRoot, 'load-tests/reports');
-  if (outDir.startsWith(reportsRoot) && !existsSync(join(reportsRoot, '.gitignore')))
-    writeFileSync(join(reportsRoot, '.gitignore'), '*\n!.gitignore\n');
+  const outDir = prepareReportDir(repoRoot, o.out, started);
 
   const state = emptyRunState();
   const lib = defaultClipLibrary();
@@ -46,17 +39,7 @@ async function main(): Promise<number> {
     o.base.spoken = buildSpokenLibrary();
     log(`spoken scripts: ${o.base.spoken.source}`);
   }
-  // Warm-up, not judged: an engine's first calls pay for model load and JIT, which is not what a level measures.
-  // Warm-up calls are numbered far from the measured plans' numbers (see CallPlanOptions.firstIndex).
-  const warm = planCalls(lib, {
-    ...o.base,
-    seed: 999,
-    firstIndex: 9_000_000,
-    calls: 5,
-    ratePerSecond: 5,
-    durationSeconds: { min: 6, max: 6 },
-    scamFraction: 0,
-  });
+  const warm = warmUpPlan(lib, o.base);
 
   const machine = new MachineCpuSampler();
   machine.start();
@@ -73,7 +56,8 @@ async function main(): Promise<number> {
       log(`external engine at ${o.args.target}; point its CALLGUARD_SMPP_URL at ${session.smppUrl} to score alerts`);
     else
       log(
-        `engine pid ${session.engine!.pid}: SIP ${session.target.host}:${session.target.port}, HTTP ${session.httpBase}, SMSC simulator ${session.smsc.port}`,
+        `engine pid ${session.engine!.pid}: SIP ${session.target.host}:${session.target.port}, ` +
+          `HTTP ${session.httpBase}, SMSC simulator ${session.smsc.port}`,
       );
   }
   const hardStop = setTimeout(() => {
@@ -97,10 +81,7 @@ async function main(): Promise<number> {
       );
       await writeLoadReport(outDir, report, state, session);
       await session?.close();
-      if (alerts && state.allCalls.length)
-        log(
-          `sustained concurrent calls: ${state.sustained ?? 'none'}${o.mode === 'ramp' || o.mode === 'run' ? ` (within verdict p99 ≤ ${VERDICT_P99_TARGET_MS} ms: ${latencyTargetText(withinLatencyTarget(state.steps))})` : ''}; alerts: recall ${alerts.recall}, false ${alerts.falseAlerts}/${alerts.calmCalls}, latency p50 ${(alerts.latencyMs.p50Ms / 1000).toFixed(2)} s`,
-        );
+      if (alerts && state.allCalls.length) log(runSummary(o.mode, state, alerts));
       log(`report: ${join(outDir, 'report.md')}`);
       return state.errors.length ? 1 : 0;
     })());

@@ -94,7 +94,7 @@ function getWithHost(
   });
 }
 
-test('Host check (DNS rebinding): IP literals, localhost and configured names pass; other names get 421 and are counted', async () => {
+test('Host check (DNS rebinding): IP literals, localhost, configured names pass; others get 421, counted', async () => {
   await withApi(
     (api) => api.get('/metrics', () => ({ secret: 'numbers' })),
     async (base, api) => {
@@ -128,7 +128,7 @@ test('Host check (DNS rebinding): IP literals, localhost and configured names pa
   );
 });
 
-test('bodies: JSON by default, CSV where the route says so; any other or no Content-Type gets 415; responses say nosniff', async () => {
+test('bodies: JSON by default, CSV where a route says so; another or no Content-Type gets 415; nosniff', async () => {
   await withApi(
     (api) => {
       api.post('/json', (_r, _u, ctx) => ({ got: JSON.parse(ctx.body) }));
@@ -145,7 +145,8 @@ test('bodies: JSON by default, CSV where the route says so; any other or no Cont
         [r.status, r.headers.get('x-content-type-options'), await r.json()],
         [200, 'nosniff', { got: { a: 1 } }],
       );
-      r = await fetch(`${base}/json`, { method: 'POST', body: '{"a":1}' }); // fetch sends text/plain: a CORS-simple request
+      // fetch sends text/plain: a CORS-simple request
+      r = await fetch(`${base}/json`, { method: 'POST', body: '{"a":1}' });
       assert.equal([r.status, ((await r.json()) as any).error.code], [415, 'UNSUPPORTED_MEDIA_TYPE']);
       r = await fetch(`${base}/json`, {
         method: 'POST',
@@ -164,6 +165,25 @@ test('bodies: JSON by default, CSV where the route says so; any other or no Cont
       assert.is(api.unsupportedMedia, 3);
     },
   );
+});
+
+test('lifecycle: idempotent start() and close(); a failed listen leaves it idle; closed stays closed', async () => {
+  const api = new HttpApi('127.0.0.1', 0, quietLog);
+  assert.is(api.state, 'idle');
+  await Promise.all([api.start(), api.start()]);
+  assert.is(api.state, 'running');
+  const taken = new HttpApi('127.0.0.1', api.address().port, quietLog);
+  try {
+    await taken.start();
+    assert.unreachable('the port is taken');
+  } catch (err) {
+    assert.is((err as NodeJS.ErrnoException).code, 'EADDRINUSE');
+  }
+  assert.is(taken.state, 'idle');
+  await Promise.all([api.close(), api.close(), taken.close()]);
+  assert.equal([api.state, taken.state], ['closed', 'closed']);
+  await api.start();
+  assert.is(api.state, 'closed');
 });
 
 test.run();

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
+import type { LifecycleState } from '../../common/lifecycle.js';
 import type { Logger } from '../logger.js';
 
 /** What a route sees: the request, its URL, path parameters (`:name` segments) and the body when it has one. */
@@ -72,10 +73,14 @@ const DEFAULT_MAX_BODY = 64 * 1024;
  * The engine's small HTTP API (JSON). Routes are registered by the components that own the data; unknown paths get
  * 404, other methods 405, and a handler that throws gets a JSON error with a code — never a stack trace. Routes
  * registered with `{ auth: true }` pass through the authorizer first (bearer token, 401 with a JSON error).
+ * Lifecycle (common/lifecycle.ts): routes are registered, then start() listens and close() stops.
  */
 export class HttpApi {
   private readonly routes: Entry[] = [];
   private server: Server | null = null;
+  private lifecycle: LifecycleState = 'idle';
+  private started: Promise<void> | null = null;
+  private closed: Promise<void> | null = null;
   private authorizer: Authorizer | null = null;
   requests = 0;
   errors = 0;
@@ -106,7 +111,9 @@ export class HttpApi {
     this.add('DELETE', path, route, opts);
   }
 
-  /** Install the check run before every `{ auth: true }` route. Without one, protected routes are refused (fail closed). */
+  /**
+   * Install the check run before every `{ auth: true }` route. Without one, protected routes are refused (fail closed).
+   */
   setAuthorizer(a: Authorizer): void {
     this.authorizer = a;
   }
@@ -115,7 +122,34 @@ export class HttpApi {
     this.routes.push({ method, segments: path.split('/').slice(1), route, opts });
   }
 
-  async start(): Promise<void> {
+  /** Where the API is in its lifecycle: it listens from 'running' until 'closing'. */
+  get state(): LifecycleState {
+    return this.lifecycle;
+  }
+
+  /**
+   * Idempotent: listens once (a second call shares the first's outcome). A failed listen (the port taken) leaves
+   * the API 'idle', so it may be started again; a closed API stays closed.
+   */
+  start(): Promise<void> {
+    if (this.lifecycle !== 'idle') return this.started ?? Promise.resolve();
+    this.lifecycle = 'starting';
+    this.started = this.listen().then(
+      () => {
+        if (this.lifecycle === 'starting') this.lifecycle = 'running';
+      },
+      (err: unknown) => {
+        if (this.lifecycle === 'starting') {
+          this.lifecycle = 'idle';
+          this.started = null;
+        }
+        throw err;
+      },
+    );
+    return this.started;
+  }
+
+  private async listen(): Promise<void> {
     const server = createServer((req, res) => void this.handle(req, res));
     server.headersTimeout = 10000;
     server.requestTimeout = 15000;
@@ -135,12 +169,22 @@ export class HttpApi {
     return { host: this.host, port: a?.port ?? this.port };
   }
 
-  async close(): Promise<void> {
+  /** Idempotent: drops open connections and stops listening (after a start still under way); every call waits. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.lifecycle = 'closing';
+    await this.started?.catch(() => undefined);
     const s = this.server;
     this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
+    if (s) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    this.lifecycle = 'closed';
   }
 
   /**

@@ -1,23 +1,29 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LifecycleState } from '../../common/lifecycle.js';
 import { createAllowList, normalizeAddress, type AddressAllowList } from './address-allow-list.js';
-import { mapLegs, type ProtectedLegRule } from './call-legs.js';
 import { createCounters, type IngestCounters } from './ingest-counters.js';
-import { parseMediaType } from './media-type.js';
-import { parseMultipart } from './multipart.js';
 import { CODECS, type AudioCodec } from './codecs/audio-codec.js';
 import type { LegMedia } from './rtp-receiver.js';
 import { LocalMediaHost } from './rtp-io/local-media-host.js';
 import type { LegOutput, MediaHost, MediaLeg } from './rtp-io/media-host.js';
 import type { TapSlot } from './leg-feed.js';
 import { RtpIoHost } from './rtp-io/rtp-io-host.js';
-import { parseRsMetadata, type Direction, type Role } from './rs-metadata.js';
-import { buildAnswer, negotiateOffer, parseSdp, type AnswerLine, type MediaDecision, type SdpSession } from './sdp.js';
-import { parseCSeq, parseNameAddr, parseSipUriHostPort, parseVia } from './sip-headers.js';
+import { type Direction, type Role } from './rs-metadata.js';
+import { admitInvite } from './invite-admission.js';
+import {
+  ALLOWED_METHODS,
+  dialogFromInvite,
+  newTag,
+  SiprecDialogs,
+  type ReplyOptions,
+  type SiprecDialog,
+} from './siprec-dialog.js';
+import { negotiateOffer, parseSdp, type MediaDecision } from './sdp.js';
+import { parseCSeq, parseNameAddr, parseVia } from './sip-headers.js';
 import { headerValue, headerValues, type SipRequest } from './sip-message.js';
 import { parseSipMessage, salvageRequest } from './sip-parser.js';
-import { buildRequest, buildResponse, warningValue } from './sip-serializer.js';
+import { buildResponse } from './sip-serializer.js';
+import { SIPREC_ACCEPT, splitSiprecBody } from './siprec-body.js';
 import { SipTransactionLayer, transactionKey, type ServerTransaction } from './sip-transaction.js';
 import { SipTransport, type SipFlow } from './sip-transport.js';
 import {
@@ -35,6 +41,10 @@ import {
  *
  * Lifecycle: createSiprecServer() -> start() -> ... -> close(). close() ends every call with reason 'shutdown'
  * (sending BYE to the SBC) and releases every socket.
+ *
+ * The server wires the parts: SIP transport and transactions, admission of an INVITE (invite-admission.ts, pure),
+ * the dialogs and their in-dialog requests (siprec-dialog.ts), and each call's media (a MediaHost: RTP receivers
+ * here or on I/O threads), which it keeps here.
  */
 export type { LegSink } from './rtp-receiver.js';
 export type { SiprecServerOptionsInput } from './siprec-options.js';
@@ -156,7 +166,6 @@ export function createSiprecServer(
   return new SiprecServerImpl(resolveOptions(options), handler, options.logger);
 }
 
-const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
 /** SIP methods defined by RFC 3261 and its extensions: a request for one we do not serve gets 405, any other 501. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'INVITE',
@@ -178,43 +187,22 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set([
 const SINGLE_VALUED = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length'] as const;
 /** Request-URI schemes this server takes; others get 416 (RFC 3261 8.2.2.1). */
 const URI_SCHEMES = /^(sips?|tel):/i;
-const ACCEPT = 'application/sdp, application/rs-metadata+xml, multipart/mixed';
 const SUPPORTED_OPTIONS = new Set(['siprec']);
 const SERVER_NAME = 'callguard-srs';
 
-interface CallRecord {
-  readonly callId: string;
-  readonly localTag: string;
-  readonly remoteTag: string;
-  /** INVITE's From value (becomes To of our BYE) and To value (becomes From of our BYE, with our tag). */
-  readonly remoteFromHeader: string;
-  readonly localToHeader: string;
-  readonly remoteTarget: string;
-  readonly routeSet: string[];
-  readonly flow: SipFlow;
-  remoteCSeq: number;
-  localCSeq: number;
-  state: 'pending' | 'answered' | 'confirmed' | 'ended';
-  cancelled: boolean;
-  inviteTx: ServerTransaction;
-  reinviteTx: ServerTransaction | null;
+/** A call: its SIP dialog (siprec-dialog.ts) with what the handler was told and the RTP receiving its legs. */
+interface CallRecord extends SiprecDialog {
   info: SiprecCallInfo | null;
   receivers: MediaLeg[];
   /** Taps set before the legs started (the handler's own call start installs them). */
   pendingTaps: Array<[leg: number, slot: TapSlot, ring: SharedArrayBuffer | null]>;
-  /** Per offered m-line: the receiver index, or -1 for rejected lines. */
-  lineToLeg: number[];
-  sdpSessionId: string;
-  sdpVersion: number;
-  lastAnswer: string;
   lastActivityAt: number;
 }
 
-type ReplyOptions = { headers?: Array<[string, string]>; body?: string; contentType?: string; toTag?: string };
-
 class SiprecServerImpl implements SiprecServer {
   private readonly counters = createCounters();
-  private readonly calls = new Map<string, CallRecord>();
+  private readonly dialogs: SiprecDialogs<CallRecord>;
+  private readonly calls: Map<string, CallRecord>;
   private readonly allowList: AddressAllowList;
   private readonly media: MediaHost;
   private readonly transactions: SipTransactionLayer;
@@ -248,7 +236,7 @@ class SiprecServerImpl implements SiprecServer {
         : new LocalMediaHost(mediaOpts, this.allowList, this.counters);
     this.transactions = new SipTransactionLayer(
       { t1Ms: opts.sipT1Ms, t2Ms: Math.max(opts.sipT1Ms, 4000), t4Ms: Math.max(opts.sipT1Ms, 5000) },
-      (tx) => this.onAckTimeout(tx),
+      (tx) => this.dialogs.onAckTimeout(tx),
     );
     this.transport = new SipTransport({
       host: opts.host,
@@ -266,6 +254,16 @@ class SiprecServerImpl implements SiprecServer {
       onMessage: (data, flow) => this.onMessage(data, flow),
       counters: this.counters,
     });
+    this.dialogs = new SiprecDialogs<CallRecord>({
+      transactions: this.transactions,
+      counters: this.counters,
+      advertised: this.advertised,
+      sipPort: () => this.transport.port,
+      mediaAddress: this.mediaAddress,
+      reply: (tx, status, reason, o) => this.reply(tx, status, reason, o),
+      endCall: (rec, reason, sendBye) => void this.endCall(rec, reason, sendBye),
+    });
+    this.calls = this.dialogs.calls;
   }
 
   /** Where the server is in its lifecycle (common/lifecycle.ts): INVITEs get 503 from 'closing' on. */
@@ -445,10 +443,10 @@ class SiprecServerImpl implements SiprecServer {
       case 'ack-absorbed':
         return;
       case 'ack-dialog':
-        this.onAck(msg);
+        this.dialogs.onAck(msg);
         return;
       case 'cancel':
-        this.onCancel(m.tx, m.invite);
+        this.dialogs.onCancel(m.tx, m.invite);
         return;
       case 'new':
         this.onNewRequest(m.tx);
@@ -555,14 +553,14 @@ class SiprecServerImpl implements SiprecServer {
         else void this.onInitialInvite(tx);
         return;
       case 'BYE':
-        this.onBye(tx);
+        this.dialogs.onBye(tx);
         return;
       case 'OPTIONS': {
         const refuse = this.handler.onOptions?.() ?? null;
         this.reply(tx, refuse?.status ?? 200, refuse?.reason ?? 'OK', {
           headers: [
-            ['Allow', ALLOW],
-            ['Accept', ACCEPT],
+            ['Allow', ALLOWED_METHODS],
+            ['Accept', SIPREC_ACCEPT],
             ['Supported', 'siprec'],
           ],
         });
@@ -570,8 +568,8 @@ class SiprecServerImpl implements SiprecServer {
       }
       case 'UPDATE':
       case 'INFO': {
-        const rec = this.dialogOf(req);
-        if (!rec) return this.replyNoDialog(tx);
+        const rec = this.dialogs.find(req);
+        if (!rec) return this.dialogs.replyNoDialog(tx);
         if (req.method === 'UPDATE' && req.body.length > 0) return this.onMediaUpdate(tx, rec);
         this.reply(tx, 200, 'OK', { toTag: rec.localTag });
         return;
@@ -579,23 +577,10 @@ class SiprecServerImpl implements SiprecServer {
       default:
         this.counters['sip.methodNotAllowed']++;
         // RFC 3261 8.2.1: a method we know of but do not serve is 405; one we do not recognise at all is 501.
-        if (KNOWN_METHODS.has(req.method)) this.reply(tx, 405, 'Method Not Allowed', { headers: [['Allow', ALLOW]] });
-        else this.reply(tx, 501, 'Not Implemented', { headers: [['Allow', ALLOW]] });
+        if (KNOWN_METHODS.has(req.method))
+          this.reply(tx, 405, 'Method Not Allowed', { headers: [['Allow', ALLOWED_METHODS]] });
+        else this.reply(tx, 501, 'Not Implemented', { headers: [['Allow', ALLOWED_METHODS]] });
     }
-  }
-
-  private dialogOf(req: SipRequest): CallRecord | null {
-    const rec = this.calls.get(headerValue(req, 'call-id')!);
-    if (!rec || rec.state === 'pending' || rec.state === 'ended') return null;
-    const to = parseNameAddr(headerValue(req, 'to')!)!;
-    const from = parseNameAddr(headerValue(req, 'from')!)!;
-    if (to.tag !== rec.localTag || (from.tag ?? '') !== rec.remoteTag) return null;
-    return rec;
-  }
-
-  private replyNoDialog(tx: ServerTransaction): void {
-    this.counters['sip.unknownDialog']++;
-    this.reply(tx, 481, 'Call/Transaction Does Not Exist');
   }
 
   // ---- INVITE ------------------------------------------------------------------------------------------------
@@ -611,90 +596,23 @@ class SiprecServerImpl implements SiprecServer {
       return this.reply(tx, 503, 'Service Unavailable', { headers: [['Retry-After', '5']] });
     }
     this.reply(tx, 100, 'Trying');
-    const from = parseNameAddr(headerValue(req, 'from')!)!;
-    // No From tag: an RFC 2543 peer (RFC 3261 12.2.1.1 keeps it working: the remote tag is then empty).
-
-    const contactValue = headerValue(req, 'contact');
-    const contact = contactValue === undefined ? null : parseNameAddr(contactValue);
-    if (contactValue !== undefined && !contact) return this.rejectCall(tx, 400, 'Bad Request (Contact)');
-    // No Contact at all: an RFC 2543 peer (RFC 4475 inv2543). In-dialog requests then go where the INVITE came from.
-    const peer = tx.flow.peer;
-    const remoteTarget =
-      contact?.uri ??
-      `sip:${peer.address.includes(':') ? `[${peer.address}]` : peer.address}:${peer.port}${peer.transport === 'udp' ? '' : `;transport=${peer.transport}`}`;
-
-    const body = this.splitBody(req);
-    if ('status' in body) return this.rejectCall(tx, body.status, body.reason, body.headers);
-    if (!body.sdp)
-      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'SDP offer required')]]);
-    if (body.metadata === null) {
-      c['metadata.rejected']++;
-      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(399, 'rs-metadata required')]]);
+    const admission = admitInvite(req, this.opts);
+    if (!admission.ok) {
+      if (admission.counter) c[admission.counter]++;
+      return this.rejectCall(tx, admission.status, admission.reason, admission.headers);
     }
-    const sdpResult = parseSdp(body.sdp);
-    if (!sdpResult.ok) {
-      c['sdp.malformed']++;
-      return this.rejectCall(tx, 400, 'Bad Request (malformed SDP)');
-    }
-    const sdp = sdpResult.sdp;
-    const decisions = negotiateOffer(sdp);
-    const acceptedCount = decisions.filter((d) => d.accepted).length;
-    if (acceptedCount === 0) {
-      c['sdp.rejected']++;
-      const noAudio = !sdp.media.some((m) => m.type === 'audio');
-      const first = decisions.find((d) => !d.accepted);
-      const why = noAudio
-        ? 'no audio stream offered'
-        : first && !first.accepted
-          ? first.reason
-          : 'no acceptable stream';
-      return this.rejectCall(tx, 488, 'Not Acceptable Here', [['Warning', warningValue(noAudio ? 304 : 305, why)]]);
-    }
-    const md = parseRsMetadata(body.metadata, this.opts.countryCode?.replace('+', ''));
-    if (!md.ok) {
-      c[md.code === 'METADATA_MALFORMED' ? 'metadata.malformed' : 'metadata.rejected']++;
-      return this.rejectCall(
-        tx,
-        400,
-        `Bad Request (${md.code === 'METADATA_MALFORMED' ? 'malformed' : 'invalid'} rs-metadata)`,
-        [['Warning', warningValue(399, md.detail)]],
-      );
-    }
-    const mapping = mapLegs(decisions, md.metadata, {
-      protectedLeg: this.opts.protectedLeg as ProtectedLegRule,
-      subscriberPrefixes: this.opts.subscriberPrefixes,
-      defaultDirection: this.opts.defaultDirection,
-    });
-
+    const { sdp, decisions, accepted, mapping, metadata } = admission.offer;
     const rec: CallRecord = {
-      callId,
-      localTag: newTag(),
-      remoteTag: from.tag ?? '',
-      remoteFromHeader: headerValue(req, 'from')!,
-      localToHeader: headerValue(req, 'to')!,
-      remoteTarget,
-      routeSet: headerValues(req, 'record-route'),
-      flow: tx.flow,
-      remoteCSeq: parseCSeq(headerValue(req, 'cseq')!)!.seq,
-      localCSeq: 0,
-      state: 'pending',
-      cancelled: false,
-      inviteTx: tx,
-      reinviteTx: null,
+      ...dialogFromInvite(tx, admission.offer),
       info: null,
       receivers: [],
       pendingTaps: [],
-      lineToLeg: [],
-      sdpSessionId: String(Date.now()),
-      sdpVersion: 1,
-      lastAnswer: '',
       lastActivityAt: Date.now(),
     };
     this.calls.set(callId, rec);
 
     // Bind one RTP port and make one decoder per accepted line (here or on an RTP I/O thread).
-    const accepted = decisions.filter((d): d is Extract<MediaDecision, { accepted: true }> => d.accepted);
-    const prepared = await this.media.prepare(callId, accepted.slice(0, acceptedCount).map(legMediaOf));
+    const prepared = await this.media.prepare(callId, accepted.map(legMediaOf));
     const release = (): void => {
       if (prepared.ok) prepared.release();
       this.calls.delete(callId);
@@ -728,7 +646,7 @@ class SiprecServerImpl implements SiprecServer {
     }));
     const info: SiprecCallInfo = {
       callId,
-      sessionId: md.metadata.sessionId,
+      sessionId: metadata.sessionId,
       direction: mapping.direction,
       legs,
       protectedLeg: mapping.protectedLeg,
@@ -767,7 +685,12 @@ class SiprecServerImpl implements SiprecServer {
     rec.info = info;
     let next = 0;
     rec.lineToLeg = decisions.map((d) => (d.accepted ? next++ : -1));
-    rec.lastAnswer = this.answerFor(rec, sdp, decisions);
+    this.dialogs.answer(
+      rec,
+      sdp,
+      decisions,
+      rec.receivers.map((r) => r.localPort),
+    );
     rec.state = 'answered';
     rec.lastActivityAt = Date.now();
     c['call.started']++;
@@ -775,12 +698,7 @@ class SiprecServerImpl implements SiprecServer {
       { callId, sessionId: info.sessionId, legs: legs.length, direction: info.direction },
       'recording session started',
     );
-    this.reply(tx, 200, 'OK', {
-      toTag: rec.localTag,
-      headers: this.dialogHeaders(tx),
-      body: rec.lastAnswer,
-      contentType: 'application/sdp',
-    });
+    this.dialogs.replyWithAnswer(tx, rec);
   }
 
   private rejectCall(
@@ -793,82 +711,23 @@ class SiprecServerImpl implements SiprecServer {
     this.reply(tx, status, reason, { headers });
   }
 
-  private dialogHeaders(tx: ServerTransaction): Array<[string, string]> {
-    const h: Array<[string, string]> = [];
-    // Record-Route is copied into 2xx responses so proxies between us and the SBC stay on the path (RFC 3261 12.1.1).
-    for (const rr of tx.request.headers) if (rr.name === 'record-route') h.push(['Record-Route', rr.value]);
-    const t = tx.flow.peer.transport;
-    const host = this.advertised.includes(':') ? `[${this.advertised}]` : this.advertised;
-    h.push(['Contact', `<sip:srs@${host}:${this.transport.port}${t === 'udp' ? '' : `;transport=${t}`}>;+sip.srs`]);
-    h.push(['Allow', ALLOW], ['Supported', 'siprec']);
-    return h;
-  }
-
-  /** Splits the INVITE body into SDP and rs-metadata text, or says which error to answer. */
-  private splitBody(
-    req: SipRequest,
-  ):
-    | { sdp: string | null; metadata: string | null }
-    | { status: number; reason: string; headers: Array<[string, string]> } {
-    if (req.body.length === 0) return { sdp: null, metadata: null };
-    const ct = parseMediaType(headerValue(req, 'content-type'));
-    if (ct?.type === 'application/sdp') return { sdp: req.body.toString('utf8'), metadata: null };
-    if (ct?.type === 'multipart/mixed') {
-      const mp = parseMultipart(req.body, ct.params['boundary']);
-      if (!mp.ok) {
-        this.counters['sip.malformed']++;
-        return { status: 400, reason: 'Bad Request (malformed multipart body)', headers: [] };
-      }
-      let sdp: string | null = null;
-      let metadata: string | null = null;
-      for (const p of mp.parts) {
-        if (p.contentType?.type === 'application/sdp') sdp ??= p.body.toString('utf8');
-        else if (p.contentType?.type === 'application/rs-metadata+xml') metadata ??= p.body.toString('utf8');
-      }
-      return { sdp, metadata };
-    }
-    return { status: 415, reason: 'Unsupported Media Type', headers: [['Accept', ACCEPT]] };
-  }
-
-  private answerFor(rec: CallRecord, sdp: SdpSession, decisions: readonly MediaDecision[]): string {
-    const lines: AnswerLine[] = sdp.media.map((offer, i) => {
-      const leg = rec.lineToLeg[i] ?? -1;
-      const d = decisions[i];
-      // Lines without a receiver (added by a re-INVITE) are refused: the handler's sinks are fixed at call start.
-      const decision: MediaDecision =
-        leg === -1 && d.accepted ? { accepted: false, index: i, label: d.label, reason: 'new stream' } : d;
-      return { offer, decision, localPort: leg === -1 ? 0 : rec.receivers[leg].localPort };
-    });
-    return buildAnswer({ sessionId: rec.sdpSessionId, version: rec.sdpVersion, address: this.mediaAddress, lines });
-  }
-
   private onReinvite(tx: ServerTransaction): void {
-    const rec = this.dialogOf(tx.request);
-    if (!rec) return this.replyNoDialog(tx);
-    if (rec.reinviteTx && rec.reinviteTx.finalStatus === 0)
-      return this.reply(tx, 491, 'Request Pending', { toTag: rec.localTag });
-    this.onMediaUpdate(tx, rec);
+    const rec = this.dialogs.reinviteDialog(tx);
+    if (rec) this.onMediaUpdate(tx, rec);
   }
 
   /** re-INVITE or UPDATE with a new offer: hold/resume, codec or address change on existing streams. */
   private onMediaUpdate(tx: ServerTransaction, rec: CallRecord): void {
     const req = tx.request;
-    const cseq = parseCSeq(headerValue(req, 'cseq')!)!;
-    if (cseq.seq <= rec.remoteCSeq)
-      return this.reply(tx, 500, 'Server Internal Error (CSeq out of order)', { toTag: rec.localTag });
-    rec.remoteCSeq = cseq.seq;
-    if (req.method === 'INVITE') rec.reinviteTx = tx;
-    const body = this.splitBody(req);
-    if ('status' in body)
+    if (!this.dialogs.takeOffer(tx, rec)) return;
+    const body = splitSiprecBody(req);
+    if ('status' in body) {
+      if (body.counter) this.counters[body.counter]++;
       return this.reply(tx, body.status, body.reason, { toTag: rec.localTag, headers: body.headers });
+    }
     if (!body.sdp) {
       // Offerless re-INVITE (session refresh): our current SDP becomes the offer; the answer in the ACK is ignored.
-      return this.reply(tx, 200, 'OK', {
-        toTag: rec.localTag,
-        headers: this.dialogHeaders(tx),
-        body: rec.lastAnswer,
-        contentType: 'application/sdp',
-      });
+      return this.dialogs.replyWithAnswer(tx, rec);
     }
     const parsed = parseSdp(body.sdp);
     if (!parsed.ok) {
@@ -897,56 +756,14 @@ class SiprecServerImpl implements SiprecServer {
       if (rec.state === 'ended') return this.reply(tx, 481, 'Call/Transaction Does Not Exist');
       rec.sdpVersion++;
       rec.lastActivityAt = Date.now();
-      rec.lastAnswer = this.answerFor(rec, parsed.sdp, decisions);
-      this.reply(tx, 200, 'OK', {
-        toTag: rec.localTag,
-        headers: this.dialogHeaders(tx),
-        body: rec.lastAnswer,
-        contentType: 'application/sdp',
-      });
+      this.dialogs.answer(
+        rec,
+        parsed.sdp,
+        decisions,
+        rec.receivers.map((r) => r.localPort),
+      );
+      this.dialogs.replyWithAnswer(tx, rec);
     });
-  }
-
-  private onAck(req: SipRequest): void {
-    const rec = this.dialogOf(req);
-    if (!rec) {
-      this.counters['sip.unknownDialog']++;
-      return;
-    }
-    const cseq = parseCSeq(headerValue(req, 'cseq')!)!;
-    const tx =
-      rec.reinviteTx && parseCSeq(headerValue(rec.reinviteTx.request, 'cseq')!)!.seq === cseq.seq
-        ? rec.reinviteTx
-        : rec.inviteTx;
-    this.transactions.ack2xx(tx);
-    if (tx === rec.inviteTx && rec.state === 'answered') rec.state = 'confirmed';
-  }
-
-  private onCancel(tx: ServerTransaction, invite: ServerTransaction | null): void {
-    if (!invite) return this.replyNoDialog(tx);
-    this.reply(tx, 200, 'OK');
-    if (invite.finalStatus !== 0) return; // already answered: CANCEL has no effect (RFC 3261 9.2)
-    const rec = this.calls.get(headerValue(invite.request, 'call-id')!);
-    if (rec && rec.inviteTx === invite) rec.cancelled = true;
-    this.counters['call.cancelled']++;
-    this.reply(invite, 487, 'Request Terminated', { toTag: rec?.localTag });
-  }
-
-  private onBye(tx: ServerTransaction): void {
-    const rec = this.dialogOf(tx.request);
-    if (!rec) return this.replyNoDialog(tx);
-    this.reply(tx, 200, 'OK', { toTag: rec.localTag });
-    void this.endCall(rec, 'bye', false);
-  }
-
-  private onAckTimeout(tx: ServerTransaction): void {
-    for (const rec of this.calls.values()) {
-      if (rec.inviteTx === tx && rec.state === 'answered') {
-        this.counters['sip.ackTimeout']++;
-        void this.endCall(rec, 'error', true);
-        return;
-      }
-    }
   }
 
   // ---- call end ----------------------------------------------------------------------------------------------
@@ -980,7 +797,7 @@ class SiprecServerImpl implements SiprecServer {
     rec.state = 'ended';
     this.calls.delete(rec.callId);
     const closing = rec.receivers.map((r) => r.close());
-    if (sendBye) this.sendBye(rec);
+    if (sendBye) this.dialogs.sendBye(rec);
     this.counters['call.ended']++;
     // Each leg's close plays its jitter buffer out into the output (on the I/O thread, if there is one) before the
     // handler hears of the end, so the call's last audio is in its rings when its analysis is finished.
@@ -991,39 +808,6 @@ class SiprecServerImpl implements SiprecServer {
       this.log?.error({ err, callId: rec.callId }, 'onCallEnd threw');
     }
     this.log?.info({ callId: rec.callId, reason }, 'recording session ended');
-  }
-
-  /** UAS-initiated BYE (RTP timeout, missing ACK, shutdown): To/From swapped, Route from Record-Route. */
-  private sendBye(rec: CallRecord): void {
-    const udp = rec.flow.peer.transport === 'udp';
-    if (!udp && !rec.flow.isOpen()) {
-      this.counters['sip.sendError']++;
-      return;
-    }
-    const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
-    const host = this.advertised.includes(':') ? `[${this.advertised}]` : this.advertised;
-    const headers: Array<[string, string]> = [
-      ['Via', `SIP/2.0/${rec.flow.peer.transport.toUpperCase()} ${host}:${this.transport.port};branch=${branch};rport`],
-      ['From', /;\s*tag=/i.test(rec.localToHeader) ? rec.localToHeader : `${rec.localToHeader};tag=${rec.localTag}`],
-      ['To', rec.remoteFromHeader],
-      ['Call-ID', rec.callId],
-      ['CSeq', `${++rec.localCSeq} BYE`],
-    ];
-    for (const r of rec.routeSet) headers.push(['Route', r]);
-    const data = buildRequest('BYE', rec.remoteTarget, headers);
-    // Loose routing: the first Route hop if any, else the remote target; over streams, the same connection.
-    const next = rec.routeSet.length
-      ? parseSipUriHostPort(parseNameAddr(rec.routeSet[0])?.uri ?? '')
-      : parseSipUriHostPort(rec.remoteTarget);
-    const dest = udp
-      ? { address: next && isLiteralIp(next.host) ? next.host : rec.flow.peer.address, port: next?.port ?? 5060 }
-      : undefined;
-    this.transactions.sendRequest(
-      `${branch}|BYE`,
-      () => rec.flow.send(data, dest),
-      udp,
-      () => {},
-    );
   }
 }
 
@@ -1036,14 +820,6 @@ function legMediaOf(d: Extract<MediaDecision, { accepted: true }>): LegMedia {
     expectedAddress: normalizeAddress(d.remote.address),
     onHold: d.onHold,
   };
-}
-
-function isLiteralIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
-}
-
-function newTag(): string {
-  return randomBytes(6).toString('hex');
 }
 
 /** Handler-supplied reason phrases go on the wire: keep them to one printable line. */

@@ -1,3 +1,4 @@
+import type { LifecycleState } from '../../common/lifecycle.js';
 import type { Logger } from '../logger.js';
 
 /** One kind of kept data with a retention limit: deletes what is past it at `now` and says how many items went. */
@@ -10,7 +11,7 @@ export interface RetentionTask {
 /**
  * Enforces retention limits: one sweep at start-up (so data that aged while the engine was stopped goes first), then
  * one every `intervalMs`. The clock is injected so tests move time instead of waiting. A task that fails is logged and
- * retried at the next sweep; the others still run.
+ * retried at the next sweep; the others still run. Lifecycle (common/lifecycle.ts): start() -> close().
  */
 export class RetentionSweeper {
   /** Items deleted so far, by kind (exported as a Prometheus counter). */
@@ -18,6 +19,9 @@ export class RetentionSweeper {
   sweeps = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private lifecycle: LifecycleState = 'idle';
+  private started: Promise<void> | null = null;
+  private closed: Promise<void> | null = null;
 
   constructor(
     private readonly tasks: readonly RetentionTask[],
@@ -28,11 +32,25 @@ export class RetentionSweeper {
     for (const t of tasks) this.purged[t.kind] = 0;
   }
 
-  /** Sweeps once now, then every interval until close(). */
-  async start(): Promise<void> {
-    await this.sweep();
-    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.timer.unref();
+  /** Where the sweeper is in its lifecycle: 'running' once the first sweep is done and the interval set. */
+  get state(): LifecycleState {
+    return this.lifecycle;
+  }
+
+  /**
+   * Idempotent: sweeps once now, then every interval until close() (a second call waits for the same first sweep).
+   * A close() during the first sweep wins: no interval is set after it.
+   */
+  start(): Promise<void> {
+    if (this.lifecycle !== 'idle') return this.started ?? Promise.resolve();
+    this.lifecycle = 'starting';
+    this.started = this.sweep().then(() => {
+      if (this.lifecycle !== 'starting') return;
+      this.timer = setInterval(() => void this.sweep(), this.intervalMs);
+      this.timer.unref();
+      this.lifecycle = 'running';
+    });
+    return this.started;
   }
 
   /** One sweep over every task (a sweep asked for while one runs waits for it instead of overlapping). */
@@ -58,9 +76,17 @@ export class RetentionSweeper {
     this.sweeps++;
   }
 
-  async close(): Promise<void> {
+  /** Idempotent: stops the interval and waits for a sweep under way; every call waits. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.lifecycle = 'closing';
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    this.lifecycle = 'closed';
   }
 }
