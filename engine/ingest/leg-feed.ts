@@ -61,9 +61,12 @@ class FeedViews {
   }
 }
 
+/** This thread's time origin, read once: the getter is not free, and arrivals are stamped per packet. */
+const ORIGIN = performance.timeOrigin;
+
 /** Absolute wall time in ms, comparable across threads. */
 export function absoluteNow(): number {
-  return performance.timeOrigin + performance.now();
+  return ORIGIN + performance.now();
 }
 
 /** Producer side: what ingest writes a leg's decoded audio into (it is a LegSink). Allocation-free per write. */
