@@ -1,5 +1,6 @@
-import { workerData } from 'node:worker_threads';
-import { ActorStep, type InferenceStats, type StepCall, type StepOutcome, type WindowScorer } from './actor-step.js';
+import { threadId, workerData } from 'node:worker_threads';
+import { ActorStep, type InferenceStats, type StepOutcome, type WindowScorer } from './actor-step.js';
+import { SLAB_UNKNOWN, SlabCache, type WireCall } from './slab-cache.js';
 import { frontEndGeometry, type FrontEndConfig } from './features/front-end-config.js';
 import type { SpectralStageName } from './features/spectral-stage.js';
 import type { PolicyConfig } from './policy/risk-policy.js';
@@ -21,9 +22,9 @@ export interface ActorWorkerData {
   spectralStage: SpectralStageName;
 }
 
-/** A task: the calls this worker should advance now. */
+/** A task: the calls this worker should advance now (their slabs only until this worker has them, slab-cache.ts). */
 export interface StepTask {
-  calls: StepCall[];
+  calls: WireCall[];
 }
 
 /** Per-call result; `error` set when the call's slab could not be stepped at all. */
@@ -31,6 +32,8 @@ export interface StepTaskResult {
   outcomes: Array<StepOutcome | { callId: string; error: { code: string; message: string } }>;
   /** The task's model predicts (batch sizes and durations), for the engine's inference metrics. */
   inference: InferenceStats;
+  /** The worker that ran it: it now holds the slabs of the calls it stepped. */
+  threadId: number;
 }
 
 const data = workerData as ActorWorkerData;
@@ -59,6 +62,14 @@ exposeWorkerControl();
 export default function runStep(task: StepTask): StepTaskResult {
   workerCounters.tasks++;
   workerCounters.callSteps += task.calls.length;
-  const outcomes = step.runTask(task.calls);
-  return { outcomes, inference: step.lastInference };
+  const { known, unknown } = slabs.resolve(task.calls);
+  const outcomes: StepTaskResult['outcomes'] = step.runTask(known);
+  for (const w of unknown)
+    outcomes.push({
+      callId: w.callId,
+      error: { code: SLAB_UNKNOWN, message: `worker ${threadId} has no slab for the call` },
+    });
+  return { outcomes, inference: step.lastInference, threadId };
 }
+
+const slabs = new SlabCache();

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { RingBuffer } from 'ringbuf.js';
 import { EventReader, type ActorErrorEvent, type AlertEvent, type WindowEvent } from '../actors/actor-events.js';
 import type { StepTaskResult } from '../actors/actor-worker.js';
+import { SLAB_UNKNOWN } from '../actors/slab-cache.js';
 import {
   CallHeaderSlot,
   createCallSlab,
@@ -156,6 +157,9 @@ interface CallEntry {
   /** Spoken intents posted for the call (seq from 1), sent with every task until its committed policy has them. */
   intents: StepIntent[];
   intentSeq: number;
+  /** The supervisor's number for the call (tasks name calls by it), and the workers known to hold its slab. */
+  key: number;
+  slabHolders: Set<number>;
   /**
    * The two policy state copies (the committed one is header[CallHeaderSlot.active]), to read the last intent applied.
    */
@@ -261,6 +265,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private tasksInFlight = 0;
   private rotate = 0;
   private tickQueued = false;
+  private callKeys = 0;
   private readonly maxChunkSamples: number;
   /** Arrival records per leg: the ring's backlog plus a chunk and slack, at one write per 20 ms packet. */
   private readonly arrivalEntries: number;
@@ -473,6 +478,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       waiters: [],
       intents: [],
       intentSeq: 0,
+      key: ++this.callKeys,
+      slabHolders: new Set(),
       policyViews: [
         new Float64Array(slab.state, policyOffsets[0], POLICY_STATE_LENGTH),
         new Float64Array(slab.state, policyOffsets[1], POLICY_STATE_LENGTH),
@@ -722,7 +729,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.tasksInFlight++;
     this.counters.tasks++;
     const task = {
-      calls: group.map((c) => ({ slab: c.slab, final: c.state === 'ending', intents: this.pendingIntents(c) })),
+      // A call's slab rides along until every worker has stepped it once (slab-cache.ts).
+      calls: group.map((c) => ({
+        key: c.key,
+        callId: c.spec.callId,
+        slab: c.slabHolders.size < pool.threads ? c.slab : undefined,
+        final: c.state === 'ending',
+        intents: this.pendingIntents(c),
+      })),
     };
     pool.run(task).then(
       (res) => this.onResult(group, res),
@@ -744,8 +758,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         const o = byId.get(c.spec.callId);
         c.isolate = false;
         c.taskFailures = 0;
-        if (o && 'error' in o) this.restartActor(c, `${o.error.code}: ${o.error.message}`);
+        // A worker without the call's slab stepped nothing: send the slab with the next task (not a failure).
+        if (o && 'error' in o && o.error.code === SLAB_UNKNOWN) c.slabHolders.clear();
+        else if (o && 'error' in o) this.restartActor(c, `${o.error.code}: ${o.error.message}`);
         else if (o && o.finished) this.finish(c, 'ended', c.endReason);
+        if (o && !('error' in o)) c.slabHolders.add(res.threadId);
       } catch (err) {
         this.log.error(
           { callId: c.spec.callId, err: String((err as Error)?.stack ?? err) },
