@@ -1,4 +1,5 @@
 import type dgram from 'node:dgram';
+import type { LifecycleState } from '../../../common/lifecycle.js';
 import type { AddressAllowList } from '../address-allow-list.js';
 import { CallMediaClock } from '../call-media-clock.js';
 import { createLegDecoder, loadCodecs } from '../codecs/leg-decoder-factory.js';
@@ -36,12 +37,28 @@ export class LocalMediaHost implements MediaHost {
     this.pool = new PortPool(opts.portMin, opts.portMax, opts.recvBufferSize);
   }
 
-  async start(): Promise<void> {
-    // The wasm decoders are compiled once here, so no INVITE waits on it.
-    await loadCodecs();
+  private lifecycle: LifecycleState = 'idle';
+  private starting: Promise<void> | null = null;
+
+  get state(): LifecycleState {
+    return this.lifecycle;
   }
 
-  async close(): Promise<void> {}
+  start(): Promise<void> {
+    if (this.lifecycle === 'closing' || this.lifecycle === 'closed') return Promise.resolve();
+    this.starting ??= (async () => {
+      this.lifecycle = 'starting';
+      // The wasm decoders are compiled once here, so no INVITE waits on it.
+      await loadCodecs();
+      if (this.lifecycle === 'starting') this.lifecycle = 'running';
+    })();
+    return this.starting;
+  }
+
+  /** Idempotent. The legs are closed by their calls (the SIPREC server ends every call first). */
+  async close(): Promise<void> {
+    this.lifecycle = 'closed';
+  }
 
   get portsUsed(): number {
     return this.pool.used;

@@ -1,3 +1,4 @@
+import type { LifecycleState } from '../../../common/lifecycle.js';
 import type { AudioCodec } from '../codecs/audio-codec.js';
 import type { LegFeedDescriptor, TapSlot } from '../leg-feed.js';
 import type { LegMedia, LegSink } from '../rtp-receiver.js';
@@ -10,7 +11,9 @@ import type { IngestCounters } from '../ingest-counters.js';
  * threads that write decoded audio straight into the calls' shared rings).
  */
 export interface MediaHost {
-  /** Idempotent: compiles the codecs, starts the I/O threads. */
+  /** Where the host is in the one lifecycle (common/lifecycle.ts). */
+  readonly state: LifecycleState;
+  /** Idempotent: compiles the codecs, starts the I/O threads (resolves once they are ready). A closed host stays closed. */
   start(): Promise<void>;
   /** Idempotent: closes every leg and stops the threads. */
   close(): Promise<void>;

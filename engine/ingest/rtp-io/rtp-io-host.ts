@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { LifecycleState } from '../../../common/lifecycle.js';
 import type { Logger } from '../../logger.js';
 import type { AudioCodec } from '../codecs/audio-codec.js';
 import { COUNTER_NAMES, type IngestCounters } from '../ingest-counters.js';
@@ -48,6 +49,9 @@ export class RtpIoHost implements MediaHost {
   private readonly retired = new Float64Array(COUNTER_NAMES.length);
   private nextId = 1;
   private closing = false;
+  private closed = false;
+  private ready = false;
+  private closingDone: Promise<void> | null = null;
   private started: Promise<void> | null = null;
   threadRestarts = 0;
 
@@ -60,20 +64,35 @@ export class RtpIoHost implements MediaHost {
     this.pool = new PortPool(opts.portMin, opts.portMax, opts.recvBufferSize);
   }
 
+  /** Where the host is in the one lifecycle (common/lifecycle.ts). */
+  get state(): LifecycleState {
+    if (this.closed) return 'closed';
+    if (this.closing) return 'closing';
+    if (!this.started) return 'idle';
+    return this.threads.length === this.threadCount && this.ready ? 'running' : 'starting';
+  }
+
+  /** Idempotent: spawns the threads and resolves once each has compiled its codecs. A closed host stays closed. */
   start(): Promise<void> {
+    if (this.closing) return Promise.resolve();
     this.started ??= (async () => {
       for (let i = 0; i < this.threadCount; i++) this.threads.push(this.spawn(i));
       await Promise.all(this.threads.map((t) => t.ready));
+      this.ready = true;
     })();
     return this.started;
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    const legs = this.threads.flatMap((t) => [...t.legs]);
-    await Promise.all(legs.map((l) => l.close()));
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  /** Idempotent (every call waits for the same shutdown): closes every leg, then stops the threads. */
+  close(): Promise<void> {
+    this.closingDone ??= (async () => {
+      this.closing = true;
+      const legs = this.threads.flatMap((t) => [...t.legs]);
+      await Promise.all(legs.map((l) => l.close()));
+      await Promise.all(this.threads.map((t) => t.worker.terminate()));
+      this.closed = true;
+    })();
+    return this.closingDone;
   }
 
   get portsUsed(): number {
