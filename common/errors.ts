@@ -125,6 +125,12 @@ export const ERROR_CATALOGUE = {
     meaning: "A call's shared-memory state failed its consistency check; the call is failed.",
     action: 'Report it with the log line (a bug, never caused by input).',
   },
+  CG_SLAB_UNKNOWN: {
+    area: 'actors',
+    meaning:
+      "A worker was given a call it holds no shared-memory handles for (new or restarted worker); nothing was stepped, and the supervisor sends the handles with the call's next task.",
+    action: 'None: internal and self-correcting, never counted as a failure.',
+  },
   CG_ACTOR_EXCEPTION: {
     area: 'actors',
     meaning: "A leg's signal processing threw; the leg restarted from fresh state and the chunk was dropped.",
