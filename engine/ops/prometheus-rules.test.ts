@@ -186,6 +186,16 @@ test('Prometheus rules and the Grafana dashboard: promtool accepts them, every m
         labels: { job: 'callguard', instance: 'e1' },
       },
       {
+        alert: 'CallguardRtpIoThreadsRestarting',
+        change: [{ name: 'callguard_rtp_io_thread_restarts_total', labels: {}, values: '0+1x30' }],
+        labels: { job: 'callguard', instance: 'e1' },
+      },
+      {
+        alert: 'CallguardRtpIoThreadSaturated',
+        change: [{ name: 'callguard_rtp_io_thread_busy_seconds', labels: { thread: '0' }, values: '0+55x30' }],
+        labels: { job: 'callguard', instance: 'e1', thread: '0' },
+      },
+      {
         alert: 'CallguardStoreDown',
         change: [{ name: 'callguard_store_up', labels: { kind: 'lmdb' }, values: '0x30' }],
         labels: { job: 'callguard', instance: 'e1', kind: 'lmdb' },
