@@ -132,7 +132,8 @@ export const ERROR_CATALOGUE = {
   CG_SLAB_UNKNOWN: {
     area: 'actors',
     meaning:
-      "A worker was given a call it holds no shared-memory handles for (new or restarted worker); nothing was stepped, and the supervisor sends the handles with the call's next task.",
+      'A worker was given a call it holds no shared-memory handles for (new or restarted worker); nothing was ' +
+      "stepped, and the supervisor sends the handles with the call's next task.",
     action: 'None: internal and self-correcting, never counted as a failure.',
   },
   CG_ACTOR_EXCEPTION: {
