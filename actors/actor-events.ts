@@ -43,7 +43,10 @@ export interface AlertEvent {
 export interface ActorErrorEvent {
   type: 'actor-error';
   leg: number;
-  /** A catalogue code (common/errors.ts): the thrown error's own, else CG_ACTOR_EXCEPTION, CG_POLICY_EXCEPTION or CG_MODEL_FAILED. */
+  /**
+   * A catalogue code (common/errors.ts): the thrown error's own, else CG_ACTOR_EXCEPTION, CG_POLICY_EXCEPTION or
+   * CG_MODEL_FAILED.
+   */
   code: string;
   message: string;
 }
@@ -54,7 +57,9 @@ export type ActorEvent = WindowEvent | AlertEvent | ActorErrorEvent;
 const packr = new Packr({ useRecords: false });
 const HEADER = 4;
 
-/** Encodes events into a byte ring as [u32 length LE][msgpack], one ring push per record so a record is all or nothing. */
+/**
+ * Encodes events into a byte ring as [u32 length LE][msgpack], one ring push per record so a record is all or nothing.
+ */
 export class EventWriter {
   /** One scratch per thread: writes are synchronous, and a writer is made per call per round. */
   private static scratch = new Uint8Array(4096);

@@ -11,7 +11,10 @@ import { DEFAULT_POLICY_CONFIG } from './policy/risk-policy.js';
 
 const g = frontEndGeometry(DEFAULT_FRONT_END);
 
-test('a mailbox with room for only one round makes steps stop early; after each drain they resume, and no window is lost or repeated', () => {
+const aMailboxWithRoomTitle =
+  'a mailbox with room for only one round makes steps stop early; after each drain they resume, and no window is ' +
+  'lost or repeated';
+test(aMailboxWithRoomTitle, () => {
   const pcm = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '03a05Wa.wav', '03b01Wa.wav');
   const margin = mailboxMargin(g, 1, 0.5);
   const slab = createCallSlab('m1', {

@@ -59,7 +59,10 @@ export interface WindowScorer {
   readonly labelCount: number;
   /** Most windows per predict (model.maxBatch; 1 = unbatched): a round with more windows makes several predicts. */
   readonly maxBatch: number;
-  /** Model input for frames [start, start + count) of a history ring; `slot` picks a reusable buffer (position in the batch). */
+  /**
+   * Model input for frames [start, start + count) of a history ring; `slot` picks a reusable buffer (position in the
+   * batch).
+   */
   assemble(history: Float32Array, historyRows: number, start: number, count: number, slot: number): Float32Array;
   /** Probabilities for every input, n × labelCount, in one predict. */
   predict(inputs: Float32Array[]): Float32Array;
@@ -493,7 +496,9 @@ function policyRole(slab: CallSlabHandles, leg: number): LegRole | null {
   return leg === 0 ? 'caller' : 'callee';
 }
 
-/** Per-leg isolation: a throwing chunk is dropped, the leg restarts from fresh DSP state, window numbering continues. */
+/**
+ * Per-leg isolation: a throwing chunk is dropped, the leg restarts from fresh DSP state, window numbering continues.
+ */
 export function restartLeg(leg: LegView, work: Float64Array, err: unknown, chunkDropped = true): ActorEvent {
   // Keep the counters that number what was already emitted (windows of this very chunk included) and the audio taken.
   const keep = [

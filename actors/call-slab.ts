@@ -132,7 +132,10 @@ function modelSamplesPerChunk(g: FrontEndGeometry, inputRate: number, maxChunk: 
   return Math.ceil((maxChunk * g.cfg.sampleRate) / inputRate) + 2;
 }
 
-/** Lay out a call (policy state copies, then the legs); identical on both sides of the thread boundary given the same inputs. */
+/**
+ * Lay out a call (policy state copies, then the legs); identical on both sides of the thread boundary given the same
+ * inputs.
+ */
 export function layoutLegs(
   g: FrontEndGeometry,
   inputRates: number[],

@@ -12,7 +12,9 @@ import { DEFAULT_POLICY_CONFIG } from './policy/risk-policy.js';
 const g = frontEndGeometry(DEFAULT_FRONT_END);
 const pcm = speech('03a01Wa.wav', '03a02Wb.wav', '03a04Wc.wav', '08a01Na.wav', '08a02Na.wav');
 
-/** One leg of real speech through an actor step with the given spectral stage: its window events and final feature rows. */
+/**
+ * One leg of real speech through an actor step with the given spectral stage: its window events and final feature rows.
+ */
 function run(stage: 'callguard' | 'meyda') {
   const slab = createCallSlab(`s-${stage}`, {
     geometry: g,
@@ -36,7 +38,10 @@ function run(stage: 'callguard' | 'meyda') {
   return { windows, history: leg.history.slice() };
 }
 
-test("engine.spectralStage meyda reaches the actor: the same windows, spectral features within meyda's float32, not bit-identical", () => {
+const engineSpectralstageMeydaReachesTitle =
+  "engine.spectralStage meyda reaches the actor: the same windows, spectral features within meyda's float32, not " +
+  'bit-identical';
+test(engineSpectralstageMeydaReachesTitle, () => {
   const ours = run('callguard');
   const theirs = run('meyda');
   assert.ok(ours.windows.length >= 10);

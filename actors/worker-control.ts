@@ -12,7 +12,9 @@ export interface WorkerDescription {
   heapTotalBytes: number;
   /** Bytes committed per V8 heap space (new_space, old_space, code_space, large_object_space, ...): which one grows. */
   heapSpaces: Record<string, number>;
-  /** The most this thread's V8 heap may reach (old generation limit plus young generation), from its resource limits. */
+  /**
+   * The most this thread's V8 heap may reach (old generation limit plus young generation), from its resource limits.
+   */
   heapLimitBytes: number;
   /** Memory outside the V8 heap that this isolate accounts for (ArrayBuffers, SharedArrayBuffers it holds views of). */
   externalBytes: number;

@@ -39,8 +39,8 @@ test('every error class derives from CallguardError and names itself', () => {
     for (const m of f.text.matchAll(/class (\w+) extends (\w+)(?:<[^{]*>)? \{([^]*?)\n\}/g)) {
       const [, name, base, body] = m;
       if (!/Error$/.test(name)) continue;
-      // The HTTP API's answers carry the API's own codes (docs/HTTP-API.md); the CLI's and the demo's usage errors never
-      // leave their program.
+      // The HTTP API's answers carry the API's own codes (docs/HTTP-API.md); the CLI's and the demo's usage errors
+      // never leave their program.
       if (name === 'HttpError' || name === 'UsageError' || name === 'DemoError') continue;
       assert.ok(base === 'CallguardError' || base.endsWith('Error'), `${f.path}: ${name} extends ${base}`);
       assert.is.not(base, 'Error', `${f.path}: ${name} must extend CallguardError`);

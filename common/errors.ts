@@ -17,7 +17,8 @@ export const ERROR_CATALOGUE = {
     meaning:
       'A setting is missing, of the wrong type, out of range or inconsistent with another; the message names the key.',
     action:
-      'Fix that key in the config file or its CALLGUARD_* variable; `callguard config --print` prints the resolved configuration.',
+      'Fix that key in the config file or its CALLGUARD_* variable; `callguard config --print` prints the ' +
+      'resolved configuration.',
   },
   CG_CONFIG_FILE: {
     area: 'config',
@@ -27,9 +28,11 @@ export const ERROR_CATALOGUE = {
   CG_START_FAILED: {
     area: 'engine',
     meaning:
-      'The engine could not start: a port in use or not permitted, an unwritable data directory, a component that failed.',
+      'The engine could not start: a port in use or not permitted, an unwritable data directory, a component ' +
+      'that failed.',
     action:
-      'The message names the setting (sip.port, http.port, data.dir …): free the port or change the setting, then start again.',
+      'The message names the setting (sip.port, http.port, data.dir …): free the port or change the setting, ' +
+      'then start again.',
   },
   CG_INGEST_OPTIONS: {
     area: 'ingest',
@@ -56,7 +59,8 @@ export const ERROR_CATALOGUE = {
   CG_MODEL_MISMATCH: {
     area: 'model',
     meaning:
-      'The model was built for other front-end settings than the engine runs (the setting is named), or a spotter is not a spotter.',
+      'The model was built for other front-end settings than the engine runs (the setting is named), or a ' +
+      'spotter is not a spotter.',
     action: 'Restore the features.* value the model expects, or use a model built for the current settings.',
   },
   CG_MODEL_INVALID: {
@@ -128,7 +132,8 @@ export const ERROR_CATALOGUE = {
   CG_SLAB_UNKNOWN: {
     area: 'actors',
     meaning:
-      "A worker was given a call it holds no shared-memory handles for (new or restarted worker); nothing was stepped, and the supervisor sends the handles with the call's next task.",
+      'A worker was given a call it holds no shared-memory handles for (new or restarted worker); nothing was ' +
+      "stepped, and the supervisor sends the handles with the call's next task.",
     action: 'None: internal and self-correcting, never counted as a failure.',
   },
   CG_ACTOR_EXCEPTION: {
@@ -198,16 +203,21 @@ export const ERROR_CATALOGUE = {
   CG_STORE_OPEN: {
     area: 'store',
     meaning:
-      'store.url is set but PostgreSQL cannot be reached, refused the login, or holds a newer schema than this release knows; the engine does not start.',
+      'store.url is set but PostgreSQL cannot be reached, refused the login, or holds a newer schema than this ' +
+      'release knows; the engine does not start.',
     action:
-      'Check the URL (host, port, database, user, password), that PostgreSQL accepts this engine (pg_hba.conf), and upgrade the engine if the schema is newer.',
+      'Check the URL (host, port, database, user, password), that PostgreSQL accepts this engine (pg_hba.conf), ' +
+      'and upgrade the engine if the schema is newer.',
   },
   CG_STORE_UNAVAILABLE: {
     area: 'store',
     meaning:
-      "PostgreSQL stopped answering (connection lost or refused, store.statementTimeoutMs passed). Calls are still analysed; alerts are held, never sent before consent is checked; the admin API's subscriber and alert routes answer 503.",
+      'PostgreSQL stopped answering (connection lost or refused, store.statementTimeoutMs passed). Calls are ' +
+      "still analysed; alerts are held, never sent before consent is checked; the admin API's subscriber and " +
+      'alert routes answer 503.',
     action:
-      'Bring PostgreSQL back (or fail over to the replica); held alerts are decided at once. /readyz and callguard_store_* show the state.',
+      'Bring PostgreSQL back (or fail over to the replica); held alerts are decided at once. /readyz and ' +
+      'callguard_store_* show the state.',
   },
   CG_CAPTURE_FULL: {
     area: 'capture',

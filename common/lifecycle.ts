@@ -29,3 +29,28 @@ export class CloserStack {
     }
   }
 }
+
+/**
+ * The state of one long-lived part and its once-only close. The part moves `state` through idle → starting →
+ * running itself; `close(teardown)` sets 'closing', runs `teardown` once and ends in 'closed' (also when it
+ * throws), and every call, the first and any later one, gets the same promise.
+ */
+export class Lifecycle {
+  state: LifecycleState = 'idle';
+  private closing: Promise<void> | null = null;
+
+  /** Idempotent: the first call runs `teardown`; every call waits for that one run. */
+  close(teardown: () => Promise<void>): Promise<void> {
+    this.closing ??= this.runClose(teardown);
+    return this.closing;
+  }
+
+  private async runClose(teardown: () => Promise<void>): Promise<void> {
+    this.state = 'closing';
+    try {
+      await teardown();
+    } finally {
+      this.state = 'closed';
+    }
+  }
+}

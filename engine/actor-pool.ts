@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { Piscina } from 'piscina';
 import type { ActorWorkerData, StepTask, StepTaskResult } from '../actors/actor-worker.js';
-import type { LifecycleState } from '../common/lifecycle.js';
+import { Lifecycle, type LifecycleState } from '../common/lifecycle.js';
 
 /**
  * Node flags for the actor workers: the process's own that a worker accepts (V8 flags such as --expose-gc are
@@ -56,8 +56,7 @@ export class ActorPool extends EventEmitter {
   private healthTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private backoffMs = 100;
-  private lifecycle: LifecycleState = 'idle';
-  private closed: Promise<void> | null = null;
+  private readonly life = new Lifecycle();
   /** Times the whole pool was rebuilt because it could not restore its workers. */
   replacements = 0;
 
@@ -72,7 +71,7 @@ export class ActorPool extends EventEmitter {
 
   /** Where the pool is in its lifecycle: tasks run only once it was started. */
   get state(): LifecycleState {
-    return this.lifecycle;
+    return this.life.state;
   }
 
   /**
@@ -80,12 +79,12 @@ export class ActorPool extends EventEmitter {
    * one is up), and the health watchdog. A closed pool stays closed.
    */
   start(): void {
-    if (this.lifecycle !== 'idle') return;
+    if (this.life.state !== 'idle') return;
     this.pool = this.create();
     // piscina says nothing when an idle worker dies, so failed tasks are not the only trigger.
     this.watchdog = setInterval(() => this.checkSoon(), 1000);
     this.watchdog.unref();
-    this.lifecycle = 'running';
+    this.life.state = 'running';
   }
 
   private create(): Piscina {
@@ -131,10 +130,10 @@ export class ActorPool extends EventEmitter {
   private readonly closing = new WeakMap<Piscina, Promise<void>>();
 
   private checkSoon(): void {
-    if (this.healthTimer || this.lifecycle !== 'running') return;
+    if (this.healthTimer || this.life.state !== 'running') return;
     this.healthTimer = setTimeout(() => {
       this.healthTimer = null;
-      if (this.lifecycle !== 'running' || !this.pool || this.pool.threads.length >= this.threads) {
+      if (this.life.state !== 'running' || !this.pool || this.pool.threads.length >= this.threads) {
         this.backoffMs = 100;
         return;
       }
@@ -162,18 +161,12 @@ export class ActorPool extends EventEmitter {
 
   /** Idempotent: stops the watchdog and terminates the threads (tasks in flight are rejected); every call waits. */
   close(): Promise<void> {
-    this.closed ??= this.shutdown();
-    return this.closed;
+    return this.life.close(() => this.shutdown());
   }
 
   private async shutdown(): Promise<void> {
-    this.lifecycle = 'closing';
     if (this.watchdog) clearInterval(this.watchdog);
     if (this.healthTimer) clearTimeout(this.healthTimer);
-    try {
-      await this.pool?.close({ force: true });
-    } finally {
-      this.lifecycle = 'closed';
-    }
+    await this.pool?.close({ force: true });
   }
 }

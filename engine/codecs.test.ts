@@ -57,7 +57,10 @@ function engineConfig() {
 
 const missing = CODECS.filter((c) => !ffmpegEncoders().has(FFMPEG_ENCODER[c]));
 
-test('each codec end to end against ffmpeg RTP: answered, listed with its codec and rate, analysed without loss, emotions close to PCMU; AMR-WB alerts', async () => {
+const eachCodecEndToTitle =
+  'each codec end to end against ffmpeg RTP: answered, listed with its codec and rate, analysed without loss, ' +
+  'emotions close to PCMU; AMR-WB alerts';
+test(eachCodecEndToTitle, async () => {
   if (missing.length)
     assert.unreachable(
       `ffmpeg lacks encoders for ${missing.join(', ')}: apt-get install -y ffmpeg libavcodec-extra (.ci/run does this)`,
@@ -122,13 +125,17 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
     for (const [i, codec] of CODECS.entries()) {
       const id = `codec-${codec}`;
       assert.equal(answers[i].senders, [0, 0], `${codec}: ffmpeg sent both legs`);
-      assert.match(
-        answers[i].answer,
-        new RegExp(
-          `a=rtpmap:\\d+ ${codec === 'OPUS' ? 'opus/48000/2' : codec === 'G722' ? 'G722/8000' : codec === 'AMR-WB' ? 'AMR-WB/16000' : codec === 'AMR' ? 'AMR/8000' : 'PCMU/8000'}`,
-        ),
-        codec,
-      );
+      const rtpmap =
+        codec === 'OPUS'
+          ? 'opus/48000/2'
+          : codec === 'G722'
+            ? 'G722/8000'
+            : codec === 'AMR-WB'
+              ? 'AMR-WB/16000'
+              : codec === 'AMR'
+                ? 'AMR/8000'
+                : 'PCMU/8000';
+      assert.match(answers[i].answer, new RegExp(`a=rtpmap:\\d+ ${rtpmap}`), codec);
       assert.equal(
         [...(listed.get(id) ?? [])],
         [
@@ -152,7 +159,8 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
         const pad = counters['rtp.lateStart'] > 0 ? 1 : 0;
         assert.ok(
           l.processedSeconds >= SECONDS - 0.06 - ahead * 0.02 && l.processedSeconds <= SECONDS + 0.06 + pad,
-          `${codec}: analysed ${l.processedSeconds} s of ${SECONDS} (packets ${packets.get(id)}, ${JSON.stringify(counters)})`,
+          `${codec}: analysed ${l.processedSeconds} s of ${SECONDS} ` +
+            `(packets ${packets.get(id)}, ${JSON.stringify(counters)})`,
         );
         assert.is(l.processedSeconds, l.receivedSeconds, `${codec}: everything received was analysed`);
         assert.is(l.overrunSamples, 0);
@@ -184,14 +192,17 @@ test('each codec end to end against ffmpeg RTP: answered, listed with its codec 
       assert.ok(same / pairs >= 0.75, `${codec}: top emotion the same in ${same} of ${pairs} windows`);
       assert.ok(worstLevel < 5, `${codec}: level ${worstLevel.toFixed(1)} dB apart`);
       report.push(
-        `${codec}: ${pairs} windows, emotion |diff| mean ${(sumEmotion / pairs).toFixed(3)} max ${worstEmotion.toFixed(3)}, top emotion same in ${((100 * same) / pairs).toFixed(0)}%, level max ${worstLevel.toFixed(1)} dB`,
+        `${codec}: ${pairs} windows, emotion |diff| mean ${(sumEmotion / pairs).toFixed(3)} ` +
+          `max ${worstEmotion.toFixed(3)}, top emotion same in ${((100 * same) / pairs).toFixed(0)}%, level ` +
+          `max ${worstLevel.toFixed(1)} dB`,
       );
     }
     for (const codec of CODECS) {
       const id = `codec-${codec}`;
       const risks = (windows.get(id) ?? []).map((w) => w.risk ?? 0);
       report.push(
-        `${codec}: max risk ${Math.max(...risks).toFixed(3)}, alerts at ${(alerts.get(id) ?? []).map((a) => a.t.toFixed(1)).join(', ') || 'none'}`,
+        `${codec}: max risk ${Math.max(...risks).toFixed(3)}, alerts ` +
+          `at ${(alerts.get(id) ?? []).map((a) => a.t.toFixed(1)).join(', ') || 'none'}`,
       );
     }
     console.log(report.join('\n'));

@@ -33,7 +33,9 @@ async function getJson(engine: Engine, path: string) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-test('sipp as the SBC: a SIPREC call flows through ingest, the rings and the actors; GET /calls lists it; BYE ends it', async () => {
+const sippAsTheSbcTitle =
+  'sipp as the SBC: a SIPREC call flows through ingest, the rings and the actors; GET /calls lists it; BYE ends it';
+test(sippAsTheSbcTitle, async () => {
   if (!sippVersion())
     assert.unreachable('sipp is not installed: install it with `apt-get install -y sip-tester` (CI .ci/run does this)');
   const engine = new Engine(engineConfig(), quietLog);
@@ -82,7 +84,9 @@ test('sipp as the SBC: a SIPREC call flows through ingest, the rings and the act
   }
 });
 
-test('lifecycle: start and close are idempotent; a start that fails (SIP port taken) unwinds what it had started', async () => {
+const lifecycleStartAndCloseTitle =
+  'lifecycle: start and close are idempotent; a start that fails (SIP port taken) unwinds what it had started';
+test(lifecycleStartAndCloseTitle, async () => {
   const taken = dgram.createSocket('udp4');
   await new Promise<void>((r) => taken.bind(0, '127.0.0.1', () => r()));
   const c = engineConfig();

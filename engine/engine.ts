@@ -70,7 +70,9 @@ export class Engine {
   store: CallguardStore | null = null;
   /** Store work (alert decisions, record writes) waiting for the store to answer again. */
   readonly held: HeldAlerts;
-  /** Store outages seen (up → down), and calls let through the enrolment gate unchecked because the store was down. */
+  /**
+   * Store outages seen (up → down), and calls let through the enrolment gate unchecked because the store was down.
+   */
   readonly storeCounters = { outages: 0, gateUnchecked: 0 };
   /** Alert decisions under way (they await the store): close() lets them reach the outbox before SMS delivery stops. */
   private readonly deciding = new Set<Promise<void>>();
@@ -302,7 +304,9 @@ export class Engine {
     if ((await this.held.submit(work)) === 'held') recent.reason = 'held_store_unavailable';
   }
 
-  /** One attempt at an alert decision; every step is idempotent per alertId, so a retry after an outage repeats none. */
+  /**
+   * One attempt at an alert decision; every step is idempotent per alertId, so a retry after an outage repeats none.
+   */
   private async decideAlert(
     alertId: string,
     callId: string,
@@ -401,7 +405,9 @@ export class Engine {
     };
   }
 
-  /** Active calls as the API shows them: audio progress per leg from the supervisor, SIP facts and RTP loss from ingest. */
+  /**
+   * Active calls as the API shows them: audio progress per leg from the supervisor, SIP facts and RTP loss from ingest.
+   */
   callsView() {
     const media = new Map(this.siprec.server.activeCalls().map((c) => [c.callId, c]));
     return this.supervisor.listCalls().map((c) => {
@@ -495,13 +501,18 @@ export class Engine {
     }
   };
 
-  /** An alert record write failed (store closing at shutdown, disk full): the SMS path is unaffected, so log and go on. */
+  /**
+   * An alert record write failed (store closing at shutdown, disk full): the SMS path is unaffected, so log and go on.
+   */
   private recordFailed(err: Error): false {
     this.log.error({ component: 'alerts', err: err.message }, 'alert record not written');
     return false;
   }
 
-  /** The retention limits as sweep tasks: alert records and their SMS after retention.alertDays, captures per retention.capture*. */
+  /**
+   * The retention limits as sweep tasks: alert records and their SMS after retention.alertDays, captures per
+   * retention.capture*.
+   */
   private retentionSweeper(): RetentionSweeper {
     const ret = this.config.retention;
     const alertCutoff = (now: number) => now - ret.alertDays * DAY_MS;
@@ -592,7 +603,9 @@ export class Engine {
     );
   }
 
-  /** Idempotent: stops taking calls, lets the calls' last windows and alerts drain, then closes the rest, newest first. */
+  /**
+   * Idempotent: stops taking calls, lets the calls' last windows and alerts drain, then closes the rest, newest first.
+   */
   async close(): Promise<void> {
     if (this.state === 'starting') await this.starting?.catch(() => undefined);
     if (this.state !== 'running') return this.stopping ?? undefined;

@@ -30,7 +30,9 @@ test('a model built for another front-end is refused with CG_MODEL_MISMATCH nami
   }
 });
 
-test('an operator model directory: missing manifest and corrupt manifest are clear errors; disabled model is null', () => {
+const anOperatorModelDirectoryTitle =
+  'an operator model directory: missing manifest and corrupt manifest are clear errors; disabled model is null';
+test(anOperatorModelDirectoryTitle, () => {
   const c = testConfig();
   assert.is(resolveModelSettings({ ...c, model: { ...c.model, enabled: false } }), null);
   try {
@@ -75,7 +77,10 @@ test('serve refuses to start on a mismatching model: one line, exit status 2', (
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-test('the keyword spotter: off by default, the shipped one when switched on, and an emotion model given as spotter is refused', () => {
+const theKeywordSpotterOffTitle =
+  'the keyword spotter: off by default, the shipped one when switched on, and an emotion model given as spotter is ' +
+  'refused';
+test(theKeywordSpotterOffTitle, () => {
   const c0 = testConfig();
   assert.is(resolveModelSettings(c0)!.spotterDir, null);
   const c = { ...c0, model: { ...c0.model, spotter: true } };

@@ -30,7 +30,10 @@ async function through(port: number, tag: string, callees: string[], seconds = 8
   return r.calls;
 }
 
-test('two engines behind docs/kamailio/kamailio.cfg on one PostgreSQL: round robin, dialogs stay on their engine, every subscriber alerted once, a STOP on B holds on A, drain and a dead engine send calls elsewhere', async () => {
+const twoEnginesBehindDocsTitle =
+  'two engines behind docs/kamailio/kamailio.cfg on one PostgreSQL: round robin, dialogs stay on their engine, ' +
+  'every subscriber alerted once, a STOP on B holds on A, drain and a dead engine send calls elsewhere';
+test(twoEnginesBehindDocsTitle, async () => {
   const cluster = await PostgresCluster.create();
   const sims: SmscSimulator[] = [];
   const engines: Engine[] = [];

@@ -41,7 +41,9 @@ function longClip(): Buffer {
   return Buffer.concat(names.map((n) => emodbRawUlaw(n)));
 }
 
-test('an RTP I/O thread that dies mid-call is replaced; the call keeps its audio, at most the restart gap is lost', async () => {
+const anRtpIOTitle =
+  'an RTP I/O thread that dies mid-call is replaced; the call keeps its audio, at most the restart gap is lost';
+test(anRtpIOTitle, async () => {
   if (!sippVersion()) assert.unreachable('sipp is not installed: `apt-get install -y sip-tester` (.ci/run does)');
   const engine = new Engine(engineConfig(1), quietLog);
   await engine.start();

@@ -192,7 +192,9 @@ async function corruptedCallRun(scribble: (state: SharedArrayBuffer) => void) {
   return { restarted, errors, bad: eb };
 }
 
-test('a call whose slab header is overwritten is restarted by the supervisor alone; the other call is untouched', async () => {
+const aCallWhoseSlabTitle =
+  'a call whose slab header is overwritten is restarted by the supervisor alone; the other call is untouched';
+test(aCallWhoseSlabTitle, async () => {
   const r = await corruptedCallRun((state) => new Int32Array(state).fill(-1, 0, 40));
   assert.equal(r.restarted, ['bad']);
   assert.is(r.bad.info.restarts, 1);
@@ -316,7 +318,10 @@ async function scamRun(kill: boolean) {
   return { risks, features: features.sort(), alerts, stats, kills };
 }
 
-test('with the emotion model and the policy in the loop, killed workers lose no window and the alert is raised exactly once', async () => {
+const withTheEmotionModelTitle =
+  'with the emotion model and the policy in the loop, killed workers lose no window and the alert is raised ' +
+  'exactly once';
+test(withTheEmotionModelTitle, async () => {
   const clean = await scamRun(false);
   assert.is(clean.alerts.length, 1, 'an angry caller and an afraid callee raise one alert');
   assert.ok(clean.risks.every(([, , r, e]) => r !== null && e !== null && e.length === 7));
@@ -328,7 +333,9 @@ test('with the emotion model and the policy in the loop, killed workers lose no 
   assert.is(killed.alerts[0].level, 'alert');
 });
 
-test('one silent leg: no busy loop of empty tasks, and the talking leg is analysed once it is a lockstep slack ahead', async () => {
+const oneSilentLegNoTitle =
+  'one silent leg: no busy loop of empty tasks, and the talking leg is analysed once it is a lockstep slack ahead';
+test(oneSilentLegNoTitle, async () => {
   const sup = new Supervisor(testConfig(), quietLog);
   await sup.start();
   const call = sup.createCall(twoLegs('oneway'));
@@ -349,7 +356,10 @@ test('one silent leg: no busy loop of empty tasks, and the talking leg is analys
   assert.is(after - before, 0, `${after - before} empty tasks while idle`);
 });
 
-/** A two-leg call through the model with at most `maxBatch` windows per predict: the predicts and each window's probabilities. */
+/**
+ * A two-leg call through the model with at most `maxBatch` windows per predict: the predicts and each window's
+ * probabilities.
+ */
 async function modelRun(maxBatch: number) {
   const sup = new Supervisor(testConfig(), quietLog, { dir: shippedModelDir(), backend: 'wasm', maxBatch });
   await sup.start();
@@ -371,7 +381,9 @@ async function modelRun(maxBatch: number) {
   return { batches, emotions, windows, scored: windows - skipped };
 }
 
-test('model.maxBatch 1 makes one predict per window; batched rounds share predicts; the probabilities agree', async () => {
+const modelMaxbatchMakesOneTitle =
+  'model.maxBatch 1 makes one predict per window; batched rounds share predicts; the probabilities agree';
+test(modelMaxbatchMakesOneTitle, async () => {
   const batched = await modelRun(64);
   const single = await modelRun(1);
   assert.is(single.windows, batched.windows);
@@ -427,7 +439,9 @@ test('windows with too little speech for the policy are not sent to the model; t
   assert.is(scored, talking.length);
 });
 
-test('the shared buffers of ended calls are reused by later calls, which still get exactly their own windows', async () => {
+const theSharedBuffersOfTitle =
+  'the shared buffers of ended calls are reused by later calls, which still get exactly their own windows';
+test(theSharedBuffersOfTitle, async () => {
   const sup = new Supervisor(testConfig(), quietLog);
   await sup.start();
   const windows = collect(sup);

@@ -29,7 +29,10 @@ export class WorkerControlRegistry {
     });
   }
 
-  /** Ask every known worker to describe itself; a busy worker that does not answer in time is left out of this answer only. */
+  /**
+   * Ask every known worker to describe itself; a busy worker that does not answer in time is left out of this answer
+   * only.
+   */
   async describeAll(): Promise<WorkerDescription[]> {
     const entries = [...this.workers.entries()];
     const answers = await Promise.all(

@@ -50,7 +50,9 @@ test('20 SIPREC calls of ~8-10 s: all seen, right audio per leg, all ended, no l
     const result = await runCalls({ target: server.address(), calls: plan, maxRunSeconds: 40 });
     const s = result.summary;
     console.log(
-      `  clips: ${lib.source}; send lag p50/p99/max ${s.rtp.sendLag.p50Ms}/${s.rtp.sendLag.p99Ms}/${s.rtp.sendLag.maxMs} ms; setup p50 ${s.setupMs.p50Ms} ms; max media calls ${s.maxConcurrentMedia}; generator CPU ${s.cpuPercent}%`,
+      `  clips: ${lib.source}; send lag ` +
+        `p50/p99/max ${s.rtp.sendLag.p50Ms}/${s.rtp.sendLag.p99Ms}/${s.rtp.sendLag.maxMs} ms; setup ` +
+        `p50 ${s.setupMs.p50Ms} ms; max media calls ${s.maxConcurrentMedia}; generator CPU ${s.cpuPercent}%`,
     );
     assert.equal(s.failures, {}, `failures: ${JSON.stringify(s.failures)}`);
     assert.is(s.completed, 20);

@@ -98,7 +98,10 @@ interface CallState {
   fromTag: string;
   toTag: string;
   remoteTarget: string;
-  /** Route headers of in-dialog requests: the 200's Record-Route, reversed (RFC 3261 12.1.2), so a proxy stays on the path. */
+  /**
+   * Route headers of in-dialog requests: the 200's Record-Route, reversed (RFC 3261 12.1.2), so a proxy stays on the
+   * path.
+   */
   routeSet: string[];
   inviteBranch: string;
   ack: Buffer | null;

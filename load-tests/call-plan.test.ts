@@ -8,7 +8,9 @@ import type { ReceivedSubmit } from '../smpp/index.js';
 
 const lib = syntheticClips();
 
-test('plan: exact scam share, deterministic per seed, clips cover each call, scam audio from the recorded onset', () => {
+const planExactScamShareTitle =
+  'plan: exact scam share, deterministic per seed, clips cover each call, scam audio from the recorded onset';
+test(planExactScamShareTitle, () => {
   const o = {
     calls: 40,
     ratePerSecond: 4,
@@ -135,7 +137,10 @@ test('alert scoring: recall, false alerts, early alerts, latency from the first 
   assert.is(s.latencyMs.p50Ms, 3000);
 });
 
-test('plan: a spoken conversation reads benign scripts, switches to a scam script at the onset, and the subscriber answers each sentence', () => {
+const planASpokenConversationTitle =
+  'plan: a spoken conversation reads benign scripts, switches to a scam script at the onset, and the subscriber ' +
+  'answers each sentence';
+test(planASpokenConversationTitle, () => {
   // A small library of our own: two benign and one scam "script" of tone sentences (the real one is TTS, built by
   // buildSpokenLibrary in a load run); the plan only arranges clips.
   const sentence = (name: string, n: number) => ({ name, emotion: 'N' as const, bytes: Buffer.alloc(n, 0x7f) });

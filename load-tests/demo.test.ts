@@ -40,7 +40,10 @@ test('npm run demo: with no engine listening, one line on stderr and exit 2', as
   assert.equal([bad.code, bad.stderr.trim()], [2, 'callguard demo: error: --sip: expected host:port, got "nowhere"']);
 });
 
-test('npm run demo against a real engine (enrolment enforced): the scam-like call alerts with an SMS, the calm one does not', async () => {
+const npmRunDemoAgainstTitle =
+  'npm run demo against a real engine (enrolment enforced): the scam-like call alerts with an SMS, the calm one ' +
+  'does not';
+test(npmRunDemoAgainstTitle, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-demo-'));
   const c = testConfig({ engine: { tickMs: 100 } });
   const base = 47000 + (process.pid % 100) * 20;

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
       `no engine answers on ${base} — start it first with "npm start" in another terminal (or pass --http host:port)`,
     );
   }
-  // Right after `npm start` the workers are still loading the model: wait for /readyz rather than lose the first seconds.
+  // Right after `npm start` the workers are still loading the model: wait for /readyz rather than lose the first
+  // seconds.
   const readyUntil = Date.now() + 60000;
   for (let first = true; ; first = false) {
     const r = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
@@ -110,7 +111,8 @@ async function main(): Promise<void> {
   const token = adminToken(values.token);
   if (!token)
     throw new DemoError(
-      "no admin token: pass --token, set CALLGUARD_HTTP_TOKEN, or run from the engine's directory so data/http-token is found",
+      "no admin token: pass --token, set CALLGUARD_HTTP_TOKEN, or run from the engine's directory so " +
+        'data/http-token is found',
     );
   const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
     const res = await fetch(`${base}${path}`, {
@@ -149,7 +151,8 @@ async function main(): Promise<void> {
         throw new DemoError(`could not enrol ${c.plan.calleeNumber}: ${JSON.stringify(r.body)}`);
     }
     say(
-      `subscribers.enforce is on: enrolled the demo subscribers ${calls.map((c) => c.plan.calleeNumber).join(', ')} for this run`,
+      `subscribers.enforce is on: enrolled the demo ` +
+        `subscribers ${calls.map((c) => c.plan.calleeNumber).join(', ')} for this run`,
     );
   }
   say(`playing ${calls.length} calls of ${seconds} s side by side, in real time:`);
@@ -189,7 +192,9 @@ async function playAndReport(
       if (event === 'answered') say(`  ${when} ${label(c)} answered (SIP ${call.inviteStatus}), audio flowing`);
       else
         say(
-          `  ${when} ${label(c)} ended: ${call.outcome}${call.outcome === 'completed' ? '' : ` (INVITE ${call.inviteStatus || 'no answer'})`}`,
+          `  ${when} ${label(c)} ` +
+            `ended: ${call.outcome}` +
+            `${call.outcome === 'completed' ? '' : ` (INVITE ${call.inviteStatus || 'no answer'})`}`,
         );
     },
   });
@@ -218,7 +223,8 @@ async function playAndReport(
   );
   for (const a of ours.slice().reverse()) {
     say(
-      `  ${a.at}  to ${a.to ?? '(no number)'}  risk ${a.risk.toFixed(2)}  delivery: ${a.state}${a.reason ? ` (${a.reason})` : ''}`,
+      `  ${a.at}  to ${a.to ?? '(no number)'}  risk ${a.risk.toFixed(2)}  ` +
+        `delivery: ${a.state}${a.reason ? ` (${a.reason})` : ''}`,
     );
     say(`    SMS: ${a.sms ? JSON.stringify(a.sms.text) : '(text no longer kept)'}`);
   }
@@ -231,7 +237,8 @@ async function playAndReport(
     const alert = ours.find((a) => a.callId === c.plan.callId);
     const t = poller.calls.get(c.plan.callId)?.alerts[0]?.t;
     const what = alert
-      ? `ALERT${t !== undefined ? ` after ${t.toFixed(1)} s of call` : ''}, risk ${alert.risk.toFixed(2)}, SMS to ${alert.to}`
+      ? `ALERT${t !== undefined ? ` after ${t.toFixed(1)} s of call` : ''}, risk ${alert.risk.toFixed(2)}, SMS ` +
+        `to ${alert.to}`
       : 'no alert';
     const expected = !!alert === c.expectAlert ? 'as expected' : c.expectAlert ? 'expected an alert' : 'expected none';
     say(`  ${label(c)}  ${what} — ${expected}${outcome === 'completed' ? '' : ` (call ${outcome})`}`);

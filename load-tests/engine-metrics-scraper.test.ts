@@ -32,7 +32,9 @@ test('parses a prom-client histogram: cumulative buckets up to +Inf, count and s
   assert.is(parseHistograms('', ['x_seconds']).size, 0);
 });
 
-test('quantiles interpolate inside the bucket like histogram_quantile(); +Inf reads as the highest finite bound', () => {
+const quantilesInterpolateInsideTheTitle =
+  'quantiles interpolate inside the bucket like histogram_quantile(); +Inf reads as the highest finite bound';
+test(quantilesInterpolateInsideTheTitle, () => {
   const h = {
     buckets: [
       { le: 0.1, count: 10 },

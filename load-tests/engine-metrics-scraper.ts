@@ -60,7 +60,8 @@ export function diffHistogram(
 
 /**
  * The q-quantile (0..1) by linear interpolation inside the bucket holding it, as Prometheus' histogram_quantile():
- * the lowest bucket interpolates from 0, a quantile in the +Inf bucket reads as the highest finite bound. Null when empty.
+ * the lowest bucket interpolates from 0, a quantile in the +Inf bucket reads as the highest finite bound. Null when
+ * empty.
  */
 export function histogramQuantile(h: HistogramSnapshot, q: number): number | null {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in 0..1, got ${q}`);

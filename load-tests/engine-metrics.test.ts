@@ -12,11 +12,15 @@ import { defaultClipLibrary } from './emodb-clips.js';
 import { parseHistograms, summarizeHistogram } from './engine-metrics-scraper.js';
 
 /**
- * The engine's own latency and inference metrics after real SIPREC calls (generator → SIP/RTP ingest → rings → pool
- * → model → policy): every scored window has exactly one audio-to-verdict observation, each ≥ 0 and finite, and every
- * window went through exactly one model predict unless it had too little speech to be scored. No timing is asserted.
+ * The engine's own latency and inference metrics after real SIPREC calls (generator → SIP/RTP ingest → rings →
+ * pool → model → policy): every scored window has exactly one audio-to-verdict observation, each ≥ 0 and finite,
+ * and every window went through exactly one model predict unless it had too little speech to be scored. No timing is
+ * asserted.
  */
-test('two real calls: one verdict latency per scored window, each window with speech in one predict, the report parser agrees', async () => {
+const twoRealCallsOneTitle =
+  'two real calls: one verdict latency per scored window, each window with speech in one predict, the report ' +
+  'parser agrees';
+test(twoRealCallsOneTitle, async () => {
   const c = testConfig();
   const dir = mkdtempSync(join(tmpdir(), 'cg-load-metrics-'));
   const base = 47000 + (process.pid % 100) * 10;
@@ -68,7 +72,10 @@ test('two real calls: one verdict latency per scored window, each window with sp
     const infer = h.get('callguard_inference_seconds')!;
     const v = summarizeHistogram(verdict, 1000);
     console.log(
-      `  ${stats.windows} windows; verdict latency p50/p99 ${v.p50}/${v.p99} ms; ${batch.count} predicts, mean batch ${(batch.sum / batch.count).toFixed(1)}, mean predict ${((infer.sum / infer.count) * 1000).toFixed(2)} ms, ${skipped} windows skipped (printed, not asserted)`,
+      `  ${stats.windows} windows; verdict latency p50/p99 ${v.p50}/${v.p99} ms; ${batch.count} predicts, mean ` +
+        `batch ${(batch.sum / batch.count).toFixed(1)}, mean ` +
+        `predict ${((infer.sum / infer.count) * 1000).toFixed(2)} ms, ${skipped} windows skipped (printed, not ` +
+        `asserted)`,
     );
     assert.is(verdict.count, stats.windows);
     assert.ok(

@@ -14,7 +14,10 @@ export interface ChartPoint {
   lagMs: number | null;
   /** Engine CPU over the last sample period, % of one core. */
   cpuPercent: number | null;
-  /** The engine's main thread alone, same unit (one thread: about 100 at most, clock-tick rounding aside); null or absent when not sampled. */
+  /**
+   * The engine's main thread alone, same unit (one thread: about 100 at most, clock-tick rounding aside); null or
+   * absent when not sampled.
+   */
   mainThreadCpuPercent?: number | null;
   /** Ramp step the sample belongs to, or 'run'. */
   series: string;

@@ -34,7 +34,8 @@ export const COMPARE_VARIANTS: readonly CompareVariant[] = [
   {
     name: 'meyda',
     description:
-      'spectral stage (FFT, mel bands, log; no MFCC, as the engine computes none) by meyda 5.6.3, no all-zero-frame shortcut (CALLGUARD_ENGINE_SPECTRAL_STAGE=meyda)',
+      'spectral stage (FFT, mel bands, log; no MFCC, as the engine computes none) by meyda 5.6.3, no ' +
+      'all-zero-frame shortcut (CALLGUARD_ENGINE_SPECTRAL_STAGE=meyda)',
     env: { CALLGUARD_ENGINE_SPECTRAL_STAGE: 'meyda' },
   },
   {
@@ -111,7 +112,9 @@ export function compareMarkdown(results: readonly VariantResult[]): string[] {
   for (const r of results) L.push(`- **${r.variant.name}**: ${r.variant.description}`);
   L.push('');
   L.push(
-    '| variant | kept up | engine CPU % mean / peak (main thread / RTP I/O threads) | lag s p50 / max | verdict latency ms p50 / p95 / p99 | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun samples | alerts: scam-like (recall) | false alerts on calm |',
+    '| variant | kept up | engine CPU % mean / peak (main thread / RTP I/O threads) | lag s p50 / max | verdict ' +
+      'latency ms p50 / p95 / p99 | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun ' +
+      'samples | alerts: scam-like (recall) | false alerts on calm |',
   );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
@@ -119,7 +122,15 @@ export function compareMarkdown(results: readonly VariantResult[]): string[] {
     const m = s.engineMetrics;
     const v = m?.verdictLatencyMs;
     L.push(
-      `| ${r.variant.name} | ${s.sustainable ? 'yes' : `**no**: ${s.reasons.join('; ')}`} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${mainAndIo(s.engine)}` : 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m?.predictsPerSecond ?? 'n/a'} | ${m?.inferenceBatch?.mean ?? 'n/a'} | ${m?.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${r.alerts.alertedScam}/${r.alerts.scamCalls} (${r.alerts.recall}) | ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`,
+      `| ${r.variant.name} | ${s.sustainable ? 'yes' : `**no**: ${s.reasons.join('; ')}`} ` +
+        `| ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${mainAndIo(s.engine)}` : 'n/a'} ` +
+        `| ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.max}` : 'n/a'} ` +
+        `| ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m?.predictsPerSecond ?? 'n/a'} ` +
+        `| ${m?.inferenceBatch?.mean ?? 'n/a'} ` +
+        `| ${m?.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} ` +
+        `| ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} ` +
+        `| ${r.alerts.alertedScam}/${r.alerts.scamCalls} (${r.alerts.recall}) ` +
+        `| ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`,
     );
   }
   L.push('');

@@ -30,7 +30,9 @@ function level(calls: number, p99: number | null, extra: Partial<StepReport> = {
 
 const held = (steps: StepReport[]) => withinLatencyTarget(steps).calls;
 
-test('within the latency target: the highest level that, with every level below it, kept up at p99 <= 250 ms, lossless', () => {
+const withinTheLatencyTargetTitle =
+  'within the latency target: the highest level that, with every level below it, kept up at p99 <= 250 ms, lossless';
+test(withinTheLatencyTargetTitle, () => {
   assert.is(held([level(250, 144), level(300, 187), level(350, 1458)]), 300);
   assert.is(held([level(300, 250), level(250, 100)]), 300, 'order of steps does not matter; 250 ms is within');
   // A later level that happens to come in under the bar does not count past one that missed it.

@@ -32,7 +32,9 @@ export interface LoadReport {
   alerts: AlertScore | null;
   /** Alerts as the engine itself listed them in GET /calls (policy decisions, whether or not an SMS went out). */
   engineListedAlerts: { scamCalls: number; calmCalls: number } | null;
-  /** Audio-to-verdict latency per window in ms, as the engine measured it (the last step's steady window); else why not. */
+  /**
+   * Audio-to-verdict latency per window in ms, as the engine measured it (the last step's steady window); else why not.
+   */
   verdictLatency: (HistogramSummary & { source: string }) | { unavailable: string };
   sippCrossCheck?: unknown;
   /** --compare: one result per engine variant, same plan. */
@@ -87,8 +89,14 @@ export function latencyTargetText(r: LatencyTargetResult): string {
 export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: SoakResult | null = null): string {
   const L: string[] = [];
   L.push(`# callguard load report (${r.mode})`, '');
+  const engine = !r.target.spawned
+    ? 'external engine'
+    : r.target.pid === null
+      ? 'one engine spawned per variant'
+      : `engine spawned as pid ${r.target.pid}`;
   L.push(
-    `${r.startedAt} → ${r.finishedAt}. Target: SIP ${r.target.sip}, HTTP ${r.target.http ?? 'none'}, ${!r.target.spawned ? 'external engine' : r.target.pid === null ? 'one engine spawned per variant' : `engine spawned as pid ${r.target.pid}`}. ${r.target.note}`,
+    `${r.startedAt} → ${r.finishedAt}. Target: SIP ${r.target.sip}, HTTP ${r.target.http ?? 'none'}, ` +
+      `${engine}. ${r.target.note}`,
   );
   L.push(`Audio: ${r.clips}.`, '');
   L.push(...provenanceMarkdown(r.commit, r.machine), '');
@@ -98,7 +106,8 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
     L.push(`**Sustained concurrent calls: ${r.sustainedConcurrentCalls ?? 'none (see reasons)'}**`, '');
     if (r.withinLatencyTarget)
       L.push(
-        `**Within the latency target (verdict p99 ≤ ${r.withinLatencyTarget.p99LimitMs} ms, no RTP loss, no ring overruns, every lower level too): ${latencyTargetText(r.withinLatencyTarget)}**`,
+        `**Within the latency target (verdict p99 ≤ ${r.withinLatencyTarget.p99LimitMs} ms, no RTP loss, no ` +
+          `ring overruns, every lower level too): ${latencyTargetText(r.withinLatencyTarget)}**`,
         '',
       );
     if (chartFile) L.push(`![latency and CPU vs concurrency](${chartFile})`, '');
@@ -109,15 +118,19 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
     const a = r.alerts;
     L.push('## Alerts', '');
     L.push(
-      `- scam-like calls alerted: ${a.alertedScam}/${a.scamCalls} (recall ${a.recall}); alerts before the scam-like audio began: ${a.earlyAlerts}`,
+      `- scam-like calls alerted: ${a.alertedScam}/${a.scamCalls} (recall ${a.recall}); alerts before the ` +
+        `scam-like audio began: ${a.earlyAlerts}`,
     );
     L.push(`- false alerts on calm calls: ${a.falseAlerts}/${a.calmCalls} (${a.falseAlertRate})`);
     L.push(
-      `- alert latency, first scam-like second → submit_sm at the SMSC: p50 ${fmtS(a.latencyMs.p50Ms)}, p95 ${fmtS(a.latencyMs.p95Ms)}, p99 ${fmtS(a.latencyMs.p99Ms)}, max ${fmtS(a.latencyMs.maxMs)} (n=${a.latencyMs.count})`,
+      `- alert latency, first scam-like second → submit_sm at the SMSC: p50 ${fmtS(a.latencyMs.p50Ms)}, ` +
+        `p95 ${fmtS(a.latencyMs.p95Ms)}, p99 ${fmtS(a.latencyMs.p99Ms)}, max ${fmtS(a.latencyMs.maxMs)} ` +
+        `(n=${a.latencyMs.count})`,
     );
     if (r.engineListedAlerts)
       L.push(
-        `- alerts the engine listed in GET /calls (policy decisions): on ${r.engineListedAlerts.scamCalls} scam-like and ${r.engineListedAlerts.calmCalls} calm calls`,
+        `- alerts the engine listed in GET /calls (policy decisions): on ${r.engineListedAlerts.scamCalls} ` +
+          `scam-like and ${r.engineListedAlerts.calmCalls} calm calls`,
       );
     if (a.unmatchedSubmits) L.push(`- submit_sm to numbers of no planned call: ${a.unmatchedSubmits}`);
     L.push('');
@@ -135,18 +148,23 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
   const withMetrics = r.steps.filter((s) => s.engineMetrics);
   if (withMetrics.length) {
     L.push(
-      "Per step, from the engine's histograms (`callguard_window_verdict_latency_seconds`, `callguard_inference_batch_size`, `callguard_inference_seconds`), steady window unless noted:",
+      "Per step, from the engine's histograms (`callguard_window_verdict_latency_seconds`, " +
+        '`callguard_inference_batch_size`, `callguard_inference_seconds`), steady window unless noted:',
       '',
     );
     L.push(
-      '| step | windows scored | verdict latency ms p50 / p95 / p99 | whole step p99 (arrivals, departures) | windows/s | predicts/s | windows per predict (mean) | predict ms p50 / p99 |',
+      '| step | windows scored | verdict latency ms p50 / p95 / p99 | whole step p99 (arrivals, departures) | ' +
+        'windows/s | predicts/s | windows per predict (mean) | predict ms p50 / p99 |',
     );
     L.push('|---|---|---|---|---|---|---|---|');
     for (const s of withMetrics) {
       const m = s.engineMetrics!;
       const v = m.verdictLatencyMs;
       L.push(
-        `| ${s.label ?? s.targetConcurrency} | ${v?.count ?? 'n/a'} | ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m.verdictLatencyMsWholeStep.p99} | ${m.windowsPerSecond ?? 'n/a'} | ${m.predictsPerSecond ?? 'n/a'} | ${m.inferenceBatch?.mean ?? 'n/a'} | ${m.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} |`,
+        `| ${s.label ?? s.targetConcurrency} | ${v?.count ?? 'n/a'} ` +
+          `| ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m.verdictLatencyMsWholeStep.p99} ` +
+          `| ${m.windowsPerSecond ?? 'n/a'} | ${m.predictsPerSecond ?? 'n/a'} | ${m.inferenceBatch?.mean ?? 'n/a'} ` +
+          `| ${m.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} |`,
       );
     }
     L.push('');
@@ -162,19 +180,35 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
 export function stepTable(steps: readonly StepReport[]): string[] {
   const L: string[] = [];
   L.push(
-    '| step | calls (in media / listed by engine) | media max | engine CPU % mean/peak (main thread / RTP I/O threads) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |',
+    '| step | calls (in media / listed by engine) | media max | engine CPU % mean/peak (main thread / RTP I/O ' +
+      'threads) | RSS MB | lag s p50/p95/p99/max | verdict latency ms p50/p99 | RTP lost | overrun samples | audio ' +
+      'shortfall s | gen send lag ms p50/p99/max | gen CPU % | other procs CPU % | failures | verdict |',
   );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of steps) {
     const g = s.generator;
     const v = s.engineMetrics?.verdictLatencyMs;
-    L.push(
-      `| ${s.label ?? s.targetConcurrency} | ${s.calls} (${s.callsInMedia} / ${s.callsSeenByEngine ?? 'n/a'}) | ${s.maxConcurrentMedia} | ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${mainAndIo(s.engine)}` : 'n/a'} | ${s.engine?.peakRssMB ?? 'n/a'} | ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a'} | ${v ? `${v.p50} / ${v.p99}` : 'n/a'} | ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} | ${s.audioShortfallSeconds ?? 'n/a'} | ${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs} | ${g.cpuPercent} | ${s.otherCpuPercent ?? 'n/a'} | ${
-        Object.entries(g.failures)
-          .map(([k, v]) => `${k}: ${v}`)
-          .join(', ') || '0'
-      } | ${s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`} |`,
-    );
+    // One cell per column, each a string as the row's template literal gave it (`${x}`), joined as before.
+    const cells: string[] = [
+      `${s.label ?? s.targetConcurrency}`,
+      `${s.calls} (${s.callsInMedia} / ${s.callsSeenByEngine ?? 'n/a'})`,
+      `${s.maxConcurrentMedia}`,
+      s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${mainAndIo(s.engine)}` : 'n/a',
+      `${s.engine?.peakRssMB ?? 'n/a'}`,
+      s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.p95} / ${s.lagSeconds.p99} / ${s.lagSeconds.max}` : 'n/a',
+      v ? `${v.p50} / ${v.p99}` : 'n/a',
+      `${s.rtpPacketsLost ?? 'n/a'}`,
+      `${s.ringOverrunSamples ?? 'n/a'}`,
+      `${s.audioShortfallSeconds ?? 'n/a'}`,
+      `${g.rtp.sendLag.p50Ms} / ${g.rtp.sendLag.p99Ms} / ${g.rtp.sendLag.maxMs}`,
+      `${g.cpuPercent}`,
+      `${s.otherCpuPercent ?? 'n/a'}`,
+      Object.entries(g.failures)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ') || '0',
+      s.sustainable ? 'kept up' : `**fell behind**: ${s.reasons.join('; ')}`,
+    ];
+    L.push(`| ${cells.join(' | ')} |`);
   }
   return L;
 }

@@ -46,7 +46,10 @@ test('modes, ranges, engine environment and help', () => {
   assert.equal(parse('--target', '127.0.0.1:5060').external?.target, { host: '127.0.0.1', port: 5060 });
 });
 
-test('refused: two modes, a soak no longer than its warm-up, fractional calls, a target off loopback, an unknown conversation', () => {
+const refusedTwoModesATitle =
+  'refused: two modes, a soak no longer than its warm-up, fractional calls, a target off loopback, an unknown ' +
+  'conversation';
+test(refusedTwoModesATitle, () => {
   assert.throws(() => parse('--ramp', '--compare'), /separate modes/);
   assert.throws(() => parse('--soak', '100'), /longer than the warm-up/);
   assert.throws(() => parse('--calls', '2.5'), /whole number/);

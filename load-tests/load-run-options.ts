@@ -6,7 +6,8 @@ import type { LoadReport } from './load-report.js';
 import { runBoundSeconds } from './soak-plan.js';
 
 /** `npm run load -- --help`. */
-export const USAGE = `Usage: node dist/load-tests/run-load.js [options]
+export const USAGE =
+  `Usage: node dist/load-tests/run-load.js [options]
 
   --calls N             calls in the run (default 20)
   --duration S|MIN-MAX  call length in seconds, fixed or uniform range (default 30)
@@ -29,7 +30,8 @@ export const USAGE = `Usage: node dist/load-tests/run-load.js [options]
                         samples engine RSS and heap, reports memory per call and whether RSS is flat
   --soak-warm-up S      seconds of the soak left out of the memory verdict (default 120)
   --lag-threshold S     engine lag that counts as falling behind (default 1.0)
-  --target host:port    an engine already running (loopback only); --http host:port for its API, --token T for its admin token
+  --target host:port    an engine already running (loopback only); --http host:port for its API, --token T for its ` +
+  `admin token
   --smsc-port N         port of the run's SMSC simulator (default: free port)
   --engine-env K=V      extra environment for the spawned engine (repeatable)
   --engine-node-arg A   extra node flag for the spawned engine (repeatable), e.g. --engine-node-arg=--cpu-prof

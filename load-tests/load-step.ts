@@ -88,7 +88,10 @@ export async function runStep(
       lastLog = now;
       const p = gen.pacerStats;
       ctx.log(
-        `[${label}] media calls ${gen.mediaCalls}, engine CPU ${proc?.cpuPercent ?? '?'}% (main thread ${proc?.mainThreadCpuPercent ?? '?'}%) RSS ${proc?.rssMB ?? '?'} MB, lag max ${poll ? poll.maxLagSeconds.toFixed(3) : '?'} s, RTP lost ${poll?.packetsLost ?? '?'}, send lag p99 ${p.sendLag.percentile(99).toFixed(1)} ms`,
+        `[${label}] media calls ${gen.mediaCalls}, engine CPU ${proc?.cpuPercent ?? '?'}% (main ` +
+          `thread ${proc?.mainThreadCpuPercent ?? '?'}%) RSS ${proc?.rssMB ?? '?'} MB, lag ` +
+          `max ${poll ? poll.maxLagSeconds.toFixed(3) : '?'} s, RTP lost ${poll?.packetsLost ?? '?'}, send lag ` +
+          `p99 ${p.sendLag.percentile(99).toFixed(1)} ms`,
       );
     }
   }, 1000);
@@ -227,7 +230,8 @@ function judge(ctx: StepContext, plan: PlannedCall[], targetConcurrency: number,
   }
   if (s.rtp.sendLag.p99Ms > ctx.generatorLagLimitMs) {
     reasons.push(
-      `GENERATOR fell behind (send lag p99 ${s.rtp.sendLag.p99Ms} ms > ${ctx.generatorLagLimitMs} ms): the engine's figures at this level are not trustworthy`,
+      `GENERATOR fell behind (send lag p99 ${s.rtp.sendLag.p99Ms} ms > ${ctx.generatorLagLimitMs} ms): the ` +
+        `engine's figures at this level are not trustworthy`,
     );
   }
   const machine = ctx.machine?.mean(from, to) ?? null;

@@ -13,7 +13,8 @@ function spinner(where: 'main' | 'worker') {
   const code =
     where === 'main'
       ? spin
-      : `new (require('node:worker_threads').Worker)(${JSON.stringify(spin)}, { eval: true }); setTimeout(() => {}, 20000);`;
+      : `new (require('node:worker_threads').Worker)(${JSON.stringify(spin)}, { eval: true }); setTimeout(() ` +
+        `=> {}, 20000);`;
   return spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
 }
 
@@ -54,14 +55,20 @@ test('a process busy on its main thread shows that CPU as the main thread’s', 
 
 const LMDB = createRequire(import.meta.url).resolve('lmdb');
 
-/** RSS of a child after it touched `mb` MB of anonymous memory, or read a file of that size through the page cache by mmap. */
+/**
+ * RSS of a child after it touched `mb` MB of anonymous memory, or read a file of that size through the page cache by
+ * mmap.
+ */
 async function residentAfter(kind: 'anon' | 'file', mb: number, file: string) {
   const code =
     kind === 'anon'
       ? `globalThis.keep = Buffer.alloc(${mb} << 20, 1); process.stdout.write('ready'); setTimeout(() => {}, 20000);`
-      : // A file read into a Buffer is anonymous memory; a mapping of it is file-backed. lmdb reads its file through a map
+      : // A file read into a Buffer is anonymous memory; a mapping of it is file-backed. lmdb reads its file through a
+        // map
         // (getBinaryFast copies each value into one reused buffer, so no 96 MB of copies).
-        `const { open } = require(${JSON.stringify(LMDB)}); const db = open({ path: ${JSON.stringify(file)}, readOnly: true }); let n = 0; for (let i = 0; i < 96; i++) n += db.getBinaryFast(i).length; process.stdout.write('ready'); setTimeout(() => {}, 20000);`;
+        `const { open } = require(${JSON.stringify(LMDB)}); const db = open({ path: ${JSON.stringify(file)}, ` +
+        `readOnly: true }); let n = 0; for (let i = 0; i < 96; i++) n += db.getBinaryFast(i).length; ` +
+        `process.stdout.write('ready'); setTimeout(() => {}, 20000);`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise((r, reject) => {
@@ -74,7 +81,10 @@ async function residentAfter(kind: 'anon' | 'file', mb: number, file: string) {
   }
 }
 
-test('RSS is split into file-backed and anonymous: 96 MB of heap memory is anonymous, an LMDB file read through its map is file-backed', async () => {
+const rssIsSplitIntoTitle =
+  'RSS is split into file-backed and anonymous: 96 MB of heap memory is anonymous, an LMDB file read through its ' +
+  'map is file-backed';
+test(rssIsSplitIntoTitle, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-rss-split-'));
   try {
     const { open } = await import('lmdb');
@@ -85,7 +95,8 @@ test('RSS is split into file-backed and anonymous: 96 MB of heap memory is anony
     const anon = (await residentAfter('anon', 96, ''))!;
     const file = (await residentAfter('file', 96, join(dir, 'db')))!;
     console.log(
-      `  anon child: RSS ${anon.rssMB} MB, file-backed ${anon.rssFileMB}; lmdb child: RSS ${file.rssMB}, file-backed ${file.rssFileMB}`,
+      `  anon child: RSS ${anon.rssMB} MB, file-backed ${anon.rssFileMB}; lmdb child: RSS ${file.rssMB}, ` +
+        `file-backed ${file.rssFileMB}`,
     );
     assert.ok(anon.rssFileMB !== null && file.rssFileMB !== null, 'RssFile is reported');
     // Node's own code and libraries are file-backed in both: the difference is the 96 MB.

@@ -7,7 +7,9 @@ import { benchmarksOf } from './run-benchmarks.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-test('the benchmarks of package.json, in order, without their compile step; a selection by name; an unknown name refused', () => {
+const theBenchmarksOfPackageTitle =
+  'the benchmarks of package.json, in order, without their compile step; a selection by name; an unknown name refused';
+test(theBenchmarksOfPackageTitle, () => {
   const scripts = {
     build: 'tsc -p tsconfig.json',
     'bench:a': 'tsc -p tsconfig.json && node dist/a.bench.js',

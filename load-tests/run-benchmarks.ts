@@ -18,7 +18,10 @@ export interface Benchmark {
   command: string;
 }
 
-/** The benchmarks among package.json's scripts, in their order there; `only` keeps those named (with or without `bench:`). */
+/**
+ * The benchmarks among package.json's scripts, in their order there; `only` keeps those named (with or without
+ * `bench:`).
+ */
 export function benchmarksOf(scripts: Record<string, string>, only: readonly string[] = []): Benchmark[] {
   const wanted = new Set(only.map((n) => (n.startsWith('bench:') ? n : `bench:${n}`)));
   const all = Object.entries(scripts)

@@ -17,7 +17,10 @@ const RUN_LOAD = join(dirname(fileURLToPath(import.meta.url)), 'run-load.js');
  * cross-check, then the report. Correctness only: every call seen by the engine and ended, no loss, each scam-like
  * call alerted and no calm one, the report written. Timings are printed by the tool, never asserted.
  */
-test('npm run load, small: every call seen by the engine, no loss, the scam-like calls alerted and no calm one, sipp cross-check, report written', async () => {
+const npmRunLoadSmallTitle =
+  'npm run load, small: every call seen by the engine, no loss, the scam-like calls alerted and no calm one, sipp ' +
+  'cross-check, report written';
+test(npmRunLoadSmallTitle, async () => {
   const out = mkdtempSync(join(tmpdir(), 'cg-load-smoke-'));
   try {
     // Calls of 36 s: the shipped policy takes about 20 s of scam-like speech to decide.

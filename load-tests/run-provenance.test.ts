@@ -7,7 +7,9 @@ import * as assert from 'uvu/assert';
 import { reportMarkdown, type LoadReport } from './load-report.js';
 import { machineAtEnd, machineAtStart, runCommit } from './run-provenance.js';
 
-/** A scratch git repository with one commit; git's identity given on the command line, not read from the user's config. */
+/**
+ * A scratch git repository with one commit; git's identity given on the command line, not read from the user's config.
+ */
 function scratchRepo(): { dir: string; sha: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cg-provenance-'));
   const git = (...args: string[]) =>
@@ -84,7 +86,8 @@ test('report.md prints the commit and the machine', () => {
   assert.match(md, `Commit: \`${'a'.repeat(40)}\` with uncommitted changes.`);
   assert.match(
     md,
-    `Machine: 2 × Test CPU, 4096 MB, Node ${process.version}; load average (1 / 5 / 15 min) 0.5 / 0.4 / 0.3 at the start, 1.9 / 1 / 0.5 at the end.`,
+    `Machine: 2 × Test CPU, 4096 MB, Node ${process.version}; load average (1 / 5 / 15 min) 0.5 / 0.4 / 0.3 at ` +
+      `the start, 1.9 / 1 / 0.5 at the end.`,
   );
   assert.match(reportMarkdown({ ...report, commit: null }, null), 'Commit: not a git checkout.');
 });

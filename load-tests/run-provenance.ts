@@ -12,7 +12,10 @@ export interface RunCommit {
   dirty: boolean;
 }
 
-/** The machine of a run. Load averages are the kernel's 1, 5 and 15 minute figures; `loadAverageEnd` null until the run ends. */
+/**
+ * The machine of a run. Load averages are the kernel's 1, 5 and 15 minute figures; `loadAverageEnd` null until the run
+ * ends.
+ */
 export interface RunMachine {
   cores: number;
   model: string;
@@ -61,7 +64,8 @@ export function provenanceMarkdown(commit: RunCommit | null, machine: RunMachine
   const end = machine.loadAverageEnd ? machine.loadAverageEnd.join(' / ') : 'n/a';
   return [
     c,
-    `Machine: ${machine.cores} × ${machine.model}, ${machine.totalMemoryMB} MB, Node ${machine.nodeVersion}; load average (1 / 5 / 15 min) ${machine.loadAverageStart.join(' / ')} at the start, ${end} at the end.`,
+    `Machine: ${machine.cores} × ${machine.model}, ${machine.totalMemoryMB} MB, Node ${machine.nodeVersion}; ` +
+      `load average (1 / 5 / 15 min) ${machine.loadAverageStart.join(' / ')} at the start, ${end} at the end.`,
   ];
 }
 

@@ -113,7 +113,9 @@ export async function runSippCrossCheck(o: SippCrossCheckOptions): Promise<SippC
     }
     return {
       available: true,
-      note: `${version.trim().split('\n')[0]}; caller leg only; the engine's view is from GET /calls polled every second, so caller seconds read up to ~1 s short of ${o.durationSeconds} s`,
+      note:
+        `${version.trim().split('\n')[0]}; caller leg only; the engine's view is from GET /calls polled every ` +
+        `second, so caller seconds read up to ~1 s short of ${o.durationSeconds} s`,
       sipp: {
         exitCode: code,
         successful: lastCount('Successful call'),
@@ -144,9 +146,11 @@ function callerAudio(lib: ClipLibrary, seconds: number): Buffer {
 }
 
 function scenario(seconds: number): string {
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+  return (
+    `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
-<!-- SIPREC load cross-check: multipart INVITE (SDP with two sendonly streams + rs-metadata), ACK, caller audio, BYE. -->
+<!-- SIPREC load cross-check: multipart INVITE (SDP with two sendonly streams + rs-metadata), ACK, caller audio, ` +
+    `BYE. -->
 <scenario name="siprec-load">
   <send retrans="500">
     <![CDATA[
@@ -231,5 +235,6 @@ function scenario(seconds: number): string {
   </send>
   <recv response="200" crlf="true"/>
 </scenario>
-`;
+`
+  );
 }

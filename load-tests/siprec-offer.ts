@@ -46,11 +46,16 @@ export function siprecOfferBody(p: SiprecOfferParams): string {
     `  <participant participant_id="${sid}-p2"><nameID aor="tel:${p.calleeNumber}"/></participant>`,
     `  <stream stream_id="${sid}-s1" session_id="${sid}"><label>1</label></stream>`,
     `  <stream stream_id="${sid}-s2" session_id="${sid}"><label>2</label></stream>`,
-    `  <participantstreamassoc participant_id="${sid}-p1"><send>${sid}-s1</send><recv>${sid}-s2</recv></participantstreamassoc>`,
-    `  <participantstreamassoc participant_id="${sid}-p2"><send>${sid}-s2</send><recv>${sid}-s1</recv></participantstreamassoc>`,
+    `  <participantstreamassoc ` +
+      `participant_id="${sid}-p1"><send>${sid}-s1</send><recv>${sid}-s2</recv></participantstreamassoc>`,
+    `  <participantstreamassoc ` +
+      `participant_id="${sid}-p2"><send>${sid}-s2</send><recv>${sid}-s1</recv></participantstreamassoc>`,
     '</recording>',
     '',
   ].join('\r\n');
   const b = MULTIPART_BOUNDARY;
-  return `--${b}\r\nContent-Type: application/sdp\r\n\r\n${sdp}\r\n--${b}\r\nContent-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n${md}\r\n--${b}--\r\n`;
+  return (
+    `--${b}\r\nContent-Type: application/sdp\r\n\r\n${sdp}\r\n--${b}\r\nContent-Type: ` +
+    `application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n${md}\r\n--${b}--\r\n`
+  );
 }

@@ -25,7 +25,9 @@ export interface SoakSample {
   slabMB?: number | null;
   /** RSS minus the committed V8 heaps, the backend memory and the slabs: code, stacks, malloc, V8's own tables. */
   unattributedMB?: number | null;
-  /** The file-backed and shared part of RSS (node's code, the LMDB files kept under retention): page cache, not a leak. */
+  /**
+   * The file-backed and shared part of RSS (node's code, the LMDB files kept under retention): page cache, not a leak.
+   */
   fileMB?: number | null;
   activeCalls: number | null;
   cpuPercent: number | null;
@@ -192,7 +194,9 @@ export function analyseSoak(o: {
   };
 }
 
-/** RSS minus its file-backed part (heaps, slabs, wasm, malloc, stacks: where a leak would show), null when not sampled. */
+/**
+ * RSS minus its file-backed part (heaps, slabs, wasm, malloc, stacks: where a leak would show), null when not sampled.
+ */
 export function anonMB(s: Pick<SoakSample, 'rssMB' | 'fileMB'>): number | null {
   return s.fileMB == null ? null : Math.round((s.rssMB - s.fileMB) * 10) / 10;
 }
@@ -202,7 +206,10 @@ export function mib(bytes: number): number {
   return Math.round((bytes / 2 ** 20) * 10) / 10;
 }
 
-/** The RSS split into what the engine's gauges account for (MB of 2^20 bytes like the RSS samples, one decimal), and the rest. */
+/**
+ * The RSS split into what the engine's gauges account for (MB of 2^20 bytes like the RSS samples, one decimal), and the
+ * rest.
+ */
 export function memoryParts(
   rssMB: number,
   m: Pick<MetricsScrape, 'heapTotalBytes' | 'workerHeapTotalBytes' | 'workerBackendBytes' | 'slabBytes'> | undefined,

@@ -4,7 +4,8 @@ import { anonMB, type SoakSample } from './soak-analysis.js';
 
 /**
  * The soak's chart, drawn like the load chart (vega-lite → vega SVG headless → resvg PNG): engine RSS, the V8 heaps
- * in use and committed, the rest of RSS outside the heaps, wasm and slabs, and RSS split into anonymous and file-backed, against minutes into the soak, with the warm-up shaded, and the active calls below it.
+ * in use and committed, the rest of RSS outside the heaps, wasm and slabs, and RSS split into anonymous and
+ * file-backed, against minutes into the soak, with the warm-up shaded, and the active calls below it.
  */
 export async function renderSoakChart(
   samples: readonly SoakSample[],

@@ -3,7 +3,10 @@ import * as assert from 'uvu/assert';
 import { syntheticClips } from './emodb-clips.js';
 import { plannedConcurrency, planSoak, runBoundSeconds } from './soak-plan.js';
 
-test('soak plan: constant concurrency after the ramp, calls replaced as they end, unique calls, nothing starts after the end', () => {
+const soakPlanConstantConcurrencyTitle =
+  'soak plan: constant concurrency after the ramp, calls replaced as they end, unique calls, nothing starts after ' +
+  'the end';
+test(soakPlanConstantConcurrencyTitle, () => {
   const plan = planSoak(syntheticClips(), {
     concurrency: 20,
     seconds: 300,
@@ -17,7 +20,8 @@ test('soak plan: constant concurrency after the ramp, calls replaced as they end
   assert.is(new Set(plan.map((c) => c.callId)).size, plan.length);
   assert.is(new Set(plan.map((c) => c.calleeNumber)).size, plan.length);
   assert.ok(plan.every((c) => c.startOffsetMs < 300000));
-  // A slot is empty only during the 1 s gap between its calls (calls last 20-40 s): never above 20, about 20 on average.
+  // A slot is empty only during the 1 s gap between its calls (calls last 20-40 s): never above 20, about 20 on
+  // average.
   let sum = 0;
   let samples = 0;
   for (let t = 10; t < 300; t += 0.5) {

@@ -127,36 +127,39 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] {
   const a = r.analysis;
   const L: string[] = ['## Soak', ''];
+  const anonAndFile =
+    a.anonSlopeMBPerMin === null
+      ? ''
+      : `; anonymous RSS ${a.anonSlopeMBPerMin} MB/min, file-backed ${a.fileSlopeMBPerMin} MB/min`;
   L.push(
-    `**${a.concurrency} concurrent two-leg calls held for ${a.seconds} s (calls replaced as they end; ${r.calls.length} calls in all). RSS ${a.flat ? 'flat' : 'NOT flat'}: ${a.rssSlopeMBPerMin} MB/min after the ${a.warmUpSeconds} s warm-up (flat means within ±${a.flatSlopeMBPerMin} MB/min)${a.anonSlopeMBPerMin === null ? '' : `; anonymous RSS ${a.anonSlopeMBPerMin} MB/min, file-backed ${a.fileSlopeMBPerMin} MB/min`}. Memory per call: ${a.memoryPerCallMB ?? 'n/a'} MB.**`,
+    `**${a.concurrency} concurrent two-leg calls held for ${a.seconds} s (calls replaced as they end; ` +
+      `${r.calls.length} calls in all). RSS ${a.flat ? 'flat' : 'NOT flat'}: ${a.rssSlopeMBPerMin} MB/min after the ` +
+      `${a.warmUpSeconds} s warm-up (flat means within ±${a.flatSlopeMBPerMin} MB/min)${anonAndFile}. ` +
+      `Memory per call: ${a.memoryPerCallMB ?? 'n/a'} MB.**`,
     '',
   );
   if (chartFile) L.push(`![RSS and heap over the soak](${chartFile})`, '');
   L.push('| figure | value |', '|---|---|');
   L.push(`| idle engine RSS before the soak (after 5 warm-up calls) | ${a.baselineRssMB ?? 'n/a'} MB |`);
   L.push(
-    `| steady part judged | ${a.steady.from}–${a.steady.to} s, ${a.steady.samples} samples, ${a.steady.meanActiveCalls ?? 'n/a'} active calls on average |`,
+    `| steady part judged | ${a.steady.from}–${a.steady.to} s, ${a.steady.samples} ` +
+      `samples, ${a.steady.meanActiveCalls ?? 'n/a'} active calls on average |`,
   );
   L.push(`| RSS mean / min / max | ${a.steady.rssMB.mean} / ${a.steady.rssMB.min} / ${a.steady.rssMB.max} MB |`);
   L.push(`| RSS slope (least squares) | ${a.rssSlopeMBPerMin} MB/min |`);
   L.push(`| RSS last quarter minus first quarter | ${a.rssFirstToLastQuarterMB} MB |`);
-  L.push(
-    `| main-thread heap mean / min / max, slope | ${a.steady.heapMB ? `${a.steady.heapMB.mean} / ${a.steady.heapMB.min} / ${a.steady.heapMB.max} MB, ${a.heapSlopeMBPerMin} MB/min` : 'n/a'} |`,
-  );
-  L.push(
-    `| worker heaps (sum) mean / min / max, slope | ${a.workerHeapMB ? `${a.workerHeapMB.mean} / ${a.workerHeapMB.min} / ${a.workerHeapMB.max} MB, ${a.workerHeapSlopeMBPerMin} MB/min` : 'n/a'} |`,
-  );
-  L.push(
-    `| V8 heaps committed (main + workers) mean / min / max, slope | ${a.committedHeapMB ? `${a.committedHeapMB.mean} / ${a.committedHeapMB.min} / ${a.committedHeapMB.max} MB, ${a.committedHeapSlopeMBPerMin} MB/min` : 'n/a'} |`,
-  );
   const row = (label: string, x: { mean: number; min: number; max: number } | null, slope: number | null) =>
     L.push(
       `| ${label} mean / min / max, slope | ${x ? `${x.mean} / ${x.min} / ${x.max} MB, ${slope} MB/min` : 'n/a'} |`,
     );
+  row('main-thread heap', a.steady.heapMB, a.heapSlopeMBPerMin);
+  row('worker heaps (sum)', a.workerHeapMB, a.workerHeapSlopeMBPerMin);
+  row('V8 heaps committed (main + workers)', a.committedHeapMB, a.committedHeapSlopeMBPerMin);
   row('wasm memory of the model backends (workers, sum)', a.backendMB, a.backendSlopeMBPerMin);
   row('call slabs (SharedArrayBuffers, live + idle)', a.slabMB, a.slabSlopeMBPerMin);
   row(
-    'rest of RSS (RSS − V8 heaps committed − wasm − slabs: code, stacks, malloc, V8 tables; committed sizes are subtracted, so a lower bound)',
+    'rest of RSS (RSS − V8 heaps committed − wasm − slabs: code, stacks, malloc, V8 tables; committed ' +
+      'sizes are subtracted, so a lower bound)',
     a.unattributedMB,
     a.unattributedSlopeMBPerMin,
   );
@@ -173,27 +176,30 @@ export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] 
   L.push(`| memory per call ((mean RSS − idle RSS) / mean active calls) | ${a.memoryPerCallMB ?? 'n/a'} MB |`);
   L.push(`| RSS 10 s after the last call ended | ${a.afterRssMB ?? 'n/a'} MB |`);
   const v = r.steady.verdictLatencyMs;
-  L.push(
-    `| verdict latency p50 / p95 / p99 (engine, steady part) | ${v ? `${v.p50} / ${v.p95} / ${v.p99} ms over ${v.count} windows` : 'n/a'} |`,
-  );
-  L.push(
-    `| engine lag p50 / p99 / max (steady part) | ${r.steady.lagSeconds ? `${r.steady.lagSeconds.p50} / ${r.steady.lagSeconds.p99} / ${r.steady.lagSeconds.max} s` : 'n/a'} |`,
-  );
+  const verdict = v ? `${v.p50} / ${v.p95} / ${v.p99} ms over ${v.count} windows` : 'n/a';
+  L.push(`| verdict latency p50 / p95 / p99 (engine, steady part) | ${verdict} |`);
+  const lag = r.steady.lagSeconds;
+  L.push(`| engine lag p50 / p99 / max (steady part) | ${lag ? `${lag.p50} / ${lag.p99} / ${lag.max} s` : 'n/a'} |`);
   L.push(`| engine CPU mean (steady part) | ${r.steady.engineCpuPercentMean ?? 'n/a'} % of one core |`);
   L.push(
-    `| other processes' CPU mean (steady part; the machine was shared) | ${r.steady.otherCpuPercentMean ?? 'n/a'} % of one core |`,
+    `| other processes' CPU mean (steady part; the machine was shared) ` +
+      `| ${r.steady.otherCpuPercentMean ?? 'n/a'} % of one core |`,
   );
   L.push(
-    `| RTP lost, ring overrun samples (whole soak) | ${r.step.rtpPacketsLost ?? 'n/a'}, ${r.step.ringOverrunSamples ?? 'n/a'} |`,
+    `| RTP lost, ring overrun samples (whole soak) ` +
+      `| ${r.step.rtpPacketsLost ?? 'n/a'}, ${r.step.ringOverrunSamples ?? 'n/a'} |`,
   );
   L.push(`| calls failed | ${r.step.generator.failed} ${JSON.stringify(r.step.generator.failures)} |`);
   L.push(
-    `| alerts: scam-like calls alerted, false alerts on calm calls | ${r.alerts.alertedScam}/${r.alerts.scamCalls} (recall ${r.alerts.recall}), ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`,
+    `| alerts: scam-like calls alerted, false alerts on calm calls ` +
+      `| ${r.alerts.alertedScam}/${r.alerts.scamCalls} ` +
+      `(recall ${r.alerts.recall}), ${r.alerts.falseAlerts}/${r.alerts.calmCalls} |`,
   );
   L.push('');
   L.push('Samples every 30 s (from the 1 s series in report.json):', '');
   L.push(
-    '| t s | active calls | RSS MB | anonymous MB | file-backed MB | main heap MB | worker heaps MB | V8 heaps committed MB | wasm MB | slabs MB | rest MB | engine CPU % |',
+    '| t s | active calls | RSS MB | anonymous MB | file-backed MB | main heap MB | worker heaps MB | V8 heaps ' +
+      'committed MB | wasm MB | slabs MB | rest MB | engine CPU % |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   let next = 0;
@@ -201,7 +207,10 @@ export function soakMarkdown(r: SoakResult, chartFile: string | null): string[] 
     if (x.t < next) continue;
     next = Math.floor(x.t / 30) * 30 + 30;
     L.push(
-      `| ${x.t} | ${x.activeCalls ?? 'n/a'} | ${x.rssMB} | ${anonMB(x) ?? 'n/a'} | ${x.fileMB ?? 'n/a'} | ${x.heapMB ?? 'n/a'} | ${x.workerHeapMB ?? 'n/a'} | ${x.committedHeapMB ?? 'n/a'} | ${x.backendMB ?? 'n/a'} | ${x.slabMB ?? 'n/a'} | ${x.unattributedMB ?? 'n/a'} | ${x.cpuPercent ?? 'n/a'} |`,
+      `| ${x.t} | ${x.activeCalls ?? 'n/a'} | ${x.rssMB} | ${anonMB(x) ?? 'n/a'} | ${x.fileMB ?? 'n/a'} ` +
+        `| ${x.heapMB ?? 'n/a'} | ${x.workerHeapMB ?? 'n/a'} | ${x.committedHeapMB ?? 'n/a'} ` +
+        `| ${x.backendMB ?? 'n/a'} | ${x.slabMB ?? 'n/a'} | ${x.unattributedMB ?? 'n/a'} ` +
+        `| ${x.cpuPercent ?? 'n/a'} |`,
     );
   }
   L.push('');

@@ -86,13 +86,18 @@ export function summariseSpeech(
 
 export function speechMarkdown(s: SpeechLoadSummary): string[] {
   const row = (name: string, k: SpeechKindSummary) =>
-    `| ${name} | ${k.calls} | ${k.flagged} | ${k.recognised} | ${k.firstSlotP50 ?? '-'} / ${k.firstSlotMax ?? '-'} | ${(100 * k.coverage).toFixed(0)} % | ${k.withIntents} | ${k.contentAlerts} | ${k.acousticAlerts} |`;
+    `| ${name} | ${k.calls} | ${k.flagged} | ${k.recognised} | ${k.firstSlotP50 ?? '-'} ` +
+    `/ ${k.firstSlotMax ?? '-'} | ${(100 * k.coverage).toFixed(0)} % | ${k.withIntents} | ${k.contentAlerts} ` +
+    `| ${k.acousticAlerts} |`;
   return [
     '## Spoken content under load',
     '',
-    'From GET /calls: the calls the keyword spotter flagged, whether the other party got a recognition slot, the call time of its first slot, the share of the call a slot heard it, the calls with intents, and the alerts by basis.',
+    'From GET /calls: the calls the keyword spotter flagged, whether the other party got a recognition slot, the ' +
+      'call time of its first slot, the share of the call a slot heard it, the calls with intents, and the alerts ' +
+      'by basis.',
     '',
-    '| calls | n | flagged by the spotter | got a slot | first slot at, median / max (s) | heard | with intents | content alerts | acoustic alerts |',
+    '| calls | n | flagged by the spotter | got a slot | first slot at, median / max (s) | heard | with intents ' +
+      '| content alerts | acoustic alerts |',
     '|---|---|---|---|---|---|---|---|---|',
     row('scam scripts', s.scam),
     row('benign scripts', s.calm),

@@ -3,7 +3,8 @@ import type { HistogramSummary } from './engine-metrics-scraper.js';
 
 /**
  * One measured step of a load run (a ramp level, a run, a soak or a comparison variant), as the report keeps it. In
- * its own module because the step runner, the comparison, the soak and the report all read it. Field names say their unit.
+ * its own module because the step runner, the comparison, the soak and the report all read it. Field names say their
+ * unit.
  */
 export interface StepReport {
   /** What the step was: a ramp level, 'run', 'soak' or a comparison variant's name. */
@@ -21,7 +22,10 @@ export interface StepReport {
   engine: {
     cpuPercentMean: number;
     cpuPercentPeak: number;
-    /** The engine's main thread alone (SIP, scheduling, SMPP, HTTP; RTP too without I/O threads): one thread, so about 100 at most. */
+    /**
+     * The engine's main thread alone (SIP, scheduling, SMPP, HTTP; RTP too without I/O threads): one thread, so about
+     * 100 at most.
+     */
     mainThreadCpuPercentMean?: number | null;
     /** The RTP I/O threads together (the engine's own busy-time gauge, differenced over the window), % of one core. */
     ioThreadsCpuPercent?: number | null;
@@ -62,7 +66,9 @@ export interface EngineStepMetrics {
   windowsPerSecond: number | null;
 }
 
-/** " (main / I/O)" after the engine's CPU in the tables: the main thread's share and the RTP I/O threads' (when any). */
+/**
+ * " (main / I/O)" after the engine's CPU in the tables: the main thread's share and the RTP I/O threads' (when any).
+ */
 export function mainAndIo(e: {
   mainThreadCpuPercentMean?: number | null;
   ioThreadsCpuPercent?: number | null;

@@ -42,18 +42,21 @@ async function benchDir(dir: string, seconds: number, backendName: string): Prom
   const { model, manifest, weightBytes } = await loadModelDir(dir, DEFAULT_FRONT_END);
   const p = new BatchedPredictor(model, manifest);
   console.log(
-    `model ${manifest.name}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, input [${manifest.window.frames} x ${manifest.input.featureCount}], backend ${backendName}`,
+    `model ${manifest.name}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, input ` +
+      `[${manifest.window.frames} x ${manifest.input.featureCount}], backend ${backendName}`,
   );
   const rows: [string, ReturnType<typeof measure>][] = [];
   for (const b of [1, 8, 32, 64]) rows.push([`batch ${b}`, measure(p, b, seconds)]);
   for (const [name, r] of rows)
     console.log(
-      `${name.padEnd(9)} ${r.windowsPerSecond.toFixed(0).padStart(7)} windows/s  ${(r.msPerWindow * 1000).toFixed(1).padStart(7)} µs/window  (${r.calls} predicts)`,
+      `${name.padEnd(9)} ${r.windowsPerSecond.toFixed(0).padStart(7)} ` +
+        `windows/s  ${(r.msPerWindow * 1000).toFixed(1).padStart(7)} µs/window  (${r.calls} predicts)`,
     );
   const single = rows[0][1].windowsPerSecond;
   const b32 = rows[2][1].windowsPerSecond;
   console.log(
-    `batched (32) / unbatched: ${(b32 / single).toFixed(2)}x; target >= 2000 windows/s batched and >= 2x unbatched: ${b32 >= 2000 && b32 >= 2 * single ? 'met' : 'NOT met'}`,
+    `batched (32) / unbatched: ${(b32 / single).toFixed(2)}x; target >= 2000 windows/s batched and >= 2x ` +
+      `unbatched: ${b32 >= 2000 && b32 >= 2 * single ? 'met' : 'NOT met'}`,
   );
   model.dispose();
 }

@@ -6,7 +6,10 @@ export interface SmppAddress {
   npi: number;
 }
 
-/** A sender: digits (optionally +) are international E.164 (TON 1/NPI 1); anything else alphanumeric (TON 5/NPI 0, max 11 chars). */
+/**
+ * A sender: digits (optionally +) are international E.164 (TON 1/NPI 1); anything else alphanumeric (TON 5/NPI 0, max
+ * 11 chars).
+ */
 export function senderAddress(sender: string): SmppAddress {
   const s = sender.trim();
   if (/^\+?\d{1,15}$/.test(s)) return { addr: s.replace(/^\+/, ''), ton: 1, npi: 1 };

@@ -40,7 +40,10 @@ test('receipt ids in decimal text while submit_sm_resp ids are hex still match (
   }
 });
 
-test('an SMSC that reuses message ids (restart): each receipt lands on the newest submit with the id, even when it beats the submit_sm_resp; the old alert is untouched', async () => {
+const anSmscThatReusesTitle =
+  'an SMSC that reuses message ids (restart): each receipt lands on the newest submit with the id, even when it ' +
+  'beats the submit_sm_resp; the old alert is untouched';
+test(anSmscThatReusesTitle, async () => {
   const r = await rig();
   try {
     await r.svc.enqueue({ alertId: 'old', to: TO, text: 'first' });
@@ -67,7 +70,10 @@ test('an SMSC that reuses message ids (restart): each receipt lands on the newes
   }
 });
 
-test('a receipt for a part already final (a duplicate, or an id whose newest submit is done) changes nothing and is counted', async () => {
+const aReceiptForATitle =
+  'a receipt for a part already final (a duplicate, or an id whose newest submit is done) changes nothing and is ' +
+  'counted';
+test(aReceiptForATitle, async () => {
   const r = await rig();
   try {
     await r.svc.enqueue({ alertId: 'd1', to: TO, text: 'once' });
@@ -87,7 +93,9 @@ test('a receipt for a part already final (a duplicate, or an id whose newest sub
   }
 });
 
-test("close() right after a submit answers the receipt that arrived before the unbind (callguard notify's path)", async () => {
+const closeRightAfterATitle =
+  'close() right after a submit answers the receipt that ' + "arrived before the unbind (callguard notify's path)";
+test(closeRightAfterATitle, async () => {
   const r = await rig();
   try {
     await r.svc.enqueue({ alertId: 'n1', to: TO, text: 'notify' });

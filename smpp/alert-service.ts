@@ -184,7 +184,9 @@ export class AlertService extends EventEmitter {
   private readonly recentIds = new Map<string, { alertId: string; part: number }>();
   private queue: Work[] = [];
   private qHead = 0;
-  /** Parts awaiting a submit_sm_resp: key -> the SMSC key it went to and which send it is (a receipt waits for those). */
+  /**
+   * Parts awaiting a submit_sm_resp: key -> the SMSC key it went to and which send it is (a receipt waits for those).
+   */
   private readonly inFlight = new Map<string, { smsc: string; send: number }>();
   private sends = 0;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -269,7 +271,8 @@ export class AlertService extends EventEmitter {
     this.consent = this.opts.consent ?? new OutboxLedger(this.outbox);
     if (this.outbox.reindexedAtOpen)
       this.log.info(
-        'SMS outbox was not closed cleanly by this release (first start, a crash, or a rollback): its retention indexes were checked',
+        'SMS outbox was not closed cleanly by this release (first start, a crash, or a rollback): its retention ' +
+          'indexes were checked',
       );
     let reloaded = 0;
     for (const id of this.outbox.pendingIds()) {
@@ -407,7 +410,10 @@ export class AlertService extends EventEmitter {
     return this.outbox.purgeBefore(cutoff, now);
   }
 
-  /** MO log (STOP, NOT SCAM, ...) of this engine's outbox, oldest first (a shared ledger keeps its own: `ledger.moLog()`). */
+  /**
+   * MO log (STOP, NOT SCAM, ...) of this engine's outbox, oldest first (a shared ledger keeps its own:
+   * `ledger.moLog()`).
+   */
   moLog() {
     return this.outbox?.moLog() ?? [];
   }

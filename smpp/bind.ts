@@ -27,7 +27,9 @@ export class SmscBind extends EventEmitter {
   state: BindState = 'down';
   session?: SmppSession;
   lastError?: string;
-  /** Per bind, over all its sessions: binds, failures, lost links, throttling, and what its SMSC sent that we refused. */
+  /**
+   * Per bind, over all its sessions: binds, failures, lost links, throttling, and what its SMSC sent that we refused.
+   */
   readonly counters = {
     binds: 0,
     bindFailures: 0,

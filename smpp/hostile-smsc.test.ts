@@ -87,7 +87,10 @@ const BEHAVIOURS: Array<{ name: string; run: Behaviour }> = [
   },
 ];
 
-test('a hostile SMSC: garbage, bad lengths, a deliver_sm flood, no answers, a close mid-PDU; every alert is kept and delivered once by the sane SMSC that follows', async () => {
+const aHostileSmscGarbageTitle =
+  'a hostile SMSC: garbage, bad lengths, a deliver_sm flood, no answers, a close mid-PDU; every alert is kept and ' +
+  'delivered once by the sane SMSC that follows';
+test(aHostileSmscGarbageTitle, async () => {
   const dir = tempDir();
   let conn = 0;
   const seen = { submits: 0, deliverResps: 0 };

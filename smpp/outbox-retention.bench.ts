@@ -26,7 +26,9 @@ function record(i: number, at: number): AlertRecord {
     alertId,
     callId: `call-${i}@sbc.example`,
     to: `+3360${String(i).padStart(7, '0')}`,
-    text: 'ACME Mobile: this call may be a scam. Hang up; we never ask for codes or payments by phone. Reply NOT SCAM if it was not.',
+    text:
+      'ACME Mobile: this call may be a scam. Hang up; we never ask for codes or payments by phone. Reply NOT SCAM ' +
+      'if it was not.',
     createdAt: at,
     updatedAt: at,
     state: 'delivered',
@@ -82,7 +84,8 @@ async function one(n: number): Promise<void> {
     const uncleanMs = performance.now() - t2;
     if (!box.reindexedAtOpen) throw new Error('bench setup: an unclean reopen did not re-check the indexes');
     console.log(
-      `| ${n.toLocaleString('en')} | ${AGED} | ${sweepMs.toFixed(1)} ms | ${scanMs.toFixed(1)} ms | ${cleanMs.toFixed(1)} ms | ${uncleanMs.toFixed(1)} ms |`,
+      `| ${n.toLocaleString('en')} | ${AGED} | ${sweepMs.toFixed(1)} ms | ${scanMs.toFixed(1)} ms ` +
+        `| ${cleanMs.toFixed(1)} ms | ${uncleanMs.toFixed(1)} ms |`,
     );
   } finally {
     await box.close();
@@ -91,7 +94,8 @@ async function one(n: number): Promise<void> {
 }
 
 console.log(
-  '| alerts kept | aged past the cutoff | sweep (index up to the cutoff, deletes included) | reference: one read of every kept record | open after a clean close | open after an unclean stop (index check pass) |',
+  '| alerts kept | aged past the cutoff | sweep (index up to the cutoff, deletes included) | reference: one read ' +
+    'of every kept record | open after a clean close | open after an unclean stop (index check pass) |',
 );
 console.log('|---|---|---|---|---|---|');
 for (const n of SIZES) await one(n);

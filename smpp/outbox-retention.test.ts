@@ -9,7 +9,10 @@ import { Outbox, type AlertRecord } from './outbox.js';
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-/** Runs `fn` against an outbox in a fresh directory (`prepare` may write the directory first, as an earlier release would), then closes and removes it. */
+/**
+ * Runs `fn` against an outbox in a fresh directory (`prepare` may write the directory first, as an earlier release
+ * would), then closes and removes it.
+ */
 async function withOutbox(fn: (box: Outbox) => Promise<void>, prepare?: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-retention-'));
   try {
@@ -39,7 +42,10 @@ function record(alertId: string, to: string, at: number, state: AlertRecord['sta
   };
 }
 
-test('outbox retention: records past the cutoff go with their message-id index, call and last-alert entries, dead letters and MO; pending records and opt-outs stay', () =>
+const outboxRetentionRecordsPastTitle =
+  'outbox retention: records past the cutoff go with their message-id index, call and last-alert entries, dead ' +
+  'letters and MO; pending records and opt-outs stay';
+test(outboxRetentionRecordsPastTitle, () =>
   withOutbox(async (box) => {
     const now = Date.now();
     const old = now - 40 * DAY;
@@ -80,9 +86,13 @@ test('outbox retention: records past the cutoff go with their message-id index, 
     assert.equal(await box.admit(record('old-1#escalation', '+33600000009', now, 'queued'), limits, now), {
       accepted: true,
     });
-  }));
+  }),
+);
 
-test('outbox retention: an old record changed since the cutoff is kept, and goes once that change ages; a pending one goes once sent', () =>
+const outboxRetentionAnOldTitle =
+  'outbox retention: an old record changed since the cutoff is kept, and goes once that change ages; a pending one ' +
+  'goes once sent';
+test(outboxRetentionAnOldTitle, () =>
   withOutbox(async (box) => {
     const now = Date.now();
     const old = now - 40 * DAY;
@@ -106,9 +116,12 @@ test('outbox retention: an old record changed since the cutoff is kept, and goes
     assert.is(box.get('a#alert'), undefined);
     assert.is(box.get('b#alert'), undefined);
     assert.is(await box.purgeBefore(now + DAY, now + DAY), 0);
-  }));
+  }),
+);
 
-test('outbox retention: an outbox written before the retention index (records only) is indexed once at open and swept', () => {
+const outboxRetentionAnOutboxTitle =
+  'outbox retention: an outbox written before the retention index (records only) is indexed once at open and swept';
+test(outboxRetentionAnOutboxTitle, () => {
   const now = Date.now();
   const old = now - 40 * DAY;
   return withOutbox(
@@ -135,11 +148,15 @@ test('outbox retention: an outbox written before the retention index (records on
   );
 });
 
-test('outbox retention: long alert ids and message-id keys (a Call-ID and a host name) are swept with their receipt keys; a sweep never fails on them', () =>
+const outboxRetentionLongAlertTitle =
+  'outbox retention: long alert ids and message-id keys (a Call-ID and a host name) are swept with their receipt ' +
+  'keys; a sweep never fails on them';
+test(outboxRetentionLongAlertTitle, () =>
   withOutbox(async (box) => {
     const now = Date.now();
     const old = now - 40 * DAY;
-    // Alert ids of 8 and 80 characters, receipt keys of 66: index keys on both sides of ordered-binary's 64-character switch.
+    // Alert ids of 8 and 80 characters, receipt keys of 66: index keys on both sides of ordered-binary's 64-character
+    // switch.
     const ids = ['abc#high', `${'3c26700b-6b8f-4e1a-9d2c-1234abcd5678'}@sbc-01.operator.example.net:5060;x=y#high`];
     for (const [i, id] of ids.entries()) {
       await box.admit(record(id, `+3360000000${i}`, old, 'queued'), null, old);
@@ -165,9 +182,13 @@ test('outbox retention: long alert ids and message-id keys (a Call-ID and a host
         id,
       );
     }
-  }));
+  }),
+);
 
-test('outbox retention: a message id the SMSC reused for a newer alert keeps resolving to it when the older alert is swept', () =>
+const outboxRetentionAMessageTitle =
+  'outbox retention: a message id the SMSC reused for a newer alert keeps resolving to it when the older alert is ' +
+  'swept';
+test(outboxRetentionAMessageTitle, () =>
   withOutbox(async (box) => {
     const now = Date.now();
     const old = now - 40 * DAY;
@@ -181,9 +202,13 @@ test('outbox retention: a message id the SMSC reused for a newer alert keeps res
     await box.save(record('b#alert', '+33600000002', now, 'delivered'));
     assert.is(await box.purgeBefore(now + 1, now + 1), 1);
     assert.is(box.lookupMessageId(['smsc|7']), undefined);
-  }));
+  }),
+);
 
-test('outbox retention: an earlier release run after a rollback (one record added, one purged: the same sizes) is caught by the close stamp; its records are indexed and swept', async () => {
+const outboxRetentionAnEarlierTitle =
+  'outbox retention: an earlier release run after a rollback (one record added, one purged: the same sizes) is ' +
+  'caught by the close stamp; its records are indexed and swept';
+test(outboxRetentionAnEarlierTitle, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-outbox-rollback-'));
   const now = Date.now();
   const old = now - 40 * DAY;

@@ -66,13 +66,18 @@ export class Outbox {
   private readonly mo: Database<MoRecord, string>;
   /** Retention index: `timeKey(createdAt, alertId)` → alertId, one entry per alert, written when it is admitted. */
   private readonly byCreated: Database<string, string>;
-  /** Retention index: `alertKey(alertId, message-id key)` → both, so a purged alert's receipt keys are found without a scan. */
+  /**
+   * Retention index: `alertKey(alertId, message-id key)` → both, so a purged alert's receipt keys are found without a
+   * scan.
+   */
   private readonly messageIdsByAlert: Database<{ alertId: string; key: string }, string>;
   /** Outbox bookkeeping: the transaction id a clean close() left the outbox at. */
   private readonly meta: Database<number, string>;
   /** Consent changes: `msisdn SEP timeKey` → the change (the history an opt-out keeps). */
   private readonly consentChanges: Database<ConsentChange, string>;
-  /** Alerts admitted without an outbox record (an engine whose outbox is the ledger of another sender): alertId → at. */
+  /**
+   * Alerts admitted without an outbox record (an engine whose outbox is the ledger of another sender): alertId → at.
+   */
   private readonly admitted: Database<number, string>;
   /** True when open found the outbox written by something else since a clean close, and re-checked its indexes. */
   readonly reindexedAtOpen: boolean;
@@ -175,7 +180,10 @@ export class Outbox {
     });
   }
 
-  /** Persists a record's new state (and `alsoWrite`'s, in the same transaction); clears it from pending once no part waits to be submitted. */
+  /**
+   * Persists a record's new state (and `alsoWrite`'s, in the same transaction); clears it from pending once no part
+   * waits to be submitted.
+   */
   save(record: AlertRecord, alsoWrite?: () => void): Promise<boolean> {
     // Only over a stored record: a late receipt for an alert the retention sweep has deleted must not bring it back
     // without its index entries (nothing would ever sweep it again). Resolves false when there was nothing to save.
@@ -337,7 +345,8 @@ function lastTxnId(root: RootDatabase): number {
 /**
  * Composite keys join their parts with U+001F. Not \0: ordered-binary stores a string key of 64 characters or more as
  * plain UTF-8 and reads a 0 byte back as an array separator, and alert ids made of SIP Call-IDs are that long. U+001F
- * is stored as itself at any length and sorts below every printable character, so a prefix range is [id+SEP, id+SEP_END).
+ * is stored as itself at any length and sorts below every printable character, so a prefix range is [id+SEP,
+ * id+SEP_END).
  */
 const SEP = '\x1f';
 const SEP_END = '\x20';

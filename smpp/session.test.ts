@@ -121,7 +121,8 @@ test('malformed and unknown requests from the SMSC are nacked and the session st
       for (let b = f.next(); b && !(b instanceof Error); b = f.next())
         if (b.readUInt32BE(4) === 0x80000000) nacks.push(b.readUInt32BE(8));
     });
-    const bad = Buffer.from([0, 0, 0, 20, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff]); // deliver_sm, garbage body
+    // deliver_sm, garbage body
+    const bad = Buffer.from([0, 0, 0, 20, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff]);
     const unknown = Buffer.from([0, 0, 0, 16, 0, 0, 0x09, 0x99, 0, 0, 0, 0, 0, 0, 0, 8]);
     sockRef!.write(Buffer.concat([bad, unknown]));
     await until(() => nacks.length === 2, 'two generic_nacks');
@@ -177,7 +178,9 @@ test('window and responses on a bare session; destroy rejects outstanding reques
   }
 });
 
-test('fail-over: with the first SMSC down, alerts go through the second; with both up, round-robin uses both', async () => {
+const failOverWithTheTitle =
+  'fail-over: with the first SMSC down, alerts go through the second; with both up, round-robin uses both';
+test(failOverWithTheTitle, async () => {
   const a = await startSmscSimulator();
   const b = await startSmscSimulator();
   const dir = tempDir();

@@ -60,7 +60,8 @@ async function throughput(): Promise<void> {
   });
   const rate = N / ((tLast - first) / 1000);
   console.log(
-    `throughput: ${N} alerts, window 10, 1 bind: ${rate.toFixed(0)} submit_sm/s sustained (first->last submit ${(tLast - first).toFixed(0)} ms; all enqueues persisted after ${(tEnq - t0).toFixed(0)} ms)`,
+    `throughput: ${N} alerts, window 10, 1 bind: ${rate.toFixed(0)} submit_sm/s sustained (first->last ` +
+      `submit ${(tLast - first).toFixed(0)} ms; all enqueues persisted after ${(tEnq - t0).toFixed(0)} ms)`,
   );
   await svc.close();
   await sim.close();
@@ -90,7 +91,8 @@ async function latency(): Promise<void> {
   }
   lat.sort((a, b) => a - b);
   console.log(
-    `latency enqueue -> submit_sm on the wire (${LAT_N} alerts, idle SMSC): p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${lat[lat.length - 1].toFixed(2)} ms`,
+    `latency enqueue -> submit_sm on the wire (${LAT_N} alerts, idle SMSC): p50 ${pct(lat, 50).toFixed(2)} ms, ` +
+      `p99 ${pct(lat, 99).toFixed(2)} ms, max ${lat[lat.length - 1].toFixed(2)} ms`,
   );
   await svc.close();
   await sim.close();

@@ -284,8 +284,13 @@ export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Pr
     const n = parseInt(rec.messageId, options.messageIdFormat === 'decimal' ? 10 : 16);
     const textId = r.textIdFormat ? formatId(n, r.textIdFormat) : rec.messageId;
     const d = new Date();
-    const ts = `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}${String(d.getUTCHours()).padStart(2, '0')}${String(d.getUTCMinutes()).padStart(2, '0')}`;
-    const text = `id:${textId} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} submit date:${ts} done date:${ts} stat:${stat} err:000 text:${rec.text.slice(0, 20).replace(/[^\x20-\x7e]/g, '.')}`;
+    const ts =
+      `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}` +
+      `${String(d.getUTCDate()).padStart(2, '0')}${String(d.getUTCHours()).padStart(2, '0')}` +
+      `${String(d.getUTCMinutes()).padStart(2, '0')}`;
+    const text =
+      `id:${textId} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} submit date:${ts} done date:${ts} ` +
+      `stat:${stat} err:000 text:${rec.text.slice(0, 20).replace(/[^\x20-\x7e]/g, '.')}`;
     const stateNum: Record<string, number> = {
       ENROUTE: 1,
       DELIVRD: 2,

@@ -37,9 +37,9 @@ function time(fn: () => void, reps: number): number {
   return median(t);
 }
 
-// Ours: the full streaming front-end (PCM scaling (8 kHz input needs no resampling), framing, FFT, 40 mel, 13 MFCC, level, ZCR, centroid, flux, YIN,
-// VAD, window summaries), fed in 20 ms chunks (one RTP packet each: the worst case) and in 100 ms chunks (what the
-// engine's actors take per step: engine.minChunkSeconds).
+// Ours: the full streaming front-end (PCM scaling (8 kHz input needs no resampling), framing, FFT, 40 mel, 13 MFCC,
+// level, ZCR, centroid, flux, YIN, VAD, window summaries), fed in 20 ms chunks (one RTP packet each: the worst case)
+// and in 100 ms chunks (what the engine's actors take per step: engine.minChunkSeconds).
 const frames = Math.floor((pcm.length - g.frameLength) / g.hop) + 1;
 const oursMs = time(() => {
   extractOffline(pcm, 8000, DEFAULT_FRONT_END, 160, false);
@@ -72,7 +72,8 @@ const meydaMs = time(() => {
   for (const f of meydaFrames) M.extract('mfcc', f);
 }, 3);
 
-// Like for like: our MFCC stage alone (pre-emphasis, window, FFT, 40 mel, log, DCT; plus centroid and flux) on the same frames.
+// Like for like: our MFCC stage alone (pre-emphasis, window, FFT, 40 mel, log, DCT; plus centroid and flux) on the same
+// frames.
 const analyzer = new FrameAnalyzer(g);
 const frames64 = meydaFrames.map((f) => Float64Array.from(f.subarray(0, g.frameLength)));
 const prevMag = new Float64Array(g.bins);
@@ -85,9 +86,11 @@ const oursUs = (oursMs * 1000) / frames;
 const mfccUs = (mfccMs * 1000) / frames64.length;
 const meydaUs = (meydaMs * 1000) / meydaFrames.length;
 const line = (name: string, usPerFrame: number, msPerSec: number) =>
-  `${name.padEnd(44)} ${usPerFrame.toFixed(2).padStart(9)} µs/frame ${msPerSec.toFixed(3).padStart(9)} ms CPU per audio-second ${(1000 / msPerSec).toFixed(0).padStart(7)}× real time`;
+  `${name.padEnd(44)} ${usPerFrame.toFixed(2).padStart(9)} µs/frame ${msPerSec.toFixed(3).padStart(9)} ms CPU ` +
+  `per audio-second ${(1000 / msPerSec).toFixed(0).padStart(7)}× real time`;
 console.log(
-  `audio: ${files.length} Emo-DB clips, ${seconds.toFixed(1)} s at 8 kHz, ${frames} frames (25 ms / 10 ms hop); node ${process.version}`,
+  `audio: ${files.length} Emo-DB clips, ${seconds.toFixed(1)} s at 8 kHz, ${frames} frames (25 ms / 10 ms hop); ` +
+    `node ${process.version}`,
 );
 console.log(line('callguard MFCC stage (same work as meyda)', mfccUs, (mfccMs * 1000) / frames64.length / 10));
 console.log(line('meyda 5.6.3 mfcc (reference)', meydaUs, meydaMs / seconds));
@@ -95,7 +98,9 @@ console.log(line('callguard full front-end, 20 ms chunks', oursUs, oursMs / seco
 console.log(line('callguard full front-end, 100 ms chunks', (ours100Ms * 1000) / frames, ours100Ms / seconds));
 console.log(`MFCC like for like: ${(meydaUs / mfccUs).toFixed(1)}× faster than meyda per frame (target ≥ 10×)`);
 console.log(
-  `full front-end (MFCC + pitch + level + ZCR + VAD + windows): ${(meydaUs / oursUs).toFixed(1)}× meyda's MFCC alone; ${(oursMs / seconds).toFixed(3)} ms CPU per leg-second in 20 ms chunks, ${(ours100Ms / seconds).toFixed(3)} ms in 100 ms chunks (target < 1 ms)`,
+  `full front-end (MFCC + pitch + level + ZCR + VAD + windows): ${(meydaUs / oursUs).toFixed(1)}× meyda's MFCC ` +
+    `alone; ${(oursMs / seconds).toFixed(3)} ms CPU per leg-second in 20 ms ` +
+    `chunks, ${(ours100Ms / seconds).toFixed(3)} ms in 100 ms chunks (target < 1 ms)`,
 );
 console.log(
   JSON.stringify({

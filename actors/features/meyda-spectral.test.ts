@@ -7,7 +7,9 @@ import { MeydaSpectral } from './meyda-spectral.js';
 
 const FLOOR = Math.log(1e-10);
 
-/** Both spectral stages over every frame, row by row: worst differences; MFCC only where no mel band is near the floor. */
+/**
+ * Both spectral stages over every frame, row by row: worst differences; MFCC only where no mel band is near the floor.
+ */
 function compare(cfg: FrontEndConfig, pcm: Int16Array) {
   const g = frontEndGeometry(cfg);
   const ours = new FrameAnalyzer(g);
@@ -42,7 +44,9 @@ function compare(cfg: FrontEndConfig, pcm: Int16Array) {
 
 function check(w: ReturnType<typeof compare>): void {
   console.log(
-    `  worst over ${w.frames} frames: centroid ${w.centroidRel.toExponential(1)} rel, flux ${w.fluxRel.toExponential(1)} rel, log-mel ${w.logMel.toExponential(1)}, MFCC ${w.mfcc.toExponential(1)} (${w.flooredFrames} frames with a band near the floor left out)`,
+    `  worst over ${w.frames} frames: centroid ${w.centroidRel.toExponential(1)} rel, ` +
+      `flux ${w.fluxRel.toExponential(1)} rel, log-mel ${w.logMel.toExponential(1)}, ` +
+      `MFCC ${w.mfcc.toExponential(1)} (${w.flooredFrames} frames with a band near the floor left out)`,
   );
   assert.ok(w.finite);
   // meyda's spectrum is float32.
@@ -53,7 +57,9 @@ function check(w: ReturnType<typeof compare>): void {
   assert.ok(w.mfcc < 0.002, `MFCC ${w.mfcc}`);
 }
 
-test('meyda computes the same spectral slots as the front-end on real speech (default front-end: Hann, Slaney mel)', () => {
+const meydaComputesTheSameTitle =
+  'meyda computes the same spectral slots as the front-end on real speech (default front-end: Hann, Slaney mel)';
+test(meydaComputesTheSameTitle, () => {
   check(compare(DEFAULT_FRONT_END, speech('03a01Wa.wav', '08a02Na.wav', '16a01Wb.wav')));
 });
 

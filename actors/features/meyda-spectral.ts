@@ -8,8 +8,8 @@ const FEATURES = ['amplitudeSpectrum', 'complexSpectrum', 'melBands'];
 const FEATURES_WITH_MFCC = [...FEATURES, 'mfcc'];
 /**
  * meyda takes log(melEnergy + 1) in float32, which is log(melEnergy) only for energies far above 1. Scaling the frame
- * by 2^20 (energies by 2^40) puts every energy above the front-end's 1e-10 floor at >= 110, where the +1 changes the log
- * by < 1 %; the scale is then subtracted back out as 40·ln 2.
+ * by 2^20 (energies by 2^40) puts every energy above the front-end's 1e-10 floor at >= 110, where the +1 changes the
+ * log by < 1 %; the scale is then subtracted back out as 40·ln 2.
  */
 const AMP_SCALE = 2 ** 20;
 const LOG_POWER_SCALE = 40 * Math.LN2;

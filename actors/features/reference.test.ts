@@ -7,7 +7,8 @@ import { extractOffline, type OfflineFeatures } from './offline-extractor.js';
 import { makeWindow, type WindowType } from '../dsp/window-functions.js';
 import { MelFilterbank } from '../dsp/mel-filterbank.js';
 
-// Fixtures come from actors/features/reference/make_reference.py: an independent numpy/scipy implementation of the spec.
+// Fixtures come from actors/features/reference/make_reference.py: an independent numpy/scipy implementation of the
+// spec.
 const REF = 'actors/features/reference/';
 const RTOL = 1e-4;
 

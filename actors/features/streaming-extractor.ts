@@ -21,9 +21,9 @@ export interface WindowReady {
 }
 
 /**
- * The per-leg streaming front-end: PCM16 at the leg's rate → resample → framing → frame features → VAD → history →
- * windows. All state is in `st` (a Float64Array laid out by LegLayout) and `hist`; scratch is per thread. Feeding the
- * same audio in chunks of any size gives identical rows and windows.
+ * The per-leg streaming front-end: PCM16 at the leg's rate → resample → framing → frame features → VAD →
+ * history → windows. All state is in `st` (a Float64Array laid out by LegLayout) and `hist`; scratch is per thread.
+ * Feeding the same audio in chunks of any size gives identical rows and windows.
  */
 export class StreamingExtractor {
   private readonly analyzer: FrameAnalyzer;

@@ -59,7 +59,10 @@ test('A-law and µ-law tables decode the same speech to within G.711 quantisatio
   assert.ok(u.some((v) => v !== 0));
 });
 
-test("pitch on real speech: every male speaker's median F0 lies below every female speaker's (all Emo-DB neutral takes)", () => {
+const pitchOnRealSpeechTitle =
+  "pitch on real speech: every male speaker's median F0 lies below every female speaker's (all Emo-DB neutral " +
+  'takes)';
+test(pitchOnRealSpeechTitle, () => {
   const sex: Record<string, 'm' | 'f'> = {
     '03': 'm',
     '11': 'm',
@@ -97,7 +100,9 @@ test("pitch on real speech: every male speaker's median F0 lies below every fema
   for (const f of female) assert.ok(f > 150 && f < 280, `female median ${f}`);
 });
 
-test('mfccCount 0 (the live engine): rows lose only their MFCC columns; every other value and every window is identical', () => {
+const mfcccountTheLiveEngineTitle =
+  'mfccCount 0 (the live engine): rows lose only their MFCC columns; every other value and every window is identical';
+test(mfcccountTheLiveEngineTitle, () => {
   const pcm = concat(clip('03a01Wa.wav'), clip('08a01Na.wav'));
   const full = extractOffline(pcm, 8000, DEFAULT_FRONT_END, 800);
   const lean = extractOffline(pcm, 8000, { ...DEFAULT_FRONT_END, mfccCount: 0 }, 800);
@@ -109,7 +114,9 @@ test('mfccCount 0 (the live engine): rows lose only their MFCC columns; every ot
   assert.equal(lean.windows, full.windows);
 });
 
-test('digital silence takes the shortcut past the FFT and filterbank: rows and windows bit-identical to the full path', () => {
+const digitalSilenceTakesTheTitle =
+  'digital silence takes the shortcut past the FFT and filterbank: rows and windows bit-identical to the full path';
+test(digitalSilenceTakesTheTitle, () => {
   // Speech, then silence long enough for whole all-zero frames (and the frame right after speech, whose flux is not 0),
   // speech again, silence to the end; 13 MFCC so their floor is covered too.
   const pcm = concat(clip('03a01Wa.wav'), new Int16Array(8000), clip('08a01Na.wav'), new Int16Array(4000));

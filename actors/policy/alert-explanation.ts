@@ -87,7 +87,10 @@ function duration(seconds: number): string {
   return `${Math.max(1, Math.round(seconds))} s`;
 }
 
-/** The explanation sentence for these cues, e.g. "Caller sounded angry and urgent for 40 s and did most of the talking; you sounded afraid." */
+/**
+ * The explanation sentence for these cues, e.g. "Caller sounded angry and urgent for 40 s and did most of the talking;
+ * you sounded afraid."
+ */
 export function buildExplanation(c: PolicyCues, level: 'alert' | 'escalation'): string {
   const subject = c.otherRole === 'caller' ? 'Caller' : 'The other person';
   // Adjectives for the pressure, strongest first.

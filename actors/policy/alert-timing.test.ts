@@ -14,7 +14,9 @@ import { AFRAID, ANGRY_URGENT, calm } from './synthetic-call.js';
 const cfg = DEFAULT_POLICY_CONFIG;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-test('a sustained scam pattern (angry caller, afraid callee) alerts at a median <= 36 s of call time, every seed', () => {
+const aSustainedScamPatternTitle =
+  'a sustained scam pattern (angry caller, afraid callee) alerts at a median <= 36 s of call time, every seed';
+test(aSustainedScamPatternTitle, () => {
   const delays: number[] = [];
   for (let seed = 1; seed <= 20; seed++) {
     const r = runCall({ seed, segments: [calm(30), { seconds: 180, legs: [ANGRY_URGENT, AFRAID] }] }, cfg);

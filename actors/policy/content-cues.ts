@@ -1,9 +1,11 @@
 /**
- * Spoken-content evidence of one call, kept in the policy's state slots (policy-state-layout.ts, PolicySlot.intentEvidence..).
- * Intents (name, call time, confidence) come from the recogniser of the other party's leg; no word reaches here.
+ * Spoken-content evidence of one call, kept in the policy's state slots (policy-state-layout.ts,
+ * PolicySlot.intentEvidence..). Intents (name, call time, confidence) come from the recogniser of the other party's
+ * leg; no word reaches here.
  *
  * - Each intent keeps a decaying evidence 0..1 (time constant `contentMemorySeconds`): a hit adds
- *   noisy-OR style, E = 1 - (1 - E)(1 - q) with q = 0.6 + 0.4 confidence, so the same ask heard twice is surer than once.
+ *   noisy-OR style, E = 1 - (1 - E)(1 - q) with q = 0.6 + 0.4 confidence, so the same ask heard twice is surer
+ *   than once.
  * - The content score is a noisy-OR over intents weighted by how much each says about a scam on its own
  *   (INTENT_WEIGHT: a code request or a safe-account transfer weighs most, a claim to be the bank or "today" least).
  * - The content gate: an alert on content alone needs an ask (a code, credentials or a payment: ask.* / pay.*) with
@@ -15,7 +17,9 @@ import { INTENT_CATEGORY, INTENTS, type IntentCategory, type IntentName } from '
 import type { PolicyConfig } from './policy-config.js';
 import { PolicySlot } from './policy-state-layout.js';
 
-/** One intent as the policy receives it. `seq` numbers a call's intents from 1; `t` is call time (s) of its last word. */
+/**
+ * One intent as the policy receives it. `seq` numbers a call's intents from 1; `t` is call time (s) of its last word.
+ */
 export interface IntentCue {
   seq: number;
   intent: IntentName;

@@ -72,7 +72,8 @@ const SPECS: KeySpec[] = [
     min: 0,
     max: 600,
     description:
-      'Confirmation the alert needs, in call seconds at the threshold: a risk above it confirms faster (up to 4x, by how far above), a dip within hysteresis holds, a deeper dip resets.',
+      'Confirmation the alert needs, in call seconds at the threshold: a risk above it confirms faster (up to ' +
+      '4x, by how far above), a dip within hysteresis holds, a deeper dip resets.',
   },
   {
     key: 'minSpeechSeconds',
@@ -81,7 +82,8 @@ const SPECS: KeySpec[] = [
     min: 0,
     max: 3600,
     description:
-      "Seconds of the other party's speech after which the cues count fully toward confirmation; before that they count in proportion (no fixed wait).",
+      "Seconds of the other party's speech after which the cues count fully toward confirmation; before that " +
+      'they count in proportion (no fixed wait).',
   },
   {
     key: 'cueSmoothingSeconds',
@@ -99,7 +101,8 @@ const SPECS: KeySpec[] = [
     min: 0.5,
     max: 300,
     description:
-      "Time constant (seconds of the subscriber's speech) of the subscriber's distress average; the subscriber often says little while pressed, so it may be shorter than cueSmoothingSeconds.",
+      "Time constant (seconds of the subscriber's speech) of the subscriber's distress average; the subscriber " +
+      'often says little while pressed, so it may be shorter than cueSmoothingSeconds.',
   },
   {
     key: 'riskSmoothingSeconds',
@@ -185,7 +188,8 @@ const SPECS: KeySpec[] = [
     min: 0,
     max: 1,
     description:
-      'Share of the pressure that counts with no supporting cue (distress, dominance, overlap); the rest needs support.',
+      'Share of the pressure that counts with no supporting cue (distress, dominance, overlap); the rest needs ' +
+      'support.',
   },
   {
     key: 'weightDistress',
@@ -217,7 +221,8 @@ const SPECS: KeySpec[] = [
     min: 0.05,
     max: 1,
     description:
-      'Content score (0..1, from the intents heard) at which a content alert fires; it also needs an ask (code, credentials, payment) and a second kind of intent.',
+      'Content score (0..1, from the intents heard) at which a content alert fires; it also needs an ask (code, ' +
+      'credentials, payment) and a second kind of intent.',
   },
   {
     key: 'contentMemorySeconds',

@@ -64,7 +64,10 @@ export const PolicyLegSlot = {
   /** speechRatio of the last window and whether it was already paired with the other leg's window for overlap. */
   lastSpeech: 6,
   lastPaired: 7,
-  /** Running baselines (mean, variance, seconds of evidence) of pitch (semitones re 100 Hz), level (dBFS), rate (onsets/s). */
+  /**
+   * Running baselines (mean, variance, seconds of evidence) of pitch (semitones re 100 Hz), level (dBFS), rate
+   * (onsets/s).
+   */
   f0Mean: 8,
   f0Var: 9,
   f0Seconds: 10,
@@ -74,7 +77,10 @@ export const PolicyLegSlot = {
   rateMean: 14,
   rateVar: 15,
   rateSeconds: 16,
-  /** Speech-weighted EMA of "emotion probabilities were present" (its ratio with the EMAs below is the bias-corrected mean). */
+  /**
+   * Speech-weighted EMA of "emotion probabilities were present" (its ratio with the EMAs below is the bias-corrected
+   * mean).
+   */
   emoCoverage: 17,
   emoPressure: 18,
   emoDistress: 19,

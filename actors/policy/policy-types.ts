@@ -19,8 +19,8 @@ export interface PolicyWindowInput {
   /** Acoustic summary of the window. */
   summary: WindowSummary;
   /**
-   * Emotion probabilities in EMOTION_ORDER (anger, boredom, disgust, fear, happiness, sadness, neutral), or null when no
-   * model is loaded. Invalid vectors (wrong length, NaN, negative) are treated as null.
+   * Emotion probabilities in EMOTION_ORDER (anger, boredom, disgust, fear, happiness, sadness, neutral), or null when
+   * no model is loaded. Invalid vectors (wrong length, NaN, negative) are treated as null.
    */
   emotions: ArrayLike<number> | null;
 }

@@ -31,5 +31,8 @@ for (let i = 0; i < rounds; i++) once();
 const ns = Number(process.hrtime.bigint() - t0) / (rounds * windows.length);
 const heap1 = process.memoryUsage().heapUsed;
 console.log(
-  `policyStep: ${ns.toFixed(0)} ns/window over ${rounds} x ${windows.length} windows; heap growth ${((heap1 - heap0) / 1024).toFixed(0)} KiB (${globalThis.gc ? 'gc before the run' : 'run with --expose-gc for a cleaner figure'}); checksum ${sink.toFixed(3)}`,
+  `policyStep: ${ns.toFixed(0)} ns/window over ${rounds} x ${windows.length} windows; heap ` +
+    `growth ${((heap1 - heap0) / 1024).toFixed(0)} KiB ` +
+    `(${globalThis.gc ? 'gc before the run' : 'run with --expose-gc for a cleaner figure'}); ` +
+    `checksum ${sink.toFixed(3)}`,
 );

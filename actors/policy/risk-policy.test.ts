@@ -91,7 +91,9 @@ test('sustained angry/urgent caller + afraid callee: one alert, soon after the p
   }
 });
 
-test('the window hop does not change the decisions: scam calls alert and calm ones do not at 0.5 s and 1 s alike', () => {
+const theWindowHopDoesTitle =
+  'the window hop does not change the decisions: scam calls alert and calm ones do not at 0.5 s and 1 s alike';
+test(theWindowHopDoesTitle, () => {
   for (const hopSeconds of [0.5, 1]) {
     for (let seed = 1; seed <= 8; seed++) {
       const s = run(syntheticCall({ ...scam(seed, 240), hopSeconds }));
@@ -138,7 +140,9 @@ test('a 5 s burst of anger in a calm call does not alert', () => {
   }
 });
 
-test('noisy labels: 20 minutes of calm speech with random single-window anger spikes never alert, at either hop', () => {
+const noisyLabelsMinutesOfTitle =
+  'noisy labels: 20 minutes of calm speech with random single-window anger spikes never alert, at either hop';
+test(noisyLabelsMinutesOfTitle, () => {
   // Spikes are independent per window, so each one weighs a whole hop: at the engine's 1 s hop a spike moves the cues
   // twice as far as at 0.5 s (real misclassifications span overlapping windows, which evens this out). Still no alert,
   // with the peak under the threshold's hysteresis band (0.52): the shorter cue averages of the faster policy (issue
@@ -186,7 +190,9 @@ test('role swap: protected subscriber is the caller (outgoing call); pressure is
   assert.is(swapped.alerts[0].cues.otherRole, 'caller');
 });
 
-test('model absent: acoustic cues rank a loud, high, fast, dominant caller above a calm one, but need stronger evidence', () => {
+const modelAbsentAcousticCuesTitle =
+  'model absent: acoustic cues rank a loud, high, fast, dominant caller above a calm one, but need stronger evidence';
+test(modelAbsentAcousticCuesTitle, () => {
   const loud = (seed: number) =>
     syntheticCall({ seed, segments: [calm(30), { seconds: 300, legs: [LOUD_FAST, CALM] }], accuracy: null });
   const quiet = (seed: number) => syntheticCall({ seed, segments: [calm(330)], accuracy: null });
@@ -209,7 +215,8 @@ test('model absent: acoustic cues rank a loud, high, fast, dominant caller above
     assert.is(l.alerts.length, 0, `seed ${seed}: default config must not alert on acoustics alone here`);
     assert.is(q.alerts.length, 0);
   }
-  // Lower the thresholds: the loud caller now alerts (so the stricter threshold is what held it back), the calm one never.
+  // Lower the thresholds: the loud caller now alerts (so the stricter threshold is what held it back), the calm one
+  // never.
   const low = validatePolicyConfig({ threshold: 0.4, acousticOnlyThreshold: 0.4, hysteresis: 0.05 });
   assert.is(run(loud(1), low).alerts.length, 1);
   assert.match(run(loud(1), low).alerts[0].explanation, /tense|loud|urgent/);
@@ -227,7 +234,9 @@ test('determinism: same inputs give identical outputs; state is only the Float64
   assert.is(a.alerts.length, 1);
 });
 
-test('crash survival: copying the state mid-call (into another buffer and offset) and continuing gives identical results', () => {
+const crashSurvivalCopyingTheTitle =
+  'crash survival: copying the state mid-call (into another buffer and offset) and continuing gives identical results';
+test(crashSurvivalCopyingTheTitle, () => {
   const windows = syntheticCall(scam(9, 200));
   const whole = run(windows);
   const alertAt = whole.outputs.findIndex((o) => o.alert);

@@ -8,8 +8,8 @@
  * - State: `POLICY_STATE_LENGTH` float64 slots at `offset` of any Float64Array (the call slab's SharedArrayBuffer).
  *   `initPolicyState(st, offset, cfg)` once per call; then `policyStep(st, offset, cfg, input)` per window, in any leg
  *   order. The step is pure and deterministic: its only memory is those slots (no module state, no clock, no random),
- *   so copying the slots mid-call and continuing from the copy gives identical results — that is how a call survives a
- *   worker crash. A window whose index/tEnd is not newer than the leg's last accepted one is refused (`accepted:
+ *   so copying the slots mid-call and continuing from the copy gives identical results — that is how a call survives
+ *   a worker crash. A window whose index/tEnd is not newer than the leg's last accepted one is refused (`accepted:
  *   false`, state untouched), and the alert flags live in the state, so a replay can never alert twice.
  * - Config: `validatePolicyConfig` (policy-config.ts), the same object on every step of a call.
  *

@@ -4,10 +4,11 @@ import type { LegRole, PolicyWindowInput } from './policy-types.js';
 
 /**
  * Seeded synthetic calls for the policy's tests and calibration: turn-taking at 0.1 s resolution, 2 s windows every
- * `hopSeconds` per leg (default: the live engine's hop), per-window acoustic summaries with speaker-level noise, and emotion
- * probabilities from a simulated imperfect classifier (the true class wins a window with probability `accuracy`,
- * otherwise a uniformly random other class does — harsher on anger false positives than real confusions, which
- * mostly stay within arousal level). Not a model of real speech; a reproducible stress test of the policy's logic.
+ * `hopSeconds` per leg (default: the live engine's hop), per-window acoustic summaries with speaker-level noise, and
+ * emotion probabilities from a simulated imperfect classifier (the true class wins a window with probability
+ * `accuracy`, otherwise a uniformly random other class does — harsher on anger false positives than real confusions,
+ * which mostly stay within arousal level). Not a model of real speech; a reproducible stress test of the policy's
+ * logic.
  */
 
 export const EMOTIONS = ['anger', 'boredom', 'disgust', 'fear', 'happiness', 'sadness', 'neutral'] as const;

@@ -1,6 +1,6 @@
 /**
- * npm run bench:content — CPU per leg-second of each spoken-content stage beside the acoustic path, in one run, on the
- * same audio (held-out scripts read by flite voices over G.711 µ-law at 8 kHz):
+ * npm run bench:content — CPU per leg-second of each spoken-content stage beside the acoustic path, in one run, on
+ * the same audio (held-out scripts read by flite voices over G.711 µ-law at 8 kHz):
  *   - recognition as the engine runs it in a slot: the shipped domain LM, channel adaptation (MLLR), one-pass search,
  *   - the same model with the previous release's search (second flat-lexicon pass, language weight 6.5), no adaptation,
  *   - recognition with PocketSphinx's generic en-us LM (the reference: 130k words),
@@ -121,7 +121,8 @@ try {
     ]);
   }
   console.log(
-    `spoken-content stages on ${audio.toFixed(0)} s of audio (${files.length} calls: ${scripts.length} scripts x ${voices.join(', ')}), ${new Date().toISOString()}\n`,
+    `spoken-content stages on ${audio.toFixed(0)} s of audio (${files.length} calls: ${scripts.length} scripts ` +
+      `x ${voices.join(', ')}), ${new Date().toISOString()}\n`,
   );
   console.log('| stage | CPU s per leg-second | legs per core |');
   console.log('|---|---|---|');
@@ -129,7 +130,9 @@ try {
     console.log(`| ${name} | ${(cpu / secs).toFixed(4)} | ${Math.floor(secs / cpu)} |`);
   const slotCost = cpuDomain / audio;
   console.log(
-    `\none recognition slot costs ${(100 * slotCost).toFixed(1)} % of a core while its leg talks; the default 4 slots cost at most ${(400 * slotCost).toFixed(0)} % of a core (a listening leg costs less: silence decodes fast)`,
+    `\none recognition slot costs ${(100 * slotCost).toFixed(1)} % of a core while its leg talks; the default 4 ` +
+      `slots cost at most ${(400 * slotCost).toFixed(0)} % of a core (a listening leg costs less: silence decodes ` +
+      `fast)`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

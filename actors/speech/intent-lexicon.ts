@@ -59,7 +59,8 @@ export const INTENT_PHRASES: Readonly<Record<IntentName, readonly string[]>> = {
     `security department|team of ?your ?the ${BANK}`,
     `from ?the ?your ${BANK} * fraud|security`,
     `your ${BANK} account|card has|was|is|have been|being compromised|hacked|blocked|suspended|frozen|used|cloned`,
-    `suspicious|unauthorized|unauthorised|fraudulent activity|transaction|transactions|charge|charges|payment|payments|purchase|purchases`,
+    `suspicious|unauthorized|unauthorised|fraudulent ` +
+      `activity|transaction|transactions|charge|charges|payment|payments|purchase|purchases`,
   ],
   'authority.police': [
     `calling|this|i'm|we're from ?the police|sheriff's|sheriff`,
@@ -116,7 +117,8 @@ export const INTENT_PHRASES: Readonly<Record<IntentName, readonly string[]>> = {
     `three digit|digits number|code on the back`,
     `your password|passwords|login|username|pin`,
     `online banking password|login|details`,
-    `give|tell|confirm|verify|provide * me|us ?your ?the full|account|bank|routing|sort|social|card number|details|information`,
+    `give|tell|confirm|verify|provide * me|us ?your ?the full|account|bank|routing|sort|social|card ` +
+      `number|details|information`,
     `your social security number`,
     `your account number|details`,
     `your sort code|routing number|date of birth|maiden name`,
@@ -191,7 +193,8 @@ export const INTENT_PHRASES: Readonly<Record<IntentName, readonly string[]>> = {
     `arrest|arrested|warrant|jail|prison`,
     `legal|court action|proceedings|case|summons`,
     `lawsuit|sued|prosecuted|prosecution|lawsuits`,
-    `account|accounts|card|number will|would|is|has|have ?be|been suspended|frozen|blocked|closed|terminated|seized|cancelled`,
+    `account|accounts|card|number will|would|is|has|have ?be|been ` +
+      `suspended|frozen|blocked|closed|terminated|seized|cancelled`,
     `lose|losing all ?of ?your ?the money|savings|funds|everything`,
     `you will|could|may be fined|charged|penalized|deported|arrested|prosecuted`,
     `police will|are going to come|arrive|be`,

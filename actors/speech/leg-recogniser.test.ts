@@ -23,7 +23,10 @@ function files() {
   return speechModelFiles();
 }
 
-test('a calm bank-fraud script read by a TTS voice over G.711: the code request and the secrecy are heard, with times inside the call', () => {
+const aCalmBankFraudTitle =
+  'a calm bank-fraud script read by a TTS voice over G.711: the code request and the secrecy are heard, with times ' +
+  'inside the call';
+test(aCalmBankFraudTitle, () => {
   const s = script('scam-bank-code');
   const { audio } = spokenCall(s.sentences, 'flite:awb');
   const r = recogniseLeg(files(), audio.channels[0], audio.sampleRate, { keepWords: true });
@@ -55,7 +58,10 @@ test('a benign dentist reminder with a door code yields no code request', () => 
   );
 });
 
-test('the Asterisk prompts (a real voice at 8 kHz, never used for adaptation), back to back as one call: recognised well above chance, and better with the channel adaptation than without', () => {
+const theAsteriskPromptsATitle =
+  'the Asterisk prompts (a real voice at 8 kHz, never used for adaptation), back to back as one call: recognised ' +
+  'well above chance, and better with the channel adaptation than without';
+test(theAsteriskPromptsATitle, () => {
   const f = files();
   assert.ok(f.mllr, 'the shipped speech model carries its channel adaptation (mllr_matrix)');
   const prompts = asteriskPrompts()
@@ -91,7 +97,9 @@ test('the Asterisk prompts (a real voice at 8 kHz, never used for adaptation), b
   }
 });
 
-test('decoder arguments merge: a later value of a flag replaces the default (PocketSphinx refuses a flag twice)', () => {
+const decoderArgumentsMergeATitle =
+  'decoder arguments merge: a later value of a flag replaces the default (PocketSphinx refuses a flag twice)';
+test(decoderArgumentsMergeATitle, () => {
   assert.equal(mergeArgs(['-lw', '8', '-fwdflat', 'no'], ['-mllr', '/m'], ['-fwdflat', 'yes']), [
     '-lw',
     '8',

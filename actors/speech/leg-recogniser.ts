@@ -15,7 +15,9 @@ export interface SpeechModelFiles {
   hmm: string;
   lm: string;
   dict: string;
-  /** MLLR transform of the acoustic model to the telephone channel (models/speech/adaptation), when the model has one. */
+  /**
+   * MLLR transform of the acoustic model to the telephone channel (models/speech/adaptation), when the model has one.
+   */
   mllr?: string;
 }
 
@@ -59,7 +61,10 @@ export const DEFAULT_DECODER_ARGS: readonly string[] = [
   ...SEARCH_ARGS,
 ];
 
-/** Decoder argument lists (flag, value pairs) merged left to right: a later value of a flag replaces an earlier one (PocketSphinx refuses a flag given twice). */
+/**
+ * Decoder argument lists (flag, value pairs) merged left to right: a later value of a flag replaces an earlier one
+ * (PocketSphinx refuses a flag given twice).
+ */
 export function mergeArgs(...lists: ReadonlyArray<readonly string[]>): string[] {
   const m = new Map<string, string>();
   for (const l of lists) for (let i = 0; i + 1 < l.length; i += 2) m.set(l[i], l[i + 1]);

@@ -97,7 +97,9 @@ export function loadPocketSphinx(): PocketSphinx | { error: string } {
     cached = { native, decoder: (opts) => new SphinxDecoder(native, opts) };
   } catch (err) {
     cached = {
-      error: `PocketSphinx not available (${(err as Error).message.split('\n')[0]}): install Debian's pocketsphinx and pocketsphinx-en-us`,
+      error:
+        `PocketSphinx not available (${(err as Error).message.split('\n')[0]}): install Debian's pocketsphinx and ` +
+        `pocketsphinx-en-us`,
     };
   }
   return cached;

@@ -119,8 +119,9 @@ if (port) {
         | { type: 'shutdown' | 'crash' },
     ) => {
       if (msg.type === 'shutdown') {
-        // Free the decoders and let the thread end by itself: a thread terminated from outside while inside a native call aborts the
-        // whole process (N-API cannot throw during termination), so the service asks rather than terminates.
+        // Free the decoders and let the thread end by itself: a thread terminated from outside while inside a native
+        // call aborts the whole process (N-API cannot throw during termination), so the service asks rather than
+        // terminates.
         for (let i = 0; i < slots.length; i++) slots[i]?.rec.close();
         slots.fill(null);
         if (pumpTimer) clearInterval(pumpTimer);

@@ -36,7 +36,8 @@ export class AlertDelivery {
       url = `smpp://callguard:simulator@127.0.0.1:${this.simulator.port}`;
       this.log.warn(
         { port: this.simulator.port },
-        'no SMSC configured (CALLGUARD_SMPP_URL): alerts go to the BUNDLED SMSC SIMULATOR on loopback, not to subscribers',
+        'no SMSC configured (CALLGUARD_SMPP_URL): alerts go to the BUNDLED SMSC SIMULATOR on loopback, not to ' +
+          'subscribers',
       );
     }
     this.smscUrl = url;

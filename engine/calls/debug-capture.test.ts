@@ -31,7 +31,10 @@ function allFiles(dir: string): string[] {
 
 const isWav = (f: string) => readFileSync(f).subarray(0, 4).toString('latin1') === 'RIFF';
 
-test('DebugCapture: WAV per leg, stops at the size limit, retention deletes by age and keeps the newest within the size limit', () => {
+const debugcaptureWavPerLegTitle =
+  'DebugCapture: WAV per leg, stops at the size limit, retention deletes by age and keeps the newest within the ' +
+  'size limit';
+test(debugcaptureWavPerLegTitle, () => {
   const dir = tmp();
   const cap = new DebugCapture(dir, [], { maxAgeMs: 24 * HOUR, maxBytes: 100_000 }, quietLog);
   const second = Int16Array.from({ length: 8000 }, (_, i) => Math.round(8000 * Math.sin(i / 5)));
@@ -67,7 +70,10 @@ test('DebugCapture: WAV per leg, stops at the size limit, retention deletes by a
   assert.equal(small.files(), []);
 });
 
-test('debug capture on a real engine over SIPREC: nothing on disk without the switch; by configured number and by the admin API both legs are written as WAV; retention deletes them', async () => {
+const debugCaptureOnATitle =
+  'debug capture on a real engine over SIPREC: nothing on disk without the switch; by configured number and by the ' +
+  'admin API both legs are written as WAV; retention deletes them';
+test(debugCaptureOnATitle, async () => {
   const dir = tmp();
   const lib = defaultClipLibrary();
   const plan = planCalls(lib, {
@@ -140,7 +146,8 @@ test('debug capture on a real engine over SIPREC: nothing on disk without the sw
       'the plain call was never captured',
     );
     assert.ok(apiFiles.every((f) => files.includes(f)));
-    // The call captured from the start: each leg's WAV is the audio the SBC sent, decoded (first clip compared exactly).
+    // The call captured from the start: each leg's WAV is the audio the SBC sent, decoded (first clip compared
+    // exactly).
     for (const [leg, role] of [
       [0, 'caller'],
       [1, 'callee'],

@@ -62,7 +62,8 @@ export class DebugCapture {
     // Less room than a second per leg would give a file of no use: refuse it up front.
     if (this.totalBytes() + legs.length * BYTES_PER_SECOND > this.limits.maxBytes)
       throw new Error(
-        `no room for a debug capture: captures use ${this.totalBytes()} bytes of retention.captureMaxBytes ${this.limits.maxBytes}`,
+        `no room for a debug capture: captures use ${this.totalBytes()} bytes of ` +
+          `retention.captureMaxBytes ${this.limits.maxBytes}`,
       );
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');

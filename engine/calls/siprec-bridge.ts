@@ -93,7 +93,8 @@ export class SiprecBridge {
     const later = answer instanceof Promise ? answer : null;
     const verdict = later ? undefined : (answer as GateAnswer | undefined);
     if (verdict && !verdict.analyse) {
-      // Answered so the SBC does not retry or fail the subscriber's call, but no actor and no alert: audio is discarded.
+      // Answered so the SBC does not retry or fail the subscriber's call, but no actor and no alert: audio is
+      // discarded.
       this.skipped[verdict.reason] = (this.skipped[verdict.reason] ?? 0) + 1;
       this.log.debug({ callId: info.callId, reason: verdict.reason }, 'SIPREC call answered, not analysed');
       return { sinks: info.legs.map(() => null) };

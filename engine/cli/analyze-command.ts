@@ -57,8 +57,8 @@ export function readAudioFile(path: string): Uint8Array {
 }
 
 /**
- * Stream a WAV file through the same engine path a live call takes (supervisor → actor on the pool → ring buffers →
- * features) and collect the per-window timeline of every leg.
+ * Stream a WAV file through the same engine path a live call takes (supervisor → actor on the pool → ring buffers
+ * → features) and collect the per-window timeline of every leg.
  */
 export async function analyzeFile(
   path: string,
@@ -145,7 +145,8 @@ const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 /** Human-readable timeline lines. */
 export function formatTimeline(r: AnalyzeResult): string[] {
   const lines = [
-    `time (s)        leg     speech  level dBFS  F0 Hz  F0 spread st  onsets/s  centroid Hz  ${r.model ? 'emotion (p)        ' : ''}risk`,
+    `time (s)        leg     speech  level dBFS  F0 Hz  F0 spread st  onsets/s  centroid ` +
+      `Hz  ${r.model ? 'emotion (p)        ' : ''}risk`,
   ];
   for (const e of r.entries) {
     const span = `${fmt(e.tStart, 2).padStart(6)}–${fmt(e.tEnd, 2).padEnd(6)}${e.partial ? '*' : ' '}`;
@@ -156,12 +157,16 @@ export function formatTimeline(r: AnalyzeResult): string[] {
       emotion = (top >= 0 ? `${EMOTION_LABELS[top]} ${fmt(p[top], 2)}` : '-').padEnd(17) + '  ';
     }
     lines.push(
-      `${span}  ${e.legName.padEnd(6)}  ${(fmt(e.speechRatio * 100, 0) + '%').padStart(6)}  ${fmt(e.levelDbfs).padStart(10)}  ${(e.f0Median ? fmt(e.f0Median, 0) : '-').padStart(5)}  ${(e.f0Median ? fmt(e.f0SpreadSemitones, 2) : '-').padStart(12)}  ${fmt(e.onsetsPerSecond, 2).padStart(8)}  ${fmt(e.centroidHz, 0).padStart(11)}  ${emotion}${e.risk === null ? '-' : fmt(e.risk, 2)}`,
+      `${span}  ${e.legName.padEnd(6)}  ${(fmt(e.speechRatio * 100, 0) + '%').padStart(6)}  ` +
+        `${fmt(e.levelDbfs).padStart(10)}  ${(e.f0Median ? fmt(e.f0Median, 0) : '-').padStart(5)}  ` +
+        `${(e.f0Median ? fmt(e.f0SpreadSemitones, 2) : '-').padStart(12)}  ${fmt(e.onsetsPerSecond, 2).padStart(8)}` +
+        `  ${fmt(e.centroidHz, 0).padStart(11)}  ${emotion}${e.risk === null ? '-' : fmt(e.risk, 2)}`,
     );
   }
   for (const i of r.intents ?? [])
     lines.push(
-      `INTENT ${i.intent} at ${fmt(i.t, 1)} s (${i.legName}, confidence ${fmt(i.confidence, 2)})${i.words ? `: "${i.words.join(' ')}"` : ''}`,
+      `INTENT ${i.intent} at ${fmt(i.t, 1)} s (${i.legName}, ` +
+        `confidence ${fmt(i.confidence, 2)})${i.words ? `: "${i.words.join(' ')}"` : ''}`,
     );
   if (r.speechOff) lines.push(`spoken content not analysed: ${r.speechOff}`);
   for (const a of r.alerts)
@@ -170,7 +175,9 @@ export function formatTimeline(r: AnalyzeResult): string[] {
     );
   if (!r.alerts.length) lines.push('no scam alert');
   lines.push(
-    `${r.entries.length} windows over ${fmt(r.durationSeconds, 2)} s of audio, ${r.legs} leg(s), analysed in ${fmt(r.wallSeconds, 3)} s (${fmt(r.durationSeconds / Math.max(r.wallSeconds, 1e-9), 0)}× real time)${r.entries.some((e) => e.partial) ? '; * = partial window at the end' : ''}`,
+    `${r.entries.length} windows over ${fmt(r.durationSeconds, 2)} s of audio, ${r.legs} leg(s), analysed ` +
+      `in ${fmt(r.wallSeconds, 3)} s (${fmt(r.durationSeconds / Math.max(r.wallSeconds, 1e-9), 0)}× real ` +
+      `time)${r.entries.some((e) => e.partial) ? '; * = partial window at the end' : ''}`,
   );
   return lines;
 }

@@ -8,9 +8,13 @@ import { repoRoot } from '../../test/support/repo-paths.js';
 
 /**
  * What the README's first screen promises a newcomer after `npm start` on a fresh checkout: the token printed once,
- * the bundled SMSC simulator announced as such, `callguard ready` with the console URL, and the console answering there.
+ * the bundled SMSC simulator announced as such, `callguard ready` with the console URL, and the console answering
+ * there.
  */
-test('first run of serve: generated token printed once, simulator warning, ready line with the console URL that serves the console', async () => {
+const firstRunOfServeTitle =
+  'first run of serve: generated token printed once, simulator warning, ready line with the console URL that ' +
+  'serves the console';
+test(firstRunOfServeTitle, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-first-run-'));
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),

@@ -94,7 +94,10 @@ export const configSchema = z
         melScale: z.enum(['htk', 'slaney']).default(DEFAULT_FRONT_END.melScale),
         /** Filterbank normalisation: Slaney area normalisation, or none. */
         melNorm: z.enum(['slaney', 'none']).default(DEFAULT_FRONT_END.melNorm),
-        /** MFCC per frame; the live default is none: neither the model nor the policy reads them (`analyze` and tests may). */
+        /**
+         * MFCC per frame; the live default is none: neither the model nor the policy reads them (`analyze` and tests
+         * may).
+         */
         mfccCount: z.number().int().min(0).max(64).default(LIVE_MFCC_COUNT),
         /** Lowest pitch the YIN tracker looks for (Hz). */
         pitchFminHz: z.number().min(40).max(1000).default(DEFAULT_FRONT_END.pitchFminHz),
@@ -107,8 +110,9 @@ export const configSchema = z
         /** Analysis window (s): what the model and the policy score at once. */
         windowSeconds: z.number().min(0.2).max(30).default(DEFAULT_FRONT_END.windowSeconds),
         /**
-         * The live engine scores each leg's 2 s window once a second (every sample still in two windows): half the model
-         * work of the front-end's 0.5 s default, which offline analysis and training keep. The policy integrates in seconds.
+         * The live engine scores each leg's 2 s window once a second (every sample still in two windows): half the
+         * model work of the front-end's 0.5 s default, which offline analysis and training keep. The policy integrates
+         * in seconds.
          */
         windowHopSeconds: z.number().min(0.05).max(30).default(LIVE_WINDOW_HOP_SECONDS),
         /** The shortest partial window scored at a call's end (s). */
@@ -140,9 +144,15 @@ export const configSchema = z
           .default(''),
         /** Numbers (E.164 prefixes) of this operator's subscribers, to tell incoming from outgoing calls. */
         subscriberPrefixes: z.array(z.string()).default([]),
-        /** TCP connections held at once (never more than a quarter of the open-file limit); more are closed at accept and counted. */
+        /**
+         * TCP connections held at once (never more than a quarter of the open-file limit); more are closed at accept
+         * and counted.
+         */
         maxConnections: z.number().int().min(1).max(100_000).default(512),
-        /** TCP connections held at once from one source address; more are closed at accept and counted (docs/SECURITY.md). */
+        /**
+         * TCP connections held at once from one source address; more are closed at accept and counted
+         * (docs/SECURITY.md).
+         */
         maxConnectionsPerSource: z.number().int().min(1).max(100_000).default(64),
       })
       .strict()
@@ -177,7 +187,9 @@ export const configSchema = z
         host: z.string().min(1).default('127.0.0.1'),
         /** HTTP port; 0: any free port. */
         port: z.number().int().min(0).max(65535).default(8080),
-        /** Bearer token for the admin API; empty: generated on first run and kept in <data.dir>/http-token (mode 0600). */
+        /**
+         * Bearer token for the admin API; empty: generated on first run and kept in <data.dir>/http-token (mode 0600).
+         */
         token: z.string().default(''),
         /** Host names the API answers to besides IP addresses and localhost (others get 421: DNS rebinding). */
         allowedHosts: z.array(z.string().min(1).max(253)).max(64).default([]),
@@ -188,7 +200,10 @@ export const configSchema = z
       .prefault({}),
     smpp: z
       .object({
-        /** smpp://system_id:password@host:port (ssmpp:// for TLS), comma-separated for fail-over; empty: bundled simulator. */
+        /**
+         * smpp://system_id:password@host:port (ssmpp:// for TLS), comma-separated for fail-over; empty: bundled
+         * simulator.
+         */
         url: z.string().default(''),
         /** submit_sm outstanding per bind (the SMSC's window). */
         window: z.number().int().min(1).max(1000).default(10),
@@ -223,7 +238,9 @@ export const configSchema = z
         dir: z.string().default(''),
         /** TF.js backend: auto tries tfjs-node (when installed), then wasm, then cpu. */
         backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
-        /** Most windows per predict: a round's ready windows share one predict up to this; 1 = one predict per window. */
+        /**
+         * Most windows per predict: a round's ready windows share one predict up to this; 1 = one predict per window.
+         */
         maxBatch: z.number().int().min(1).max(64).default(64),
         /**
          * Run the keyword spotter on the same windows (it orders calls for the recognition slots; never alerts alone).
@@ -240,19 +257,32 @@ export const configSchema = z
     /** Spoken content: PocketSphinx recognition of the other party's leg in a bounded number of slots per box. */
     speech: z
       .object({
-        /** Recognise what the other party says (needs Debian's pocketsphinx and pocketsphinx-en-us; off without them, with a warning). */
+        /**
+         * Recognise what the other party says (needs Debian's pocketsphinx and pocketsphinx-en-us; off without them,
+         * with a warning).
+         */
         enabled: z.boolean().default(true),
         /** Recognition threads (each hosts slotsPerThread decoders). */
         threads: z.number().int().min(1).max(64).default(1),
-        /** Legs one thread recognises at once; more calls wait for a slot (keyword-flagged first, then highest acoustic risk). */
+        /**
+         * Legs one thread recognises at once; more calls wait for a slot (keyword-flagged first, then highest acoustic
+         * risk).
+         */
         slotsPerThread: z.number().int().min(1).max(64).default(4),
         /** Which legs get recognised: the other party only (the one who might be a scammer), or both. */
         legs: z.enum(['other', 'both']).default('other'),
-        /** Turn length under load: at a slice's end a leg that heard no intent in it gives its slot to a waiting call; one that did keeps it for another slice. */
+        /**
+         * Turn length under load: at a slice's end a leg that heard no intent in it gives its slot to a waiting call;
+         * one that did keeps it for another slice.
+         */
         sliceSeconds: z.number().min(5).max(3600).default(20),
-        /** Audio ring per recognised leg (the backlog a slow recogniser may build before audio is dropped and counted). */
+        /**
+         * Audio ring per recognised leg (the backlog a slow recogniser may build before audio is dropped and counted).
+         */
         ringSeconds: z.number().min(1).max(120).default(8),
-        /** An utterance longer than this is decoded by force: bounds the latency of an intent and what a crash loses. */
+        /**
+         * An utterance longer than this is decoded by force: bounds the latency of an intent and what a crash loses.
+         */
         maxUtteranceSeconds: z.number().min(2).max(60).default(8),
         /** Speech model directory (manifest.json, domain LM and dictionary); empty: the shipped models/speech-en-v1. */
         modelDir: z.string().default(''),
@@ -260,7 +290,10 @@ export const configSchema = z
         spotterThreshold: z.number().min(0).max(1).default(0.5),
         /** Time constant (s of call time) over which a call's spotter score decays. */
         spotterMemorySeconds: z.number().min(1).max(3600).default(60),
-        /** A flagged call waiting for a slot takes one from an unflagged call that has held it this long without an intent. */
+        /**
+         * A flagged call waiting for a slot takes one from an unflagged call that has held it this long without an
+         * intent.
+         */
         preemptAfterSeconds: z.number().min(1).max(3600).default(10),
       })
       .strict()
@@ -292,18 +325,27 @@ export const configSchema = z
           ),
         /** Connections this engine keeps to PostgreSQL (most queries are one round trip per call or alert). */
         poolSize: z.number().int().min(1).max(100).default(8),
-        /** Longest a statement may run (PostgreSQL statement_timeout, and the client's own deadline); a slow store counts as down. */
+        /**
+         * Longest a statement may run (PostgreSQL statement_timeout, and the client's own deadline); a slow store
+         * counts as down.
+         */
         statementTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
         /** Longest a new connection may take. */
         connectTimeoutMs: z.number().int().min(50).max(60_000).default(3_000),
         /** While the store is down: how often it is probed and the held alert decisions retried. */
         retrySeconds: z.number().min(0.05).max(60).default(1),
-        /** A held alert decision is still sent this long after its call ended (after that the warning is stale and dropped). */
+        /**
+         * A held alert decision is still sent this long after its call ended (after that the warning is stale and
+         * dropped).
+         */
         holdAfterCallSeconds: z.number().min(0).max(3600).default(120),
       })
       .strict()
       .prefault({}),
-    /** Privacy limits: how long what the engine keeps about calls may stay on disk. Enforced at start-up and every sweep. */
+    /**
+     * Privacy limits: how long what the engine keeps about calls may stay on disk. Enforced at start-up and every
+     * sweep.
+     */
     retention: z
       .object({
         /** Days an alert record (number, time, score, explanation, delivery state) and its SMS are kept. */
@@ -319,7 +361,10 @@ export const configSchema = z
       .prefault({}),
     capture: z
       .object({
-        /** Numbers (E.164) whose calls are captured to WAV for debugging from the start; the admin API switches others on. */
+        /**
+         * Numbers (E.164) whose calls are captured to WAV for debugging from the start; the admin API switches others
+         * on.
+         */
         numbers: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected E.164 numbers like +33612345678')).default([]),
       })
       .strict()
@@ -349,7 +394,9 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['features', 'windowHopSeconds'],
-        message: `must not exceed features.windowSeconds (${c.features.windowSeconds}): audio between windows would never be analysed`,
+        message:
+          `must not exceed features.windowSeconds (${c.features.windowSeconds}): audio between windows would never ` +
+          `be analysed`,
       });
     if (c.engine.minChunkSeconds > c.engine.maxChunkSeconds)
       ctx.addIssue({

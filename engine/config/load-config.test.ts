@@ -79,7 +79,10 @@ test('bad values name the key and what is allowed', () => {
   expectConfigError(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} }), /missing\.yaml/);
 });
 
-test('a section with every key commented out means defaults; ring too small for a chunk plus the lockstep slack is refused', () => {
+const aSectionWithEveryTitle =
+  'a section with every key commented out means defaults; ring too small for a chunk plus the lockstep slack is ' +
+  'refused';
+test(aSectionWithEveryTitle, () => {
   const file = join(dir, 'empty-section.yaml');
   writeFileSync(file, 'engine:\n  # tickMs: 50\nsip:\n');
   assert.is(loadConfig({ file, env: {} }).engine.tickMs, 25);

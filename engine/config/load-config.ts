@@ -88,7 +88,8 @@ function readFileConfig(path: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError(
       'CG_CONFIG_FILE',
-      `config file ${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+      `config file ${path}: not ` +
+        `valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
     );
   }
   if (parsed == null) return {};

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
-import type { LifecycleState } from '../../common/lifecycle.js';
+import { Lifecycle, type LifecycleState } from '../../common/lifecycle.js';
 import type { Logger } from '../logger.js';
 
 /** What a route sees: the request, its URL, path parameters (`:name` segments) and the body when it has one. */
@@ -78,9 +78,8 @@ const DEFAULT_MAX_BODY = 64 * 1024;
 export class HttpApi {
   private readonly routes: Entry[] = [];
   private server: Server | null = null;
-  private lifecycle: LifecycleState = 'idle';
+  private readonly life = new Lifecycle();
   private started: Promise<void> | null = null;
-  private closed: Promise<void> | null = null;
   private authorizer: Authorizer | null = null;
   requests = 0;
   errors = 0;
@@ -124,7 +123,7 @@ export class HttpApi {
 
   /** Where the API is in its lifecycle: it listens from 'running' until 'closing'. */
   get state(): LifecycleState {
-    return this.lifecycle;
+    return this.life.state;
   }
 
   /**
@@ -132,15 +131,15 @@ export class HttpApi {
    * the API 'idle', so it may be started again; a closed API stays closed.
    */
   start(): Promise<void> {
-    if (this.lifecycle !== 'idle') return this.started ?? Promise.resolve();
-    this.lifecycle = 'starting';
+    if (this.life.state !== 'idle') return this.started ?? Promise.resolve();
+    this.life.state = 'starting';
     this.started = this.listen().then(
       () => {
-        if (this.lifecycle === 'starting') this.lifecycle = 'running';
+        if (this.life.state === 'starting') this.life.state = 'running';
       },
       (err: unknown) => {
-        if (this.lifecycle === 'starting') {
-          this.lifecycle = 'idle';
+        if (this.life.state === 'starting') {
+          this.life.state = 'idle';
           this.started = null;
         }
         throw err;
@@ -171,12 +170,10 @@ export class HttpApi {
 
   /** Idempotent: drops open connections and stops listening (after a start still under way); every call waits. */
   close(): Promise<void> {
-    this.closed ??= this.shutdown();
-    return this.closed;
+    return this.life.close(() => this.shutdown());
   }
 
   private async shutdown(): Promise<void> {
-    this.lifecycle = 'closing';
     await this.started?.catch(() => undefined);
     const s = this.server;
     this.server = null;
@@ -184,7 +181,6 @@ export class HttpApi {
       s.closeAllConnections();
       await new Promise<void>((r) => s.close(() => r()));
     }
-    this.lifecycle = 'closed';
   }
 
   /**

@@ -64,7 +64,9 @@ test('a leg whose media starts 500 ms after the other begins with 500 ms of sile
   assert.is(counters['rtp.lateStart'], 1);
 });
 
-test('a start under the minimum lead (handling jitter) is not padded, and a very late leg is padded at most the cap', () => {
+const aStartUnderTheTitle =
+  'a start under the minimum lead (handling jitter) is not padded, and a very late leg is padded at most the cap';
+test(aStartUnderTheTitle, () => {
   let now = 0;
   const clock = new CallMediaClock(() => now);
   const a = leg(clock);
@@ -83,7 +85,9 @@ test('a start under the minimum lead (handling jitter) is not padded, and a very
   ]);
 });
 
-test('a leg that opens with comfort noise: the clock starts at its first packet, the jitter buffer fills the rest', () => {
+const aLegThatOpensTitle =
+  'a leg that opens with comfort noise: the clock starts at its first packet, the jitter buffer fills the rest';
+test(aLegThatOpensTitle, () => {
   let now = 0;
   const clock = new CallMediaClock(() => now);
   const a = leg(clock);

@@ -27,7 +27,9 @@ export class CallMediaClock {
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  /** Called once per leg at its first accepted packet: samples of silence to write before its audio (0 for the first). */
+  /**
+   * Called once per leg at its first accepted packet: samples of silence to write before its audio (0 for the first).
+   */
   startPadding(): number {
     const t = this.now();
     if (this.epochMs < 0) {

@@ -160,7 +160,9 @@ test('clean streams: every payload decodes, the leg gets 20 ms per packet at its
   }
 });
 
-test('bad input is counted and the leg survives: truncated, garbage, ToC claiming more frames, wrong PT mid-stream, loss', async () => {
+const badInputIsCountedTitle =
+  'bad input is counted and the leg survives: truncated, garbage, ToC claiming more frames, wrong PT mid-stream, loss';
+test(badInputIsCountedTitle, async () => {
   if (!haveAll) assert.unreachable('ffmpeg lacks the codec encoders');
   await loadCodecs();
   let seed = 99;

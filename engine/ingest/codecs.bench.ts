@@ -163,5 +163,6 @@ for (const codec of ['PCMU', 'G722', 'OPUS', 'AMR-WB', 'AMR'] as AudioCodec[]) r
 const wb = rows.find((r) => r.codec === 'AMR-WB')!;
 console.log(JSON.stringify({ legs: LEGS, secondsPerLeg: SECONDS, node: process.version, rows }, null, 2));
 console.log(
-  `500 AMR-WB calls (1000 legs): ${(wb.msCpuPerLegSecond * 1000).toFixed(0)} ms of CPU per second for RTP + decode = ${((wb.msCpuPerLegSecond * 1000) / 10).toFixed(0)}% of one core`,
+  `500 AMR-WB calls (1000 legs): ${(wb.msCpuPerLegSecond * 1000).toFixed(0)} ms of CPU per second for RTP + ` +
+    `decode = ${((wb.msCpuPerLegSecond * 1000) / 10).toFixed(0)}% of one core`,
 );

@@ -127,7 +127,8 @@ export class JitterBuffer {
     }
     if (ext === this.nextSeq) {
       // The packet the stream waits for (nearly every packet on a clean line): play it from the caller's bytes rather
-      // than copying it into a slot first. Its slot cannot hold it already: drain() plays nextSeq as soon as it is stored.
+      // than copying it into a slot first. Its slot cannot hold it already: drain() plays nextSeq as soon as it is
+      // stored.
       this.nextSeq++;
       if (ext > this.highest) this.highest = ext;
       this.playPayload(kind, ts, src, offset, length);

@@ -39,7 +39,9 @@ async function withServer(
   }
 }
 
-test('OpenSIPS shape: parties only in the metadata, labels "1" (caller) and "0", CSeq from 2, separate RTCP ports', async () => {
+const opensipsShapePartiesOnlyTitle =
+  'OpenSIPS shape: parties only in the metadata, labels "1" (caller) and "0", CSeq from 2, separate RTCP ports';
+test(opensipsShapePartiesOnlyTitle, async () => {
   await withServer(async (port, started, audio, ended) => {
     const peer = await SipTestPeer.udp();
     try {

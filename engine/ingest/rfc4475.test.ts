@@ -117,7 +117,9 @@ async function finalResponse(message: string, expectNone: boolean): Promise<numb
   }
 }
 
-test('RFC 4475: every torture message gets the answer the RFC expects of a recording server, and the server stays up', async () => {
+const rfcEveryTortureMessageTitle =
+  'RFC 4475: every torture message gets the answer the RFC expects of a recording server, and the server stays up';
+test(rfcEveryTortureMessageTitle, async () => {
   const got: string[] = [];
   for (const m of RFC4475_MESSAGES) {
     const want = EXPECTED[m.name];

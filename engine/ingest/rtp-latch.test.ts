@@ -56,7 +56,9 @@ function rig() {
 // What µ-law 0x11 decodes to (the sink tells the senders apart by it).
 const ULAW_11 = ULAW_TO_PCM[0x11];
 
-test('RTP latch: a second sender on another port (10 packets back to back, then one per 20 ms) never takes the leg', () => {
+const rtpLatchASecondTitle =
+  'RTP latch: a second sender on another port (10 packets back to back, then one per 20 ms) never takes the leg';
+test(rtpLatchASecondTitle, () => {
   const r = rig();
   const legit = r.stream('10.0.0.1', 4000, LEGIT, 0x11);
   const intruder = r.stream('10.0.0.1', 4002, INTRUDER, 0x22);
@@ -97,7 +99,9 @@ test('RTP latch: a new SSRC from the locked address and port (spoofed) cannot ta
   assert.is(r.counters['rtp.ssrcChange'], 0);
 });
 
-test('RTP latch: the SBC restarting its stream (new SSRC, same source) is followed once the old one has been silent', () => {
+const rtpLatchTheSbcTitle =
+  'RTP latch: the SBC restarting its stream (new SSRC, same source) is followed once the old one has been silent';
+test(rtpLatchTheSbcTitle, () => {
   const r = rig();
   const first = r.stream('10.0.0.1', 4000, LEGIT, 0x11);
   const second = r.stream('10.0.0.1', 4000, INTRUDER, 0x22);
@@ -118,7 +122,10 @@ test('RTP latch: the SBC restarting its stream (new SSRC, same source) is follow
   assert.is(r.heard.intruder, (100 - refused) * 160);
 });
 
-test('RTP latch: media moving to another port without a re-INVITE is followed after the locked stream has been silent for the hold', () => {
+const rtpLatchMediaMovingTitle =
+  'RTP latch: media moving to another port without a re-INVITE is followed after the locked stream has been silent ' +
+  'for the hold';
+test(rtpLatchMediaMovingTitle, () => {
   const r = rig();
   const before = r.stream('10.0.0.1', 4000, LEGIT, 0x11);
   const after = r.stream('10.0.0.1', 4100, LEGIT, 0x22);
@@ -161,7 +168,10 @@ test('RTP latch: a re-INVITE moving the media unlocks at once', () => {
   assert.is(r.counters['rtp.unlatchedSource'], 1);
 });
 
-test('RTP latch: a re-INVITE that moves media to another port (same address) or resumes it on a new stream: the announced stream takes the lock at once, a trailing packet of the old one does not take it back', () => {
+const rtpLatchAReTitle =
+  'RTP latch: a re-INVITE that moves media to another port (same address) or resumes it on a new stream: the ' +
+  'announced stream takes the lock at once, a trailing packet of the old one does not take it back';
+test(rtpLatchAReTitle, () => {
   const r = rig();
   const before = r.stream('10.0.0.1', 4000, LEGIT, 0x11);
   const after = r.stream('10.0.0.1', 4100, INTRUDER, 0x22);
@@ -195,7 +205,10 @@ test('RTP latch: a re-INVITE that moves media to another port (same address) or 
   assert.is(quiet.heard.intruder, 0);
 });
 
-test('RTP timestamps: 50 packets jumping 5 s each add at most the clock slack of silence, and the leg stays with the wall clock', () => {
+const rtpTimestampsPacketsJumpingTitle =
+  'RTP timestamps: 50 packets jumping 5 s each add at most the clock slack of silence, and the leg stays with the ' +
+  'wall clock';
+test(rtpTimestampsPacketsJumpingTitle, () => {
   const r = rig();
   const legit = r.stream('10.0.0.1', 4000, LEGIT, 0x11);
   for (let i = 0; i < 200; i++) {
@@ -245,7 +258,9 @@ test('RTP clock: a sender pushing audio faster than real time is cut at the cloc
   assert.is(r.counters['rtp.aheadOfClock'], 500 - CLOCK_SLACK_SAMPLES / 160);
 });
 
-test('RTP latch over sockets: the source port comes from the datagram; a second socket on the allowed host is refused', async () => {
+const rtpLatchOverSocketsTitle =
+  'RTP latch over sockets: the source port comes from the datagram; a second socket on the allowed host is refused';
+test(rtpLatchOverSocketsTitle, async () => {
   const counters = createCounters();
   let samples = 0;
   const socket = dgram.createSocket('udp4');

@@ -61,7 +61,9 @@ export interface RtpReceiverOptions {
   counters: IngestCounters;
   isAllowedSource(address: string): boolean;
   jitterDepth: number;
-  /** The leg's decoder for `media.codec` (createLegDecoder); optional for G.711 and G.722, made here. Freed on close. */
+  /**
+   * The leg's decoder for `media.codec` (createLegDecoder); optional for G.711 and G.722, made here. Freed on close.
+   */
   decoder?: LegDecoder;
   /** The call's shared clock: a leg whose media starts after the others' is padded with the silence it missed. */
   clock?: CallMediaClock;
@@ -84,7 +86,9 @@ export const RELATCH_PACKETS = 10;
 export const RELATCH_SAME_SOURCE_MS = 200;
 /** ...over at least this long, when it comes from another address or port. */
 export const RELATCH_NEW_SOURCE_MS = 2000;
-/** After a re-INVITE or UPDATE with SDP, this long during which a new stream from the SDP's address relatches at once. */
+/**
+ * After a re-INVITE or UPDATE with SDP, this long during which a new stream from the SDP's address relatches at once.
+ */
 export const RELATCH_SIGNALLED_MS = 5000;
 /**
  * Audio a leg may hold beyond the wall-clock time since its first packet: one second, the actor's lockstep slack,

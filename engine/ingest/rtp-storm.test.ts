@@ -50,7 +50,10 @@ function malformed(): Buffer[] {
   return variants;
 }
 
-test('RTP storm: malformed and foreign packets flood a live call for 2 s; the call is analysed throughout and every packet read is counted once', async () => {
+const rtpStormMalformedAndTitle =
+  'RTP storm: malformed and foreign packets flood a live call for 2 s; the call is analysed throughout and every ' +
+  'packet read is counted once';
+test(rtpStormMalformedAndTitle, async () => {
   const samples: number[] = [0, 0];
   const started: SiprecCallInfo[] = [];
   const server = createSiprecServer(

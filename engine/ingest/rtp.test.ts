@@ -93,7 +93,10 @@ test('jitter buffer: in order, reordering within depth, loss declared with silen
   assert.is(jb.late, 0);
 });
 
-test('jitter buffer: one reused receive buffer (as a socket hands out) gives the same stream; early packets are held as copies', () => {
+const jitterBufferOneReusedTitle =
+  'jitter buffer: one reused receive buffer (as a socket hands out) gives the same stream; early packets are held ' +
+  'as copies';
+test(jitterBufferOneReusedTitle, () => {
   const out: number[] = [];
   const fromCaller: number[] = [];
   const rx = new Uint8Array(2000);
@@ -160,7 +163,9 @@ test('jitter buffer: skip entries (CN/DTMF) keep sequence continuity; timestamp 
   assert.is(jb.lost, 0);
 });
 
-test('jitter buffer: a stream that opens with comfort noise starts its audio where the timestamps say, after silence', () => {
+const jitterBufferAStreamTitle =
+  'jitter buffer: a stream that opens with comfort noise starts its audio where the timestamps say, after silence';
+test(jitterBufferAStreamTitle, () => {
   const { out, sink } = collector();
   const jb = new JitterBuffer(OPTS, sink);
   jb.pushSkip(1, 0);

@@ -30,7 +30,8 @@ test('two sendonly audio lines with labels: PCMU chosen, telephone-event ignored
 
 test('PCMA preferred when listed first; dynamic PT with rtpmap; media-level c= and IPv6', () => {
   const sdp =
-    'v=0\r\no=- 1 1 IN IP6 2001:db8::1\r\ns=-\r\nt=0 0\r\nm=audio 5004 RTP/AVP 96 0\r\nc=IN IP6 2001:db8::2\r\na=rtpmap:96 PCMA/8000\r\na=sendonly\r\n';
+    'v=0\r\no=- 1 1 IN IP6 2001:db8::1\r\ns=-\r\nt=0 0\r\nm=audio 5004 RTP/AVP 96 0\r\nc=IN IP6 ' +
+    '2001:db8::2\r\na=rtpmap:96 PCMA/8000\r\na=sendonly\r\n';
   const r = parseSdp(sdp);
   assert.ok(r.ok);
   if (!r.ok) return;
@@ -90,7 +91,8 @@ test('each codec offered alone is accepted, with the answer an SBC expects (rtpm
     },
     {
       media:
-        'm=audio 5000 RTP/AVP 97\r\na=rtpmap:97 AMR-WB/16000/1\r\na=fmtp:97 octet-align=1; mode-set=0,1,2; mode-change-capability=2\r\n',
+        'm=audio 5000 RTP/AVP 97\r\na=rtpmap:97 AMR-WB/16000/1\r\na=fmtp:97 octet-align=1; mode-set=0,1,2; ' +
+        'mode-change-capability=2\r\n',
       codec: 'AMR-WB',
       pt: 97,
       answer: [/a=rtpmap:97 AMR-WB\/16000\r\na=fmtp:97 octet-align=1;mode-set=0,1,2\r\n/],
@@ -192,7 +194,8 @@ test('malformed SDP yields a coded error', () => {
 
 test('multipart: finds parts, tolerates LF-only, rejects missing boundary', () => {
   const body = Buffer.from(
-    '--b\nContent-Type: application/sdp\n\nv=0\n--b\r\nContent-Type: application/rs-metadata+xml\r\n\r\n<recording/>\r\n--b--\r\n',
+    '--b\nContent-Type: application/sdp\n\nv=0\n--b\r\nContent-Type: ' +
+      'application/rs-metadata+xml\r\n\r\n<recording/>\r\n--b--\r\n',
   );
   const r = parseMultipart(body, 'b');
   assert.ok(r.ok);

@@ -149,7 +149,8 @@ const STATIC_PT: Record<number, { encoding: string; clockRate: number; channels:
 
 /** What the 488's Warning and a refused line say when no offered codec is one we decode. */
 export const UNSUPPORTED_CODECS_REASON =
-  'no supported codec offered (PCMU, PCMA, G722, opus, AMR-WB, AMR); EVS, SILK, iLBC, G.729 and others must be transcoded by the SBC';
+  'no supported codec offered (PCMU, PCMA, G722, opus, AMR-WB, AMR); EVS, SILK, iLBC, G.729 and others must be ' +
+  'transcoded by the SBC';
 
 /** Parses an fmtp value ("a=1; b=2,3") into lower-case names; values kept as written. */
 function fmtpParams(value: string | undefined): Map<string, string> {
@@ -297,7 +298,8 @@ export function buildAnswer(opts: {
     const info = CODECS[decision.codec];
     out.push(`m=audio ${localPort} ${offer.proto} ${decision.payloadType}`);
     out.push(
-      `a=rtpmap:${decision.payloadType} ${info.rtpmapName}/${info.clockRate}${info.rtpmapChannels > 1 ? `/${info.rtpmapChannels}` : ''}`,
+      `a=rtpmap:${decision.payloadType} ${info.rtpmapName}/${info.clockRate}` +
+        `${info.rtpmapChannels > 1 ? `/${info.rtpmapChannels}` : ''}`,
     );
     const fmtp = answerFmtp(decision);
     if (fmtp) out.push(`a=fmtp:${decision.payloadType} ${fmtp}`);

@@ -74,7 +74,8 @@ for (let r = 0; r < ROUNDS; r++) {
   run(() => new PreviousFramer(65_535), msg, p);
 }
 console.log(
-  `TCP trickle: a ${msg.length}-byte message in ${SEGMENT}-byte segments, ${ROUNDS - 1} rounds, ${new Date().toISOString()}\n`,
+  `TCP trickle: a ${msg.length}-byte message in ${SEGMENT}-byte segments, ${ROUNDS - 1} ` +
+    `rounds, ${new Date().toISOString()}\n`,
 );
 console.log('| already buffered | engine framer, µs per segment | previous framer (reference), µs per segment |');
 console.log('|---|---|---|');

@@ -93,7 +93,9 @@ function verdicts(received: SipMessage[], prefix: string): Map<string, number> {
   return out;
 }
 
-test('SIP framing: every corpus message gets the same verdict over UDP and TCP, and the stream never misaligns', async () => {
+const sipFramingEveryCorpusTitle =
+  'SIP framing: every corpus message gets the same verdict over UDP and TCP, and the stream never misaligns';
+test(sipFramingEveryCorpusTitle, async () => {
   const server = createSiprecServer(
     { host: '127.0.0.1', port: 0, rtpPortMin: 36000, rtpPortMax: 36039 },
     { onCallStart: () => ({ reject: { status: 480, reason: 'x' } }), onCallEnd() {} },
@@ -116,7 +118,10 @@ test('SIP framing: every corpus message gets the same verdict over UDP and TCP, 
   }
 });
 
-test('SIP framing: conflicting Content-Length values are refused by the parser (400) and end a stream (no way to frame it)', () => {
+const sipFramingConflictingContentTitle =
+  'SIP framing: conflicting Content-Length values are refused by the parser (400) and end a stream (no way to ' +
+  'frame it)';
+test(sipFramingConflictingContentTitle, () => {
   const framer = new SipStreamFramer(65_535);
   const events = framer.push(options('x', ['Content-Length: 0', 'l: 25'], BODY));
   assert.is(events.length, 1);

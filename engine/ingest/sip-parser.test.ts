@@ -24,8 +24,10 @@ test('parses a SIPREC INVITE: request line, headers, multipart body', () => {
 
 test('compact forms, folding, multi-value Via, case-insensitive names', () => {
   const raw =
-    'OPTIONS sip:a@b SIP/2.0\r\nv: SIP/2.0/UDP 1.2.3.4:5060;branch=z9hG4bK1, SIP/2.0/TCP [2001:db8::1]:5070;branch=z9hG4bK2\r\n' +
-    'VIA: SIP/2.0/UDP h3;branch=z9hG4bK3\r\nf: "A, B" <sip:a@b>;tag=1\r\nt: <sip:c@d>\r\ni: x\r\nCSeq: 7\r\n  OPTIONS\r\nl: 0\r\n\r\n';
+    'OPTIONS sip:a@b SIP/2.0\r\nv: SIP/2.0/UDP 1.2.3.4:5060;branch=z9hG4bK1, SIP/2.0/TCP ' +
+    '[2001:db8::1]:5070;branch=z9hG4bK2\r\n' +
+    'VIA: SIP/2.0/UDP h3;branch=z9hG4bK3\r\nf: "A, B" <sip:a@b>;tag=1\r\nt: <sip:c@d>\r\ni: x\r\nCSeq: 7\r\n  ' +
+    'OPTIONS\r\nl: 0\r\n\r\n';
   const r = parseSipMessage(Buffer.from(raw), LIMITS);
   assert.ok(r.ok);
   if (!r.ok) return;

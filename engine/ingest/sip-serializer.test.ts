@@ -71,7 +71,10 @@ test('serializer: CR, LF, NUL and other controls in any value, reason or Warning
   assert.not.match(req, /\r\nX(-Injected)?:/);
 });
 
-test("serializer: the probe's INVITE (CR/LF in a metadata end-tag name) gets a 400 whose header block ends where it should", async () => {
+const serializerTheProbeSTitle =
+  "serializer: the probe's INVITE (CR/LF in a metadata end-tag name) gets a 400 whose header block ends where it " +
+  'should';
+test(serializerTheProbeSTitle, async () => {
   const server = createSiprecServer(
     { host: '127.0.0.1', port: 0, rtpPortMin: 36100, rtpPortMax: 36139 },
     { onCallStart: () => ({ sinks: [] }), onCallEnd() {} },
@@ -81,7 +84,9 @@ test("serializer: the probe's INVITE (CR/LF in a metadata end-tag name) gets a 4
   try {
     const port = server.address().port;
     for (const [i, bad] of HOSTILE.entries()) {
-      const metadata = `<?xml version="1.0" encoding="UTF-8"?>\r\n<recording xmlns="urn:ietf:params:xml:ns:recording:1"><datamode>complete</datamode></x${bad}>`;
+      const metadata =
+        `<?xml version="1.0" encoding="UTF-8"?>\r\n<recording ` +
+        `xmlns="urn:ietf:params:xml:ns:recording:1"><datamode>complete</datamode></x${bad}>`;
       peer.send(
         siprecInvite({ callId: `split-${i}@test`, local: peer.local, target: `127.0.0.1:${port}`, metadata }),
         port,

@@ -29,8 +29,8 @@ const CANONICAL: Record<string, string> = {
  * The one place where text meets the wire: every start line and header value is cleaned here, whichever caller
  * built it, so nothing a peer sent (a metadata element name in a Warning, a reason from a handler) can add header
  * lines or end the header block. Control characters (CR, LF, NUL, the rest of C0 and DEL, but not HTAB) become a
- * space; header names that are not tokens are dropped; characters above U+00FF become '?'. Bytes 0x80-0xFF are left as they are in copied headers
- * (display names are UTF-8, and Via/From/To/Call-ID must come back byte for byte).
+ * space; header names that are not tokens are dropped; characters above U+00FF become '?'. Bytes 0x80-0xFF are left as
+ * they are in copied headers (display names are UTF-8, and Via/From/To/Call-ID must come back byte for byte).
  */
 export function headerSafe(value: string): string {
   // Characters above U+00FF would be written as their low byte by the latin1 encoding (U+010A as LF): '?' instead.

@@ -83,7 +83,8 @@ export class SipStreamFramer {
       this.len -= start;
       this.scanFrom = Math.max(0, this.scanFrom - start);
     }
-    if (this.len === 0 && this.buf.length > 16_384) this.buf = Buffer.allocUnsafe(4096); // a big message's buffer is not kept
+    // a big message's buffer is not kept
+    if (this.len === 0 && this.buf.length > 16_384) this.buf = Buffer.allocUnsafe(4096);
     return events;
   }
 

@@ -44,7 +44,9 @@ test('framer: a message trickled in small segments is examined once, whatever is
   );
 });
 
-test('framer: one byte at a time, several messages and keep-alives in one segment, a message split at every offset', () => {
+const framerOneByteAtTitle =
+  'framer: one byte at a time, several messages and keep-alives in one segment, a message split at every offset';
+test(framerOneByteAtTitle, () => {
   const a = bigOptions(300);
   const b = Buffer.from(a.toString('latin1').replace('Call-ID: big', 'Call-ID: two'), 'latin1');
   const stream = Buffer.concat([Buffer.from('\r\n\r\n'), a, Buffer.from('\r\n\r\n'), b, a]);
@@ -133,7 +135,9 @@ test('streams: connections per source are capped (closed at accept, counted); th
   });
 });
 
-test('streams: a peer that never finishes a message (slowloris trickle) is cut after tcpMessageTimeoutMs and counted', async () => {
+const streamsAPeerThatTitle =
+  'streams: a peer that never finishes a message (slowloris trickle) is cut after tcpMessageTimeoutMs and counted';
+test(streamsAPeerThatTitle, async () => {
   await withServer({ tcpMessageTimeoutMs: 300 }, async (s, port) => {
     const c = await connect(port);
     const msg = bigOptions(2000);
@@ -154,7 +158,10 @@ test('streams: effective connection cap is a quarter of the open-file limit, at 
   assert.is(effectiveMaxConnections(100, Infinity), 100);
 });
 
-test('streams: out of file descriptors (ulimit -n 128, 300 connections), the engine stays up, counts it, serves what it holds and recovers', async () => {
+const streamsOutOfFileTitle =
+  'streams: out of file descriptors (ulimit -n 128, 300 connections), the engine stays up, counts it, serves what ' +
+  'it holds and recovers';
+test(streamsOutOfFileTitle, async () => {
   const child = spawn(
     'prlimit',
     ['--nofile=128', process.execPath, fileURLToPath(new URL('./fixtures/fd-limit-child.js', import.meta.url))],

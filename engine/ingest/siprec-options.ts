@@ -46,10 +46,14 @@ export const SiprecOptionsSchema = z
       .int()
       .min(1000)
       .default(15 * 60 * 1000),
-    /** Stream connections held at once, and from one source address: beyond them a new connection is closed at accept. */
+    /**
+     * Stream connections held at once, and from one source address: beyond them a new connection is closed at accept.
+     */
     maxConnections: z.number().int().min(1).default(512),
     maxConnectionsPerSource: z.number().int().min(1).default(64),
-    /** A message begun on a stream must be complete within this (a peer trickling bytes holds a buffer and a socket). */
+    /**
+     * A message begun on a stream must be complete within this (a peer trickling bytes holds a buffer and a socket).
+     */
     tcpMessageTimeoutMs: z.number().int().min(100).default(10_000),
     /** SO_RCVBUF per RTP socket; unset keeps the kernel default (net.core.rmem_default). */
     recvBufferSize: z.number().int().min(4096).optional(),

@@ -112,8 +112,10 @@ async function sendRtp(
   }
 }
 
-for (const ioThreads of [0, 1])
-  test(`UDP SIPREC call: INVITE/ACK, two legs of RTP with reordering and loss, BYE (ioThreads ${ioThreads})`, async () => {
+for (const ioThreads of [0, 1]) {
+  const udpSiprecCallInviteTitle =
+    `UDP SIPREC call: INVITE/ACK, two legs of RTP with reordering and loss, BYE ` + `(ioThreads ${ioThreads})`;
+  test(udpSiprecCallInviteTitle, async () => {
     await withServer({ ioThreads }, async (server, h) => {
       const peer = await SipTestPeer.udp();
       const rtp = dgram.createSocket('udp4');
@@ -197,6 +199,7 @@ for (const ioThreads of [0, 1])
       }
     });
   });
+}
 
 test('TCP: OPTIONS keep-alive and a call over a stream connection', async () => {
   await withServer({}, async (server, h) => {
@@ -251,7 +254,8 @@ test('bad input gets the right error, is counted, and the server keeps serving',
       );
       // SDP without audio: 488 with a Warning.
       const video =
-        'v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 40000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n';
+        'v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 40000 RTP/AVP ' +
+        '96\r\na=rtpmap:96 H264/90000\r\n';
       peer.send(siprecInvite({ callId: 'no-audio', local: peer.local, target, sdp: video }), port);
       const r488 = await peer.waitFor(
         (m) => m.kind === 'response' && m.status === 488 && headerValue(m, 'call-id') === 'no-audio',
@@ -384,8 +388,10 @@ test('RTP inactivity ends the call with rtp-timeout and a BYE to the SBC', async
   });
 });
 
-for (const ioThreads of [0, 1])
-  test(`re-INVITE puts legs on hold (a=inactive); close() ends calls with shutdown (ioThreads ${ioThreads})`, async () => {
+for (const ioThreads of [0, 1]) {
+  const reInvitePutsLegsTitle =
+    `re-INVITE puts legs on hold (a=inactive); close() ends calls with shutdown ` + `(ioThreads ${ioThreads})`;
+  test(reInvitePutsLegsTitle, async () => {
     await withServer({ rtpTimeoutMs: 300, ioThreads }, async (server, h) => {
       const peer = await SipTestPeer.udp();
       const port = server.address().port;
@@ -420,8 +426,11 @@ for (const ioThreads of [0, 1])
       }
     });
   });
+}
 
-test('with RTP I/O threads, a handler that answers with sink functions gets its call refused (500), ports freed', async () => {
+const withRtpIOTitle =
+  'with RTP I/O threads, a handler that answers with sink functions gets its call refused (500), ports freed';
+test(withRtpIOTitle, async () => {
   const h = new RecordingHandler(false);
   const base = nextRtpBase;
   nextRtpBase += 40;

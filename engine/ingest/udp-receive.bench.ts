@@ -14,7 +14,8 @@ import { RtpReceiver } from './rtp-receiver.js';
  * one run:
  *  - reference: node:dgram with a handler that only counts (the floor any Node.js receiver pays);
  *  - callguard: the engine's RtpReceiver per socket (parse, SSRC lock, jitter buffer, G.711 decode) writing into a
- *    ringbuf.js ring per leg, as the engine's main thread does; the rings are drained every 100 ms (what the actors do).
+ *    ringbuf.js ring per leg, as the engine's main thread does; the rings are drained every 100 ms (what the actors
+ *    do).
  * Run: npm run bench:udp   (LEGS=1000 is 500 two-leg calls; SECONDS per receiver)
  */
 const LEGS = Number(process.env.LEGS ?? 1000);
@@ -142,7 +143,8 @@ async function main(): Promise<void> {
   const expected = LEGS * 50 * (SECONDS - WARM_SECONDS);
   const label = { reference: 'node:dgram, count only (reference)', callguard: 'callguard RtpReceiver -> ring' };
   console.log(
-    `UDP receive on loopback: ${LEGS} sockets x 50 packets/s (${LEGS / 2} two-leg calls), ${SECONDS - WARM_SECONDS} s measured per receiver; node ${process.version}`,
+    `UDP receive on loopback: ${LEGS} sockets x 50 packets/s (${LEGS / 2} two-leg ` +
+      `calls), ${SECONDS - WARM_SECONDS} s measured per receiver; node ${process.version}`,
   );
   const out: Record<string, number> = {};
   for (const r of rows) {
@@ -150,8 +152,10 @@ async function main(): Promise<void> {
     out[`${r.variant}UsPerPacket`] = Math.round(us * 100) / 100;
     out[`${r.variant}CoreAt${LEGS}Legs`] = Math.round(((us * LEGS * 50) / 1e6) * 1000) / 1000;
     console.log(
-      `${label[r.variant].padEnd(40)} ${us.toFixed(2).padStart(6)} µs/packet (user ${(r.userUs / r.packets).toFixed(2)}, system ${(r.systemUs / r.packets).toFixed(2)})  ` +
-        `${((100 * us * LEGS * 50) / 1e6).toFixed(1)} % of a core for ${LEGS} legs; received ${r.packets} of ~${expected}`,
+      `${label[r.variant].padEnd(40)} ${us.toFixed(2).padStart(6)} µs/packet ` +
+        `(user ${(r.userUs / r.packets).toFixed(2)}, system ${(r.systemUs / r.packets).toFixed(2)})  ` +
+        `${((100 * us * LEGS * 50) / 1e6).toFixed(1)} % of a core for ${LEGS} legs; received ${r.packets} of ` +
+        `~${expected}`,
     );
     // Out-of-order or lost packets would make the receiver do different (cheaper or dearer) work than a clean stream.
     if (r.lost || r.late || r.duplicate)

@@ -34,7 +34,8 @@ const FORMAT_NAMES: Record<number, string> = {
 
 /**
  * Parse a RIFF/WAVE file held in memory. Accepts PCM16, G.711 µ-law and A-law (plain or WAVE_FORMAT_EXTENSIBLE), mono
- * or two channels, 4–48 kHz. Walks the chunk list (fmt/fact/LIST/data in any order); never throws anything but WavError.
+ * or two channels, 4–48 kHz. Walks the chunk list (fmt/fact/LIST/data in any order); never throws anything but
+ * WavError.
  */
 export function parseWav(buf: Uint8Array): WavAudio {
   if (buf.length === 0) throw new WavError('CG_WAV_EMPTY', 'file is empty');

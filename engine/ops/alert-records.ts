@@ -57,7 +57,10 @@ export class AlertRecords {
     });
   }
 
-  /** Moves an alert to a new delivery state; unknown ids (service SMS, purged records) are ignored. A final state stays final. */
+  /**
+   * Moves an alert to a new delivery state; unknown ids (service SMS, purged records) are ignored. A final state stays
+   * final.
+   */
   setState(alertId: string, state: AlertDeliveryState, reason: string | null = null): Promise<boolean> {
     return this.root.transaction(() => {
       const k = this.keys.get(alertId);

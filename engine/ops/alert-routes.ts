@@ -29,7 +29,8 @@ export function registerAlertRoutes(http: HttpApi, records: () => AlertRecordRep
         throw err;
       }
       return {
-        // With a shared store the list holds every engine's alerts; the SMS text is only known to the engine that sent it.
+        // With a shared store the list holds every engine's alerts; the SMS text is only known to the engine that sent
+        // it.
         alerts: latest.map((r) => {
           const m = sms(r.alertId);
           return {

@@ -10,7 +10,10 @@ import { EngineHistory } from './engine-history.js';
 const window = (t: number, risk: number, cues: [number, number, number, number]) =>
   ({ type: 'window', leg: 0, index: t, tEnd: t, risk, cues }) as unknown as WindowEvent;
 
-test('call timeline: one point per scored window, alerts marked, thinned past its bound keeping the peaks, ended calls kept a while', () => {
+const callTimelineOnePointTitle =
+  'call timeline: one point per scored window, alerts marked, thinned past its bound keeping the peaks, ended ' +
+  'calls kept a while';
+test(callTimelineOnePointTitle, () => {
   const sup = new Supervisor(testConfig(), quietLog);
   const tl = new CallTimelines(sup);
   tl.attach();

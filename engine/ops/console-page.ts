@@ -7,9 +7,11 @@
  */
 
 export const CONSOLE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' " +
+  "data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export const CONSOLE_HTML = `<!doctype html>
+export const CONSOLE_HTML =
+  `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -27,8 +29,10 @@ export const CONSOLE_HTML = `<!doctype html>
   table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid #d0d7de; font-size: 13px; }
   th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; font-variant-numeric: tabular-nums; }
   th { background: #f0f2f4; font-weight: 600; }
-  .risk { display: inline-block; min-width: 3.5em; } .bar { display: inline-block; height: 8px; background: #d0d7de; width: 80px; vertical-align: middle; }
-  .bar > i { display: block; height: 8px; background: #2da44e; } .hi > i { background: #cf222e; } .mid > i { background: #bf8700; }
+  .risk { display: inline-block; min-width: 3.5em; } .bar { display: inline-block; height: 8px; background: #d0d7de; ` +
+  `width: 80px; vertical-align: middle; }
+  .bar > i { display: block; height: 8px; background: #2da44e; } .hi > i { background: #cf222e; } .mid > i { ` +
+  `background: #bf8700; }
   .ok { color: #1a7f37; } .bad { color: #cf222e; } .muted { color: #57606a; }
   #login { background: #fff; border: 1px solid #d0d7de; padding: 12px; border-radius: 6px; max-width: 520px; }
   #login input { width: 100%; box-sizing: border-box; font-family: monospace; padding: 6px; margin: 6px 0; }
@@ -62,12 +66,14 @@ export const CONSOLE_HTML = `<!doctype html>
   <h2>SMS link (SMPP)</h2>
   <div class="cards" id="smpp"></div>
   <h2>Active calls <span id="calls-count" class="muted"></span></h2>
-  <table><thead><tr><th>call</th><th>started</th><th>direction</th><th>subscriber</th><th>analysed</th><th>lag</th><th>risk</th><th>heard</th><th>alerts</th></tr></thead>
+  <table><thead><tr><th>call</th><th>started</th><th>direction</th><th>subscriber</th><th>analysed</th><th>lag</th>` +
+  `<th>risk</th><th>heard</th><th>alerts</th></tr></thead>
   <tbody id="calls"></tbody></table>
   <h2>Call timeline <span id="timeline-title" class="muted">(click a call or an alert)</span></h2>
   <div id="timeline"><div id="timeline-chart"></div><div id="timeline-marks"></div></div>
   <h2>Recent alerts</h2>
-  <table><thead><tr><th>time</th><th>call</th><th>to</th><th>level</th><th>risk</th><th>delivery</th><th>explanation</th></tr></thead>
+  <table><thead><tr><th>time</th><th>call</th><th>to</th><th>level</th><th>risk</th><th>delivery</th><th>` +
+  `explanation</th></tr></thead>
   <tbody id="alerts"></tbody></table>
 </main>
 <script src="/vendor/uplot.js"></script>
@@ -76,7 +82,8 @@ export const CONSOLE_HTML = `<!doctype html>
 </html>
 `;
 
-export const CONSOLE_JS = `'use strict';
+export const CONSOLE_JS =
+  `'use strict';
 (function () {
   var KEY = 'callguard-token';
   var $ = function (id) { return document.getElementById(id); };
@@ -95,7 +102,8 @@ export const CONSOLE_JS = `'use strict';
     ['chart-p99', 'verdictP99Ms', '#8250df'],
     ['chart-loss', 'rtpLossPercent', '#bf8700'],
   ];
-  var CUES = [['risk', '#cf222e', 2], ['pressure', '#bf8700', 1], ['distress', '#8250df', 1], ['dominance', '#0969da', 1], ['content', '#1a7f37', 1]];
+  var CUES = [['risk', '#cf222e', 2], ['pressure', '#bf8700', 1], ['distress', '#8250df', 1], ['dominance', ` +
+  `'#0969da', 1], ['content', '#1a7f37', 1]];
 
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -138,20 +146,23 @@ export const CONSOLE_JS = `'use strict';
     var kws = k.keywords || [];
     if (!intents.length && !kws.length) { s.appendChild(el('span', '—', 'muted')); return s; }
     if (intents.length) s.appendChild(el('span', intents.join(', '), 'intents'));
-    if (kws.length) s.appendChild(el('span', (intents.length ? ' · ' : '') + 'spotted: ' + kws.join(', '), 'muted keywords'));
+    if (kws.length) s.appendChild(el('span', (intents.length ? ' · ' : '') + 'spotted: ' + kws.join(', '), 'muted ` +
+  `keywords'));
     return s;
   }
   function time(iso) { try { return new Date(iso).toLocaleTimeString(); } catch (e) { return iso; } }
 
   function getJson(path) {
-    return fetch(path, { headers: { authorization: 'Bearer ' + sessionStorage.getItem(KEY) }, cache: 'no-store' }).then(function (r) {
+    return fetch(path, { headers: { authorization: 'Bearer ' + sessionStorage.getItem(KEY) }, cache: 'no-store' ` +
+  `}).then(function (r) {
       if (r.status === 404) return null;
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.json();
     });
   }
   function clockLabels(u, splits) {
-    return splits.map(function (v) { return new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }); });
+    return splits.map(function (v) { return new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: ` +
+  `'2-digit' }); });
   }
   function chartWidth(id) { return Math.max(240, $(id).clientWidth - 14); }
 
@@ -200,7 +211,8 @@ export const CONSOLE_JS = `'use strict';
         scales: { x: { time: false }, y: { range: [0, 1] } },
         axes: [{ label: 'call time (s)' }, { size: 50 }],
         legend: { live: false },
-        series: [{ label: 'call time (s)' }].concat(CUES.map(function (c) { return { label: c[0], stroke: c[1], width: c[2] }; })),
+        series: [{ label: 'call time (s)' }].concat(CUES.map(function (c) { return { label: c[0], stroke: c[1], ` +
+  `width: c[2] }; })),
         hooks: { draw: [drawMarks] },
       }, data, box);
       callChartId = tl.callId;
@@ -209,7 +221,8 @@ export const CONSOLE_JS = `'use strict';
     box.setAttribute('data-points', String(tl.t.length));
     box.setAttribute('data-alerts', String(tl.alerts.length));
     $('timeline-title').textContent = tl.callId + (tl.active ? '' : ' (ended)');
-    var items = tl.alerts.map(function (a) { return el('span', a.level + ' at ' + a.t.toFixed(1) + ' s' + (a.basis ? ' (' + a.basis + ')' : '') + ' · ', 'bad'); });
+    var items = tl.alerts.map(function (a) { return el('span', a.level + ' at ' + a.t.toFixed(1) + ' s' + (a.basis ? ` +
+  `' (' + a.basis + ')' : '') + ' · ', 'bad'); });
     tl.intents.forEach(function (i) { items.push(el('span', i.intent + ' at ' + i.t.toFixed(1) + ' s · ')); });
     if (!items.length) items.push(el('span', 'no alert, no spoken intent'));
     fill('timeline-marks', items);
@@ -271,20 +284,25 @@ export const CONSOLE_JS = `'use strict';
     var m = s.smpp;
     if (!m) fill('smpp', [card('SMS delivery', 'not running', 'bad')]);
     else {
-      var cards = m.binds.map(function (b) { return card('bind ' + b.name, b.state + (b.lastError ? ' (' + b.lastError + ')' : ''), b.state === 'bound' ? 'ok' : 'bad'); });
+      var cards = m.binds.map(function (b) { return card('bind ' + b.name, b.state + (b.lastError ? ' (' + ` +
+  `b.lastError + ')' : ''), b.state === 'bound' ? 'ok' : 'bad'); });
       cards.push(card('window', m.window.inFlight + ' / ' + m.window.size));
-      cards.push(card('outbox', m.outbox.pendingAlerts + ' pending, ' + m.outbox.awaitingReceipt + ' awaiting receipt'));
+      cards.push(card('outbox', m.outbox.pendingAlerts + ' pending, ' + m.outbox.awaitingReceipt + ' awaiting ` +
+  `receipt'));
       if (m.simulator) cards.push(card('SMSC', 'bundled simulator', 'bad'));
       fill('smpp', cards);
     }
     $('calls-count').textContent = '(' + s.calls.length + ')';
     fill('calls', s.calls.map(function (k) {
-      var tr = row([k.callId, time(k.startedAt), (k.direction || '—') + (k.codecs ? ' · ' + k.codecs : ''), k.subscriber || '—', k.seconds.toFixed(1) + ' s', k.lagSeconds.toFixed(2) + ' s', riskCell(k.risk), heardCell(k), String(k.alerts)]);
+      var tr = row([k.callId, time(k.startedAt), (k.direction || '—') + (k.codecs ? ' · ' + k.codecs : ''), ` +
+  `k.subscriber || '—', k.seconds.toFixed(1) + ' s', k.lagSeconds.toFixed(2) + ' s', riskCell(k.risk), ` +
+  `heardCell(k), String(k.alerts)]);
       tr.setAttribute('data-call-id', k.callId);
       return tr;
     }));
     fill('alerts', s.alerts.map(function (a) {
-      var d = el('span', a.delivery, a.delivery === 'delivered' || a.delivery === 'submitted' ? 'ok' : /not sent|failed|undeliverable|expired/.test(a.delivery) ? 'bad' : 'muted');
+      var d = el('span', a.delivery, a.delivery === 'delivered' || a.delivery === 'submitted' ? 'ok' : /not ` +
+  `sent|failed|undeliverable|expired/.test(a.delivery) ? 'bad' : 'muted');
       var tr = row([time(a.at), a.callId, a.to || '—', a.level, a.risk.toFixed(2), d, a.explanation]);
       tr.setAttribute('data-call-id', a.callId);
       return tr;
@@ -339,7 +357,8 @@ export const CONSOLE_JS = `'use strict';
   });
   window.addEventListener('resize', function () {
     if (callChart) callChart.setSize({ width: chartWidth('timeline'), height: 230 });
-    ENGINE_CHARTS.forEach(function (e) { if (engineCharts[e[0]]) engineCharts[e[0]].setSize({ width: chartWidth(e[0]), height: 120 }); });
+    ENGINE_CHARTS.forEach(function (e) { if (engineCharts[e[0]]) engineCharts[e[0]].setSize({ width: ` +
+  `chartWidth(e[0]), height: 120 }); });
   });
   $('login').addEventListener('submit', function (ev) {
     ev.preventDefault();

@@ -17,7 +17,10 @@ import { openConsole } from '../../test/support/console-browser.js';
 const TOKEN = 'console-test-token';
 const dir = mkdtempSync(join(tmpdir(), 'cg-console-'));
 
-test('operator console in Chromium: token login, a live SIPREC call appears with its masked subscriber, an alert with its delivery state', async () => {
+const operatorConsoleInChromiumTitle =
+  'operator console in Chromium: token login, a live SIPREC call appears with its masked subscriber, an alert with ' +
+  'its delivery state';
+test(operatorConsoleInChromiumTitle, async () => {
   const c = testConfig();
   const base = 44000 + (process.pid % 100) * 20;
   const engine = new Engine(
@@ -99,7 +102,10 @@ test('operator console in Chromium: token login, a live SIPREC call appears with
   }
 });
 
-test('console charts in Chromium: a real call (sipp, angry Emo-DB speech) draws its risk/cue timeline with the alert marked, and the engine charts fill', async () => {
+const consoleChartsInChromiumTitle =
+  'console charts in Chromium: a real call (sipp, angry Emo-DB speech) draws its risk/cue timeline with the alert ' +
+  'marked, and the engine charts fill';
+test(consoleChartsInChromiumTitle, async () => {
   if (!sippVersion()) assert.unreachable('sipp is not installed: apt-get install -y sip-tester (CI .ci/run does this)');
   const c = testConfig();
   const base = 44000 + (process.pid % 100) * 20 + 1000;

@@ -102,7 +102,10 @@ async function invite(peer: SipTestPeer, port: number, status: number) {
   };
 }
 
-test('admin API: token generated on first run (0600), /calls and /subscribers need it (401 JSON otherwise); /healthz /readyz /metrics are open', async () => {
+const adminApiTokenGeneratedTitle =
+  'admin API: token generated on first run (0600), /calls and /subscribers need it (401 JSON otherwise); /healthz ' +
+  '/readyz /metrics are open';
+test(adminApiTokenGeneratedTitle, async () => {
   const cfg = engineConfig();
   const engine = new Engine(cfg, quietLog);
   await engine.start();
@@ -142,7 +145,10 @@ test('admin API: token generated on first run (0600), /calls and /subscribers ne
   }
 });
 
-test('provisioning over HTTP: enrol, update, get, CSV import with per-row errors, delete; alerts carry the subscriber language', async () => {
+const provisioningOverHttpEnrolTitle =
+  'provisioning over HTTP: enrol, update, get, CSV import with per-row errors, delete; alerts carry the subscriber ' +
+  'language';
+test(provisioningOverHttpEnrolTitle, async () => {
   const cfg = engineConfig();
   const engine = new Engine({ ...cfg, http: { ...cfg.http, token: 'prov-token' } }, quietLog);
   await engine.start();
@@ -348,7 +354,9 @@ test('drain deadline: calls still up after engine.drainSeconds are ended by the 
   }
 });
 
-test('subscribers.enforce gate: no number, not enrolled, opted out are not analysed; an enrolled subscriber is', async () => {
+const subscribersEnforceGateNoTitle =
+  'subscribers.enforce gate: no number, not enrolled, opted out are not analysed; an enrolled subscriber is';
+test(subscribersEnforceGateNoTitle, async () => {
   const cfg = engineConfig({ enforce: true });
   const engine = new Engine(cfg, quietLog);
   const { LmdbStore } = await import('../store/lmdb-store.js');

@@ -45,8 +45,9 @@ const BIND_STATES = ['down', 'connecting', 'bound', 'closing', 'closed'] as cons
 /** Buckets for actor lag (seconds behind real time): a healthy actor is under the tick, trouble is seconds. */
 const LAG_BUCKETS = [0.05, 0.1, 0.2, 0.5, 1, 2, 4, 8];
 /**
- * Audio-to-verdict latency: a healthy engine answers within a tick plus the least chunk worth a step (~0.1–0.25 s), so
- * the buckets are 25 ms apart there (a load report interpolates percentiles inside them); seconds mean it fell behind.
+ * Audio-to-verdict latency: a healthy engine answers within a tick plus the least chunk worth a step (~0.1–0.25 s),
+ * so the buckets are 25 ms apart there (a load report interpolates percentiles inside them); seconds mean it fell
+ * behind.
  */
 const VERDICT_BUCKETS = [
   0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
@@ -132,17 +133,21 @@ export class EngineMetrics {
       });
     perWorker(
       'callguard_worker_heap_used_bytes',
-      'V8 heap in use in each worker thread (asked over its control channel at scrape time), and their sum as thread="all"',
+      'V8 heap in use in each worker thread (asked over its control channel at scrape time), and their sum as ' +
+        'thread="all"',
       (d) => d.heapUsedBytes,
     );
     perWorker(
       'callguard_worker_heap_total_bytes',
-      'V8 heap committed by each worker thread (in use plus free pages it keeps; part of the RSS), and their sum as thread="all"',
+      'V8 heap committed by each worker thread (in use plus free pages it keeps; part of the RSS), and their sum ' +
+        'as thread="all"',
       (d) => d.heapTotalBytes,
     );
     new Gauge({
       name: 'callguard_worker_heap_space_bytes',
-      help: 'V8 heap committed by each worker thread per heap space (new_space, old_space, code_space, large_object_space, ...)',
+      help:
+        'V8 heap committed by each worker thread per heap space (new_space, old_space, code_space, ' +
+        'large_object_space, ...)',
       labelNames: ['thread', 'space'],
       registers: [r],
       async collect() {
@@ -154,17 +159,21 @@ export class EngineMetrics {
     });
     perWorker(
       'callguard_worker_external_memory_bytes',
-      'Memory outside the V8 heap each worker isolate accounts for (ArrayBuffers and the views it holds of call slabs), and their sum as thread="all"',
+      'Memory outside the V8 heap each worker isolate accounts for (ArrayBuffers and the views it holds of call ' +
+        'slabs), and their sum as thread="all"',
       (d) => d.externalBytes ?? 0,
     );
     perWorker(
       'callguard_worker_backend_memory_bytes',
-      'The model backend\'s own memory in each worker (the wasm linear memory; outside every V8 heap space), and their sum as thread="all"',
+      "The model backend's own memory in each worker (the wasm linear memory; outside every V8 heap space), and " +
+        'their sum as thread="all"',
       (d) => d.backendMemoryBytes ?? 0,
     );
     new Gauge({
       name: 'callguard_call_slab_bytes',
-      help: 'SharedArrayBuffer slabs of the calls: state="live" held by calls that are up, state="idle" kept for the next calls (bounded)',
+      help:
+        'SharedArrayBuffer slabs of the calls: state="live" held by calls that are up, state="idle" kept for the ' +
+        'next calls (bounded)',
       labelNames: ['state'],
       registers: [r],
       collect() {
@@ -175,7 +184,9 @@ export class EngineMetrics {
     });
     new Gauge({
       name: 'callguard_speech_slots',
-      help: 'Spoken-content recognition slots: state="busy" held by a call leg, state="free"; 0 for both when recognition is off',
+      help:
+        'Spoken-content recognition slots: state="busy" held by a call leg, state="free"; 0 for both when ' +
+        'recognition is off',
       labelNames: ['state'],
       registers: [r],
       collect() {
@@ -282,7 +293,9 @@ export class EngineMetrics {
     });
     new Gauge({
       name: 'callguard_rtp_io_thread_busy_seconds',
-      help: 'Busy time of each RTP I/O thread since it (re)started (event loop not idle): rate() is its share of a core',
+      help:
+        'Busy time of each RTP I/O thread since it (re)started (event loop not idle): rate() is its share of a ' +
+        'core',
       labelNames: ['thread'],
       registers: [r],
       collect() {
@@ -335,7 +348,9 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'callguard_calls_not_analysed_total',
-      help: 'Calls answered on SIP but not analysed (subscribers.enforce: not enrolled, opted out, no subscriber number)',
+      help:
+        'Calls answered on SIP but not analysed (subscribers.enforce: not enrolled, opted out, no subscriber ' +
+        'number)',
       labelNames: ['reason'],
       registers: [r],
       collect() {
@@ -375,7 +390,9 @@ export class EngineMetrics {
     );
     this.verdictLatency = new Histogram({
       name: 'callguard_window_verdict_latency_seconds',
-      help: 'Per window: from the arrival of the RTP packet carrying the last audio it covers to its verdict (model, unless the window has too little speech, + policy) reaching the supervisor',
+      help:
+        'Per window: from the arrival of the RTP packet carrying the last audio it covers to its verdict (model, ' +
+        'unless the window has too little speech, + policy) reaching the supervisor',
       buckets: VERDICT_BUCKETS,
       registers: [r],
     });
@@ -403,13 +420,17 @@ export class EngineMetrics {
     });
     this.smsEvents = new Counter({
       name: 'callguard_sms_alert_events_total',
-      help: 'SMS alert outcomes from the SMPP service: queued, submitted (sent), delivered, undeliverable, expired, failed; and opt-out/opt-in/feedback MO',
+      help:
+        'SMS alert outcomes from the SMPP service: queued, submitted (sent), delivered, undeliverable, expired, ' +
+        'failed; and opt-out/opt-in/feedback MO',
       labelNames: ['type'],
       registers: [r],
     });
     new Gauge({
       name: 'callguard_data_dir_bytes',
-      help: 'The file system of data.dir (outbox, subscribers, alert records, captures): free bytes (available to the engine) and size',
+      help:
+        'The file system of data.dir (outbox, subscribers, alert records, captures): free bytes (available to the ' +
+        'engine) and size',
       labelNames: ['kind'],
       registers: [r],
       collect() {
@@ -440,7 +461,9 @@ export class EngineMetrics {
     };
     new Gauge({
       name: 'callguard_ready',
-      help: '1 while the engine is ready (GET /readyz would answer 200), else 0; callguard_readiness_check says which check fails',
+      help:
+        '1 while the engine is ready (GET /readyz would answer 200), else 0; callguard_readiness_check says which ' +
+        'check fails',
       registers: [r],
       async collect() {
         const ready = await readinessOnce();
@@ -460,7 +483,9 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'callguard_smpp_bind_events_total',
-      help: 'Per SMPP bind: binds, bind failures, lost links, throttling, deliver_sm answered, and PDUs from the SMSC refused (framingLost: bad command_length, link dropped; badRequests: nacked; badResponses: link dropped)',
+      help:
+        'Per SMPP bind: binds, bind failures, lost links, throttling, deliver_sm answered, and PDUs from the SMSC ' +
+        'refused (framingLost: bad command_length, link dropped; badRequests: nacked; badResponses: link dropped)',
       labelNames: ['bind', 'event'],
       registers: [r],
       collect() {
@@ -471,7 +496,9 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'callguard_sms_counters_total',
-      help: 'The SMPP alert service counters (enqueued, rejected, submitted, retried, throttled, timeouts, deadLettered, delivered, ...)',
+      help:
+        'The SMPP alert service counters (enqueued, rejected, submitted, retried, throttled, timeouts, ' +
+        'deadLettered, delivered, ...)',
       labelNames: ['counter'],
       registers: [r],
       collect() {
@@ -588,7 +615,9 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'callguard_store_gate_unchecked_total',
-      help: 'Calls analysed without an enrolment check because the store was down (subscribers.enforce; no alert is sent before consent is checked)',
+      help:
+        'Calls analysed without an enrolment check because the store was down (subscribers.enforce; no alert is ' +
+        'sent before consent is checked)',
       registers: [r],
       collect() {
         setCounter(this, src.storeCounters?.gateUnchecked ?? 0);
@@ -596,7 +625,9 @@ export class EngineMetrics {
     });
     new Gauge({
       name: 'callguard_store_held',
-      help: 'Work waiting for the store to answer: alert decisions (not sent until consent is checked) and alert record writes',
+      help:
+        'Work waiting for the store to answer: alert decisions (not sent until consent is checked) and alert ' +
+        'record writes',
       labelNames: ['kind'],
       registers: [r],
       collect() {
@@ -606,7 +637,9 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'callguard_store_held_total',
-      help: 'Alert decisions that met a store outage, by outcome: held, released (decided once the store answered), expired (no longer relevant: not sent); failed: store work dropped on an error that is not an outage',
+      help:
+        'Alert decisions that met a store outage, by outcome: held, released (decided once the store answered), ' +
+        'expired (no longer relevant: not sent); failed: store work dropped on an error that is not an outage',
       labelNames: ['outcome'],
       registers: [r],
       collect() {
@@ -642,7 +675,9 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'callguard_http_requests_total',
-      help: 'HTTP API requests, handler failures, and requests refused for their token (401), Host (421) or body type (415)',
+      help:
+        'HTTP API requests, handler failures, and requests refused for their token (401), Host (421) or body type ' +
+        '(415)',
       labelNames: ['kind'],
       registers: [r],
       collect() {

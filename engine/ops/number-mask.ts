@@ -48,8 +48,8 @@ const ID_KEYS = new Set([
   'component',
 ]);
 /**
- * In any other string: '+' then 7–15 digits, a bare run of 9–15 digits standing alone (a number written without '+'),
- * or the user part of a sip:/sips:/tel: URI.
+ * In any other string: '+' then 7–15 digits, a bare run of 9–15 digits standing alone (a number written without
+ * '+'), or the user part of a sip:/sips:/tel: URI.
  */
 const ANYWHERE = /(\+\d{7,15}(?!\d)|(?<![\w.+-])\d{9,15}(?![\w]))|((?:sips?|tel):\+?)(\d{5,15})(?!\d)/g;
 const DIGIT_RUN = /\+?\d{5,15}(?!\d)/g;

@@ -79,7 +79,9 @@ test('maskNumber keeps the country code, first digits and last two digits', () =
   assert.is(obj.legs[0].number, '+33698765432', 'the logged object itself is not changed');
 });
 
-test('log.maskNumbers: call-related log lines carry masked numbers (fields, nested legs, message); off leaves them', () => {
+const logMasknumbersCallRelatedTitle =
+  'log.maskNumbers: call-related log lines carry masked numbers (fields, nested legs, message); off leaves them';
+test(logMasknumbersCallRelatedTitle, () => {
   const { log, lines } = capture(true);
   const child = log.child({ component: 'alerts', callId: 'c1' });
   child.info({ to: '+33698765432', legs: [{ number: '+33612345678' }] }, 'scam alert for +33698765432');

@@ -42,7 +42,10 @@ const series = (name: string, labels: Record<string, string>) =>
     .map(([k, v]) => `${k}="${v}"`)
     .join(',')}}`;
 
-test('Prometheus rules and the Grafana dashboard: promtool accepts them, every metric they read is exported by a running engine, a healthy engine fires no alert and each fault fires its own', async () => {
+const prometheusRulesAndTheTitle =
+  'Prometheus rules and the Grafana dashboard: promtool accepts them, every metric they read is exported by a ' +
+  'running engine, a healthy engine fires no alert and each fault fires its own';
+test(prometheusRulesAndTheTitle, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-prom-'));
   const c = testConfig();
   const base = 44000 + (process.pid % 100) * 20;
@@ -66,7 +69,10 @@ test('Prometheus rules and the Grafana dashboard: promtool accepts them, every m
     const get = (name: string, where: Record<string, string> = {}) =>
       samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
 
-    /** Every callguard metric a query reads is exported (histograms by their _bucket series), with the label values it selects. */
+    /**
+     * Every callguard metric a query reads is exported (histograms by their _bucket series), with the label values it
+     * selects.
+     */
     const assertExported = (what: string, expr: string) => {
       for (const [, name, sel] of expr.matchAll(/(callguard_\w+)(?:\{([^}]*)\})?/g)) {
         const base = name.replace(/_bucket$/, '');

@@ -30,9 +30,9 @@ export interface ReadinessInput {
 /**
  * Ready means: the pool is up and every configured worker answered its control channel (with its model loaded when
  * model.enabled), SIP is listening and not draining, and SMS can leave — at least one SMPP bind is bound, or the
- * persistent outbox is accepting alerts (they wait there for the SMSC) — and the store answers: while PostgreSQL is down
- * the engine still analyses, but no alert can be checked against consent, so it is not ready (and says how many alerts
- * are held). Pure: the engine gathers the input.
+ * persistent outbox is accepting alerts (they wait there for the SMSC) — and the store answers: while PostgreSQL is
+ * down the engine still analyses, but no alert can be checked against consent, so it is not ready (and says how many
+ * alerts are held). Pure: the engine gathers the input.
  */
 export function evaluateReadiness(i: ReadinessInput): { ready: boolean; checks: ReadinessCheck[] } {
   const checks: ReadinessCheck[] = [];
@@ -73,7 +73,8 @@ export function evaluateReadiness(i: ReadinessInput): { ready: boolean; checks: 
       name: 'store',
       ok: !down,
       detail: down
-        ? `${s.kind} unavailable since ${new Date(s.since).toISOString()} (${s.lastError ?? 'no answer'}): ${s.heldAlerts} alert(s) held until consent can be checked`
+        ? `${s.kind} unavailable since ${new Date(s.since).toISOString()} ` +
+          `(${s.lastError ?? 'no answer'}): ${s.heldAlerts} alert(s) held until consent can be checked`
         : `${s.kind} available` + (s.heldAlerts ? `, ${s.heldAlerts} held alert(s) being released` : ''),
     });
   }

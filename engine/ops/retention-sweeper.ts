@@ -1,4 +1,4 @@
-import type { LifecycleState } from '../../common/lifecycle.js';
+import { Lifecycle, type LifecycleState } from '../../common/lifecycle.js';
 import type { Logger } from '../logger.js';
 
 /** One kind of kept data with a retention limit: deletes what is past it at `now` and says how many items went. */
@@ -19,9 +19,8 @@ export class RetentionSweeper {
   sweeps = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private lifecycle: LifecycleState = 'idle';
+  private readonly life = new Lifecycle();
   private started: Promise<void> | null = null;
-  private closed: Promise<void> | null = null;
 
   constructor(
     private readonly tasks: readonly RetentionTask[],
@@ -34,7 +33,7 @@ export class RetentionSweeper {
 
   /** Where the sweeper is in its lifecycle: 'running' once the first sweep is done and the interval set. */
   get state(): LifecycleState {
-    return this.lifecycle;
+    return this.life.state;
   }
 
   /**
@@ -42,13 +41,13 @@ export class RetentionSweeper {
    * A close() during the first sweep wins: no interval is set after it.
    */
   start(): Promise<void> {
-    if (this.lifecycle !== 'idle') return this.started ?? Promise.resolve();
-    this.lifecycle = 'starting';
+    if (this.life.state !== 'idle') return this.started ?? Promise.resolve();
+    this.life.state = 'starting';
     this.started = this.sweep().then(() => {
-      if (this.lifecycle !== 'starting') return;
+      if (this.life.state !== 'starting') return;
       this.timer = setInterval(() => void this.sweep(), this.intervalMs);
       this.timer.unref();
-      this.lifecycle = 'running';
+      this.life.state = 'running';
     });
     return this.started;
   }
@@ -78,15 +77,12 @@ export class RetentionSweeper {
 
   /** Idempotent: stops the interval and waits for a sweep under way; every call waits. */
   close(): Promise<void> {
-    this.closed ??= this.shutdown();
-    return this.closed;
+    return this.life.close(() => this.shutdown());
   }
 
   private async shutdown(): Promise<void> {
-    this.lifecycle = 'closing';
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
-    this.lifecycle = 'closed';
   }
 }

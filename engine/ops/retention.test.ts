@@ -87,7 +87,10 @@ test('retention settings: defaults, environment override, refused values', () =>
   );
 });
 
-test('alert records keep number, time, score, explanation, delivery state; past retention.alertDays they and their SMS are purged, at start-up and periodically', async () => {
+const alertRecordsKeepNumberTitle =
+  'alert records keep number, time, score, explanation, delivery state; past retention.alertDays they and their ' +
+  'SMS are purged, at start-up and periodically';
+test(alertRecordsKeepNumberTitle, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-retention-'));
   dirs.push(dir);
   const real = Date.now();
@@ -139,7 +142,8 @@ test('alert records keep number, time, score, explanation, delivery state; past 
       'numbers need the token',
     );
     assert.is((await get(first, '/alerts?limit=0')).status, 400);
-    // Every submit_sm (two alerts, each one or more parts) got a response from the SMSC, timed in the latency histogram.
+    // Every submit_sm (two alerts, each one or more parts) got a response from the SMSC, timed in the latency
+    // histogram.
     const submitted = first.alerts.service!.status().counters.submitted;
     assert.ok(submitted >= 2);
     assert.match(

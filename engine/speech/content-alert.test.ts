@@ -26,7 +26,10 @@ function prerequisites() {
   requireSpeechTools();
 }
 
-test('sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was said, the SMS explains the ask, and the console in Chromium lists the intents of the live call', async () => {
+const sippAsTheSbcTitle =
+  'sipp as the SBC: a calm bank-fraud script over SIPREC alerts on what was said, the SMS explains the ask, and ' +
+  'the console in Chromium lists the intents of the live call';
+test(sippAsTheSbcTitle, async () => {
   prerequisites();
   const c = testConfig();
   const base = 39000 + (process.pid % 100) * 20;

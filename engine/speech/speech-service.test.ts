@@ -41,7 +41,10 @@ const legs = [
   { sampleRate: 8000, role: 'callee' as const },
 ];
 
-test('a calm scam script alerts on what was said, through the recognition thread; a recognition thread that dies is restarted and the call is still heard', async () => {
+const aCalmScamScriptTitle =
+  'a calm scam script alerts on what was said, through the recognition thread; a recognition thread that dies is ' +
+  'restarted and the call is still heard';
+test(aCalmScamScriptTitle, async () => {
   const { sup, speech } = setUp(2);
   await sup.start();
   try {
@@ -121,7 +124,9 @@ test('slots are bounded: a second call waits, and takes the slot when the first 
   }
 });
 
-test('time-slicing: a leg that heard nothing in its slice hands its slot to a waiting leg and queues again', async () => {
+const timeSlicingALegTitle =
+  'time-slicing: a leg that heard nothing in its slice hands its slot to a waiting leg and queues again';
+test(timeSlicingALegTitle, async () => {
   const ps = loadPocketSphinx();
   if ('error' in ps) assert.unreachable(ps.error);
   const cfg = testConfig();
@@ -156,7 +161,10 @@ test('time-slicing: a leg that heard nothing in its slice hands its slot to a wa
   }
 });
 
-test('the keyword spotter flags a scam call waiting for a slot: it takes the slot from a call that only listens (silence: no spotter windows) and heard nothing', async () => {
+const theKeywordSpotterFlagsTitle =
+  'the keyword spotter flags a scam call waiting for a slot: it takes the slot from a call that only listens ' +
+  '(silence: no spotter windows) and heard nothing';
+test(theKeywordSpotterFlagsTitle, async () => {
   const ps = loadPocketSphinx();
   if ('error' in ps) assert.unreachable(ps.error);
   requireSpeechTools();

@@ -85,7 +85,8 @@ export async function migrate(client: PoolClient): Promise<number[]> {
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...MIGRATION_LOCK]);
     await client.query(
-      'CREATE TABLE IF NOT EXISTS callguard_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+      'CREATE TABLE IF NOT EXISTS callguard_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, ' +
+        'applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const done = new Set(
       (await client.query<{ version: number }>('SELECT version FROM callguard_schema_migrations')).rows.map(
@@ -97,7 +98,8 @@ export async function migrate(client: PoolClient): Promise<number[]> {
     if (newer.length)
       throw new CallguardError(
         'CG_STORE_OPEN',
-        `the database schema is at version ${Math.max(...newer)}, newer than this release knows (${known}): upgrade this engine`,
+        `the database schema is at version ${Math.max(...newer)}, newer than this release knows (${known}): ` +
+          `upgrade this engine`,
         { setting: 'store.url' },
       );
     const applied: number[] = [];

@@ -7,7 +7,9 @@ import { StoreUnavailableError, type StoreHealth } from './store.js';
  */
 const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
 
-/** The client's own words for a connection that is gone or a deadline that passed (node-postgres sets no code on them). */
+/**
+ * The client's own words for a connection that is gone or a deadline that passed (node-postgres sets no code on them).
+ */
 const CLIENT_UNAVAILABLE =
   /connection terminated|timeout exceeded when trying to connect|query read timeout|connection error|not queryable|connection.*(closed|ended)|cannot use a pool after calling end/i;
 

@@ -29,13 +29,17 @@ const toView = (r: Row): AlertRecordView => ({
   reason: r.reason,
 });
 
-/** Alert records in PostgreSQL (table `alert_records`): every engine's alerts in one list for the console and GET /alerts. */
+/**
+ * Alert records in PostgreSQL (table `alert_records`): every engine's alerts in one list for the console and GET
+ * /alerts.
+ */
 export class PgAlertRecords implements AlertRecordRepository {
   constructor(private readonly db: PgRunner) {}
 
   async add(r: AlertRecordView): Promise<boolean> {
     const res = await this.db.query(
-      `INSERT INTO alert_records (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (alert_id) DO NOTHING`,
+      `INSERT INTO alert_records (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (alert_id) ` +
+        `DO NOTHING`,
       [r.alertId, r.callId, r.to, r.at, r.level, r.risk, r.explanation, r.state, r.reason],
     );
     return (res.rowCount ?? 0) > 0;
@@ -44,7 +48,8 @@ export class PgAlertRecords implements AlertRecordRepository {
   async setState(alertId: string, state: AlertDeliveryState, reason: string | null = null): Promise<boolean> {
     // One conditional UPDATE: atomic without a transaction, and a final state stays final whatever the order of events.
     const res = await this.db.query(
-      'UPDATE alert_records SET state = $2, reason = COALESCE($3, reason) WHERE alert_id = $1 AND state <> ALL($4::text[])',
+      'UPDATE alert_records SET state = $2, reason = COALESCE($3, reason) WHERE alert_id = $1 AND state <> ' +
+        'ALL($4::text[])',
       [alertId, state, reason, FINAL],
     );
     return (res.rowCount ?? 0) > 0;

@@ -68,7 +68,8 @@ export class PgConsentLedger implements ConsentLedger {
     await this.db.tx(async (c) => {
       await lockNumber(c, msisdn);
       await c.query(
-        'INSERT INTO consent (msisdn, opted_out, changed_at) VALUES ($1, $2, $3) ON CONFLICT (msisdn) DO UPDATE SET opted_out = EXCLUDED.opted_out, changed_at = EXCLUDED.changed_at',
+        'INSERT INTO consent (msisdn, opted_out, changed_at) VALUES ($1, $2, $3) ON CONFLICT (msisdn) DO UPDATE ' +
+          'SET opted_out = EXCLUDED.opted_out, changed_at = EXCLUDED.changed_at',
         [msisdn, optedOut, at],
       );
       await c.query('INSERT INTO consent_history (msisdn, opted_out, at) VALUES ($1, $2, $3)', [msisdn, optedOut, at]);

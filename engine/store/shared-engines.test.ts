@@ -40,7 +40,10 @@ async function call(engine: Engine, tag: string, callee: string, onAnswered?: ()
   return r.calls[0].callId;
 }
 
-test('two engines on one PostgreSQL: enrolment through A protects calls on B; the hourly rate, a STOP and a mid-call STOP hold on every engine', async () => {
+const twoEnginesOnOneTitle =
+  'two engines on one PostgreSQL: enrolment through A protects calls on B; the hourly rate, a STOP and a mid-call ' +
+  'STOP hold on every engine';
+test(twoEnginesOnOneTitle, async () => {
   const cluster = await PostgresCluster.create();
   const sims: SmscSimulator[] = [];
   const engines: Engine[] = [];

@@ -12,7 +12,10 @@ import { LmdbStore } from './lmdb-store.js';
 import { PostgresStore } from './postgres-store.js';
 import type { CallguardStore } from './store.js';
 
-/** What each case gets: a fresh, empty store and its consent ledger (the outbox's for lmdb, the store's own for PostgreSQL). */
+/**
+ * What each case gets: a fresh, empty store and its consent ledger (the outbox's for lmdb, the store's own for
+ * PostgreSQL).
+ */
 interface Backend {
   store: CallguardStore;
   ledger: ConsentLedger;
@@ -289,7 +292,8 @@ pgOnly(
 );
 
 pgOnly(
-  'a statement slower than store.statementTimeoutMs counts as the store being down (CG_STORE_UNAVAILABLE), and up again after',
+  'a statement slower than store.statementTimeoutMs counts as the store being down (CG_STORE_UNAVAILABLE), and ' +
+    'up again after',
   async () => {
     const s = await PostgresStore.open({
       url: cluster!.url,
@@ -320,7 +324,8 @@ pgOnly(
 );
 
 pgOnly(
-  'outage or bug: connection and timeout errors are outages (held and retried), any other error is not (it would hold work forever)',
+  'outage or bug: connection and timeout errors are outages (held and retried), any other error is not (it would ' +
+    'hold work forever)',
   async () => {
     const { isUnavailable } = await import('./pg-runner.js');
     for (const e of [

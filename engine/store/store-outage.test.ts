@@ -17,7 +17,10 @@ const smsTo = (sim: SmscSimulator, n: string) =>
 const metric = (text: string, name: string) =>
   Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
 
-test('PostgreSQL down during calls: analysis goes on, nothing is sent unchecked, /readyz and metrics say so; once it is back the enrolled subscriber is alerted exactly once and the unknown number not at all', async () => {
+const postgresqlDownDuringCallsTitle =
+  'PostgreSQL down during calls: analysis goes on, nothing is sent unchecked, /readyz and metrics say so; once it ' +
+  'is back the enrolled subscriber is alerted exactly once and the unknown number not at all';
+test(postgresqlDownDuringCallsTitle, async () => {
   const cluster = await PostgresCluster.create();
   const sim = await startSmscSimulator({ systemId: 'callguard', password: 'secret' });
   let engine: Engine | null = null;
@@ -105,7 +108,9 @@ test('PostgreSQL down during calls: analysis goes on, nothing is sent unchecked,
   }
 });
 
-test('an alert held past store.holdAfterCallSeconds after its call is dropped, never sent, and its record says why', async () => {
+const anAlertHeldPastTitle =
+  'an alert held past store.holdAfterCallSeconds after its call is dropped, never sent, and its record says why';
+test(anAlertHeldPastTitle, async () => {
   const cluster = await PostgresCluster.create();
   const sim = await startSmscSimulator({ systemId: 'callguard', password: 'secret' });
   let engine: Engine | null = null;

@@ -59,7 +59,9 @@ export interface CallguardStore {
   close(): Promise<void>;
 }
 
-/** The store could not be reached (connection refused or lost, statement timeout): the caller holds what it was doing. */
+/**
+ * The store could not be reached (connection refused or lost, statement timeout): the caller holds what it was doing.
+ */
 export class StoreUnavailableError extends CallguardError<'CG_STORE_UNAVAILABLE'> {
   override name = 'StoreUnavailableError';
   constructor(message: string, cause?: unknown) {

@@ -52,7 +52,10 @@ test('the command a report ran: its options without --out, sizes only where the 
   );
 });
 
-test('rows: a ramp held to the target with the p99 of that level; a soak with its recorded commit, else the commit that added it', () => {
+const rowsARampHeldTitle =
+  'rows: a ramp held to the target with the p99 of that level; a soak with its recorded commit, else the commit ' +
+  'that added it';
+test(rowsARampHeldTitle, () => {
   const r = figuresRow('2026-11-25-ramp-both-talking', ramp, () => '389a057');
   assert.equal(
     [r.date, r.commit, r.callsHeld, r.verdictP99],

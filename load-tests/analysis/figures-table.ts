@@ -91,7 +91,9 @@ export function figuresRow(run: string, r: ReportFigures, commitOfFile: () => st
   if (r.mode === 'ramp' && r.steps) {
     const held = r.withinLatencyTarget?.calls ?? null;
     const level = r.steps.find((s) => s.targetConcurrency === held);
-    callsHeld = `${r.sustainedConcurrentCalls ?? 'none'} kept up; ${held ?? 'none'} within p99 ≤ ${r.withinLatencyTarget?.p99LimitMs ?? 250} ms`;
+    callsHeld =
+      `${r.sustainedConcurrentCalls ?? 'none'} kept up; ${held ?? 'none'} within p99 ` +
+      `≤ ${r.withinLatencyTarget?.p99LimitMs ?? 250} ms`;
     verdictP99 = held === null ? 'n/a' : `${ms(level?.engineMetrics?.verdictLatencyMs?.p99)} at ${held}`;
   } else if (r.mode === 'soak' && r.soak) {
     callsHeld = `${r.soak.analysis.concurrency} for ${Math.round(r.soak.analysis.seconds / 60)} min`;

@@ -257,7 +257,9 @@ async function main(): Promise<void> {
     console.log(`${''.padEnd(28)}${'false alerts / calm calls (minutes)'.padStart(39)}`);
     for (const row of r.rows)
       console.log(
-        `${row.set.padEnd(28)}${`${row.alerted}/${row.scam}`.padStart(13)}${f(row.median).padStart(10)}${f(row.max).padStart(8)}   ${row.falseAlerts}/${row.calm} (${row.calmMinutes} min)`,
+        `${row.set.padEnd(28)}${`${row.alerted}/${row.scam}`.padStart(13)}${f(row.median).padStart(10)}` +
+          `${f(row.max).padStart(8)}   ${row.falseAlerts}/${row.calm} ` +
+          `(${row.calmMinutes} min)`,
       );
   }
 }

@@ -19,7 +19,9 @@ function clips(): SpeechClip[] {
   return out;
 }
 
-test('a scam-like call taking turns: calm for 10-30 s, then the caller angry and the callee afraid, one at a time', () => {
+const aScamLikeCallTitle =
+  'a scam-like call taking turns: calm for 10-30 s, then the caller angry and the callee afraid, one at a time';
+test(aScamLikeCallTitle, () => {
   const c = clips();
   for (let seed = 1; seed <= 5; seed++) {
     const p = planSpeechCall(c, 'a', 'b', { kind: 'scam', conversation: 'turns', seed, scamSeconds: 60 });

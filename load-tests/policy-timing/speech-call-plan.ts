@@ -4,9 +4,9 @@ import { SeededRandom } from '../seeded-random.js';
  * Real-speech calls for measuring the policy's timing offline: which corpus clips each leg plays, and when the
  * scam-like part starts. Pure (clips in, plan out); window-streams.ts turns a plan into the windows the policy sees.
  *
- * A scam-like call opens with calm speech for a seeded 10–30 s (snapped to the next turn), then the caller's turns are
- * angry takes and the callee's afraid takes: the shape of the load tests' calls, with the clips of two real speakers.
- * A calm call plays calm takes (neutral, and Emo-DB boredom / RAVDESS calm) on both legs for 10–20 minutes.
+ * A scam-like call opens with calm speech for a seeded 10–30 s (snapped to the next turn), then the caller's turns
+ * are angry takes and the callee's afraid takes: the shape of the load tests' calls, with the clips of two real
+ * speakers. A calm call plays calm takes (neutral, and Emo-DB boredom / RAVDESS calm) on both legs for 10–20 minutes.
  * 'turns': the parties alternate, one take per turn, the listener silent; 'overlapping': both legs talk all the time
  * (the load tests' both-talking ramp, which the README's alert latency comes from).
  */

@@ -12,9 +12,9 @@ import { shippedModelDir } from './shipped-model.js';
 import { assembleWindow } from './window-features.js';
 
 /**
- * End to end through the engine's path: WAV → streaming front-end → the windows it emits → assembleWindow → batched
- * predictor. The shipped model has heard these speakers (it is trained on all 8), so this checks the plumbing and the
- * direction of the scores, not generalisation (that is EVALUATION.md's job).
+ * End to end through the engine's path: WAV → streaming front-end → the windows it emits → assembleWindow →
+ * batched predictor. The shipped model has heard these speakers (it is trained on all 8), so this checks the plumbing
+ * and the direction of the scores, not generalisation (that is EVALUATION.md's job).
  */
 
 const DATA = '/work/shared/data/emodb-8k';

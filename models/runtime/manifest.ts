@@ -88,7 +88,9 @@ export interface ManifestWindow {
   hopFrames: number;
   /** Shortest partial window the model accepts (frames). */
   minFrames: number;
-  /** How a window shorter than `frames` is filled: 'wrap' repeats its own frames from the start (after normalisation). */
+  /**
+   * How a window shorter than `frames` is filled: 'wrap' repeats its own frames from the start (after normalisation).
+   */
   padding: 'wrap';
 }
 
@@ -126,7 +128,8 @@ export class ModelMismatchError extends CallguardError<'CG_MODEL_MISMATCH'> {
     super(
       'CG_MODEL_MISMATCH',
       message ??
-        `model does not match the engine: ${setting} is ${JSON.stringify(actual)} in the model manifest but ${JSON.stringify(expected)} in the engine`,
+        `model does not match the engine: ${setting} is ${JSON.stringify(actual)} in the model manifest ` +
+          `but ${JSON.stringify(expected)} in the engine`,
       { setting },
     );
   }
@@ -190,7 +193,8 @@ export function checkManifest(manifest: unknown, cfg: FrontEndConfig): ModelMism
       'window.minFrames',
       `<= ${g.minFinalFrames}`,
       m.window.minFrames,
-      `model needs windows of at least ${m.window.minFrames} frames but the engine emits partial windows from ${g.minFinalFrames} frames`,
+      `model needs windows of at least ${m.window.minFrames} frames but the engine emits partial windows ` +
+        `from ${g.minFinalFrames} frames`,
     );
   if (m.window.padding !== 'wrap') return new ModelMismatchError('window.padding', 'wrap', m.window.padding);
   const inp = m.input;

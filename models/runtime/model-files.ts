@@ -68,7 +68,8 @@ export async function loadModelDir(dir: string, cfg: FrontEndConfig): Promise<Lo
       'input.featureCount',
       manifest.input.featureCount,
       shape,
-      `model input shape ${JSON.stringify(shape)} does not match manifest [*, ${manifest.window.frames}, ${manifest.input.featureCount}]`,
+      `model input shape ${JSON.stringify(shape)} does not match manifest ` +
+        `[*, ${manifest.window.frames}, ${manifest.input.featureCount}]`,
     );
   }
   return { dir, model, manifest, weightBytes: (artifacts.weightData as ArrayBuffer).byteLength };

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Directory of the shipped emotion model. Resolved from this module's location, which is either
- * `<repo>/models/runtime/` (sources) or `<repo>/dist/models/runtime/` (compiled): both lead to `<repo>/models/emotion-v1`.
+ * `<repo>/models/runtime/` (sources) or `<repo>/dist/models/runtime/` (compiled): both lead to
+ * `<repo>/models/emotion-v1`.
  */
 export function shippedModelDir(): string {
   return `${repoRoot()}/models/emotion-v1`;

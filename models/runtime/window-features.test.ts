@@ -73,7 +73,10 @@ test('level normalisation makes the input independent of the line gain', () => {
   assert.ok(Math.abs(c[43 * 5] - d[43 * 5]) > 0.5);
 });
 
-test('band-mean normalisation takes out a spectral tilt (a per-band offset, as another line or talker brings), not only the gain', () => {
+const bandMeanNormalisationTakesTitle =
+  'band-mean normalisation takes out a spectral tilt (a per-band offset, as another line or talker brings), not ' +
+  'only the gain';
+test(bandMeanNormalisationTakesTitle, () => {
   const tilt = (rows: Float32Array[]) =>
     rows.map((r) => {
       const x = r.slice();

@@ -5,9 +5,9 @@ import type { FrameFeature, ModelManifest } from './manifest.js';
  * Per-window model input from front-end feature rows: the one function the engine's actor and the training share.
  *
  * Input: the feature rows of one window (a plain list of rows, or the actor's history ring), the front-end geometry and
- * the manifest's `input`/`window` sections. Output: a Float32Array of `window.frames × input.featureCount` (frame-major),
- * level-normalised, standardised with the manifest statistics, and wrap-padded when the window is shorter than the
- * model's (a partial end-of-stream window repeats its own frames from its start).
+ * the manifest's `input`/`window` sections. Output: a Float32Array of `window.frames × input.featureCount`
+ * (frame-major), level-normalised, standardised with the manifest statistics, and wrap-padded when the window is
+ * shorter than the model's (a partial end-of-stream window repeats its own frames from its start).
  */
 
 /** The actor's history ring: frame f lives at row (f mod historyRows). */
@@ -79,7 +79,8 @@ export function assembleWindow(
     levelDb = n > 0 ? sum / n : sumAll / frames;
   }
   const levelLn = levelDb * DB_TO_LN_POWER;
-  // Mean pitch of the window's voiced frames, in semitones re 100 Hz ('f0Relative' is relative to it: less speaker-bound).
+  // Mean pitch of the window's voiced frames, in semitones re 100 Hz ('f0Relative' is relative to it: less
+  // speaker-bound).
   let f0MeanSt = 0;
   if (spec.input.features.includes('f0Relative')) {
     let n = 0;

@@ -133,7 +133,8 @@ function main(argv: string[]): void {
       : {};
   writeFileSync(manifestPath, JSON.stringify({ ...manifest, ...kept }, null, 2) + '\n');
   process.stdout.write(
-    `speech model written to ${out}: ${lm.vocabulary.length} words, ${lm.counts[1]} bigrams, ${lm.counts[2]} trigrams (scam ${words(scam.sentences)} words, everyday ${words(everyday.sentences)} x${everydayWeight})\n`,
+    `speech model written to ${out}: ${lm.vocabulary.length} words, ${lm.counts[1]} bigrams, ${lm.counts[2]} ` +
+      `trigrams (scam ${words(scam.sentences)} words, everyday ${words(everyday.sentences)} x${everydayWeight})\n`,
   );
 }
 

@@ -19,7 +19,10 @@ const TEENS = [
 ];
 const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 
-/** A number as spoken: up to 9999 as words ("four hundred and twelve"), longer digit runs digit by digit (phone numbers, codes). */
+/**
+ * A number as spoken: up to 9999 as words ("four hundred and twelve"), longer digit runs digit by digit (phone numbers,
+ * codes).
+ */
 export function spellNumber(digits: string): string {
   if (digits.length > 4 || (digits.length > 1 && digits.startsWith('0')))
     return [...digits].map((d) => ONES[Number(d)]).join(' ');

@@ -82,7 +82,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     console.log(`spotter ${manifest.name}: held-out scripts x voices, threshold ${threshold}\n`);
     console.log(
-      '| voice | keyword recall | keyword precision | scam vs benign call AUC | scam calls flagged | benign calls flagged |',
+      '| voice | keyword recall | keyword precision | scam vs benign call AUC | scam calls flagged | benign ' +
+        'calls flagged |',
     );
     console.log('|---|---|---|---|---|---|');
     const perClass = KEYWORD_NAMES.map(() => ({ said: 0, heard: 0, false: 0 }));
@@ -125,12 +126,16 @@ async function main(argv: string[]): Promise<void> {
         else if (any) benignFlagged++;
       }
       console.log(
-        `| ${voice} | ${hit}/${said} (${((100 * hit) / Math.max(1, said)).toFixed(0)} %) | ${flagged - falseHits}/${flagged} (${((100 * (flagged - falseHits)) / Math.max(1, flagged)).toFixed(0)} %) | ${auc(scam, benign).toFixed(3)} | ${scamFlagged}/${scam.length} | ${benignFlagged}/${benign.length} |`,
+        `| ${voice} | ${hit}/${said} (${((100 * hit) / Math.max(1, said)).toFixed(0)} %) ` +
+          `| ${flagged - falseHits}/${flagged} ` +
+          `(${((100 * (flagged - falseHits)) / Math.max(1, flagged)).toFixed(0)} %) ` +
+          `| ${auc(scam, benign).toFixed(3)} | ${scamFlagged}/${scam.length} | ${benignFlagged}/${benign.length} |`,
       );
     }
-    console.log(
-      `\nper class over all voices (said in the script / heard / heard but not said): ${KEYWORD_NAMES.map((n, k) => `${n} ${perClass[k].heard}/${perClass[k].said}, ${perClass[k].false} false`).join('; ')}`,
-    );
+    const perClassCounts = KEYWORD_NAMES.map(
+      (n, k) => `${n} ${perClass[k].heard}/${perClass[k].said}, ${perClass[k].false} false`,
+    ).join('; ');
+    console.log(`\nper class over all voices (said in the script / heard / heard but not said): ${perClassCounts}`);
     // The Asterisk prompts: a real voice reading IVR prompts (benign). False hits per minute.
     const prompts = asteriskPrompts();
     let seconds = 0;
@@ -153,7 +158,9 @@ async function main(argv: string[]): Promise<void> {
           }
     }
     console.log(
-      `\nAsterisk prompts (real voice, benign): ${prompts.length} prompts, ${(seconds / 60).toFixed(1)} min; windows above the threshold: ${hits} (${(hits / (seconds / 60)).toFixed(2)} per minute); by class ${KEYWORD_NAMES.map((n, k) => `${n} ${byClass[k]}`).join(', ')}`,
+      `\nAsterisk prompts (real voice, benign): ${prompts.length} prompts, ${(seconds / 60).toFixed(1)} min; ` +
+        `windows above the threshold: ${hits} (${(hits / (seconds / 60)).toFixed(2)} per minute); by ` +
+        `class ${KEYWORD_NAMES.map((n, k) => `${n} ${byClass[k]}`).join(', ')}`,
     );
   } finally {
     rmSync(work, { recursive: true, force: true });

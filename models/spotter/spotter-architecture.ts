@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * The keyword spotter's network, on the same 2 s windows of log-mel frames as the emotion model. Training runs on
  * the wasm backend (no Conv2DBackpropFilter there), so convolutions are patch reshapes + Dense (exactly a Conv1D
- * with kernel = stride): 10, 20, 40 ms, then 400 ms patches (200 → 100 → 50 → 25 → 5 positions). The head sees the
- * five 400 ms positions three ways: max and mean over them (a keyword anywhere in the window) and all five in order
+ * with kernel = stride): 10, 20, 40 ms, then 400 ms patches (200 → 100 → 50 → 25 → 5 positions). The head sees
+ * the five 400 ms positions three ways: max and mean over them (a keyword anywhere in the window) and all five in order
  * (a phrase longer than one patch). Sigmoid per keyword class: a window may hold several or none.
  */
 export interface SpotterArch {

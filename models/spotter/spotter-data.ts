@@ -75,7 +75,9 @@ export function templateSentences(rng: Prng, perPhrase: number): string[] {
   return out;
 }
 
-/** Training voices: espeak-ng accents and variants, festival's ked. Never flite (the evaluation's), never plain en-us. */
+/**
+ * Training voices: espeak-ng accents and variants, festival's ked. Never flite (the evaluation's), never plain en-us.
+ */
 export function trainingVoices(): string[] {
   const accents = ['en-gb', 'en-gb-x-rp', 'en-gb-scotland', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd', 'en-029', 'en-us'];
   const variants = [
@@ -296,7 +298,9 @@ export async function festivalBatch(
       `(set! utt (utt.synth (Utterance Text "${safe}")))`,
       `(utt.save.wave utt "${it.wav}" 'riff)`,
       `(set! fd (fopen "${it.times}" "w"))`,
-      `(mapcar (lambda (w) (format fd "%s %f %f\\n" (item.name w) (item.feat w "R:SylStructure.daughter1.daughter1.segment_start") (item.feat w "word_end"))) (utt.relation.items utt 'Word))`,
+      `(mapcar (lambda (w) (format fd "%s %f %f\\n" (item.name w) (item.feat w ` +
+        `"R:SylStructure.daughter1.daughter1.segment_start") (item.feat w "word_end"))) (utt.relation.items utt ` +
+        `'Word))`,
       `(fclose fd)`,
     );
   }
@@ -307,7 +311,9 @@ export async function festivalBatch(
   );
 }
 
-/** Keyword spans of a sentence festival spoke, from its word-times file; null when festival worded a phrase differently. */
+/**
+ * Keyword spans of a sentence festival spoke, from its word-times file; null when festival worded a phrase differently.
+ */
 export function festivalSpans(plan: SentencePlan, timesFile: string): KeywordSpan[] | null {
   const words = readFileSync(timesFile, 'utf8')
     .split('\n')

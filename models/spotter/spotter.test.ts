@@ -42,7 +42,10 @@ test('window labels: inside is 1, untouched is 0, cut by an edge is unknown (-1)
 
 // The shipped spotter on speech it never trained on: a flite voice (training used espeak-ng and festival only) and
 // the Asterisk prompts (a real voice).
-test('the shipped spotter hears "gift cards" in a flite voice over G.711 above nearly all of a real voice\'s benign IVR prompts', async () => {
+const theShippedSpotterHearsTitle =
+  'the shipped spotter hears "gift cards" in a flite voice over G.711 above nearly all of a real voice\'s benign ' +
+  'IVR prompts';
+test(theShippedSpotterHearsTitle, async () => {
   requireSpeechTools();
   await selectBackend({ prefer: ['wasm'], logger: { info: () => undefined, warn: () => undefined } });
   // Windows as the live engine cuts them (2 s, one a second).

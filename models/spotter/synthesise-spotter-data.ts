@@ -4,10 +4,11 @@
  * (clips.json) that train-spotter.ts reads. Deterministic in --seed; clips already in the cache are not spoken again.
  *
  * `--festival` speaks the same sentences with festival's voices instead (festival processes over batches of 200
- * sentences, word times from festival itself) into clips-festival.json: a synthesiser far from espeak's formant voices, the variety
- * the spotter needs to hear other voices than its training ones.
+ * sentences, word times from festival itself) into clips-festival.json: a synthesiser far from espeak's formant voices,
+ * the variety the spotter needs to hear other voices than its training ones.
  *
- *   node dist/models/spotter/synthesise-spotter-data.js [--cache DIR] [--seed 1] [--per-phrase 40] [--jobs 2] [--festival]
+ *   node dist/models/spotter/synthesise-spotter-data.js [--cache DIR] [--seed 1] [--per-phrase 40] [--jobs 2]
+ *     [--festival]
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,7 +85,8 @@ async function main(argv: string[]): Promise<void> {
       });
   }
   process.stdout.write(
-    `${plans.length} sentences (${plans.filter((p) => p.phrases.length).length} with keywords), ${work.length} clips to speak, cache ${cache}\n`,
+    `${plans.length} sentences (${plans.filter((p) => p.phrases.length).length} with keywords), ${work.length} ` +
+      `clips to speak, cache ${cache}\n`,
   );
   const done: Array<{ id: string; voice: string; spans: unknown }> = [];
   let next = 0;

@@ -165,7 +165,8 @@ async function main(argv: string[]): Promise<void> {
     const spoken = loadSpokenClips(cache);
     const real = realNegatives(join(repoRoot, '..', 'shared', 'data'), 3);
     log(
-      `${spoken.length} spoken clips (${spoken.filter((c) => c.spans.length).length} with keywords), ${real.length} real recordings`,
+      `${spoken.length} spoken clips (${spoken.filter((c) => c.spans.length).length} with ` +
+        `keywords), ${real.length} real recordings`,
     );
     // Half the spoken clips played 12 % slower to 12 % faster (pitch and formants move with it, as between talkers);
     // their spans scale with them.
@@ -251,7 +252,9 @@ async function main(argv: string[]): Promise<void> {
     const ev = evaluateWindows(model, val, g, spec);
     const meanAuc = ev.auc.reduce((a, b) => a + b, 0) / K;
     log(
-      `validation (${ev.windows} windows): mean AUC ${meanAuc.toFixed(3)}; ${KEYWORD_NAMES.map((n, k) => `${n} ${ev.auc[k].toFixed(3)} (${ev.positives[k]})`).join(', ')}`,
+      `validation (${ev.windows} windows): mean ` +
+        `AUC ${meanAuc.toFixed(3)}; ` +
+        `${KEYWORD_NAMES.map((n, k) => `${n} ${ev.auc[k].toFixed(3)} (${ev.positives[k]})`).join(', ')}`,
     );
     const manifest: ModelManifest = {
       format: 'callguard-model/1',

@@ -3,9 +3,10 @@ import { TemporalStdPooling } from '../runtime/layers.js';
 
 /**
  * The emotion network. Training runs on the wasm backend, which has no Conv2DBackpropFilter kernel, so "convolutions"
- * are written as patch reshapes + Dense: reshape [T, F] → [T/2, 2F] then a Dense is exactly a Conv1D with kernel 2 and
- * stride 2. Three such levels (20, 40, 80 ms receptive field per output) then global average + max (+ std) pooling over time
- * (pooling keeps partial, wrap-padded windows meaningful) and a softmax. Only standard layers: any TF.js loads it.
+ * are written as patch reshapes + Dense: reshape [T, F] → [T/2, 2F] then a Dense is exactly a Conv1D with kernel 2
+ * and stride 2. Three such levels (20, 40, 80 ms receptive field per output) then global average + max (+ std) pooling
+ * over time (pooling keeps partial, wrap-padded windows meaningful) and a softmax. Only standard layers: any TF.js
+ * loads it.
  */
 
 export interface ArchConfig {

@@ -29,7 +29,9 @@ test('RAVDESS names: emotion code, intensity, actor and sex; calm and surprised 
   assert.is(parseRavdessName('README.md'), null);
 });
 
-test('RAVDESS loader: 24 actors, calm/surprised dropped, per-class counts of the copy (6 of 1,440 files missing)', () => {
+const ravdessLoaderActorsCalmTitle =
+  'RAVDESS loader: 24 actors, calm/surprised dropped, per-class counts of the copy (6 of 1,440 files missing)';
+test(ravdessLoaderActorsCalmTitle, () => {
   const clips = loadRavdess();
   const c = countsByCorpus(clips).ravdess;
   assert.is(c.speakers, 24);
@@ -117,7 +119,9 @@ test('capPerCell keeps at most N per speaker and emotion, depends on the seed on
   assert.equal([...CORPUS_IDS], ['emodb', 'ravdess', 'emovo', 'nemo']);
 });
 
-test('pooled folds: Emo-DB one speaker per fold, every speaker held out exactly once; corpus folds: whole corpora', () => {
+const pooledFoldsEmoDbTitle =
+  'pooled folds: Emo-DB one speaker per fold, every speaker held out exactly once; corpus folds: whole corpora';
+test(pooledFoldsEmoDbTitle, () => {
   const clips: Clip[] = [];
   for (const s of ['03', '08', '09', '11', '12', '13', '15', '16']) clips.push(meta('emodb', s, 'anger', 0));
   for (let a = 1; a <= 24; a++) clips.push(meta('ravdess', `ravdess-${String(a).padStart(2, '0')}`, 'anger', 0));

@@ -14,7 +14,9 @@ import { loadRavdess } from './ravdess.js';
 
 export const CORPUS_IDS: readonly CorpusId[] = ['emodb', 'ravdess', 'emovo', 'nemo'];
 
-/** The classes every corpus has (boredom is Emo-DB only, disgust is missing from nEMO): cross-corpus scores use these. */
+/**
+ * The classes every corpus has (boredom is Emo-DB only, disgust is missing from nEMO): cross-corpus scores use these.
+ */
 export const SHARED_EMOTIONS = ['neutral', 'happiness', 'sadness', 'anger', 'fear'] as const;
 
 const LOADERS: Record<CorpusId, () => Clip[]> = {

@@ -33,7 +33,11 @@ function arg(name: string, def: string): string {
 export type { CrossCorpusResult } from './cross-corpus-result.js';
 
 function line(s: CorpusScores): string {
-  return `${s.corpus.padEnd(8)} n ${String(s.all.n).padStart(4)} spk ${String(s.speakers).padStart(2)} | 7-class UAR ${s.all.uar.toFixed(3)} AUC ${s.all.highArousalNegativeAuc.toFixed(3)} fear ${s.fearRecall.toFixed(3)} | 5-class UAR ${s.shared.uar.toFixed(3)} AUC ${s.shared.highArousalNegativeAuc.toFixed(3)}`;
+  return (
+    `${s.corpus.padEnd(8)} n ${String(s.all.n).padStart(4)} spk ${String(s.speakers).padStart(2)} | 7-class ` +
+    `UAR ${s.all.uar.toFixed(3)} AUC ${s.all.highArousalNegativeAuc.toFixed(3)} fear ${s.fearRecall.toFixed(3)} | ` +
+    `5-class UAR ${s.shared.uar.toFixed(3)} AUC ${s.shared.highArousalNegativeAuc.toFixed(3)}`
+  );
 }
 
 /** Run one protocol over feature rows already built; per-corpus figures from the pooled held-out predictions. */
@@ -72,7 +76,8 @@ export function logCrossCorpus(res: CrossCorpusResult, log: (m: string) => void)
 async function main(): Promise<void> {
   const report = arg('report', '');
   if (report) {
-    // Markdown of saved results (no training): node dist/models/training/cross-corpus.js --report pooled.json,corpus.json --title "…"
+    // Markdown of saved results (no training): node dist/models/training/cross-corpus.js --report
+    // pooled.json,corpus.json --title "…"
     const saved = report.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as CrossCorpusResult);
     const cmd = `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`;
     console.log(

@@ -35,7 +35,9 @@ export interface CvResult {
   copies: number;
   foldKind: 'loso' | 'pairs' | 'pooled-speakers' | 'corpus';
   seconds: number;
-  /** Every held-out clip once, in fold order, with its clean and augmented probabilities (n × 7): per-corpus scores. */
+  /**
+   * Every held-out clip once, in fold order, with its clean and augmented probabilities (n × 7): per-corpus scores.
+   */
   pooled?: {
     clips: { corpus: string; speaker: string; file: string; label: number }[];
     clean: number[];
@@ -83,7 +85,10 @@ export async function crossValidate(
       ...test.map((c) => ({ corpus: c.clip.corpus, speaker: c.clip.speaker, file: c.clip.file, label: c.clip.label })),
     );
     log(
-      `fold ${fold.name}: train ${train.length} test ${test.length} UAR ${f.clean.uar.toFixed(3)} (aug ${f.augmented.uar.toFixed(3)}) AUC ${f.clean.highArousalNegativeAuc.toFixed(3)} (aug ${f.augmented.highArousalNegativeAuc.toFixed(3)}) tensors ${tf.memory().numTensors} ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      `fold ${fold.name}: train ${train.length} test ${test.length} UAR ${f.clean.uar.toFixed(3)} ` +
+        `(aug ${f.augmented.uar.toFixed(3)}) AUC ${f.clean.highArousalNegativeAuc.toFixed(3)} ` +
+        `(aug ${f.augmented.highArousalNegativeAuc.toFixed(3)}) ` +
+        `tensors ${tf.memory().numTensors} ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     );
   }
   return {
@@ -133,7 +138,9 @@ async function main(): Promise<void> {
   console.log(`features: ${rows.length} clips x ${copies + 1} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   const res = await crossValidate(rows, run, arg('folds', 'pairs') as 'loso' | 'pairs', copies, (m) => console.log(m));
   console.log(
-    `POOLED ${res.foldKind}: clean UAR ${res.clean.uar.toFixed(3)} acc ${res.clean.accuracy.toFixed(3)} AUC ${res.clean.highArousalNegativeAuc.toFixed(3)} | augmented UAR ${res.augmented.uar.toFixed(3)} AUC ${res.augmented.highArousalNegativeAuc.toFixed(3)} | ${res.seconds.toFixed(0)} s`,
+    `POOLED ${res.foldKind}: clean UAR ${res.clean.uar.toFixed(3)} acc ${res.clean.accuracy.toFixed(3)} ` +
+      `AUC ${res.clean.highArousalNegativeAuc.toFixed(3)} | augmented UAR ${res.augmented.uar.toFixed(3)} ` +
+      `AUC ${res.augmented.highArousalNegativeAuc.toFixed(3)} | ${res.seconds.toFixed(0)} s`,
   );
   console.log(JSON.stringify(res.clean.confusion));
   const out = arg('out', '');

@@ -32,11 +32,14 @@ function confusion5(cm: number[][]): string {
 
 function corpusTable(clean: CorpusScores[], aug: CorpusScores[]): string {
   return [
-    '| corpus | speakers | clips | 7-class UAR | anger+fear AUC | fear recall | 5-class UAR | 5-class AUC | 5-class UAR, telephone-augmented |',
+    '| corpus | speakers | clips | 7-class UAR | anger+fear AUC | fear recall | 5-class UAR | 5-class AUC | ' +
+      '5-class UAR, telephone-augmented |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...clean.map(
       (s, i) =>
-        `| ${s.corpus} | ${s.speakers} | ${s.all.n} | ${f3(s.all.uar)} | ${f3(s.all.highArousalNegativeAuc)} | ${f3(s.fearRecall)} | ${f3(s.shared.uar)} | ${f3(s.shared.highArousalNegativeAuc)} | ${f3(aug[i].shared.uar)} |`,
+        `| ${s.corpus} | ${s.speakers} | ${s.all.n} | ${f3(s.all.uar)} | ${f3(s.all.highArousalNegativeAuc)} ` +
+        `| ${f3(s.fearRecall)} | ${f3(s.shared.uar)} | ${f3(s.shared.highArousalNegativeAuc)} ` +
+        `| ${f3(aug[i].shared.uar)} |`,
     ),
   ].join('\n');
 }
@@ -75,7 +78,10 @@ export function pooledEvaluationMarkdown(
         Object.entries(src.caps)
           .map(([c, n]) => `${c} ${n}`)
           .join(', ') || 'none'
-      }${'emodb' in src.caps ? '' : '; Emo-DB is used whole'}. Fit: ${src.cv.run.fit.epochs} epochs x ${src.cv.run.fit.repeats} pass, batch ${src.cv.run.fit.batchSize}, mixup alpha ${src.cv.run.fit.mixupAlpha ?? 0}, seed ${src.cv.run.fit.seed}; ${src.cv.copies} telephone-augmented renditions per clip.`,
+      }${'emodb' in src.caps ? '' : '; Emo-DB is used whole'}. Fit: ${src.cv.run.fit.epochs} epochs ` +
+        `x ${src.cv.run.fit.repeats} pass, batch ${src.cv.run.fit.batchSize}, mixup ` +
+        `alpha ${src.cv.run.fit.mixupAlpha ?? 0}, seed ${src.cv.run.fit.seed}; ${src.cv.copies} telephone-augmented ` +
+        `renditions per clip.`,
       '',
     );
   }
@@ -85,16 +91,23 @@ export function pooledEvaluationMarkdown(
     L.push(
       '## Speaker-independent, within the pooled corpora',
       '',
-      `Protocol: ${pooled.cv.folds.length} folds; fold i holds out the i-th Emo-DB speaker (v1's leave-one-speaker-out) and every 8th speaker of each other corpus; the model of a fold never heard its held-out speakers; normalisation statistics from the training speakers only. Clip score = mean of its 2 s windows (one window for every Emo-DB clip, as in v1). Command: \`${pooled.command}\` (${pooled.cv.seconds.toFixed(0)} s).`,
+      `Protocol: ${pooled.cv.folds.length} folds; fold i holds out the i-th Emo-DB speaker (v1's ` +
+        `leave-one-speaker-out) and every 8th speaker of each other corpus; the model of a fold never heard its ` +
+        `held-out speakers; normalisation statistics from the training speakers only. Clip score = mean of its 2 s ` +
+        `windows (one window for every Emo-DB clip, as in v1). Command: \`${pooled.command}\` ` +
+        `(${pooled.cv.seconds.toFixed(0)} s).`,
       '',
     );
     if (emodb && emodbAug) {
       L.push(
         '### Emo-DB leave-one-speaker-out (comparable with emotion-v1)',
         '',
-        `- clean: 7-class UAR ${f3(emodb.all.uar)}, accuracy ${f3(emodb.all.accuracy)}, anger+fear vs rest ROC AUC ${f3(emodb.all.highArousalNegativeAuc)}, fear recall ${f3(emodb.fearRecall)} (n = ${emodb.all.n})`,
-        `- telephone-augmented: 7-class UAR ${f3(emodbAug.all.uar)}, AUC ${f3(emodbAug.all.highArousalNegativeAuc)}, fear recall ${f3(emodbAug.fearRecall)}`,
-        '- emotion-v1 (Emo-DB only, 40 epochs x 2 passes, 6 renditions): clean UAR 0.658, AUC 0.920, fear recall 0.469; augmented UAR 0.587, AUC 0.912.',
+        `- clean: 7-class UAR ${f3(emodb.all.uar)}, accuracy ${f3(emodb.all.accuracy)}, anger+fear vs rest ROC ` +
+          `AUC ${f3(emodb.all.highArousalNegativeAuc)}, fear recall ${f3(emodb.fearRecall)} (n = ${emodb.all.n})`,
+        `- telephone-augmented: 7-class UAR ${f3(emodbAug.all.uar)}, ` +
+          `AUC ${f3(emodbAug.all.highArousalNegativeAuc)}, fear recall ${f3(emodbAug.fearRecall)}`,
+        '- emotion-v1 (Emo-DB only, 40 epochs x 2 passes, 6 renditions): clean UAR 0.658, AUC 0.920, fear recall ' +
+          '0.469; augmented UAR 0.587, AUC 0.912.',
         '',
         confusion7(emodb.all.confusion),
         '',
@@ -120,7 +133,10 @@ export function pooledEvaluationMarkdown(
     L.push(
       '## Cross-corpus: leave one corpus out',
       '',
-      `Train on the other corpora, test on every clip of the held-out one (new voices, language and recording set-up). Scored on the ${SHARED_EMOTIONS.length} classes all corpora share (${SHARED_EMOTIONS.join(', ')}); prediction = the most probable of those 5. Command: \`${corpus.command}\` (${corpus.cv.seconds.toFixed(0)} s).`,
+      `Train on the other corpora, test on every clip of the held-out one (new voices, language and recording ` +
+        `set-up). Scored on the ${SHARED_EMOTIONS.length} classes all corpora share ` +
+        `(${SHARED_EMOTIONS.join(', ')}); prediction = the most probable of those 5. Command: ` +
+        `\`${corpus.command}\` (${corpus.cv.seconds.toFixed(0)} s).`,
       '',
       corpusTable(corpus.perCorpus.clean, corpus.perCorpus.augmented),
       '',

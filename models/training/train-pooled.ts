@@ -101,10 +101,13 @@ export async function trainPooled(): Promise<void> {
       ...run.arch,
       parameters: model.countParams(),
       description:
-        'patch pyramid (as emotion-v1): 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride 2), global avg + max + std pooling over time, softmax',
+        'patch pyramid (as emotion-v1): 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride ' +
+        '2), global avg + max + std pooling over time, softmax',
     },
     training: {
-      data: `pooled corpora from /work/shared/data (${corpora.join(', ')}), calm and surprise dropped, capped per (speaker, emotion): ${JSON.stringify(caps)}`,
+      data:
+        `pooled corpora from /work/shared/data (${corpora.join(', ')}), calm and surprise dropped, capped per ` +
+        `(speaker, emotion): ${JSON.stringify(caps)}`,
       corpora: data,
       heldOutSpeakers: holdOut,
       labelsFrom: 'Emo-DB, RAVDESS, EMOVO file names; nEMO data.tsv (checked against the file names)',
@@ -128,7 +131,8 @@ export async function trainPooled(): Promise<void> {
     seed,
     evaluation: {
       protocol:
-        'pooled speaker folds (8, aligned with Emo-DB leave-one-speaker-out) and leave-one-corpus-out; see EVALUATION.md',
+        'pooled speaker folds (8, aligned with Emo-DB leave-one-speaker-out) and leave-one-corpus-out; see ' +
+        'EVALUATION.md',
       emodbLoso: emodb
         ? {
             uar: emodb.all.uar,
@@ -169,7 +173,8 @@ export async function trainPooled(): Promise<void> {
     ),
   );
   console.log(
-    `wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`,
+    `wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of ` +
+      `weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`,
   );
   model.dispose();
 }

@@ -16,7 +16,8 @@ import { withSeededMathRandom } from './prng.js';
 
 /**
  * Train the shipped emotion model (`npm run train`):
- *   node dist/models/training/train.js [--out models/emotion-v1] [--seed N] [--epochs N] [--copies N] [--cv loso|pairs|none]
+ *   node dist/models/training/train.js [--out models/emotion-v1] [--seed N] [--epochs N] [--copies N]
+ *     [--cv loso|pairs|none]
  * 1. Extract features of every Emo-DB clip, clean and in `copies` telephone-augmented renditions, with the engine's
  *    streaming front-end. 2. Speaker-independent cross-validation (default: leave-one-speaker-out, 8 folds).
  * 3. Train on all 8 speakers with the same recipe, write model.json/weights.bin/manifest.json/EVALUATION.md.
@@ -52,7 +53,10 @@ function confusionTable(cm: number[][]): string {
 }
 
 function scoreLine(s: Scores): string {
-  return `UAR ${pct(s.uar)}, accuracy ${pct(s.accuracy)}, anger+fear vs rest ROC AUC ${pct(s.highArousalNegativeAuc)} (n = ${s.n})`;
+  return (
+    `UAR ${pct(s.uar)}, accuracy ${pct(s.accuracy)}, anger+fear vs rest ROC AUC ${pct(s.highArousalNegativeAuc)} ` +
+    `(n = ${s.n})`
+  );
 }
 
 export function evaluationMarkdown(m: ModelManifest, cv: CvResult | null, cmd: string): string {
@@ -68,11 +72,15 @@ export function evaluationMarkdown(m: ModelManifest, cv: CvResult | null, cmd: s
   lines.push(
     '## Protocol',
     '',
-    `- Data: Emo-DB telephone copy (${EMODB_DIR}), 428 clips of 8 speakers, 8 kHz G.711 µ-law, 2.00 s each; labels from file names.`,
-    `- Speaker-independent ${foldDesc}. Normalisation statistics are computed on the training speakers of each fold only.`,
-    '- Recipe fixed in advance (no tuning on the held-out speaker of a fold); the shipped model is then trained on all 8 speakers with the same recipe.',
+    `- Data: Emo-DB telephone copy (${EMODB_DIR}), 428 clips of 8 speakers, 8 kHz G.711 µ-law, 2.00 s each; ` +
+      `labels from file names.`,
+    `- Speaker-independent ${foldDesc}. Normalisation statistics are computed on the training speakers of each ` +
+      `fold only.`,
+    '- Recipe fixed in advance (no tuning on the held-out speaker of a fold); the shipped model is then trained ' +
+      'on all 8 speakers with the same recipe.',
     '- "clean": each held-out clip as stored (one 2 s window, wrap-padded from 198 to 200 frames).',
-    '- "telephone-augmented": each held-out clip through one random rendition of the training augmentation (speed, level, noise, G.711 round trip, packet loss).',
+    '- "telephone-augmented": each held-out clip through one random rendition of the training augmentation ' +
+      '(speed, level, noise, G.711 round trip, packet loss).',
     `- Scores pooled over all folds; high-arousal negative = P(anger) + P(fear).`,
     '',
     '## Results (pooled over folds)',
@@ -80,7 +88,8 @@ export function evaluationMarkdown(m: ModelManifest, cv: CvResult | null, cmd: s
     `- clean: ${scoreLine(cv.clean)}`,
     `- telephone-augmented: ${scoreLine(cv.augmented)}`,
     '',
-    'Targets were 7-class UAR >= 0.80 and binary AUC >= 0.95; the published leave-one-speaker-out anchor on full-band Emo-DB is 0.73-0.77 accuracy (1,582 openSMILE features + SVM).',
+    'Targets were 7-class UAR >= 0.80 and binary AUC >= 0.95; the published leave-one-speaker-out anchor on ' +
+      'full-band Emo-DB is 0.73-0.77 accuracy (1,582 openSMILE features + SVM).',
     '',
     '### Confusion matrix (clean, pooled)',
     '',
@@ -92,16 +101,21 @@ export function evaluationMarkdown(m: ModelManifest, cv: CvResult | null, cmd: s
     '|---|---:|---:|---:|---:|',
     ...cv.folds.map(
       (f) =>
-        `| ${f.heldOut.map((s) => `${s} (${SPEAKER_SEX[s]})`).join(' + ')} | ${pct(f.clean.uar)} | ${pct(f.clean.highArousalNegativeAuc)} | ${pct(f.augmented.uar)} | ${pct(f.augmented.highArousalNegativeAuc)} |`,
+        `| ${f.heldOut.map((s) => `${s} (${SPEAKER_SEX[s]})`).join(' + ')} | ${pct(f.clean.uar)} ` +
+        `| ${pct(f.clean.highArousalNegativeAuc)} | ${pct(f.augmented.uar)} ` +
+        `| ${pct(f.augmented.highArousalNegativeAuc)} |`,
     ),
     '',
     `Cross-validation took ${cv.seconds.toFixed(0)} s on the wasm backend.`,
     '',
     '## How the recipe was chosen (honest caveat)',
     '',
-    'Three configurations were compared with the 4-fold leave-two-speakers-out protocol (seed 1, 40 epochs, 6 renditions per clip),',
-    'pooled clean UAR / anger+fear AUC: patch pyramid 64-64-96 with avg+max pooling 0.540 / 0.886; 128-128-128 0.584 / 0.895;',
-    '128-128-128 + std pooling + window-relative f0 0.633 / 0.918 (chosen). Those runs used the same 8 speakers, so the figures',
+    'Three configurations were compared with the 4-fold leave-two-speakers-out protocol (seed 1, 40 epochs, 6 ' +
+      'renditions per clip),',
+    'pooled clean UAR / anger+fear AUC: patch pyramid 64-64-96 with avg+max pooling 0.540 / 0.886; 128-128-128 ' +
+      '0.584 / 0.895;',
+    '128-128-128 + std pooling + window-relative f0 0.633 / 0.918 (chosen). Those runs used the same 8 speakers, ' +
+      'so the figures',
     'above carry a small selection bias (3 candidates); no setting was tuned per fold or on a single held-out speaker.',
     '',
   );
@@ -138,7 +152,9 @@ async function main(): Promise<void> {
   const { model, spec, finalLoss } = await withSeededMathRandom(seed, () =>
     trainRun(rows, g, run, (m) => console.log(`[final] ${m}`)),
   );
-  const cmd = `node dist/models/training/train.js --out ${out} --seed ${seed} --epochs ${run.fit.epochs} --copies ${copies} --cv ${cvKind}`;
+  const cmd =
+    `node dist/models/training/train.js --out ${out} --seed ${seed} --epochs ${run.fit.epochs} --copies ${copies} ` +
+    `--cv ${cvKind}`;
   const manifest: ModelManifest = {
     format: 'callguard-model/1',
     name: 'emotion-v1',
@@ -153,10 +169,13 @@ async function main(): Promise<void> {
       ...run.arch,
       parameters: model.countParams(),
       description:
-        'patch pyramid: 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride 2), global avg + max + std pooling over time, softmax',
+        'patch pyramid: 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride 2), global avg + ' +
+        'max + std pooling over time, softmax',
     },
     training: {
-      data: `Emo-DB telephone copy (${EMODB_DIR}): ${clips.length} clips, speakers ${Object.keys(SPEAKER_SEX).sort().join(', ')}, all used for the shipped model`,
+      data:
+        `Emo-DB telephone copy (${EMODB_DIR}): ${clips.length} clips, ` +
+        `speakers ${Object.keys(SPEAKER_SEX).sort().join(', ')}, all used for the shipped model`,
       labelsFrom: 'file name (SSTTTEV.wav, E = emotion letter)',
       backend: backend.name,
       tfjs: tf.version.tfjs,
@@ -196,7 +215,8 @@ async function main(): Promise<void> {
   const { weightBytes } = await saveModelDir(model, out, manifest);
   writeFileSync(join(out, 'EVALUATION.md'), evaluationMarkdown(manifest, cv, cmd));
   console.log(
-    `wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`,
+    `wrote ${out}: ${model.countParams()} parameters, ${weightBytes} bytes of ` +
+      `weights, ${((Date.now() - t0) / 1000).toFixed(0)} s in all`,
   );
   model.dispose();
 }

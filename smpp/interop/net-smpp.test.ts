@@ -63,7 +63,9 @@ test('Net::SMPP is installed (CI installs libnet-smpp-perl)', () => {
   );
 });
 
-test('interop with a Net::SMPP SMSC: bind, GSM-7 and UCS-2 two-part alerts, receipts, its enquire_link, its disconnect', async () => {
+const interopWithANetTitle =
+  'interop with a Net::SMPP SMSC: bind, GSM-7 and UCS-2 two-part alerts, receipts, its enquire_link, its disconnect';
+test(interopWithANetTitle, async () => {
   const perl = startPerlSmsc(['--system-id', 'cgesme', '--password', 'pw1', '--disconnect-after', '3']);
   const dir = tempDir();
   const port = await perl.port;

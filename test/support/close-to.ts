@@ -15,7 +15,8 @@ export function assertAllClose(
     const allowed = atol + rtol * Math.abs(expected[i]);
     if (!(err <= allowed))
       assert.unreachable(
-        `${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (|err| ${err.toExponential(2)} > ${allowed.toExponential(2)})`,
+        `${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (|err| ${err.toExponential(2)} ` +
+          `> ${allowed.toExponential(2)})`,
       );
     worst = Math.max(worst, err / Math.max(allowed, 1e-300));
   }

@@ -100,7 +100,9 @@ export class PostgresCluster {
 
   /** Starts (or restarts after `stop`) the server and waits until it accepts connections. */
   async start(): Promise<void> {
-    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=${this.fsync ? 'on' : 'off'} -c max_connections=60`;
+    const opts =
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=${this.fsync ? 'on' : 'off'} -c ` +
+      `max_connections=60`;
     this.run('pg_ctl', [
       '-D',
       join(this.dir, 'data'),

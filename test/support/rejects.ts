@@ -17,6 +17,7 @@ export async function rejects(
   assert.ok(threw, message ?? 'expected a rejection');
   assert.ok(
     check(err),
-    `${message ?? 'rejection'}: unexpected error ${String((err as Error)?.message ?? err)} (code ${(err as { code?: string })?.code})`,
+    `${message ?? 'rejection'}: unexpected error ${String((err as Error)?.message ?? err)} ` +
+      `(code ${(err as { code?: string })?.code})`,
   );
 }

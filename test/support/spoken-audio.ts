@@ -12,7 +12,9 @@ export function script(id: string): EvalScript {
   return s;
 }
 
-/** Sentences spoken by a TTS voice through G.711 µ-law at 8 kHz: the decoded WAV and the raw µ-law bytes (for sipp). */
+/**
+ * Sentences spoken by a TTS voice through G.711 µ-law at 8 kHz: the decoded WAV and the raw µ-law bytes (for sipp).
+ */
 export function spokenCall(sentences: string[], voice = 'flite:awb'): { audio: WavAudio; ulaw: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'callguard-tts-'));
   try {

@@ -1,4 +1,6 @@
-/** Fail instead of hanging: reject if `p` has not settled within `ms` (a deadline against hangs, not a timing check). */
+/**
+ * Fail instead of hanging: reject if `p` has not settled within `ms` (a deadline against hangs, not a timing check).
+ */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const deadline = new Promise<never>((_, reject) => {

@@ -115,7 +115,10 @@ const cases = haveAmr
   : [];
 
 for (const c of cases) {
-  test(`${c.name}: frame-by-frame RTP payloads decode to what ffmpeg's libopencore decodes (both formats, 1 and 3 frames a packet)`, async () => {
+  const tTitle =
+    `${c.name}: frame-by-frame RTP payloads decode to what ffmpeg's libopencore decodes (both formats, 1 and 3 ` +
+    `frames a packet)`;
+  test(tTitle, async () => {
     await loadAmrModule();
     const stored = encode(c.wideband, c.bitrate);
     assert.ok(stored.frames.length > 50);
@@ -147,7 +150,10 @@ for (const c of cases) {
   });
 }
 
-test('loss is concealed by the decoder (NO_DATA frames), garbage is rejected, mode-set violations counted, free() is final', async () => {
+const lossIsConcealedByTitle =
+  'loss is concealed by the decoder (NO_DATA frames), garbage is rejected, mode-set violations counted, free() is ' +
+  'final';
+test(lossIsConcealedByTitle, async () => {
   if (!haveAmr) return;
   await loadAmrModule();
   const stored = encode(true, 23850);

@@ -46,7 +46,9 @@ function assertStorage(r: AmrPayloadReader, i: number, ft: number, q: number, bi
   }
 }
 
-test('RFC 4867 4.3.5.1: bandwidth-efficient, one AMR 7.4 kbit/s frame (CMR=15, FT=4, Q=1, 148 bits, 2 padding bits)', () => {
+const rfcBandwidthEfficientOneTitle =
+  'RFC 4867 4.3.5.1: bandwidth-efficient, one AMR 7.4 kbit/s frame (CMR=15, FT=4, Q=1, 148 bits, 2 padding bits)';
+test(rfcBandwidthEfficientOneTitle, () => {
   const w = new BitWriter().put(15, 4).put(0, 1).put(4, 4).put(1, 1);
   for (let k = 0; k < 148; k++) w.put(speechBit(k), 1);
   const payload = w.padToOctet().u8;

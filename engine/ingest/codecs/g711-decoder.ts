@@ -1,7 +1,9 @@
 import { ALAW_TO_PCM, ULAW_TO_PCM } from '../../../actors/dsp/g711.js';
 import type { LegDecoder } from './leg-decoder.js';
 
-/** G.711 (PCMU or PCMA): one octet per 8 kHz sample through a 256-entry table. Stateless; loss is filled with silence. */
+/**
+ * G.711 (PCMU or PCMA): one octet per 8 kHz sample through a 256-entry table. Stateless; loss is filled with silence.
+ */
 export class G711Decoder implements LegDecoder {
   readonly sampleRate = 8000;
   readonly clockRate = 8000;

@@ -23,7 +23,9 @@ export class OpusLegDecoder implements LegDecoder {
   readonly codec = 'OPUS';
   readonly sampleRate = RATE;
   readonly clockRate = 48000;
-  /** RFC 6716 3.4 R2: at most 1275 octets per frame, up to 120 ms per packet; 1500 covers any packet a datagram holds. */
+  /**
+   * RFC 6716 3.4 R2: at most 1275 octets per frame, up to 120 ms per packet; 1500 covers any packet a datagram holds.
+   */
   readonly maxPayload = 1500;
   private freed = false;
 

@@ -13,7 +13,9 @@ import type { IngestCounters } from '../ingest-counters.js';
 export interface MediaHost {
   /** Where the host is in the one lifecycle (common/lifecycle.ts). */
   readonly state: LifecycleState;
-  /** Idempotent: compiles the codecs, starts the I/O threads (resolves once they are ready). A closed host stays closed. */
+  /**
+   * Idempotent: compiles the codecs, starts the I/O threads (resolves once they are ready). A closed host stays closed.
+   */
   start(): Promise<void>;
   /** Idempotent: closes every leg and stops the threads. */
   close(): Promise<void>;

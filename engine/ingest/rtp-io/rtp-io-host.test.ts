@@ -20,7 +20,9 @@ test('auto I/O threads: one per 8 cores, 1 to 16', () => {
   assert.equal([1, 2, 8, 9, 32, 64, 256].map(autoIoThreads), [1, 1, 1, 2, 4, 8, 16]);
 });
 
-test('RTP I/O host lifecycle: start and close idempotent, ports bound on the thread and freed, closed stays closed', async () => {
+const rtpIOHostTitle =
+  'RTP I/O host lifecycle: start and close idempotent, ports bound on the thread and freed, closed stays closed';
+test(rtpIOHostTitle, async () => {
   const host = new RtpIoHost(opts, 1);
   assert.is(host.state, 'idle');
   const a = host.start();
@@ -46,7 +48,9 @@ test('RTP I/O host lifecycle: start and close idempotent, ports bound on the thr
   assert.is(after.ok, false);
 });
 
-test('local host lifecycle, and a sink count that does not match the legs is refused before anything starts', async () => {
+const localHostLifecycleAndTitle =
+  'local host lifecycle, and a sink count that does not match the legs is refused before anything starts';
+test(localHostLifecycleAndTitle, async () => {
   const allow = createAllowList(['127.0.0.1']);
   if (!allow.ok) throw new Error(allow.detail);
   const host = new LocalMediaHost(opts, allow.list, createCounters());

@@ -205,8 +205,12 @@ function main(argv: string[]): void {
     mkdirSync(acc, { recursive: true });
     process.stdout.write(`bw over ${ids.length} utterances\n`);
     // prettier-ignore
-    run(join(SPHINXTRAIN, 'bw'), ['-hmmdir', hmm, '-moddeffn', join(hmm, 'mdef.txt'), '-ts2cbfn', '.ptm.', '-feat', '1s_c_d_dd', '-svspec', '0-12/13-25/26-38', '-cmn', 'current', '-agc', 'none',
-      '-dictfn', SPHINX_EN_US.dict, '-fdictfn', join(hmm, 'noisedict'), '-ctlfn', join(work, 'adapt.fileids'), '-lsnfn', join(work, 'adapt.transcription'), '-cepdir', mfc, '-cepext', 'mfc', '-accumdir', acc], 'Baum-Welch statistics');
+    run(join(SPHINXTRAIN, 'bw'), [
+      '-hmmdir', hmm, '-moddeffn', join(hmm, 'mdef.txt'), '-ts2cbfn', '.ptm.', '-feat', '1s_c_d_dd',
+      '-svspec', '0-12/13-25/26-38', '-cmn', 'current', '-agc', 'none',
+      '-dictfn', SPHINX_EN_US.dict, '-fdictfn', join(hmm, 'noisedict'), '-ctlfn', join(work, 'adapt.fileids'),
+      '-lsnfn', join(work, 'adapt.transcription'), '-cepdir', mfc, '-cepext', 'mfc', '-accumdir', acc,
+    ], 'Baum-Welch statistics');
     const matrix = join(work, 'mllr_matrix');
     run(
       join(SPHINXTRAIN, 'mllr_solve'),
@@ -221,13 +225,16 @@ function main(argv: string[]): void {
       m.files.mllr = 'mllr_matrix';
       m.acousticAdaptation = {
         method:
-          'global MLLR mean transform (SphinxTrain bw + mllr_solve), telephone channel: G.711 µ-law 8 kHz upsampled to 16 kHz',
+          'global MLLR mean transform (SphinxTrain bw + mllr_solve), telephone channel: G.711 µ-law 8 kHz ' +
+          'upsampled to 16 kHz',
         utterances: {
           ravdess: utts.filter((u) => u.id.startsWith('rav_')).length,
           tts: utts.filter((u) => u.id.startsWith('tts_')).length,
         },
         voices: ['RAVDESS actors 01-24 (real speech)', ...(withTts ? ADAPTATION_VOICES : [])],
-        rebuild: `node dist/models/speech/adaptation/build-adaptation.js --out models/speech-en-v1${withTts ? ' --tts' : ''} --seed ${seed}`,
+        rebuild:
+          `node dist/models/speech/adaptation/build-adaptation.js --out ` +
+          `models/speech-en-v1${withTts ? ' --tts' : ''} --seed ${seed}`,
       };
       writeFileSync(manifestPath, JSON.stringify(m, null, 2) + '\n');
     }

@@ -29,7 +29,9 @@ export interface DevCall {
   sentences: string[];
 }
 
-/** Pseudo-calls of `perCall` consecutive corpus lines; every `stride`-th group, so a quick run still spans the corpus. */
+/**
+ * Pseudo-calls of `perCall` consecutive corpus lines; every `stride`-th group, so a quick run still spans the corpus.
+ */
 export function devCalls(perCall = 6, stride = 3): DevCall[] {
   const out: DevCall[] = [];
   for (const kind of ['scam', 'everyday'] as const) {

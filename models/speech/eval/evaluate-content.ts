@@ -69,7 +69,10 @@ export function speak(sentences: string[], voice: string, out: string, workDir: 
   execFileSync('sox', [pcm, '-r', '8000', '-e', 'mu-law', out]);
 }
 
-/** The content path of the real policy over recognised intents: calm acoustic windows, intents as the actor applies them. */
+/**
+ * The content path of the real policy over recognised intents: calm acoustic windows, intents as the actor applies
+ * them.
+ */
 export function contentDecision(
   intents: HeardIntent[],
   durationSeconds: number,
@@ -278,15 +281,22 @@ function main(argv: string[]): void {
     const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(0)} %` : '-');
     const med = (x: number[]) => (x.length ? [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)].toFixed(1) : '-');
     console.log(
-      '| voice | alerts on scam scripts | false alerts on benign | intent recall | intent precision | ask → alert, median (max) s | ASR CPU s per audio s |',
+      '| voice | alerts on scam scripts | false alerts on benign | intent recall | intent precision | ask → ' +
+        'alert, median (max) s | ASR CPU s per audio s |',
     );
     console.log('|---|---|---|---|---|---|---|');
     for (const r of results)
       console.log(
-        `| ${r.voice} | ${r.alerts}/${r.scamScripts} | ${r.falseAlerts}/${r.benignScripts} | ${pct(r.heardExpected, r.expectedIntents)} | ${pct(r.heardIntents - r.heardUnexpected, r.heardIntents)} | ${med(r.askToAlert)} (${r.askToAlert.length ? Math.max(...r.askToAlert).toFixed(1) : '-'}) | ${r.cpuPerAudioSecond.toFixed(3)} |`,
+        `| ${r.voice} | ${r.alerts}/${r.scamScripts} | ${r.falseAlerts}/${r.benignScripts} ` +
+          `| ${pct(r.heardExpected, r.expectedIntents)} ` +
+          `| ${pct(r.heardIntents - r.heardUnexpected, r.heardIntents)} | ${med(r.askToAlert)} ` +
+          `(${r.askToAlert.length ? Math.max(...r.askToAlert).toFixed(1) : '-'}) ` +
+          `| ${r.cpuPerAudioSecond.toFixed(3)} |`,
       );
     console.log(
-      `\nAsterisk prompts (real voice, 8 kHz): ${ast.prompts} prompts, ${ast.audioSeconds.toFixed(0)} s; WER ${(100 * ast.wer).toFixed(1)} %; ${ast.cpuPerAudioSecond.toFixed(3)} CPU s per audio s; intents heard ${JSON.stringify(ast.intents)}; false alerts ${ast.falseAlerts}/${ast.calls} calls of 60 s`,
+      `\nAsterisk prompts (real voice, 8 kHz): ${ast.prompts} prompts, ${ast.audioSeconds.toFixed(0)} s; ` +
+        `WER ${(100 * ast.wer).toFixed(1)} %; ${ast.cpuPerAudioSecond.toFixed(3)} CPU s per audio s; intents ` +
+        `heard ${JSON.stringify(ast.intents)}; false alerts ${ast.falseAlerts}/${ast.calls} calls of 60 s`,
     );
     for (const r of results) for (const f of r.failures) console.log(`  ${r.voice}: ${f}`);
   } finally {

@@ -119,7 +119,9 @@ function main(argv: string[]): void {
   for (const [name, args] of Object.entries(variants)) {
     const r = runVariant(name, args, calls, voices, cacheDir);
     console.log(
-      `| ${name} | ${r.recovered}/${r.refIntents} (${((100 * r.recovered) / r.refIntents).toFixed(1)} %) | ${r.extra} | ${r.scamAlerts}/${r.scamCalls} | ${r.everydayAlerts}/${r.everydayCalls} | ${(100 * r.wer).toFixed(1)} % | ${r.cpuPerAudioSecond.toFixed(3)} |`,
+      `| ${name} | ${r.recovered}/${r.refIntents} (${((100 * r.recovered) / r.refIntents).toFixed(1)} %) ` +
+        `| ${r.extra} | ${r.scamAlerts}/${r.scamCalls} | ${r.everydayAlerts}/${r.everydayCalls} ` +
+        `| ${(100 * r.wer).toFixed(1)} % | ${r.cpuPerAudioSecond.toFixed(3)} |`,
     );
   }
 }
