@@ -58,8 +58,12 @@ function send(msg: FromIoThread): void {
   port.postMessage(msg);
 }
 
-function publish(): void {
+function publishCounters(): void {
   for (let i = 0; i < COUNTER_NAMES.length; i++) published[i] = counters[COUNTER_NAMES[i]];
+}
+
+function publish(): void {
+  publishCounters();
   // The thread's busy time (event loop not waiting for I/O), ms since it started: its CPU cost, seen from outside.
   published[COUNTER_NAMES.length] = performance.eventLoopUtilization().active;
   for (const l of legs.values()) publishLeg(l);
@@ -153,7 +157,7 @@ async function close(id: number): Promise<void> {
   }
   const c = clocks.get(leg.callKey);
   if (c && --c.legs === 0) clocks.delete(leg.callKey);
-  for (let i = 0; i < COUNTER_NAMES.length; i++) published[i] = counters[COUNTER_NAMES[i]];
+  publishCounters();
   send({ type: 'closed', id });
 }
 
