@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FrontEndGeometry } from '../../actors/features/front-end-config.js';
 import type { WindowInputSpec } from '../runtime/window-features.js';
+import { sampleWeights, type ClassBalance } from './class-weights.js';
 import { modelWindow, type ClipRows } from './dataset.js';
 import { Prng } from './prng.js';
 
@@ -22,6 +23,8 @@ export interface FitOptions {
   timeMask: number;
   labelSmoothing: number;
   classBalanced: boolean;
+  /** How classBalanced balances: over the pool (v1; the default when absent) or per corpus (class-weights.ts). */
+  balance?: ClassBalance;
   /**
    * Mixup (Zhang et al., 2018): each batch is blended with a shuffled copy of itself, inputs, targets and class
    * weights alike, with one weight λ ~ Beta(α, α) per batch (λ folded to ≥ 0.5). 0 = off (v1), and then no random
@@ -86,9 +89,11 @@ export async function fitModel(
   const F = spec.input.featureCount;
   const melAt = spec.input.features.indexOf('mel');
   const melBands = g.cfg.melBands;
-  const counts = new Array<number>(classes).fill(0);
-  for (const c of train) counts[c.clip.label]++;
-  const weights = counts.map((n) => (opts.classBalanced && n > 0 ? train.length / (classes * n) : 1));
+  const weights = sampleWeights(
+    train.map((c) => c.clip),
+    classes,
+    opts.classBalanced ? (opts.balance ?? 'pooled') : 'none',
+  );
   const optimizer = tf.train.adam(opts.learningRate);
   const lrHolder = optimizer as unknown as { learningRate: number };
   const xBuf = new Float32Array(opts.batchSize * T * F);
@@ -134,7 +139,7 @@ export async function fitModel(
         const lab = item.clip.label;
         for (let j = 0; j < classes; j++)
           yBuf[k * classes + j] = opts.labelSmoothing / classes + (j === lab ? 1 - opts.labelSmoothing : 0);
-        wBuf[k] = weights[lab];
+        wBuf[k] = weights[order[b0 + k]];
       }
       if ((opts.mixupAlpha ?? 0) > 0 && n > 1) mixBatch(xBuf, yBuf, wBuf, n, T * F, classes, rng, opts.mixupAlpha!);
       lrHolder.learningRate = opts.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
