@@ -2,8 +2,8 @@ import { readdirSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMOTION_LABELS } from '../runtime/manifest.js';
-import type { Clip } from './clip.js';
-import { CORPUS_IDS, capPerCell, countsByCorpus, parseCaps, parseCorpusList } from './corpora.js';
+import { TRAINING_LABELS, type Clip } from './clip.js';
+import { CORPUS_IDS, capPerCell, countsByCorpus, loadCorpora, parseCaps, parseCorpusList } from './corpora.js';
 import { corpusFolds, pooledSpeakerFolds } from './corpus-folds.js';
 import { EMOVO_DIR, loadEmovo, parseEmovoName } from './emovo.js';
 import { NEMO_DIR, parseNemoName, readNemoTable } from './nemo.js';
@@ -16,6 +16,7 @@ test('RAVDESS names: emotion code, intensity, actor and sex; calm and surprised 
     speaker: 'ravdess-07',
     sex: 'm',
     emotion: 'anger',
+    trainingOnly: null,
     code: '05',
     intensity: 'strong',
     text: '01',
@@ -48,6 +49,7 @@ test('EMOVO names and loader: 6 speakers, 84 clips per class, surprise dropped',
     speaker: 'emovo-m2',
     sex: 'm',
     emotion: 'anger',
+    trainingOnly: null,
     code: 'rab',
     text: 'b1',
   });
@@ -89,7 +91,7 @@ function meta(corpus: Clip['corpus'], speaker: string, emotion: Clip['emotion'],
     sex: 'm',
     text: '',
     emotion,
-    label: EMOTION_LABELS.indexOf(emotion),
+    label: TRAINING_LABELS.indexOf(emotion),
     version: '',
     sampleRate: 8000,
     pcm: new Int16Array(0),
@@ -146,6 +148,27 @@ test(pooledFoldsEmoDbTitle, () => {
       ['nemo held out', 9],
       ['ravdess held out', 24],
     ],
+  );
+});
+
+const trainingOnlyTitle =
+  'training-only classes on request: RAVDESS calm + surprise, EMOVO and nEMO surprise, labels 7 and 8; Emo-DB as before';
+test(trainingOnlyTitle, () => {
+  assert.is(parseRavdessName('03-01-02-01-01-01-01.wav')!.trainingOnly, 'calm');
+  assert.is(parseRavdessName('03-01-08-02-01-01-01.wav')!.trainingOnly, 'surprise');
+  assert.is(parseEmovoName('sor-f1-b1.wav')!.trainingOnly, 'surprise');
+  const clips = loadCorpora(['emodb', 'ravdess', 'emovo', 'nemo'], { nemo: 2 }, 1, true);
+  const c = countsByCorpus(clips);
+  assert.is(c.ravdess.byEmotion.calm, 189, '3 of 192 calm files are missing from the copy');
+  assert.is(c.ravdess.byEmotion.surprise, 191);
+  assert.is(c.emovo.byEmotion.surprise, 84);
+  assert.is(c.nemo.byEmotion.surprise, 16, '2 per speaker; MK0 recorded none');
+  assert.is(c.emodb.clips, 428);
+  assert.ok(clips.every((x) => TRAINING_LABELS[x.label] === x.emotion));
+  assert.equal([...new Set(clips.filter((x) => x.label >= 7).map((x) => x.emotion))].sort(), ['calm', 'surprise']);
+  assert.ok(
+    loadCorpora(['ravdess', 'emovo'], {}, 1).every((x) => x.label < EMOTION_LABELS.length),
+    'off by default',
   );
 });
 

@@ -19,11 +19,11 @@ export const CORPUS_IDS: readonly CorpusId[] = ['emodb', 'ravdess', 'emovo', 'ne
  */
 export const SHARED_EMOTIONS = ['neutral', 'happiness', 'sadness', 'anger', 'fear'] as const;
 
-const LOADERS: Record<CorpusId, () => Clip[]> = {
+const LOADERS: Record<CorpusId, (withTrainingOnly: boolean) => Clip[]> = {
   emodb: () => loadEmoDb(),
-  ravdess: () => loadRavdess(),
-  emovo: () => loadEmovo(),
-  nemo: () => loadNemo(),
+  ravdess: (t) => loadRavdess(undefined, t),
+  emovo: (t) => loadEmovo(undefined, t),
+  nemo: (t) => loadNemo(undefined, t),
 };
 
 /** `emodb,ravdess` → ids; throws on an unknown name. */
@@ -68,12 +68,20 @@ export function capPerCell(clips: readonly Clip[], cap: number, seed: number): C
   return clips.filter((c) => keep.has(c));
 }
 
-/** Load the named corpora (in CORPUS_IDS order), each thinned by its cap if one is given. */
-export function loadCorpora(ids: readonly CorpusId[], caps: Partial<Record<CorpusId, number>> = {}, seed = 1): Clip[] {
+/**
+ * Load the named corpora (in CORPUS_IDS order), each thinned by its cap if one is given; `withTrainingOnly` keeps the
+ * calm and surprise clips (labels 7, 8: TRAINING_ONLY_LABELS).
+ */
+export function loadCorpora(
+  ids: readonly CorpusId[],
+  caps: Partial<Record<CorpusId, number>> = {},
+  seed = 1,
+  withTrainingOnly = false,
+): Clip[] {
   const out: Clip[] = [];
   for (const id of CORPUS_IDS) {
     if (!ids.includes(id)) continue;
-    const all = LOADERS[id]();
+    const all = LOADERS[id](withTrainingOnly);
     const cap = caps[id];
     out.push(...(cap && cap > 0 ? capPerCell(all, cap, seed) : all));
   }

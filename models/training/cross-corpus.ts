@@ -9,17 +9,21 @@ import { corpusScores, type CorpusScores } from './corpus-scores.js';
 import type { CorpusId } from './clip.js';
 import { crossValidate } from './cross-validate.js';
 import { buildRows, type ClipRows } from './dataset.js';
-import { DEFAULT_FEATURES, type RunConfig } from './experiment.js';
+import { DEFAULT_FEATURES, score, type RunConfig } from './experiment.js';
 import { DEFAULT_FIT } from './fit.js';
 import { pooledEvaluationMarkdown } from './pooled-evaluation.js';
 import { gitCommit } from './git-commit.js';
 import type { CrossCorpusResult } from './cross-corpus-result.js';
+import type { ClassBalance } from './class-weights.js';
 
 /**
  * Cross-validation over pooled corpora (issue 18). Usage:
  *   node dist/models/training/cross-corpus.js --protocol pooled|corpus [--corpora emodb,ravdess,emovo,nemo]
  *     [--cap ravdess:3,emovo:4,nemo:8] [--epochs N] [--repeats N] [--copies N] [--seed N] [--mixup α]
- *     [--units 128,128,128] [--out file.json]
+ *     [--units 128,128,128] [--balance pooled|per-corpus] [--training-only-classes true] [--folds 0,1,2,3]
+ *     [--out file.json]
+ *   node dist/models/training/cross-corpus.js --merge a.json,b.json --out all.json
+ * `--folds` runs some folds of a protocol (one process per core); `--merge` joins such runs into one result.
  * - pooled: 8 folds, fold i holds out Emo-DB speaker i (v1's leave-one-speaker-out) and every 8th speaker of the
  *   other corpora; per-corpus figures come from the pooled held-out predictions.
  * - corpus: leave-one-corpus-out; the held-out corpus's figures are the cross-corpus figures.
@@ -73,7 +77,42 @@ export function logCrossCorpus(res: CrossCorpusResult, log: (m: string) => void)
   for (const s of res.perCorpus.augmented) log(line(s));
 }
 
+/** Join results of the same protocol and recipe run fold by fold (`--folds`) into one, scores recomputed. */
+export function mergeResults(parts: readonly CrossCorpusResult[]): CrossCorpusResult {
+  const [first] = parts;
+  for (const p of parts)
+    if (p.protocol !== first.protocol || JSON.stringify(p.cv.run) !== JSON.stringify(first.cv.run))
+      throw new Error(`cannot merge: ${p.command} differs from ${first.command} in protocol or recipe`);
+  const names = parts.flatMap((p) => p.cv.folds.map((f) => f.name));
+  if (new Set(names).size !== names.length) throw new Error(`cannot merge: a fold appears twice (${names.join(', ')})`);
+  const clips = parts.flatMap((p) => p.cv.pooled!.clips);
+  const clean = parts.flatMap((p) => p.cv.pooled!.clean);
+  const augmented = parts.flatMap((p) => p.cv.pooled!.augmented);
+  const labels = clips.map((c) => c.label);
+  const cv = {
+    ...first.cv,
+    folds: parts.flatMap((p) => p.cv.folds),
+    clean: score(Float32Array.from(clean), labels),
+    augmented: score(Float32Array.from(augmented), labels),
+    seconds: parts.reduce((s, p) => s + p.cv.seconds, 0),
+    pooled: { clips, clean, augmented },
+  };
+  return {
+    ...first,
+    command: parts.map((p) => p.command).join(' && '),
+    cv,
+    perCorpus: { clean: corpusScores(cv, 'clean'), augmented: corpusScores(cv, 'augmented') },
+  };
+}
+
 async function main(): Promise<void> {
+  const merge = arg('merge', '');
+  if (merge) {
+    const res = mergeResults(merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as CrossCorpusResult));
+    logCrossCorpus(res, (m) => console.log(m));
+    writeFileSync(arg('out', 'merged.json'), JSON.stringify(res));
+    return;
+  }
   const report = arg('report', '');
   if (report) {
     // Markdown of saved results (no training): node dist/models/training/cross-corpus.js --report
@@ -106,10 +145,12 @@ async function main(): Promise<void> {
       epochs: Number(arg('epochs', '6')),
       repeats: Number(arg('repeats', '1')),
       mixupAlpha: Number(arg('mixup', '0')),
+      balance: arg('balance', 'pooled') as ClassBalance,
     },
+    trainingOnlyClasses: arg('training-only-classes', 'false') === 'true',
   };
   const t = Date.now();
-  const clips = loadCorpora(corpora, caps, seed);
+  const clips = loadCorpora(corpora, caps, seed, run.trainingOnlyClasses);
   console.log(`clips: ${JSON.stringify(countsByCorpus(clips))}`);
   const rows = buildRows(clips, DEFAULT_FRONT_END, copies, seed);
   console.log(`features: ${rows.length} clips x ${copies + 1} in ${((Date.now() - t) / 1000).toFixed(1)} s`);

@@ -1,5 +1,5 @@
 import type { EmotionLabel } from '../runtime/manifest.js';
-import { loadNamedClips, type Clip } from './clip.js';
+import { loadNamedClips, type Clip, type TrainingOnlyLabel } from './clip.js';
 
 /**
  * EMOVO (telephone-band copy; 6 Italian actors f1–f3, m1–m3, 14 sentences), labelled from the file name
@@ -23,6 +23,7 @@ export interface EmovoName {
   speaker: string;
   sex: 'm' | 'f';
   emotion: EmotionLabel | null;
+  trainingOnly: TrainingOnlyLabel | null;
   code: string;
   /** Sentence id (b1, d2, l3, n1, t1, …). */
   text: string;
@@ -36,12 +37,13 @@ export function parseEmovoName(file: string): EmovoName | null {
     speaker: `emovo-${m[2]}`,
     sex: m[2][0] as 'm' | 'f',
     emotion: EMOTION_BY_CODE[m[1]],
+    trainingOnly: m[1] === 'sor' ? 'surprise' : null,
     code: m[1],
     text: m[3],
   };
 }
 
-/** Every clip with an Emo-DB class, sorted by file name. */
-export function loadEmovo(dir = EMOVO_DIR): Clip[] {
-  return loadNamedClips(dir, 'emovo', parseEmovoName, () => '');
+/** Every clip with an Emo-DB class (and surprise if asked), sorted by file name. */
+export function loadEmovo(dir = EMOVO_DIR, withTrainingOnly = false): Clip[] {
+  return loadNamedClips(dir, 'emovo', parseEmovoName, () => '', withTrainingOnly);
 }

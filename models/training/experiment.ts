@@ -5,6 +5,8 @@ import { BatchedPredictor } from '../runtime/predictor.js';
 import type { ModelManifest } from '../runtime/manifest.js';
 import type { WindowInputSpec } from '../runtime/window-features.js';
 import { buildModel, type ArchConfig } from './architecture.js';
+import { TRAINING_LABELS } from './clip.js';
+import { sliceHead } from './head-slice.js';
 import { featureStats, modelWindow, type ClipRows } from './dataset.js';
 import { SPEAKER_SEX } from './emodb.js';
 import { fitModel, type FitOptions } from './fit.js';
@@ -59,6 +61,8 @@ export interface RunConfig {
   levelNorm: ManifestInput['levelNorm'];
   arch: ArchConfig;
   fit: FitOptions;
+  /** Calm and surprise clips trained as extra outputs, cut at export (clip.ts TRAINING_ONLY_LABELS). */
+  trainingOnlyClasses?: boolean;
 }
 
 export async function trainRun(
@@ -74,15 +78,15 @@ export async function trainRun(
     raw,
   );
   const spec = inputSpec(run.features, run.levelNorm, g, stats);
-  const model = buildModel(
-    run.arch,
-    spec.window.frames,
-    spec.input.featureCount,
-    EMOTION_LABELS.length,
-    run.fit.seed * 7919 + 13,
-  );
-  const { finalLoss } = await fitModel(model, train, g, spec, EMOTION_LABELS.length, run.fit, log);
-  return { model, spec, finalLoss };
+  // Training-only classes (calm, surprise) widen the head while training; it is cut back to the 7 runtime outputs.
+  const L = EMOTION_LABELS.length;
+  const classes = train.some((c) => c.clip.label >= L) ? TRAINING_LABELS.length : L;
+  const model = buildModel(run.arch, spec.window.frames, spec.input.featureCount, classes, run.fit.seed * 7919 + 13);
+  const { finalLoss } = await fitModel(model, train, g, spec, classes, run.fit, log);
+  if (classes === L) return { model, spec, finalLoss };
+  const shipped = sliceHead(model, run.arch, spec.window.frames, spec.input.featureCount, L);
+  model.dispose();
+  return { model: shipped, spec, finalLoss };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMOTION_LABELS, type EmotionLabel } from '../runtime/manifest.js';
-import { readClipAudio, type Clip } from './clip.js';
+import type { EmotionLabel } from '../runtime/manifest.js';
+import { readClipAudio, TRAINING_LABELS, type Clip } from './clip.js';
 
 /**
  * nEMO (telephone-band copy; 9 Polish actors). Labels, speaker and gender come from the corpus's own `data.tsv`
@@ -72,19 +72,20 @@ export function readNemoTable(dir = NEMO_DIR): NemoRow[] {
   });
 }
 
-/** Every clip with an Emo-DB class, sorted by file name. */
-export function loadNemo(dir = NEMO_DIR): Clip[] {
+/** Every clip with an Emo-DB class (and surprise if asked), sorted by file name. */
+export function loadNemo(dir = NEMO_DIR, withTrainingOnly = false): Clip[] {
   const clips: Clip[] = [];
   for (const r of readNemoTable(dir).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
-    if (!r.emotion || !existsSync(join(dir, r.file))) continue;
+    const emotion = r.emotion ?? (withTrainingOnly && r.source === 'surprised' ? 'surprise' : null);
+    if (!emotion || !existsSync(join(dir, r.file))) continue;
     clips.push({
       corpus: 'nemo',
       file: r.file,
       speaker: r.speaker,
       sex: r.sex,
       text: r.text,
-      emotion: r.emotion,
-      label: EMOTION_LABELS.indexOf(r.emotion),
+      emotion,
+      label: TRAINING_LABELS.indexOf(emotion),
       version: '',
       ...readClipAudio(join(dir, r.file)),
     });

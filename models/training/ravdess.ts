@@ -1,5 +1,5 @@
 import type { EmotionLabel } from '../runtime/manifest.js';
-import { loadNamedClips, type Clip } from './clip.js';
+import { loadNamedClips, type Clip, type TrainingOnlyLabel } from './clip.js';
 
 /**
  * RAVDESS speech (telephone-band copy; 24 North American English actors), labelled from the file name
@@ -26,6 +26,7 @@ export interface RavdessName {
   sex: 'm' | 'f';
   /** Mapped Emo-DB class, or null for calm / surprised. */
   emotion: EmotionLabel | null;
+  trainingOnly: TrainingOnlyLabel | null;
   /** RAVDESS's own emotion code (01–08). */
   code: string;
   intensity: 'normal' | 'strong';
@@ -43,6 +44,7 @@ export function parseRavdessName(file: string): RavdessName | null {
     speaker: `ravdess-${m[5]}`,
     sex: actor % 2 ? 'm' : 'f',
     emotion: EMOTION_BY_CODE[m[1]],
+    trainingOnly: m[1] === '02' ? 'calm' : m[1] === '08' ? 'surprise' : null,
     code: m[1],
     intensity: m[2] === '01' ? 'normal' : 'strong',
     text: m[3],
@@ -50,7 +52,7 @@ export function parseRavdessName(file: string): RavdessName | null {
   };
 }
 
-/** Every clip with an Emo-DB class, sorted by file name (a stable order for seeded runs). */
-export function loadRavdess(dir = RAVDESS_DIR): Clip[] {
-  return loadNamedClips(dir, 'ravdess', parseRavdessName, (n) => `${n.intensity}-${n.version}`);
+/** Every clip with an Emo-DB class (and calm/surprise if asked), sorted by file name (stable for seeded runs). */
+export function loadRavdess(dir = RAVDESS_DIR, withTrainingOnly = false): Clip[] {
+  return loadNamedClips(dir, 'ravdess', parseRavdessName, (n) => `${n.intensity}-${n.version}`, withTrainingOnly);
 }

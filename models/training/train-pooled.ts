@@ -11,6 +11,7 @@ import { countsByCorpus, loadCorpora, parseCaps, parseCorpusList } from './corpo
 import { crossCorpus, logCrossCorpus, type CrossCorpusResult } from './cross-corpus.js';
 import { buildRows } from './dataset.js';
 import { DEFAULT_FEATURES, HIGH_AROUSAL_NEGATIVE, trainRun, type RunConfig } from './experiment.js';
+import type { ClassBalance } from './class-weights.js';
 import { DEFAULT_FIT } from './fit.js';
 import { gitCommit } from './git-commit.js';
 import { pooledEvaluationMarkdown } from './pooled-evaluation.js';
@@ -19,6 +20,7 @@ import { withSeededMathRandom } from './prng.js';
 /**
  * Train an emotion model on pooled corpora (issue 18; `npm run train -- --corpora emodb,ravdess,emovo,nemo …`):
  *   [--cap ravdess:3,emovo:4,nemo:6] [--epochs 6] [--repeats 1] [--copies 3] [--seed 1] [--mixup 0.2]
+ *   [--balance pooled|per-corpus] [--training-only-classes true]
  *   [--cv pooled,corpus | none] [--cv-results pooled.json,corpus.json] [--hold-out ravdess-01] [--name emotion-v2]
  *   [--out models/emotion-v2]
  * Cross-validation (pooled speaker folds and/or leave-one-corpus-out) runs first unless `--cv-results` names result
@@ -55,11 +57,13 @@ export async function trainPooled(): Promise<void> {
       epochs: Number(arg('epochs', '6')),
       repeats: Number(arg('repeats', '1')),
       mixupAlpha: Number(arg('mixup', '0')),
+      balance: arg('balance', 'pooled') as ClassBalance,
     },
+    trainingOnlyClasses: arg('training-only-classes', 'false') === 'true',
   };
   const cmd = `node dist/models/training/train.js ${process.argv.slice(2).join(' ')}`;
   const t0 = Date.now();
-  const clips = loadCorpora(corpora, caps, seed);
+  const clips = loadCorpora(corpora, caps, seed, run.trainingOnlyClasses);
   const rows = buildRows(clips, DEFAULT_FRONT_END, copies, seed);
   console.log(
     `features: ${rows.length} clips x ${copies + 1} renditions in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
@@ -106,7 +110,8 @@ export async function trainPooled(): Promise<void> {
     },
     training: {
       data:
-        `pooled corpora from /work/shared/data (${corpora.join(', ')}), calm and surprise dropped, capped per ` +
+        `pooled corpora from /work/shared/data (${corpora.join(', ')}), calm and surprise ` +
+        `${run.trainingOnlyClasses ? 'trained as extra outputs cut at export' : 'dropped'}, capped per ` +
         `(speaker, emotion): ${JSON.stringify(caps)}`,
       corpora: data,
       heldOutSpeakers: holdOut,
