@@ -2,6 +2,7 @@ import { EMOTION_LABELS } from '../runtime/manifest.js';
 import { SHARED_EMOTIONS } from './corpora.js';
 import type { CrossCorpusResult } from './cross-corpus-result.js';
 import type { CorpusScores } from './corpus-scores.js';
+import type { ModelOnCorpora } from './evaluate-model.js';
 
 /**
  * EVALUATION.md of a model trained on pooled corpora: data, protocols, Emo-DB leave-one-speaker-out (comparable with
@@ -56,6 +57,7 @@ export function pooledEvaluationMarkdown(
   pooled: CrossCorpusResult | null,
   corpus: CrossCorpusResult | null,
   cmd: string,
+  baseline: ModelOnCorpora | null = null,
 ): string {
   const L: string[] = [
     `# ${head.title}`,
@@ -81,7 +83,8 @@ export function pooledEvaluationMarkdown(
       }${'emodb' in src.caps ? '' : '; Emo-DB is used whole'}. Fit: ${src.cv.run.fit.epochs} epochs ` +
         `x ${src.cv.run.fit.repeats} pass, batch ${src.cv.run.fit.batchSize}, mixup ` +
         `alpha ${src.cv.run.fit.mixupAlpha ?? 0}, seed ${src.cv.run.fit.seed}; ${src.cv.copies} telephone-augmented ` +
-        `renditions per clip.`,
+        `renditions per clip; class balance ${src.cv.run.fit.balance ?? 'pooled'}; calm and surprise ` +
+        `${src.cv.run.trainingOnlyClasses ? 'trained as extra outputs, cut from the shipped head, never scored' : 'dropped'}.`,
       '',
     );
   }
@@ -143,6 +146,21 @@ export function pooledEvaluationMarkdown(
     );
     for (const s of corpus.perCorpus.clean)
       L.push(`### ${s.corpus} held out (5 classes, clean)`, '', confusion5(s.shared.confusion), '');
+  }
+  if (baseline) {
+    const rows = baseline.clean.filter((s) => s.corpus !== 'emodb');
+    L.push(
+      `## Baseline: ${baseline.dir} on the corpora it never heard`,
+      '',
+      `The same measure as a leave-one-corpus-out fold for a model trained on Emo-DB alone: every clip of each ` +
+        `other corpus (same caps), same scoring. Command: \`${baseline.command}\`.`,
+      '',
+      corpusTable(
+        rows,
+        rows.map((s) => baseline.augmented.find((a) => a.corpus === s.corpus)!),
+      ),
+      '',
+    );
   }
   if (!pooled && !corpus) L.push('Cross-validation was skipped for this run: no held-out figures.', '');
   return L.join('\n');
