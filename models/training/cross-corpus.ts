@@ -15,6 +15,7 @@ import { pooledEvaluationMarkdown } from './pooled-evaluation.js';
 import { gitCommit } from './git-commit.js';
 import type { CrossCorpusResult } from './cross-corpus-result.js';
 import type { ClassBalance } from './class-weights.js';
+import type { ModelOnCorpora } from './evaluate-model.js';
 
 /**
  * Cross-validation over pooled corpora (issue 18). Usage:
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   const report = arg('report', '');
   if (report) {
     // Markdown of saved results (no training): node dist/models/training/cross-corpus.js --report
-    // pooled.json,corpus.json --title "…"
+    // pooled.json,corpus.json --title "…" [--baseline v1-on-corpora.json]
     const saved = report.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as CrossCorpusResult);
     const cmd = `node dist/models/training/cross-corpus.js ${process.argv.slice(2).join(' ')}`;
     console.log(
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
         saved.find((r) => r.protocol === 'pooled') ?? null,
         saved.find((r) => r.protocol === 'corpus') ?? null,
         cmd,
+        arg('baseline', '') ? (JSON.parse(readFileSync(arg('baseline', ''), 'utf8')) as ModelOnCorpora) : null,
       ),
     );
     return;

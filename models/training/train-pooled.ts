@@ -12,6 +12,7 @@ import { crossCorpus, logCrossCorpus, type CrossCorpusResult } from './cross-cor
 import { buildRows } from './dataset.js';
 import { DEFAULT_FEATURES, HIGH_AROUSAL_NEGATIVE, trainRun, type RunConfig } from './experiment.js';
 import type { ClassBalance } from './class-weights.js';
+import type { ModelOnCorpora } from './evaluate-model.js';
 import { DEFAULT_FIT } from './fit.js';
 import { gitCommit } from './git-commit.js';
 import { pooledEvaluationMarkdown } from './pooled-evaluation.js';
@@ -20,13 +21,14 @@ import { withSeededMathRandom } from './prng.js';
 /**
  * Train an emotion model on pooled corpora (issue 18; `npm run train -- --corpora emodb,ravdess,emovo,nemo …`):
  *   [--cap ravdess:3,emovo:4,nemo:6] [--epochs 6] [--repeats 1] [--copies 3] [--seed 1] [--mixup 0.2]
- *   [--balance pooled|per-corpus] [--training-only-classes true]
+ *   [--balance pooled|per-corpus] [--training-only-classes true] [--baseline v1-on-corpora.json]
  *   [--cv pooled,corpus | none] [--cv-results pooled.json,corpus.json] [--hold-out ravdess-01] [--name emotion-v2]
  *   [--out models/emotion-v2]
  * Cross-validation (pooled speaker folds and/or leave-one-corpus-out) runs first unless `--cv-results` names result
  * files of cross-corpus.js runs with the same recipe (how the shipped figures were produced: the protocols ran as
  * separate processes). The final model then trains on every clip except the `--hold-out` speakers, who stay unheard
- * so a test can check the shipped model on a voice it never learned.
+ * so a test can check the shipped model on a voice it never learned. `--baseline` names an evaluate-model.js result
+ * (emotion-v1 on the same corpora) that EVALUATION.md sets beside the leave-one-corpus-out figures.
  */
 
 function arg(name: string, def: string): string {
@@ -41,6 +43,7 @@ export async function trainPooled(): Promise<void> {
   const copies = Number(arg('copies', '3'));
   const corpora = parseCorpusList(arg('corpora', 'emodb,ravdess,emovo,nemo'));
   const caps = parseCaps(arg('cap', 'ravdess:3,emovo:4,nemo:6'));
+  const baseline = arg('baseline', '');
   const holdOut = arg('hold-out', '').split(',').filter(Boolean);
   const cvKinds = arg('cv', 'pooled,corpus')
     .split(',')
@@ -175,6 +178,7 @@ export async function trainPooled(): Promise<void> {
       results.pooled ?? null,
       results.corpus ?? null,
       cmd,
+      baseline ? (JSON.parse(readFileSync(baseline, 'utf8')) as ModelOnCorpora) : null,
     ),
   );
   console.log(
