@@ -8,12 +8,14 @@
  * Time to alert is call seconds from the first scam-like take to the alert: call time, not wall clock.
  *
  *   node dist/load-tests/policy-timing/policy-timing.js [--policy dist/actors/policy/risk-policy.js]... \
- *     [--seeds 40] [--corpora emodb,ravdess] [--calm-calls 8] [--cache /tmp/callguard-policy-windows.json] [--json] \
+ *     [--seeds 40] [--corpora emodb,ravdess] [--calm-calls 8] [--cache file.json] [--json] \
+ *     [--model models/emotion-v1] [--speakers ravdess-01,ravdess-02] \
  *     [--config '{"minSpeechSeconds":10}']   (settings over the defaults, for trying values)
- * Several --policy paths (e.g. a build of main beside this one) are measured on the same windows.
+ * Several --policy paths (e.g. a build of main beside this one) are measured on the same windows. `--model` scores the
+ * real speech with another model directory (cache per model and speaker list); `--speakers` keeps only those voices.
  */
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from '../../actors/policy/calibration.js';
@@ -195,7 +197,9 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '40' },
       corpora: { type: 'string', default: 'emodb,ravdess' },
       'calm-calls': { type: 'string', default: '8' },
-      cache: { type: 'string', default: '/tmp/callguard-policy-windows.json' },
+      cache: { type: 'string', default: '' },
+      model: { type: 'string', default: shippedModelDir() },
+      speakers: { type: 'string', default: '' },
       json: { type: 'boolean', default: false },
       config: { type: 'string', default: '{}' },
     },
@@ -204,16 +208,19 @@ async function main(): Promise<void> {
   const paths = values.policy?.length ? values.policy.map((p) => pathToFileURL(resolve(p)).href) : [here];
   const modules = await Promise.all(paths.map(async (p) => (await import(p)) as PolicyModule));
   const corpora = values.corpora.split(',').filter(Boolean);
-  const clips = loadSpeechClips(corpora);
+  // --speakers keeps only voices a model never heard (e.g. the hold-out speakers of a pooled model).
+  const only = values.speakers.split(',').filter(Boolean);
+  const clips = loadSpeechClips(corpora).filter((c) => !only.length || only.includes(c.speaker));
   const plans = speechPlans(clips, corpora, Number(values['calm-calls']));
   let model: { predictor: BatchedPredictor; manifest: Awaited<ReturnType<typeof loadModelDir>>['manifest'] } | null =
     null;
   const loaded = await (async () => {
     await selectBackend({ prefer: ['wasm', 'cpu'], logger: { info: () => undefined, warn: () => undefined } });
-    return loadModelDir(shippedModelDir(), DEFAULT_FRONT_END);
+    return loadModelDir(values.model, DEFAULT_FRONT_END);
   })();
   const streams: CallStream[] = cachedStreams(
-    values.cache || null,
+    values.cache ||
+      `/tmp/callguard-policy-windows-${basename(resolve(values.model))}${only.length ? `-${only.join('+')}` : ''}.json`,
     clips,
     plans,
     () => (model ??= { predictor: new BatchedPredictor(loaded.model, loaded.manifest), manifest: loaded.manifest }),
