@@ -90,7 +90,7 @@ test('RTP I/O threads: busy seconds summed over threads, their share of a core o
   assert.is(sumMatching('', 'callguard_rtp_io_thread_busy_seconds'), null);
   const s = new EngineMetricsScraper('http://127.0.0.1:1/metrics');
   const scrape = (t: number, busy: number | null) =>
-    s.scrapes.push({ t, ioThreadBusySeconds: busy } as (typeof s.scrapes)[number]);
+    s.scrapes.push({ t, ioThreadCpuSeconds: busy } as (typeof s.scrapes)[number]);
   scrape(1000, 1);
   scrape(2000, null);
   scrape(3000, 1.5);

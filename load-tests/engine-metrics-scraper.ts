@@ -128,8 +128,11 @@ export interface MetricsScrape {
   workerBackendBytes: number | null;
   /** Call slabs, live plus idle (SharedArrayBuffers allocated by the main thread); null when not reported. */
   slabBytes: number | null;
-  /** Busy seconds of the RTP I/O threads, summed (null without I/O threads or when not reported). */
-  ioThreadBusySeconds: number | null;
+  /**
+   * CPU seconds of the RTP I/O threads, summed, as each thread measures itself; their event-loop busy seconds where
+   * the engine cannot measure CPU per thread (not Linux). Null without I/O threads or when not reported.
+   */
+  ioThreadCpuSeconds: number | null;
 }
 
 /** Scrapes /metrics every `periodMs` and keeps every scrape (a few kB each), for per-step and per-window diffs. */
@@ -173,13 +176,15 @@ export class EngineMetricsScraper {
           rssBytes: gauge(text, 'callguard_process_resident_memory_bytes'),
           externalBytes: gauge(text, 'callguard_nodejs_external_memory_bytes'),
           workerBackendBytes: gauge(text, 'callguard_worker_backend_memory_bytes\\{thread="all"\\}'),
-          ioThreadBusySeconds: null,
+          ioThreadCpuSeconds: null,
           slabBytes: sumOrNull(
             gauge(text, 'callguard_call_slab_bytes\\{state="live"\\}'),
             gauge(text, 'callguard_call_slab_bytes\\{state="idle"\\}'),
           ),
         };
-        s.ioThreadBusySeconds = sumMatching(text, 'callguard_rtp_io_thread_busy_seconds');
+        s.ioThreadCpuSeconds =
+          sumMatching(text, 'callguard_rtp_io_thread_cpu_seconds') ??
+          sumMatching(text, 'callguard_rtp_io_thread_busy_seconds');
         this.scrapes.push(s);
         return s;
       } catch {
@@ -193,17 +198,17 @@ export class EngineMetricsScraper {
   }
 
   /**
-   * The RTP I/O threads' share of a core over [from, to], in % (busy seconds differenced between the first and last
+   * The RTP I/O threads' share of a core over [from, to], in % (CPU seconds differenced between the first and last
    * scrapes inside the span); null without two such scrapes or without I/O threads.
    */
   ioThreadsCpuPercent(from: number, to: number): number | null {
-    const inside = this.scrapes.filter((x) => x.t >= from && x.t <= to && x.ioThreadBusySeconds !== null);
+    const inside = this.scrapes.filter((x) => x.t >= from && x.t <= to && x.ioThreadCpuSeconds !== null);
     if (inside.length < 2) return null;
     const a = inside[0];
     const b = inside[inside.length - 1];
-    if (b.t <= a.t || b.ioThreadBusySeconds! < a.ioThreadBusySeconds!) return null;
-    // busy s / elapsed s, as % of one core, to 0.1.
-    return Math.round((1000 * 1000 * (b.ioThreadBusySeconds! - a.ioThreadBusySeconds!)) / (b.t - a.t)) / 10;
+    if (b.t <= a.t || b.ioThreadCpuSeconds! < a.ioThreadCpuSeconds!) return null;
+    // CPU s / elapsed s, as % of one core, to 0.1.
+    return Math.round((1000 * 1000 * (b.ioThreadCpuSeconds! - a.ioThreadCpuSeconds!)) / (b.t - a.t)) / 10;
   }
 
   /**

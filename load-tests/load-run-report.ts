@@ -57,8 +57,9 @@ export function buildLoadReport(f: LoadRunFacts, st: LoadRunState): LoadReport {
       'Generator health: send lag = send time minus due time of every packet; p99 above 20 ms marks a level as ' +
         'generator-limited.',
       'Engine CPU and RSS: /proc/<pid>/stat utime+stime (all threads, CLK_TCK ticks) differenced every second, % ' +
-        'of one core; the main thread alone (in brackets) from /proc/<pid>/task/<pid>/stat the same way; VmRSS and ' +
-        'Threads from /proc/<pid>/status. Only when the engine is our child process.',
+        'of one core; the main thread alone (in brackets) from /proc/<pid>/task/<pid>/stat the same way, then the ' +
+        'RTP I/O threads from their own CPU gauge (callguard_rtp_io_thread_cpu_seconds, each thread reading ' +
+        '/proc/thread-self); VmRSS and Threads from /proc/<pid>/status. Only when the engine is our child process.',
       'Engine lag, RTP loss, ring overruns, seconds received: GET /calls polled every second (lagSeconds = ' +
         'unprocessed backlog of the worst leg). A step is judged over the window when all its calls were in media.',
       'Audio-to-verdict latency: measured by the engine per scored window, from the arrival of the RTP packet ' +

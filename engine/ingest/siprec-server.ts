@@ -138,6 +138,8 @@ export interface SiprecServerStats {
   readonly ioThreads: {
     readonly legs: readonly number[];
     readonly busySeconds: readonly number[];
+    /** CPU seconds of each thread since it (re)started; null where the platform cannot say. */
+    readonly cpuSeconds: readonly (number | null)[];
     readonly restarts: number;
   };
 }
@@ -340,9 +342,10 @@ class SiprecServerImpl implements SiprecServer {
           ? {
               legs: this.media.legsPerThread(),
               busySeconds: this.media.busySeconds(),
+              cpuSeconds: this.media.cpuSeconds(),
               restarts: this.media.threadRestarts,
             }
-          : { legs: [], busySeconds: [], restarts: 0 },
+          : { legs: [], busySeconds: [], cpuSeconds: [], restarts: 0 },
     };
   }
 

@@ -294,6 +294,10 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       'callguard_call_slab_bytes{state="idle"}',
     ])
       assert.ok(m.includes(name), `metrics include ${name}`);
+    // The main thread measures its own CPU (not the process's): above 0, below the whole process's.
+    const mainCpu = Number(/^callguard_main_thread_cpu_seconds (\S+)$/m.exec(m)?.[1]);
+    const processCpu = Number(/^callguard_process_cpu_seconds_total (\S+)$/m.exec(m)?.[1]);
+    assert.ok(mainCpu > 0 && mainCpu <= processCpu + 0.05, `main thread ${mainCpu} s of the process's ${processCpu} s`);
     // A heap commits at least what it uses: the two worker gauges must come from the same threads' statistics.
     const all = (g: string) => Number(new RegExp(`^${g}\\{thread="all"\\} (\\S+)$`, 'm').exec(m)?.[1]);
     assert.ok(

@@ -1,5 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { threadCpuSeconds } from '../../common/thread-cpu.js';
 import type { AlertService, AlertServiceEvent } from '../../smpp/index.js';
 import type { InferenceStats } from '../../actors/actor-step.js';
 import type { WorkerDescription } from '../../actors/worker-control.js';
@@ -301,6 +302,31 @@ export class EngineMetrics {
       collect() {
         this.reset();
         src.siprec.server.stats().ioThreads.busySeconds.forEach((s, i) => this.set({ thread: String(i) }, s));
+      },
+    });
+    new Gauge({
+      name: 'callguard_rtp_io_thread_cpu_seconds',
+      help:
+        'CPU time of each RTP I/O thread since it (re)started, measured by the thread itself (Linux ' +
+        '/proc/thread-self): rate() is its share of a core',
+      labelNames: ['thread'],
+      registers: [r],
+      collect() {
+        this.reset();
+        src.siprec.server.stats().ioThreads.cpuSeconds.forEach((s, i) => {
+          if (s !== null) this.set({ thread: String(i) }, s);
+        });
+      },
+    });
+    new Gauge({
+      name: 'callguard_main_thread_cpu_seconds',
+      help:
+        'CPU time of the engine main thread (SIP, HTTP, scheduling, SMPP) since start (Linux /proc/thread-self): ' +
+        'the one thread more cores do not relieve',
+      registers: [r],
+      collect() {
+        const s = threadCpuSeconds();
+        if (s !== null) this.set(s);
       },
     });
     new Counter({

@@ -39,6 +39,10 @@ test(rtpIOHostTitle, async () => {
   const legs = prepared.start([null, null]);
   assert.is(legs[0].codec, 'PCMU');
   assert.is(legs[0].sampleRate, 8000);
+  // The thread measures its own CPU (Linux): its start-up alone is some, and it is published with the counters.
+  for (let i = 0; i < 40 && !(host.cpuSeconds()[0]! > 0); i++) await new Promise((r) => setTimeout(r, 50));
+  const cpu = host.cpuSeconds()[0]!;
+  assert.ok(cpu > 0 && cpu <= host.busySeconds()[0] + 0.5, `thread CPU ${cpu} s, busy ${host.busySeconds()[0]} s`);
   await Promise.all([host.close(), host.close()]);
   assert.is(host.state, 'closed');
   assert.is(host.portsUsed, 0, 'legs closed with the host');

@@ -112,6 +112,14 @@ export class RtpIoHost implements MediaHost {
     return this.threads.map((t) => t.counters[COUNTER_NAMES.length] / 1000);
   }
 
+  /** CPU seconds each thread has used since it (re)started; null where the platform cannot say. */
+  cpuSeconds(): (number | null)[] {
+    return this.threads.map((t) => {
+      const s = t.counters[COUNTER_NAMES.length + 1];
+      return Number.isNaN(s) ? null : s;
+    });
+  }
+
   /** Legs per thread (load spread). */
   legsPerThread(): number[] {
     return this.threads.map((t) => t.legs.size);
@@ -214,7 +222,7 @@ export class RtpIoHost implements MediaHost {
   }
 
   private spawn(index: number, legs = new Set<RemoteLeg>()): IoThread {
-    const countersSab = new SharedArrayBuffer(8 * (COUNTER_NAMES.length + 1));
+    const countersSab = new SharedArrayBuffer(8 * (COUNTER_NAMES.length + 2));
     const data: RtpIoWorkerData = {
       counters: countersSab,
       allow: this.opts.allow,

@@ -9,8 +9,8 @@ import type { LegMedia } from '../rtp-receiver.js';
 /** What the thread is started with (workerData). */
 export interface RtpIoWorkerData {
   /**
-   * Float64 per COUNTER_NAMES entry, then one more: the thread publishes its RTP and codec counters here, and its
-   * event loop's busy time (ms).
+   * Float64 per COUNTER_NAMES entry, then two more: the thread publishes its RTP and codec counters here, its event
+   * loop's busy time (ms) and its own CPU time (s, NaN where the platform cannot say: common/thread-cpu.ts).
    */
   counters: SharedArrayBuffer;
   allow: readonly string[];

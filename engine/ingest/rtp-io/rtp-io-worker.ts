@@ -21,6 +21,7 @@ import { LegFeedWriter, type TapSlot } from '../leg-feed.js';
 import { bindOne } from '../port-pool.js';
 import { RtpReceiver, type LegMedia } from '../rtp-receiver.js';
 import { updateReceiverMedia } from './local-media-host.js';
+import { threadCpuSeconds } from '../../../common/thread-cpu.js';
 import {
   LegStatSlot,
   type FromIoThread,
@@ -66,6 +67,8 @@ function publish(): void {
   publishCounters();
   // The thread's busy time (event loop not waiting for I/O), ms since it started: its CPU cost, seen from outside.
   published[COUNTER_NAMES.length] = performance.eventLoopUtilization().active;
+  // Its real CPU (busy time is wall clock and overstates when the box is starved).
+  published[COUNTER_NAMES.length + 1] = threadCpuSeconds() ?? NaN;
   for (const l of legs.values()) publishLeg(l);
 }
 
