@@ -2,6 +2,7 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { MessageChannel, parentPort, threadId, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { threadCpuSeconds } from '../common/thread-cpu.js';
 
 /** What a pool worker says about itself over its control channel. */
 export interface WorkerDescription {
@@ -20,6 +21,8 @@ export interface WorkerDescription {
   externalBytes: number;
   /** The model backend's own memory (the wasm linear memory), null when the backend has none or no model runs. */
   backendMemoryBytes: number | null;
+  /** CPU seconds this thread has used (measured on it: common/thread-cpu.ts); null where the platform cannot say. */
+  cpuSeconds: number | null;
   tasks: number;
   callSteps: number;
   /** Filled in by the model runtime once a model is loaded in this worker. */
@@ -66,6 +69,7 @@ export function exposeWorkerControl(): void {
         heapLimitBytes: getHeapStatistics().heap_size_limit,
         externalBytes: m.external,
         backendMemoryBytes: workerCounters.backendMemoryBytes?.() ?? null,
+        cpuSeconds: threadCpuSeconds(),
         tasks: workerCounters.tasks,
         callSteps: workerCounters.callSteps,
         model: workerCounters.model,

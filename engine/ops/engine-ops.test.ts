@@ -288,6 +288,7 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       'callguard_process_resident_memory_bytes',
       'callguard_worker_heap_used_bytes{thread="all"}',
       'callguard_worker_heap_total_bytes{thread="all"}',
+      'callguard_worker_cpu_seconds{thread="all"}',
       'space="old_space"}',
       'callguard_worker_external_memory_bytes{thread="all"}',
       'callguard_worker_backend_memory_bytes{thread="all"}',
@@ -298,6 +299,8 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
     const mainCpu = Number(/^callguard_main_thread_cpu_seconds (\S+)$/m.exec(m)?.[1]);
     const processCpu = Number(/^callguard_process_cpu_seconds_total (\S+)$/m.exec(m)?.[1]);
     assert.ok(mainCpu > 0 && mainCpu <= processCpu + 0.05, `main thread ${mainCpu} s of the process's ${processCpu} s`);
+    const workersCpu = Number(/^callguard_worker_cpu_seconds\{thread="all"\} (\S+)$/m.exec(m)?.[1]);
+    assert.ok(workersCpu > 0 && mainCpu + workersCpu <= processCpu + 0.05, `workers ${workersCpu} s`);
     // A heap commits at least what it uses: the two worker gauges must come from the same threads' statistics.
     const all = (g: string) => Number(new RegExp(`^${g}\\{thread="all"\\} (\\S+)$`, 'm').exec(m)?.[1]);
     assert.ok(

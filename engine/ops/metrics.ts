@@ -116,7 +116,7 @@ export class EngineMetrics {
       if (!described || now - described.at > 250) described = { at: now, workers: src.supervisor.describeWorkers() };
       return described.workers;
     };
-    const perWorker = (name: string, help: string, pick: (d: WorkerDescription) => number) =>
+    const perWorker = (name: string, help: string, pick: (d: WorkerDescription) => number | null) =>
       new Gauge({
         name,
         help,
@@ -126,8 +126,10 @@ export class EngineMetrics {
           this.reset();
           let sum = 0;
           for (const d of await workers()) {
-            this.set({ thread: String(d.threadId) }, pick(d));
-            sum += pick(d);
+            const v = pick(d);
+            if (v === null) continue;
+            this.set({ thread: String(d.threadId) }, v);
+            sum += v;
           }
           this.set({ thread: 'all' }, sum);
         },
@@ -137,6 +139,12 @@ export class EngineMetrics {
       'V8 heap in use in each worker thread (asked over its control channel at scrape time), and their sum as ' +
         'thread="all"',
       (d) => d.heapUsedBytes,
+    );
+    perWorker(
+      'callguard_worker_cpu_seconds',
+      'CPU time of each actor worker thread since it started, measured by the thread itself (Linux ' +
+        '/proc/thread-self), and their sum as thread="all": rate() is a share of a core',
+      (d) => d.cpuSeconds,
     );
     perWorker(
       'callguard_worker_heap_total_bytes',

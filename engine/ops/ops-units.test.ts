@@ -172,6 +172,7 @@ const ready: ReadinessInput = {
     heapLimitBytes: 0,
     externalBytes: 0,
     backendMemoryBytes: null,
+    cpuSeconds: null,
     tasks: 0,
     callSteps: 0,
     model: { name: 'm', backend: 'wasm' },
