@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
  * `<repo>/models/emotion-v1`.
  */
 export function shippedModelDir(): string {
-  return `${repoRoot()}/models/emotion-v1`;
+  return modelDir('emotion-v1');
+}
+
+/** Directory of a model kept in the repository by name (`emotion-v1`, `emotion-v2`, …). */
+export function modelDir(name: string): string {
+  return `${repoRoot()}/models/${name}`;
 }
 
 /** Directory of the shipped keyword spotter (models/spotter-en-v1). */
