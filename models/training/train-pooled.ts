@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_FRONT_END, frontEndGeometry } from '../../actors/features/front-end-config.js';
 import { selectBackend } from '../runtime/backend.js';
 import { EMOTION_LABELS, checkManifest, manifestFrontEnd, type ModelManifest } from '../runtime/manifest.js';
-import { saveModelDir } from '../runtime/model-files.js';
+import { loadModelDir, saveModelDir } from '../runtime/model-files.js';
+import type { WindowInputSpec } from '../runtime/window-features.js';
 import { DEFAULT_ARCH } from './architecture.js';
 import { AUGMENTATION } from './augment.js';
 import { countsByCorpus, loadCorpora, parseCaps, parseCorpusList } from './corpora.js';
@@ -23,17 +24,45 @@ import { withSeededMathRandom } from './prng.js';
  *   [--cap ravdess:3,emovo:4,nemo:6] [--epochs 6] [--repeats 1] [--copies 3] [--seed 1] [--mixup 0.2]
  *   [--balance pooled|per-corpus] [--training-only-classes true] [--baseline v1-on-corpora.json]
  *   [--cv pooled,corpus | none] [--cv-results pooled.json,corpus.json] [--hold-out ravdess-01] [--name emotion-v2]
- *   [--out models/emotion-v2]
+ *   [--out models/emotion-v2] [--evaluation-only]
  * Cross-validation (pooled speaker folds and/or leave-one-corpus-out) runs first unless `--cv-results` names result
  * files of cross-corpus.js runs with the same recipe (how the shipped figures were produced: the protocols ran as
  * separate processes). The final model then trains on every clip except the `--hold-out` speakers, who stay unheard
  * so a test can check the shipped model on a voice it never learned. `--baseline` names an evaluate-model.js result
  * (emotion-v1 on the same corpora) that EVALUATION.md sets beside the leave-one-corpus-out figures.
+ * `--evaluation-only` trains nothing: the model already in --out (same recipe, checked) gets its evaluation from
+ * `--cv-results` — the final training ran with `--cv none` beside the cross-validation processes.
  */
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+
+/** The model already in `dir`, refused unless its manifest records this recipe, renditions and held-out speakers. */
+async function trainedBefore(
+  dir: string,
+  run: RunConfig,
+  copies: number,
+  holdOut: string[],
+): Promise<{ model: tf.LayersModel; spec: WindowInputSpec; finalLoss: number; before: Record<string, unknown> }> {
+  const { model, manifest } = await loadModelDir(dir, DEFAULT_FRONT_END);
+  const t = manifest.training as Record<string, unknown>;
+  const same =
+    JSON.stringify(t.fit) === JSON.stringify(run.fit) &&
+    t.renditionsPerClip === copies &&
+    JSON.stringify(t.heldOutSpeakers) === JSON.stringify(holdOut) &&
+    JSON.stringify(manifest.architecture.units) === JSON.stringify(run.arch.units);
+  if (!same) {
+    model.dispose();
+    throw new Error(`${dir} was trained with another recipe (${String(t.command)})`);
+  }
+  return {
+    model,
+    spec: { window: manifest.window, input: manifest.input },
+    finalLoss: Number(t.finalLoss),
+    before: { createdAt: manifest.createdAt, command: t.command, commit: t.commit, evaluationCommand: null },
+  };
 }
 
 export async function trainPooled(): Promise<void> {
@@ -66,8 +95,12 @@ export async function trainPooled(): Promise<void> {
   };
   const cmd = `node dist/models/training/train.js ${process.argv.slice(2).join(' ')}`;
   const t0 = Date.now();
+  // --evaluation-only: the model in --out was trained by this same recipe (checked against its manifest); only its
+  // manifest's evaluation and EVALUATION.md are written, from --cv-results (so training and cross-validation can run
+  // in parallel processes).
+  const evaluationOnly = process.argv.includes('--evaluation-only');
   const clips = loadCorpora(corpora, caps, seed, run.trainingOnlyClasses);
-  const rows = buildRows(clips, DEFAULT_FRONT_END, copies, seed);
+  const rows = evaluationOnly ? [] : buildRows(clips, DEFAULT_FRONT_END, copies, seed);
   console.log(
     `features: ${rows.length} clips x ${copies + 1} renditions in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
@@ -82,23 +115,35 @@ export async function trainPooled(): Promise<void> {
       );
     results[r.protocol] = r;
   }
-  if (!saved.length) {
+  if (!saved.length && !evaluationOnly) {
     for (const k of cvKinds) {
       results[k] = await crossCorpus(rows, run, k, copies, caps, cmd, (m) => console.log(m));
       logCrossCorpus(results[k]!, (m) => console.log(m));
     }
   }
-  const train = rows.filter((r) => !holdOut.includes(r.clip.speaker));
-  const { model, spec, finalLoss } = await withSeededMathRandom(seed, () =>
-    trainRun(train, g, run, (m) => console.log(`[final] ${m}`)),
-  );
-  const data = countsByCorpus(train.map((r) => r.clip));
+  const trained = evaluationOnly
+    ? await trainedBefore(out, run, copies, holdOut)
+    : await withSeededMathRandom(seed, () =>
+        trainRun(
+          rows.filter((r) => !holdOut.includes(r.clip.speaker)),
+          g,
+          run,
+          (m) => console.log(`[final] ${m}`),
+        ),
+      );
+  const { model, spec, finalLoss } = trained;
+  // What the model was trained by (kept when only the evaluation is written now).
+  const before = (trained as { before?: Record<string, unknown> }).before;
+  const origin: Record<string, unknown> = before
+    ? { ...before, evaluationCommand: cmd }
+    : { createdAt: new Date().toISOString(), command: cmd, commit: gitCommit() };
+  const data = countsByCorpus(clips.filter((c) => !holdOut.includes(c.speaker)));
   const emodb = results.pooled?.perCorpus.clean.find((s) => s.corpus === 'emodb');
   const manifest: ModelManifest = {
     format: 'callguard-model/1',
     name,
     task: 'emotion-7',
-    createdAt: new Date().toISOString(),
+    createdAt: String(origin.createdAt),
     frontEnd: manifestFrontEnd(DEFAULT_FRONT_END),
     window: spec.window,
     input: spec.input,
@@ -124,8 +169,9 @@ export async function trainPooled(): Promise<void> {
       fit: run.fit,
       renditionsPerClip: copies,
       finalLoss,
-      command: cmd,
-      commit: gitCommit(),
+      command: String(origin.command),
+      commit: String(origin.commit),
+      ...('evaluationCommand' in origin ? { evaluationCommand: origin.evaluationCommand } : {}),
     },
     augmentation: {
       audio: AUGMENTATION,
