@@ -297,7 +297,11 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
       assert.ok(m.includes(name), `metrics include ${name}`);
     // The main thread measures its own CPU (not the process's): above 0, below the whole process's.
     const mainCpu = Number(/^callguard_main_thread_cpu_seconds (\S+)$/m.exec(m)?.[1]);
-    const processCpu = Number(/^callguard_process_cpu_seconds_total (\S+)$/m.exec(m)?.[1]);
+    // The bound is the process's CPU since it started (this test's process hosts the engine): prom-client's
+    // process_cpu_seconds_total counts only from the registry's creation, while a thread counts from its own start, so
+    // after the earlier tests in this file the main thread legitimately exceeds that counter (CI saw 46.8 s vs 1.8 s).
+    const usage = process.cpuUsage();
+    const processCpu = (usage.user + usage.system) / 1e6;
     assert.ok(mainCpu > 0 && mainCpu <= processCpu + 0.05, `main thread ${mainCpu} s of the process's ${processCpu} s`);
     const workersCpu = Number(/^callguard_worker_cpu_seconds\{thread="all"\} (\S+)$/m.exec(m)?.[1]);
     assert.ok(workersCpu > 0 && mainCpu + workersCpu <= processCpu + 0.05, `workers ${workersCpu} s`);
