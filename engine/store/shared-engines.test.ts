@@ -110,9 +110,21 @@ test(twoEnginesOnOneTitle, async () => {
       [true],
     );
 
-    // S3 opts out while its call is analysed on A: the alert A raises afterwards is refused, not sent.
+    // S3 opts out while its call is analysed on A: the alert A raises afterwards is refused, not sent. The STOP goes
+    // once A's enrolment check (answered by PostgreSQL after the call is up) has said yes: sent earlier, the check can
+    // read the opt-out and A stops analysing, so no alert is raised at all (CI saw that race).
+    const gate = A.siprec.gate!;
+    let gateSaidYes: Promise<unknown> = Promise.resolve();
+    A.siprec.gate = (info) => {
+      const answer = gate(info);
+      gateSaidYes = Promise.resolve(answer);
+      return answer;
+    };
     let stop: Promise<number> | null = null;
-    const third = await call(A, 'a3', S3, () => (stop = simB.sendMo(S3, 'STOP')));
+    const third = await call(A, 'a3', S3, () => {
+      stop = gateSaidYes.then(() => simB.sendMo(S3, 'STOP'));
+    });
+    assert.equal(await gateSaidYes, { analyse: true }, 'A analyses S3 before the STOP');
     assert.is(await stop!, 0);
     await until('A refused its alert for S3 (opted out mid-call)', async () =>
       ((await api(A)('/alerts')).body.alerts ?? []).some(
