@@ -49,6 +49,13 @@ export const COMPARE_VARIANTS: readonly CompareVariant[] = [
     env: { CALLGUARD_RTP_IO_THREADS: '2' },
   },
   {
+    name: 'chunk-200ms',
+    description:
+      'a call is stepped once it has 200 ms of new audio, not 100 ms (CALLGUARD_ENGINE_MIN_CHUNK_SECONDS=0.2): half ' +
+      'the tasks, messages and per-step work for the same windows',
+    env: { CALLGUARD_ENGINE_MIN_CHUNK_SECONDS: '0.2' },
+  },
+  {
     name: 'workers-1',
     description: 'one actor worker thread (CALLGUARD_POOL_THREADS=1)',
     env: { CALLGUARD_POOL_THREADS: '1' },

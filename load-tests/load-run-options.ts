@@ -24,7 +24,8 @@ export const USAGE =
   --ramp-start N --ramp-step N --ramp-max N --step-seconds S   (defaults 25, 25, 1000, 30)
   --compare             the same plan (--calls, --duration, --rate) against each engine variant in turn:
                         callguard (as shipped), unbatched (model.maxBatch 1), meyda (engine.spectralStage meyda),
-                        rtp-main-thread (rtp.ioThreads 0), io-2 (rtp.ioThreads 2), workers-1 (pool.threads 1)
+                        rtp-main-thread (rtp.ioThreads 0), io-2 (rtp.ioThreads 2), chunk-200ms
+                        (engine.minChunkSeconds 0.2), workers-1 (pool.threads 1)
   --variants a,b        which variants to compare (default all)
   --soak S              hold --calls concurrent calls for S seconds, each replaced as it ends (--duration per call);
                         samples engine RSS and heap, reports memory per call and whether RSS is flat
