@@ -5,8 +5,8 @@ import { TemporalStdPooling } from '../runtime/layers.js';
  * The emotion network. Training runs on the wasm backend, which has no Conv2DBackpropFilter kernel, so "convolutions"
  * are written as patch reshapes + Dense: reshape [T, F] → [T/2, 2F] then a Dense is exactly a Conv1D with kernel 2
  * and stride 2. Three such levels (20, 40, 80 ms receptive field per output) then global average + max (+ std) pooling
- * over time (pooling keeps partial, wrap-padded windows meaningful) and a softmax. Only standard layers: any TF.js
- * loads it.
+ * over time (pooling keeps partial, wrap-padded windows meaningful), optionally attention pooling, and a softmax.
+ * Only standard layers and the registered std pooling: the runtime loads it.
  */
 
 export interface ArchConfig {
@@ -21,6 +21,11 @@ export interface ArchConfig {
   l2: number;
   /** Add standard-deviation pooling over time to the average and max pooling. */
   stdPool: boolean;
+  /**
+   * Add attention pooling (a learned score per time step, softmax over time, the weighted sum of the last level):
+   * lets the net weigh the emotional stretches of a window over its pauses. Absent = off (v1 and v2's graph).
+   */
+  attentionPool?: boolean;
 }
 
 export const DEFAULT_ARCH: ArchConfig = {
@@ -61,6 +66,19 @@ export function buildModel(
   const max = tf.layers.globalMaxPooling1d({ name: 'maxpool' }).apply(x) as tf.SymbolicTensor;
   const pools = [avg, max];
   if (arch.stdPool) pools.push(new TemporalStdPooling({ name: 'stdpool' }).apply(x) as tf.SymbolicTensor);
+  if (arch.attentionPool) {
+    // Standard layers only, so the runtime loads it without a custom layer: [t, u] → score [t, 1] → weights over
+    // time → [1, u] = weightsᵀ · x.
+    const score = tf.layers
+      .dense({ units: 1, kernelInitializer: init(), name: 'attnscore' })
+      .apply(x) as tf.SymbolicTensor;
+    // TF.js's softmax takes only the last axis: flatten to [t], softmax, back to [t, 1].
+    const flat = tf.layers.flatten({ name: 'attnscores' }).apply(score) as tf.SymbolicTensor;
+    const soft = tf.layers.softmax({ name: 'attnsoftmax' }).apply(flat) as tf.SymbolicTensor;
+    const weights = tf.layers.reshape({ targetShape: [t, 1], name: 'attnweights' }).apply(soft) as tf.SymbolicTensor;
+    const pooled = tf.layers.dot({ axes: 1, name: 'attnpool' }).apply([weights, x]) as tf.SymbolicTensor;
+    pools.push(tf.layers.flatten({ name: 'attnflat' }).apply(pooled) as tf.SymbolicTensor);
+  }
   let h = tf.layers.concatenate({ name: 'pool' }).apply(pools) as tf.SymbolicTensor;
   if (arch.headUnits > 0) {
     if (arch.headDropout > 0)

@@ -21,7 +21,8 @@ import type { ModelOnCorpora } from './evaluate-model.js';
  * Cross-validation over pooled corpora (issue 18). Usage:
  *   node dist/models/training/cross-corpus.js --protocol pooled|corpus [--corpora emodb,ravdess,emovo,nemo]
  *     [--cap ravdess:3,emovo:4,nemo:8] [--epochs N] [--repeats N] [--copies N] [--seed N] [--mixup α]
- *     [--units 128,128,128] [--balance pooled|per-corpus] [--training-only-classes true] [--folds 0,1,2,3]
+ *     [--units 128,128,128] [--attention-pool true] [--balance pooled|per-corpus] [--training-only-classes true]
+ *     [--folds 0,1,2,3]
  *     [--out file.json]
  *   node dist/models/training/cross-corpus.js --merge a.json,b.json --out all.json
  * `--folds` runs some folds of a protocol (one process per core); `--merge` joins such runs into one result.
@@ -140,7 +141,12 @@ async function main(): Promise<void> {
   const run: RunConfig = {
     features: DEFAULT_FEATURES,
     levelNorm: 'voiced-mean',
-    arch: { ...DEFAULT_ARCH, units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number) },
+    arch: {
+      ...DEFAULT_ARCH,
+      units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number),
+      // Only when asked, so the recipes recorded before the option compare equal (--merge, --cv-results).
+      ...(arg('attention-pool', 'false') === 'true' ? { attentionPool: true } : {}),
+    },
     fit: {
       ...DEFAULT_FIT,
       seed,
