@@ -52,7 +52,7 @@ export const COMPARE_VARIANTS: readonly CompareVariant[] = [
     name: 'chunk-200ms',
     description:
       'a call is stepped once it has 200 ms of new audio, not 100 ms (CALLGUARD_ENGINE_MIN_CHUNK_SECONDS=0.2): half ' +
-      'the tasks, messages and per-step work for the same windows',
+      'the tasks, messages and per-step preparations for the same windows',
     env: { CALLGUARD_ENGINE_MIN_CHUNK_SECONDS: '0.2' },
   },
   {

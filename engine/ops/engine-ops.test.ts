@@ -299,7 +299,7 @@ test('readiness, metrics, subscribers.enforce and SIGTERM drain with SIPREC call
     const mainCpu = Number(/^callguard_main_thread_cpu_seconds (\S+)$/m.exec(m)?.[1]);
     // The bound is the process's CPU since it started (this test's process hosts the engine): prom-client's
     // process_cpu_seconds_total counts only from the registry's creation, while a thread counts from its own start, so
-    // after the earlier tests in this file the main thread legitimately exceeds that counter (CI saw 46.8 s vs 1.8 s).
+    // after the earlier tests in this process the main thread legitimately exceeds that counter (CI saw 46.8 s vs 1.8 s).
     const usage = process.cpuUsage();
     const processCpu = (usage.user + usage.system) / 1e6;
     assert.ok(mainCpu > 0 && mainCpu <= processCpu + 0.05, `main thread ${mainCpu} s of the process's ${processCpu} s`);

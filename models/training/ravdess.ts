@@ -4,7 +4,8 @@ import { loadNamedClips, type Clip, type TrainingOnlyLabel } from './clip.js';
 /**
  * RAVDESS speech (telephone-band copy; 24 North American English actors), labelled from the file name
  * `03-01-EE-II-SS-RR-AA.wav` (README of the data folder). calm (02) and surprised (08) have no Emo-DB class: the name
- * parses (emotion null) and the loader drops them — see models/emotion-v2/EVALUATION.md for why.
+ * parses (emotion null): the loader drops them, or keeps them as training-only labels (`withTrainingOnly`) — see
+ * models/training/CROSS-CORPUS.md, "Decisions on classes", for why.
  */
 
 export const RAVDESS_DIR = '/work/shared/data/ravdess-8k';
