@@ -1,17 +1,15 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
-import { extractOffline } from '../../actors/features/offline-extractor.js';
-import { parseWav } from '../../engine/media/wav-reader.js';
 import { selectBackend } from './backend.js';
 import { EMOTION_LABELS, checkManifest } from './manifest.js';
 import { loadModelDir, type LoadedModel } from './model-files.js';
 import { BatchedPredictor } from './predictor.js';
 import { modelDir } from './shipped-model.js';
+import { wavWindowInputs } from '../../test/support/wav-windows.js';
 import { RAVDESS_DIR as RAVDESS } from '../training/ravdess.js';
-import { assembleWindow } from './window-features.js';
 
 /**
  * emotion-v2 (pooled corpora) end to end through the engine's path on voices it never heard: the RAVDESS actors its
@@ -38,12 +36,7 @@ function meanScore(actor: string, code: string): number {
     .filter((f) => f.startsWith(`03-01-${code}-`) && f.endsWith(`-${actor}.wav`))
     .sort();
   assert.ok(files.length >= 4, `${files.length} clips of actor ${actor}, code ${code}`);
-  const inputs: Float32Array[] = [];
-  for (const f of files) {
-    const wav = parseWav(new Uint8Array(readFileSync(join(RAVDESS, f))));
-    const { rows, windows, geometry } = extractOffline(wav.channels[0], wav.sampleRate, DEFAULT_FRONT_END);
-    for (const w of windows) inputs.push(assembleWindow(rows, w.startFrame, w.frames, geometry, loaded.manifest));
-  }
+  const inputs = files.flatMap((f) => wavWindowInputs(join(RAVDESS, f), loaded.manifest));
   const probs = predictor.predict(inputs);
   return inputs.reduce((s, _, i) => s + predictor.highArousalNegative(probs, i), 0) / inputs.length;
 }

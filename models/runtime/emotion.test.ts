@@ -1,15 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
-import { extractOffline } from '../../actors/features/offline-extractor.js';
-import { parseWav } from '../../engine/media/wav-reader.js';
+import { wavWindowInputs } from '../../test/support/wav-windows.js';
 import { selectBackend } from './backend.js';
 import { loadModelDir, type LoadedModel } from './model-files.js';
 import { BatchedPredictor } from './predictor.js';
 import { shippedModelDir } from './shipped-model.js';
-import { assembleWindow } from './window-features.js';
 
 /**
  * End to end through the engine's path: WAV → streaming front-end → the windows it emits → assembleWindow →
@@ -39,10 +37,9 @@ function scores(speaker: string, letter: string): number[] {
   assert.ok(files.length >= 3, `${files.length} clips of ${speaker}/${letter}`);
   const inputs: Float32Array[] = [];
   for (const f of files) {
-    const wav = parseWav(new Uint8Array(readFileSync(join(DATA, f))));
-    const { rows, windows, geometry } = extractOffline(wav.channels[0], wav.sampleRate, DEFAULT_FRONT_END);
+    const windows = wavWindowInputs(join(DATA, f), loaded.manifest);
     assert.ok(windows.length >= 1, `${f} gives a window`);
-    for (const w of windows) inputs.push(assembleWindow(rows, w.startFrame, w.frames, geometry, loaded.manifest));
+    inputs.push(...windows);
   }
   const probs = predictor.predict(inputs);
   return inputs.map((_, i) => predictor.highArousalNegative(probs, i));
