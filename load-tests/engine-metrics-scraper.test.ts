@@ -99,3 +99,16 @@ test('RTP I/O threads: busy seconds summed over threads, their share of a core o
 });
 
 test.run();
+
+test('pool tasks per second: the counter differenced over the scrapes inside a window', () => {
+  const s = new EngineMetricsScraper('http://127.0.0.1:1/metrics');
+  const scrape = (t: number, tasks: number | null) =>
+    s.scrapes.push({ t, poolTasks: tasks } as (typeof s.scrapes)[number]);
+  scrape(1000, 100);
+  scrape(2000, null);
+  scrape(3000, 700);
+  scrape(9000, 900);
+  assert.is(s.poolTasksPerSecond(0, 5000), 300, '600 tasks in 2 s');
+  assert.is(s.poolTasksPerSecond(2500, 5000), null, 'one scrape is no rate');
+  assert.is(s.poolTasksPerSecond(0, 10_000), 100, '800 tasks in 8 s');
+});

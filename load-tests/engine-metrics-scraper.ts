@@ -133,6 +133,8 @@ export interface MetricsScrape {
    * the engine cannot measure CPU per thread (not Linux). Null without I/O threads or when not reported.
    */
   ioThreadCpuSeconds: number | null;
+  /** Tasks handed to the worker pool since the engine started (`callguard_pool_tasks_total`); null when not reported. */
+  poolTasks: number | null;
 }
 
 /** Scrapes /metrics every `periodMs` and keeps every scrape (a few kB each), for per-step and per-window diffs. */
@@ -177,6 +179,7 @@ export class EngineMetricsScraper {
           externalBytes: gauge(text, 'callguard_nodejs_external_memory_bytes'),
           workerBackendBytes: gauge(text, 'callguard_worker_backend_memory_bytes\\{thread="all"\\}'),
           ioThreadCpuSeconds: null,
+          poolTasks: gauge(text, 'callguard_pool_tasks_total'),
           slabBytes: sumOrNull(
             gauge(text, 'callguard_call_slab_bytes\\{state="live"\\}'),
             gauge(text, 'callguard_call_slab_bytes\\{state="idle"\\}'),
@@ -209,6 +212,19 @@ export class EngineMetricsScraper {
     if (b.t <= a.t || b.ioThreadCpuSeconds! < a.ioThreadCpuSeconds!) return null;
     // CPU s / elapsed s, as % of one core, to 0.1.
     return Math.round((1000 * 1000 * (b.ioThreadCpuSeconds! - a.ioThreadCpuSeconds!)) / (b.t - a.t)) / 10;
+  }
+
+  /**
+   * Tasks handed to the worker pool per second over [from, to] (the counter differenced between the first and last
+   * scrapes inside the span, to 0.1); null without two such scrapes.
+   */
+  poolTasksPerSecond(from: number, to: number): number | null {
+    const inside = this.scrapes.filter((x) => x.t >= from && x.t <= to && x.poolTasks !== null);
+    if (inside.length < 2) return null;
+    const a = inside[0];
+    const b = inside[inside.length - 1];
+    if (b.t <= a.t || b.poolTasks! < a.poolTasks!) return null;
+    return Math.round((10 * 1000 * (b.poolTasks! - a.poolTasks!)) / (b.t - a.t)) / 10;
   }
 
   /**

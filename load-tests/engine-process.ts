@@ -22,6 +22,8 @@ export interface EngineProcessOptions {
   logLevel?: string;
   /** Extra node flags before the script (e.g. --cpu-prof, which Node 20's NODE_OPTIONS does not accept). */
   nodeArgs?: string[];
+  /** Another built checkout of callguard whose engine runs instead of this one's (a same-run baseline). */
+  root?: string;
 }
 
 export interface EngineProcess {
@@ -60,7 +62,7 @@ export async function startEngineProcess(o: EngineProcessOptions, readyTimeoutMs
   };
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(o.nodeArgs ?? []), join(repoRoot, 'bin/callguard.js'), 'serve'],
+    [...(o.nodeArgs ?? []), join(o.root ?? repoRoot, 'bin/callguard.js'), 'serve'],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -29,6 +29,8 @@ export interface EngineSessionOptions {
   env?: Record<string, string>;
   /** Extra node flags of the spawned engine (profiling). */
   nodeArgs?: string[];
+  /** Another built checkout whose engine is spawned instead of this one's. */
+  root?: string;
   smscPort?: number;
 }
 
@@ -46,6 +48,7 @@ export async function openEngineSession(o: EngineSessionOptions): Promise<Engine
         smppUrl,
         env: o.env,
         nodeArgs: o.nodeArgs,
+        root: o.root,
       });
   } catch (err) {
     await smsc.close();

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { scoreAlerts, type AlertScore } from './alert-scoring.js';
 import type { CallResult } from './call-generator.js';
 import type { PlannedCall } from './call-plan.js';
@@ -5,6 +7,7 @@ import { openEngineSession } from './engine-session.js';
 import type { ChartPoint } from './load-chart.js';
 import { mainAndIo, type StepReport } from './step-report.js';
 import { runStep, sessionStepContext } from './load-step.js';
+import { runCommit } from './run-provenance.js';
 import type { MachineCpuSampler } from './proc-sampler.js';
 
 /**
@@ -17,6 +20,8 @@ export interface CompareVariant {
   description: string;
   /** CALLGUARD_* settings of the spawned engine. */
   env: Record<string, string>;
+  /** Another built checkout of callguard to run instead of this one (`--baseline DIR`): a code change's reference. */
+  root?: string;
 }
 
 export const COMPARE_VARIANTS: readonly CompareVariant[] = [
@@ -71,6 +76,27 @@ export interface VariantResult {
   error?: string;
 }
 
+/**
+ * A variant that runs another built checkout of callguard (a git worktree of the reference commit, `npm run build`
+ * done) with its own defaults: the same plan in the same run against the build a code change is measured against.
+ * Throws a clear error when `dir` holds no built engine.
+ */
+export function baselineVariant(dir: string): CompareVariant {
+  const root = resolve(dir);
+  if (!existsSync(join(root, 'bin/callguard.js')) || !existsSync(join(root, 'dist/engine/cli/main.js')))
+    throw new Error(
+      `--baseline ${dir}: no built callguard there (expected bin/callguard.js and dist/; run npm run build)`,
+    );
+  const commit = runCommit(root);
+  const id = commit ? `${commit.sha.slice(0, 7)}${commit.dirty ? '-dirty' : ''}` : 'unknown-commit';
+  return {
+    name: `baseline-${id}`,
+    description: `the engine of ${root} (commit ${commit ? commit.sha : 'unknown'}${commit?.dirty ? ', with uncommitted changes' : ''}) on its own defaults`,
+    env: {},
+    root,
+  };
+}
+
 /** Pick variants by name ("callguard,unbatched"); unknown names are an error that lists the known ones. */
 export function selectVariants(spec: string | undefined): CompareVariant[] {
   if (!spec) return [...COMPARE_VARIANTS];
@@ -95,7 +121,7 @@ export async function runComparison(o: CompareOptions): Promise<VariantResult[]>
   const out: VariantResult[] = [];
   for (const variant of o.variants) {
     o.log(`variant ${variant.name}: ${variant.description}`);
-    const session = await openEngineSession({ env: variant.env });
+    const session = await openEngineSession({ env: variant.env, root: variant.root });
     try {
       const ctx = sessionStepContext(session, o);
       await runStep({ ...ctx, chartPoints: [], log: () => {} }, o.warmUp, o.warmUp.length, 'warm-up');
@@ -120,10 +146,10 @@ export function compareMarkdown(results: readonly VariantResult[]): string[] {
   L.push('');
   L.push(
     '| variant | kept up | engine CPU % mean / peak (main thread / RTP I/O threads) | lag s p50 / max | verdict ' +
-      'latency ms p50 / p95 / p99 | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun ' +
+      'latency ms p50 / p95 / p99 | pool tasks/s | predicts/s | windows per predict | predict ms p50 / p99 | RTP lost | overrun ' +
       'samples | alerts: scam-like (recall) | false alerts on calm |',
   );
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const s = r.step;
     const m = s.engineMetrics;
@@ -132,7 +158,8 @@ export function compareMarkdown(results: readonly VariantResult[]): string[] {
       `| ${r.variant.name} | ${s.sustainable ? 'yes' : `**no**: ${s.reasons.join('; ')}`} ` +
         `| ${s.engine ? `${s.engine.cpuPercentMean} / ${s.engine.cpuPercentPeak}${mainAndIo(s.engine)}` : 'n/a'} ` +
         `| ${s.lagSeconds ? `${s.lagSeconds.p50} / ${s.lagSeconds.max}` : 'n/a'} ` +
-        `| ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m?.predictsPerSecond ?? 'n/a'} ` +
+        `| ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m?.poolTasksPerSecond ?? 'n/a'} ` +
+        `| ${m?.predictsPerSecond ?? 'n/a'} ` +
         `| ${m?.inferenceBatch?.mean ?? 'n/a'} ` +
         `| ${m?.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} ` +
         `| ${s.rtpPacketsLost ?? 'n/a'} | ${s.ringOverrunSamples ?? 'n/a'} ` +

@@ -154,16 +154,16 @@ export function reportMarkdown(r: LoadReport, chartFile: string | null, soak: So
     );
     L.push(
       '| step | windows scored | verdict latency ms p50 / p95 / p99 | whole step p99 (arrivals, departures) | ' +
-        'windows/s | predicts/s | windows per predict (mean) | predict ms p50 / p99 |',
+        'windows/s | pool tasks/s | predicts/s | windows per predict (mean) | predict ms p50 / p99 |',
     );
-    L.push('|---|---|---|---|---|---|---|---|');
+    L.push('|---|---|---|---|---|---|---|---|---|');
     for (const s of withMetrics) {
       const m = s.engineMetrics!;
       const v = m.verdictLatencyMs;
       L.push(
         `| ${s.label ?? s.targetConcurrency} | ${v?.count ?? 'n/a'} ` +
           `| ${v ? `${v.p50} / ${v.p95} / ${v.p99}` : 'n/a'} | ${m.verdictLatencyMsWholeStep.p99} ` +
-          `| ${m.windowsPerSecond ?? 'n/a'} | ${m.predictsPerSecond ?? 'n/a'} | ${m.inferenceBatch?.mean ?? 'n/a'} ` +
+          `| ${m.windowsPerSecond ?? 'n/a'} | ${m.poolTasksPerSecond ?? 'n/a'} | ${m.predictsPerSecond ?? 'n/a'} | ${m.inferenceBatch?.mean ?? 'n/a'} ` +
           `| ${m.inferenceMs ? `${m.inferenceMs.p50} / ${m.inferenceMs.p99}` : 'n/a'} |`,
       );
     }

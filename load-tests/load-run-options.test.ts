@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseLoadArgs, type LoadRunOptions } from './load-run-options.js';
@@ -57,6 +61,24 @@ test(refusedTwoModesATitle, () => {
   assert.throws(() => parse('--conversation', 'shouting'), /expected overlapping, turns or spoken/);
   assert.throws(() => parse('--compare', '--target', '127.0.0.1:5060'), /spawns its own engines/);
   assert.throws(() => parse('--duration', '60-30'), /bad range/);
+});
+
+test('--baseline: another built checkout runs first, named by its commit; refused without a built engine', () => {
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  const o = parse('--compare', '--variants', 'callguard', '--baseline', repo);
+  assert.equal(
+    o.variants.map((v) => v.name.replace(/[0-9a-f]{7}(-dirty)?$/, 'SHA')),
+    ['baseline-SHA', 'callguard'],
+  );
+  assert.is(o.variants[0].root, repo.replace(/\/$/, ''));
+  assert.is(o.variants[1].root, undefined);
+  const empty = mkdtempSync(join(tmpdir(), 'callguard-baseline-'));
+  try {
+    assert.throws(() => parse('--compare', '--baseline', empty), /no built callguard there/);
+  } finally {
+    rmSync(empty, { recursive: true });
+  }
+  assert.throws(() => parse('--baseline', repo), /--baseline is a --compare variant/);
 });
 
 test.run();

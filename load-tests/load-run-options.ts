@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isLoopback } from './call-generator.js';
 import type { CallPlanOptions, SecondsRange } from './call-plan.js';
-import { selectVariants, type CompareVariant } from './load-compare.js';
+import { baselineVariant, selectVariants, type CompareVariant } from './load-compare.js';
 import type { LoadReport } from './load-report.js';
 import { runBoundSeconds } from './soak-plan.js';
 
@@ -27,6 +27,8 @@ export const USAGE =
                         rtp-main-thread (rtp.ioThreads 0), io-2 (rtp.ioThreads 2), chunk-200ms
                         (engine.minChunkSeconds 0.2), workers-1 (pool.threads 1)
   --variants a,b        which variants to compare (default all)
+  --baseline DIR        with --compare: also run the engine of another built checkout (e.g. a git worktree of the
+                        commit before a change), first, on its own defaults: a code change against its reference
   --soak S              hold --calls concurrent calls for S seconds, each replaced as it ends (--duration per call);
                         samples engine RSS and heap, reports memory per call and whether RSS is flat
   --soak-warm-up S      seconds of the soak left out of the memory verdict (default 120)
@@ -88,6 +90,7 @@ export function parseLoadArgs(argv: string[]): LoadRunOptions | 'help' {
       ramp: { type: 'boolean' },
       compare: { type: 'boolean' },
       variants: { type: 'string' },
+      baseline: { type: 'string' },
       soak: { type: 'string' },
       'soak-warm-up': { type: 'string' },
       'ramp-start': { type: 'string' },
@@ -113,6 +116,7 @@ export function parseLoadArgs(argv: string[]): LoadRunOptions | 'help' {
     throw new Error('--ramp, --compare and --soak are separate modes: pick one');
   if (a.target && a['engine-node-arg']?.length)
     throw new Error('--engine-node-arg applies to an engine this run spawns; it cannot reach --target');
+  if (a.baseline && !a.compare) throw new Error('--baseline is a --compare variant: add --compare');
   if ((a.compare || a.soak) && a.target)
     throw new Error(
       `--${a.compare ? 'compare' : 'soak'} spawns its own engine${a.compare ? 's' : ''}; it cannot drive --target`,
@@ -142,7 +146,7 @@ export function parseLoadArgs(argv: string[]): LoadRunOptions | 'help' {
       max: Number(a['ramp-max'] ?? 1000),
       holdSeconds: Number(a['step-seconds'] ?? 30),
     },
-    variants: a.compare ? selectVariants(a.variants) : [],
+    variants: a.compare ? [...(a.baseline ? [baselineVariant(a.baseline)] : []), ...selectVariants(a.variants)] : [],
     soakSeconds,
     soakWarmUpSeconds,
     maxSeconds: runBoundSeconds(soakSeconds, a['max-seconds']),

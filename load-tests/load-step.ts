@@ -140,6 +140,7 @@ function engineMetrics(
       verdict && verdict.to > verdict.from
         ? Math.round((verdict.histogram.count / ((verdict.to - verdict.from) / 1000)) * 10) / 10
         : null,
+    poolTasksPerSecond: scraper.poolTasksPerSecond(window.from, window.to),
   };
 }
 

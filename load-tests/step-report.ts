@@ -64,6 +64,8 @@ export interface EngineStepMetrics {
   inferenceMs: HistogramSummary | null;
   predictsPerSecond: number | null;
   windowsPerSecond: number | null;
+  /** Tasks the supervisor handed to the worker pool per second (each posts one message to a worker). */
+  poolTasksPerSecond?: number | null;
 }
 
 /**
