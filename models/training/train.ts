@@ -17,7 +17,7 @@ import { withSeededMathRandom } from './prng.js';
 /**
  * Train the shipped emotion model (`npm run train`):
  *   node dist/models/training/train.js [--out models/emotion-v1] [--seed N] [--epochs N] [--copies N]
- *     [--cv loso|pairs|none]
+ *     [--cv loso|pairs|none] [--units 128,128,128] [--name emotion-v1]
  * 1. Extract features of every Emo-DB clip, clean and in `copies` telephone-augmented renditions, with the engine's
  *    streaming front-end. 2. Speaker-independent cross-validation (default: leave-one-speaker-out, 8 folds).
  * 3. Train on all 8 speakers with the same recipe, write model.json/weights.bin/manifest.json/EVALUATION.md.
@@ -30,6 +30,14 @@ export const DEFAULT_COPIES = 6;
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+
+/** `--units 64,64,64`: units of each level of the pyramid (as many levels as numbers). */
+function parseUnits(spec: string): number[] {
+  const units = spec.split(',').map(Number);
+  if (units.some((u) => !Number.isInteger(u) || u < 1))
+    throw new Error(`--units ${spec}: expected whole numbers >= 1 separated by commas, e.g. 128,128,128`);
+  return units;
 }
 
 function pct(x: number): string {
@@ -130,12 +138,13 @@ async function main(): Promise<void> {
   const seed = Number(arg('seed', '1'));
   const copies = Number(arg('copies', String(DEFAULT_COPIES)));
   const cvKind = arg('cv', 'loso') as 'loso' | 'pairs' | 'none';
+  const name = arg('name', 'emotion-v1');
   const backend = await selectBackend({ prefer: ['wasm', 'cpu'] });
   const g = frontEndGeometry(DEFAULT_FRONT_END);
   const run: RunConfig = {
     features: DEFAULT_FEATURES,
     levelNorm: 'voiced-mean',
-    arch: DEFAULT_ARCH,
+    arch: { ...DEFAULT_ARCH, units: parseUnits(arg('units', DEFAULT_ARCH.units.join(','))) },
     fit: { ...DEFAULT_FIT, seed, epochs: Number(arg('epochs', String(DEFAULT_FIT.epochs))) },
   };
   const t0 = Date.now();
@@ -154,10 +163,12 @@ async function main(): Promise<void> {
   );
   const cmd =
     `node dist/models/training/train.js --out ${out} --seed ${seed} --epochs ${run.fit.epochs} --copies ${copies} ` +
-    `--cv ${cvKind}`;
+    `--cv ${cvKind}` +
+    (run.arch.units.join(',') === DEFAULT_ARCH.units.join(',') ? '' : ` --units ${run.arch.units.join(',')}`) +
+    (name === 'emotion-v1' ? '' : ` --name ${name}`);
   const manifest: ModelManifest = {
     format: 'callguard-model/1',
-    name: 'emotion-v1',
+    name,
     task: 'emotion-7',
     createdAt: new Date().toISOString(),
     frontEnd: manifestFrontEnd(DEFAULT_FRONT_END),
