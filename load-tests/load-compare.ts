@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { scoreAlerts, type AlertScore } from './alert-scoring.js';
 import type { CallResult } from './call-generator.js';
 import type { PlannedCall } from './call-plan.js';
-import { openEngineSession } from './engine-session.js';
+import { openEngineSession, type EngineSessionOptions } from './engine-session.js';
 import type { ChartPoint } from './load-chart.js';
 import { mainAndIo, type StepReport } from './step-report.js';
 import { runStep, sessionStepContext } from './load-step.js';
@@ -107,8 +107,19 @@ export function selectVariants(spec: string | undefined): CompareVariant[] {
   });
 }
 
+/** How a variant's engine is spawned: the run's --engine-env and --engine-node-arg, then the variant's own settings. */
+export function variantSession(
+  variant: CompareVariant,
+  o: Pick<CompareOptions, 'engineEnv' | 'engineNodeArgs'>,
+): EngineSessionOptions {
+  return { env: { ...o.engineEnv, ...variant.env }, nodeArgs: o.engineNodeArgs, root: variant.root };
+}
+
 export interface CompareOptions {
   variants: readonly CompareVariant[];
+  /** --engine-env and --engine-node-arg: given to every variant's engine (a variant's own settings win). */
+  engineEnv?: Record<string, string>;
+  engineNodeArgs?: string[];
   plan: PlannedCall[];
   warmUp: PlannedCall[];
   machine: MachineCpuSampler;
@@ -121,7 +132,7 @@ export async function runComparison(o: CompareOptions): Promise<VariantResult[]>
   const out: VariantResult[] = [];
   for (const variant of o.variants) {
     o.log(`variant ${variant.name}: ${variant.description}`);
-    const session = await openEngineSession({ env: variant.env, root: variant.root });
+    const session = await openEngineSession(variantSession(variant, o));
     try {
       const ctx = sessionStepContext(session, o);
       await runStep({ ...ctx, chartPoints: [], log: () => {} }, o.warmUp, o.warmUp.length, 'warm-up');

@@ -83,6 +83,8 @@ export async function runLoadMode(c: LoadRunContext, state: LoadRunState): Promi
     );
     state.compare = await runComparison({
       variants: o.variants,
+      engineEnv: o.engineEnv,
+      engineNodeArgs: o.engineNodeArgs,
       plan,
       warmUp: c.warm,
       machine: c.machine,
