@@ -116,6 +116,9 @@ export interface CallEnded {
   info: CallInfo;
 }
 
+/** The usual RTP packet time: the step in which a call's buffered audio grows. */
+const PACKET_MS = 20;
+
 interface CallEntry {
   spec: CallSpec;
   slab: CallSlabHandles;
@@ -692,7 +695,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (let i = 0; i < c.rings.length; i++) secs[i] = c.rings[i].availableRead() / c.spec.legs[i].sampleRate;
     const wait = stepWaitSeconds(secs, minSeconds);
     if (wait === 0) return true;
-    c.notBefore = now + wait * 1000;
+    // One RTP packet early: audio lands in packet-sized steps, so a call is never looked at later than it could be ready.
+    c.notBefore = now + Math.max(0, wait * 1000 - PACKET_MS);
     return false;
   }
 
