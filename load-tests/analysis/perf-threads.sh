@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # CPU time per thread of a running engine, and each busy thread's top symbols, from Linux perf (Debian linux-perf).
-#   load-tests/analysis/perf-threads.sh PID SECONDS OUT_DIR [TOP]
+#   load-tests/analysis/perf-threads.sh PID SECONDS OUT_DIR [TOP]     record, then report
+#   load-tests/analysis/perf-threads.sh --report OUT_DIR [TOP]         report an OUT_DIR/perf.data again
 # Start the engine with --perf-basic-prof so JavaScript frames have names, e.g.
 #   npm run load -- --calls 150 --duration 60 --engine-node-arg=--perf-basic-prof &   # then, in steady state:
 #   load-tests/analysis/perf-threads.sh "$(pgrep -f 'callguard.js serve')" 30 /tmp/perf
 # Why perf and not --cpu-prof: V8's profiler samples on a wall-clock timer, so a thread that is runnable but not
 # running (preempted on a busy box, e.g. right after postMessage wakes a worker) is charged to whatever it was in,
 # and native code without V8 frames (PocketSphinx) shows as "(program)". perf's cpu-clock event samples a thread only
-# while it runs on a CPU.
-set -euo pipefail
-if [ $# -lt 3 ]; then sed -n 2,10p "$0" | sed 's/^# \{0,1\}//'; exit 2; fi
-pid=$1 secs=$2 out=$3 top=${4:-25}
-mkdir -p "$out"
-perf record -e cpu-clock -F 999 -g -p "$pid" -o "$out/perf.data" -- sleep "$secs" 2> "$out/record.log"
-perf report -i "$out/perf.data" --no-children --sort pid --stdio -g none 2>/dev/null | grep '%' > "$out/threads.txt"
+# while it runs on a CPU. Threads are numbered, not named: tell them apart by their symbols (model and front-end:
+# actor workers; recvmsg, jitter buffer: RTP I/O; libpocketsphinx: recognition; the lowest number: the main thread).
+set -eu
+usage() { sed -n 2,13p "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+if [ "${1:-}" = "--report" ]; then
+  [ $# -ge 2 ] || usage
+  out=$2 top=${3:-25} secs=$(grep -o 'sleep [0-9]*' "$2/record.log" 2>/dev/null | grep -o '[0-9]*' || echo '?')
+else
+  [ $# -ge 3 ] || usage
+  pid=$1 secs=$2 out=$3 top=${4:-25}
+  mkdir -p "$out"
+  echo "perf record -e cpu-clock -F 999 -g -p $pid -- sleep $secs" > "$out/record.log"
+  perf record -e cpu-clock -F 999 -g -p "$pid" -o "$out/perf.data" -- sleep "$secs" 2>> "$out/record.log"
+fi
+perf report -i "$out/perf.data" --no-children --sort pid --stdio -g none 2>/dev/null | grep '%' > "$out/threads.txt" || true
 {
   echo "# $(grep -c . "$out/threads.txt") threads sampled for ${secs} s at 999 Hz; % of all samples"
   for tid in $(awk '$1+0 >= 1 {split($2, a, ":"); print a[1]}' "$out/threads.txt"); do
-    echo "== thread $tid ($(grep -E "^ *[0-9.]+% +$tid:" "$out/threads.txt" | awk '{print $1}') of all samples)"
-    perf report -i "$out/perf.data" --no-children --tid "$tid" --sort dso,symbol --stdio -g none 2>/dev/null |
-      grep '%' | head -"$top" | sed 's/  */ /g'
+    echo "== thread $tid ($(awk -v t="$tid:" '$2 ~ "^" t {print $1}' "$out/threads.txt") of all samples)"
+    # head closes the pipe early: perf and grep then die of SIGPIPE, which is not an error here.
+    { perf report -i "$out/perf.data" --no-children --tid "$tid" --sort dso,symbol --stdio -g none 2>/dev/null |
+      grep '%' | head -"$top" | sed 's/  */ /g'; } || true
   done
 } > "$out/symbols.txt"
 echo "wrote $out/threads.txt and $out/symbols.txt"
