@@ -18,6 +18,7 @@ import {
 } from './experiment.js';
 import { DEFAULT_FIT } from './fit.js';
 import { withSeededMathRandom } from './prng.js';
+import { normaliseBySpeaker } from './speaker-norm.js';
 
 /**
  * Speaker-independent cross-validation: for each fold, train on the other speakers (normalisation statistics
@@ -25,6 +26,7 @@ import { withSeededMathRandom } from './prng.js';
  * pooled over all folds. Usage:
  *   node dist/models/training/cross-validate.js [--folds loso|pairs] [--epochs N] [--copies N] [--seed N]
  *     [--units 64,64,96] [--level-norm voiced-mean|none] [--features mel,f0Semitones,...] [--out file.json]
+ *     [--speaker-norm true]   (speaker-norm.ts: each speaker's mean spectral shape and pitch removed; an experiment)
  */
 
 export interface CvResult {
@@ -137,6 +139,13 @@ async function main(): Promise<void> {
   const t = Date.now();
   const rows = buildRows(loadEmoDb(), DEFAULT_FRONT_END, copies, seed);
   console.log(`features: ${rows.length} clips x ${copies + 1} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const speakerNorm = arg('speaker-norm', 'false');
+  if (speakerNorm !== 'true' && speakerNorm !== 'false')
+    throw new Error(`--speaker-norm ${speakerNorm}: true or false`);
+  if (speakerNorm === 'true') {
+    const profiles = normaliseBySpeaker(rows, frontEndGeometry(DEFAULT_FRONT_END));
+    console.log(`speaker normalisation (oracle: each speaker's own clean clips): ${profiles.size} speakers`);
+  }
   const res = await crossValidate(rows, run, arg('folds', 'pairs') as 'loso' | 'pairs', copies, (m) => console.log(m));
   console.log(
     `POOLED ${res.foldKind}: clean UAR ${res.clean.uar.toFixed(3)} acc ${res.clean.accuracy.toFixed(3)} ` +
@@ -145,7 +154,7 @@ async function main(): Promise<void> {
   );
   console.log(JSON.stringify(res.clean.confusion));
   const out = arg('out', '');
-  if (out) writeFileSync(out, JSON.stringify(res, null, 2));
+  if (out) writeFileSync(out, JSON.stringify({ ...res, speakerNorm: speakerNorm === 'true' }, null, 2));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
