@@ -1,9 +1,12 @@
 import { LOCKSTEP_SLACK_SECONDS } from '../actors/actor-step.js';
 
 /**
- * How long until a call's legs hold enough audio for a step: 0 when they do now. The actor's lockstep rule: every leg
- * has a chunk, unless the legs drifted more than the slack apart (then the fullest leg decides). Network audio arrives
- * no faster than real time, so the shortfall in seconds is a lower bound on the wait.
+ * How long until a call's legs could hold enough audio for a step: 0 when they do now. The actor's lockstep rule:
+ * every leg has a chunk, unless the legs drifted more than the slack apart (then the fullest leg decides). With audio
+ * arriving at real time on the legs that send it, that is a lower bound on the wait. Two routes: the emptiest leg
+ * fills up, or (a leg silent) the gap grows past the slack while the fullest leg holds a chunk. Audio that lands
+ * faster than real time (a jitter buffer's catch-up after a gap) can make a call ready sooner: the scheduler looks
+ * again at the bound anyway, so such a call waits at most that long.
  */
 export function stepWaitSeconds(secondsPerLeg: ArrayLike<number>, minSeconds: number): number {
   if (secondsPerLeg.length === 0) return minSeconds;
@@ -13,6 +16,9 @@ export function stepWaitSeconds(secondsPerLeg: ArrayLike<number>, minSeconds: nu
     min = Math.min(min, secondsPerLeg[i]);
     max = Math.max(max, secondsPerLeg[i]);
   }
-  const have = secondsPerLeg.length > 1 && max - min > LOCKSTEP_SLACK_SECONDS ? max : min;
-  return have >= minSeconds ? 0 : minSeconds - have;
+  const fill = Math.max(0, minSeconds - min);
+  if (secondsPerLeg.length === 1) return fill;
+  if (max - min > LOCKSTEP_SLACK_SECONDS) return Math.max(0, minSeconds - max);
+  const drift = Math.max(LOCKSTEP_SLACK_SECONDS - (max - min), minSeconds - max);
+  return Math.max(0, Math.min(fill, drift));
 }

@@ -133,9 +133,10 @@ interface CallEntry {
   inFlight: boolean;
   /**
    * performance.now() before which the tick need not read the call's rings (0: read them now). Network audio arrives
-   * no faster than real time, so a call short of a chunk by d seconds cannot be ready in less than d: the tick skips
-   * it until then instead of reading every ring on every tick (the main thread's largest cost at 150 calls, measured
-   * with perf). Writes on this thread, which may run faster than real time (files, tests), reset it.
+   * at about real time, so a call short of a chunk by d seconds is rarely ready in less than d (step-readiness.ts):
+   * the tick skips it until then instead of reading every ring on every tick (the tick was the largest item of the
+   * main thread's CPU at 150 calls by perf). Writes on this thread, which may run faster than real time (files,
+   * tests), reset it.
    */
   notBefore: number;
   /** Per leg: the feed block the producer publishes into (samples pushed, overrun, arrival times). */
@@ -695,7 +696,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (let i = 0; i < c.rings.length; i++) secs[i] = c.rings[i].availableRead() / c.spec.legs[i].sampleRate;
     const wait = stepWaitSeconds(secs, minSeconds);
     if (wait === 0) return true;
-    // One RTP packet early: audio lands in packet-sized steps, so a call is never looked at later than it could be ready.
+    // One RTP packet early: audio lands in packet-sized steps (20 ms for most codecs; longer packets can delay a
+    // step by their excess, as can a jitter buffer's catch-up burst: at most this bound, a fraction of a chunk).
     c.notBefore = now + Math.max(0, wait * 1000 - PACKET_MS);
     return false;
   }
