@@ -98,8 +98,6 @@ test('RTP I/O threads: busy seconds summed over threads, their share of a core o
   assert.is(s.ioThreadsCpuPercent(2500, 5000), null, 'one scrape is no rate');
 });
 
-test.run();
-
 test('pool tasks per second: the counter differenced over the scrapes inside a window', () => {
   const s = new EngineMetricsScraper('http://127.0.0.1:1/metrics');
   const scrape = (t: number, tasks: number | null) =>
@@ -112,3 +110,5 @@ test('pool tasks per second: the counter differenced over the scrapes inside a w
   assert.is(s.poolTasksPerSecond(2500, 5000), null, 'one scrape is no rate');
   assert.is(s.poolTasksPerSecond(0, 10_000), 100, '800 tasks in 8 s');
 });
+
+test.run();

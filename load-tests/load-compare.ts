@@ -91,7 +91,7 @@ export function baselineVariant(dir: string): CompareVariant {
   const id = commit ? `${commit.sha.slice(0, 7)}${commit.dirty ? '-dirty' : ''}` : 'unknown-commit';
   return {
     name: `baseline-${id}`,
-    description: `the engine of ${root} (commit ${commit ? commit.sha : 'unknown'}${commit?.dirty ? ', with uncommitted changes' : ''}) on its own defaults`,
+    description: `the engine of ${root} (commit ${commit ? commit.sha : 'unknown'}${commit?.dirty ? ', with uncommitted changes' : ''}) on its own defaults plus the run's --engine-env`,
     env: {},
     root,
   };

@@ -4,14 +4,14 @@
 #   load-tests/analysis/perf-threads.sh --report OUT_DIR [TOP]         report an OUT_DIR/perf.data again
 # Start the engine with --perf-basic-prof so JavaScript frames have names, e.g.
 #   npm run load -- --calls 150 --duration 60 --engine-node-arg=--perf-basic-prof &   # then, in steady state:
-#   load-tests/analysis/perf-threads.sh "$(pgrep -f 'callguard.js serve')" 30 /tmp/perf
+#   load-tests/analysis/perf-threads.sh "$(pgrep -of 'callguard.js serve')" 30 /tmp/perf
 # Why perf and not --cpu-prof: V8's profiler samples on a wall-clock timer, so a thread that is runnable but not
 # running (preempted on a busy box, e.g. right after postMessage wakes a worker) is charged to whatever it was in,
 # and native code without V8 frames (PocketSphinx) shows as "(program)". perf's cpu-clock event samples a thread only
 # while it runs on a CPU. Threads are numbered, not named: tell them apart by their symbols (model and front-end:
 # actor workers; recvmsg, jitter buffer: RTP I/O; libpocketsphinx: recognition; the lowest number: the main thread).
 set -eu
-usage() { sed -n 2,13p "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n 2,12p "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 if [ "${1:-}" = "--report" ]; then
   [ $# -ge 2 ] || usage
   out=$2 top=${3:-25} secs=$(grep -o 'sleep [0-9]*' "$2/record.log" 2>/dev/null | grep -o '[0-9]*' || echo '?')
@@ -20,8 +20,13 @@ else
   pid=$1 secs=$2 out=$3 top=${4:-25}
   mkdir -p "$out"
   echo "perf record -e cpu-clock -F 999 -g -p $pid -- sleep $secs" > "$out/record.log"
-  perf record -e cpu-clock -F 999 -g -p "$pid" -o "$out/perf.data" -- sleep "$secs" 2>> "$out/record.log"
+  if ! perf record -e cpu-clock -F 999 -g -p "$pid" -o "$out/perf.data" -- sleep "$secs" 2>> "$out/record.log"; then
+    echo "perf record failed:" >&2
+    cat "$out/record.log" >&2
+    exit 1
+  fi
 fi
+if [ ! -s "$out/perf.data" ]; then echo "no perf.data in $out" >&2; exit 1; fi
 perf report -i "$out/perf.data" --no-children --sort pid --stdio -g none 2>/dev/null | grep '%' > "$out/threads.txt" || true
 {
   echo "# $(grep -c . "$out/threads.txt") threads sampled for ${secs} s at 999 Hz; % of all samples"

@@ -33,10 +33,13 @@ function arg(name: string, def: string): string {
 }
 
 /** `--units 64,64,64`: units of each level of the pyramid (as many levels as numbers). */
-function parseUnits(spec: string): number[] {
+function parseUnits(spec: string, frames: number): number[] {
   const units = spec.split(',').map(Number);
   if (units.some((u) => !Number.isInteger(u) || u < 1))
     throw new Error(`--units ${spec}: expected whole numbers >= 1 separated by commas, e.g. 128,128,128`);
+  // Each level halves the frames (before hours of feature extraction find out).
+  if (frames % 2 ** units.length !== 0)
+    throw new Error(`--units ${spec}: ${units.length} levels cannot halve a ${frames}-frame window each time`);
   return units;
 }
 
@@ -126,6 +129,9 @@ export function evaluationMarkdown(m: ModelManifest, cv: CvResult | null, cmd: s
       'so the figures',
     'above carry a small selection bias (3 candidates); no setting was tuned per fold or on a single held-out speaker.',
     '',
+    ...(Array.isArray(m.architecture?.units) && m.architecture.units.join('-') !== '128-128-128'
+      ? [`This model departs from that recipe: units ${m.architecture.units.join('-')} per level.`, '']
+      : []),
   );
   return lines.join('\n');
 }
@@ -134,17 +140,18 @@ async function main(): Promise<void> {
   // More than Emo-DB: the pooled-corpora recipe (issue 18, models/emotion-v2); Emo-DB alone keeps v1's recipe below.
   const corpora = arg('corpora', 'emodb');
   if (corpora !== 'emodb') return (await import('./train-pooled.js')).trainPooled();
-  const out = arg('out', 'models/emotion-v1');
+  const name = arg('name', 'emotion-v1');
+  // Another name writes elsewhere by default: `--units 64,64,64 --name x` must not overwrite the shipped model.
+  const out = arg('out', `models/${name}`);
   const seed = Number(arg('seed', '1'));
   const copies = Number(arg('copies', String(DEFAULT_COPIES)));
   const cvKind = arg('cv', 'loso') as 'loso' | 'pairs' | 'none';
-  const name = arg('name', 'emotion-v1');
   const backend = await selectBackend({ prefer: ['wasm', 'cpu'] });
   const g = frontEndGeometry(DEFAULT_FRONT_END);
   const run: RunConfig = {
     features: DEFAULT_FEATURES,
     levelNorm: 'voiced-mean',
-    arch: { ...DEFAULT_ARCH, units: parseUnits(arg('units', DEFAULT_ARCH.units.join(','))) },
+    arch: { ...DEFAULT_ARCH, units: parseUnits(arg('units', DEFAULT_ARCH.units.join(',')), g.windowFrames) },
     fit: { ...DEFAULT_FIT, seed, epochs: Number(arg('epochs', String(DEFAULT_FIT.epochs))) },
   };
   const t0 = Date.now();
@@ -180,8 +187,8 @@ async function main(): Promise<void> {
       ...run.arch,
       parameters: model.countParams(),
       description:
-        'patch pyramid: 3 x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 stride 2), global avg + ' +
-        'max + std pooling over time, softmax',
+        `patch pyramid: ${run.arch.units.length} x (reshape pairs of frames + Dense relu, i.e. Conv1D kernel 2 ` +
+        `stride 2; units ${run.arch.units.join('-')}), global avg + max + std pooling over time, softmax`,
     },
     training: {
       data:
