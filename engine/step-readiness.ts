@@ -16,9 +16,17 @@ export function stepWaitSeconds(secondsPerLeg: ArrayLike<number>, minSeconds: nu
     min = Math.min(min, secondsPerLeg[i]);
     max = Math.max(max, secondsPerLeg[i]);
   }
-  const fill = Math.max(0, minSeconds - min);
+  const gap = max - min;
+  // 0 exactly when the actor would step (its rule, strict comparisons included), never otherwise: a call handed to
+  // the pool that cannot step is an empty task, and a silent leg would make that a busy loop.
+  if (secondsPerLeg.length > 1 && gap > LOCKSTEP_SLACK_SECONDS) return max >= minSeconds ? 0 : minSeconds - max;
+  if (min >= minSeconds) return 0;
+  const fill = minSeconds - min;
   if (secondsPerLeg.length === 1) return fill;
-  if (max - min > LOCKSTEP_SLACK_SECONDS) return Math.max(0, minSeconds - max);
-  const drift = Math.max(LOCKSTEP_SLACK_SECONDS - (max - min), minSeconds - max);
-  return Math.max(0, Math.min(fill, drift));
+  // The gap passing the slack (strictly) needs more audio on the fullest leg: at least the next sample.
+  const drift = Math.max(LOCKSTEP_SLACK_SECONDS - gap, minSeconds - max, NEXT_AUDIO_SECONDS);
+  return Math.min(fill, drift);
 }
+
+/** The smallest wait for "any more audio" (a millisecond: below a packet, above rounding). */
+const NEXT_AUDIO_SECONDS = 0.001;
