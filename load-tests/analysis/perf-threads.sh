@@ -18,6 +18,10 @@ if [ "${1:-}" = "--report" ]; then
 else
   [ $# -ge 3 ] || usage
   pid=$1 secs=$2 out=$3 top=${4:-25}
+  # An empty pgrep would shift the arguments and record into a directory named after TOP.
+  case "$pid" in '' | *[!0-9]*) echo "not a process id: '$pid'" >&2; exit 2 ;; esac
+  [ -d "/proc/$pid" ] || { echo "no process $pid" >&2; exit 2; }
+  case "$secs" in '' | *[!0-9]*) echo "not a number of seconds: '$secs'" >&2; exit 2 ;; esac
   mkdir -p "$out"
   echo "perf record -e cpu-clock -F 999 -g -p $pid -- sleep $secs" > "$out/record.log"
   if ! perf record -e cpu-clock -F 999 -g -p "$pid" -o "$out/perf.data" -- sleep "$secs" 2>> "$out/record.log"; then
