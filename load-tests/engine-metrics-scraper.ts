@@ -205,13 +205,9 @@ export class EngineMetricsScraper {
    * scrapes inside the span); null without two such scrapes or without I/O threads.
    */
   ioThreadsCpuPercent(from: number, to: number): number | null {
-    const inside = this.scrapes.filter((x) => x.t >= from && x.t <= to && x.ioThreadCpuSeconds !== null);
-    if (inside.length < 2) return null;
-    const a = inside[0];
-    const b = inside[inside.length - 1];
-    if (b.t <= a.t || b.ioThreadCpuSeconds! < a.ioThreadCpuSeconds!) return null;
+    const perSecond = this.counterRate((x) => x.ioThreadCpuSeconds, from, to);
     // CPU s / elapsed s, as % of one core, to 0.1.
-    return Math.round((1000 * 1000 * (b.ioThreadCpuSeconds! - a.ioThreadCpuSeconds!)) / (b.t - a.t)) / 10;
+    return perSecond === null ? null : Math.round(perSecond * 1000) / 10;
   }
 
   /**
@@ -219,12 +215,19 @@ export class EngineMetricsScraper {
    * scrapes inside the span, to 0.1); null without two such scrapes.
    */
   poolTasksPerSecond(from: number, to: number): number | null {
-    const inside = this.scrapes.filter((x) => x.t >= from && x.t <= to && x.poolTasks !== null);
+    const perSecond = this.counterRate((x) => x.poolTasks, from, to);
+    return perSecond === null ? null : Math.round(perSecond * 10) / 10;
+  }
+
+  /** A counter's increase per second between the first and last scrapes inside [from, to] that report it. */
+  private counterRate(pick: (s: MetricsScrape) => number | null, from: number, to: number): number | null {
+    const inside = this.scrapes.filter((x) => x.t >= from && x.t <= to && pick(x) !== null);
     if (inside.length < 2) return null;
     const a = inside[0];
     const b = inside[inside.length - 1];
-    if (b.t <= a.t || b.poolTasks! < a.poolTasks!) return null;
-    return Math.round((10 * 1000 * (b.poolTasks! - a.poolTasks!)) / (b.t - a.t)) / 10;
+    const d = pick(b)! - pick(a)!;
+    if (b.t <= a.t || d < 0) return null;
+    return (1000 * d) / (b.t - a.t);
   }
 
   /**

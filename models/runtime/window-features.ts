@@ -20,8 +20,10 @@ export interface RowRing {
 export const DBFS_FLOOR = -90;
 /** Floor of a log-mel value (natural log of power), for the same reason. */
 export const LOG_MEL_FLOOR = -18;
-const DB_TO_LN_POWER = Math.LN10 / 10;
-const F0_REF_HZ = 100;
+/** dB of power to natural-log power units (the log-mel rows' unit). */
+export const DB_TO_LN_POWER = Math.LN10 / 10;
+/** Reference of the semitone pitch features. */
+export const F0_REF_HZ = 100;
 
 export type WindowInputSpec = Pick<ModelManifest, 'input' | 'window'>;
 

@@ -28,6 +28,19 @@ export interface ArchConfig {
   attentionPool?: boolean;
 }
 
+/**
+ * `--units 64,64,64`: units of each level of the pyramid (as many levels as numbers), checked against the window
+ * (each level halves the frames) before hours of feature extraction find out.
+ */
+export function parseUnits(spec: string, frames: number): number[] {
+  const units = spec.split(',').map(Number);
+  if (units.some((u) => !Number.isInteger(u) || u < 1))
+    throw new Error(`--units ${spec}: expected whole numbers >= 1 separated by commas, e.g. 128,128,128`);
+  if (frames % 2 ** units.length !== 0)
+    throw new Error(`--units ${spec}: ${units.length} levels cannot halve a ${frames}-frame window each time`);
+  return units;
+}
+
 export const DEFAULT_ARCH: ArchConfig = {
   kind: 'pyramid',
   units: [128, 128, 128],

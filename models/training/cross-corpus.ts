@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DEFAULT_FRONT_END } from '../../actors/features/front-end-config.js';
+import { DEFAULT_FRONT_END, frontEndGeometry } from '../../actors/features/front-end-config.js';
 import { selectBackend } from '../runtime/backend.js';
-import { DEFAULT_ARCH } from './architecture.js';
+import { DEFAULT_ARCH, parseUnits } from './architecture.js';
 import { countsByCorpus, loadCorpora, parseCaps, parseCorpusList } from './corpora.js';
 import { corpusFolds, pooledSpeakerFolds } from './corpus-folds.js';
 import { corpusScores, type CorpusScores } from './corpus-scores.js';
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     levelNorm: 'voiced-mean',
     arch: {
       ...DEFAULT_ARCH,
-      units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number),
+      units: parseUnits(arg('units', DEFAULT_ARCH.units.join(',')), frontEndGeometry(DEFAULT_FRONT_END).windowFrames),
       // Only when asked, so the recipes recorded before the option compare equal (--merge, --cv-results).
       ...(arg('attention-pool', 'false') === 'true' ? { attentionPool: true } : {}),
     },

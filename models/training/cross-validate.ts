@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_FRONT_END, frontEndGeometry } from '../../actors/features/front-end-config.js';
 import { selectBackend } from '../runtime/backend.js';
 import { EMOTION_LABELS, type FrameFeature } from '../runtime/manifest.js';
-import { DEFAULT_ARCH, type ArchConfig } from './architecture.js';
+import { DEFAULT_ARCH, parseUnits, type ArchConfig } from './architecture.js';
 import { buildRows, type ClipRows } from './dataset.js';
 import { loadEmoDb } from './emodb.js';
 import type { SpeakerFold } from './corpus-folds.js';
@@ -112,12 +112,13 @@ function arg(name: string, def: string): string {
 }
 
 async function main(): Promise<void> {
+  const g = frontEndGeometry(DEFAULT_FRONT_END);
   await selectBackend({ prefer: ['wasm', 'cpu'] });
   const seed = Number(arg('seed', '1'));
   const copies = Number(arg('copies', '6'));
   const arch: ArchConfig = {
     ...DEFAULT_ARCH,
-    units: arg('units', DEFAULT_ARCH.units.join(',')).split(',').map(Number),
+    units: parseUnits(arg('units', DEFAULT_ARCH.units.join(',')), g.windowFrames),
     dropout: Number(arg('dropout', String(DEFAULT_ARCH.dropout))),
     headDropout: Number(arg('head-dropout', String(DEFAULT_ARCH.headDropout))),
     headUnits: Number(arg('head-units', String(DEFAULT_ARCH.headUnits))),
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
   if (speakerNorm !== 'true' && speakerNorm !== 'false')
     throw new Error(`--speaker-norm ${speakerNorm}: true or false`);
   if (speakerNorm === 'true') {
-    const profiles = normaliseBySpeaker(rows, frontEndGeometry(DEFAULT_FRONT_END));
+    const profiles = normaliseBySpeaker(rows, g);
     console.log(`speaker normalisation (oracle: each speaker's own clean clips): ${profiles.size} speakers`);
   }
   const res = await crossValidate(rows, run, arg('folds', 'pairs') as 'loso' | 'pairs', copies, (m) => console.log(m));

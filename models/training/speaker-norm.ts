@@ -1,9 +1,6 @@
 import { ROW, type FrontEndGeometry } from '../../actors/features/front-end-config.js';
-import { DBFS_FLOOR, LOG_MEL_FLOOR } from '../runtime/window-features.js';
+import { DB_TO_LN_POWER, DBFS_FLOOR, F0_REF_HZ, LOG_MEL_FLOOR } from '../runtime/window-features.js';
 import type { ClipRows } from './dataset.js';
-
-/** dB of power to natural-log power units (the log-mel rows' unit), as window-features.ts converts the level. */
-const DB_TO_LN_POWER = Math.LN10 / 10;
 
 /** One speaker's voice as the normalisation removes it: the mean level-free log-mel shape and the mean pitch. */
 export interface SpeakerProfile {
@@ -29,7 +26,7 @@ export function speakerProfile(
       const o = i * g.rowStride;
       const f0 = c.rows[o + ROW.f0];
       if (f0 > 0) {
-        st += 12 * Math.log2(f0 / 100);
+        st += 12 * Math.log2(f0 / F0_REF_HZ);
         voiced++;
       }
       if (!(c.rows[o + ROW.vad] > 0)) continue;

@@ -5,7 +5,7 @@ import { DEFAULT_FRONT_END, frontEndGeometry } from '../../actors/features/front
 import { selectBackend } from '../runtime/backend.js';
 import { EMOTION_LABELS, checkManifest, manifestFrontEnd, type ModelManifest } from '../runtime/manifest.js';
 import { saveModelDir } from '../runtime/model-files.js';
-import { DEFAULT_ARCH } from './architecture.js';
+import { DEFAULT_ARCH, parseUnits } from './architecture.js';
 import { AUGMENTATION } from './augment.js';
 import { crossValidate, type CvResult } from './cross-validate.js';
 import { buildRows } from './dataset.js';
@@ -30,17 +30,6 @@ export const DEFAULT_COPIES = 6;
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
-
-/** `--units 64,64,64`: units of each level of the pyramid (as many levels as numbers). */
-function parseUnits(spec: string, frames: number): number[] {
-  const units = spec.split(',').map(Number);
-  if (units.some((u) => !Number.isInteger(u) || u < 1))
-    throw new Error(`--units ${spec}: expected whole numbers >= 1 separated by commas, e.g. 128,128,128`);
-  // Each level halves the frames (before hours of feature extraction find out).
-  if (frames % 2 ** units.length !== 0)
-    throw new Error(`--units ${spec}: ${units.length} levels cannot halve a ${frames}-frame window each time`);
-  return units;
 }
 
 function pct(x: number): string {
